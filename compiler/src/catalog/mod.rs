@@ -1,0 +1,371 @@
+//! `Catalog`: a schema shaped the way PostgreSQL stores it — tables, columns, constraints, indexes,
+//! enums, policies, grants — with every default already applied (constraint names, implicit indexes,
+//! tenant columns). Both sides of a comparison are a `Catalog`: `lower` makes one from the schema,
+//! `introspect` reads one from a live database, and `diff` compares the two.
+//! Fields that only the schema can carry (rename hints, `using`, `backfill`, tenancy) are intent for
+//! the planner; they are never compared.
+
+pub mod lower;
+pub mod names;
+mod types;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::source::Span;
+
+pub use types::{BaseType, SqlType};
+
+/// A schema-qualified name; `schema` is `public` unless the source says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QualifiedName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl QualifiedName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    /// A name in the `public` schema.
+    pub fn public(name: impl Into<String>) -> Self {
+        QualifiedName::new("public", name)
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    /// `schema.name`, unquoted (for messages and JSON targets; SQL goes through `sql::qualified`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// A whole database schema, as PostgreSQL would show it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    /// Schemas (namespaces) other than `public` that the tables and enums live in.
+    pub namespaces: BTreeSet<String>,
+    /// Extensions the types need (`citext`), or that the database has.
+    pub extensions: BTreeSet<String>,
+    pub enums: Vec<EnumType>,
+    pub tables: Vec<Table>,
+    /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).
+    /// Roles are cluster-wide, so they are created when missing and never dropped.
+    pub roles: Vec<Role>,
+    /// The `tenancy` block, on the schema side only.
+    pub tenancy: Option<Tenancy>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name)
+    }
+
+    pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {
+        self.enums.iter().find(|e| &e.name == name)
+    }
+
+    pub fn has_role(&self, name: &str) -> bool {
+        self.roles.iter().any(|r| r.name == name)
+    }
+}
+
+/// The lowered `tenancy` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenancy {
+    pub root: QualifiedName,
+    /// The tenant column every tenant table carries, e.g. `account_id`.
+    pub column: String,
+    /// Type of the root's primary key, which the tenant column shares.
+    pub key_type: SqlType,
+    /// The session setting the isolation policy reads, e.g. `app.current_account_id`.
+    pub setting: Option<String>,
+    pub bypass: Option<String>,
+    pub rls: bool,
+}
+
+/// `CREATE TYPE ... AS ENUM`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumType {
+    pub name: QualifiedName,
+    /// Values in their declared order, spelled exactly.
+    pub values: Vec<String>,
+    pub comment: Option<String>,
+    /// Intent: the enum's previous name (`renamed from`).
+    pub renamed_from: Option<QualifiedName>,
+    pub origin: Option<Span>,
+}
+
+/// What kind of table the schema declared; introspected tables are `Plain` unless recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum TableKind {
+    #[default]
+    Plain,
+    Tenant,
+    Global,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: QualifiedName,
+    pub kind: TableKind,
+    /// Columns in creation order (order is never compared).
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<CheckConstraint>,
+    /// Indexes that do not back a primary key or unique constraint.
+    pub indexes: Vec<Index>,
+    pub rls_enabled: bool,
+    pub rls_forced: bool,
+    pub policies: Vec<Policy>,
+    pub grants: Vec<Grant>,
+    pub comment: Option<String>,
+    /// Intent: the table's previous name (`renamed from`).
+    pub renamed_from: Option<QualifiedName>,
+    pub origin: Option<Span>,
+}
+
+impl Table {
+    pub fn new(name: QualifiedName) -> Table {
+        Table {
+            name,
+            kind: TableKind::Plain,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            rls_enabled: false,
+            rls_forced: false,
+            policies: Vec::new(),
+            grants: Vec::new(),
+            comment: None,
+            renamed_from: None,
+            origin: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    /// Default expression as PostgreSQL prints it (`pg_get_expr`) once canonicalised; for a
+    /// `serial` column, its `nextval(...)` call.
+    pub default: Option<String>,
+    /// True for `serial`/`bigserial`: the column owns a sequence named `<table>_<column>_seq`.
+    pub serial: bool,
+    /// `GENERATED ALWAYS AS (expr) STORED`.
+    pub generated: Option<String>,
+    pub comment: Option<String>,
+    /// Intent: the column's previous name (`renamed from`).
+    pub renamed_from: Option<String>,
+    /// Intent: conversion for a type change (`using (expr)`).
+    pub using: Option<String>,
+    /// Intent: how existing rows get a value when the column becomes NOT NULL.
+    pub backfill: Option<Backfill>,
+    pub origin: Option<Span>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: SqlType) -> Column {
+        Column {
+            name: name.into(),
+            ty,
+            nullable: false,
+            default: None,
+            serial: false,
+            generated: None,
+            comment: None,
+            renamed_from: None,
+            using: None,
+            backfill: None,
+            origin: None,
+        }
+    }
+}
+
+/// Where existing rows get a value from (see LANGUAGE.md, Backfill).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backfill {
+    /// `backfill col from fk_col`: the parent's same-named column, through the foreign key on `fk_col`.
+    FromForeignKey {
+        fk_column: String,
+        origin: Option<Span>,
+    },
+    /// `backfill (expr)` or `backfill col (expr)`.
+    Expr { expr: String, origin: Option<Span> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub origin: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueConstraint {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub origin: Option<Span>,
+}
+
+/// Referential action of a foreign key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// SQL spelling: `NO ACTION`, `CASCADE`, ...
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub referenced_table: QualifiedName,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: FkAction,
+    /// `ON DELETE SET NULL (col, ...)` (PostgreSQL 15+): only these columns are set; empty = all.
+    pub on_delete_columns: Vec<String>,
+    pub on_update: FkAction,
+    pub origin: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConstraint {
+    pub name: String,
+    /// The boolean expression, without the `CHECK (...)` wrapper.
+    pub expr: String,
+    pub origin: Option<Span>,
+}
+
+/// One key of an index: a column or a parenthesised expression.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum IndexKey {
+    Column(String),
+    Expr(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    /// Access method: `btree` (default), `gin`, `gist`, `hash`, `brin`.
+    pub method: String,
+    pub keys: Vec<IndexKey>,
+    /// Partial index predicate (`WHERE ...`), without the keyword.
+    pub predicate: Option<String>,
+    pub origin: Option<Span>,
+}
+
+/// `FOR` clause of a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum PolicyCommand {
+    #[default]
+    All,
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+impl PolicyCommand {
+    pub fn sql(self) -> &'static str {
+        match self {
+            PolicyCommand::All => "ALL",
+            PolicyCommand::Select => "SELECT",
+            PolicyCommand::Insert => "INSERT",
+            PolicyCommand::Update => "UPDATE",
+            PolicyCommand::Delete => "DELETE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Policy {
+    pub name: String,
+    pub command: PolicyCommand,
+    /// Roles the policy applies to, sorted; empty means `PUBLIC`.
+    pub roles: Vec<String>,
+    pub using: Option<String>,
+    pub with_check: Option<String>,
+    pub origin: Option<Span>,
+}
+
+/// A table privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+}
+
+impl Privilege {
+    pub const ALL: [Privilege; 7] = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+    ];
+
+    pub fn sql(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Truncate => "TRUNCATE",
+            Privilege::References => "REFERENCES",
+            Privilege::Trigger => "TRIGGER",
+        }
+    }
+}
+
+/// One privilege on the table granted to one role (grants to the owner are not listed).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Grant {
+    pub role: String,
+    pub privilege: Privilege,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub name: String,
+    pub origin: Option<Span>,
+}

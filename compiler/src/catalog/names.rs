@@ -1,0 +1,1 @@
+//! PostgreSQL default names. Placeholder.

@@ -1,0 +1,18 @@
+//! schemac: a declarative schema-as-code compiler for PostgreSQL.
+//!
+//! The pipeline (see ARCHITECTURE.md): `source` → `syntax` (parse) → `model` (resolve) →
+//! `catalog` (lower) ⇄ `introspect` → `diff` → `plan` → `apply`, with `codegen` beside it.
+
+pub mod apply;
+pub mod catalog;
+pub mod cli;
+pub mod codegen;
+pub mod diagnostics;
+pub mod diff;
+pub mod introspect;
+pub mod model;
+pub mod pair;
+pub mod plan;
+pub mod source;
+pub mod sql;
+pub mod syntax;

@@ -1,0 +1,1 @@
+//! Integration tests for schemac live under `tests/`; this library is empty.
