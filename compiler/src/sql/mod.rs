@@ -1,6 +1,8 @@
-//! SQL text: quoting of identifiers and literals. Every identifier and literal that reaches SQL goes
-//! through `ident`, `qualified` or `literal`; nothing else builds quoted names by hand.
+//! SQL text: quoting of identifiers and literals, and DDL statement rendering. Every identifier and
+//! literal that reaches SQL goes through `ident`, `qualified` or `literal`; nothing else builds quoted
+//! names by hand.
 
+pub mod ddl;
 mod quote;
 
 pub use quote::{ident, literal, qualified};
