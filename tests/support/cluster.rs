@@ -19,11 +19,11 @@ const SERVER_USER: &str = "postgres";
 /// Waits for process `$1` to end, then stops the cluster in `$3` and removes `$2`.
 const WATCHDOG: &str = r#"
 trap '' INT HUP TERM
-pid=$1 dir=$2 data=$3 as_user=$4 pg_ctl=$5
+pid=$1 dir=$2 data=$3 pg_ctl=$4 runuser=$5 user=$6
 while kill -0 "$pid" 2>/dev/null; do sleep 1; done
 if [ -f "$data/postmaster.pid" ]; then
-    if [ -n "$as_user" ]; then
-        runuser -u "$as_user" -- "$pg_ctl" stop -D "$data" -m immediate -s
+    if [ -n "$runuser" ]; then
+        "$runuser" -u "$user" -- "$pg_ctl" stop -D "$data" -m immediate -s
     else
         "$pg_ctl" stop -D "$data" -m immediate -s
     fi
@@ -36,7 +36,12 @@ pub fn start() -> Result<PathBuf, String> {
     let bin = find_bin_dir()?;
     let dir = make_dir()?;
     let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
-    let as_user = if as_root { SERVER_USER } else { "" };
+    // As root, the server programs run through runuser; empty means "run them directly".
+    let runuser = if as_root {
+        find_runuser()?
+    } else {
+        PathBuf::new()
+    };
     if as_root {
         run(Command::new("chown").arg(SERVER_USER).arg(&dir), "chown")?;
     }
@@ -52,8 +57,9 @@ pub fn start() -> Result<PathBuf, String> {
         .arg(std::process::id().to_string())
         .arg(&dir)
         .arg(&data)
-        .arg(as_user)
         .arg(&pg_ctl)
+        .arg(&runuser)
+        .arg(SERVER_USER)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -61,7 +67,7 @@ pub fn start() -> Result<PathBuf, String> {
         .spawn()
         .map_err(|e| format!("cannot start the cleanup watchdog (sh): {e}"))?;
 
-    let mut initdb = server_command(&bin.join("initdb"), as_root, &dir);
+    let mut initdb = server_command(&bin.join("initdb"), &runuser, &dir);
     initdb
         .arg("-D")
         .arg(&data)
@@ -76,7 +82,7 @@ pub fn start() -> Result<PathBuf, String> {
          -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         dir.display()
     );
-    let mut pg_ctl_start = server_command(&pg_ctl, as_root, &dir);
+    let mut pg_ctl_start = server_command(&pg_ctl, &runuser, &dir);
     pg_ctl_start
         .arg("-D")
         .arg(&data)
@@ -140,10 +146,25 @@ fn make_dir() -> Result<PathBuf, String> {
     ))
 }
 
-/// `program`, run as [`SERVER_USER`] when we are root, from a dir that user can enter.
-fn server_command(program: &Path, as_root: bool, cwd: &Path) -> Command {
-    let mut command = if as_root {
-        let mut c = Command::new("runuser");
+/// `runuser` (util-linux), which is in `/usr/sbin`, often not on a non-root `PATH`.
+fn find_runuser() -> Result<PathBuf, String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from))
+        .map(|dir| dir.join("runuser"))
+        .find(|file| file.is_file())
+        .ok_or_else(|| {
+            "running as root, where initdb needs `runuser` (util-linux) to run as the postgres \
+             user, but runuser was not found"
+                .to_string()
+        })
+}
+
+/// `program`, run through `runuser` as [`SERVER_USER`] when that is not empty (we are root), from
+/// a dir that user can enter.
+fn server_command(program: &Path, runuser: &Path, cwd: &Path) -> Command {
+    let mut command = if !runuser.as_os_str().is_empty() {
+        let mut c = Command::new(runuser);
         c.args(["-u", SERVER_USER, "--"]).arg(program);
         c
     } else {
