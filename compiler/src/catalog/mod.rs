@@ -72,6 +72,54 @@ impl Catalog {
     pub fn has_role(&self, name: &str) -> bool {
         self.roles.iter().any(|r| r.name == name)
     }
+
+    /// The catalog as two catalogs are compared: origins, intent fields (`renamed_from`, `using`,
+    /// `backfill`) and `tenancy` cleared, table kinds `Plain`, and every list in name order (columns
+    /// too: column order is never compared). Roles are kept as they are.
+    pub fn normalized(&self) -> Catalog {
+        let mut catalog = self.clone();
+        catalog.tenancy = None;
+        catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
+        for enum_type in &mut catalog.enums {
+            enum_type.renamed_from = None;
+            enum_type.origin = None;
+        }
+        catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        for table in &mut catalog.tables {
+            table.kind = TableKind::Plain;
+            table.renamed_from = None;
+            table.origin = None;
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            for column in &mut table.columns {
+                column.renamed_from = None;
+                column.using = None;
+                column.backfill = None;
+                column.origin = None;
+            }
+            if let Some(pk) = &mut table.primary_key {
+                pk.origin = None;
+            }
+            table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+            table.uniques.iter_mut().for_each(|u| u.origin = None);
+            table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+            table.foreign_keys.iter_mut().for_each(|f| f.origin = None);
+            table.checks.sort_by(|a, b| a.name.cmp(&b.name));
+            table.checks.iter_mut().for_each(|c| c.origin = None);
+            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            table.indexes.iter_mut().for_each(|i| i.origin = None);
+            table.policies.sort_by(|a, b| a.name.cmp(&b.name));
+            for policy in &mut table.policies {
+                policy.origin = None;
+                policy.roles.sort();
+            }
+            table.grants.sort();
+            table.grants.dedup();
+        }
+        for role in &mut catalog.roles {
+            role.origin = None;
+        }
+        catalog
+    }
 }
 
 /// The lowered `tenancy` block.

@@ -1,1 +1,54 @@
-//! Placeholder: filled in by its stage's work.
+//! Live database → `Catalog`. In: a `PgConnection`. Out: the `Catalog` the database holds, shaped
+//! so that a database created from a schema reads back equal to that schema's lowered (and
+//! canonicalised) `Catalog`. Reads pg_catalog with a fixed number of queries, one per object kind.
+//! Also: `canonicalize` (expressions as the server prints them, via scratch schemas in a
+//! rolled-back transaction).
+//! Never writes anything that outlives the call.
+
+mod canonicalize;
+mod queries;
+mod types;
+
+use sqlx::PgConnection;
+
+use crate::catalog::Catalog;
+
+pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
+
+/// Reading the catalog failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectError {
+    #[error("reading {what} from the database failed: {source}")]
+    Query {
+        /// The object kind being read (`tables`, `columns`, ...).
+        what: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// How an introspection went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Round trips to the server; fixed, whatever the number of tables.
+    pub queries: usize,
+}
+
+/// Reads every user schema of the database the connection is on.
+pub async fn catalog(conn: &mut PgConnection) -> Result<Catalog, IntrospectError> {
+    Ok(catalog_with_stats(conn).await?.0)
+}
+
+/// `catalog`, also saying how many queries it took.
+pub async fn catalog_with_stats(
+    conn: &mut PgConnection,
+) -> Result<(Catalog, Stats), IntrospectError> {
+    let mut reader = queries::Reader::new(conn);
+    let catalog = reader.read(&queries::Scope::User).await?;
+    Ok((
+        catalog,
+        Stats {
+            queries: reader.queries,
+        },
+    ))
+}

@@ -1,0 +1,684 @@
+//! Canonicalisation: every expression of the desired `Catalog` (column defaults, generated columns,
+//! checks, index keys and predicates, policy `USING`/`WITH CHECK`) replaced by the exact text
+//! PostgreSQL prints for it, so that a schema compares equal to the database made from it.
+//! How: inside a transaction that is always rolled back, create the desired objects in scratch
+//! schemas (`schemac_scratch_<ns>`), read them back with introspection's own queries, and map the
+//! scratch names back. Each statement runs under a savepoint, so an invalid expression becomes an
+//! `InvalidExpression` pointing at its schema line. Nothing outlives the call.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{Connection, PgConnection};
+
+use super::queries::{Reader, Scope};
+use super::IntrospectError;
+use crate::catalog::{BaseType, Catalog, Column, QualifiedName, Table};
+use crate::source::Span;
+use crate::sql::{ddl, ident};
+
+/// PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1).
+const MAX_IDENT_BYTES: usize = 63;
+const SCRATCH_PREFIX: &str = "schemac_scratch_";
+
+/// A desired object the server refused: the schema line behind it and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidExpression {
+    /// Where the object is declared, when it came from a schema file.
+    pub origin: Option<Span>,
+    /// Names the object and quotes the server's message, e.g.
+    /// ``check `users_age_check` on `public.users`: column "agee" does not exist``.
+    pub message: String,
+}
+
+/// Canonicalisation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CanonicalizeError {
+    /// The server rejected expressions of the schema; each one points at its line.
+    #[error("{} schema object(s) are not valid in this database", .0.len())]
+    Invalid(Vec<InvalidExpression>),
+    #[error("canonicalising expressions failed while {doing}: {source}")]
+    Database {
+        doing: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error(transparent)]
+    Introspect(#[from] IntrospectError),
+}
+
+fn database(doing: &'static str) -> impl FnOnce(sqlx::Error) -> CanonicalizeError {
+    move |source| CanonicalizeError::Database { doing, source }
+}
+
+/// `desired`, with every expression as the server connected to prints it. Objects that could not be
+/// created are reported together in `CanonicalizeError::Invalid`.
+pub async fn canonicalize(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+) -> Result<Catalog, CanonicalizeError> {
+    let scratch = ScratchNames::new(desired);
+    let mut tx = conn
+        .begin()
+        .await
+        .map_err(database("starting a transaction"))?;
+    let printed = build_and_read(&mut tx, desired, &scratch).await;
+    // Always roll back, whatever happened: the scratch schemas, roles and extensions go with it.
+    let rolled_back = tx
+        .rollback()
+        .await
+        .map_err(database("rolling back the scratch objects"));
+    let printed = printed?;
+    rolled_back?;
+    Ok(apply_printed(desired, &printed))
+}
+
+/// Scratch schema name for every schema the desired catalog uses, and back.
+struct ScratchNames {
+    /// Real schema → scratch schema.
+    to_scratch: BTreeMap<String, String>,
+}
+
+impl ScratchNames {
+    fn new(desired: &Catalog) -> ScratchNames {
+        let mut schemas: BTreeSet<String> = desired.namespaces.clone();
+        schemas.insert("public".into());
+        schemas.extend(desired.tables.iter().map(|t| t.name.schema.clone()));
+        schemas.extend(desired.enums.iter().map(|e| e.name.schema.clone()));
+        let to_scratch = schemas
+            .into_iter()
+            .enumerate()
+            .map(|(i, schema)| {
+                let name = format!("{SCRATCH_PREFIX}{schema}");
+                // A name PostgreSQL would truncate could collide with another; number it instead.
+                let name = if name.len() <= MAX_IDENT_BYTES {
+                    name
+                } else {
+                    format!("{SCRATCH_PREFIX}{i}")
+                };
+                (schema, name)
+            })
+            .collect();
+        ScratchNames { to_scratch }
+    }
+
+    fn scratch_schema(&self, schema: &str) -> String {
+        self.to_scratch
+            .get(schema)
+            .cloned()
+            .unwrap_or_else(|| format!("{SCRATCH_PREFIX}{schema}"))
+    }
+
+    fn name(&self, name: &QualifiedName) -> QualifiedName {
+        QualifiedName::new(self.scratch_schema(&name.schema), name.name.clone())
+    }
+
+    /// The real schema of a scratch schema.
+    fn real_schema<'a>(&'a self, scratch: &'a str) -> &'a str {
+        self.to_scratch
+            .iter()
+            .find(|(_, s)| s.as_str() == scratch)
+            .map_or(scratch, |(real, _)| real.as_str())
+    }
+
+    /// Printed text with scratch schema qualifications (`schemac_scratch_app.f`, also inside
+    /// `'...'::regclass` literals) turned back into the real ones (`app.f`).
+    fn unscratch_text(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (real, scratch) in &self.to_scratch {
+            let from = format!("{}.", ident(scratch));
+            if text.contains(&from) {
+                text = text.replace(&from, &format!("{}.", ident(real)));
+            }
+        }
+        text
+    }
+
+    /// `app.f(x)` → `schemac_scratch_app.f(x)`: the first part of every qualified name that is a
+    /// scratch-mirrored schema, outside string literals, in SQL text.
+    fn to_scratch_text(&self, text: &str) -> String {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        // The last significant character before the current token, to skip `x.app.f` middles.
+        let mut previous: Option<char> = None;
+        while i < chars.len() {
+            let c = chars[i];
+            let start = i;
+            let value = if c == '\'' {
+                i += 1;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += 1;
+                }
+                i = (i + 1).min(chars.len());
+                out.extend(&chars[start..i]);
+                previous = Some('\'');
+                continue;
+            } else if c == '"' {
+                let mut value = String::new();
+                i += 1;
+                while i < chars.len() {
+                    if chars[i] == '"' {
+                        if chars.get(i + 1) == Some(&'"') {
+                            value.push('"');
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    value.push(chars[i]);
+                    i += 1;
+                }
+                i = (i + 1).min(chars.len());
+                value
+            } else if c.is_alphabetic() || c == '_' {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
+                    i += 1;
+                }
+                chars[start..i].iter().collect::<String>().to_lowercase()
+            } else if c.is_ascii_digit() {
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                out.extend(&chars[start..i]);
+                previous = Some('0');
+                continue;
+            } else {
+                out.push(c);
+                if !c.is_whitespace() {
+                    previous = Some(c);
+                }
+                i += 1;
+                continue;
+            };
+            let qualifies = chars.get(i) == Some(&'.') && previous != Some('.');
+            match self.to_scratch.get(&value) {
+                Some(scratch) if qualifies => out.push_str(&ident(scratch)),
+                _ => out.extend(&chars[start..i]),
+            }
+            previous = Some('a');
+        }
+        out
+    }
+
+    /// The desired table as it is created in scratch: scratch schema, enum types pointing at the
+    /// scratch enums. Constraints other than checks are left out: no expression lives in them.
+    fn table(&self, table: &Table) -> Table {
+        let mut scratch = Table::new(self.name(&table.name));
+        scratch.columns = table
+            .columns
+            .iter()
+            .map(|column| {
+                let mut column = column.clone();
+                if let BaseType::Enum(name) = &column.ty.base {
+                    column.ty.base = BaseType::Enum(self.name(name));
+                }
+                column
+            })
+            .collect();
+        scratch.checks = table.checks.clone();
+        scratch
+    }
+}
+
+/// One statement to try, and the object to blame if the server refuses it.
+struct Attempt<'a> {
+    sql: String,
+    what: String,
+    origin: Option<Span>,
+    /// Refusals are collected here.
+    invalid: &'a mut Vec<InvalidExpression>,
+}
+
+async fn exec_internal(
+    conn: &mut PgConnection,
+    sql: &'static str,
+    doing: &'static str,
+) -> Result<(), CanonicalizeError> {
+    // Only fixed text of ours goes through the simple protocol, which allows several statements.
+    sqlx::raw_sql(sql)
+        .execute(&mut *conn)
+        .await
+        .map_err(database(doing))?;
+    Ok(())
+}
+
+/// Runs one statement under the savepoint; a refusal is recorded and rolled back, so the
+/// transaction stays usable. Returns whether the statement ran.
+///
+/// The statement is tried first with schema-qualified names in its expressions pointing at the
+/// scratch schemas (`'a'::app.state` must mean the scratch enum, not the real one), then as
+/// written, in case such a name was not a schema after all (a table or alias of the same name).
+async fn attempt(
+    conn: &mut PgConnection,
+    scratch: &ScratchNames,
+    attempt: Attempt<'_>,
+) -> Result<bool, CanonicalizeError> {
+    let rewritten = scratch.to_scratch_text(&attempt.sql);
+    let mut variants = vec![rewritten];
+    if variants[0] != attempt.sql {
+        variants.push(attempt.sql);
+    }
+    let mut refusal = String::new();
+    for sql in &variants {
+        // The extended protocol (a prepared statement) refuses more than one statement, so text
+        // that reaches us from the schema can never end the transaction (`...; COMMIT`).
+        let result = sqlx::query(sql).persistent(false).execute(&mut *conn).await;
+        match result {
+            Ok(_) => {
+                exec_internal(
+                    conn,
+                    "RELEASE SAVEPOINT schemac_canonicalize; SAVEPOINT schemac_canonicalize",
+                    "moving the savepoint",
+                )
+                .await?;
+                return Ok(true);
+            }
+            Err(sqlx::Error::Database(error)) => {
+                exec_internal(
+                    conn,
+                    "ROLLBACK TO SAVEPOINT schemac_canonicalize",
+                    "rolling back to the savepoint",
+                )
+                .await?;
+                refusal = error.message().to_string();
+            }
+            Err(other) => return Err(database("creating scratch objects")(other)),
+        }
+    }
+    attempt.invalid.push(InvalidExpression {
+        origin: attempt.origin,
+        message: format!("{}: {}", attempt.what, refusal),
+    });
+    Ok(false)
+}
+
+/// Creates the scratch objects and reads them back, with real names. Runs inside the caller's
+/// transaction.
+async fn build_and_read(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+) -> Result<Catalog, CanonicalizeError> {
+    let mut invalid: Vec<InvalidExpression> = Vec::new();
+
+    // Mirror the session's search_path with each scratch schema just before its real one: names
+    // resolve to the scratch objects first, and print unqualified exactly where the real ones would.
+    let path: Vec<String> = sqlx::query_scalar("select pg_catalog.current_schemas(false)::text[]")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(database("reading the search_path"))?;
+    let mut scratch_path = Vec::new();
+    for schema in &path {
+        if scratch.to_scratch.contains_key(schema) {
+            scratch_path.push(ident(&scratch.scratch_schema(schema)));
+        }
+        scratch_path.push(ident(schema));
+    }
+
+    for name in scratch.to_scratch.values() {
+        sqlx::query(&format!("CREATE SCHEMA {}", ident(name)))
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(database("creating a scratch schema"))?;
+    }
+    sqlx::query("select pg_catalog.set_config('search_path', $1, true)")
+        .bind(scratch_path.join(", "))
+        .execute(&mut *conn)
+        .await
+        .map_err(database("setting the search_path"))?;
+    exec_internal(
+        conn,
+        "SAVEPOINT schemac_canonicalize",
+        "creating a savepoint",
+    )
+    .await?;
+
+    let existing_extensions: Vec<String> =
+        sqlx::query_scalar("select extname::text from pg_catalog.pg_extension")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(database("reading extensions"))?;
+    for extension in &desired.extensions {
+        if !existing_extensions.contains(extension) {
+            let what = format!("extension `{extension}`");
+            let sql = ddl::create_extension(extension);
+            attempt(
+                conn,
+                scratch,
+                Attempt {
+                    sql,
+                    what,
+                    origin: None,
+                    invalid: &mut invalid,
+                },
+            )
+            .await?;
+        }
+    }
+
+    // Roles named by policies must exist for `CREATE POLICY`; made here, they vanish on rollback.
+    let existing_roles: Vec<String> =
+        sqlx::query_scalar("select rolname::text from pg_catalog.pg_roles")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(database("reading roles"))?;
+    let policy_roles: BTreeSet<&String> = desired
+        .tables
+        .iter()
+        .flat_map(|t| t.policies.iter().flat_map(|p| p.roles.iter()))
+        .filter(|role| role.as_str() != "public" && !existing_roles.contains(role))
+        .collect();
+    for role in policy_roles {
+        let origin = desired
+            .roles
+            .iter()
+            .find(|r| &r.name == role)
+            .and_then(|r| r.origin);
+        let sql = format!("CREATE ROLE {} NOLOGIN", ident(role));
+        let what = format!("role `{role}`");
+        attempt(
+            conn,
+            scratch,
+            Attempt {
+                sql,
+                what,
+                origin,
+                invalid: &mut invalid,
+            },
+        )
+        .await?;
+    }
+
+    for enum_type in &desired.enums {
+        let mut scratch_enum = enum_type.clone();
+        scratch_enum.name = scratch.name(&enum_type.name);
+        let sql = ddl::create_enum(&scratch_enum);
+        let what = format!("enum `{}`", enum_type.name);
+        attempt(
+            conn,
+            scratch,
+            Attempt {
+                sql,
+                what,
+                origin: enum_type.origin,
+                invalid: &mut invalid,
+            },
+        )
+        .await?;
+    }
+
+    // Every table is created, not only those with expressions: a policy or check may name another
+    // table through a subquery or function, and it must resolve to the desired one.
+    let mut created: Vec<(&Table, Table)> = Vec::new();
+    for table in &desired.tables {
+        let scratch_table = scratch.table(table);
+        if create_table(conn, scratch, table, &scratch_table, &mut invalid).await? {
+            created.push((table, scratch_table));
+        }
+    }
+    for (table, scratch_table) in &created {
+        for index in &table.indexes {
+            let has_expression = index.predicate.is_some()
+                || index
+                    .keys
+                    .iter()
+                    .any(|k| matches!(k, crate::catalog::IndexKey::Expr(_)));
+            if !has_expression {
+                continue;
+            }
+            let sql = ddl::create_index(&scratch_table.name, index, false);
+            let what = format!("index `{}` on `{}`", index.name, table.name);
+            attempt(
+                conn,
+                scratch,
+                Attempt {
+                    sql,
+                    what,
+                    origin: index.origin,
+                    invalid: &mut invalid,
+                },
+            )
+            .await?;
+        }
+        for policy in &table.policies {
+            let sql = ddl::create_policy(&scratch_table.name, policy);
+            let what = format!("policy `{}` on `{}`", policy.name, table.name);
+            attempt(
+                conn,
+                scratch,
+                Attempt {
+                    sql,
+                    what,
+                    origin: policy.origin,
+                    invalid: &mut invalid,
+                },
+            )
+            .await?;
+        }
+    }
+
+    if !invalid.is_empty() {
+        return Err(CanonicalizeError::Invalid(invalid));
+    }
+    let schemas: Vec<String> = scratch.to_scratch.values().cloned().collect();
+    let printed = Reader::new(conn).read(&Scope::Schemas(schemas)).await?;
+    Ok(unscratch_catalog(printed, scratch))
+}
+
+/// Creates one scratch table. First all at once (the common case: one statement); if the server
+/// refuses, again piece by piece so the refusal names the default, generated column or check.
+async fn create_table(
+    conn: &mut PgConnection,
+    scratch: &ScratchNames,
+    table: &Table,
+    scratch_table: &Table,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<bool, CanonicalizeError> {
+    let mut probe = Vec::new();
+    let whole = Attempt {
+        sql: ddl::create_table(scratch_table),
+        what: String::new(),
+        origin: None,
+        invalid: &mut probe,
+    };
+    if attempt(conn, scratch, whole).await? {
+        return Ok(true);
+    }
+
+    let mut bare = Table::new(scratch_table.name.clone());
+    bare.columns = scratch_table
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none())
+        .map(|c| Column {
+            default: None,
+            ..c.clone()
+        })
+        .collect();
+    let sql = ddl::create_table(&bare);
+    let what = format!("table `{}`", table.name);
+    if !attempt(
+        conn,
+        scratch,
+        Attempt {
+            sql,
+            what,
+            origin: table.origin,
+            invalid,
+        },
+    )
+    .await?
+    {
+        return Ok(false);
+    }
+    for column in &scratch_table.columns {
+        let origin = column.origin.or(table.origin);
+        if let Some(generated) = &column.generated {
+            let sql = ddl::add_column(&scratch_table.name, column);
+            let what = format!(
+                "generated column `{}.{}` ({generated})",
+                table.name, column.name
+            );
+            attempt(
+                conn,
+                scratch,
+                Attempt {
+                    sql,
+                    what,
+                    origin,
+                    invalid,
+                },
+            )
+            .await?;
+        } else if let (Some(default), false) = (&column.default, column.serial) {
+            let sql = ddl::set_default(&scratch_table.name, &column.name, default);
+            let what = format!("default of `{}.{}` ({default})", table.name, column.name);
+            attempt(
+                conn,
+                scratch,
+                Attempt {
+                    sql,
+                    what,
+                    origin,
+                    invalid,
+                },
+            )
+            .await?;
+        }
+    }
+    for check in &scratch_table.checks {
+        let sql = ddl::add_check(&scratch_table.name, check, false);
+        let what = format!(
+            "check `{}` on `{}` ({})",
+            check.name, table.name, check.expr
+        );
+        attempt(
+            conn,
+            scratch,
+            Attempt {
+                sql,
+                what,
+                origin: check.origin.or(table.origin),
+                invalid,
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Scratch schema names → real ones, in names and in printed expressions.
+fn unscratch_catalog(mut printed: Catalog, scratch: &ScratchNames) -> Catalog {
+    let name =
+        |n: &QualifiedName| QualifiedName::new(scratch.real_schema(&n.schema), n.name.clone());
+    let text = |t: &mut Option<String>| {
+        if let Some(t) = t {
+            *t = scratch.unscratch_text(t);
+        }
+    };
+    for table in &mut printed.tables {
+        table.name = name(&table.name);
+        for column in &mut table.columns {
+            text(&mut column.default);
+            text(&mut column.generated);
+            if let BaseType::Enum(enum_name) = &column.ty.base {
+                column.ty.base = BaseType::Enum(name(enum_name));
+            }
+        }
+        for check in &mut table.checks {
+            check.expr = scratch.unscratch_text(&check.expr);
+        }
+        for index in &mut table.indexes {
+            text(&mut index.predicate);
+            for key in &mut index.keys {
+                if let crate::catalog::IndexKey::Expr(expr) = key {
+                    *expr = scratch.unscratch_text(expr);
+                }
+            }
+        }
+        for policy in &mut table.policies {
+            text(&mut policy.using);
+            text(&mut policy.with_check);
+        }
+        for fk in &mut table.foreign_keys {
+            fk.referenced_table = name(&fk.referenced_table);
+        }
+    }
+    for enum_type in &mut printed.enums {
+        enum_type.name = name(&enum_type.name);
+    }
+    printed
+}
+
+/// `desired` with the printed expressions of the same objects put in.
+fn apply_printed(desired: &Catalog, printed: &Catalog) -> Catalog {
+    let mut result = desired.clone();
+    for table in &mut result.tables {
+        let Some(printed) = printed.table(&table.name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            let Some(printed) = printed.column(&column.name) else {
+                continue;
+            };
+            if column.default.is_some() || column.serial {
+                column.default = printed.default.clone();
+            }
+            if column.generated.is_some() {
+                column.generated = printed.generated.clone();
+            }
+        }
+        for check in &mut table.checks {
+            if let Some(printed) = printed.checks.iter().find(|c| c.name == check.name) {
+                check.expr = printed.expr.clone();
+            }
+        }
+        for index in &mut table.indexes {
+            if let Some(printed) = printed.indexes.iter().find(|i| i.name == index.name) {
+                index.keys = printed.keys.clone();
+                index.predicate = printed.predicate.clone();
+            }
+        }
+        for policy in &mut table.policies {
+            if let Some(printed) = printed.policies.iter().find(|p| p.name == policy.name) {
+                policy.using = printed.using.clone();
+                policy.with_check = printed.with_check.clone();
+            }
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_names_round_trip_in_text() {
+        let mut desired = Catalog::default();
+        desired.namespaces.insert("App".into());
+        desired.namespaces.insert("x".repeat(60));
+        let scratch = ScratchNames::new(&desired);
+        assert_eq!(scratch.scratch_schema("public"), "schemac_scratch_public");
+        assert_eq!(scratch.scratch_schema("App"), "schemac_scratch_App");
+        // Too long to prefix: numbered instead, and still mapped back.
+        let long = scratch.scratch_schema(&"x".repeat(60));
+        assert_eq!(long, "schemac_scratch_2");
+        assert_eq!(scratch.real_schema(&long), "x".repeat(60));
+        assert_eq!(
+            scratch.unscratch_text(
+                r#"nextval('"schemac_scratch_App".t_id_seq'::regclass) + schemac_scratch_public.f(1)"#
+            ),
+            r#"nextval('"App".t_id_seq'::regclass) + public.f(1)"#
+        );
+        assert_eq!(
+            scratch.to_scratch_text(
+                r#"'a'::app.s = "App".f(x.public.y, 'public.z', 1.5) AND Public.g() AND apps.h()"#
+            ),
+            r#"'a'::app.s = "schemac_scratch_App".f(x.public.y, 'public.z', 1.5) AND schemac_scratch_public.g() AND apps.h()"#
+        );
+    }
+}

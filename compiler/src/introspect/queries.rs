@@ -1,0 +1,554 @@
+//! The pg_catalog queries behind introspection: a fixed list, one per object kind, each reading
+//! every object of that kind in the chosen schemas at once and ordered by name (`COLLATE "C"`, so the
+//! order is the same on every server). In: a connection and the schemas to read. Out: a `Catalog`.
+//! The number of round trips never depends on how many tables there are.
+
+use std::collections::BTreeMap;
+
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+use super::types::{sql_type, RawType};
+use super::IntrospectError;
+use crate::catalog::{
+    Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Grant, Index, IndexKey,
+    Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table, UniqueConstraint,
+};
+
+/// Which schemas to read.
+#[derive(Debug, Clone)]
+pub(crate) enum Scope {
+    /// Every user schema: not `pg_*`, not `information_schema`, not schemac's own `schemac_*`,
+    /// not owned by an extension.
+    User,
+    /// Exactly these schemas (canonicalisation reads its scratch schemas this way).
+    Schemas(Vec<String>),
+}
+
+/// Runs the queries and counts the round trips.
+pub(crate) struct Reader<'c> {
+    conn: &'c mut PgConnection,
+    /// Queries sent so far.
+    pub queries: usize,
+}
+
+// Schemas that hold user objects. Names starting with `pg_` are reserved for the system
+// (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
+const SCHEMAS: &str = r#"
+select n.nspname::text as name
+from pg_catalog.pg_namespace n
+where n.nspname !~ '^pg_'
+  and n.nspname <> 'information_schema'
+  and n.nspname not like 'schemac\_%'
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+order by n.nspname collate "C"
+"#;
+
+// plpgsql is installed in every database by `initdb`; no schema asks for it.
+const EXTENSIONS: &str = r#"
+select e.extname::text as name
+from pg_catalog.pg_extension e
+where e.extname <> 'plpgsql'
+order by e.extname collate "C"
+"#;
+
+const ROLES: &str = r#"
+select r.rolname::text as name
+from pg_catalog.pg_roles r
+where r.rolname !~ '^pg_'
+order by r.rolname collate "C"
+"#;
+
+const ENUMS: &str = r#"
+select n.nspname::text as schema, t.typname::text as name,
+  array(select e.enumlabel::text from pg_catalog.pg_enum e
+        where e.enumtypid = t.oid order by e.enumsortorder) as labels,
+  pg_catalog.obj_description(t.oid, 'pg_type') as comment
+from pg_catalog.pg_type t
+join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+where t.typtype = 'e' and n.nspname = any($1)
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
+order by n.nspname collate "C", t.typname collate "C"
+"#;
+
+// Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
+// part of any schema.
+const TABLES: &str = r#"
+select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
+  c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
+  pg_catalog.obj_description(c.oid, 'pg_class') as comment
+from pg_catalog.pg_class c
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'p') and n.nspname = any($1)
+  and c.relname not like 'schemac\_%'
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+order by n.nspname collate "C", c.relname collate "C"
+"#;
+
+// `serial` is `integer` + a sequence owned by the column (pg_depend deptype 'a', which identity
+// columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`.
+// https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
+const COLUMNS: &str = r#"
+select a.attrelid::int8 as table_oid, a.attname::text as name, a.attnotnull as not_null,
+  a.attgenerated::text as generated_kind,
+  pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
+  pg_catalog.col_description(a.attrelid, a.attnum) as comment,
+  a.atttypmod as typmod,
+  t.typname::text as type_name, tn.nspname::text as type_schema, t.typtype::text as type_kind,
+  pg_catalog.format_type(a.atttypid, a.atttypmod) as type_formatted,
+  et.typname::text as element_name, etn.nspname::text as element_schema,
+  et.typtype::text as element_kind,
+  pg_catalog.format_type(et.oid, a.atttypmod) as element_formatted,
+  exists (
+    select 1 from pg_catalog.pg_depend d
+    join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+    where d.classid = 'pg_catalog.pg_class'::regclass
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'a'
+      and t.typname in ('int2', 'int4', 'int8')
+      and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+          = 'nextval(' || pg_catalog.quote_literal(s.oid::regclass::text) || '::regclass)'
+  ) as serial
+from pg_catalog.pg_attribute a
+join pg_catalog.pg_class c on c.oid = a.attrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join pg_catalog.pg_type t on t.oid = a.atttypid
+join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
+left join pg_catalog.pg_type et on t.typcategory = 'A' and t.typelem <> 0 and et.oid = t.typelem
+left join pg_catalog.pg_namespace etn on etn.oid = et.typnamespace
+left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+where c.relkind in ('r', 'p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
+order by n.nspname collate "C", c.relname collate "C", a.attnum
+"#;
+
+// Column lists keep the constraint's key order (`with ordinality`). Check expressions are printed
+// with pretty-printing on, which drops the redundant outer parentheses; canonicalisation reads them
+// with this same query, so both sides print alike.
+const CONSTRAINTS: &str = r#"
+select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::text as kind,
+  array(select a.attname::text from unnest(con.conkey) with ordinality k(num, ord)
+        join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
+        order by k.ord) as columns,
+  fn.nspname::text as referenced_schema, fc.relname::text as referenced_table,
+  array(select a.attname::text from unnest(con.confkey) with ordinality k(num, ord)
+        join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num
+        order by k.ord) as referenced_columns,
+  con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
+  array(select a.attname::text from unnest(con.confdelsetcols) with ordinality k(num, ord)
+        join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
+        order by k.ord) as on_delete_columns,
+  case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
+    as check_expr
+from pg_catalog.pg_constraint con
+join pg_catalog.pg_class c on c.oid = con.conrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+left join pg_catalog.pg_class fc on fc.oid = con.confrelid
+left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
+where con.contype in ('p', 'u', 'f', 'c') and n.nspname = any($1)
+order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
+"#;
+
+// Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
+// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone.
+const INDEXES: &str = r#"
+select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
+  am.amname::text as method,
+  array(select (select a.attname::text from pg_catalog.pg_attribute a
+                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0)
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
+  array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
+  pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
+from pg_catalog.pg_index i
+join pg_catalog.pg_class ic on ic.oid = i.indexrelid
+join pg_catalog.pg_class c on c.oid = i.indrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join pg_catalog.pg_am am on am.oid = ic.relam
+where n.nspname = any($1)
+  and not exists (
+    select 1 from pg_catalog.pg_constraint con
+    where con.conrelid = i.indrelid and con.conindid = i.indexrelid
+      and con.contype in ('p', 'u', 'x'))
+order by n.nspname collate "C", c.relname collate "C", ic.relname collate "C"
+"#;
+
+// `polroles = {0}` means PUBLIC, which the catalog spells as no roles.
+const POLICIES: &str = r#"
+select p.polrelid::int8 as table_oid, p.polname::text as name, p.polcmd::text as command,
+  array(select r.rolname::text from pg_catalog.pg_roles r where r.oid = any(p.polroles)) as roles,
+  pg_catalog.pg_get_expr(p.polqual, p.polrelid) as using_expr,
+  pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid) as check_expr
+from pg_catalog.pg_policy p
+join pg_catalog.pg_class c on c.oid = p.polrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where n.nspname = any($1)
+order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
+"#;
+
+// The owner's own privileges are implicit (and listed in relacl only once something is granted),
+// so they are not grants the schema could have written. Grantee 0 is PUBLIC.
+const GRANTS: &str = r#"
+select c.oid::int8 as table_oid,
+  case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end as role,
+  a.privilege_type::text as privilege
+from pg_catalog.pg_class c
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+cross join lateral pg_catalog.aclexplode(c.relacl) a
+where c.relkind in ('r', 'p') and n.nspname = any($1) and a.grantee <> c.relowner
+order by n.nspname collate "C", c.relname collate "C"
+"#;
+
+impl<'c> Reader<'c> {
+    pub(crate) fn new(conn: &'c mut PgConnection) -> Reader<'c> {
+        Reader { conn, queries: 0 }
+    }
+
+    async fn fetch(
+        &mut self,
+        what: &'static str,
+        sql: &'static str,
+        schemas: Option<&[String]>,
+    ) -> Result<Vec<PgRow>, IntrospectError> {
+        self.queries += 1;
+        let query = sqlx::query(sql);
+        let query = match schemas {
+            Some(schemas) => query.bind(schemas),
+            None => query,
+        };
+        query
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(|source| IntrospectError::Query { what, source })
+    }
+
+    /// Reads the whole catalog of `scope`.
+    pub(crate) async fn read(&mut self, scope: &Scope) -> Result<Catalog, IntrospectError> {
+        let mut catalog = Catalog::default();
+        let schemas: Vec<String> = match scope {
+            Scope::User => {
+                let rows = self.fetch("schemas", SCHEMAS, None).await?;
+                let schemas = rows
+                    .iter()
+                    .map(|row| get::<String>(row, "schemas", "name"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for row in self.fetch("extensions", EXTENSIONS, None).await? {
+                    catalog.extensions.insert(get(&row, "extensions", "name")?);
+                }
+                for row in self.fetch("roles", ROLES, None).await? {
+                    catalog.roles.push(Role {
+                        name: get(&row, "roles", "name")?,
+                        origin: None,
+                    });
+                }
+                schemas
+            }
+            Scope::Schemas(schemas) => schemas.clone(),
+        };
+        catalog.namespaces = schemas
+            .iter()
+            .filter(|s| s.as_str() != "public")
+            .cloned()
+            .collect();
+        let schemas = schemas.as_slice();
+
+        for row in self.fetch("enums", ENUMS, Some(schemas)).await? {
+            catalog.enums.push(EnumType {
+                name: QualifiedName::new(
+                    get::<String>(&row, "enums", "schema")?,
+                    get::<String>(&row, "enums", "name")?,
+                ),
+                values: get(&row, "enums", "labels")?,
+                comment: get(&row, "enums", "comment")?,
+                renamed_from: None,
+                origin: None,
+            });
+        }
+
+        // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
+        let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        for row in self.fetch("tables", TABLES, Some(schemas)).await? {
+            let mut table = Table::new(QualifiedName::new(
+                get::<String>(&row, "tables", "schema")?,
+                get::<String>(&row, "tables", "name")?,
+            ));
+            table.rls_enabled = get(&row, "tables", "rls_enabled")?;
+            table.rls_forced = get(&row, "tables", "rls_forced")?;
+            table.comment = get(&row, "tables", "comment")?;
+            by_oid.insert(get(&row, "tables", "oid")?, catalog.tables.len());
+            catalog.tables.push(table);
+        }
+
+        for row in self.fetch("columns", COLUMNS, Some(schemas)).await? {
+            let Some(table) = table_of(&row, "columns", &by_oid, &mut catalog)? else {
+                continue;
+            };
+            table.columns.push(column(&row)?);
+        }
+
+        for row in self
+            .fetch("constraints", CONSTRAINTS, Some(schemas))
+            .await?
+        {
+            let Some(table) = table_of(&row, "constraints", &by_oid, &mut catalog)? else {
+                continue;
+            };
+            add_constraint(table, &row)?;
+        }
+
+        for row in self.fetch("indexes", INDEXES, Some(schemas)).await? {
+            let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
+                continue;
+            };
+            table.indexes.push(index(&row)?);
+        }
+
+        for row in self.fetch("policies", POLICIES, Some(schemas)).await? {
+            let Some(table) = table_of(&row, "policies", &by_oid, &mut catalog)? else {
+                continue;
+            };
+            table.policies.push(policy(&row)?);
+        }
+
+        for row in self.fetch("grants", GRANTS, Some(schemas)).await? {
+            let Some(table) = table_of(&row, "grants", &by_oid, &mut catalog)? else {
+                continue;
+            };
+            let privilege: String = get(&row, "grants", "privilege")?;
+            // Privileges on tables that the language has no word for (`MAINTAIN`, PostgreSQL 17)
+            // are not grants a schema can declare.
+            if let Some(privilege) = privilege_from_sql(&privilege) {
+                table.grants.push(Grant {
+                    role: get(&row, "grants", "role")?,
+                    privilege,
+                });
+            }
+        }
+        for table in &mut catalog.tables {
+            table.grants.sort();
+            table.grants.dedup();
+        }
+        Ok(catalog)
+    }
+}
+
+fn get<T>(row: &PgRow, what: &'static str, column: &'static str) -> Result<T, IntrospectError>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get(column)
+        .map_err(|source| IntrospectError::Query { what, source })
+}
+
+fn table_of<'a>(
+    row: &PgRow,
+    what: &'static str,
+    by_oid: &BTreeMap<i64, usize>,
+    catalog: &'a mut Catalog,
+) -> Result<Option<&'a mut Table>, IntrospectError> {
+    let oid: i64 = get(row, what, "table_oid")?;
+    Ok(by_oid
+        .get(&oid)
+        .and_then(|&index| catalog.tables.get_mut(index)))
+}
+
+fn column(row: &PgRow) -> Result<Column, IntrospectError> {
+    const WHAT: &str = "columns";
+    let column_type = RawType {
+        name: get(row, WHAT, "type_name")?,
+        schema: get(row, WHAT, "type_schema")?,
+        kind: get(row, WHAT, "type_kind")?,
+        formatted: get(row, WHAT, "type_formatted")?,
+    };
+    let element_name: Option<String> = get(row, WHAT, "element_name")?;
+    let element = match element_name {
+        Some(name) => Some(RawType {
+            name,
+            schema: get::<Option<String>>(row, WHAT, "element_schema")?.unwrap_or_default(),
+            kind: get::<Option<String>>(row, WHAT, "element_kind")?.unwrap_or_default(),
+            formatted: get::<Option<String>>(row, WHAT, "element_formatted")?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let typmod: i32 = get(row, WHAT, "typmod")?;
+    let mut column = Column::new(
+        get::<String>(row, WHAT, "name")?,
+        sql_type(&column_type, element.as_ref(), typmod),
+    );
+    column.nullable = !get::<bool>(row, WHAT, "not_null")?;
+    let expr: Option<String> = get(row, WHAT, "expr")?;
+    // attgenerated is 's' for a stored generated column; its pg_attrdef entry is the generation
+    // expression, not a default.
+    if get::<String>(row, WHAT, "generated_kind")? == "s" {
+        column.generated = expr;
+    } else {
+        column.default = expr;
+    }
+    column.serial = get(row, WHAT, "serial")?;
+    column.comment = get(row, WHAT, "comment")?;
+    Ok(column)
+}
+
+fn fk_action(code: &str) -> FkAction {
+    // pg_constraint.confdeltype / confupdtype.
+    // https://www.postgresql.org/docs/current/catalog-pg-constraint.html
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError> {
+    const WHAT: &str = "constraints";
+    let name: String = get(row, WHAT, "name")?;
+    let columns: Vec<String> = get(row, WHAT, "columns")?;
+    match get::<String>(row, WHAT, "kind")?.as_str() {
+        "p" => {
+            table.primary_key = Some(PrimaryKey {
+                name,
+                columns,
+                origin: None,
+            })
+        }
+        "u" => table.uniques.push(UniqueConstraint {
+            name,
+            columns,
+            origin: None,
+        }),
+        "f" => table.foreign_keys.push(ForeignKey {
+            name,
+            columns,
+            referenced_table: QualifiedName::new(
+                get::<Option<String>>(row, WHAT, "referenced_schema")?.unwrap_or_default(),
+                get::<Option<String>>(row, WHAT, "referenced_table")?.unwrap_or_default(),
+            ),
+            referenced_columns: get(row, WHAT, "referenced_columns")?,
+            on_delete: fk_action(&get::<String>(row, WHAT, "on_delete")?),
+            on_delete_columns: get(row, WHAT, "on_delete_columns")?,
+            on_update: fk_action(&get::<String>(row, WHAT, "on_update")?),
+            origin: None,
+        }),
+        "c" => table.checks.push(CheckConstraint {
+            name,
+            expr: get::<Option<String>>(row, WHAT, "check_expr")?.unwrap_or_default(),
+            origin: None,
+        }),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn index(row: &PgRow) -> Result<Index, IntrospectError> {
+    const WHAT: &str = "indexes";
+    let columns: Vec<Option<String>> = get(row, WHAT, "key_columns")?;
+    let definitions: Vec<String> = get(row, WHAT, "key_defs")?;
+    let keys = columns
+        .into_iter()
+        .zip(definitions)
+        .map(|(column, definition)| match column {
+            Some(column) => IndexKey::Column(column),
+            None => IndexKey::Expr(strip_outer_parens(&definition).to_string()),
+        })
+        .collect();
+    Ok(Index {
+        name: get(row, WHAT, "name")?,
+        unique: get(row, WHAT, "is_unique")?,
+        method: get(row, WHAT, "method")?,
+        keys,
+        predicate: get(row, WHAT, "predicate")?,
+        origin: None,
+    })
+}
+
+/// `(a + b)` → `a + b`: `pg_get_indexdef` parenthesises an expression key unless it is a function
+/// call; the catalog keeps the bare expression and `sql::ddl::create_index` adds the parentheses.
+pub(crate) fn strip_outer_parens(text: &str) -> &str {
+    let trimmed = text.trim();
+    let Some(inner) = trimmed
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+    else {
+        return trimmed;
+    };
+    // Only when the first parenthesis closes at the very end: `(a) + (b)` keeps its parentheses.
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in inner.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return trimmed;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    if depth == 0 && quote.is_none() {
+        inner.trim()
+    } else {
+        trimmed
+    }
+}
+
+fn policy(row: &PgRow) -> Result<Policy, IntrospectError> {
+    const WHAT: &str = "policies";
+    // pg_policy.polcmd: r = SELECT, a = INSERT, w = UPDATE, d = DELETE, * = ALL.
+    let command = match get::<String>(row, WHAT, "command")?.as_str() {
+        "r" => PolicyCommand::Select,
+        "a" => PolicyCommand::Insert,
+        "w" => PolicyCommand::Update,
+        "d" => PolicyCommand::Delete,
+        _ => PolicyCommand::All,
+    };
+    let mut roles: Vec<String> = get(row, WHAT, "roles")?;
+    roles.sort();
+    Ok(Policy {
+        name: get(row, WHAT, "name")?,
+        command,
+        roles,
+        using: get(row, WHAT, "using_expr")?,
+        with_check: get(row, WHAT, "check_expr")?,
+        origin: None,
+    })
+}
+
+fn privilege_from_sql(name: &str) -> Option<Privilege> {
+    Privilege::ALL.into_iter().find(|p| p.sql() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_only_enclosing_parentheses() {
+        assert_eq!(strip_outer_parens("(a + b)"), "a + b");
+        assert_eq!(strip_outer_parens("lower(email)"), "lower(email)");
+        assert_eq!(strip_outer_parens("(a) + (b)"), "(a) + (b)");
+        assert_eq!(strip_outer_parens("((a))"), "(a)");
+        assert_eq!(strip_outer_parens("(')' || a)"), "')' || a");
+    }
+
+    #[test]
+    fn reads_privileges_and_actions() {
+        assert_eq!(privilege_from_sql("TRUNCATE"), Some(Privilege::Truncate));
+        assert_eq!(privilege_from_sql("MAINTAIN"), None);
+        assert_eq!(fk_action("n"), FkAction::SetNull);
+        assert_eq!(fk_action("a"), FkAction::NoAction);
+    }
+}
