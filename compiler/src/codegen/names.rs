@@ -141,6 +141,21 @@ impl Scope {
     }
 }
 
+/// Claims a name for each `(wanted, exact)` in `scope` and returns them in the same order; the
+/// `exact` ones (a name that needs no rename: column `user_id`, not `userId`) are served first so a
+/// converted name never takes the plain name from the one it would fit exactly.
+pub(crate) fn claim_all(scope: &mut Scope, wanted: Vec<(String, bool)>, separator: &str) -> Vec<String> {
+    let mut claimed: Vec<Option<String>> = vec![None; wanted.len()];
+    for exact_pass in [true, false] {
+        for (index, (name, exact)) in wanted.iter().enumerate() {
+            if *exact == exact_pass {
+                claimed[index] = Some(scope.claim(name.clone(), separator));
+            }
+        }
+    }
+    claimed.into_iter().flatten().collect()
+}
+
 /// What `#[serde(rename_all = "snake_case")]` makes of a variant name (serde's own rule: an `_`
 /// before every uppercase letter but the first, then lower case), which can differ from `heck`'s
 /// (what `#[sqlx(rename_all = "snake_case")]` uses) around digits and acronyms.
@@ -208,6 +223,8 @@ mod tests {
         let mut fields = Scope::default();
         assert_eq!(fields.claim("self".into(), "_"), "self_");
         assert_eq!(fields.claim("self".into(), "_"), "self_2");
+        let wanted = vec![("user_id".to_string(), false), ("user_id".to_string(), true)];
+        assert_eq!(claim_all(&mut Scope::default(), wanted, "_"), ["user_id_2", "user_id"]);
     }
 
     #[test]

@@ -112,8 +112,33 @@ fn file(path: String, header: &str, tokens: TokenStream) -> GeneratedFile {
     };
     GeneratedFile {
         path: PathBuf::from(path),
-        contents: format!("{header}{body}"),
+        contents: format!("{header}{}", space_items(&body)),
     }
+}
+
+/// prettyplease puts top-level items on consecutive lines; a blank line after the module's inner
+/// attributes and between items (but not between a `mod` and its `use`) reads better. Only lines
+/// at column 0 are looked at, and string literals never span lines (they are escaped), so this
+/// changes whitespace between items and nothing else.
+fn space_items(body: &str) -> String {
+    let mut spaced = String::with_capacity(body.len() + body.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in body.lines() {
+        if let Some(previous) = previous {
+            let after_inner = (previous.starts_with("//!") || previous.starts_with("#!["))
+                && !(line.starts_with("//!") || line.starts_with("#!["));
+            let after_item =
+                previous == "}" || (previous.ends_with(';') && !line.starts_with("pub use "));
+            let starts_item = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
+            if (after_inner || after_item) && starts_item {
+                spaced.push('\n');
+            }
+        }
+        spaced.push_str(line);
+        spaced.push('\n');
+        previous = Some(line);
+    }
+    spaced
 }
 
 /// `#[doc = " line"]` per line, so prettyplease prints `/// line`.
@@ -194,13 +219,22 @@ fn table_file(
     options: &CodegenOptions,
 ) -> (TokenStream, SupportNeeds) {
     let mut needs = SupportNeeds::default();
-    let mut field_scope = Scope::default();
-    let fields: Vec<Field> = table
+    let wanted = table
         .columns
         .iter()
         .map(|column| {
-            let name = field_scope.claim(names::snake(&column.name), "_");
-            let ident = names::ident(&name);
+            let name = names::snake(&column.name);
+            let exact = name == column.name;
+            (name, exact)
+        })
+        .collect();
+    let field_names = names::claim_all(&mut Scope::default(), wanted, "_");
+    let fields: Vec<Field> = table
+        .columns
+        .iter()
+        .zip(&field_names)
+        .map(|(column, name)| {
+            let ident = names::ident(name);
             let rename = (names::unraw(&ident.to_string()) != column.name).then(|| column.name.clone());
             let (ty, column_needs) = rust_type(&column.ty, ctx);
             needs.merge(column_needs);
@@ -304,9 +338,17 @@ fn table_file(
     let column_names = fields.iter().map(|field| &field.column.name);
     let insert_column_names = insertable.iter().map(|field| &field.column.name);
 
-    let mut const_scope = Scope::default();
-    let column_consts = fields.iter().map(|field| {
-        let name = names::ident(&const_scope.claim(names::shouty_snake(&field.column.name), "_"));
+    let wanted_consts = fields
+        .iter()
+        .map(|field| {
+            let name = names::shouty_snake(&field.column.name);
+            let exact = name.to_lowercase() == field.column.name;
+            (name, exact)
+        })
+        .collect();
+    let const_names = names::claim_all(&mut Scope::default(), wanted_consts, "_");
+    let column_consts = fields.iter().zip(&const_names).map(|(field, name)| {
+        let name = names::ident(name);
         let value = &field.column.name;
         let doc = format!(" {}", code(value));
         quote!(#[doc = #doc] pub const #name: &str = #value;)
@@ -425,11 +467,20 @@ fn enum_item(e: &EnumType, ident: &Ident, options: &CodegenOptions) -> TokenStre
         crate::sql::qualified(&e.name)
     };
 
-    let mut scope = Scope::default();
-    let variants: Vec<(Ident, &String)> = e
+    let wanted = e
         .values
         .iter()
-        .map(|value| (names::ident(&scope.claim(names::upper_camel(value), "")), value))
+        .map(|value| {
+            let name = names::upper_camel(value);
+            let exact = names::snake_case_spells(&name, value);
+            (name, exact)
+        })
+        .collect();
+    let variant_names = names::claim_all(&mut Scope::default(), wanted, "");
+    let variants: Vec<(Ident, &String)> = variant_names
+        .iter()
+        .zip(&e.values)
+        .map(|(name, value)| (names::ident(name), value))
         .collect();
     let variant_defs = variants.iter().map(|(variant, value)| {
         let doc = format!(" {}", code(&Literal::string(value).to_string()));
