@@ -42,20 +42,38 @@ impl AuditLevel {
 }
 
 /// The PostgreSQL enum `public.empty_enum`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    sqlx::Type,
-    serde::Serialize,
-    serde::Deserialize
-)]
-#[sqlx(type_name = "empty_enum", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmptyEnum {}
+impl sqlx::Type<sqlx::Postgres> for EmptyEnum {
+    fn type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::with_name("empty_enum")
+    }
+}
+
+impl sqlx::postgres::PgHasArrayType for EmptyEnum {
+    fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+        sqlx::postgres::PgTypeInfo::array_of("empty_enum")
+    }
+}
+
+impl<'q> sqlx::Encode<'q, sqlx::Postgres> for EmptyEnum {
+    fn encode_by_ref(
+        &self,
+        _buf: &mut sqlx::postgres::PgArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        match *self {}
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Postgres> for EmptyEnum {
+    fn decode(
+        _value: sqlx::postgres::PgValueRef<'r>,
+    ) -> Result<Self, sqlx::error::BoxDynError> {
+        Err("the enum `public.empty_enum` has no values".into())
+    }
+}
+
 impl EmptyEnum {
     /// The type name as sqlx resolves it.
     pub const TYPE_NAME: &'static str = "empty_enum";

@@ -6,7 +6,7 @@
 //! Layout of the output directory: one file per table (`users.rs`), `enums.rs` when the schema has
 //! enums, `support.rs` when a column needs a support type (`Interval`, `Opaque`), and a root file
 //! (`mod.rs`, or `lib.rs` for a crate) that declares the modules and re-exports every struct and
-//! enum. The generated code needs these crates: `sqlx` (features `postgres`, `uuid`, `json`,
+//! enum. The generated code needs these crates: `sqlx` (features `derive`, `postgres`, `uuid`, `json`,
 //! `rust_decimal`, `ipnetwork`, and `chrono` or `time`), `serde` (`derive`), `serde_json`, `uuid`
 //! (`serde`), `rust_decimal` (`serde`), `ipnetwork` (`serde`), and `chrono` (`serde`) or `time`
 //! (`serde`).

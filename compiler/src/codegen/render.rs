@@ -444,20 +444,15 @@ fn enum_item(e: &EnumType, ident: &Ident, options: &CodegenOptions) -> TokenStre
         e.comment.as_deref(),
         format!("The PostgreSQL enum {}.", code(&qualified)),
     ));
-    let derive_attr = derives(
-        &[
-            "Debug",
-            "Clone",
-            "Copy",
-            "PartialEq",
-            "Eq",
-            "Hash",
-            "sqlx::Type",
-            "serde::Serialize",
-            "serde::Deserialize",
-        ],
-        options,
-    );
+    // sqlx's derive does not accept an enum without variants (PostgreSQL does), so such an enum
+    // gets the trait impls written out; its columns can only ever hold NULL.
+    let empty = e.values.is_empty();
+    let mut builtin = vec!["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash"];
+    if !empty {
+        builtin.push("sqlx::Type");
+    }
+    builtin.extend(["serde::Serialize", "serde::Deserialize"]);
+    let derive_attr = derives(&builtin, options);
     // sqlx compares this name with the column type as `regtype` prints it: bare (quoted where
     // needed) for a type on the search path, schema-qualified otherwise. `public` is assumed to be
     // on the search path, as it is by default.
@@ -491,14 +486,50 @@ fn enum_item(e: &EnumType, ident: &Ident, options: &CodegenOptions) -> TokenStre
     let all = variants.iter().map(|(variant, _)| quote!(Self::#variant));
     let arms = variants.iter().map(|(variant, value)| quote!(Self::#variant => #value,));
 
+    let sqlx_attr = (!empty).then(|| quote!(#[sqlx(type_name = #type_name, rename_all = "snake_case")]));
+    let empty_impls = empty.then(|| {
+        let no_values = format!("the enum {} has no values", code(&qualified));
+        quote! {
+            impl sqlx::Type<sqlx::Postgres> for #ident {
+                fn type_info() -> sqlx::postgres::PgTypeInfo {
+                    sqlx::postgres::PgTypeInfo::with_name(#type_name)
+                }
+            }
+
+            impl sqlx::postgres::PgHasArrayType for #ident {
+                fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+                    sqlx::postgres::PgTypeInfo::array_of(#type_name)
+                }
+            }
+
+            impl<'q> sqlx::Encode<'q, sqlx::Postgres> for #ident {
+                fn encode_by_ref(
+                    &self,
+                    _buf: &mut sqlx::postgres::PgArgumentBuffer,
+                ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                    match *self {}
+                }
+            }
+
+            impl<'r> sqlx::Decode<'r, sqlx::Postgres> for #ident {
+                fn decode(
+                    _value: sqlx::postgres::PgValueRef<'r>,
+                ) -> Result<Self, sqlx::error::BoxDynError> {
+                    Err(#no_values.into())
+                }
+            }
+        }
+    });
     quote! {
         #doc
         #derive_attr
-        #[sqlx(type_name = #type_name, rename_all = "snake_case")]
+        #sqlx_attr
         #[serde(rename_all = "snake_case")]
         pub enum #ident {
             #(#variant_defs)*
         }
+
+        #empty_impls
 
         impl #ident {
             /// The type name as sqlx resolves it.
