@@ -15,8 +15,11 @@
     serde::Deserialize
 )]
 pub struct Interval {
+    /// Whole months (a year is 12).
     pub months: i32,
+    /// Whole days, apart from months.
     pub days: i32,
+    /// Time of day part, in microseconds.
     pub microseconds: i64,
 }
 
@@ -93,7 +96,10 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
     serde::Serialize,
     serde::Deserialize
 )]
-pub struct Opaque(pub Vec<u8>);
+pub struct Opaque(
+    /// The value in PostgreSQL's binary format for its type.
+    pub Vec<u8>,
+);
 
 impl sqlx::Type<sqlx::Postgres> for Opaque {
     fn type_info() -> sqlx::postgres::PgTypeInfo {

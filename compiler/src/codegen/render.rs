@@ -557,8 +557,11 @@ fn support_file(needs: SupportNeeds) -> TokenStream {
             /// stores them (a month has no fixed number of days), so every value round-trips.
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
             pub struct Interval {
+                /// Whole months (a year is 12).
                 pub months: i32,
+                /// Whole days, apart from months.
                 pub days: i32,
+                /// Time of day part, in microseconds.
                 pub microseconds: i64,
             }
 
@@ -620,7 +623,10 @@ fn support_file(needs: SupportNeeds) -> TokenStream {
             /// format. It decodes from a column of any type and binds back to a column of the same
             /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
             #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
-            pub struct Opaque(pub Vec<u8>);
+            pub struct Opaque(
+                /// The value in PostgreSQL's binary format for its type.
+                pub Vec<u8>,
+            );
 
             impl sqlx::Type<sqlx::Postgres> for Opaque {
                 fn type_info() -> sqlx::postgres::PgTypeInfo {
