@@ -102,7 +102,11 @@ fn generated_code_compiles_for_every_catalog() {
         assert_eq!(options.root, RootFile::Mod);
         let files = codegen::rust_models(&catalog, &options);
         codegen::write(&root.join("src").join(module), &files).unwrap();
-        writeln!(lib, "/// Models generated for `{module}`.\npub mod {module};").unwrap();
+        writeln!(
+            lib,
+            "/// Models generated for `{module}`.\npub mod {module};"
+        )
+        .unwrap();
     }
     fs::write(root.join("src/lib.rs"), lib).unwrap();
 
