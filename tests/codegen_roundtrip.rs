@@ -277,6 +277,7 @@ async fn round_trip(url: &str) {
     array_values(&mut conn, &s).await;
     keyword_tables(&mut conn).await;
     audit_events(&mut conn).await;
+    empty_table(&mut conn).await;
 }
 
 async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
@@ -832,6 +833,14 @@ async fn keyword_tables(conn: &mut PgConnection) {
             }
         );
     }
+}
+
+async fn empty_table(conn: &mut PgConnection) {
+    let sql = format!("INSERT INTO {} DEFAULT VALUES", EmptyTable::SQL_NAME);
+    sqlx::query(&sql).execute(&mut *conn).await.unwrap();
+    let sql = format!("SELECT * FROM {}", EmptyTable::SQL_NAME);
+    let rows: Vec<EmptyTable> = sqlx::query_as(&sql).fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(rows, [EmptyTable {}]);
 }
 
 async fn audit_events(conn: &mut PgConnection) {

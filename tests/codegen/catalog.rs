@@ -294,7 +294,11 @@ pub fn fixture_catalog() -> Catalog {
         ],
     );
 
+    let mut empty_table = Table::new(QualifiedName::public("empty_table"));
+    empty_table.comment = Some("PostgreSQL allows a table without columns.".into());
+
     catalog.tables = vec![
+        empty_table,
         scalar_values,
         accounts,
         nullable_values,

@@ -20,6 +20,10 @@ pub use accounts::{Accounts, NewAccounts};
 pub mod array_values;
 pub use array_values::{ArrayValues, NewArrayValues};
 
+/// The table `public.empty_table`.
+pub mod empty_table;
+pub use empty_table::{EmptyTable, NewEmptyTable};
+
 /// The table `public.match`.
 pub mod r#match;
 pub use r#match::{Match, NewMatch2};

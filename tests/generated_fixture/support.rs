@@ -86,6 +86,8 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
 /// A value of a type schemac has no Rust mapping for, as the bytes of PostgreSQL's binary
 /// format. It decodes from a column of any type and binds back to a column of the same
 /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
+/// Values come in binary format through prepared statements (`sqlx::query*`), which
+/// is how `FromRow` reads them; a simple-protocol query would return text instead.
 #[derive(
     Debug,
     Clone,

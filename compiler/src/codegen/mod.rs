@@ -58,6 +58,16 @@ pub enum RootFile {
 }
 
 impl RootFile {
+    /// `Lib` for a directory named `src` (the output is a crate's sources, like `generated/src`),
+    /// else `Mod`. Looks only at the path, not the disk.
+    pub fn for_out_dir(dir: &Path) -> RootFile {
+        if dir.file_name().is_some_and(|name| name == "src") {
+            RootFile::Lib
+        } else {
+            RootFile::Mod
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             RootFile::Mod => "mod.rs",
@@ -208,6 +218,13 @@ mod tests {
             dir.path().join("handwritten.rs").exists(),
             "files without the marker stay"
         );
+    }
+
+    #[test]
+    fn root_file_follows_the_output_directory() {
+        assert_eq!(RootFile::for_out_dir(Path::new("generated/src")), RootFile::Lib);
+        assert_eq!(RootFile::for_out_dir(Path::new("app/src/models")), RootFile::Mod);
+        assert_eq!(RootFile::for_out_dir(Path::new("")), RootFile::Mod);
     }
 
     #[test]

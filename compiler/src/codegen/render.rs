@@ -131,8 +131,10 @@ fn space_items(body: &str) -> String {
         if let Some(previous) = previous {
             let after_inner = (previous.starts_with("//!") || previous.starts_with("#!["))
                 && !(line.starts_with("//!") || line.starts_with("#!["));
-            let after_item =
-                previous == "}" || (previous.ends_with(';') && !line.starts_with("pub use "));
+            let top_level = !previous.starts_with(' ');
+            let after_item = top_level
+                && (previous.ends_with('}')
+                    || (previous.ends_with(';') && !line.starts_with("pub use ")));
             let starts_item = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
             if (after_inner || after_item) && starts_item {
                 spaced.push('\n');
@@ -638,6 +640,8 @@ fn support_file(needs: SupportNeeds) -> TokenStream {
             /// A value of a type schemac has no Rust mapping for, as the bytes of PostgreSQL's binary
             /// format. It decodes from a column of any type and binds back to a column of the same
             /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
+            /// Values come in binary format through prepared statements (`sqlx::query*`), which
+            /// is how `FromRow` reads them; a simple-protocol query would return text instead.
             #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
             pub struct Opaque(
                 /// The value in PostgreSQL's binary format for its type.
