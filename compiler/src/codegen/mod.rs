@@ -222,8 +222,14 @@ mod tests {
 
     #[test]
     fn root_file_follows_the_output_directory() {
-        assert_eq!(RootFile::for_out_dir(Path::new("generated/src")), RootFile::Lib);
-        assert_eq!(RootFile::for_out_dir(Path::new("app/src/models")), RootFile::Mod);
+        assert_eq!(
+            RootFile::for_out_dir(Path::new("generated/src")),
+            RootFile::Lib
+        );
+        assert_eq!(
+            RootFile::for_out_dir(Path::new("app/src/models")),
+            RootFile::Mod
+        );
         assert_eq!(RootFile::for_out_dir(Path::new("")), RootFile::Mod);
     }
 
