@@ -303,8 +303,9 @@ fn table_file(
     let insert_doc = doc_attrs(&[
         format!("Values for inserting a row into {}.", code(&qualified)),
         String::new(),
-        "A column with a default is an `Option`: `None` leaves the value to the default. Generated \
-         columns are left out."
+        "A column with a default is an `Option`: `None` leaves the value to the default (so a \
+         nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are \
+         left out."
             .to_string(),
     ]);
     let insert_derives = derives(
