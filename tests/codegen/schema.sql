@@ -125,6 +125,8 @@ CREATE TABLE "match" (
   user_id   text NOT NULL
 );
 
+CREATE TABLE empty_table ();
+
 CREATE TABLE new_match (id integer PRIMARY KEY);
 
 CREATE TABLE "option" (id integer PRIMARY KEY, value text);

@@ -28,7 +28,7 @@ impl Accounts {
 
 /// Values for inserting a row into `public.accounts`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default. Generated columns are left out.
+/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewAccounts {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.

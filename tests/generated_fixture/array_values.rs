@@ -107,7 +107,7 @@ impl ArrayValues {
 
 /// Values for inserting a row into `public.array_values`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default. Generated columns are left out.
+/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewArrayValues {
     /// Column `id`: `integer`, not null.

@@ -45,6 +45,7 @@ impl AuditLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmptyEnum {}
+
 impl sqlx::Type<sqlx::Postgres> for EmptyEnum {
     fn type_info() -> sqlx::postgres::PgTypeInfo {
         sqlx::postgres::PgTypeInfo::with_name("empty_enum")

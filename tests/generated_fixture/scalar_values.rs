@@ -118,7 +118,7 @@ impl ScalarValues {
 
 /// Values for inserting a row into `public.scalar_values`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default. Generated columns are left out.
+/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewScalarValues {
     /// Column `account_id`: `uuid`, not null.

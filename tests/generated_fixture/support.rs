@@ -15,8 +15,11 @@
     serde::Deserialize
 )]
 pub struct Interval {
+    /// Whole months (a year is 12).
     pub months: i32,
+    /// Whole days, apart from months.
     pub days: i32,
+    /// Time of day part, in microseconds.
     pub microseconds: i64,
 }
 
@@ -83,6 +86,8 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
 /// A value of a type schemac has no Rust mapping for, as the bytes of PostgreSQL's binary
 /// format. It decodes from a column of any type and binds back to a column of the same
 /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
+/// Values come in binary format through prepared statements (`sqlx::query*`), which
+/// is how `FromRow` reads them; a simple-protocol query would return text instead.
 #[derive(
     Debug,
     Clone,
@@ -93,7 +98,10 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
     serde::Serialize,
     serde::Deserialize
 )]
-pub struct Opaque(pub Vec<u8>);
+pub struct Opaque(
+    /// The value in PostgreSQL's binary format for its type.
+    pub Vec<u8>,
+);
 
 impl sqlx::Type<sqlx::Postgres> for Opaque {
     fn type_info() -> sqlx::postgres::PgTypeInfo {

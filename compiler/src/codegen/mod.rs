@@ -58,6 +58,16 @@ pub enum RootFile {
 }
 
 impl RootFile {
+    /// `Lib` for a directory named `src` (the output is a crate's sources, like `generated/src`),
+    /// else `Mod`. Looks only at the path, not the disk.
+    pub fn for_out_dir(dir: &Path) -> RootFile {
+        if dir.file_name().is_some_and(|name| name == "src") {
+            RootFile::Lib
+        } else {
+            RootFile::Mod
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             RootFile::Mod => "mod.rs",
@@ -120,7 +130,8 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     let mut differing: Vec<PathBuf> = files
         .iter()
         .filter(|file| {
-            fs::read_to_string(dir.join(&file.path)).map_or(true, |on_disk| on_disk != file.contents)
+            fs::read_to_string(dir.join(&file.path))
+                .map_or(true, |on_disk| on_disk != file.contents)
         })
         .map(|file| file.path.clone())
         .collect();
@@ -187,16 +198,39 @@ mod tests {
         fs::write(dir.path().join("old.rs"), &stale).unwrap();
         fs::write(dir.path().join("handwritten.rs"), "pub struct Mine;\n").unwrap();
         fs::write(dir.path().join("users.rs"), "changed").unwrap();
-        let files = [file("mod.rs", "pub mod users;\n"), file("users.rs", "pub struct Users;\n")];
+        let files = [
+            file("mod.rs", "pub mod users;\n"),
+            file("users.rs", "pub struct Users;\n"),
+        ];
 
         assert_eq!(
             check(dir.path(), &files),
-            [PathBuf::from("mod.rs"), PathBuf::from("old.rs"), PathBuf::from("users.rs")]
+            [
+                PathBuf::from("mod.rs"),
+                PathBuf::from("old.rs"),
+                PathBuf::from("users.rs")
+            ]
         );
         write(dir.path(), &files).unwrap();
         assert!(check(dir.path(), &files).is_empty());
         assert!(!dir.path().join("old.rs").exists());
-        assert!(dir.path().join("handwritten.rs").exists(), "files without the marker stay");
+        assert!(
+            dir.path().join("handwritten.rs").exists(),
+            "files without the marker stay"
+        );
+    }
+
+    #[test]
+    fn root_file_follows_the_output_directory() {
+        assert_eq!(
+            RootFile::for_out_dir(Path::new("generated/src")),
+            RootFile::Lib
+        );
+        assert_eq!(
+            RootFile::for_out_dir(Path::new("app/src/models")),
+            RootFile::Mod
+        );
+        assert_eq!(RootFile::for_out_dir(Path::new("")), RootFile::Mod);
     }
 
     #[test]

@@ -1,0 +1,131 @@
+//! Code generated for every catalog we have compiles: each is written into a module of a temporary
+//! crate, with warnings denied, and `cargo check`ed. The crate depends on the workspace's own
+//! versions of sqlx, serde, uuid, chrono, time, rust_decimal, ipnetwork and serde_json (the
+//! requirements are copied from `[workspace.dependencies]` and `Cargo.lock` pins them), and builds
+//! in `target/codegen-compile-check/` so its dependencies are compiled once, not on every run.
+
+#[path = "codegen/catalog.rs"]
+mod catalog;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use schemac::catalog::Catalog;
+use schemac::codegen::{self, CodegenOptions, RootFile, TimeCrate};
+
+/// Crates the generated code uses, as the workspace declares them.
+const DEPENDENCIES: &[&str] = &[
+    "sqlx",
+    "serde",
+    "serde_json",
+    "uuid",
+    "chrono",
+    "time",
+    "rust_decimal",
+    "ipnetwork",
+];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is in the workspace")
+        .to_path_buf()
+}
+
+/// `[dependencies]` lines for the temporary crate, copied from `[workspace.dependencies]`, with the
+/// sqlx features the generated code needs on top of the workspace's.
+fn dependencies() -> String {
+    let manifest = fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let manifest: toml::Table = toml::from_str(&manifest).unwrap();
+    let workspace_deps = manifest["workspace"]["dependencies"].as_table().unwrap();
+    let mut lines = String::new();
+    for name in DEPENDENCIES {
+        let mut spec = workspace_deps
+            .get(*name)
+            .unwrap_or_else(|| panic!("`{name}` is not in [workspace.dependencies]"))
+            .clone();
+        if *name == "sqlx" {
+            let table = spec.as_table_mut().unwrap();
+            let features = table
+                .entry("features")
+                .or_insert_with(|| toml::Value::Array(Vec::new()))
+                .as_array_mut()
+                .unwrap();
+            for feature in ["derive", "postgres", "time", "chrono"] {
+                features.push(toml::Value::String(feature.into()));
+            }
+        }
+        writeln!(lines, "{name} = {spec}").unwrap();
+    }
+    lines
+}
+
+/// Every catalog codegen must compile for, by module name.
+/// TODO: add `examples/` and the front end's fixture schemas once `schemac::compile` lands.
+fn catalogs() -> Vec<(&'static str, Catalog, CodegenOptions)> {
+    let chrono = CodegenOptions {
+        source: "tests/codegen/catalog.rs".into(),
+        ..CodegenOptions::default()
+    };
+    let time = CodegenOptions {
+        time: TimeCrate::Time,
+        ..chrono.clone()
+    };
+    vec![
+        ("fixture_chrono", catalog::fixture_catalog(), chrono.clone()),
+        ("fixture_time", catalog::fixture_catalog(), time),
+        ("empty", Catalog::default(), chrono),
+    ]
+}
+
+#[test]
+fn generated_code_compiles_for_every_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"schemac-codegen-compile-check\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             # Not part of any workspace above the temporary directory.\n[workspace]\n\n[dependencies]\n{}",
+            dependencies()
+        ),
+    )
+    .unwrap();
+    fs::copy(workspace_root().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+
+    let mut lib = String::from(
+        "//! Generated models, each in its own module.\n#![deny(warnings, missing_docs)]\n\n",
+    );
+    for (module, catalog, options) in catalogs() {
+        assert_eq!(options.root, RootFile::Mod);
+        let files = codegen::rust_models(&catalog, &options);
+        codegen::write(&root.join("src").join(module), &files).unwrap();
+        writeln!(
+            lib,
+            "/// Models generated for `{module}`.\npub mod {module};"
+        )
+        .unwrap();
+    }
+    fs::write(root.join("src/lib.rs"), lib).unwrap();
+
+    let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root().join("target"),
+    }
+    .join("codegen-compile-check");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .arg("check")
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo check of the generated code failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
