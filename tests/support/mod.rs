@@ -8,6 +8,7 @@
 // Every test binary compiles this module but uses only some of its helpers.
 #![allow(dead_code)]
 
+pub mod cli;
 mod cluster;
 mod server;
 

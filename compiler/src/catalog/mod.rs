@@ -9,6 +9,8 @@ pub mod lower;
 pub mod names;
 mod types;
 
+use sha2::{Digest, Sha256};
+
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -71,6 +73,15 @@ impl Catalog {
 
     pub fn has_role(&self, name: &str) -> bool {
         self.roles.iter().any(|r| r.name == name)
+    }
+
+    /// A hash of the database-shaped content (roles excepted: they are cluster-wide), so a saved
+    /// plan can tell whether the database changed since it was made.
+    pub fn fingerprint(&self) -> String {
+        let mut content = self.normalized();
+        content.roles.clear();
+        let text = format!("{content:?}");
+        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The catalog as two catalogs are compared: origins, intent fields (`renamed_from`, `using`,

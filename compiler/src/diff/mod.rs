@@ -1,1 +1,39 @@
-//! Placeholder: filled in by its stage's work.
+//! Diff: two `Catalog`s (`current` = database, `desired` = schema) → `Vec<Change>`.
+//! Objects are paired by name, or by a `renamed from` hint while the old object still exists and the
+//! new name is free. Values are compared as PostgreSQL normalises them, so the desired catalog must
+//! already be canonicalised (see `introspect::canonicalize`) when a database is involved.
+//! Pure: no IO, deterministic order (desired order, then current order for drops).
+
+mod change;
+mod enums;
+mod pair;
+mod security;
+mod tables;
+
+pub use change::{Change, EnumPosition, TableObject};
+
+use crate::catalog::Catalog;
+use crate::pair::Pair;
+
+/// Every difference between the database and the schema.
+pub fn diff(catalogs: Pair<&Catalog>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let Pair { current, desired } = catalogs;
+    for namespace in desired.namespaces.difference(&current.namespaces) {
+        changes.push(Change::CreateSchema(namespace.clone()));
+    }
+    for extension in desired.extensions.difference(&current.extensions) {
+        changes.push(Change::CreateExtension(extension.clone()));
+    }
+    for role in &desired.roles {
+        if !current.has_role(&role.name) {
+            changes.push(Change::CreateRole(role.name.clone()));
+        }
+    }
+    enums::diff_enums(catalogs, &mut changes);
+    tables::diff_tables(catalogs, &mut changes);
+    changes
+}
+
+#[cfg(test)]
+mod tests;

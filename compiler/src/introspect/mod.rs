@@ -6,6 +6,7 @@
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
+mod facts;
 mod queries;
 mod types;
 
@@ -14,6 +15,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
+pub use facts::facts;
 
 /// Reading the catalog failed.
 #[derive(Debug, thiserror::Error)]

@@ -553,6 +553,33 @@ pub fn drop_not_null(table: &QualifiedName, column: &str) -> String {
     format!("{} DROP NOT NULL", alter_column(table, column))
 }
 
+/// `ALTER TABLE t RENAME CONSTRAINT old TO new`.
+pub fn rename_constraint(table: &QualifiedName, from: &str, to: &str) -> String {
+    format!("{} RENAME CONSTRAINT {} TO {}", alter_table(table), ident(from), ident(to))
+}
+
+/// `ALTER INDEX schema.old RENAME TO new`.
+pub fn rename_index(index: &QualifiedName, to: &str) -> String {
+    format!("ALTER INDEX {} RENAME TO {}", qualified(index), ident(to))
+}
+
+/// `ALTER POLICY name ON t TO roles USING (..) WITH CHECK (..)` (the command cannot change).
+pub fn alter_policy(table: &QualifiedName, policy: &Policy) -> String {
+    let roles: Vec<String> = if policy.roles.is_empty() {
+        vec!["PUBLIC".into()]
+    } else {
+        policy.roles.iter().map(|r| role_name(r)).collect()
+    };
+    let mut sql = format!("ALTER POLICY {} ON {} TO {}", ident(&policy.name), qualified(table), roles.join(", "));
+    if let Some(using) = &policy.using {
+        sql.push_str(&format!(" USING ({using})"));
+    }
+    if let Some(check) = &policy.with_check {
+        sql.push_str(&format!(" WITH CHECK ({check})"));
+    }
+    sql
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

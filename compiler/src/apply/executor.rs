@@ -1,0 +1,389 @@
+//! Running the steps of a plan, one at a time, each as the recipe says: in a transaction or not,
+//! under a short lock timeout or none, batched or whole.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, PgConnection};
+
+use super::error::{ApplyError, PreflightFailure};
+use super::history;
+use crate::plan::{Action, Backfill, Plan, Step};
+
+/// How steps are run.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// `lock_timeout` for brief DDL; a step that times out is retried.
+    pub lock_timeout: Duration,
+    /// Attempts per step when its lock times out (the last attempt still has the timeout).
+    pub lock_attempts: u32,
+    /// Rows per backfill batch.
+    pub batch_size: u32,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 8, batch_size: 1000 }
+    }
+}
+
+/// What happened, for progress output.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The run continues an earlier one that stopped after `completed` steps.
+    Resumed { completed: usize },
+    StepStarted { index: usize, total: usize, kind: &'static str, target: String },
+    StepFinished { index: usize, elapsed: Duration },
+    /// A brief step could not get its lock in time; it waits `wait` and tries again.
+    LockRetry { index: usize, attempt: u32, wait: Duration },
+    /// Rows filled so far by a backfill, of about `total`.
+    BackfillProgress { index: usize, done: u64, total: u64, elapsed: Duration },
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplyReport {
+    pub steps_run: usize,
+    /// Steps an earlier, interrupted run had already completed.
+    pub steps_already_done: usize,
+    pub rows_backfilled: u64,
+}
+
+/// Runs the plan (or what is left of it after an interrupted run of the same plan).
+pub async fn run(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    options: &ApplyOptions,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<ApplyReport, ApplyError> {
+    let mut report = ApplyReport::default();
+    if plan.steps.is_empty() {
+        return Ok(report);
+    }
+    let hash = history::plan_hash(plan);
+    let run = match history::unfinished(conn, &hash).await? {
+        Some(run) => {
+            on_event(Event::Resumed { completed: run.completed_steps });
+            report.steps_already_done = run.completed_steps;
+            run
+        }
+        None => {
+            let failures = preflight(conn, plan).await?;
+            if !failures.is_empty() {
+                return Err(ApplyError::Preflight(failures));
+            }
+            history::ensure_table(conn).await?;
+            history::start(conn, &hash, statements_json(plan)).await?
+        }
+    };
+    let total = plan.steps.len();
+    for (index, step) in plan.steps.iter().enumerate().skip(run.completed_steps) {
+        on_event(Event::StepStarted { index, total, kind: step.kind.as_str(), target: step.target.clone() });
+        let started = Instant::now();
+        let cursor = if index == run.completed_steps { run.backfill_cursor.clone() } else { None };
+        match &step.action {
+            Action::Sql(statements) if step.transactional => {
+                run_in_transaction(conn, index, step, statements, run.id, options, on_event).await?;
+            }
+            Action::Sql(statements) => {
+                run_outside_transaction(conn, index, step, statements, options, on_event).await?;
+                history::step_done(conn, run.id, index).await?;
+            }
+            Action::Backfill(backfill) => {
+                report.rows_backfilled += run_backfill(conn, index, backfill, cursor, run.id, options, on_event).await?;
+                history::step_done(conn, run.id, index).await?;
+            }
+            Action::Verify { sql, message } => {
+                let count: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.map_err(|e| step_error(index, step, sql, e))?;
+                if count > 0 {
+                    return Err(ApplyError::Verify {
+                        index: index + 1,
+                        kind: step.kind.as_str(),
+                        target: step.target.clone(),
+                        count,
+                        message: message.clone(),
+                    });
+                }
+                history::step_done(conn, run.id, index).await?;
+            }
+            Action::ConcurrentIndex { index: name, sql } => {
+                build_index_concurrently(conn, index, step, name, sql).await?;
+                history::step_done(conn, run.id, index).await?;
+            }
+        }
+        report.steps_run += 1;
+        on_event(Event::StepFinished { index, elapsed: started.elapsed() });
+    }
+    history::finish(conn, run.id, "done").await?;
+    Ok(report)
+}
+
+fn statements_json(plan: &Plan) -> serde_json::Value {
+    serde_json::Value::Array(
+        plan.steps
+            .iter()
+            .map(|s| serde_json::json!({ "kind": s.kind.as_str(), "target": s.target, "sql": s.action.sql_text() }))
+            .collect(),
+    )
+}
+
+/// Runs every preflight check, changing nothing; the failures (empty when the plan can finish).
+pub async fn preflight(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<PreflightFailure>, ApplyError> {
+    let mut failures = Vec::new();
+    for check in &plan.preflight {
+        // A check whose query fails (a conversion that errors on some row) refuses the plan too.
+        let mut tx = conn.begin().await?;
+        let result: Result<(i64, Option<String>), sqlx::Error> = sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
+        tx.rollback().await?;
+        let failure = |count, example, error| PreflightFailure {
+            target: check.target.clone(),
+            message: check.message.clone(),
+            count,
+            example,
+            help: check.help.clone(),
+            error,
+        };
+        match result {
+            Ok((0, _)) => {}
+            Ok((count, example)) => failures.push(failure(count, example, None)),
+            Err(error) => failures.push(failure(0, None, Some(database_message(&error)))),
+        }
+    }
+    Ok(failures)
+}
+
+fn is_lock_timeout(error: &sqlx::Error) -> bool {
+    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "55P03")
+}
+
+/// The server's message without sqlx's prefix.
+pub fn database_message(error: &sqlx::Error) -> String {
+    match error.as_database_error() {
+        Some(db) => db.message().to_string(),
+        None => error.to_string(),
+    }
+}
+
+fn step_error(index: usize, step: &Step, statement: &str, error: sqlx::Error) -> ApplyError {
+    ApplyError::Step {
+        index: index + 1,
+        kind: step.kind.as_str(),
+        target: step.target.clone(),
+        statement: statement.to_string(),
+        message: database_message(&error),
+    }
+}
+
+/// Exponential backoff with jitter: 100 ms doubling to at most 5 s, times 0.5–1.5.
+fn backoff(attempt: u32) -> Duration {
+    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
+    Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
+}
+
+fn lock_timeout_setting(step: &Step, options: &ApplyOptions) -> String {
+    if step.lock.wants_lock_timeout() {
+        format!("{}ms", options.lock_timeout.as_millis().max(1))
+    } else {
+        // Long steps that do not block writes (validation, concurrent builds) may wait.
+        "0".to_string()
+    }
+}
+
+/// Who holds or waits for locks on the step's table, for the lock-timeout message.
+async fn lock_holders(conn: &mut PgConnection, step: &Step) -> String {
+    let Some(table) = &step.table else { return "another session holds a conflicting lock".into() };
+    let holders: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
+        "SELECT string_agg(DISTINCT format('pid %s (%s, for %s)', a.pid, a.state, date_trunc('second', now() - a.xact_start)), '; ')
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.relation = to_regclass($1) AND l.pid <> pg_backend_pid()",
+    )
+    .bind(crate::sql::qualified(table))
+    .fetch_one(conn)
+    .await;
+    match holders {
+        Ok(Some(list)) => format!("held by {list}"),
+        _ => "another session holds a conflicting lock".into(),
+    }
+}
+
+async fn run_in_transaction(
+    conn: &mut PgConnection,
+    index: usize,
+    step: &Step,
+    statements: &[String],
+    run: i64,
+    options: &ApplyOptions,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = conn.begin().await?;
+        let setting = format!("SET LOCAL lock_timeout = '{}'", lock_timeout_setting(step, options));
+        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        let mut failed = None;
+        for statement in statements {
+            if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
+                failed = Some((statement, error));
+                break;
+            }
+        }
+        match failed {
+            None => {
+                history::step_done(&mut tx, run, index).await?;
+                tx.commit().await?;
+                return Ok(());
+            }
+            Some((statement, error)) => {
+                tx.rollback().await?;
+                if !is_lock_timeout(&error) {
+                    return Err(step_error(index, step, statement, error));
+                }
+                if attempt >= options.lock_attempts {
+                    return Err(ApplyError::LockTimeout {
+                        index: index + 1,
+                        kind: step.kind.as_str(),
+                        target: step.target.clone(),
+                        attempts: attempt,
+                        waited_ms: started.elapsed().as_millis(),
+                        holders: lock_holders(conn, step).await,
+                    });
+                }
+                let wait = backoff(attempt);
+                on_event(Event::LockRetry { index, attempt, wait });
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+async fn run_outside_transaction(
+    conn: &mut PgConnection,
+    index: usize,
+    step: &Step,
+    statements: &[String],
+    options: &ApplyOptions,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    sqlx::raw_sql(&format!("SET lock_timeout = '{}'", lock_timeout_setting(step, options))).execute(&mut *conn).await?;
+    for statement in statements {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match sqlx::raw_sql(statement).execute(&mut *conn).await {
+                Ok(_) => break,
+                Err(error) if is_lock_timeout(&error) && attempt < options.lock_attempts => {
+                    let wait = backoff(attempt);
+                    on_event(Event::LockRetry { index, attempt, wait });
+                    tokio::time::sleep(wait).await;
+                }
+                Err(error) if is_lock_timeout(&error) => {
+                    return Err(ApplyError::LockTimeout {
+                        index: index + 1,
+                        kind: step.kind.as_str(),
+                        target: step.target.clone(),
+                        attempts: attempt,
+                        waited_ms: started.elapsed().as_millis(),
+                        holders: lock_holders(conn, step).await,
+                    })
+                }
+                Err(error) => return Err(step_error(index, step, statement, error)),
+            }
+        }
+    }
+    sqlx::raw_sql("RESET lock_timeout").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Batches until none is left; each batch commits on its own and saves the cursor.
+async fn run_backfill(
+    conn: &mut PgConnection,
+    index: usize,
+    backfill: &Backfill,
+    mut cursor: Option<String>,
+    run: i64,
+    options: &ApplyOptions,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<u64, ApplyError> {
+    let started = Instant::now();
+    let fail = |error: sqlx::Error, sql: &str| ApplyError::Step {
+        index: index + 1,
+        kind: "backfill",
+        target: format!("{}.{}", backfill.table, backfill.column),
+        statement: sql.to_string(),
+        message: database_message(&error),
+    };
+    let total: i64 = sqlx::query_scalar(&backfill.remaining_sql)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| fail(e, &backfill.remaining_sql))?;
+    sqlx::raw_sql(&format!("SET lock_timeout = '{}ms'", options.lock_timeout.as_millis().max(1))).execute(&mut *conn).await?;
+    let mut done: u64 = 0;
+    let mut attempt = 0;
+    loop {
+        let batch: Result<(Option<String>, i64), sqlx::Error> = sqlx::query_as(&backfill.batch_sql)
+            .bind(cursor.as_deref())
+            .bind(i64::from(options.batch_size))
+            .fetch_one(&mut *conn)
+            .await;
+        match batch {
+            Ok((Some(next), rows)) if rows > 0 => {
+                attempt = 0;
+                done += rows as u64;
+                history::save_cursor(conn, run, &next).await?;
+                cursor = Some(next);
+                on_event(Event::BackfillProgress { index, done, total: total.max(0) as u64, elapsed: started.elapsed() });
+            }
+            Ok(_) => break,
+            // A batch waits on rows a long transaction holds: back off and try the batch again.
+            Err(error) if is_lock_timeout(&error) && attempt + 1 < options.lock_attempts => {
+                attempt += 1;
+                let wait = backoff(attempt);
+                on_event(Event::LockRetry { index, attempt, wait });
+                tokio::time::sleep(wait).await;
+            }
+            Err(error) => return Err(fail(error, &backfill.batch_sql)),
+        }
+    }
+    sqlx::raw_sql("RESET lock_timeout").execute(&mut *conn).await?;
+    Ok(done)
+}
+
+/// `indisvalid` of an index, `None` when there is no such index.
+async fn index_validity(conn: &mut PgConnection, name: &str) -> Result<Option<bool>, sqlx::Error> {
+    sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)").bind(name).fetch_optional(conn).await
+}
+
+/// A concurrent build: a leftover INVALID index of the same name (from a build that died) is dropped
+/// first; a valid one means an earlier run finished it. After the build, an INVALID result (a
+/// duplicate key, a deadlock) is dropped at once: it would still enforce uniqueness on writes.
+async fn build_index_concurrently(
+    conn: &mut PgConnection,
+    index: usize,
+    step: &Step,
+    name: &crate::catalog::QualifiedName,
+    sql: &str,
+) -> Result<(), ApplyError> {
+    let qualified = crate::sql::qualified(name);
+    let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}");
+    sqlx::raw_sql("SET lock_timeout = 0").execute(&mut *conn).await?;
+    match index_validity(conn, &qualified).await? {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            sqlx::raw_sql(&drop).execute(&mut *conn).await.map_err(|e| step_error(index, step, &drop, e))?;
+        }
+        None => {}
+    }
+    if let Err(error) = sqlx::raw_sql(sql).execute(&mut *conn).await {
+        if index_validity(conn, &qualified).await? == Some(false) {
+            sqlx::raw_sql(&drop).execute(&mut *conn).await?;
+        }
+        return Err(step_error(index, step, sql, error));
+    }
+    if index_validity(conn, &qualified).await? == Some(false) {
+        sqlx::raw_sql(&drop).execute(&mut *conn).await?;
+        return Err(ApplyError::InvalidIndex { index: qualified });
+    }
+    Ok(())
+}

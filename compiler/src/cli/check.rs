@@ -1,0 +1,29 @@
+//! `schemac check [PATH]`: parse and validate, print diagnostics; exit 0 clean, 1 on errors.
+
+use super::{schema, CheckArgs, Output};
+
+pub fn run(args: CheckArgs, out: &mut Output) -> u8 {
+    match schema::load(out, args.path.as_deref()) {
+        Some((sources, catalog)) => {
+            out.note(&format!(
+                "checked {} file{}: {} table{}, {} enum{}; no errors",
+                sources.files.len(),
+                plural(sources.files.len()),
+                catalog.tables.len(),
+                plural(catalog.tables.len()),
+                catalog.enums.len(),
+                plural(catalog.enums.len())
+            ));
+            0
+        }
+        None => 1,
+    }
+}
+
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,75 @@
+//! The database URL and the connection. `DatabaseUrl` never shows its password: its `Display` and
+//! `Debug` mask it, and error text from the driver is scrubbed of it before printing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, PgConnection};
+
+/// A PostgreSQL URL whose password is never printed.
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// From `--database-url`, else `DATABASE_URL`.
+    pub fn from_args(flag: Option<&str>) -> Option<DatabaseUrl> {
+        flag.map(str::to_string)
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty()))
+            .map(DatabaseUrl)
+    }
+
+    fn password(&self) -> Option<String> {
+        url::Url::parse(&self.0).ok().and_then(|u| u.password().map(str::to_string)).filter(|p| !p.is_empty())
+    }
+
+    /// Replaces the password wherever it appears in `text`.
+    pub fn scrub(&self, text: &str) -> String {
+        match self.password() {
+            Some(password) => text.replace(&password, "***"),
+            None => text.to_string(),
+        }
+    }
+
+    /// Connects with `application_name = 'schemac'`, so its waits can be told apart in
+    /// `pg_stat_activity`.
+    pub async fn connect(&self) -> Result<PgConnection, String> {
+        let options = PgConnectOptions::from_str(&self.0)
+            .map_err(|e| self.scrub(&format!("invalid database URL {self}: {e}")))?
+            .application_name("schemac");
+        options.connect().await.map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut parsed) => {
+                if parsed.password().is_some() {
+                    let _ = parsed.set_password(Some("***"));
+                }
+                write!(f, "{parsed}")
+            }
+            Err(_) => f.write_str("<database URL>"),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_is_never_shown() {
+        let url = DatabaseUrl("postgres://app:s3cret@db.example:5432/prod".into());
+        assert!(!format!("{url}").contains("s3cret"));
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert_eq!(url.scrub("failed for s3cret"), "failed for ***");
+    }
+}

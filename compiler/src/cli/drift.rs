@@ -1,0 +1,44 @@
+//! `schemac drift`: whether the database equals the schema; one entry per difference, and a
+//! source-level diff. Exit 0 equal, 1 drift (or an error).
+
+use crate::plan::PlanOptions;
+
+use super::plan::{make_plan, report_failure};
+use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
+
+pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
+    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else { return 1 };
+    let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
+        out.error("no database: pass --database-url URL or set DATABASE_URL");
+        return 1;
+    };
+    let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
+        rt.block_on(async {
+            let mut conn = url.connect().await?;
+            Ok(make_plan(&mut conn, &desired, &PlanOptions::default()).await)
+        })
+    });
+    let planned = match result {
+        Ok(Ok(planned)) => planned,
+        Ok(Err(failure)) => return report_failure(out, failure, &sources, Some(&url)),
+        Err(message) => {
+            out.error(&message);
+            return 1;
+        }
+    };
+    if planned.changes.is_empty() {
+        out.note("no drift: the database matches the schema");
+        return 0;
+    }
+    let mut text = format!("drift: {} difference(s) between the database and the schema\n", planned.changes.len());
+    for change in &planned.changes {
+        text.push_str(&format!("  - {}\n", human::describe(change)));
+    }
+    let current = crate::introspect::to_source(&planned.current.normalized());
+    let desired = crate::introspect::to_source(&planned.desired.normalized());
+    let diff = similar::TextDiff::from_lines(&current, &desired);
+    text.push_str("\n");
+    text.push_str(&diff.unified_diff().context_radius(2).header("database", "schema").to_string());
+    out.result(&text);
+    1
+}

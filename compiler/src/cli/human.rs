@@ -1,0 +1,174 @@
+//! Text for people: the plan grouped per table, the SQL script with step headers, and drift
+//! entries. Colour only when asked (a terminal, `NO_COLOR` unset).
+
+use std::fmt::Write as _;
+
+use indexmap::IndexMap;
+
+use crate::diff::{Change, TableObject};
+use crate::plan::{Action, Plan, Step};
+
+fn paint(colour: bool, code: &str, text: &str) -> String {
+    if colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn indent(text: &str, by: &str) -> String {
+    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The plan, steps grouped under their table in order of first appearance, numbered in run order.
+pub fn plan(plan: &Plan, colour: bool) -> String {
+    let mut out = String::new();
+    if plan.steps.is_empty() {
+        out.push_str("No changes: the database already matches the schema.\n");
+        return out;
+    }
+    let destructive = plan.destructive_steps().count();
+    let _ = writeln!(
+        out,
+        "Plan: {} step{}{}",
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "" } else { "s" },
+        if destructive > 0 { paint(colour, "1;31", &format!(", {destructive} destructive")) } else { String::new() }
+    );
+    let mut groups: IndexMap<String, Vec<(usize, &Step)>> = IndexMap::new();
+    for (index, step) in plan.steps.iter().enumerate() {
+        let group = step.table.as_ref().map_or_else(|| "database".to_string(), |t| t.to_string());
+        groups.entry(group).or_default().push((index + 1, step));
+    }
+    for (group, steps) in groups {
+        let _ = writeln!(out, "\n{}", paint(colour, "1", &group));
+        for (number, step) in steps {
+            let mut flags = vec![step.lock.describe().to_string()];
+            if !step.transactional {
+                flags.push("outside a transaction".into());
+            }
+            let _ = writeln!(
+                out,
+                "  {number:>3}. {} {}{}",
+                paint(colour, "1;36", step.kind.as_str()),
+                step.target,
+                if step.destructive { format!(" {}", paint(colour, "1;31", "[DESTRUCTIVE]")) } else { String::new() }
+            );
+            let _ = writeln!(out, "       {}", paint(colour, "2", &format!("lock: {}", flags.join("; "))));
+            for hazard in &step.hazards {
+                let _ = writeln!(out, "       {} {}", paint(colour, "33", &format!("! {}:", hazard.code)), hazard.message);
+            }
+            let _ = writeln!(out, "{}", indent(&step_sql(step), "       "));
+        }
+    }
+    if !plan.preflight.is_empty() {
+        let _ = writeln!(out, "\nBefore any change, apply checks:");
+        for check in &plan.preflight {
+            let _ = writeln!(out, "  - {}: no {}", check.target, check.message.trim_start_matches("rows of "));
+        }
+    }
+    for note in &plan.notes {
+        let _ = writeln!(out, "\nnote: {note}");
+    }
+    out
+}
+
+/// The SQL of a step as a script would run it.
+fn step_sql(step: &Step) -> String {
+    match &step.action {
+        Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
+        Action::Backfill(backfill) => format!(
+            "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
+            backfill.batch_sql
+        ),
+        Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
+        Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
+    }
+}
+
+/// The plan as an SQL script with a comment header per step.
+pub fn sql_script(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
+    for (index, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(out, "\n-- step {}/{}: {} {}", index + 1, plan.steps.len(), step.kind.as_str(), step.target);
+        let _ = writeln!(
+            out,
+            "-- lock: {}; {}{}",
+            step.lock.describe(),
+            if step.transactional { "in a transaction" } else { "outside a transaction" },
+            if step.destructive { "; DESTRUCTIVE" } else { "" }
+        );
+        for hazard in &step.hazards {
+            let _ = writeln!(out, "-- hazard {}: {}", hazard.code, hazard.message);
+        }
+        let _ = writeln!(out, "{}", step_sql(step));
+    }
+    out
+}
+
+/// One drift entry per change, naming the table and the object.
+pub fn describe(change: &Change) -> String {
+    match change {
+        Change::CreateSchema(name) => format!("schema `{name}` is missing"),
+        Change::CreateExtension(name) => format!("extension `{name}` is missing"),
+        Change::CreateRole(name) => format!("role `{name}` is missing"),
+        Change::CreateEnum(e) => format!("enum `{}` is missing", e.name),
+        Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
+        Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
+        Change::ReplaceEnum { current, desired } => {
+            format!("enum `{}` has values ({}), the schema says ({})", desired.name, current.values.join(", "), desired.values.join(", "))
+        }
+        Change::DropEnum(e) => format!("enum `{}` is not in the schema", e.name),
+        Change::CommentEnum { name, .. } => format!("enum `{name}`: comment differs"),
+        Change::CreateTable(t) => format!("table `{}` is missing", t.name),
+        Change::RenameTable { from, to } => format!("table `{from}` should be named `{}`", to.name),
+        Change::DropTable(t) => format!("table `{}` is not in the schema", t.name),
+        Change::CommentTable { table, .. } => format!("table `{table}`: comment differs"),
+        Change::AddColumn { table, column } => format!("table `{table}`: column `{}` is missing", column.name),
+        Change::RenameColumn { table, from, to } => format!("table `{table}`: column `{from}` should be named `{to}`"),
+        Change::DropColumn { table, column } => format!("table `{table}`: column `{}` is not in the schema", column.name),
+        Change::AlterColumnType { table, column, from, to, .. } => {
+            format!("table `{table}`: column `{column}` has type {}, the schema says {}", from.sql(), to.sql())
+        }
+        Change::SetNotNull { table, column } => format!("table `{table}`: column `{}` is nullable, the schema says NOT NULL", column.name),
+        Change::DropNotNull { table, column } => format!("table `{table}`: column `{column}` is NOT NULL, the schema says nullable"),
+        Change::SetDefault { table, column, default } => format!("table `{table}`: column `{column}` default should be {default}"),
+        Change::DropDefault { table, column } => format!("table `{table}`: column `{column}` has a default the schema does not"),
+        Change::ReplaceGeneratedColumn { table, desired, .. } => {
+            format!("table `{table}`: column `{}` generation expression differs", desired.name)
+        }
+        Change::CommentColumn { table, column, .. } => format!("table `{table}`: column `{column}` comment differs"),
+        Change::AddObject { table, object } => format!("table `{table}`: {} `{}` is missing", object_kind(object), object.name()),
+        Change::DropObject { table, object } => format!("table `{table}`: {} `{}` is not in the schema", object_kind(object), object.name()),
+        Change::RenameObject { table, object, from } => {
+            format!("table `{table}`: {} `{from}` should be named `{}`", object_kind(object), object.name())
+        }
+        Change::SetRowLevelSecurity { table, enabled } => {
+            format!("table `{table}`: row-level security is {}", if *enabled { "off, the schema says on" } else { "on, the schema says off" })
+        }
+        Change::SetForceRowLevelSecurity { table, forced } => format!(
+            "table `{table}`: row-level security is {}",
+            if *forced { "not forced, the schema says forced" } else { "forced, the schema says not forced" }
+        ),
+        Change::CreatePolicy { table, policy } => format!("table `{table}`: policy `{}` is missing", policy.name),
+        Change::AlterPolicy { table, desired, .. } => format!("table `{table}`: policy `{}` differs", desired.name),
+        Change::DropPolicy { table, policy } => format!("table `{table}`: policy `{}` is not in the schema", policy.name),
+        Change::Grant { table, grants } => format!("table `{table}`: grant missing: {}", grant_list(grants)),
+        Change::Revoke { table, grants } => format!("table `{table}`: grant not in the schema: {}", grant_list(grants)),
+    }
+}
+
+fn grant_list(grants: &[crate::catalog::Grant]) -> String {
+    grants.iter().map(|g| format!("{} to {}", g.privilege.sql(), g.role)).collect::<Vec<_>>().join(", ")
+}
+
+fn object_kind(object: &TableObject) -> &'static str {
+    match object {
+        TableObject::PrimaryKey(_) => "primary key",
+        TableObject::Unique(_) => "unique constraint",
+        TableObject::ForeignKey(_) => "foreign key",
+        TableObject::Check(_) => "check constraint",
+        TableObject::Index(_) => "index",
+    }
+}

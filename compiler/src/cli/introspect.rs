@@ -1,0 +1,36 @@
+//! `schemac introspect`: the database's schema as `.schema` source, to stdout or into a directory.
+
+use super::{runtime, DatabaseUrl, IntrospectArgs, Output};
+
+pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
+    let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
+        out.error("no database: pass --database-url URL or set DATABASE_URL");
+        return 1;
+    };
+    let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
+        rt.block_on(async {
+            let mut conn = url.connect().await?;
+            crate::introspect::catalog(&mut conn).await.map_err(|e| e.to_string())
+        })
+    });
+    let catalog = match result {
+        Ok(catalog) => catalog,
+        Err(message) => {
+            out.error(&url.scrub(&message));
+            return 1;
+        }
+    };
+    let source = crate::introspect::to_source(&catalog);
+    match &args.output {
+        None => out.result(&source),
+        Some(dir) => {
+            let path = dir.join("schema.schema");
+            if let Err(error) = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, &source)) {
+                out.error(&format!("cannot write `{}`: {error}", path.display()));
+                return 1;
+            }
+            out.note(&format!("wrote {}", path.display()));
+        }
+    }
+    0
+}

@@ -1,0 +1,109 @@
+//! `Change`: one difference between the database (`current`) and the schema (`desired`), in
+//! PostgreSQL terms. Changes carry owned copies of the objects involved so the planner needs no
+//! lookups back into either catalog for the common cases.
+
+use crate::catalog::{
+    CheckConstraint, Column, EnumType, ForeignKey, Grant, Index, Policy, PrimaryKey, QualifiedName,
+    SqlType, Table, UniqueConstraint,
+};
+
+/// Where a new enum value goes, relative to an existing value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnumPosition {
+    Before(String),
+    After(String),
+    /// The type has no values yet.
+    End,
+}
+
+/// A constraint or index that a table carries, for the changes that add, drop or rename one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableObject {
+    PrimaryKey(PrimaryKey),
+    Unique(UniqueConstraint),
+    ForeignKey(ForeignKey),
+    Check(CheckConstraint),
+    Index(Index),
+}
+
+impl TableObject {
+    pub fn name(&self) -> &str {
+        match self {
+            TableObject::PrimaryKey(pk) => &pk.name,
+            TableObject::Unique(unique) => &unique.name,
+            TableObject::ForeignKey(fk) => &fk.name,
+            TableObject::Check(check) => &check.name,
+            TableObject::Index(index) => &index.name,
+        }
+    }
+
+    /// Columns of this table the object depends on (expression keys are not parsed).
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            TableObject::PrimaryKey(pk) => pk.columns.iter().map(String::as_str).collect(),
+            TableObject::Unique(unique) => unique.columns.iter().map(String::as_str).collect(),
+            TableObject::ForeignKey(fk) => fk.columns.iter().map(String::as_str).collect(),
+            TableObject::Check(_) => Vec::new(),
+            TableObject::Index(index) => index
+                .keys
+                .iter()
+                .filter_map(|key| match key {
+                    crate::catalog::IndexKey::Column(column) => Some(column.as_str()),
+                    crate::catalog::IndexKey::Expr(_) => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether this is an index (renamed with `ALTER INDEX`) rather than a constraint.
+    pub fn is_index(&self) -> bool {
+        matches!(self, TableObject::Index(_))
+    }
+}
+
+/// One difference between the two catalogs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    CreateSchema(String),
+    CreateExtension(String),
+    CreateRole(String),
+
+    CreateEnum(EnumType),
+    RenameEnum { from: QualifiedName, to: QualifiedName },
+    AddEnumValue { name: QualifiedName, value: String, position: EnumPosition },
+    /// Values removed or reordered: a new type replaces the old one (destructive).
+    ReplaceEnum { current: EnumType, desired: EnumType },
+    DropEnum(EnumType),
+    CommentEnum { name: QualifiedName, comment: Option<String> },
+
+    CreateTable(Table),
+    RenameTable { from: QualifiedName, to: QualifiedName },
+    DropTable(Table),
+    CommentTable { table: QualifiedName, comment: Option<String> },
+
+    AddColumn { table: QualifiedName, column: Column },
+    RenameColumn { table: QualifiedName, from: String, to: String },
+    DropColumn { table: QualifiedName, column: Column },
+    AlterColumnType { table: QualifiedName, column: String, from: SqlType, to: SqlType, using: Option<String> },
+    /// The column becomes NOT NULL; existing rows may need a backfill (`column` is the desired one).
+    SetNotNull { table: QualifiedName, column: Column },
+    DropNotNull { table: QualifiedName, column: String },
+    SetDefault { table: QualifiedName, column: String, default: String },
+    DropDefault { table: QualifiedName, column: String },
+    /// A generated column's expression changed (or a column became/stopped being generated): the
+    /// column is dropped and added again.
+    ReplaceGeneratedColumn { table: QualifiedName, current: Column, desired: Column },
+    CommentColumn { table: QualifiedName, column: String, comment: Option<String> },
+
+    AddObject { table: QualifiedName, object: TableObject },
+    DropObject { table: QualifiedName, object: TableObject },
+    RenameObject { table: QualifiedName, object: TableObject, from: String },
+
+    SetRowLevelSecurity { table: QualifiedName, enabled: bool },
+    SetForceRowLevelSecurity { table: QualifiedName, forced: bool },
+    CreatePolicy { table: QualifiedName, policy: Policy },
+    AlterPolicy { table: QualifiedName, current: Policy, desired: Policy },
+    DropPolicy { table: QualifiedName, policy: Policy },
+    Grant { table: QualifiedName, grants: Vec<Grant> },
+    Revoke { table: QualifiedName, grants: Vec<Grant> },
+}

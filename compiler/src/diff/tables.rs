@@ -1,0 +1,205 @@
+//! Tables and what they hold: columns, keys, constraints, indexes (policies and grants are in
+//! `security.rs`).
+
+use super::pair::pair_by_key;
+use super::{security, Change, TableObject};
+use crate::catalog::{Catalog, Column, Table};
+use crate::pair::Pair;
+
+pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
+    let pairs = pair_by_key(&catalogs.current.tables, &catalogs.desired.tables, |t| t.name.clone(), |t| t.renamed_from.clone());
+    for pair in pairs {
+        match (pair.current, pair.desired) {
+            (None, Some(desired)) => create_table(desired, changes),
+            (Some(current), None) => changes.push(Change::DropTable(current.clone())),
+            (Some(current), Some(desired)) => diff_table(Pair::new(current, desired), changes),
+            (None, None) => {}
+        }
+    }
+}
+
+/// A new table: the table with its columns, keys and checks in one statement; foreign keys,
+/// indexes, policies, grants and comments as their own changes so they can be ordered.
+fn create_table(table: &Table, changes: &mut Vec<Change>) {
+    let mut bare = table.clone();
+    bare.foreign_keys.clear();
+    bare.indexes.clear();
+    bare.policies.clear();
+    bare.grants.clear();
+    bare.rls_enabled = false;
+    bare.rls_forced = false;
+    changes.push(Change::CreateTable(bare));
+    let name = &table.name;
+    for fk in &table.foreign_keys {
+        changes.push(Change::AddObject { table: name.clone(), object: TableObject::ForeignKey(fk.clone()) });
+    }
+    for index in &table.indexes {
+        changes.push(Change::AddObject { table: name.clone(), object: TableObject::Index(index.clone()) });
+    }
+    let empty = Table::new(name.clone());
+    security::diff_security(Pair::new(&empty, table), changes);
+}
+
+fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+    let Pair { current, desired } = tables;
+    let name = &desired.name;
+    if current.name != desired.name {
+        changes.push(Change::RenameTable { from: current.name.clone(), to: desired.name.clone() });
+    }
+    let columns = pair_by_key(&current.columns, &desired.columns, |c| c.name.clone(), |c| c.renamed_from.clone());
+    for pair in columns {
+        match (pair.current, pair.desired) {
+            (None, Some(column)) => changes.push(Change::AddColumn { table: name.clone(), column: column.clone() }),
+            (Some(column), None) => changes.push(Change::DropColumn { table: name.clone(), column: column.clone() }),
+            (Some(current_column), Some(desired_column)) => {
+                diff_column(name, Pair::new(current_column, desired_column), changes)
+            }
+            (None, None) => {}
+        }
+    }
+    diff_objects(tables, changes);
+    security::diff_security(tables, changes);
+    if current.comment != desired.comment {
+        changes.push(Change::CommentTable { table: name.clone(), comment: desired.comment.clone() });
+    }
+}
+
+fn diff_column(table: &crate::catalog::QualifiedName, columns: Pair<&Column>, changes: &mut Vec<Change>) {
+    let Pair { current, desired } = columns;
+    let column = || desired.name.clone();
+    if current.name != desired.name {
+        changes.push(Change::RenameColumn { table: table.clone(), from: current.name.clone(), to: desired.name.clone() });
+    }
+    if current.generated != desired.generated {
+        changes.push(Change::ReplaceGeneratedColumn { table: table.clone(), current: current.clone(), desired: desired.clone() });
+        return;
+    }
+    if current.ty != desired.ty {
+        changes.push(Change::AlterColumnType {
+            table: table.clone(),
+            column: column(),
+            from: current.ty.clone(),
+            to: desired.ty.clone(),
+            using: desired.using.clone(),
+        });
+    }
+    // A serial column's default is its sequence; comparing the text is enough because both sides
+    // print `nextval('<table>_<column>_seq'::regclass)`.
+    if current.default != desired.default {
+        match &desired.default {
+            Some(default) => changes.push(Change::SetDefault { table: table.clone(), column: column(), default: default.clone() }),
+            None => changes.push(Change::DropDefault { table: table.clone(), column: column() }),
+        }
+    }
+    match (current.nullable, desired.nullable) {
+        (true, false) => changes.push(Change::SetNotNull { table: table.clone(), column: desired.clone() }),
+        (false, true) => changes.push(Change::DropNotNull { table: table.clone(), column: column() }),
+        _ => {}
+    }
+    if current.comment != desired.comment {
+        changes.push(Change::CommentColumn { table: table.clone(), column: column(), comment: desired.comment.clone() });
+    }
+}
+
+/// Keys, constraints and indexes, paired by name; an object whose definition is unchanged but whose
+/// name differs is renamed rather than rebuilt.
+fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+    let objects = tables.map(table_objects);
+    let name = &tables.desired.name;
+    let renamed_columns: Vec<(String, String)> = tables
+        .desired
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let old = c.renamed_from.as_ref()?;
+            (tables.current.column(old).is_some() && tables.current.column(&c.name).is_none()).then(|| (old.clone(), c.name.clone()))
+        })
+        .collect();
+    let mut added = Vec::new();
+    let mut dropped: Vec<TableObject> = Vec::new();
+    for desired in &objects.desired {
+        match objects.current.iter().find(|c| c.name() == desired.name()) {
+            Some(current) if same_definition(current, desired, &renamed_columns) => {}
+            Some(current) => {
+                dropped.push(current.clone());
+                added.push(desired.clone());
+            }
+            None => added.push(desired.clone()),
+        }
+    }
+    for current in &objects.current {
+        if !objects.desired.iter().any(|d| d.name() == current.name()) {
+            dropped.push(current.clone());
+        }
+    }
+    // Same definition under another name: a rename, not a rebuild.
+    let mut renames = Vec::new();
+    added.retain(|desired| {
+        let found = dropped.iter().position(|current| {
+            current.name() != desired.name() && same_definition(current, desired, &renamed_columns)
+        });
+        match found {
+            Some(index) => {
+                let current = dropped.remove(index);
+                renames.push((current.name().to_string(), desired.clone()));
+                false
+            }
+            None => true,
+        }
+    });
+    for object in dropped {
+        changes.push(Change::DropObject { table: name.clone(), object });
+    }
+    for (from, object) in renames {
+        changes.push(Change::RenameObject { table: name.clone(), object, from });
+    }
+    for object in added {
+        changes.push(Change::AddObject { table: name.clone(), object });
+    }
+}
+
+fn table_objects(table: &Table) -> Vec<TableObject> {
+    let mut objects = Vec::new();
+    objects.extend(table.primary_key.iter().cloned().map(TableObject::PrimaryKey));
+    objects.extend(table.uniques.iter().cloned().map(TableObject::Unique));
+    objects.extend(table.foreign_keys.iter().cloned().map(TableObject::ForeignKey));
+    objects.extend(table.checks.iter().cloned().map(TableObject::Check));
+    objects.extend(table.indexes.iter().cloned().map(TableObject::Index));
+    objects
+}
+
+/// Whether two objects are the same but for their names and source spans. Column names of the
+/// current side are read through the table's column renames.
+fn same_definition(current: &TableObject, desired: &TableObject, renamed: &[(String, String)]) -> bool {
+    let rename = |column: &String| -> String {
+        renamed.iter().find(|(old, _)| old == column).map_or_else(|| column.clone(), |(_, new)| new.clone())
+    };
+    let columns = |list: &[String]| list.iter().map(rename).collect::<Vec<_>>();
+    match (current, desired) {
+        (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => columns(&a.columns) == b.columns,
+        (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
+        (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
+            columns(&a.columns) == b.columns
+                && a.referenced_table == b.referenced_table
+                && a.referenced_columns == b.referenced_columns
+                && a.on_delete == b.on_delete
+                && columns(&a.on_delete_columns) == b.on_delete_columns
+                && a.on_update == b.on_update
+        }
+        (TableObject::Check(a), TableObject::Check(b)) => a.expr == b.expr,
+        (TableObject::Index(a), TableObject::Index(b)) => {
+            let keys = |index: &crate::catalog::Index| {
+                index
+                    .keys
+                    .iter()
+                    .map(|key| match key {
+                        crate::catalog::IndexKey::Column(c) => crate::catalog::IndexKey::Column(rename(c)),
+                        other => other.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            };
+            a.unique == b.unique && a.method == b.method && keys(a) == b.keys && a.predicate == b.predicate
+        }
+        _ => false,
+    }
+}

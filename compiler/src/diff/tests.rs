@@ -1,0 +1,115 @@
+//! Unit tests of the differ on small hand-built catalogs.
+
+use super::*;
+use crate::catalog::{BaseType, Column, EnumType, Index, IndexKey, QualifiedName, SqlType, Table};
+
+fn column(name: &str, base: BaseType) -> Column {
+    Column::new(name, SqlType::scalar(base))
+}
+
+fn table(name: &str, columns: Vec<Column>) -> Table {
+    let mut table = Table::new(QualifiedName::public(name));
+    table.columns = columns;
+    table
+}
+
+fn catalog(tables: Vec<Table>) -> Catalog {
+    Catalog { tables, ..Catalog::default() }
+}
+
+#[test]
+fn equal_catalogs_have_no_changes() {
+    let a = catalog(vec![table("users", vec![column("id", BaseType::Uuid)])]);
+    assert!(diff(Pair::new(&a, &a.clone())).is_empty());
+}
+
+#[test]
+fn column_order_is_never_drift() {
+    let current = catalog(vec![table("t", vec![column("a", BaseType::Text), column("b", BaseType::Text)])]);
+    let desired = catalog(vec![table("t", vec![column("b", BaseType::Text), column("a", BaseType::Text)])]);
+    assert!(diff(Pair::new(&current, &desired)).is_empty());
+}
+
+#[test]
+fn rename_hint_is_honoured_only_while_the_old_column_exists() {
+    let current = catalog(vec![table("t", vec![column("name", BaseType::Text)])]);
+    let mut renamed = column("title", BaseType::Text);
+    renamed.renamed_from = Some("name".into());
+    let desired = catalog(vec![table("t", vec![renamed.clone()])]);
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(matches!(changes.as_slice(), [Change::RenameColumn { from, to, .. }] if from == "name" && to == "title"));
+    // Once `name` is gone the hint is a no-op.
+    let done = catalog(vec![table("t", vec![column("title", BaseType::Text)])]);
+    assert!(diff(Pair::new(&done, &desired)).is_empty());
+}
+
+#[test]
+fn nullability_type_and_default_changes_are_separate() {
+    let current = catalog(vec![table("t", vec![{
+        let mut c = column("n", BaseType::Integer);
+        c.nullable = true;
+        c
+    }])]);
+    let desired = catalog(vec![table("t", vec![{
+        let mut c = column("n", BaseType::BigInt);
+        c.default = Some("0".into());
+        c
+    }])]);
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(changes.iter().any(|c| matches!(c, Change::AlterColumnType { .. })));
+    assert!(changes.iter().any(|c| matches!(c, Change::SetDefault { .. })));
+    assert!(changes.iter().any(|c| matches!(c, Change::SetNotNull { .. })));
+    assert_eq!(changes.len(), 3);
+}
+
+#[test]
+fn enum_values_added_in_position_or_replaced() {
+    let make = |values: &[&str]| Catalog {
+        enums: vec![EnumType {
+            name: QualifiedName::public("status"),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            comment: None,
+            renamed_from: None,
+            origin: None,
+        }],
+        ..Catalog::default()
+    };
+    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["open", "pending", "closed"])));
+    assert!(matches!(
+        changes.as_slice(),
+        [Change::AddEnumValue { value, position: EnumPosition::After(after), .. }] if value == "pending" && after == "open"
+    ));
+    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["closed", "open"])));
+    assert!(matches!(changes.as_slice(), [Change::ReplaceEnum { .. }]));
+    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["new", "open", "closed"])));
+    assert!(matches!(
+        changes.as_slice(),
+        [Change::AddEnumValue { value, position: EnumPosition::Before(before), .. }] if value == "new" && before == "open"
+    ));
+}
+
+#[test]
+fn an_index_renamed_by_hand_is_renamed_back_not_rebuilt() {
+    let index = |name: &str| Index {
+        name: name.into(),
+        unique: false,
+        method: "btree".into(),
+        keys: vec![IndexKey::Column("a".into())],
+        predicate: None,
+        origin: None,
+    };
+    let mut current = table("t", vec![column("a", BaseType::Text)]);
+    current.indexes.push(index("by_hand"));
+    let mut desired = table("t", vec![column("a", BaseType::Text)]);
+    desired.indexes.push(index("t_a_idx"));
+    let changes = diff(Pair::new(&catalog(vec![current]), &catalog(vec![desired])));
+    assert!(matches!(changes.as_slice(), [Change::RenameObject { from, .. }] if from == "by_hand"));
+}
+
+#[test]
+fn tables_missing_from_the_schema_are_dropped() {
+    let current = catalog(vec![table("old", vec![]), table("kept", vec![])]);
+    let desired = catalog(vec![table("kept", vec![])]);
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(matches!(changes.as_slice(), [Change::DropTable(t)] if t.name.name == "old"));
+}

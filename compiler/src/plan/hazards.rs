@@ -1,0 +1,97 @@
+//! Hazards: what a reviewer should know about a step. Each has a stable kebab-case `code` (JSON
+//! output and CI scripts depend on it) and a sentence for people. One constructor per hazard, each
+//! saying what it flags and why it hurts in production.
+
+/// Something a reviewer should know about a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hazard {
+    /// Stable kebab-case name, e.g. `deletes-data`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Hazard {
+    fn new(code: &'static str, message: impl Into<String>) -> Hazard {
+        Hazard { code, message: message.into() }
+    }
+
+    /// Dropping a table, column or enum value destroys data that no later step can bring back.
+    pub fn deletes_data(what: &str) -> Hazard {
+        Hazard::new("deletes-data", format!("deletes {what} and the data in it"))
+    }
+
+    /// A rename breaks every running client that still uses the old name (`renamed from` is the
+    /// user's consent; schemac emits a plain RENAME).
+    pub fn renames_object(what: &str, from: &str, to: &str) -> Hazard {
+        Hazard::new(
+            "breaks-running-clients",
+            format!("renames {what} `{from}` to `{to}`: clients still using `{from}` fail until they are deployed"),
+        )
+    }
+
+    /// `ALTER COLUMN ... TYPE` that is not binary-coercible rewrites the table (and its indexes)
+    /// under ACCESS EXCLUSIVE: reads and writes wait for the whole rewrite.
+    pub fn rewrites_table(table: &str) -> Hazard {
+        Hazard::new(
+            "rewrites-table",
+            format!("rewrites every row of `{table}` under ACCESS EXCLUSIVE: reads and writes wait until it finishes"),
+        )
+    }
+
+    /// A narrowing type change can fail on existing values or lose precision.
+    pub fn narrows_type(column: &str, from: &str, to: &str) -> Hazard {
+        Hazard::new("narrows-type", format!("changes `{column}` from {from} to {to}: values that do not fit are rejected or lose precision"))
+    }
+
+    /// Validation reads the whole table; it takes SHARE UPDATE EXCLUSIVE so writes continue.
+    pub fn long_validation(table: &str) -> Hazard {
+        Hazard::new("scans-table", format!("reads every row of `{table}` (writes continue)"))
+    }
+
+    /// A batched backfill writes every row, in short transactions.
+    pub fn backfills_rows(table: &str, column: &str) -> Hazard {
+        Hazard::new(
+            "backfills-rows",
+            format!("updates every row of `{table}` to fill `{column}`, in short batches (row locks only)"),
+        )
+    }
+
+    /// A check or foreign key added to a table with rows makes future writes that violate it fail.
+    pub fn new_constraint_on_rows(table: &str, name: &str) -> Hazard {
+        Hazard::new("rejects-writes", format!("writes to `{table}` that violate `{name}` fail from now on"))
+    }
+
+    /// Turning row-level security on hides rows from every role without a matching policy.
+    pub fn enables_rls(table: &str) -> Hazard {
+        Hazard::new(
+            "changes-visibility",
+            format!("row-level security on `{table}`: roles without a matching policy see no rows afterwards"),
+        )
+    }
+
+    /// Turning row-level security off, or dropping a policy, can expose rows.
+    pub fn exposes_rows(table: &str, what: &str) -> Hazard {
+        Hazard::new("exposes-rows", format!("{what} on `{table}`: rows may become visible to roles that could not see them"))
+    }
+
+    /// A non-concurrent index build blocks writes for its duration.
+    pub fn blocks_writes(table: &str) -> Hazard {
+        Hazard::new("blocks-writes", format!("blocks writes to `{table}` while it runs"))
+    }
+
+    /// Enum values cannot be removed: the type is rebuilt and every column using it converted.
+    pub fn replaces_enum(name: &str, removed: &[String]) -> Hazard {
+        Hazard::new(
+            "replaces-type",
+            format!(
+                "rebuilds enum `{name}` and converts every column using it{}",
+                if removed.is_empty() { String::new() } else { format!("; removes {}", removed.join(", ")) }
+            ),
+        )
+    }
+
+    /// Revoking a privilege makes statements of that role fail.
+    pub fn revokes_privilege(table: &str, role: &str) -> Hazard {
+        Hazard::new("revokes-privilege", format!("`{role}` loses privileges on `{table}`: its statements may fail"))
+    }
+}

@@ -1,0 +1,245 @@
+//! Namespaces, extensions, roles, enum types and whole tables.
+
+use super::{phase, Context, Planned};
+use crate::catalog::{BaseType, Column, EnumType, QualifiedName, Table};
+use crate::diff::{Change, EnumPosition};
+use crate::plan::hazards::Hazard;
+use crate::plan::step::{LockLevel, Resource, Step, StepKind};
+use crate::plan::Preflight;
+use crate::sql::{self, ddl};
+
+pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
+    let steps = &mut planned.steps;
+    match change {
+        Change::CreateSchema(name) => steps.push(
+            Step::sql(StepKind::CreateSchema, name.clone(), phase::SETUP, vec![ddl::create_schema(name)])
+                .provides([Resource::Namespace(name.clone())]),
+        ),
+        Change::CreateExtension(name) => steps.push(
+            Step::sql(StepKind::CreateExtension, name.clone(), phase::SETUP, vec![ddl::create_extension(name)])
+                .provides([Resource::Extension(name.clone())]),
+        ),
+        Change::CreateRole(name) => steps.push(
+            Step::sql(StepKind::CreateRole, name.clone(), phase::SETUP, vec![ddl::create_role_if_missing(name)])
+                .provides([Resource::Role(name.clone())]),
+        ),
+        Change::CreateEnum(enum_type) => {
+            let mut statements = vec![ddl::create_enum(enum_type)];
+            if let Some(comment) = &enum_type.comment {
+                statements.push(ddl::comment_on_type(&enum_type.name, Some(comment)));
+            }
+            steps.push(
+                Step::sql(StepKind::CreateEnum, enum_type.name.to_string(), phase::TYPES, statements)
+                    .needs(namespace(&enum_type.name))
+                    .provides([Resource::Type(enum_type.name.clone())]),
+            );
+        }
+        Change::RenameEnum { from, to } => steps.push(
+            Step::sql(StepKind::RenameEnum, to.to_string(), phase::TYPES, vec![ddl::rename_type(from, &to.name)])
+                .hazard(Hazard::renames_object("type", &from.name, &to.name))
+                .provides([Resource::Type(to.clone())]),
+        ),
+        Change::AddEnumValue { name, value, position } => {
+            let position = match position {
+                EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
+                EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
+                EnumPosition::End => None,
+            };
+            // A new value cannot be used in the transaction that adds it ("unsafe use of new
+            // value"), so it is committed on its own before anything uses it.
+            steps.push(
+                Step::sql(
+                    StepKind::AddEnumValue,
+                    format!("{name}.{value}"),
+                    phase::TYPES,
+                    vec![ddl::add_enum_value(name, value, position)],
+                )
+                .outside_transaction()
+                .needs([Resource::Type(name.clone())])
+                .provides([Resource::Type(name.clone())]),
+            );
+        }
+        Change::ReplaceEnum { current, desired } => replace_enum(ctx, current, desired, planned),
+        Change::DropEnum(enum_type) => steps.push(
+            Step::sql(StepKind::DropEnum, enum_type.name.to_string(), phase::DROP_TYPES, vec![ddl::drop_type(&enum_type.name)])
+                .destructive()
+                .hazard(Hazard::deletes_data(&format!("enum type `{}`", enum_type.name.name)))
+                .removes([Resource::Type(enum_type.name.clone())]),
+        ),
+        Change::CommentEnum { name, comment } => steps.push(
+            Step::sql(StepKind::Comment, name.to_string(), phase::SECURITY, vec![ddl::comment_on_type(name, comment.as_deref())])
+                .needs([Resource::Type(name.clone())]),
+        ),
+        Change::CreateTable(table) => steps.push(create_table(table)),
+        Change::RenameTable { from, to } => steps.push(
+            Step::sql(StepKind::RenameTable, to.to_string(), phase::RENAME, vec![ddl::rename_table(from, &to.name)])
+                .on_table(to)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .hazard(Hazard::renames_object("table", &from.name, &to.name))
+                .provides([Resource::Table(to.clone())]),
+        ),
+        Change::DropTable(table) => steps.push(drop_table(ctx, table)),
+        Change::CommentTable { table, comment } => steps.push(
+            Step::sql(StepKind::Comment, table.to_string(), phase::SECURITY, vec![ddl::comment_on_table(table, comment.as_deref())])
+                .on_table(table)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .needs([Resource::Table(table.clone())]),
+        ),
+        _ => {}
+    }
+}
+
+/// The namespace a name lives in, as a resource (none for `public`, which always exists).
+pub fn namespace(name: &QualifiedName) -> Vec<Resource> {
+    if name.schema == "public" {
+        Vec::new()
+    } else {
+        vec![Resource::Namespace(name.schema.clone())]
+    }
+}
+
+/// What a column's type needs: its enum type, or the extension providing it.
+pub fn type_needs(column: &Column) -> Vec<Resource> {
+    match &column.ty.base {
+        BaseType::Enum(name) => vec![Resource::Type(name.clone())],
+        BaseType::Citext => vec![Resource::Extension("citext".into())],
+        _ => Vec::new(),
+    }
+}
+
+fn create_table(table: &Table) -> Step {
+    let name = &table.name;
+    let mut statements = vec![ddl::create_table(table)];
+    if let Some(comment) = &table.comment {
+        statements.push(ddl::comment_on_table(name, Some(comment)));
+    }
+    for column in &table.columns {
+        if let Some(comment) = &column.comment {
+            statements.push(ddl::comment_on_column(name, &column.name, Some(comment)));
+        }
+    }
+    let mut provides = vec![Resource::Table(name.clone())];
+    provides.extend(table.columns.iter().map(|c| Resource::Column(name.clone(), c.name.clone())));
+    if let Some(pk) = &table.primary_key {
+        provides.push(Resource::Key(name.clone(), pk.columns.clone()));
+        provides.push(Resource::Object(name.clone(), pk.name.clone()));
+    }
+    for unique in &table.uniques {
+        provides.push(Resource::Key(name.clone(), unique.columns.clone()));
+        provides.push(Resource::Object(name.clone(), unique.name.clone()));
+    }
+    let mut needs = namespace(name);
+    needs.extend(table.columns.iter().flat_map(type_needs));
+    Step::sql(StepKind::CreateTable, name.to_string(), phase::TABLES, statements)
+        .on_table(name)
+        .needs(needs)
+        .provides(provides)
+}
+
+fn drop_table(ctx: &Context, table: &Table) -> Step {
+    let name = &table.name;
+    let mut removes = vec![Resource::Table(name.clone())];
+    removes.extend(table.primary_key.iter().map(|pk| Resource::Key(name.clone(), pk.columns.clone())));
+    removes.extend(table.uniques.iter().map(|u| Resource::Key(name.clone(), u.columns.clone())));
+    // Its own foreign keys go with it, so the tables they reference may be dropped after it.
+    let mut releases: Vec<Resource> = table
+        .foreign_keys
+        .iter()
+        .flat_map(|fk| {
+            [
+                Resource::Table(fk.referenced_table.clone()),
+                Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()),
+            ]
+        })
+        .collect();
+    releases.extend(table.columns.iter().flat_map(type_needs));
+    let mut step = Step::sql(StepKind::DropTable, name.to_string(), phase::DROP_TABLES, vec![ddl::drop_table(name)])
+        .on_table(name)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .destructive()
+        .hazard(Hazard::deletes_data(&format!("table `{}`", name.name)))
+        .removes(removes)
+        .releases(releases);
+    if ctx.facts.has_rows(name) {
+        step.hazards.push(Hazard::deletes_data(&format!("the rows of `{}`", name.name)));
+    }
+    step
+}
+
+/// Enum values cannot be removed or reordered in place: build the new type under the old name,
+/// convert every column through text, drop the old type. Rows holding a removed value would make
+/// the conversion fail, so a preflight check refuses the plan first.
+fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: &mut Planned) {
+    let old_name = QualifiedName::new(current.name.schema.clone(), format!("schemac_old_{}", current.name.name));
+    let removed: Vec<String> = current.values.iter().filter(|v| !desired.values.contains(v)).cloned().collect();
+    let mut statements = vec![ddl::rename_type(&current.name, &old_name.name), ddl::create_enum(desired)];
+    let mut rewrites = false;
+    for table in &ctx.catalogs.current.tables {
+        for column in table.columns.iter().filter(|c| c.ty.base == BaseType::Enum(current.name.clone())) {
+            let cast = if column.ty.array {
+                format!("{}::text[]::{}[]", sql::ident(&column.name), sql::qualified(&desired.name))
+            } else {
+                format!("{}::text::{}", sql::ident(&column.name), sql::qualified(&desired.name))
+            };
+            if column.default.is_some() {
+                statements.push(ddl::drop_default(&table.name, &column.name));
+            }
+            statements.push(ddl::alter_column_type(&table.name, &column.name, &column.ty, Some(&cast)));
+            if let Some(default) = &column.default {
+                statements.push(ddl::set_default(&table.name, &column.name, default));
+            }
+            rewrites |= ctx.facts.has_rows(&table.name);
+            if !removed.is_empty() {
+                let values: Vec<String> = removed.iter().map(|v| sql::literal(v)).collect();
+                let test = if column.ty.array {
+                    format!("{}::text[] && ARRAY[{}]::text[]", sql::ident(&column.name), values.join(", "))
+                } else {
+                    format!("{}::text IN ({})", sql::ident(&column.name), values.join(", "))
+                };
+                planned.preflight.push(Preflight {
+                    target: format!("{}.{}", table.name, column.name),
+                    sql: example_rows_sql(table, &test),
+                    message: format!(
+                        "rows of `{}` hold values of enum `{}` that the schema removes ({})",
+                        table.name.name,
+                        current.name.name,
+                        removed.join(", ")
+                    ),
+                    help: Some(format!("update those rows of `{}.{}` to a value that remains first", table.name.name, column.name)),
+                });
+            }
+        }
+    }
+    statements.push(ddl::drop_type(&old_name));
+    let mut step = Step::sql(StepKind::ReplaceEnum, desired.name.to_string(), phase::TYPES, statements)
+        .lock(if rewrites { LockLevel::AccessExclusiveRewrite } else { LockLevel::AccessExclusiveInstant })
+        .hazard(Hazard::replaces_enum(&desired.name.name, &removed))
+        .provides([Resource::Type(desired.name.clone())]);
+    step.rewrites = rewrites;
+    if !removed.is_empty() {
+        step = step.destructive();
+    }
+    planned.steps.push(step);
+}
+
+/// A preflight query over `table` returning `(count, example key)` for rows matching `condition`.
+pub fn example_rows_sql(table: &Table, condition: &str) -> String {
+    format!(
+        "SELECT count(*), min({}) FROM {} WHERE {}",
+        example_key(table),
+        sql::qualified(&table.name),
+        condition
+    )
+}
+
+/// An expression naming a row for messages: its primary key as text, else its ctid.
+pub fn example_key(table: &Table) -> String {
+    match &table.primary_key {
+        Some(pk) if pk.columns.len() == 1 => format!("{}::text", sql::ident(&pk.columns[0])),
+        Some(pk) => {
+            let columns: Vec<String> = pk.columns.iter().map(|c| format!("{}::text", sql::ident(c))).collect();
+            format!("concat_ws(', ', {})", columns.join(", "))
+        }
+        None => "ctid::text".to_string(),
+    }
+}

@@ -1,0 +1,469 @@
+//! A column becomes NOT NULL on a table with rows (a new tenant column is the common case):
+//! add it nullable → fill trigger for rows written meanwhile → batched backfill by key ranges →
+//! verify zero NULLs → `CHECK (col IS NOT NULL) NOT VALID` → `VALIDATE` → `SET NOT NULL` and drop
+//! the check (separate statements, so the fast path holds) → drop the trigger at the end.
+//! ONLINE-SAFETY.md 3A has the measurements behind each choice.
+
+use super::columns::{add_column, is_volatile};
+use super::create::example_key;
+use super::{phase, target, Context, Planned};
+use crate::catalog::{Backfill, Column, QualifiedName, Table};
+use crate::diagnostics::{codes, Diagnostic};
+use crate::plan::backfill_path::{self, Hop, PathSearch};
+use crate::plan::hazards::Hazard;
+use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
+use crate::plan::Preflight;
+use crate::sql::{self, ddl};
+
+/// Where the existing rows' values come from.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    /// The parent's same-named column, through these foreign keys (the first hop's parent is
+    /// filled before this table).
+    Path(Vec<Hop>),
+    /// An expression over the row.
+    Expr(String),
+    /// The column's own default, evaluated per row (`SET col = DEFAULT`).
+    Default,
+}
+
+/// A NOT NULL column added to a table that holds rows.
+pub fn plan_new_column(ctx: &Context, table: &QualifiedName, column: &Column, planned: &mut Planned) -> Result<(), Vec<Diagnostic>> {
+    let source = match source(ctx, table, column)? {
+        Some(source) => source,
+        None => {
+            // A non-volatile default is stored in the catalog: the add is instant and every existing
+            // row reads it (PostgreSQL 11+).
+            if column.default.as_deref().is_some_and(|d| !is_volatile(d)) {
+                planned.steps.push(add_column(ctx, table, column));
+                return Ok(());
+            }
+            return Err(vec![missing_source(table, column)]);
+        }
+    };
+    let mut nullable = column.clone();
+    nullable.nullable = true;
+    // A volatile default on ADD COLUMN rewrites the table; add the column bare, then set the default
+    // for new rows only.
+    nullable.default = None;
+    let mut add = add_column(ctx, table, &nullable);
+    if let (Action::Sql(statements), Some(default)) = (&mut add.action, &column.default) {
+        statements.push(ddl::set_default(table, &column.name, default));
+    }
+    planned.steps.push(add);
+    fill(ctx, table, column, &source, planned);
+    Ok(())
+}
+
+/// An existing nullable column becomes NOT NULL.
+pub fn plan_set_not_null(ctx: &Context, table: &QualifiedName, column: &Column, planned: &mut Planned) -> Result<(), Vec<Diagnostic>> {
+    let needs = [Resource::Column(table.clone(), column.name.clone())];
+    if !ctx.has_rows(table) {
+        planned.steps.push(
+            Step::sql(StepKind::SetNotNull, target(table, &column.name), phase::BACKFILL, vec![ddl::set_not_null(table, &column.name)])
+                .on_table(table)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .needs(needs.clone())
+                .provides(needs),
+        );
+        return Ok(());
+    }
+    if !ctx.has_nulls(table, &column.name) {
+        enforce(ctx, table, column, None, planned);
+        return Ok(());
+    }
+    let source = match source(ctx, table, column)? {
+        Some(source) => source,
+        None if column.default.is_some() => Source::Default,
+        None => return Err(vec![missing_source(table, column)]),
+    };
+    fill(ctx, table, column, &source, planned);
+    Ok(())
+}
+
+/// The backfill source, in the order LANGUAGE.md gives: an explicit `backfill`, a foreign-key path
+/// for the tenant column, then (for the caller) the column's default.
+fn source(ctx: &Context, table: &QualifiedName, column: &Column) -> Result<Option<Source>, Vec<Diagnostic>> {
+    let desired = ctx.catalogs.desired;
+    match &column.backfill {
+        Some(Backfill::Expr { expr, .. }) => return Ok(Some(Source::Expr(expr.clone()))),
+        Some(Backfill::FromForeignKey { fk_column, origin }) => {
+            let hop = desired
+                .table(table)
+                .into_iter()
+                .flat_map(|t| &t.foreign_keys)
+                .filter(|fk| fk.columns.contains(fk_column))
+                .find_map(|fk| backfill_path::hop(table, fk, &column.name))
+                .filter(|hop| desired.table(&hop.parent).is_some_and(|p| p.column(&column.name).is_some()));
+            return match hop {
+                Some(hop) => Ok(Some(Source::Path(vec![hop]))),
+                None => Err(vec![Diagnostic::error(
+                    codes::PLAN_MISSING_BACKFILL,
+                    format!("`backfill {} from {fk_column}` on `{}` does not lead to a table with `{}`", column.name, table.name, column.name),
+                )
+                .with_optional_label(*origin, "this backfill")
+                .with_help(format!("`{fk_column}` must reference a table that has a column `{}`", column.name))]),
+            };
+        }
+        None => {}
+    }
+    let is_tenant_column = desired.tenancy.as_ref().is_some_and(|t| t.column == column.name)
+        && desired.table(table).is_some_and(|t| t.kind == crate::catalog::TableKind::Tenant);
+    if !is_tenant_column {
+        return Ok(None);
+    }
+    match backfill_path::find(desired, table, &column.name) {
+        PathSearch::Found(path) => Ok(Some(Source::Path(path))),
+        PathSearch::NotFound => Ok(None),
+        PathSearch::Ambiguous(paths) => {
+            let origin = desired.table(table).and_then(|t| t.origin);
+            let described: Vec<String> =
+                paths.iter().map(|p| p.iter().map(Hop::describe).collect::<Vec<_>>().join(" → ")).collect();
+            let first = &paths[0][0];
+            Err(vec![Diagnostic::error(
+                codes::PLAN_AMBIGUOUS_BACKFILL,
+                format!(
+                    "`{}` gains `{}` but has rows, and {} foreign-key paths of the same length lead to it: {}",
+                    table.name,
+                    column.name,
+                    paths.len(),
+                    described.join("; ")
+                ),
+            )
+            .with_optional_label(origin, "this table")
+            .with_help(format!(
+                "add `backfill {} from {}` to table `{}` to say which path to follow",
+                column.name,
+                first.child_columns.join(", "),
+                table.name
+            ))])
+        }
+    }
+}
+
+fn missing_source(table: &QualifiedName, column: &Column) -> Diagnostic {
+    Diagnostic::error(
+        codes::PLAN_MISSING_BACKFILL,
+        format!("`{}.{}` becomes NOT NULL but `{}` has rows, and nothing says what they hold", table.name, column.name, table.name),
+    )
+    .with_optional_label(column.origin, "this column")
+    .with_help(format!(
+        "add `backfill ({}-expression)` or `default(...)` to column `{}`, or `backfill {} from <foreign key column>` to table `{}`",
+        column.name, column.name, column.name, table.name
+    ))
+}
+
+/// `schemac_<table>_<column>_<suffix>`, cut to PostgreSQL's 63-byte limit.
+fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
+    let mut name = format!("schemac_{}_{}_{suffix}", table.name, column);
+    while name.len() > 63 {
+        let cut = name.len() - suffix.len() - 2;
+        name.remove(cut);
+    }
+    name
+}
+
+/// The trigger, backfill, verification and NOT NULL enforcement for one column.
+fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, planned: &mut Planned) {
+    let Some(desired_table) = ctx.catalogs.desired.table(table) else { return };
+    let name = &column.name;
+    let function = QualifiedName::new(table.schema.clone(), own_name(table, name, "fill"));
+    let trigger_done = Resource::Object(table.clone(), format!("{} trigger", function.name));
+    let column_resource = Resource::Column(table.clone(), name.clone());
+
+    // Rows written while the migration runs get their value from the trigger, before constraints
+    // are checked; rows already there get it from the backfill.
+    let mut trigger_needs = vec![column_resource.clone()];
+    let mut fill_needs = vec![trigger_done.clone()];
+    if let Source::Path(path) = source {
+        let parent = &path[0].parent;
+        trigger_needs.push(Resource::Column(parent.clone(), name.clone()));
+        fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateFillTrigger,
+            target(table, name),
+            phase::BACKFILL,
+            vec![fill_function(table, column, source, &function), fill_trigger(table, &function)],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareRowExclusiveInstant)
+        .needs(trigger_needs)
+        .provides([trigger_done.clone()]),
+    );
+
+    let batch = BatchedBackfill {
+        table: table.clone(),
+        column: name.clone(),
+        batch_sql: batch_sql(desired_table, column, source, ctx.options.batch_size),
+        remaining_sql: format!("SELECT count(*) FROM {} WHERE {} IS NULL", sql::qualified(table), sql::ident(name)),
+    };
+    planned.steps.push(
+        Step::new(StepKind::Backfill, target(table, name), phase::BACKFILL, Action::Backfill(batch))
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::RowExclusive)
+            .hazard(Hazard::backfills_rows(&table.name, name))
+            .needs(fill_needs)
+            .provides([Resource::Filled(table.clone(), name.clone())]),
+    );
+    preflight(ctx, table, column, source, planned);
+    enforce(ctx, table, column, Some(Resource::Filled(table.clone(), name.clone())), planned);
+
+    planned.steps.push(
+        Step::sql(
+            StepKind::DropFillTrigger,
+            target(table, name),
+            phase::CLEANUP,
+            vec![
+                format!("DROP TRIGGER IF EXISTS {} ON {}", sql::ident(&function.name), sql::qualified(table)),
+                format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
+            ],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([column_resource, trigger_done]),
+    );
+}
+
+/// Verify → CHECK NOT VALID → VALIDATE → SET NOT NULL + drop the check.
+fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<Resource>, planned: &mut Planned) {
+    let name = &column.name;
+    let check = own_name(table, name, "not_null");
+    let column_resource = Resource::Column(table.clone(), name.clone());
+    let verified = Resource::Object(table.clone(), format!("{check} verified"));
+    let added = Resource::Object(table.clone(), format!("{check} added"));
+    let validated = Resource::Object(table.clone(), format!("{check} validated"));
+    let _ = ctx;
+    planned.steps.push(
+        Step::new(
+            StepKind::Verify,
+            target(table, name),
+            phase::BACKFILL,
+            Action::Verify {
+                sql: format!("SELECT count(*) FROM {} WHERE {} IS NULL", sql::qualified(table), sql::ident(name)),
+                message: format!("rows of `{}` still have no `{name}`", table.name),
+            },
+        )
+        .on_table(table)
+        .lock(LockLevel::None)
+        .needs(after.into_iter().chain([column_resource.clone()]))
+        .provides([verified.clone()]),
+    );
+    // Added only now: a NOT VALID check is enforced on every write at once, so before the backfill
+    // it would fail the application's updates of rows not yet filled.
+    let check_sql = format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+        sql::qualified(table),
+        sql::ident(&check),
+        sql::ident(name)
+    );
+    planned.steps.push(
+        Step::sql(StepKind::AddCheckNotValid, target(table, name), phase::BACKFILL, vec![check_sql])
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs([verified])
+            .provides([added.clone()]),
+    );
+    planned.steps.push(
+        Step::sql(StepKind::ValidateConstraint, target(table, name), phase::BACKFILL, vec![ddl::validate_constraint(table, &check)])
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([added])
+            .provides([validated.clone()]),
+    );
+    // Two statements: with the validated check in place SET NOT NULL skips its scan; dropping the
+    // check in the same ALTER would lose that proof.
+    planned.steps.push(
+        Step::sql(
+            StepKind::SetNotNull,
+            target(table, name),
+            phase::BACKFILL,
+            vec![ddl::set_not_null(table, name), ddl::drop_constraint(table, &check)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([validated])
+        .provides([column_resource]),
+    );
+}
+
+/// The value expression for `NEW` rows inside the trigger function.
+fn fill_function(table: &QualifiedName, column: &Column, source: &Source, function: &QualifiedName) -> String {
+    let name = sql::ident(&column.name);
+    let assign = match source {
+        Source::Path(path) => {
+            let hop = &path[0];
+            let condition: Vec<String> = hop
+                .parent_columns
+                .iter()
+                .zip(&hop.child_columns)
+                .map(|(p, c)| format!("p.{} = NEW.{}", sql::ident(p), sql::ident(c)))
+                .collect();
+            format!("SELECT p.{name} INTO NEW.{name} FROM {} p WHERE {};", sql::qualified(&hop.parent), condition.join(" AND "))
+        }
+        // The row is exposed under the table's own name so the expression reads as it does in the
+        // schema.
+        Source::Expr(expr) => {
+            format!("NEW.{name} := (SELECT ({expr}) FROM (SELECT NEW.*) AS {});", sql::ident(&table.name))
+        }
+        Source::Default => String::new(),
+    };
+    format!(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac$\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n$schemac$",
+        sql::qualified(function)
+    )
+}
+
+fn fill_trigger(table: &QualifiedName, function: &QualifiedName) -> String {
+    format!(
+        "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        sql::ident(&function.name),
+        sql::qualified(table),
+        sql::qualified(function)
+    )
+}
+
+/// The value for existing rows, as an expression inside `UPDATE <table> ... FROM <parent> AS
+/// schemac_parent`.
+fn value_and_join(column: &Column, source: &Source) -> (String, Option<(String, String)>) {
+    match source {
+        Source::Path(path) => {
+            let hop = &path[0];
+            let condition: Vec<String> = hop
+                .parent_columns
+                .iter()
+                .zip(&hop.child_columns)
+                .map(|(p, c)| format!("schemac_parent.{} = {}.{}", sql::ident(p), sql::ident(&hop.child.name), sql::ident(c)))
+                .collect();
+            (
+                format!("schemac_parent.{}", sql::ident(&column.name)),
+                Some((format!("{} AS schemac_parent", sql::qualified(&hop.parent)), condition.join(" AND "))),
+            )
+        }
+        Source::Expr(expr) => (format!("({expr})"), None),
+        Source::Default => ("DEFAULT".to_string(), None),
+    }
+}
+
+/// One batch of the backfill. With a single-column primary key: the next `$2` keys after `$1`, in
+/// key order (keyset; each batch is its own short transaction and the cursor survives a crash).
+/// Without one: the next `$2` rows still NULL, until none is updated.
+fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) -> String {
+    let name = sql::qualified(&table.name);
+    let col = sql::ident(&column.name);
+    let (value, join) = value_and_join(column, source);
+    let (from, join_condition) = match &join {
+        Some((from, condition)) => (format!(", {from}"), format!(" AND {condition}")),
+        None => (String::new(), String::new()),
+    };
+    let single_key = table.primary_key.as_ref().filter(|pk| pk.columns.len() == 1).and_then(|pk| table.column(&pk.columns[0]));
+    match single_key {
+        Some(key) => {
+            let key_name = sql::ident(&key.name);
+            format!(
+                "WITH schemac_batch AS (SELECT {key_name} AS schemac_key FROM {name} WHERE $1::text IS NULL OR {key_name} > $1::text::{ty} ORDER BY {key_name} LIMIT $2), \
+                 schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.{key_name} = schemac_batch.schemac_key AND {table_name}.{col} IS NULL{join_condition}) \
+                 SELECT (SELECT schemac_key::text FROM schemac_batch ORDER BY schemac_key DESC LIMIT 1), (SELECT count(*) FROM schemac_batch)",
+                ty = key.ty.sql(),
+                table_name = sql::ident(&table.name.name),
+            )
+        }
+        None => format!(
+            "WITH schemac_batch AS (SELECT ctid AS schemac_row FROM {name} WHERE {col} IS NULL AND ($1::text IS NULL OR true) LIMIT $2), \
+             schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.ctid = schemac_batch.schemac_row{join_condition} RETURNING 1) \
+             SELECT CASE WHEN count(*) > 0 THEN 'more' END, count(*) FROM schemac_filled",
+            table_name = sql::ident(&table.name.name),
+        ),
+    }
+}
+
+/// Rows that would still be NULL after the backfill (a NULL or dangling key along the path, or an
+/// expression giving NULL) make the plan fail half-way: count them before changing anything.
+fn preflight(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, planned: &mut Planned) {
+    let current = ctx.catalogs.current;
+    let Some(current_table) = current.table(&super::current_table_name(ctx.catalogs, table)) else { return };
+    let key = example_key(current_table).replace("ctid", "t0.ctid");
+    let key = current_table
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .fold(key, |k, c| k.replace(&format!("{}::text", sql::ident(c)), &format!("t0.{}::text", sql::ident(c))));
+    let name = sql::ident(&column.name);
+    let (joins, condition) = match source {
+        Source::Path(_) => match chain(ctx, table, &column.name) {
+            Some((joins, last)) => (joins, format!("{last}.{name} IS NULL")),
+            // The chain ends in a table that does not exist yet: no row can find a value.
+            None => (String::new(), "true".to_string()),
+        },
+        Source::Expr(expr) => {
+            // The expression reads the table under its own name.
+            return planned.preflight.push(Preflight {
+                target: target(table, &column.name),
+                sql: format!(
+                    "SELECT count(*), min({}) FROM {} WHERE ({expr}) IS NULL",
+                    example_key(current_table),
+                    sql::qualified(&current_table.name)
+                ),
+                message: format!("rows of `{}` would still have no `{}`: the backfill expression gives NULL for them", table.name, column.name),
+                help: Some(format!("change the `backfill` expression of `{}` so it gives a value for every row", column.name)),
+            });
+        }
+        Source::Default => return,
+    };
+    planned.preflight.push(Preflight {
+        target: target(table, &column.name),
+        sql: format!("SELECT count(*), min({key}) FROM {} t0{joins} WHERE {condition}", sql::qualified(&current_table.name)),
+        message: format!(
+            "rows of `{}` would still have no `{}` after the backfill: their foreign key along the path is NULL or points at no row",
+            table.name, column.name
+        ),
+        help: Some(format!("fix or delete those rows of `{}`, or give column `{}` a `backfill (expr)`", table.name, column.name)),
+    });
+}
+
+/// LEFT JOINs from `t0` along the backfill path (through tables that get the column in this plan
+/// too) to the first table whose column the database already fills; returns the joins and that
+/// table's alias. `None` when the chain reaches a table the database does not have.
+fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, String)> {
+    let current = ctx.catalogs.current;
+    let mut joins = String::new();
+    let mut at = table.clone();
+    let mut alias = "t0".to_string();
+    for depth in 1..=32 {
+        let desired_column = ctx.catalogs.desired.table(&at).and_then(|t| t.column(column));
+        let hop = match desired_column.and_then(|c| c.backfill.as_ref()) {
+            Some(Backfill::FromForeignKey { fk_column, .. }) => ctx
+                .catalogs
+                .desired
+                .table(&at)
+                .into_iter()
+                .flat_map(|t| &t.foreign_keys)
+                .filter(|fk| fk.columns.contains(fk_column))
+                .find_map(|fk| backfill_path::hop(&at, fk, column)),
+            _ => match backfill_path::find(ctx.catalogs.desired, &at, column) {
+                PathSearch::Found(path) => path.into_iter().next(),
+                _ => None,
+            },
+        }?;
+        let parent = current.table(&hop.parent)?;
+        let next_alias = format!("t{depth}");
+        let condition: Vec<String> = hop
+            .parent_columns
+            .iter()
+            .zip(&hop.child_columns)
+            .map(|(p, c)| format!("{next_alias}.{} = {alias}.{}", sql::ident(p), sql::ident(c)))
+            .collect();
+        joins.push_str(&format!(" LEFT JOIN {} {next_alias} ON {}", sql::qualified(&parent.name), condition.join(" AND ")));
+        alias = next_alias;
+        // The parent already fills the column when it has it and holds no NULLs (or is NOT NULL).
+        let filled = parent.column(column).is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&parent.name, column));
+        if filled {
+            return Some((joins, alias));
+        }
+        at = hop.parent;
+    }
+    None
+}

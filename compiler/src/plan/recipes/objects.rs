@@ -1,0 +1,369 @@
+//! Keys, checks, foreign keys and indexes: added online on tables with rows (indexes built
+//! `CONCURRENTLY`, constraints added `NOT VALID` then validated), dropped, renamed.
+
+use super::create::{example_key, example_rows_sql};
+use super::{phase, target, Context, Planned};
+use crate::catalog::{ForeignKey, Index, IndexKey, QualifiedName};
+use crate::diff::{Change, TableObject};
+use crate::plan::hazards::Hazard;
+use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
+use crate::plan::Preflight;
+use crate::sql::{self, ddl};
+
+pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
+    match change {
+        Change::AddObject { table, object } => add(ctx, table, object, planned),
+        Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
+        Change::RenameObject { table, object, from } => {
+            let to = object.name();
+            let statement = if object.is_index() {
+                ddl::rename_index(&QualifiedName::new(table.schema.clone(), from.clone()), to)
+            } else {
+                ddl::rename_constraint(table, from, to)
+            };
+            let kind = if object.is_index() { StepKind::RenameIndex } else { StepKind::RenameConstraint };
+            planned.steps.push(
+                Step::sql(kind, target(table, to), phase::RENAME, vec![statement])
+                    .on_table(table)
+                    .lock(LockLevel::AccessExclusiveInstant)
+                    .needs([Resource::Table(table.clone())])
+                    .provides([Resource::Object(table.clone(), to.to_string())]),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn column_needs(table: &QualifiedName, columns: &[String]) -> Vec<Resource> {
+    let mut needs = vec![Resource::Table(table.clone())];
+    needs.extend(columns.iter().map(|c| Resource::Column(table.clone(), c.clone())));
+    needs
+}
+
+fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut Planned) {
+    let rows = ctx.has_rows(table);
+    let name = object.name().to_string();
+    let provides = vec![Resource::Object(table.clone(), name.clone())];
+    match object {
+        TableObject::PrimaryKey(pk) => {
+            duplicates_preflight(ctx, table, &pk.columns, &name, planned);
+            add_key(ctx, table, &name, &pk.columns, true, planned);
+        }
+        TableObject::Unique(unique) => {
+            duplicates_preflight(ctx, table, &unique.columns, &name, planned);
+            add_key(ctx, table, &name, &unique.columns, false, planned);
+        }
+        TableObject::Check(check) => {
+            let needs = vec![Resource::Table(table.clone())];
+            if rows {
+                if let Some(current) = ctx.catalogs.current.table(table) {
+                    planned.preflight.push(Preflight {
+                        target: target(table, &name),
+                        sql: example_rows_sql(current, &format!("NOT ({})", check.expr)),
+                        message: format!("rows of `{}` violate the new check `{name}`", table.name),
+                        help: Some("fix those rows first, or change the check".to_string()),
+                    });
+                }
+                not_valid_then_validate(table, &name, ddl::add_check(table, check, true), needs, provides, StepKind::AddCheck, phase::KEYS, planned);
+            } else {
+                planned.steps.push(
+                    Step::sql(StepKind::AddCheck, target(table, &name), phase::KEYS, vec![ddl::add_check(table, check, false)])
+                        .on_table(table)
+                        .lock(LockLevel::AccessExclusiveInstant)
+                        .needs(needs)
+                        .provides(provides),
+                );
+            }
+        }
+        TableObject::ForeignKey(fk) => add_foreign_key(ctx, table, fk, planned),
+        TableObject::Index(index) => {
+            if index.unique {
+                let columns: Vec<String> = index
+                    .keys
+                    .iter()
+                    .filter_map(|k| match k {
+                        IndexKey::Column(c) => Some(c.clone()),
+                        IndexKey::Expr(_) => None,
+                    })
+                    .collect();
+                if columns.len() == index.keys.len() && index.predicate.is_none() {
+                    duplicates_preflight(ctx, table, &columns, &name, planned);
+                }
+            }
+            planned.steps.push(create_index(table, index, rows).provides(provides));
+        }
+    }
+}
+
+/// `CREATE INDEX`, concurrently when the table holds rows (writes continue during the build).
+pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) -> Step {
+    let columns: Vec<String> = index
+        .keys
+        .iter()
+        .filter_map(|k| match k {
+            IndexKey::Column(c) => Some(c.clone()),
+            IndexKey::Expr(_) => None,
+        })
+        .collect();
+    let needs = column_needs(table, &columns);
+    let index_name = QualifiedName::new(table.schema.clone(), index.name.clone());
+    let mut provides = vec![Resource::Object(table.clone(), index.name.clone())];
+    if index.unique && index.predicate.is_none() && columns.len() == index.keys.len() {
+        provides.push(Resource::Key(table.clone(), columns.clone()));
+    }
+    if concurrently {
+        Step::new(
+            StepKind::CreateIndexConcurrently,
+            target(table, &index.name),
+            phase::KEYS,
+            Action::ConcurrentIndex { index: index_name, sql: ddl::create_index(table, index, true) },
+        )
+        .on_table(table)
+        .outside_transaction()
+        .lock(LockLevel::ShareUpdateExclusive)
+        .hazard(Hazard::long_validation(&table.name))
+        .needs(needs)
+        .provides(provides)
+    } else {
+        Step::sql(StepKind::CreateIndex, target(table, &index.name), phase::KEYS, vec![ddl::create_index(table, index, false)])
+            .on_table(table)
+            .lock(LockLevel::ShareForScan)
+            .needs(needs)
+            .provides(provides)
+    }
+}
+
+/// A primary key or unique constraint. On a table with rows its index is built concurrently first
+/// and then attached (`USING INDEX`, an instant catalog change).
+fn add_key(ctx: &Context, table: &QualifiedName, name: &str, columns: &[String], primary: bool, planned: &mut Planned) {
+    let rows = ctx.has_rows(table);
+    let needs = column_needs(table, columns);
+    let provides = vec![Resource::Object(table.clone(), name.to_string()), Resource::Key(table.clone(), columns.to_vec())];
+    let kind = if primary { StepKind::AddPrimaryKey } else { StepKind::AddUnique };
+    if !rows {
+        let statement = if primary {
+            ddl::add_primary_key(table, &crate::catalog::PrimaryKey { name: name.to_string(), columns: columns.to_vec(), origin: None })
+        } else {
+            ddl::add_unique(table, &crate::catalog::UniqueConstraint { name: name.to_string(), columns: columns.to_vec(), origin: None })
+        };
+        planned.steps.push(
+            Step::sql(kind, target(table, name), phase::KEYS, vec![statement])
+                .on_table(table)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .needs(needs)
+                .provides(provides),
+        );
+        return;
+    }
+    let index = Index {
+        name: name.to_string(),
+        unique: true,
+        method: "btree".into(),
+        keys: columns.iter().cloned().map(IndexKey::Column).collect(),
+        predicate: None,
+        origin: None,
+    };
+    let build = create_index(table, &index, true).needs(needs.clone());
+    let mut build = build;
+    build.provides.clear();
+    build.provides.push(Resource::Object(table.clone(), format!("index {name}")));
+    let attach = if primary {
+        ddl::add_primary_key_using_index(table, name, name)
+    } else {
+        ddl::add_unique_using_index(table, name, name)
+    };
+    planned.steps.push(build);
+    planned.steps.push(
+        Step::sql(kind, target(table, name), phase::KEYS, vec![attach])
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs)
+            .needs([Resource::Object(table.clone(), format!("index {name}"))])
+            .provides(provides),
+    );
+}
+
+/// Rows that share a key would make the unique index build fail (and leave it INVALID).
+fn duplicates_preflight(ctx: &Context, table: &QualifiedName, columns: &[String], name: &str, planned: &mut Planned) {
+    if !ctx.has_rows(table) {
+        return;
+    }
+    let Some(current) = ctx.catalogs.current.table(table) else { return };
+    if columns.iter().any(|c| current.column(c).is_none()) {
+        return;
+    }
+    let list: Vec<String> = columns.iter().map(|c| sql::ident(c)).collect();
+    let key = list.iter().map(|c| format!("{c}::text")).collect::<Vec<_>>().join(", ");
+    planned.preflight.push(Preflight {
+        target: target(table, name),
+        sql: format!(
+            "SELECT count(*), min(k) FROM (SELECT concat_ws(', ', {key}) AS k FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+            sql::qualified(table),
+            list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
+            list.join(", ")
+        ),
+        message: format!("rows of `{}` share values of ({}), so `{name}` cannot be built", table.name, columns.join(", ")),
+        help: Some("remove the duplicates first".to_string()),
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn not_valid_then_validate(
+    table: &QualifiedName,
+    name: &str,
+    add_statement: String,
+    needs: Vec<Resource>,
+    provides: Vec<Resource>,
+    kind: StepKind,
+    phase: u8,
+    planned: &mut Planned,
+) {
+    let added = Resource::Object(table.clone(), format!("not valid {name}"));
+    planned.steps.push(
+        Step::sql(kind, target(table, name), phase, vec![add_statement])
+            .on_table(table)
+            .lock(if kind == StepKind::AddForeignKey { LockLevel::ShareRowExclusiveInstant } else { LockLevel::AccessExclusiveInstant })
+            .hazard(Hazard::new_constraint_on_rows(&table.name, name))
+            .needs(needs)
+            .provides([added.clone()]),
+    );
+    planned.steps.push(
+        Step::sql(StepKind::ValidateConstraint, target(table, name), phase, vec![ddl::validate_constraint(table, name)])
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([added])
+            .provides(provides),
+    );
+}
+
+fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planned: &mut Planned) {
+    let mut needs = column_needs(table, &fk.columns);
+    needs.push(Resource::Table(fk.referenced_table.clone()));
+    needs.push(Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()));
+    needs.extend(fk.referenced_columns.iter().map(|c| Resource::Column(fk.referenced_table.clone(), c.clone())));
+    let provides = vec![Resource::Object(table.clone(), fk.name.clone())];
+    if !ctx.has_rows(table) {
+        planned.steps.push(
+            Step::sql(StepKind::AddForeignKey, target(table, &fk.name), phase::FOREIGN_KEYS, vec![ddl::add_foreign_key(table, fk, false)])
+                .on_table(table)
+                .lock(LockLevel::ShareRowExclusiveInstant)
+                .needs(needs)
+                .provides(provides),
+        );
+        return;
+    }
+    orphans_preflight(ctx, table, fk, planned);
+    not_valid_then_validate(
+        table,
+        &fk.name,
+        ddl::add_foreign_key(table, fk, true),
+        needs,
+        provides,
+        StepKind::AddForeignKey,
+        phase::FOREIGN_KEYS,
+        planned,
+    );
+}
+
+/// Rows whose key points at no parent row would make the validation fail. Checked only when every
+/// column exists in the database already (columns added by this plan are checked by the backfill).
+fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planned: &mut Planned) {
+    let current = ctx.catalogs.current;
+    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table)) else { return };
+    if fk.columns.iter().any(|c| child.column(c).is_none()) || fk.referenced_columns.iter().any(|c| parent.column(c).is_none()) {
+        return;
+    }
+    let not_null: Vec<String> = fk.columns.iter().map(|c| format!("c.{} IS NOT NULL", sql::ident(c))).collect();
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .map(|(c, p)| format!("p.{} = c.{}", sql::ident(p), sql::ident(c)))
+        .collect();
+    let key = example_key(child).replace("ctid", "c.ctid");
+    let key = if child.primary_key.is_some() {
+        child
+            .primary_key
+            .iter()
+            .flat_map(|pk| pk.columns.iter())
+            .fold(key, |k, col| k.replace(&format!("{}::text", sql::ident(col)), &format!("c.{}::text", sql::ident(col))))
+    } else {
+        key
+    };
+    planned.preflight.push(Preflight {
+        target: target(table, &fk.name),
+        sql: format!(
+            "SELECT count(*), min({key}) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+            sql::qualified(table),
+            not_null.join(" AND "),
+            sql::qualified(&fk.referenced_table),
+            join.join(" AND ")
+        ),
+        message: format!(
+            "rows of `{}` reference rows of `{}` that do not exist, so `{}` cannot be validated",
+            table.name, fk.referenced_table.name, fk.name
+        ),
+        help: Some("delete those rows or point them at existing rows first".to_string()),
+    });
+}
+
+/// Whether a dropped object is replaced by an added object of the same kind that covers its columns
+/// (a foreign key made composite for tenancy): then nothing is lost.
+fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Option<String> {
+    let TableObject::ForeignKey(old) = object else { return None };
+    ctx.changes.iter().find_map(|change| match change {
+        Change::AddObject { table: t, object: TableObject::ForeignKey(new) }
+            if t == table
+                && new.referenced_table == old.referenced_table
+                && old.columns.iter().all(|c| new.columns.contains(c)) =>
+        {
+            Some(new.name.clone())
+        }
+        _ => None,
+    })
+}
+
+fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
+    let name = object.name();
+    let columns: Vec<Resource> = object.columns().into_iter().map(|c| Resource::Column(table.clone(), c.to_string())).collect();
+    let mut step = match object {
+        TableObject::Index(_) => {
+            let index = QualifiedName::new(table.schema.clone(), name.to_string());
+            if ctx.has_rows(table) {
+                Step::sql(StepKind::DropIndex, target(table, name), phase::DETACH, vec![ddl::drop_index(&index, true)])
+                    .outside_transaction()
+                    .lock(LockLevel::ShareUpdateExclusive)
+            } else {
+                Step::sql(StepKind::DropIndex, target(table, name), phase::DETACH, vec![ddl::drop_index(&index, false)])
+                    .lock(LockLevel::AccessExclusiveInstant)
+            }
+        }
+        _ => Step::sql(StepKind::DropConstraint, target(table, name), phase::DETACH, vec![ddl::drop_constraint(table, name)])
+            .lock(LockLevel::AccessExclusiveInstant),
+    }
+    .on_table(table)
+    .needs([Resource::Table(table.clone())])
+    .releases(columns);
+    match object {
+        TableObject::ForeignKey(fk) => {
+            step = step.releases([
+                Resource::Table(fk.referenced_table.clone()),
+                Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()),
+            ]);
+        }
+        TableObject::PrimaryKey(pk) => step = step.removes([Resource::Key(table.clone(), pk.columns.clone())]),
+        TableObject::Unique(unique) => step = step.removes([Resource::Key(table.clone(), unique.columns.clone())]),
+        TableObject::Index(index) if index.unique => {
+            let columns: Vec<String> = object.columns().iter().map(|c| c.to_string()).collect();
+            step = step.removes([Resource::Key(table.clone(), columns)]);
+        }
+        _ => {}
+    }
+    match replaced_by(ctx, table, object) {
+        // Keep the old key until the new one is in force, so the reference is never unchecked.
+        Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
+        None if matches!(object, TableObject::Index(_)) => step,
+        None => step.destructive().hazard(Hazard::deletes_data(&format!("constraint `{name}`"))),
+    }
+}

@@ -1,0 +1,381 @@
+//! `Step`: one unit of a plan — what it does (`kind`, `target`), what it runs (`action`), what it
+//! costs (lock, rewrite, scan, transaction) and what a reviewer should know (`hazards`); plus the
+//! `Resource`s it needs and provides, from which `graph.rs` derives the order.
+
+use super::hazards::Hazard;
+use crate::catalog::QualifiedName;
+
+/// What a step does, named verb + object in PostgreSQL terms. `as_str` is the stable JSON `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StepKind {
+    CreateSchema,
+    CreateExtension,
+    CreateRole,
+    CreateEnum,
+    RenameEnum,
+    AddEnumValue,
+    ReplaceEnum,
+    DropEnum,
+    CreateTable,
+    RenameTable,
+    DropTable,
+    AddColumn,
+    RenameColumn,
+    DropColumn,
+    AlterColumnType,
+    SetDefault,
+    DropDefault,
+    DropNotNull,
+    CreateFillTrigger,
+    Backfill,
+    Verify,
+    AddCheckNotValid,
+    ValidateConstraint,
+    SetNotNull,
+    DropFillTrigger,
+    AddPrimaryKey,
+    AddUnique,
+    AddCheck,
+    AddForeignKey,
+    CreateIndex,
+    CreateIndexConcurrently,
+    DropConstraint,
+    DropIndex,
+    RenameConstraint,
+    RenameIndex,
+    EnableRowLevelSecurity,
+    DisableRowLevelSecurity,
+    ForceRowLevelSecurity,
+    NoForceRowLevelSecurity,
+    CreatePolicy,
+    AlterPolicy,
+    DropPolicy,
+    Grant,
+    Revoke,
+    Comment,
+}
+
+impl StepKind {
+    /// Every kind, for parsing saved plans.
+    pub const ALL: &'static [StepKind] = &[
+        StepKind::CreateSchema,
+        StepKind::CreateExtension,
+        StepKind::CreateRole,
+        StepKind::CreateEnum,
+        StepKind::RenameEnum,
+        StepKind::AddEnumValue,
+        StepKind::ReplaceEnum,
+        StepKind::DropEnum,
+        StepKind::CreateTable,
+        StepKind::RenameTable,
+        StepKind::DropTable,
+        StepKind::AddColumn,
+        StepKind::RenameColumn,
+        StepKind::DropColumn,
+        StepKind::AlterColumnType,
+        StepKind::SetDefault,
+        StepKind::DropDefault,
+        StepKind::DropNotNull,
+        StepKind::CreateFillTrigger,
+        StepKind::Backfill,
+        StepKind::Verify,
+        StepKind::AddCheckNotValid,
+        StepKind::ValidateConstraint,
+        StepKind::SetNotNull,
+        StepKind::DropFillTrigger,
+        StepKind::AddPrimaryKey,
+        StepKind::AddUnique,
+        StepKind::AddCheck,
+        StepKind::AddForeignKey,
+        StepKind::CreateIndex,
+        StepKind::CreateIndexConcurrently,
+        StepKind::DropConstraint,
+        StepKind::DropIndex,
+        StepKind::RenameConstraint,
+        StepKind::RenameIndex,
+        StepKind::EnableRowLevelSecurity,
+        StepKind::DisableRowLevelSecurity,
+        StepKind::ForceRowLevelSecurity,
+        StepKind::NoForceRowLevelSecurity,
+        StepKind::CreatePolicy,
+        StepKind::AlterPolicy,
+        StepKind::DropPolicy,
+        StepKind::Grant,
+        StepKind::Revoke,
+        StepKind::Comment,
+    ];
+
+    /// The kind named by `as_str`.
+    pub fn parse(name: &str) -> Option<StepKind> {
+        StepKind::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// Stable snake_case name (JSON `kind`, human output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::CreateSchema => "create_schema",
+            StepKind::CreateExtension => "create_extension",
+            StepKind::CreateRole => "create_role",
+            StepKind::CreateEnum => "create_enum",
+            StepKind::RenameEnum => "rename_enum",
+            StepKind::AddEnumValue => "add_enum_value",
+            StepKind::ReplaceEnum => "replace_enum",
+            StepKind::DropEnum => "drop_enum",
+            StepKind::CreateTable => "create_table",
+            StepKind::RenameTable => "rename_table",
+            StepKind::DropTable => "drop_table",
+            StepKind::AddColumn => "add_column",
+            StepKind::RenameColumn => "rename_column",
+            StepKind::DropColumn => "drop_column",
+            StepKind::AlterColumnType => "alter_column_type",
+            StepKind::SetDefault => "set_default",
+            StepKind::DropDefault => "drop_default",
+            StepKind::DropNotNull => "drop_not_null",
+            StepKind::CreateFillTrigger => "create_fill_trigger",
+            StepKind::Backfill => "backfill",
+            StepKind::Verify => "verify",
+            StepKind::AddCheckNotValid => "add_check_not_valid",
+            StepKind::ValidateConstraint => "validate_constraint",
+            StepKind::SetNotNull => "set_not_null",
+            StepKind::DropFillTrigger => "drop_fill_trigger",
+            StepKind::AddPrimaryKey => "add_primary_key",
+            StepKind::AddUnique => "add_unique",
+            StepKind::AddCheck => "add_check",
+            StepKind::AddForeignKey => "add_foreign_key",
+            StepKind::CreateIndex => "create_index",
+            StepKind::CreateIndexConcurrently => "create_index_concurrently",
+            StepKind::DropConstraint => "drop_constraint",
+            StepKind::DropIndex => "drop_index",
+            StepKind::RenameConstraint => "rename_constraint",
+            StepKind::RenameIndex => "rename_index",
+            StepKind::EnableRowLevelSecurity => "enable_row_level_security",
+            StepKind::DisableRowLevelSecurity => "disable_row_level_security",
+            StepKind::ForceRowLevelSecurity => "force_row_level_security",
+            StepKind::NoForceRowLevelSecurity => "no_force_row_level_security",
+            StepKind::CreatePolicy => "create_policy",
+            StepKind::AlterPolicy => "alter_policy",
+            StepKind::DropPolicy => "drop_policy",
+            StepKind::Grant => "grant",
+            StepKind::Revoke => "revoke",
+            StepKind::Comment => "comment",
+        }
+    }
+}
+
+/// The strongest table lock a step takes, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockLevel {
+    /// No table lock (roles, types, schemas).
+    None,
+    /// Row locks only (batched updates).
+    RowExclusive,
+    /// SHARE UPDATE EXCLUSIVE for the whole statement (VALIDATE, CREATE INDEX CONCURRENTLY): writes go on.
+    ShareUpdateExclusive,
+    /// SHARE ROW EXCLUSIVE, brief (adding a foreign key NOT VALID; blocks writes for an instant).
+    ShareRowExclusiveInstant,
+    /// SHARE for the whole build (CREATE INDEX without CONCURRENTLY): blocks writes.
+    ShareForScan,
+    /// ACCESS EXCLUSIVE, brief (catalog-only change).
+    AccessExclusiveInstant,
+    /// ACCESS EXCLUSIVE while the table is scanned (blocks reads and writes).
+    AccessExclusiveScan,
+    /// ACCESS EXCLUSIVE while the table is rewritten.
+    AccessExclusiveRewrite,
+}
+
+impl LockLevel {
+    /// Every level, for parsing saved plans.
+    pub const ALL: &'static [LockLevel] = &[
+        LockLevel::None,
+        LockLevel::RowExclusive,
+        LockLevel::ShareUpdateExclusive,
+        LockLevel::ShareRowExclusiveInstant,
+        LockLevel::ShareForScan,
+        LockLevel::AccessExclusiveInstant,
+        LockLevel::AccessExclusiveScan,
+        LockLevel::AccessExclusiveRewrite,
+    ];
+
+    /// The level whose `describe` is `text`.
+    pub fn parse(text: &str) -> Option<LockLevel> {
+        LockLevel::ALL.iter().copied().find(|l| l.describe() == text)
+    }
+
+    /// Human text, also the JSON `lock` value.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LockLevel::None => "none",
+            LockLevel::RowExclusive => "ROW EXCLUSIVE (row locks, per batch)",
+            LockLevel::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            LockLevel::ShareRowExclusiveInstant => "SHARE ROW EXCLUSIVE (instant)",
+            LockLevel::ShareForScan => "SHARE (for the whole build; blocks writes)",
+            LockLevel::AccessExclusiveInstant => "ACCESS EXCLUSIVE (instant)",
+            LockLevel::AccessExclusiveScan => "ACCESS EXCLUSIVE (while the table is scanned)",
+            LockLevel::AccessExclusiveRewrite => "ACCESS EXCLUSIVE (while the table is rewritten)",
+        }
+    }
+
+    /// Whether the step waits in the lock queue briefly enough to run under a short `lock_timeout`.
+    /// Long, non-blocking steps (validation, concurrent builds) run without one: their waits do not
+    /// block writes.
+    pub fn wants_lock_timeout(self) -> bool {
+        !matches!(self, LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive)
+    }
+}
+
+/// A batched backfill, run by `apply` as many short transactions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backfill {
+    pub table: QualifiedName,
+    pub column: String,
+    /// One batch: takes `$1` (the last key done, as text, NULL at the start) and `$2` (batch size);
+    /// returns one row: the batch's last key as text (NULL when no rows are left) and the number of
+    /// rows in the batch.
+    pub batch_sql: String,
+    /// Counts the rows still NULL (the verification query).
+    pub remaining_sql: String,
+}
+
+/// What `apply` runs for a step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Statements, in order.
+    Sql(Vec<String>),
+    /// A batched backfill.
+    Backfill(Backfill),
+    /// `sql` returns a count; anything but zero stops the plan with `message`.
+    Verify { sql: String, message: String },
+    /// `CREATE [UNIQUE] INDEX CONCURRENTLY`: an INVALID index of that name left by an earlier failed
+    /// build is dropped first, and the new index is checked for `indisvalid` afterwards.
+    ConcurrentIndex { index: QualifiedName, sql: String },
+}
+
+impl Action {
+    /// The SQL text of the action (for output): statements joined by `;\n`.
+    pub fn sql_text(&self) -> String {
+        match self {
+            Action::Sql(statements) => statements.join(";\n"),
+            Action::Backfill(backfill) => backfill.batch_sql.clone(),
+            Action::Verify { sql, .. } => sql.clone(),
+            Action::ConcurrentIndex { sql, .. } => sql.clone(),
+        }
+    }
+}
+
+/// Something a step needs to exist, or makes exist, or removes; the order of steps follows from these.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Resource {
+    Namespace(String),
+    Extension(String),
+    Role(String),
+    Type(QualifiedName),
+    Table(QualifiedName),
+    Column(QualifiedName, String),
+    /// A primary key or unique constraint over these columns (what a foreign key references).
+    Key(QualifiedName, Vec<String>),
+    /// A named constraint or index on a table.
+    Object(QualifiedName, String),
+    /// Every existing row of the table has a value in this column (its backfill is done).
+    Filled(QualifiedName, String),
+    Policy(QualifiedName, String),
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    /// What the step changes: `schema.table`, `schema.table.column` or `schema.table.object`.
+    pub target: String,
+    /// The table the step belongs to, for grouping in human output.
+    pub table: Option<QualifiedName>,
+    pub action: Action,
+    /// Runs inside a transaction (false for `CONCURRENTLY` builds and batched backfills).
+    pub transactional: bool,
+    pub destructive: bool,
+    pub lock: LockLevel,
+    /// Rewrites every row of a table that holds rows.
+    pub rewrites: bool,
+    /// Reads every row of a table that holds rows.
+    pub scans: bool,
+    pub hazards: Vec<Hazard>,
+    /// Ordering: a rough stage number, used only to break ties between independent steps.
+    pub phase: u8,
+    pub needs: Vec<Resource>,
+    pub provides: Vec<Resource>,
+    /// Resources this step removes: it runs after every step that `releases` them.
+    pub removes: Vec<Resource>,
+    /// Resources this step stops depending on (a dropped foreign key releases its referenced key).
+    pub releases: Vec<Resource>,
+}
+
+impl Step {
+    /// A transactional, non-destructive step with no lock, to be refined by the builder methods.
+    pub fn new(kind: StepKind, target: impl Into<String>, phase: u8, action: Action) -> Step {
+        Step {
+            kind,
+            target: target.into(),
+            table: None,
+            action,
+            transactional: true,
+            destructive: false,
+            lock: LockLevel::None,
+            rewrites: false,
+            scans: false,
+            hazards: Vec::new(),
+            phase,
+            needs: Vec::new(),
+            provides: Vec::new(),
+            removes: Vec::new(),
+            releases: Vec::new(),
+        }
+    }
+
+    pub fn sql(kind: StepKind, target: impl Into<String>, phase: u8, statements: Vec<String>) -> Step {
+        Step::new(kind, target, phase, Action::Sql(statements))
+    }
+
+    pub fn on_table(mut self, table: &QualifiedName) -> Step {
+        self.table = Some(table.clone());
+        self
+    }
+
+    pub fn lock(mut self, lock: LockLevel) -> Step {
+        self.lock = lock;
+        self
+    }
+
+    pub fn destructive(mut self) -> Step {
+        self.destructive = true;
+        self
+    }
+
+    pub fn outside_transaction(mut self) -> Step {
+        self.transactional = false;
+        self
+    }
+
+    pub fn hazard(mut self, hazard: Hazard) -> Step {
+        self.hazards.push(hazard);
+        self
+    }
+
+    pub fn needs(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
+        self.needs.extend(resources);
+        self
+    }
+
+    pub fn provides(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
+        self.provides.extend(resources);
+        self
+    }
+
+    pub fn removes(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
+        self.removes.extend(resources);
+        self
+    }
+
+    pub fn releases(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
+        self.releases.extend(resources);
+        self
+    }
+}
