@@ -16,6 +16,7 @@ use std::fmt;
 
 use crate::source::Span;
 
+pub use lower::lower;
 pub use types::{BaseType, SqlType};
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.

@@ -4,6 +4,9 @@
 
 pub mod codes;
 mod render;
+mod resolve;
+pub mod suggest;
+mod syntax;
 
 use crate::source::Span;
 

@@ -1,0 +1,74 @@
+//! The front half of the pipeline in one call: parse every file, resolve, lower. A stage runs only
+//! when the one before produced no errors, so one typo does not cascade into ten.
+//! In: a `SourceSet`. Out: `Compiled` (model and catalog when clean, and all diagnostics).
+
+use std::path::Path;
+
+use crate::catalog::{self, Catalog};
+use crate::diagnostics::{has_errors, Diagnostic};
+use crate::model::{self, Model};
+use crate::source::{LoadError, SourceSet, Span};
+use crate::syntax;
+
+/// What `compile` produced: `model` when resolve found no error, `catalog` when it was lowered.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub model: Option<Model>,
+    pub catalog: Option<Catalog>,
+    /// Every diagnostic of every stage that ran, in stage order, then file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        has_errors(&self.diagnostics)
+    }
+}
+
+/// Parses, resolves and lowers a schema.
+pub fn compile(sources: &SourceSet) -> Compiled {
+    let mut diagnostics = Vec::new();
+    for (file, offset) in &sources.invalid_utf8 {
+        diagnostics.push(Diagnostic::invalid_utf8(Span {
+            file: *file,
+            start: *offset,
+            end: offset.saturating_add(1),
+        }));
+    }
+    let mut files = Vec::with_capacity(sources.files.len());
+    for file in &sources.files {
+        let parsed = syntax::parse(file);
+        diagnostics.extend(parsed.diagnostics);
+        files.push(parsed.file);
+    }
+    if has_errors(&diagnostics) {
+        return Compiled {
+            model: None,
+            catalog: None,
+            diagnostics,
+        };
+    }
+    let (model, resolve_diagnostics) = model::resolve(&files);
+    diagnostics.extend(resolve_diagnostics);
+    if has_errors(&diagnostics) {
+        return Compiled {
+            model: None,
+            catalog: None,
+            diagnostics,
+        };
+    }
+    let catalog = catalog::lower(&model);
+    Compiled {
+        model: Some(model),
+        catalog: Some(catalog),
+        diagnostics,
+    }
+}
+
+/// Loads a `.schema` file or directory and compiles it.
+pub fn check_path(path: &Path) -> Result<(SourceSet, Compiled), LoadError> {
+    let sources = SourceSet::load(path)?;
+    let compiled = compile(&sources);
+    Ok((sources, compiled))
+}

@@ -1,0 +1,457 @@
+//! The syntax tree of one `.schema` file, exactly as written: names are not bound, types are not
+//! normalised and nothing is defaulted (that is `model::resolve` and `catalog::lower`).
+//! Every node has a `Span`; comments are kept (`File::comments`) so that `fmt` can put them back,
+//! and `///` doc comments are also attached to the table, column or enum that follows them.
+
+use crate::source::{FileId, Span};
+
+/// One parsed `.schema` file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    pub file: FileId,
+    pub items: Vec<Item>,
+    /// Every `//` and `///` comment outside strings and parentheses, in source order.
+    pub comments: Vec<Comment>,
+}
+
+/// A `//` or `///` comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// From the first `/` to the end of the line (newline excluded).
+    pub span: Span,
+    /// The whole comment as written, `//` included, trailing spaces removed.
+    pub text: String,
+    /// True for `///` (but not `////`).
+    pub doc: bool,
+    /// True when code precedes the comment on its line.
+    pub trailing: bool,
+}
+
+/// A name as written, `[A-Za-z_][A-Za-z0-9_]*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// `name` or `schema.name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualName {
+    pub schema: Option<Ident>,
+    pub name: Ident,
+    pub span: Span,
+}
+
+impl QualName {
+    /// The name as written, `schema.name` or `name`.
+    pub fn text(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", schema.name, self.name.name),
+            None => self.name.name.clone(),
+        }
+    }
+}
+
+/// A `///` doc comment block: its lines joined with `\n`, one leading space removed from each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub text: String,
+    pub span: Span,
+}
+
+/// A verbatim SQL expression written in parentheses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr {
+    /// The text between the parentheses, byte for byte.
+    pub text: String,
+    /// Span of the whole `( ... )`.
+    pub span: Span,
+}
+
+/// A double-quoted string, unescaped (`""` becomes `"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringLit {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Tenancy(Tenancy),
+    Enum(EnumDef),
+    Table(TableDef),
+    Role(RoleDef),
+    Grant(GrantDef),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Tenancy(t) => t.span,
+            Item::Enum(e) => e.span,
+            Item::Table(t) => t.span,
+            Item::Role(r) => r.span,
+            Item::Grant(g) => g.span,
+        }
+    }
+}
+
+/// `tenancy { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenancy {
+    pub entries: Vec<TenancyEntry>,
+    pub span: Span,
+}
+
+/// One `key value` pair of a `tenancy` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenancyEntry {
+    pub kind: TenancyEntryKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TenancyEntryKind {
+    Root(QualName),
+    Column(Ident),
+    Setting(StringLit),
+    Bypass(Ident),
+    Rls(bool),
+}
+
+impl TenancyEntryKind {
+    /// The entry's keyword (`root`, `column`, ...).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            TenancyEntryKind::Root(_) => "root",
+            TenancyEntryKind::Column(_) => "column",
+            TenancyEntryKind::Setting(_) => "setting",
+            TenancyEntryKind::Bypass(_) => "bypass",
+            TenancyEntryKind::Rls(_) => "rls",
+        }
+    }
+}
+
+/// `enum name [renamed from old] { a, b, "c d" }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    pub doc: Option<Doc>,
+    pub name: QualName,
+    pub renamed_from: Option<QualName>,
+    pub values: Vec<EnumValue>,
+    pub span: Span,
+}
+
+/// One enum value; `quoted` when written as a string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    pub value: String,
+    pub quoted: bool,
+    pub span: Span,
+}
+
+/// Which `table` keyword introduced a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    Plain,
+    Tenant,
+    Global,
+}
+
+/// `[tenant|global] table name [renamed from old] { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    pub doc: Option<Doc>,
+    pub kind: TableKind,
+    pub name: QualName,
+    pub renamed_from: Option<QualName>,
+    pub entries: Vec<TableEntry>,
+    /// Span of the closing `}` (empty where it is missing).
+    pub close: Span,
+    pub span: Span,
+}
+
+/// One line of a table body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableEntry {
+    pub kind: TableEntryKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableEntryKind {
+    Column(ColumnDef),
+    PrimaryKey(Vec<Ident>),
+    Unique {
+        name: Option<Ident>,
+        columns: Vec<Ident>,
+    },
+    Index(IndexDef),
+    Check {
+        name: Option<Ident>,
+        expr: Expr,
+    },
+    ForeignKey(ForeignKeyDef),
+    Policy(PolicyDef),
+    Backfill {
+        column: Ident,
+        source: BackfillSource,
+    },
+    /// `row level security [forced]`.
+    RowLevelSecurity {
+        forced: bool,
+    },
+}
+
+/// `name type[?] attributes...`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub doc: Option<Doc>,
+    pub name: Ident,
+    pub ty: TypeRef,
+    pub nullable: bool,
+    pub attributes: Vec<Attribute>,
+    pub span: Span,
+}
+
+/// A column type as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeRef {
+    pub name: TypeName,
+    pub array: bool,
+    /// The type without `?`.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeName {
+    /// `text`, `varchar(20)`, `numeric(10, 2)`, `my_enum`, `ns.my_enum`.
+    Named { name: QualName, args: Vec<u32> },
+    /// `"double precision"`.
+    Quoted(StringLit),
+}
+
+impl TypeName {
+    /// The type as written, for messages.
+    pub fn text(&self) -> String {
+        match self {
+            TypeName::Named { name, args } if args.is_empty() => name.text(),
+            TypeName::Named { name, args } => {
+                let args: Vec<String> = args.iter().map(u32::to_string).collect();
+                format!("{}({})", name.text(), args.join(", "))
+            }
+            TypeName::Quoted(s) => format!("\"{}\"", s.value),
+        }
+    }
+}
+
+/// A column attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    pub kind: AttributeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttributeKind {
+    Primary,
+    Unique,
+    Index,
+    Default(Expr),
+    References(References),
+    Check(Expr),
+    RenamedFrom(Ident),
+    Using(Expr),
+    Backfill(Expr),
+    Generated(Expr),
+}
+
+impl AttributeKind {
+    /// The attribute's keyword, for messages (`default`, `references`, ...).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            AttributeKind::Primary => "primary",
+            AttributeKind::Unique => "unique",
+            AttributeKind::Index => "index",
+            AttributeKind::Default(_) => "default",
+            AttributeKind::References(_) => "references",
+            AttributeKind::Check(_) => "check",
+            AttributeKind::RenamedFrom(_) => "renamed from",
+            AttributeKind::Using(_) => "using",
+            AttributeKind::Backfill(_) => "backfill",
+            AttributeKind::Generated(_) => "generated",
+        }
+    }
+}
+
+/// `references t[(col)] [on delete A] [on update A]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct References {
+    pub table: QualName,
+    pub column: Option<Ident>,
+    pub rules: Vec<FkRule>,
+}
+
+/// `on delete A` / `on update A`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FkRule {
+    pub event: FkEvent,
+    pub action: FkAction,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkEvent {
+    Delete,
+    Update,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    Cascade,
+    Restrict,
+    SetNull,
+    SetDefault,
+    NoAction,
+}
+
+impl FkAction {
+    /// `.schema` spelling.
+    pub fn source(self) -> &'static str {
+        match self {
+            FkAction::Cascade => "cascade",
+            FkAction::Restrict => "restrict",
+            FkAction::SetNull => "set null",
+            FkAction::SetDefault => "set default",
+            FkAction::NoAction => "no action",
+        }
+    }
+}
+
+/// `index [name] (keys) [using m] [where (expr)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexDef {
+    pub name: Option<Ident>,
+    pub keys: Vec<IndexKey>,
+    pub method: Option<Ident>,
+    pub predicate: Option<Expr>,
+}
+
+/// A plain column or a verbatim expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexKey {
+    Column(Ident),
+    Expr(Expr),
+}
+
+/// `foreign key (a, b) references t [(x, y)] [on delete A] [on update A]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKeyDef {
+    pub columns: Vec<Ident>,
+    pub table: QualName,
+    pub referenced_columns: Option<Vec<Ident>>,
+    pub rules: Vec<FkRule>,
+}
+
+/// `policy name for cmd [to r, ...] [using (expr)] [with check (expr)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyDef {
+    pub name: Ident,
+    pub command: PolicyCommand,
+    pub roles: Vec<Ident>,
+    pub using: Option<Expr>,
+    pub with_check: Option<Expr>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyCommand {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    All,
+}
+
+impl PolicyCommand {
+    /// `.schema` spelling.
+    pub fn source(self) -> &'static str {
+        match self {
+            PolicyCommand::Select => "select",
+            PolicyCommand::Insert => "insert",
+            PolicyCommand::Update => "update",
+            PolicyCommand::Delete => "delete",
+            PolicyCommand::All => "all",
+        }
+    }
+}
+
+/// Where a table-level `backfill` takes its value from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BackfillSource {
+    /// `backfill col from fk_col`.
+    From(Ident),
+    /// `backfill col (expr)`.
+    Expr(Expr),
+}
+
+/// `role a[, b]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleDef {
+    pub names: Vec<Ident>,
+    pub span: Span,
+}
+
+/// `grant privileges on targets to roles`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantDef {
+    pub privileges: Vec<PrivilegeRef>,
+    pub targets: GrantTargets,
+    pub roles: Vec<Ident>,
+    pub span: Span,
+}
+
+/// A privilege keyword as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrivilegeRef {
+    pub privilege: Privilege,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+    References,
+    Trigger,
+    /// `all` or `all privileges`.
+    All,
+}
+
+impl Privilege {
+    /// `.schema` spelling.
+    pub fn source(self) -> &'static str {
+        match self {
+            Privilege::Select => "select",
+            Privilege::Insert => "insert",
+            Privilege::Update => "update",
+            Privilege::Delete => "delete",
+            Privilege::Truncate => "truncate",
+            Privilege::References => "references",
+            Privilege::Trigger => "trigger",
+            Privilege::All => "all",
+        }
+    }
+}
+
+/// What a `grant` applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GrantTargets {
+    Tables(Vec<QualName>),
+    TenantTables(Span),
+    GlobalTables(Span),
+    AllTables(Span),
+}
