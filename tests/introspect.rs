@@ -550,6 +550,84 @@ async fn query_count_does_not_grow_with_tables() {
     db.drop().await;
 }
 
+#[tokio::test]
+async fn to_source_recognises_a_tenancy_database() {
+    let mut db = LocalDb::new("to_source").await;
+    let admin = db.role("platform_admin").await;
+    let app = db.role("app_user").await;
+    let isolation = "account_id = current_setting('app.current_account_id', true)::uuid";
+    let mut sql = String::from(
+        "create table accounts (id uuid primary key default gen_random_uuid(), name text not null);
+         create table templates (id uuid primary key default gen_random_uuid(), name text not null);
+         create table users (
+             id uuid primary key default gen_random_uuid(),
+             email text not null unique,
+             name text,
+             account_id uuid not null references accounts on delete cascade,
+             unique (account_id, id));
+         create index on users (account_id);
+         create table sessions (
+             id uuid primary key default gen_random_uuid(),
+             user_id uuid not null,
+             account_id uuid not null references accounts on delete cascade,
+             foreign key (account_id, user_id) references users (account_id, id) on delete cascade);
+         create index on sessions (account_id);",
+    );
+    for table in ["users", "sessions"] {
+        sql.push_str(&format!(
+            "alter table {table} enable row level security;
+             alter table {table} force row level security;
+             create policy tenant_isolation on {table} using ({isolation}) with check ({isolation});
+             create policy {admin}_bypass on {table} to {admin} using (true) with check (true);
+             grant select, insert, update, delete on {table} to {app};"
+        ));
+    }
+    sql.push_str(&format!("grant select on templates to {app};"));
+    db.run(&sql).await;
+
+    let catalog = introspect::catalog(db.conn()).await.unwrap();
+    let source = introspect::to_source(&catalog);
+    assert_eq!(source.warnings, Vec::<String>::new());
+    let expected = format!(
+        r#"tenancy {{
+  root    accounts
+  column  account_id
+  setting "app.current_account_id"
+  bypass  {admin}
+}}
+
+table accounts {{
+  id    uuid  primary default(gen_random_uuid())
+  name  text
+}}
+
+tenant table sessions {{
+  id       uuid  primary default(gen_random_uuid())
+  user_id  uuid  references users on delete cascade
+}}
+
+table templates {{
+  id    uuid  primary default(gen_random_uuid())
+  name  text
+}}
+
+tenant table users {{
+  id     uuid   primary default(gen_random_uuid())
+  email  text   unique
+  name   text?
+}}
+
+role {app}
+role {admin}
+
+grant select on templates to {app}
+grant select, insert, update, delete on sessions, users to {app}
+"#
+    );
+    assert_eq!(source.text, expected);
+    db.drop().await;
+}
+
 /// Creates every object of `catalog` with `sql::ddl` (the way a plan from an empty database would).
 async fn create_catalog(conn: &mut PgConnection, catalog: &Catalog) {
     let mut statements = Vec::new();
