@@ -7,6 +7,7 @@ pub mod apply;
 pub mod catalog;
 pub mod cli;
 pub mod codegen;
+pub mod config;
 pub mod diagnostics;
 pub mod diff;
 pub mod introspect;

@@ -1,0 +1,702 @@
+//! Tokens for each generated file, built with `quote` and printed with `prettyplease`.
+//! In: the `Catalog` and options. Out: `GeneratedFile`s sorted by path. Names are chosen once, up
+//! front, in sorted order of the catalog's qualified names, so a name never depends on the order in
+//! which the schema's files or items were read.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+use crate::catalog::{Catalog, Column, EnumType, QualifiedName, Table, TableKind};
+
+use super::names::{self, Scope, RESERVED_MODULE_NAMES, RESERVED_TYPE_NAMES};
+use super::types::{rust_type, SupportNeeds, TypeContext};
+use super::{CodegenOptions, GeneratedFile, HEADER_MARKER};
+
+/// The Rust names of one table.
+struct TableNames {
+    module: String,
+    row: Ident,
+    insert: Ident,
+}
+
+pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<GeneratedFile> {
+    let mut enums: Vec<&EnumType> = catalog.enums.iter().collect();
+    enums.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut tables: Vec<&Table> = catalog.tables.iter().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+
+    // Enums first, then row structs, then insert structs: a table `new_users` keeps `NewUsers`
+    // and the insert struct of `users` becomes `NewUsers2`.
+    let mut types = Scope::with_reserved(RESERVED_TYPE_NAMES);
+    let enum_names: BTreeMap<QualifiedName, Ident> = enums
+        .iter()
+        .map(|e| {
+            let name = types.claim(names::upper_camel(&rust_base_name(&e.name)), "");
+            (e.name.clone(), names::ident(&name))
+        })
+        .collect();
+    let rows: Vec<String> = tables
+        .iter()
+        .map(|t| types.claim(names::upper_camel(&rust_base_name(&t.name)), ""))
+        .collect();
+    let inserts: Vec<String> = rows
+        .iter()
+        .map(|row| types.claim(format!("New{row}"), ""))
+        .collect();
+    let mut modules = Scope::with_reserved(RESERVED_MODULE_NAMES);
+    let table_names: Vec<TableNames> = tables
+        .iter()
+        .zip(rows.iter().zip(&inserts))
+        .map(|(table, (row, insert))| TableNames {
+            module: modules.claim(names::snake(&rust_base_name(&table.name)), "_"),
+            row: names::ident(row),
+            insert: names::ident(insert),
+        })
+        .collect();
+
+    let ctx = TypeContext {
+        enums: &enum_names,
+        time: options.time,
+    };
+    let header = header(&options.source);
+    let mut files = Vec::new();
+    let mut needs = SupportNeeds::default();
+    for (table, table_names) in tables.iter().zip(&table_names) {
+        let (tokens, table_needs) = table_file(table, table_names, catalog, &ctx, options);
+        needs.merge(table_needs);
+        files.push(file(format!("{}.rs", table_names.module), &header, tokens));
+    }
+    if !enums.is_empty() {
+        files.push(file("enums.rs".into(), &header, enums_file(&enums, &enum_names, options)));
+    }
+    if needs.any() {
+        files.push(file("support.rs".into(), &header, support_file(needs)));
+    }
+    let root = root_file(options, &enums, &enum_names, &tables, &table_names, needs);
+    files.push(file(options.root.file_name().into(), &header, root));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+/// `users` for `public.users`, `audit_events` for `audit.events`: the schema is part of the Rust
+/// name only outside `public`.
+fn rust_base_name(name: &QualifiedName) -> String {
+    if name.schema == "public" {
+        name.name.clone()
+    } else {
+        format!("{}_{}", name.schema, name.name)
+    }
+}
+
+/// The header line: says the file is generated, by what and from what.
+fn header(source: &str) -> String {
+    // Control characters would end the comment line early and put the rest into the code.
+    let source: String = source
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!(
+        "{HEADER_MARKER} from {source}. Do not edit: change the schema and run `schemac codegen`.\n"
+    )
+}
+
+fn file(path: String, header: &str, tokens: TokenStream) -> GeneratedFile {
+    let body = match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(parsed) => prettyplease::unparse(&parsed),
+        // Only reachable through a bug in this module; unformatted tokens are still valid Rust
+        // and just as deterministic, so prefer them to a panic.
+        Err(_) => format!("{tokens}\n"),
+    };
+    GeneratedFile {
+        path: PathBuf::from(path),
+        contents: format!("{header}{}", space_items(&body)),
+    }
+}
+
+/// prettyplease puts top-level items on consecutive lines; a blank line after the module's inner
+/// attributes and between items (but not between a `mod` and its `use`) reads better. Only lines
+/// at column 0 are looked at, and string literals never span lines (they are escaped), so this
+/// changes whitespace between items and nothing else.
+fn space_items(body: &str) -> String {
+    let mut spaced = String::with_capacity(body.len() + body.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in body.lines() {
+        if let Some(previous) = previous {
+            let after_inner = (previous.starts_with("//!") || previous.starts_with("#!["))
+                && !(line.starts_with("//!") || line.starts_with("#!["));
+            let after_item =
+                previous == "}" || (previous.ends_with(';') && !line.starts_with("pub use "));
+            let starts_item = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
+            if (after_inner || after_item) && starts_item {
+                spaced.push('\n');
+            }
+        }
+        spaced.push_str(line);
+        spaced.push('\n');
+        previous = Some(line);
+    }
+    spaced
+}
+
+/// `#[doc = " line"]` per line, so prettyplease prints `/// line`.
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    let attrs = lines.iter().map(|line| {
+        let text = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        quote!(#[doc = #text])
+    });
+    quote!(#(#attrs)*)
+}
+
+/// The lines of a schema doc comment, without carriage returns.
+fn comment_lines(comment: Option<&str>) -> Vec<String> {
+    comment
+        .map(|text| {
+            text.lines()
+                .map(|line| line.trim_end_matches('\r').to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `text` as inline code, or plain where a backtick inside would end the code span.
+fn code(text: &str) -> String {
+    if text.contains('`') {
+        text.to_string()
+    } else {
+        format!("`{text}`")
+    }
+}
+
+/// User-provided doc lines, then a blank line, then `summary`.
+fn docs_with_summary(comment: Option<&str>, summary: String) -> Vec<String> {
+    let mut lines = comment_lines(comment);
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(summary);
+    lines
+}
+
+/// The built-in derives followed by the configured ones that are not already there.
+fn derives(builtin: &[&str], options: &CodegenOptions) -> TokenStream {
+    let last_segment = |path: &str| path.rsplit("::").next().unwrap_or(path).trim().to_string();
+    let builtin_names: Vec<String> = builtin.iter().map(|path| last_segment(path)).collect();
+    let paths = builtin
+        .iter()
+        .map(|path| (*path).to_string())
+        .chain(
+            options
+                .derives
+                .iter()
+                .map(|derive| derive.as_str().to_string())
+                .filter(|path| !builtin_names.contains(&last_segment(path))),
+        )
+        .filter_map(|path| syn::parse_str::<syn::Path>(&path).ok());
+    quote!(#[derive(#(#paths),*)])
+}
+
+struct Field<'a> {
+    column: &'a Column,
+    ident: Ident,
+    /// The column name when it differs from the field name serde and sqlx would use.
+    rename: Option<String>,
+    /// Type of a non-null value.
+    ty: TokenStream,
+}
+
+fn table_file(
+    table: &Table,
+    table_names: &TableNames,
+    catalog: &Catalog,
+    ctx: &TypeContext<'_>,
+    options: &CodegenOptions,
+) -> (TokenStream, SupportNeeds) {
+    let mut needs = SupportNeeds::default();
+    let wanted = table
+        .columns
+        .iter()
+        .map(|column| {
+            let name = names::snake(&column.name);
+            let exact = name == column.name;
+            (name, exact)
+        })
+        .collect();
+    let field_names = names::claim_all(&mut Scope::default(), wanted, "_");
+    let fields: Vec<Field> = table
+        .columns
+        .iter()
+        .zip(&field_names)
+        .map(|(column, name)| {
+            let ident = names::ident(name);
+            let rename = (names::unraw(&ident.to_string()) != column.name).then(|| column.name.clone());
+            let (ty, column_needs) = rust_type(&column.ty, ctx);
+            needs.merge(column_needs);
+            Field {
+                column,
+                ident,
+                rename,
+                ty,
+            }
+        })
+        .collect();
+
+    let qualified = table.name.to_string();
+    let TableNames { row, insert, .. } = table_names;
+    let module_doc = doc_lines_inner(&[format!("The table {}.", code(&qualified))]);
+
+    let mut row_summary = format!("A row of the table {}.", code(&qualified));
+    if table.kind == TableKind::Tenant {
+        if let Some(tenancy) = &catalog.tenancy {
+            row_summary.push_str(&format!(
+                " A tenant table: each row belongs to the tenant in {}.",
+                code(&tenancy.column)
+            ));
+        }
+    }
+    let row_doc = doc_attrs(&docs_with_summary(table.comment.as_deref(), row_summary));
+    let row_derives = derives(
+        &[
+            "Debug",
+            "Clone",
+            "PartialEq",
+            "sqlx::FromRow",
+            "serde::Serialize",
+            "serde::Deserialize",
+        ],
+        options,
+    );
+    let row_fields = fields.iter().map(|field| {
+        let Field { ident, ty, .. } = field;
+        let doc = doc_attrs(&docs_with_summary(
+            field.column.comment.as_deref(),
+            column_summary(field.column),
+        ));
+        let rename = field.rename.as_ref().map(|name| {
+            quote!(#[sqlx(rename = #name)] #[serde(rename = #name)])
+        });
+        let ty = if field.column.nullable {
+            quote!(Option<#ty>)
+        } else {
+            ty.clone()
+        };
+        quote!(#doc #rename pub #ident: #ty,)
+    });
+
+    let insert_doc = doc_attrs(&[
+        format!("Values for inserting a row into {}.", code(&qualified)),
+        String::new(),
+        "A column with a default is an `Option`: `None` leaves the value to the default. Generated \
+         columns are left out."
+            .to_string(),
+    ]);
+    let insert_derives = derives(
+        &[
+            "Debug",
+            "Clone",
+            "PartialEq",
+            "serde::Serialize",
+            "serde::Deserialize",
+        ],
+        options,
+    );
+    let insertable: Vec<&Field> = fields
+        .iter()
+        .filter(|field| field.column.generated.is_none())
+        .collect();
+    let insert_fields = insertable.iter().map(|field| {
+        let Field { ident, ty, .. } = field;
+        let doc = doc_attrs(&docs_with_summary(
+            field.column.comment.as_deref(),
+            column_summary(field.column),
+        ));
+        let rename = field.rename.as_ref().map(|name| quote!(#[serde(rename = #name)]));
+        let mut ty = if field.column.nullable {
+            quote!(Option<#ty>)
+        } else {
+            ty.clone()
+        };
+        let mut skip = None;
+        if has_default(field.column) {
+            ty = quote!(Option<#ty>);
+            skip = Some(quote!(
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+            ));
+        }
+        quote!(#doc #rename #skip pub #ident: #ty,)
+    });
+
+    let table_name = &table.name.name;
+    let schema_name = &table.name.schema;
+    let sql_name = crate::sql::qualified(&table.name);
+    let column_names = fields.iter().map(|field| &field.column.name);
+    let insert_column_names = insertable.iter().map(|field| &field.column.name);
+
+    let wanted_consts = fields
+        .iter()
+        .map(|field| {
+            let name = names::shouty_snake(&field.column.name);
+            let exact = name.to_lowercase() == field.column.name;
+            (name, exact)
+        })
+        .collect();
+    let const_names = names::claim_all(&mut Scope::default(), wanted_consts, "_");
+    let column_consts = fields.iter().zip(&const_names).map(|(field, name)| {
+        let name = names::ident(name);
+        let value = &field.column.name;
+        let doc = format!(" {}", code(value));
+        quote!(#[doc = #doc] pub const #name: &str = #value;)
+    });
+    let columns_doc = format!(" Column names of {}.", code(&qualified));
+
+    let tokens = quote! {
+        #module_doc
+
+        #row_doc
+        #row_derives
+        pub struct #row {
+            #(#row_fields)*
+        }
+
+        impl #row {
+            /// The table name, unquoted.
+            pub const TABLE: &'static str = #table_name;
+            /// The schema the table is in, unquoted.
+            pub const SCHEMA: &'static str = #schema_name;
+            /// The qualified name, quoted for SQL where needed.
+            pub const SQL_NAME: &'static str = #sql_name;
+            /// Every column, in table order.
+            pub const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
+        }
+
+        #insert_doc
+        #insert_derives
+        pub struct #insert {
+            #(#insert_fields)*
+        }
+
+        impl #insert {
+            /// The columns this struct has a field for, in field order.
+            pub const COLUMNS: &'static [&'static str] = &[#(#insert_column_names),*];
+        }
+
+        #[doc = #columns_doc]
+        pub mod columns {
+            #(#column_consts)*
+        }
+    };
+    (tokens, needs)
+}
+
+fn has_default(column: &Column) -> bool {
+    column.default.is_some() || column.serial
+}
+
+/// `` Column `email`: `text`, not null, default `now()`. ``
+fn column_summary(column: &Column) -> String {
+    let mut summary = format!("Column {}: {}", code(&column.name), code(&column.ty.sql()));
+    summary.push_str(if column.nullable { ", nullable" } else { ", not null" });
+    if let Some(generated) = &column.generated {
+        summary.push_str(&format!(", generated as {}", code(generated)));
+    } else if column.serial {
+        summary.push_str(", serial");
+    } else if let Some(default) = &column.default {
+        summary.push_str(&format!(", default {}", code(default)));
+    }
+    summary.push('.');
+    summary
+}
+
+/// `#![doc = " line"]` per line: the module's own documentation.
+fn doc_lines_inner(lines: &[String]) -> TokenStream {
+    let attrs = lines.iter().map(|line| {
+        let text = format!(" {line}");
+        quote!(#![doc = #text])
+    });
+    quote!(#(#attrs)*)
+}
+
+fn enums_file(
+    enums: &[&EnumType],
+    enum_names: &BTreeMap<QualifiedName, Ident>,
+    options: &CodegenOptions,
+) -> TokenStream {
+    let items = enums.iter().filter_map(|e| {
+        let ident = enum_names.get(&e.name)?;
+        Some(enum_item(e, ident, options))
+    });
+    let module_doc = doc_lines_inner(&["The enum types of the schema.".to_string()]);
+    quote! {
+        #module_doc
+        #(#items)*
+    }
+}
+
+fn enum_item(e: &EnumType, ident: &Ident, options: &CodegenOptions) -> TokenStream {
+    let qualified = e.name.to_string();
+    let doc = doc_attrs(&docs_with_summary(
+        e.comment.as_deref(),
+        format!("The PostgreSQL enum {}.", code(&qualified)),
+    ));
+    // sqlx's derive does not accept an enum without variants (PostgreSQL does), so such an enum
+    // gets the trait impls written out; its columns can only ever hold NULL.
+    let empty = e.values.is_empty();
+    let mut builtin = vec!["Debug", "Clone", "Copy", "PartialEq", "Eq", "Hash"];
+    if !empty {
+        builtin.push("sqlx::Type");
+    }
+    builtin.extend(["serde::Serialize", "serde::Deserialize"]);
+    let derive_attr = derives(&builtin, options);
+    // sqlx compares this name with the column type as `regtype` prints it: bare (quoted where
+    // needed) for a type on the search path, schema-qualified otherwise. `public` is assumed to be
+    // on the search path, as it is by default.
+    let type_name = if e.name.schema == "public" {
+        crate::sql::ident(&e.name.name)
+    } else {
+        crate::sql::qualified(&e.name)
+    };
+
+    let wanted = e
+        .values
+        .iter()
+        .map(|value| {
+            let name = names::upper_camel(value);
+            let exact = names::snake_case_spells(&name, value);
+            (name, exact)
+        })
+        .collect();
+    let variant_names = names::claim_all(&mut Scope::default(), wanted, "");
+    let variants: Vec<(Ident, &String)> = variant_names
+        .iter()
+        .zip(&e.values)
+        .map(|(name, value)| (names::ident(name), value))
+        .collect();
+    let variant_defs = variants.iter().map(|(variant, value)| {
+        let doc = format!(" {}", code(&Literal::string(value).to_string()));
+        let rename = (!names::snake_case_spells(&variant.to_string(), value))
+            .then(|| quote!(#[sqlx(rename = #value)] #[serde(rename = #value)]));
+        quote!(#[doc = #doc] #rename #variant,)
+    });
+    let all = variants.iter().map(|(variant, _)| quote!(Self::#variant));
+    let arms = variants.iter().map(|(variant, value)| quote!(Self::#variant => #value,));
+
+    let sqlx_attr = (!empty).then(|| quote!(#[sqlx(type_name = #type_name, rename_all = "snake_case")]));
+    let empty_impls = empty.then(|| {
+        let no_values = format!("the enum {} has no values", code(&qualified));
+        quote! {
+            impl sqlx::Type<sqlx::Postgres> for #ident {
+                fn type_info() -> sqlx::postgres::PgTypeInfo {
+                    sqlx::postgres::PgTypeInfo::with_name(#type_name)
+                }
+            }
+
+            impl sqlx::postgres::PgHasArrayType for #ident {
+                fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+                    sqlx::postgres::PgTypeInfo::array_of(#type_name)
+                }
+            }
+
+            impl<'q> sqlx::Encode<'q, sqlx::Postgres> for #ident {
+                fn encode_by_ref(
+                    &self,
+                    _buf: &mut sqlx::postgres::PgArgumentBuffer,
+                ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                    match *self {}
+                }
+            }
+
+            impl<'r> sqlx::Decode<'r, sqlx::Postgres> for #ident {
+                fn decode(
+                    _value: sqlx::postgres::PgValueRef<'r>,
+                ) -> Result<Self, sqlx::error::BoxDynError> {
+                    Err(#no_values.into())
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #derive_attr
+        #sqlx_attr
+        #[serde(rename_all = "snake_case")]
+        pub enum #ident {
+            #(#variant_defs)*
+        }
+
+        #empty_impls
+
+        impl #ident {
+            /// The type name as sqlx resolves it.
+            pub const TYPE_NAME: &'static str = #type_name;
+            /// Every value, in declared order.
+            pub const ALL: &'static [Self] = &[#(#all),*];
+
+            /// The value as PostgreSQL spells it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+fn support_file(needs: SupportNeeds) -> TokenStream {
+    let module_doc = doc_lines_inner(&[
+        "Types for PostgreSQL values that no dependency maps with both sqlx and serde.".to_string(),
+    ]);
+    let interval = needs.interval.then(|| {
+        quote! {
+            /// A PostgreSQL `interval`: months, days and microseconds kept apart as PostgreSQL
+            /// stores them (a month has no fixed number of days), so every value round-trips.
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+            pub struct Interval {
+                pub months: i32,
+                pub days: i32,
+                pub microseconds: i64,
+            }
+
+            impl From<sqlx::postgres::types::PgInterval> for Interval {
+                fn from(value: sqlx::postgres::types::PgInterval) -> Self {
+                    Interval { months: value.months, days: value.days, microseconds: value.microseconds }
+                }
+            }
+
+            impl From<Interval> for sqlx::postgres::types::PgInterval {
+                fn from(value: Interval) -> Self {
+                    sqlx::postgres::types::PgInterval {
+                        months: value.months,
+                        days: value.days,
+                        microseconds: value.microseconds,
+                    }
+                }
+            }
+
+            impl sqlx::Type<sqlx::Postgres> for Interval {
+                fn type_info() -> sqlx::postgres::PgTypeInfo {
+                    <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::type_info()
+                }
+
+                fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                    <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+                }
+            }
+
+            impl sqlx::postgres::PgHasArrayType for Interval {
+                fn array_type_info() -> sqlx::postgres::PgTypeInfo {
+                    <sqlx::postgres::types::PgInterval as sqlx::postgres::PgHasArrayType>::array_type_info()
+                }
+            }
+
+            impl<'q> sqlx::Encode<'q, sqlx::Postgres> for Interval {
+                fn encode_by_ref(
+                    &self,
+                    buf: &mut sqlx::postgres::PgArgumentBuffer,
+                ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                    let value = sqlx::postgres::types::PgInterval::from(*self);
+                    <sqlx::postgres::types::PgInterval as sqlx::Encode<'q, sqlx::Postgres>>::encode_by_ref(&value, buf)
+                }
+            }
+
+            impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
+                fn decode(
+                    value: sqlx::postgres::PgValueRef<'r>,
+                ) -> Result<Self, sqlx::error::BoxDynError> {
+                    <sqlx::postgres::types::PgInterval as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)
+                        .map(Interval::from)
+                }
+            }
+        }
+    });
+    let opaque = needs.opaque.then(|| {
+        quote! {
+            /// A value of a type schemac has no Rust mapping for, as the bytes of PostgreSQL's binary
+            /// format. It decodes from a column of any type and binds back to a column of the same
+            /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
+            #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+            pub struct Opaque(pub Vec<u8>);
+
+            impl sqlx::Type<sqlx::Postgres> for Opaque {
+                fn type_info() -> sqlx::postgres::PgTypeInfo {
+                    sqlx::postgres::PgTypeInfo::with_oid(sqlx::postgres::types::Oid(0))
+                }
+
+                fn compatible(_ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                    true
+                }
+            }
+
+            impl<'q> sqlx::Encode<'q, sqlx::Postgres> for Opaque {
+                fn encode_by_ref(
+                    &self,
+                    buf: &mut sqlx::postgres::PgArgumentBuffer,
+                ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                    buf.extend_from_slice(&self.0);
+                    Result::Ok(sqlx::encode::IsNull::No)
+                }
+            }
+
+            impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Opaque {
+                fn decode(
+                    value: sqlx::postgres::PgValueRef<'r>,
+                ) -> Result<Self, sqlx::error::BoxDynError> {
+                    <&[u8] as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)
+                        .map(|bytes| Opaque(bytes.to_vec()))
+                }
+            }
+        }
+    });
+    quote! {
+        #module_doc
+        #interval
+        #opaque
+    }
+}
+
+fn root_file(
+    options: &CodegenOptions,
+    enums: &[&EnumType],
+    enum_names: &BTreeMap<QualifiedName, Ident>,
+    tables: &[&Table],
+    table_names: &[TableNames],
+    needs: SupportNeeds,
+) -> TokenStream {
+    let module_doc = doc_lines_inner(&[format!(
+        "Rust models of the tables and enums of {}, generated by `schemac codegen`.",
+        code(&options.source)
+    )]);
+    let enums_mod = (!enums.is_empty()).then(|| {
+        let names = enums.iter().filter_map(|e| enum_names.get(&e.name));
+        quote! {
+            pub mod enums;
+            pub use enums::{#(#names),*};
+        }
+    });
+    let support_mod = needs.any().then(|| quote!(pub mod support;));
+    let table_mods = tables.iter().zip(table_names).map(|(table, table_names)| {
+        let module = names::ident(&table_names.module);
+        let TableNames { row, insert, .. } = table_names;
+        let doc = format!(" The table {}.", code(&table.name.to_string()));
+        quote! {
+            #[doc = #doc]
+            pub mod #module;
+            pub use #module::{#row, #insert};
+        }
+    });
+    quote! {
+        #module_doc
+        // Doc comments come from the schema and may trip documentation lints; the code itself is
+        // plain data definitions.
+        #![allow(clippy::all, clippy::pedantic)]
+
+        #enums_mod
+        #support_mod
+        #(#table_mods)*
+    }
+}

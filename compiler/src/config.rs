@@ -1,0 +1,170 @@
+//! `schemac.toml`: optional project settings. In: the directory to look in. Out: `Config` (paths as
+//! written, relative to the file's directory) or a `ConfigError` naming the file and the problem.
+//! An unknown key is an error that names it, so a typo is never silently ignored. Only reads the
+//! one file; it does not walk up the directory tree.
+//!
+//! ```toml
+//! schema = "schema"
+//!
+//! [codegen]
+//! out = "generated/src"
+//! time = "chrono"          # or "time"
+//! derives = ["Hash"]
+//! ```
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::codegen::{CodegenOptions, DerivePath, RootFile, TimeCrate};
+
+/// The settings file's name.
+pub const FILE_NAME: &str = "schemac.toml";
+
+/// The contents of `schemac.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Config {
+    /// The schema directory or file (`schema = "..."`), relative to the settings file.
+    pub schema: Option<PathBuf>,
+    pub codegen: CodegenConfig,
+}
+
+/// The `[codegen]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodegenConfig {
+    /// Output directory (`out = "..."`), relative to the settings file.
+    pub out: Option<PathBuf>,
+    /// `time = "chrono" | "time"`; chrono when absent.
+    pub time: Option<TimeCrate>,
+    /// Derives added to every generated struct and enum.
+    pub derives: Vec<DerivePath>,
+}
+
+impl CodegenConfig {
+    /// Options for `codegen::rust_models` from these settings; `source` names what the code is
+    /// generated from and `root` which root file to write.
+    pub fn options(&self, source: String, root: RootFile) -> CodegenOptions {
+        CodegenOptions {
+            time: self.time.unwrap_or_default(),
+            derives: self.derives.clone(),
+            root,
+            source,
+        }
+    }
+}
+
+/// Why `schemac.toml` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    /// Bad TOML, a wrong value, or an unknown key (the message names it).
+    #[error("`{}`: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The file as written, before derives are checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    schema: Option<PathBuf>,
+    #[serde(default)]
+    codegen: RawCodegen,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCodegen {
+    out: Option<PathBuf>,
+    time: Option<TimeCrate>,
+    #[serde(default)]
+    derives: Vec<String>,
+}
+
+impl Config {
+    /// Reads `schemac.toml` in `dir`: `Ok(None)` when there is none, else its path and contents.
+    pub fn find(dir: &Path) -> Result<Option<(PathBuf, Config)>, ConfigError> {
+        let path = dir.join(FILE_NAME);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.clone(),
+            message,
+        })?;
+        Ok(Some((path, config)))
+    }
+
+    /// Parses the text of a settings file; the error is a message for the user.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| error.to_string())?;
+        let derives = raw
+            .codegen
+            .derives
+            .iter()
+            .map(|text| DerivePath::parse(text).map_err(|error| format!("[codegen] derives: {error}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            schema: raw.schema,
+            codegen: CodegenConfig {
+                out: raw.codegen.out,
+                time: raw.codegen.time,
+                derives,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "schema = \"db\"\n[codegen]\nout = \"models\"\ntime = \"time\"\nderives = [\"Hash\", \"schemars::JsonSchema\"]\n";
+        fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        let (path, config) = Config::find(dir.path()).unwrap().unwrap();
+        assert_eq!(path, dir.path().join(FILE_NAME));
+        assert_eq!(config.schema, Some(PathBuf::from("db")));
+        assert_eq!(config.codegen.out, Some(PathBuf::from("models")));
+        assert_eq!(config.codegen.time, Some(TimeCrate::Time));
+        let derives: Vec<&str> = config.codegen.derives.iter().map(DerivePath::as_str).collect();
+        assert_eq!(derives, ["Hash", "schemars::JsonSchema"]);
+        let options = config.codegen.options("db/".into(), RootFile::Lib);
+        assert_eq!(options.time, TimeCrate::Time);
+        assert_eq!(options.root, RootFile::Lib);
+    }
+
+    #[test]
+    fn missing_file_is_none_and_empty_file_is_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(Config::find(dir.path()).unwrap().is_none());
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+        assert_eq!(Config::default().codegen.options(String::new(), RootFile::Mod).time, TimeCrate::Chrono);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_that_name_the_key() {
+        let top = Config::parse("schema = \"s\"\nshema = \"x\"\n").unwrap_err();
+        assert!(top.contains("unknown field `shema`"), "{top}");
+        let nested = Config::parse("[codegen]\nderive = [\"Hash\"]\n").unwrap_err();
+        assert!(nested.contains("unknown field `derive`"), "{nested}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let time = Config::parse("[codegen]\ntime = \"jiff\"\n").unwrap_err();
+        assert!(time.contains("jiff"), "{time}");
+        let derive = Config::parse("[codegen]\nderives = [\"not a path\"]\n").unwrap_err();
+        assert!(derive.contains("`not a path`"), "{derive}");
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(FILE_NAME), "schema = 1\n").unwrap();
+        let error = Config::find(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("schemac.toml"), "{error}");
+    }
+}
