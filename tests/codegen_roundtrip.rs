@@ -46,9 +46,15 @@ struct Insert<'a> {
 impl<'a> Insert<'a> {
     fn into(sql_name: &str, columns: &[&str]) -> Insert<'a> {
         let quoted: Vec<String> = columns.iter().map(|c| schemac::sql::ident(c)).collect();
-        let builder =
-            QueryBuilder::new(format!("INSERT INTO {sql_name} ({}) VALUES (", quoted.join(", ")));
-        Insert { builder, values: 0, columns: columns.len() }
+        let builder = QueryBuilder::new(format!(
+            "INSERT INTO {sql_name} ({}) VALUES (",
+            quoted.join(", ")
+        ));
+        Insert {
+            builder,
+            values: 0,
+            columns: columns.len(),
+        }
     }
 
     fn separate(&mut self) {
@@ -85,7 +91,10 @@ impl<'a> Insert<'a> {
     where
         R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        assert_eq!(self.values, self.columns, "one value per column of the New struct");
+        assert_eq!(
+            self.values, self.columns,
+            "one value per column of the New struct"
+        );
         self.builder.push(") RETURNING *");
         let sql = self.builder.sql().to_string();
         match self.builder.build_query_as::<R>().fetch_one(conn).await {
@@ -101,7 +110,10 @@ where
     R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     K: for<'q> Encode<'q, Postgres> + Type<Postgres> + Send,
 {
-    let sql = format!("SELECT * FROM {sql_name} WHERE {} = $1", schemac::sql::ident(key_column));
+    let sql = format!(
+        "SELECT * FROM {sql_name} WHERE {} = $1",
+        schemac::sql::ident(key_column)
+    );
     match sqlx::query_as::<_, R>(&sql).bind(key).fetch_one(conn).await {
         Ok(row) => row,
         Err(error) => panic!("{sql}: {error}"),
@@ -174,7 +186,11 @@ fn samples() -> Samples {
         time,
         timestamp: NaiveDateTime::new(date, time),
         timestamptz: NaiveDateTime::new(date, time).and_utc(),
-        interval: Interval { months: 14, days: 3, microseconds: 4_000_001 },
+        interval: Interval {
+            months: 14,
+            days: 3,
+            microseconds: 4_000_001,
+        },
         json: json!({"b": 1, "a": [true, null, "x"]}),
         jsonb: json!({"nested": {"k": [1.5, "v"]}}),
         bytea: vec![0, 1, 2, 255],
@@ -195,7 +211,9 @@ impl Drop for DropDatabase {
     fn drop(&mut self) {
         let name = self.0.clone();
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&admin_url()).await?;
                 sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -225,7 +243,10 @@ async fn generated_models_round_trip_every_column_type() {
     let mut admin = PgConnection::connect(&admin_url())
         .await
         .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at {}: {e}", admin_url()));
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     let _drop = DropDatabase(name.clone());
     round_trip(&database_url(&name)).await;
 }
@@ -236,14 +257,20 @@ async fn round_trip(url: &str) {
     let s = samples();
 
     // accounts: the tenant root.
-    let new_account = NewAccounts { id: None, name: "Acme".into() };
+    let new_account = NewAccounts {
+        id: None,
+        name: "Acme".into(),
+    };
     let account: Accounts = Insert::into(Accounts::SQL_NAME, NewAccounts::COLUMNS)
         .or_default(new_account.id)
         .value(new_account.name.clone())
         .returning(&mut conn)
         .await;
     assert_eq!(account.name, "Acme");
-    assert_eq!(read_back::<Accounts, _>(&mut conn, Accounts::SQL_NAME, "id", account.id).await, account);
+    assert_eq!(
+        read_back::<Accounts, _>(&mut conn, Accounts::SQL_NAME, "id", account.id).await,
+        account
+    );
 
     scalar_values(&mut conn, &s, account.id).await;
     nullable_values(&mut conn, &s).await;
@@ -286,57 +313,78 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
         state: Some(TicketState::WontShip),
         created_at: Some(s.timestamptz),
     };
-    let expected = |new: &NewScalarValues, id: i64, state: TicketState, created_at: DateTime<Utc>| {
-        ScalarValues {
-            account_id: new.account_id,
-            id,
-            uuid_value: new.uuid_value,
-            text_value: new.text_value.clone(),
-            varchar_value: new.varchar_value.clone(),
-            varchar_unbounded_value: new.varchar_unbounded_value.clone(),
-            char_value: new.char_value.clone(),
-            smallint_value: new.smallint_value,
-            integer_value: new.integer_value,
-            bigint_value: new.bigint_value,
-            real_value: new.real_value,
-            double_value: new.double_value,
-            boolean_value: new.boolean_value,
-            numeric_value: new.numeric_value,
-            numeric_scaled_value: new.numeric_scaled_value,
-            date_value: new.date_value,
-            time_value: new.time_value,
-            timestamp_value: new.timestamp_value,
-            timestamptz_value: new.timestamptz_value,
-            interval_value: new.interval_value,
-            json_value: new.json_value.clone(),
-            jsonb_value: new.jsonb_value.clone(),
-            bytea_value: new.bytea_value.clone(),
-            inet_value: new.inet_value,
-            cidr_value: new.cidr_value,
-            citext_value: new.citext_value.clone(),
-            enum_value: new.enum_value,
-            money_value: new.money_value.clone(),
-            point_value: new.point_value.clone(),
-            state,
-            created_at,
-            doubled: i64::from(new.integer_value) * 2,
-        }
-    };
+    let expected =
+        |new: &NewScalarValues, id: i64, state: TicketState, created_at: DateTime<Utc>| {
+            ScalarValues {
+                account_id: new.account_id,
+                id,
+                uuid_value: new.uuid_value,
+                text_value: new.text_value.clone(),
+                varchar_value: new.varchar_value.clone(),
+                varchar_unbounded_value: new.varchar_unbounded_value.clone(),
+                char_value: new.char_value.clone(),
+                smallint_value: new.smallint_value,
+                integer_value: new.integer_value,
+                bigint_value: new.bigint_value,
+                real_value: new.real_value,
+                double_value: new.double_value,
+                boolean_value: new.boolean_value,
+                numeric_value: new.numeric_value,
+                numeric_scaled_value: new.numeric_scaled_value,
+                date_value: new.date_value,
+                time_value: new.time_value,
+                timestamp_value: new.timestamp_value,
+                timestamptz_value: new.timestamptz_value,
+                interval_value: new.interval_value,
+                json_value: new.json_value.clone(),
+                jsonb_value: new.jsonb_value.clone(),
+                bytea_value: new.bytea_value.clone(),
+                inet_value: new.inet_value,
+                cidr_value: new.cidr_value,
+                citext_value: new.citext_value.clone(),
+                enum_value: new.enum_value,
+                money_value: new.money_value.clone(),
+                point_value: new.point_value.clone(),
+                state,
+                created_at,
+                doubled: i64::from(new.integer_value) * 2,
+            }
+        };
 
     let inserted = insert_scalar(conn, &new).await;
     let want = expected(&new, 100, TicketState::WontShip, s.timestamptz);
     assert_eq!(inserted, want);
-    assert_eq!(read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 100i64).await, want);
+    assert_eq!(
+        read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 100i64).await,
+        want
+    );
     assert_serde_round_trip(&want);
-    assert_eq!(serde_json::to_value(want.state).unwrap(), json!("won't ship"));
+    assert_eq!(
+        serde_json::to_value(want.state).unwrap(),
+        json!("won't ship")
+    );
 
     // Every default left to the database: the sequence starts at 1 (the explicit 100 did not
     // use it), `state` is 'open', `created_at` is now().
-    let defaults = NewScalarValues { id: None, state: None, created_at: None, ..new };
+    let defaults = NewScalarValues {
+        id: None,
+        state: None,
+        created_at: None,
+        ..new
+    };
     let inserted = insert_scalar(conn, &defaults).await;
-    assert!((Utc::now() - inserted.created_at).num_seconds().abs() < 60, "{inserted:?}");
-    assert_eq!(inserted, expected(&defaults, 1, TicketState::Open, inserted.created_at));
-    assert_eq!(read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 1i64).await, inserted);
+    assert!(
+        (Utc::now() - inserted.created_at).num_seconds().abs() < 60,
+        "{inserted:?}"
+    );
+    assert_eq!(
+        inserted,
+        expected(&defaults, 1, TicketState::Open, inserted.created_at)
+    );
+    assert_eq!(
+        read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 1i64).await,
+        inserted
+    );
 }
 
 async fn insert_scalar(conn: &mut PgConnection, new: &NewScalarValues) -> ScalarValues {
@@ -471,22 +519,38 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
         money_value: new.money_value.clone(),
         point_value: new.point_value.clone(),
         note,
-        text_length: new.text_value.as_ref().map(|text| text.chars().count() as i32),
+        text_length: new
+            .text_value
+            .as_ref()
+            .map(|text| text.chars().count() as i32),
     };
 
     let want = expected(&full, 50, Some("a note".into()));
     assert_eq!(insert_nullable(conn, &full).await, want);
-    assert_eq!(read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 50).await, want);
+    assert_eq!(
+        read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 50).await,
+        want
+    );
     assert_serde_round_trip(&want);
 
     let want = expected(&nulls, 1, None);
     assert_eq!(insert_nullable(conn, &nulls).await, want);
-    assert_eq!(read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 1).await, want);
+    assert_eq!(
+        read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 1).await,
+        want
+    );
     assert_serde_round_trip(&want);
 
     // `None` for a nullable column with a default is the default, not NULL.
-    let default_note = NewNullableValues { id: Some(51), note: None, ..nulls };
-    assert_eq!(insert_nullable(conn, &default_note).await.note.as_deref(), Some("hello"));
+    let default_note = NewNullableValues {
+        id: Some(51),
+        note: None,
+        ..nulls
+    };
+    assert_eq!(
+        insert_nullable(conn, &default_note).await.note.as_deref(),
+        Some("hello")
+    );
 }
 
 async fn insert_nullable(conn: &mut PgConnection, new: &NewNullableValues) -> NullableValues {
@@ -550,7 +614,14 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
         time_values: Some(vec![s.time]),
         timestamp_values: Some(vec![s.timestamp]),
         timestamptz_values: Some(vec![s.timestamptz]),
-        interval_values: Some(vec![s.interval, Interval { months: -1, days: 0, microseconds: 0 }]),
+        interval_values: Some(vec![
+            s.interval,
+            Interval {
+                months: -1,
+                days: 0,
+                microseconds: 0,
+            },
+        ]),
         json_values: Some(vec![s.json.clone(), json!(null)]),
         jsonb_values: Some(vec![s.jsonb.clone(), json!([1, 2])]),
         bytea_values: Some(vec![s.bytea.clone(), Vec::new()]),
@@ -628,7 +699,10 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
     for new in [full, nulls] {
         let want = expected(&new);
         assert_eq!(insert_array(conn, &new).await, want);
-        assert_eq!(read_back::<ArrayValues, _>(conn, ArrayValues::SQL_NAME, "id", new.id).await, want);
+        assert_eq!(
+            read_back::<ArrayValues, _>(conn, ArrayValues::SQL_NAME, "id", new.id).await,
+            want
+        );
         assert_serde_round_trip(&want);
     }
     let money_text: String =
@@ -687,7 +761,13 @@ async fn keyword_tables(conn: &mut PgConnection) {
         user_id_2: "camel".into(),
         user_id: "snake".into(),
     };
-    let nulls = NewMatch2 { id: 2, self_2: None, crate_: None, r#fn: None, ..full.clone() };
+    let nulls = NewMatch2 {
+        id: 2,
+        self_2: None,
+        crate_: None,
+        r#fn: None,
+        ..full.clone()
+    };
     for new in [full, nulls] {
         let inserted: Match = Insert::into(Match::SQL_NAME, NewMatch2::COLUMNS)
             .value(new.id)
@@ -711,17 +791,19 @@ async fn keyword_tables(conn: &mut PgConnection) {
             user_id_2: new.user_id_2,
         };
         assert_eq!(inserted, want);
-        assert_eq!(read_back::<Match, _>(conn, Match::SQL_NAME, "id", new.id).await, want);
+        assert_eq!(
+            read_back::<Match, _>(conn, Match::SQL_NAME, "id", new.id).await,
+            want
+        );
         assert_serde_round_trip(&want);
     }
-    let keys: Vec<String> = match serde_json::to_value(
-        read_back::<Match, _>(conn, Match::SQL_NAME, "id", 1).await,
-    )
-    .unwrap()
-    {
-        serde_json::Value::Object(map) => map.keys().cloned().collect(),
-        other => panic!("not an object: {other}"),
-    };
+    let keys: Vec<String> =
+        match serde_json::to_value(read_back::<Match, _>(conn, Match::SQL_NAME, "id", 1).await)
+            .unwrap()
+        {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            other => panic!("not an object: {other}"),
+        };
     let mut columns: Vec<String> = Match::COLUMNS.iter().map(|c| c.to_string()).collect();
     columns.sort();
     assert_eq!(keys, columns, "JSON keys are the column names");
@@ -733,13 +815,22 @@ async fn keyword_tables(conn: &mut PgConnection) {
     assert_eq!(new_match, NewMatch { id: 5 });
 
     for value in [Some("v".to_string()), None] {
-        let new = NewOption2 { id: if value.is_some() { 1 } else { 2 }, value };
+        let new = NewOption2 {
+            id: if value.is_some() { 1 } else { 2 },
+            value,
+        };
         let inserted: Option2 = Insert::into(Option2::SQL_NAME, NewOption2::COLUMNS)
             .value(new.id)
             .value(new.value.clone())
             .returning(conn)
             .await;
-        assert_eq!(inserted, Option2 { id: new.id, value: new.value });
+        assert_eq!(
+            inserted,
+            Option2 {
+                id: new.id,
+                value: new.value
+            }
+        );
     }
 }
 
@@ -759,15 +850,31 @@ async fn audit_events(conn: &mut PgConnection) {
         payload: Some(json!({"who": "me"})),
     };
     assert_eq!(inserted, want);
-    assert_eq!(read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", id).await, want);
+    assert_eq!(
+        read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", id).await,
+        want
+    );
     assert_serde_round_trip(&want);
 
-    let nulls = NewAuditEvents { id: None, level: AuditLevel::Info, levels: None, payload: None };
+    let nulls = NewAuditEvents {
+        id: None,
+        level: AuditLevel::Info,
+        levels: None,
+        payload: None,
+    };
     let inserted = insert_event(conn, &nulls).await;
     assert_ne!(inserted.id, id);
-    let want = AuditEvents { id: inserted.id, level: AuditLevel::Info, levels: Vec::new(), payload: None };
+    let want = AuditEvents {
+        id: inserted.id,
+        level: AuditLevel::Info,
+        levels: Vec::new(),
+        payload: None,
+    };
     assert_eq!(inserted, want);
-    assert_eq!(read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", want.id).await, want);
+    assert_eq!(
+        read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", want.id).await,
+        want
+    );
 }
 
 async fn insert_event(conn: &mut PgConnection, new: &NewAuditEvents) -> AuditEvents {

@@ -106,7 +106,9 @@ impl Config {
             .codegen
             .derives
             .iter()
-            .map(|text| DerivePath::parse(text).map_err(|error| format!("[codegen] derives: {error}")))
+            .map(|text| {
+                DerivePath::parse(text).map_err(|error| format!("[codegen] derives: {error}"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             schema: raw.schema,
@@ -133,7 +135,12 @@ mod tests {
         assert_eq!(config.schema, Some(PathBuf::from("db")));
         assert_eq!(config.codegen.out, Some(PathBuf::from("models")));
         assert_eq!(config.codegen.time, Some(TimeCrate::Time));
-        let derives: Vec<&str> = config.codegen.derives.iter().map(DerivePath::as_str).collect();
+        let derives: Vec<&str> = config
+            .codegen
+            .derives
+            .iter()
+            .map(DerivePath::as_str)
+            .collect();
         assert_eq!(derives, ["Hash", "schemars::JsonSchema"]);
         let options = config.codegen.options("db/".into(), RootFile::Lib);
         assert_eq!(options.time, TimeCrate::Time);
@@ -145,7 +152,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert!(Config::find(dir.path()).unwrap().is_none());
         assert_eq!(Config::parse("").unwrap(), Config::default());
-        assert_eq!(Config::default().codegen.options(String::new(), RootFile::Mod).time, TimeCrate::Chrono);
+        assert_eq!(
+            Config::default()
+                .codegen
+                .options(String::new(), RootFile::Mod)
+                .time,
+            TimeCrate::Chrono
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `schema.sql` beside this file creates the same database by hand; keep the two in step.
 
 use schemac::catalog::{
-    BaseType, Catalog, Column, EnumType, ForeignKey, FkAction, PrimaryKey, QualifiedName, SqlType,
+    BaseType, Catalog, Column, EnumType, FkAction, ForeignKey, PrimaryKey, QualifiedName, SqlType,
     Table, TableKind, Tenancy,
 };
 
@@ -35,7 +35,10 @@ pub fn base_types() -> Vec<(&'static str, BaseType)> {
         ("inet", BaseType::Inet),
         ("cidr", BaseType::Cidr),
         ("citext", BaseType::Citext),
-        ("enum", BaseType::Enum(QualifiedName::public("permission_action"))),
+        (
+            "enum",
+            BaseType::Enum(QualifiedName::public("permission_action")),
+        ),
         ("money", BaseType::Other("money".into())),
         ("point", BaseType::Other("point".into())),
     ]
@@ -125,7 +128,16 @@ pub fn fixture_catalog() -> Catalog {
     catalog.enums = vec![
         enum_type(
             QualifiedName::public("ticket_state"),
-            &["open", "won't ship", "global", "self", "In Progress", "in_progress", "1st", "type"],
+            &[
+                "open",
+                "won't ship",
+                "global",
+                "self",
+                "In Progress",
+                "in_progress",
+                "1st",
+                "type",
+            ],
             Some("Where a ticket is.\nValues are spelled exactly as in the database."),
         ),
         enum_type(
@@ -133,7 +145,11 @@ pub fn fixture_catalog() -> Catalog {
             &["create", "read", "update", "delete"],
             Some("What a permission allows."),
         ),
-        enum_type(QualifiedName::new("audit", "level"), &["debug", "info", "WARN"], None),
+        enum_type(
+            QualifiedName::new("audit", "level"),
+            &["debug", "info", "WARN"],
+            None,
+        ),
         enum_type(QualifiedName::public("empty_enum"), &[], None),
     ];
 
@@ -156,10 +172,16 @@ pub fn fixture_catalog() -> Catalog {
         scalar_columns.push(scalar(&format!("{stem}_value"), base));
     }
     scalar_columns.push(with_default(
-        scalar("state", BaseType::Enum(QualifiedName::public("ticket_state"))),
+        scalar(
+            "state",
+            BaseType::Enum(QualifiedName::public("ticket_state")),
+        ),
         "'open'::ticket_state",
     ));
-    scalar_columns.push(with_default(scalar("created_at", BaseType::Timestamptz), "now()"));
+    scalar_columns.push(with_default(
+        scalar("created_at", BaseType::Timestamptz),
+        "now()",
+    ));
     let mut doubled = scalar("doubled", BaseType::BigInt);
     doubled.generated = Some("(integer_value)::bigint * 2".into());
     scalar_columns.push(doubled);
@@ -177,7 +199,10 @@ pub fn fixture_catalog() -> Catalog {
         nullable_columns.push(nullable(scalar(&format!("{stem}_value"), base)));
     }
     nullable_columns.push(with_comment(
-        nullable(with_default(scalar("note", BaseType::Text), "'hello'::text")),
+        nullable(with_default(
+            scalar("note", BaseType::Text),
+            "'hello'::text",
+        )),
         "Nullable with a default: `None` is the default, `Some(None)` is NULL.",
     ));
     let mut text_length = nullable(scalar("text_length", BaseType::Integer));
@@ -195,7 +220,10 @@ pub fn fixture_catalog() -> Catalog {
         if stem == "point" {
             continue;
         }
-        array_columns.push(nullable(column(&format!("{stem}_values"), SqlType::array_of(base))));
+        array_columns.push(nullable(column(
+            &format!("{stem}_values"),
+            SqlType::array_of(base),
+        )));
     }
     array_columns.push(nullable(column(
         "state_values",
@@ -239,7 +267,10 @@ pub fn fixture_catalog() -> Catalog {
         QualifiedName::public("option"),
         TableKind::Plain,
         "id",
-        vec![scalar("id", BaseType::Integer), nullable(scalar("value", BaseType::Text))],
+        vec![
+            scalar("id", BaseType::Integer),
+            nullable(scalar("value", BaseType::Text)),
+        ],
     );
 
     let events = table(
@@ -248,9 +279,15 @@ pub fn fixture_catalog() -> Catalog {
         "id",
         vec![
             with_default(scalar("id", BaseType::Uuid), "gen_random_uuid()"),
-            scalar("level", BaseType::Enum(QualifiedName::new("audit", "level"))),
+            scalar(
+                "level",
+                BaseType::Enum(QualifiedName::new("audit", "level")),
+            ),
             with_default(
-                column("levels", SqlType::array_of(BaseType::Enum(QualifiedName::new("audit", "level")))),
+                column(
+                    "levels",
+                    SqlType::array_of(BaseType::Enum(QualifiedName::new("audit", "level"))),
+                ),
                 "'{}'::audit.level[]",
             ),
             nullable(scalar("payload", BaseType::Jsonb)),

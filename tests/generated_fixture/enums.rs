@@ -3,15 +3,7 @@
 
 /// The PostgreSQL enum `audit.level`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    sqlx::Type,
-    serde::Serialize,
-    serde::Deserialize
+    Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize, serde::Deserialize,
 )]
 #[sqlx(type_name = "audit.level", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -67,9 +59,7 @@ impl<'q> sqlx::Encode<'q, sqlx::Postgres> for EmptyEnum {
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Postgres> for EmptyEnum {
-    fn decode(
-        _value: sqlx::postgres::PgValueRef<'r>,
-    ) -> Result<Self, sqlx::error::BoxDynError> {
+    fn decode(_value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
         Err("the enum `public.empty_enum` has no values".into())
     }
 }
@@ -89,15 +79,7 @@ impl EmptyEnum {
 ///
 /// The PostgreSQL enum `public.permission_action`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    sqlx::Type,
-    serde::Serialize,
-    serde::Deserialize
+    Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize, serde::Deserialize,
 )]
 #[sqlx(type_name = "permission_action", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -116,12 +98,7 @@ impl PermissionAction {
     /// The type name as sqlx resolves it.
     pub const TYPE_NAME: &'static str = "permission_action";
     /// Every value, in declared order.
-    pub const ALL: &'static [Self] = &[
-        Self::Create,
-        Self::Read,
-        Self::Update,
-        Self::Delete,
-    ];
+    pub const ALL: &'static [Self] = &[Self::Create, Self::Read, Self::Update, Self::Delete];
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,15 +115,7 @@ impl PermissionAction {
 ///
 /// The PostgreSQL enum `public.ticket_state`.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    sqlx::Type,
-    serde::Serialize,
-    serde::Deserialize
+    Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize, serde::Deserialize,
 )]
 #[sqlx(type_name = "ticket_state", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]

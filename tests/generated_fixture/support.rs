@@ -4,15 +4,7 @@
 /// A PostgreSQL `interval`: months, days and microseconds kept apart as PostgreSQL
 /// stores them (a month has no fixed number of days), so every value round-trips.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]
 pub struct Interval {
     pub months: i32,
@@ -61,21 +53,15 @@ impl<'q> sqlx::Encode<'q, sqlx::Postgres> for Interval {
         buf: &mut sqlx::postgres::PgArgumentBuffer,
     ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
         let value = sqlx::postgres::types::PgInterval::from(*self);
-        <sqlx::postgres::types::PgInterval as sqlx::Encode<
-            'q,
-            sqlx::Postgres,
-        >>::encode_by_ref(&value, buf)
+        <sqlx::postgres::types::PgInterval as sqlx::Encode<'q, sqlx::Postgres>>::encode_by_ref(
+            &value, buf,
+        )
     }
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
-    fn decode(
-        value: sqlx::postgres::PgValueRef<'r>,
-    ) -> Result<Self, sqlx::error::BoxDynError> {
-        <sqlx::postgres::types::PgInterval as sqlx::Decode<
-            'r,
-            sqlx::Postgres,
-        >>::decode(value)
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        <sqlx::postgres::types::PgInterval as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)
             .map(Interval::from)
     }
 }
@@ -83,16 +69,7 @@ impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Interval {
 /// A value of a type schemac has no Rust mapping for, as the bytes of PostgreSQL's binary
 /// format. It decodes from a column of any type and binds back to a column of the same
 /// type: it is sent with type OID 0, so PostgreSQL takes the type from the column.
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub struct Opaque(pub Vec<u8>);
 
 impl sqlx::Type<sqlx::Postgres> for Opaque {
@@ -115,9 +92,7 @@ impl<'q> sqlx::Encode<'q, sqlx::Postgres> for Opaque {
 }
 
 impl<'r> sqlx::Decode<'r, sqlx::Postgres> for Opaque {
-    fn decode(
-        value: sqlx::postgres::PgValueRef<'r>,
-    ) -> Result<Self, sqlx::error::BoxDynError> {
+    fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
         <&[u8] as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)
             .map(|bytes| Opaque(bytes.to_vec()))
     }

@@ -120,7 +120,8 @@ pub fn check(dir: &Path, files: &[GeneratedFile]) -> Vec<PathBuf> {
     let mut differing: Vec<PathBuf> = files
         .iter()
         .filter(|file| {
-            fs::read_to_string(dir.join(&file.path)).map_or(true, |on_disk| on_disk != file.contents)
+            fs::read_to_string(dir.join(&file.path))
+                .map_or(true, |on_disk| on_disk != file.contents)
         })
         .map(|file| file.path.clone())
         .collect();
@@ -187,16 +188,26 @@ mod tests {
         fs::write(dir.path().join("old.rs"), &stale).unwrap();
         fs::write(dir.path().join("handwritten.rs"), "pub struct Mine;\n").unwrap();
         fs::write(dir.path().join("users.rs"), "changed").unwrap();
-        let files = [file("mod.rs", "pub mod users;\n"), file("users.rs", "pub struct Users;\n")];
+        let files = [
+            file("mod.rs", "pub mod users;\n"),
+            file("users.rs", "pub struct Users;\n"),
+        ];
 
         assert_eq!(
             check(dir.path(), &files),
-            [PathBuf::from("mod.rs"), PathBuf::from("old.rs"), PathBuf::from("users.rs")]
+            [
+                PathBuf::from("mod.rs"),
+                PathBuf::from("old.rs"),
+                PathBuf::from("users.rs")
+            ]
         );
         write(dir.path(), &files).unwrap();
         assert!(check(dir.path(), &files).is_empty());
         assert!(!dir.path().join("old.rs").exists());
-        assert!(dir.path().join("handwritten.rs").exists(), "files without the marker stay");
+        assert!(
+            dir.path().join("handwritten.rs").exists(),
+            "files without the marker stay"
+        );
     }
 
     #[test]

@@ -24,10 +24,42 @@ const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate"];
 /// Type names the generated code uses unqualified or that users expect from the prelude; a table
 /// or enum whose name converts to one of these gets a numeric suffix instead of shadowing it.
 pub(crate) const RESERVED_TYPE_NAMES: &[&str] = &[
-    "AsMut", "AsRef", "Box", "Clone", "Copy", "Default", "Drop", "Eq", "Err", "Extend", "Fn",
-    "FnMut", "FnOnce", "From", "FromIterator", "Into", "IntoIterator", "Iterator", "None", "Ok",
-    "Option", "Ord", "PartialEq", "PartialOrd", "Result", "Send", "Sized", "Some", "String",
-    "Sync", "ToOwned", "ToString", "TryFrom", "TryInto", "Unpin", "Vec",
+    "AsMut",
+    "AsRef",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "Err",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Into",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
 ];
 
 /// Module (file) names the generator uses itself, and file stems that would clash with the root.
@@ -38,7 +70,13 @@ pub(crate) const RESERVED_MODULE_NAMES: &[&str] = &["enums", "support", "mod", "
 fn ascii_words(name: &str) -> String {
     name.chars()
         .filter(|c| *c != '\'')
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { ' ' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect()
 }
 
@@ -144,7 +182,11 @@ impl Scope {
 /// Claims a name for each `(wanted, exact)` in `scope` and returns them in the same order; the
 /// `exact` ones (a name that needs no rename: column `user_id`, not `userId`) are served first so a
 /// converted name never takes the plain name from the one it would fit exactly.
-pub(crate) fn claim_all(scope: &mut Scope, wanted: Vec<(String, bool)>, separator: &str) -> Vec<String> {
+pub(crate) fn claim_all(
+    scope: &mut Scope,
+    wanted: Vec<(String, bool)>,
+    separator: &str,
+) -> Vec<String> {
     let mut claimed: Vec<Option<String>> = vec![None; wanted.len()];
     for exact_pass in [true, false] {
         for (index, (name, exact)) in wanted.iter().enumerate() {
@@ -182,10 +224,25 @@ mod tests {
 
     #[test]
     fn conversions_produce_identifiers_for_odd_names() {
-        let cases: Vec<String> = ["won't ship", "In Progress", "1st", "", "ünïcode", "userId", "a-b"]
-            .iter()
-            .map(|name| format!("{name:?} -> {} {} {}", upper_camel(name), snake(name), shouty_snake(name)))
-            .collect();
+        let cases: Vec<String> = [
+            "won't ship",
+            "In Progress",
+            "1st",
+            "",
+            "ünïcode",
+            "userId",
+            "a-b",
+        ]
+        .iter()
+        .map(|name| {
+            format!(
+                "{name:?} -> {} {} {}",
+                upper_camel(name),
+                snake(name),
+                shouty_snake(name)
+            )
+        })
+        .collect();
         insta::assert_snapshot!(cases.join("\n"), @r#"
         "won't ship" -> WontShip wont_ship WONT_SHIP
         "In Progress" -> InProgress in_progress IN_PROGRESS
@@ -209,7 +266,15 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["r#type", "self_", "Self_", "crate_", "super_", "r#match", "invalid_name"]
+            [
+                "r#type",
+                "self_",
+                "Self_",
+                "crate_",
+                "super_",
+                "r#match",
+                "invalid_name"
+            ]
         );
     }
 
@@ -223,8 +288,14 @@ mod tests {
         let mut fields = Scope::default();
         assert_eq!(fields.claim("self".into(), "_"), "self_");
         assert_eq!(fields.claim("self".into(), "_"), "self_2");
-        let wanted = vec![("user_id".to_string(), false), ("user_id".to_string(), true)];
-        assert_eq!(claim_all(&mut Scope::default(), wanted, "_"), ["user_id_2", "user_id"]);
+        let wanted = vec![
+            ("user_id".to_string(), false),
+            ("user_id".to_string(), true),
+        ];
+        assert_eq!(
+            claim_all(&mut Scope::default(), wanted, "_"),
+            ["user_id_2", "user_id"]
+        );
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         files.push(file(format!("{}.rs", table_names.module), &header, tokens));
     }
     if !enums.is_empty() {
-        files.push(file("enums.rs".into(), &header, enums_file(&enums, &enum_names, options)));
+        files.push(file(
+            "enums.rs".into(),
+            &header,
+            enums_file(&enums, &enum_names, options),
+        ));
     }
     if needs.any() {
         files.push(file("support.rs".into(), &header, support_file(needs)));
@@ -235,7 +239,8 @@ fn table_file(
         .zip(&field_names)
         .map(|(column, name)| {
             let ident = names::ident(name);
-            let rename = (names::unraw(&ident.to_string()) != column.name).then(|| column.name.clone());
+            let rename =
+                (names::unraw(&ident.to_string()) != column.name).then(|| column.name.clone());
             let (ty, column_needs) = rust_type(&column.ty, ctx);
             needs.merge(column_needs);
             Field {
@@ -278,9 +283,10 @@ fn table_file(
             field.column.comment.as_deref(),
             column_summary(field.column),
         ));
-        let rename = field.rename.as_ref().map(|name| {
-            quote!(#[sqlx(rename = #name)] #[serde(rename = #name)])
-        });
+        let rename = field
+            .rename
+            .as_ref()
+            .map(|name| quote!(#[sqlx(rename = #name)] #[serde(rename = #name)]));
         let ty = if field.column.nullable {
             quote!(Option<#ty>)
         } else {
@@ -316,7 +322,10 @@ fn table_file(
             field.column.comment.as_deref(),
             column_summary(field.column),
         ));
-        let rename = field.rename.as_ref().map(|name| quote!(#[serde(rename = #name)]));
+        let rename = field
+            .rename
+            .as_ref()
+            .map(|name| quote!(#[serde(rename = #name)]));
         let mut ty = if field.column.nullable {
             quote!(Option<#ty>)
         } else {
@@ -401,7 +410,11 @@ fn has_default(column: &Column) -> bool {
 /// `` Column `email`: `text`, not null, default `now()`. ``
 fn column_summary(column: &Column) -> String {
     let mut summary = format!("Column {}: {}", code(&column.name), code(&column.ty.sql()));
-    summary.push_str(if column.nullable { ", nullable" } else { ", not null" });
+    summary.push_str(if column.nullable {
+        ", nullable"
+    } else {
+        ", not null"
+    });
     if let Some(generated) = &column.generated {
         summary.push_str(&format!(", generated as {}", code(generated)));
     } else if column.serial {
@@ -484,9 +497,12 @@ fn enum_item(e: &EnumType, ident: &Ident, options: &CodegenOptions) -> TokenStre
         quote!(#[doc = #doc] #rename #variant,)
     });
     let all = variants.iter().map(|(variant, _)| quote!(Self::#variant));
-    let arms = variants.iter().map(|(variant, value)| quote!(Self::#variant => #value,));
+    let arms = variants
+        .iter()
+        .map(|(variant, value)| quote!(Self::#variant => #value,));
 
-    let sqlx_attr = (!empty).then(|| quote!(#[sqlx(type_name = #type_name, rename_all = "snake_case")]));
+    let sqlx_attr =
+        (!empty).then(|| quote!(#[sqlx(type_name = #type_name, rename_all = "snake_case")]));
     let empty_impls = empty.then(|| {
         let no_values = format!("the enum {} has no values", code(&qualified));
         quote! {
@@ -678,7 +694,11 @@ fn root_file(
             pub use enums::{#(#names),*};
         }
     });
-    let support_mod = needs.any().then(|| quote!(pub mod support;));
+    let support_mod = needs.any().then(|| {
+        quote!(
+            pub mod support;
+        )
+    });
     let table_mods = tables.iter().zip(table_names).map(|(table, table_names)| {
         let module = names::ident(&table_names.module);
         let TableNames { row, insert, .. } = table_names;

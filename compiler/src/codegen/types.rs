@@ -126,7 +126,10 @@ mod tests {
         let (tokens, needs) = rust_type(&ty, &ctx);
         let file: syn::File = syn::parse_quote!(type T = #tokens;);
         let printed = prettyplease::unparse(&file);
-        let rust = printed.trim().trim_start_matches("type T = ").trim_end_matches(';');
+        let rust = printed
+            .trim()
+            .trim_start_matches("type T = ")
+            .trim_end_matches(';');
         let support = match (needs.interval, needs.opaque) {
             (true, _) => " (support: Interval)",
             (_, true) => " (support: Opaque)",
@@ -168,9 +171,20 @@ mod tests {
             .iter()
             .map(|base| render(SqlType::scalar(base.clone()), TimeCrate::Chrono))
             .collect();
-        lines.push(render(SqlType::array_of(BaseType::Interval), TimeCrate::Chrono));
-        lines.push(render(SqlType::array_of(BaseType::Other("money".into())), TimeCrate::Chrono));
-        for base in [BaseType::Date, BaseType::Time, BaseType::Timestamp, BaseType::Timestamptz] {
+        lines.push(render(
+            SqlType::array_of(BaseType::Interval),
+            TimeCrate::Chrono,
+        ));
+        lines.push(render(
+            SqlType::array_of(BaseType::Other("money".into())),
+            TimeCrate::Chrono,
+        ));
+        for base in [
+            BaseType::Date,
+            BaseType::Time,
+            BaseType::Timestamp,
+            BaseType::Timestamptz,
+        ] {
             lines.push(render(SqlType::scalar(base), TimeCrate::Time));
         }
         insta::assert_snapshot!(lines.join("\n"));
