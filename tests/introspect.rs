@@ -567,7 +567,6 @@ async fn to_source_recognises_a_tenancy_database() {
              name text,
              account_id uuid not null references accounts on delete cascade,
              unique (account_id, id));
-         create index on users (account_id);
          create table sessions (
              id uuid primary key default gen_random_uuid(),
              user_id uuid not null,

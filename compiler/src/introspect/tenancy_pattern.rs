@@ -144,6 +144,20 @@ pub(crate) fn recognise(catalog: &Catalog) -> Option<TenancyPattern> {
     Some(pattern)
 }
 
+fn leads_with(keys: &[IndexKey], column: &str) -> bool {
+    matches!(keys.first(), Some(IndexKey::Column(c)) if c == column)
+}
+
+/// Whether the primary key or a unique constraint starts with `column` (and so serves as its index).
+fn key_leads_with(table: &Table, column: &str) -> bool {
+    table
+        .primary_key
+        .iter()
+        .map(|pk| &pk.columns)
+        .chain(table.uniques.iter().map(|u| &u.columns))
+        .any(|columns| columns.first().is_some_and(|c| c == column))
+}
+
 /// The tenant column's key to the root: `(column) references root (pk) on delete cascade`.
 fn root_key<'a>(table: &'a Table, column: &str) -> Option<&'a ForeignKey> {
     table.foreign_keys.iter().find(|fk| {
@@ -182,14 +196,12 @@ fn tenant_table_matches(
         }
     }
     // An index leading with the tenant column: the generated one, or one that makes it unneeded.
-    let leads = |keys: &[IndexKey]| keys.first() == Some(&IndexKey::Column(pattern.column.clone()));
-    let led_by_constraint = table
-        .primary_key
+    if !table
+        .indexes
         .iter()
-        .map(|pk| &pk.columns)
-        .chain(table.uniques.iter().map(|u| &u.columns))
-        .any(|columns| columns.first() == Some(&pattern.column));
-    if !table.indexes.iter().any(|i| leads(&i.keys)) && !led_by_constraint {
+        .any(|i| leads_with(&i.keys, &pattern.column) && i.predicate.is_none())
+        && !key_leads_with(table, &pattern.column)
+    {
         return None;
     }
     // Keys to other tenant tables must be the composite same-tenant form.
@@ -218,10 +230,10 @@ fn composite_reference<'a>(
         return None;
     }
     let column = fk.columns[1].as_str();
-    // `on delete set null` touches only the referencing column, never the tenant column.
+    // `on delete set null|default` touches only the referencing column, never the tenant column.
     let set_only_column = fk.on_delete_columns == [column.to_string()];
     let actions_match = match fk.on_delete {
-        FkAction::SetNull => set_only_column,
+        FkAction::SetNull | FkAction::SetDefault => set_only_column,
         _ => fk.on_delete_columns.is_empty(),
     };
     let named = fk.name == default_name(&table.name.name, &[tenant, column], "fkey")
@@ -236,14 +248,23 @@ pub(crate) fn generated(catalog: &Catalog, table: &Table, pattern: &TenancyPatte
         if let Some(fk) = root_key(table, &pattern.column) {
             generated.foreign_keys.insert(fk.name.clone());
         }
+        // The compiler adds `<table>_<column>_idx` only where no key or other full index leads
+        // with the tenant column; where one does, this index is the user's and is written.
         let index_name = default_name(&table.name.name, &[&pattern.column], "idx");
-        if table.indexes.iter().any(|i| {
+        let is_generated_index = |i: &crate::catalog::Index| {
             i.name == index_name
                 && i.keys == [IndexKey::Column(pattern.column.clone())]
                 && !i.unique
                 && i.method == "btree"
                 && i.predicate.is_none()
-        }) {
+        };
+        let otherwise_covered = key_leads_with(table, &pattern.column)
+            || table.indexes.iter().any(|i| {
+                !is_generated_index(i)
+                    && i.predicate.is_none()
+                    && leads_with(&i.keys, &pattern.column)
+            });
+        if !otherwise_covered && table.indexes.iter().any(is_generated_index) {
             generated.indexes.insert(index_name);
         }
         generated.policies.insert("tenant_isolation".into());

@@ -359,10 +359,7 @@ fn tenancy_database() -> Catalog {
         &["id"],
         FkAction::Cascade,
     )];
-    users.indexes = vec![index(
-        "users_account_id_idx",
-        vec![IndexKey::Column("account_id".into())],
-    )];
+    // No index on `account_id`: the parent unique `(account_id, id)` leads with it.
     users.rls_enabled = true;
     users.rls_forced = true;
     users.policies = tenant_policies();
