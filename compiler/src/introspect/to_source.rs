@@ -138,11 +138,12 @@ fn referenced_columns(expr: &str, table: &Table) -> BTreeSet<String> {
             i += 1;
             continue;
         };
-        let is_call = chars[i.min(chars.len())..]
+        // `f(` is a function and `t.` a qualifier, not a column.
+        let is_call_or_qualifier = chars[i.min(chars.len())..]
             .iter()
             .find(|c| !c.is_whitespace())
-            .is_some_and(|&c| c == '(');
-        if !after_cast && !is_call && table.column(&word).is_some() {
+            .is_some_and(|&c| c == '(' || c == '.');
+        if !after_cast && !is_call_or_qualifier && table.column(&word).is_some() {
             found.insert(word);
         }
         after_cast = false;
