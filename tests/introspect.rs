@@ -14,6 +14,8 @@ use sqlx::PgConnection;
 
 use local_db::LocalDb;
 
+mod support;
+
 #[tokio::test]
 async fn introspects_every_object_kind() {
     let mut db = LocalDb::new("every_kind").await;
@@ -550,6 +552,83 @@ async fn query_count_does_not_grow_with_tables() {
     db.drop().await;
 }
 
+#[tokio::test]
+async fn to_source_recognises_a_tenancy_database() {
+    let mut db = LocalDb::new("to_source").await;
+    let admin = db.role("platform_admin").await;
+    let app = db.role("app_user").await;
+    let isolation = "account_id = current_setting('app.current_account_id', true)::uuid";
+    let mut sql = String::from(
+        "create table accounts (id uuid primary key default gen_random_uuid(), name text not null);
+         create table templates (id uuid primary key default gen_random_uuid(), name text not null);
+         create table users (
+             id uuid primary key default gen_random_uuid(),
+             email text not null unique,
+             name text,
+             account_id uuid not null references accounts on delete cascade,
+             unique (account_id, id));
+         create table sessions (
+             id uuid primary key default gen_random_uuid(),
+             user_id uuid not null,
+             account_id uuid not null references accounts on delete cascade,
+             foreign key (account_id, user_id) references users (account_id, id) on delete cascade);
+         create index on sessions (account_id);",
+    );
+    for table in ["users", "sessions"] {
+        sql.push_str(&format!(
+            "alter table {table} enable row level security;
+             alter table {table} force row level security;
+             create policy tenant_isolation on {table} using ({isolation}) with check ({isolation});
+             create policy {admin}_bypass on {table} to {admin} using (true) with check (true);
+             grant select, insert, update, delete on {table} to {app};"
+        ));
+    }
+    sql.push_str(&format!("grant select on templates to {app};"));
+    db.run(&sql).await;
+
+    let catalog = introspect::catalog(db.conn()).await.unwrap();
+    let source = introspect::to_source(&catalog);
+    assert_eq!(source.warnings, Vec::<String>::new());
+    let expected = format!(
+        r#"tenancy {{
+  root    accounts
+  column  account_id
+  setting "app.current_account_id"
+  bypass  {admin}
+}}
+
+table accounts {{
+  id    uuid  primary default(gen_random_uuid())
+  name  text
+}}
+
+tenant table sessions {{
+  id       uuid  primary default(gen_random_uuid())
+  user_id  uuid  references users on delete cascade
+}}
+
+table templates {{
+  id    uuid  primary default(gen_random_uuid())
+  name  text
+}}
+
+tenant table users {{
+  id     uuid   primary default(gen_random_uuid())
+  email  text   unique
+  name   text?
+}}
+
+role {app}
+role {admin}
+
+grant select on templates to {app}
+grant select, insert, update, delete on sessions, users to {app}
+"#
+    );
+    assert_eq!(source.text, expected);
+    db.drop().await;
+}
+
 /// Creates every object of `catalog` with `sql::ddl` (the way a plan from an empty database would).
 async fn create_catalog(conn: &mut PgConnection, catalog: &Catalog) {
     let mut statements = Vec::new();
@@ -608,15 +687,16 @@ async fn create_catalog(conn: &mut PgConnection, catalog: &Catalog) {
     }
 }
 
-/// A database of its own per test, dropped (with the roles the test made) even when the test panics.
-/// TODO: switch to the shared `TestDb` of tests/support once it lands.
+/// The shared `TestDb` (a database of its own per test) plus the cluster-wide roles a test makes,
+/// dropped after the database even when the test panics.
 mod local_db {
     use sqlx::{Connection, PgConnection};
 
-    const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+    use crate::support::TestDb;
 
     pub struct LocalDb {
-        name: String,
+        db: Option<TestDb>,
+        admin_url: String,
         suffix: String,
         roles: Vec<String>,
         conn: Option<PgConnection>,
@@ -624,21 +704,12 @@ mod local_db {
 
     impl LocalDb {
         pub async fn new(test: &str) -> LocalDb {
-            let suffix = format!("{:08x}", fastrand::u32(..));
-            let name = format!("schemac_test_introspect_{test}_{suffix}");
-            let mut admin = PgConnection::connect(&format!("{SERVER}/postgres"))
-                .await
-                .expect("PostgreSQL on 127.0.0.1:5432 (user postgres) is needed");
-            sqlx::raw_sql(&format!("create database \"{name}\""))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-            let conn = PgConnection::connect(&format!("{SERVER}/{name}"))
-                .await
-                .unwrap();
+            let db = TestDb::named(&format!("introspect_{test}")).await;
+            let conn = db.connect().await;
             LocalDb {
-                name,
-                suffix,
+                suffix: format!("{:08x}", fastrand::u32(..)),
+                admin_url: db.admin_url(),
+                db: Some(db),
                 roles: Vec::new(),
                 conn: Some(conn),
             }
@@ -655,7 +726,7 @@ mod local_db {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
 
-        /// A role name unique to this test (roles are cluster-wide), dropped with the database.
+        /// A role name unique to this test (roles are cluster-wide), dropped after the database.
         pub fn role_name(&mut self, base: &str) -> String {
             let role = format!("{base}_{}", self.suffix);
             if !self.roles.contains(&role) {
@@ -692,24 +763,23 @@ mod local_db {
             .unwrap()
         }
 
+        /// Drops the database, then the roles.
         pub async fn drop(mut self) {
             if let Some(conn) = self.conn.take() {
                 let _ = conn.close().await;
             }
-            cleanup(&self.name, &self.roles).await;
-            self.roles.clear();
-            self.name.clear();
+            // TestDb drops its database from a thread of its own; the roles go after it, since a
+            // role that holds privileges in a database cannot be dropped.
+            drop(self.db.take());
+            drop_roles(&self.admin_url, &std::mem::take(&mut self.roles)).await;
         }
     }
 
-    async fn cleanup(name: &str, roles: &[String]) {
-        let mut admin = PgConnection::connect(&format!("{SERVER}/postgres"))
-            .await
-            .unwrap();
-        sqlx::raw_sql(&format!("drop database if exists \"{name}\" with (force)"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+    async fn drop_roles(admin_url: &str, roles: &[String]) {
+        if roles.is_empty() {
+            return;
+        }
+        let mut admin = PgConnection::connect(admin_url).await.unwrap();
         for role in roles {
             sqlx::raw_sql(&format!("drop role if exists \"{role}\""))
                 .execute(&mut admin)
@@ -719,21 +789,22 @@ mod local_db {
     }
 
     impl Drop for LocalDb {
-        /// On panic the database is still dropped, from a thread with its own runtime (the test's
-        /// runtime cannot be blocked on from inside `drop`).
+        /// On panic, from a thread with its own runtime (the test's runtime cannot be blocked on
+        /// from inside `drop`).
         fn drop(&mut self) {
-            if self.name.is_empty() {
+            drop(self.conn.take());
+            drop(self.db.take());
+            let roles = std::mem::take(&mut self.roles);
+            if roles.is_empty() {
                 return;
             }
-            let name = self.name.clone();
-            let roles = self.roles.clone();
-            drop(self.conn.take());
+            let admin_url = self.admin_url.clone();
             let _ = std::thread::spawn(move || {
                 let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
                     .unwrap();
-                runtime.block_on(cleanup(&name, &roles));
+                runtime.block_on(drop_roles(&admin_url, &roles));
             })
             .join();
         }

@@ -96,7 +96,8 @@ impl BaseType {
             BaseType::Integer => "int".into(),
             BaseType::Enum(name) if name.schema == "public" => name.name.clone(),
             BaseType::Enum(name) => format!("{}.{}", name.schema, name.name),
-            BaseType::Other(text) => format!("\"{text}\""),
+            // A `.schema` string: `"` is written `""`.
+            BaseType::Other(text) => format!("\"{}\"", text.replace('"', "\"\"")),
             other => other.sql(),
         }
     }

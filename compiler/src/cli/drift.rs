@@ -34,8 +34,8 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     for change in &planned.changes {
         text.push_str(&format!("  - {}\n", human::describe(change)));
     }
-    let current = crate::introspect::to_source(&planned.current.normalized());
-    let desired = crate::introspect::to_source(&planned.desired.normalized());
+    let current = crate::introspect::to_source(&planned.current.normalized()).text;
+    let desired = crate::introspect::to_source(&planned.desired.normalized()).text;
     let diff = similar::TextDiff::from_lines(&current, &desired);
     text.push_str("\n");
     text.push_str(&diff.unified_diff().context_radius(2).header("database", "schema").to_string());

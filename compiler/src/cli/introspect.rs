@@ -21,6 +21,10 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
         }
     };
     let source = crate::introspect::to_source(&catalog);
+    for warning in &source.warnings {
+        out.note(&format!("warning: {warning}"));
+    }
+    let source = source.text;
     match &args.output {
         None => out.result(&source),
         Some(dir) => {

@@ -2,12 +2,14 @@
 //! so that a database created from a schema reads back equal to that schema's lowered (and
 //! canonicalised) `Catalog`. Reads pg_catalog with a fixed number of queries, one per object kind.
 //! Also: `canonicalize` (expressions as the server prints them, via scratch schemas in a
-//! rolled-back transaction).
+//! rolled-back transaction) and `to_source` (`.schema` text for an existing database).
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
 mod facts;
 mod queries;
+mod tenancy_pattern;
+pub mod to_source;
 mod types;
 
 use sqlx::PgConnection;
@@ -16,6 +18,7 @@ use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use facts::facts;
+pub use to_source::{to_source, Source};
 
 /// Reading the catalog failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,904 @@
+//! `Catalog` → `.schema` source text, so that a team adopts schemac for an existing database in one
+//! command. In: an introspected `Catalog`. Out: `Source` (text and warnings). Pure.
+//! The contract is the round trip: parsing and lowering the text gives back the input `Catalog`.
+//! So names that are PostgreSQL's defaults use the short forms (`primary`, `unique`, `index`,
+//! `references`) and any other name is written explicitly; the `tenancy` block is written only when
+//! the database follows its pattern exactly (`tenancy_pattern`); names the language cannot spell
+//! are left out with a warning instead of being written wrong.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::tenancy_pattern::{self, Generated, TenancyPattern};
+use crate::catalog::{
+    BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, IndexKey,
+    Policy, Privilege, QualifiedName, Table,
+};
+
+/// PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1).
+const MAX_IDENT_BYTES: usize = 63;
+
+/// Access methods the language's `index ... using` accepts.
+const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
+
+/// `.schema` text for a database, and what could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Source {
+    pub text: String,
+    /// One line per object that is left out or will not read back exactly, in output order.
+    pub warnings: Vec<String>,
+}
+
+/// Writes `catalog` as `.schema` source, with a `tenancy` block when the database follows the
+/// tenancy pattern exactly, else with plain tables.
+pub fn to_source(catalog: &Catalog) -> Source {
+    if let Some(pattern) = tenancy_pattern::recognise(catalog) {
+        return Writer::new(catalog, Some(&pattern)).write();
+    }
+    Writer::new(catalog, None).write()
+}
+
+/// Whether the language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn spellable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// PostgreSQL's default name for a constraint or index of `table` on `columns` with `label`
+/// (`pkey`, `key`, `fkey`, `idx`, `check`): `<table>_<col>_<col>_<label>`, each part shortened so
+/// the whole fits 63 bytes. No columns: `<table>_<label>`.
+/// https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/commands/indexcmds.c
+/// (`makeObjectName`, `ChooseIndexNameAddition`)
+pub(crate) fn default_name(table: &str, columns: &[&str], label: &str) -> String {
+    let joined = columns.join("_");
+    let middle = (!columns.is_empty()).then(|| clip(&joined, MAX_IDENT_BYTES));
+    let overhead = label.len() + 1 + usize::from(middle.is_some());
+    let available = MAX_IDENT_BYTES.saturating_sub(overhead);
+    let mut table_len = table.len();
+    let mut middle_len = middle.map_or(0, str::len);
+    while table_len + middle_len > available {
+        if table_len > middle_len {
+            table_len -= 1;
+        } else {
+            middle_len -= 1;
+        }
+    }
+    let mut name = clip(table, table_len).to_string();
+    if let Some(middle) = middle {
+        name.push('_');
+        name.push_str(clip(middle, middle_len));
+    }
+    name.push('_');
+    name.push_str(label);
+    name
+}
+
+/// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.
+fn clip(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while end > 0 && !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Columns of `table` that a printed expression names (identifiers outside string literals that
+/// are not function names or type names), as PostgreSQL counts them to name a check.
+fn referenced_columns(expr: &str, table: &Table) -> BTreeSet<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut found = BTreeSet::new();
+    let mut i = 0;
+    let mut after_cast = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += 1;
+            }
+            i += 1;
+            after_cast = false;
+            continue;
+        }
+        let start = i;
+        let word = if c == '"' {
+            let mut word = String::new();
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '"' {
+                    if chars.get(i + 1) == Some(&'"') {
+                        word.push('"');
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                word.push(chars[i]);
+                i += 1;
+            }
+            i += 1;
+            word
+        } else if c.is_alphabetic() || c == '_' {
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            chars[start..i].iter().collect()
+        } else {
+            if c == ':' && chars.get(i + 1) == Some(&':') {
+                after_cast = true;
+                i += 2;
+                continue;
+            }
+            if !c.is_whitespace() {
+                after_cast = false;
+            }
+            i += 1;
+            continue;
+        };
+        // `f(` is a function and `t.` a qualifier, not a column.
+        let is_call_or_qualifier = chars[i.min(chars.len())..]
+            .iter()
+            .find(|c| !c.is_whitespace())
+            .is_some_and(|&c| c == '(' || c == '.');
+        if !after_cast && !is_call_or_qualifier && table.column(&word).is_some() {
+            found.insert(word);
+        }
+        after_cast = false;
+    }
+    found
+}
+
+/// The default name of a check as PostgreSQL picks it, and the column it belongs to if it names
+/// exactly one.
+fn check_default(check: &CheckConstraint, table: &Table) -> (String, Option<String>) {
+    let columns = referenced_columns(&check.expr, table);
+    let column = (columns.len() == 1)
+        .then(|| columns.into_iter().next())
+        .flatten();
+    let name = match &column {
+        Some(column) => default_name(&table.name.name, &[column], "check"),
+        None => default_name(&table.name.name, &[], "check"),
+    };
+    (name, column)
+}
+
+fn action_source(action: FkAction) -> &'static str {
+    match action {
+        FkAction::NoAction => "no action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+    }
+}
+
+fn fk_rules(fk: &ForeignKey) -> String {
+    let mut rules = String::new();
+    if fk.on_delete != FkAction::NoAction {
+        rules.push_str(" on delete ");
+        rules.push_str(action_source(fk.on_delete));
+    }
+    if fk.on_update != FkAction::NoAction {
+        rules.push_str(" on update ");
+        rules.push_str(action_source(fk.on_update));
+    }
+    rules
+}
+
+/// A `.schema` string: `"..."` with `"` doubled.
+fn string(value: &str) -> String {
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+struct Writer<'a> {
+    catalog: &'a Catalog,
+    tenancy: Option<&'a TenancyPattern>,
+    warnings: Vec<String>,
+    /// Enums and tables that cannot be written; whatever refers to them is left out too.
+    skipped_enums: BTreeSet<QualifiedName>,
+    skipped_tables: BTreeSet<QualifiedName>,
+    /// Roles named by what was written, declared at the end.
+    roles: BTreeSet<String>,
+}
+
+/// One column line: (doc comment, name, type, attributes).
+struct ColumnLine {
+    comment: Option<String>,
+    name: String,
+    ty: String,
+    attributes: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(catalog: &'a Catalog, tenancy: Option<&'a TenancyPattern>) -> Writer<'a> {
+        Writer {
+            catalog,
+            tenancy,
+            warnings: Vec::new(),
+            skipped_enums: BTreeSet::new(),
+            skipped_tables: BTreeSet::new(),
+            roles: BTreeSet::new(),
+        }
+    }
+
+    fn warn(&mut self, message: String) {
+        self.warnings.push(message);
+    }
+
+    /// `name` or `ns.name`; `None` when a part cannot be spelt.
+    fn qname(name: &QualifiedName) -> Option<String> {
+        if !spellable(&name.schema) || !spellable(&name.name) {
+            return None;
+        }
+        Some(if name.schema == "public" {
+            name.name.clone()
+        } else {
+            format!("{}.{}", name.schema, name.name)
+        })
+    }
+
+    fn write(mut self) -> Source {
+        self.find_skipped();
+        let mut items: Vec<String> = Vec::new();
+        self.check_extensions_and_namespaces();
+        if let Some(tenancy) = self.tenancy {
+            items.push(self.tenancy_block(tenancy));
+        }
+        for enum_type in &self.catalog.enums {
+            if !self.skipped_enums.contains(&enum_type.name) {
+                items.push(self.enum_item(enum_type));
+            }
+        }
+        for table in &self.catalog.tables {
+            if !self.skipped_tables.contains(&table.name) {
+                items.push(self.table_item(table));
+            }
+        }
+        let grants = self.grant_items();
+        let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
+        if !roles.is_empty() {
+            items.push(roles.join("\n"));
+        }
+        if !grants.is_empty() {
+            items.push(grants.join("\n"));
+        }
+        let mut text = items.join("\n\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        Source {
+            text,
+            warnings: self.warnings,
+        }
+    }
+
+    fn find_skipped(&mut self) {
+        for enum_type in &self.catalog.enums {
+            if Self::qname(&enum_type.name).is_none() {
+                self.warn(format!(
+                    "enum `{}` is left out: the schema language cannot spell its name",
+                    enum_type.name
+                ));
+                self.skipped_enums.insert(enum_type.name.clone());
+            } else if enum_type.values.iter().any(|v| v.contains(['\n', '\r'])) {
+                self.warn(format!(
+                    "enum `{}` is left out: a value contains a line break",
+                    enum_type.name
+                ));
+                self.skipped_enums.insert(enum_type.name.clone());
+            }
+        }
+        for table in &self.catalog.tables {
+            if Self::qname(&table.name).is_none() {
+                self.warn(format!(
+                    "table `{}` is left out: the schema language cannot spell its name",
+                    table.name
+                ));
+                self.skipped_tables.insert(table.name.clone());
+            }
+        }
+    }
+
+    fn check_extensions_and_namespaces(&mut self) {
+        let uses_citext = self
+            .catalog
+            .tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .any(|c| c.ty.base == BaseType::Citext);
+        for extension in &self.catalog.extensions {
+            if !(extension == "citext" && uses_citext) {
+                self.warn(format!(
+                    "extension `{extension}` is not written: the schema language has no \
+                     declaration for it; keep creating it outside schemac"
+                ));
+            }
+        }
+        for namespace in &self.catalog.namespaces {
+            let used = self
+                .catalog
+                .tables
+                .iter()
+                .any(|t| &t.name.schema == namespace)
+                || self
+                    .catalog
+                    .enums
+                    .iter()
+                    .any(|e| &e.name.schema == namespace);
+            if !used {
+                self.warn(format!(
+                    "schema `{namespace}` is not written: it holds no table or enum"
+                ));
+            }
+        }
+    }
+
+    fn tenancy_block(&mut self, tenancy: &TenancyPattern) -> String {
+        let mut lines = vec![
+            format!(
+                "  root    {}",
+                Self::qname(&tenancy.root).unwrap_or_default()
+            ),
+            format!("  column  {}", tenancy.column),
+            format!("  setting {}", string(&tenancy.setting)),
+        ];
+        if let Some(bypass) = &tenancy.bypass {
+            lines.push(format!("  bypass  {bypass}"));
+            self.roles.insert(bypass.clone());
+        }
+        format!("tenancy {{\n{}\n}}", lines.join("\n"))
+    }
+
+    fn doc_comment(comment: &str, indent: &str) -> String {
+        comment
+            .lines()
+            .map(|line| {
+                if line.is_empty() {
+                    format!("{indent}///\n")
+                } else {
+                    format!("{indent}/// {line}\n")
+                }
+            })
+            .collect()
+    }
+
+    fn enum_item(&mut self, enum_type: &EnumType) -> String {
+        let values: Vec<String> = enum_type
+            .values
+            .iter()
+            .map(|v| if spellable(v) { v.clone() } else { string(v) })
+            .collect();
+        let mut text = enum_type
+            .comment
+            .as_deref()
+            .map(|c| Self::doc_comment(c, ""))
+            .unwrap_or_default();
+        let name = Self::qname(&enum_type.name).unwrap_or_default();
+        let _ = write!(text, "enum {name} {{ {} }}", values.join(", "));
+        text
+    }
+
+    /// Why a column cannot be written, if it cannot.
+    fn column_problem(&self, column: &Column) -> Option<&'static str> {
+        if !spellable(&column.name) {
+            return Some("the schema language cannot spell its name");
+        }
+        if let BaseType::Enum(name) = &column.ty.base {
+            if self.skipped_enums.contains(name) {
+                return Some("its enum type is left out");
+            }
+        }
+        if let BaseType::Other(text) = &column.ty.base {
+            if text.contains(['\n', '\r']) {
+                return Some("its type cannot be written");
+            }
+        }
+        None
+    }
+
+    fn column_type(column: &Column) -> String {
+        if column.serial && !column.ty.array {
+            match column.ty.base {
+                BaseType::SmallInt => return "smallserial".into(),
+                BaseType::Integer => return "serial".into(),
+                BaseType::BigInt => return "bigserial".into(),
+                _ => {}
+            }
+        }
+        let mut ty = column.ty.source();
+        if column.nullable {
+            ty.push('?');
+        }
+        ty
+    }
+
+    /// `references t[(col)]`, as written on a column.
+    fn references(&self, fk: &ForeignKey, referenced_column: &str) -> Option<String> {
+        let target = Self::qname(&fk.referenced_table)?;
+        let pk_is_column = self
+            .catalog
+            .table(&fk.referenced_table)
+            .and_then(|t| t.primary_key.as_ref())
+            .is_some_and(|pk| pk.columns == [referenced_column.to_string()]);
+        let mut text = format!("references {target}");
+        if !pk_is_column {
+            let _ = write!(text, "({referenced_column})");
+        }
+        text.push_str(&fk_rules(fk));
+        Some(text)
+    }
+
+    fn table_item(&mut self, table: &Table) -> String {
+        let generated = match self.tenancy {
+            Some(tenancy) => tenancy_pattern::generated(self.catalog, table, tenancy),
+            None => Generated::default(),
+        };
+        let is_tenant = self
+            .tenancy
+            .is_some_and(|t| t.tenant_tables.contains(&table.name));
+        let tenant_column = self.tenancy.filter(|_| is_tenant).map(|t| t.column.clone());
+        let table_name = table.name.name.as_str();
+
+        // Columns that cannot be written, and so everything naming them.
+        let mut skipped_columns = BTreeSet::new();
+        for column in &table.columns {
+            if let Some(problem) = self.column_problem(column) {
+                self.warn(format!(
+                    "column `{}.{}` is left out: {problem}",
+                    table.name, column.name
+                ));
+                skipped_columns.insert(column.name.clone());
+            }
+        }
+        let writable = |columns: &[String]| columns.iter().all(|c| !skipped_columns.contains(c));
+
+        // Constraints and indexes that go on a column line, by column.
+        let mut placed: BTreeSet<String> = BTreeSet::new();
+        let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        if let Some(pk) = &table.primary_key {
+            if pk.columns.len() == 1
+                && pk.name == default_name(table_name, &[], "pkey")
+                && writable(&pk.columns)
+            {
+                attributes
+                    .entry(pk.columns[0].clone())
+                    .or_default()
+                    .push("primary".into());
+                placed.insert(pk.name.clone());
+            }
+        }
+        for unique in &table.uniques {
+            if generated.uniques.contains(&unique.name) {
+                continue;
+            }
+            if let [column] = unique.columns.as_slice() {
+                let entry = attributes.entry(column.clone()).or_default();
+                if unique.name == default_name(table_name, &[column], "key")
+                    && !entry.iter().any(|a| a == "unique")
+                    && !skipped_columns.contains(column)
+                {
+                    entry.push("unique".into());
+                    placed.insert(unique.name.clone());
+                }
+            }
+        }
+        for index in &table.indexes {
+            if generated.indexes.contains(&index.name) {
+                continue;
+            }
+            if let [IndexKey::Column(column)] = index.keys.as_slice() {
+                let entry = attributes.entry(column.clone()).or_default();
+                if !index.unique
+                    && index.method == "btree"
+                    && index.predicate.is_none()
+                    && index.name == default_name(table_name, &[column], "idx")
+                    && !entry.iter().any(|a| a == "index")
+                    && !skipped_columns.contains(column)
+                {
+                    entry.push("index".into());
+                    placed.insert(index.name.clone());
+                }
+            }
+        }
+        for fk in &table.foreign_keys {
+            if let Some(column) = generated
+                .column_references
+                .iter()
+                .find(|(_, key)| key.name == fk.name)
+                .map(|(column, _)| column.clone())
+            {
+                let referenced = fk.referenced_columns.get(1).cloned().unwrap_or_default();
+                if let Some(text) = self.references(fk, &referenced) {
+                    attributes.entry(column).or_default().push(text);
+                }
+                continue;
+            }
+            if generated.foreign_keys.contains(&fk.name) {
+                continue;
+            }
+            if let ([column], [referenced]) =
+                (fk.columns.as_slice(), fk.referenced_columns.as_slice())
+            {
+                let has_reference = attributes
+                    .get(column)
+                    .is_some_and(|a| a.iter().any(|a| a.starts_with("references ")));
+                if fk.name == default_name(table_name, &[column], "fkey")
+                    && fk.on_delete_columns.is_empty()
+                    && !has_reference
+                    && !skipped_columns.contains(column)
+                    && !self.skipped_tables.contains(&fk.referenced_table)
+                {
+                    if let Some(text) = self.references(fk, referenced) {
+                        attributes.entry(column.clone()).or_default().push(text);
+                        placed.insert(fk.name.clone());
+                    }
+                }
+            }
+        }
+        for check in &table.checks {
+            let (name, column) = check_default(check, table);
+            if let Some(column) = column {
+                if name == check.name && !skipped_columns.contains(&column) {
+                    attributes
+                        .entry(column)
+                        .or_default()
+                        .push(format!("check ({})", check.expr));
+                    placed.insert(check.name.clone());
+                }
+            }
+        }
+
+        // Column lines.
+        let mut lines: Vec<ColumnLine> = Vec::new();
+        for column in &table.columns {
+            if skipped_columns.contains(&column.name) {
+                continue;
+            }
+            let mut attrs = Vec::new();
+            if !column.serial {
+                if let Some(default) = &column.default {
+                    attrs.push(format!("default({default})"));
+                }
+            }
+            if let Some(generated) = &column.generated {
+                attrs.push(format!("generated ({generated})"));
+            }
+            let placed_attrs = attributes.remove(&column.name).unwrap_or_default();
+            // The compiler writes the tenant column itself; write it only to keep its default.
+            if tenant_column.as_deref() == Some(column.name.as_str())
+                && attrs.is_empty()
+                && placed_attrs.is_empty()
+                && column.comment.is_none()
+            {
+                continue;
+            }
+            // `primary`, `unique`, `index` read best first, then references, checks, default.
+            let (keys, rest): (Vec<String>, Vec<String>) = placed_attrs
+                .into_iter()
+                .partition(|a| a == "primary" || a == "unique" || a == "index");
+            let mut all = keys;
+            all.extend(attrs);
+            all.extend(rest);
+            lines.push(ColumnLine {
+                comment: column.comment.clone(),
+                name: column.name.clone(),
+                ty: Self::column_type(column),
+                attributes: all,
+            });
+        }
+
+        // Table-level entries.
+        let mut entries: Vec<String> = Vec::new();
+        if let Some(pk) = &table.primary_key {
+            if !placed.contains(&pk.name) {
+                if !writable(&pk.columns) {
+                    self.warn(format!(
+                        "primary key `{}` of `{}` is left out: it names a column left out",
+                        pk.name, table.name
+                    ));
+                } else {
+                    if pk.name != default_name(table_name, &[], "pkey") {
+                        self.warn(format!(
+                            "primary key `{}` of `{}` cannot be named in the schema language; \
+                             it reads back as `{}`",
+                            pk.name,
+                            table.name,
+                            default_name(table_name, &[], "pkey")
+                        ));
+                    }
+                    entries.push(format!("primary key ({})", pk.columns.join(", ")));
+                }
+            }
+        }
+        for unique in &table.uniques {
+            if placed.contains(&unique.name) || generated.uniques.contains(&unique.name) {
+                continue;
+            }
+            if !writable(&unique.columns) || !spellable(&unique.name) {
+                self.warn(format!(
+                    "unique constraint `{}` of `{}` is left out: the schema language cannot spell it",
+                    unique.name, table.name
+                ));
+                continue;
+            }
+            let columns: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
+            if unique.name == default_name(table_name, &columns, "key") {
+                entries.push(format!("unique ({})", columns.join(", ")));
+            } else {
+                entries.push(format!("unique {} ({})", unique.name, columns.join(", ")));
+            }
+        }
+        for index in &table.indexes {
+            if placed.contains(&index.name) || generated.indexes.contains(&index.name) {
+                continue;
+            }
+            if let Some(entry) = self.index_entry(table, index, &skipped_columns) {
+                entries.push(entry);
+            }
+        }
+        for check in &table.checks {
+            if placed.contains(&check.name) {
+                continue;
+            }
+            if !spellable(&check.name) {
+                self.warn(format!(
+                    "check `{}` of `{}` is left out: the schema language cannot spell its name",
+                    check.name, table.name
+                ));
+                continue;
+            }
+            if check_default(check, table).0 == check.name {
+                entries.push(format!("check ({})", check.expr));
+            } else {
+                entries.push(format!("check {} ({})", check.name, check.expr));
+            }
+        }
+        for fk in &table.foreign_keys {
+            if placed.contains(&fk.name) || generated.foreign_keys.contains(&fk.name) {
+                continue;
+            }
+            if let Some(entry) = self.foreign_key_entry(table, fk, &skipped_columns) {
+                entries.push(entry);
+            }
+        }
+        if !is_tenant {
+            match (table.rls_enabled, table.rls_forced) {
+                (true, true) => entries.push("row level security forced".into()),
+                (true, false) => entries.push("row level security".into()),
+                (false, true) => self.warn(format!(
+                    "`{}` forces row level security without enabling it; the schema language \
+                     cannot say that, so it is left out",
+                    table.name
+                )),
+                (false, false) => {}
+            }
+        }
+        for policy in &table.policies {
+            if generated.policies.contains(&policy.name) {
+                continue;
+            }
+            if let Some(entry) = self.policy_entry(table, policy) {
+                entries.push(entry);
+            }
+        }
+
+        // Layout: aligned column lines, a blank line, then the table-level entries.
+        let name_width = lines.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        let type_width = lines.iter().map(|l| l.ty.len()).max().unwrap_or(0);
+        let mut text = table
+            .comment
+            .as_deref()
+            .map(|c| Self::doc_comment(c, ""))
+            .unwrap_or_default();
+        let keyword = if is_tenant { "tenant table" } else { "table" };
+        let name = Self::qname(&table.name).unwrap_or_default();
+        let _ = writeln!(text, "{keyword} {name} {{");
+        for line in &lines {
+            if let Some(comment) = &line.comment {
+                text.push_str(&Self::doc_comment(comment, "  "));
+            }
+            let row = if line.attributes.is_empty() {
+                format!("  {:<name_width$}  {}", line.name, line.ty)
+            } else {
+                format!(
+                    "  {:<name_width$}  {:<type_width$}  {}",
+                    line.name,
+                    line.ty,
+                    line.attributes.join(" ")
+                )
+            };
+            text.push_str(row.trim_end());
+            text.push('\n');
+        }
+        if !entries.is_empty() {
+            if !lines.is_empty() {
+                text.push('\n');
+            }
+            for entry in &entries {
+                let _ = writeln!(text, "  {entry}");
+            }
+        }
+        text.push('}');
+        text
+    }
+
+    fn index_entry(
+        &mut self,
+        table: &Table,
+        index: &Index,
+        skipped_columns: &BTreeSet<String>,
+    ) -> Option<String> {
+        let problem = if index.unique {
+            Some("a unique index is not a constraint, and the schema language has no unique index")
+        } else if !INDEX_METHODS.contains(&index.method.as_str()) {
+            Some("the schema language has no such index method")
+        } else if !spellable(&index.name) {
+            Some("the schema language cannot spell its name")
+        } else if index.keys.iter().any(|k| match k {
+            IndexKey::Column(c) => skipped_columns.contains(c) || !spellable(c),
+            IndexKey::Expr(e) => e.contains(['\n', '\r']),
+        }) {
+            Some("it names a column left out")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.warn(format!(
+                "index `{}` of `{}` is left out: {problem}",
+                index.name, table.name
+            ));
+            return None;
+        }
+        let columns: Option<Vec<&str>> = index
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column(c) => Some(c.as_str()),
+                IndexKey::Expr(_) => None,
+            })
+            .collect();
+        let keys: Vec<&str> = index
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column(c) | IndexKey::Expr(c) => c.as_str(),
+            })
+            .collect();
+        let default =
+            columns.is_some_and(|c| index.name == default_name(&table.name.name, &c, "idx"));
+        let mut entry = if default {
+            format!("index ({})", keys.join(", "))
+        } else {
+            format!("index {} ({})", index.name, keys.join(", "))
+        };
+        if index.method != "btree" {
+            let _ = write!(entry, " using {}", index.method);
+        }
+        if let Some(predicate) = &index.predicate {
+            let _ = write!(entry, " where ({predicate})");
+        }
+        Some(entry)
+    }
+
+    fn foreign_key_entry(
+        &mut self,
+        table: &Table,
+        fk: &ForeignKey,
+        skipped_columns: &BTreeSet<String>,
+    ) -> Option<String> {
+        let target = Self::qname(&fk.referenced_table);
+        let referenced_ok = fk.referenced_columns.iter().all(|c| spellable(c));
+        let Some(target) = target
+            .filter(|_| !self.skipped_tables.contains(&fk.referenced_table))
+            .filter(|_| referenced_ok && fk.columns.iter().all(|c| !skipped_columns.contains(c)))
+        else {
+            self.warn(format!(
+                "foreign key `{}` of `{}` is left out: it names a table or column left out",
+                fk.name, table.name
+            ));
+            return None;
+        };
+        let columns: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
+        let default = default_name(&table.name.name, &columns, "fkey");
+        if fk.name != default {
+            self.warn(format!(
+                "foreign key `{}` of `{}` cannot be named in the schema language; it reads back \
+                 as `{default}`",
+                fk.name, table.name
+            ));
+        }
+        if !fk.on_delete_columns.is_empty() {
+            self.warn(format!(
+                "foreign key `{}` of `{}` sets only ({}) on delete; the schema language says that \
+                 only for tenant tables, so it reads back setting every column",
+                fk.name,
+                table.name,
+                fk.on_delete_columns.join(", ")
+            ));
+        }
+        Some(format!(
+            "foreign key ({}) references {target} ({}){}",
+            columns.join(", "),
+            fk.referenced_columns.join(", "),
+            fk_rules(fk)
+        ))
+    }
+
+    fn policy_entry(&mut self, table: &Table, policy: &Policy) -> Option<String> {
+        if !spellable(&policy.name) || policy.roles.iter().any(|r| !spellable(r)) {
+            self.warn(format!(
+                "policy `{}` of `{}` is left out: the schema language cannot spell its name or roles",
+                policy.name, table.name
+            ));
+            return None;
+        }
+        let command = policy.command.sql().to_lowercase();
+        let mut entry = format!("policy {} for {command}", policy.name);
+        if !policy.roles.is_empty() {
+            let _ = write!(entry, " to {}", policy.roles.join(", "));
+            self.roles.extend(policy.roles.iter().cloned());
+        }
+        if let Some(using) = &policy.using {
+            let _ = write!(entry, " using ({using})");
+        }
+        if let Some(check) = &policy.with_check {
+            let _ = write!(entry, " with check ({check})");
+        }
+        Some(entry)
+    }
+
+    /// `grant p, q on a, b to role`: one line per role and privilege set, its tables in order.
+    fn grant_items(&mut self) -> Vec<String> {
+        let mut by_role: BTreeMap<(String, Vec<Privilege>), Vec<String>> = BTreeMap::new();
+        for table in &self.catalog.tables {
+            if self.skipped_tables.contains(&table.name) {
+                continue;
+            }
+            let mut privileges: BTreeMap<&str, Vec<Privilege>> = BTreeMap::new();
+            for grant in &table.grants {
+                privileges
+                    .entry(grant.role.as_str())
+                    .or_default()
+                    .push(grant.privilege);
+            }
+            for (role, mut privileges) in privileges {
+                if !spellable(role) {
+                    self.warn(format!(
+                        "grants on `{}` to `{role}` are left out: the schema language cannot \
+                         spell the role",
+                        table.name
+                    ));
+                    continue;
+                }
+                privileges.sort();
+                privileges.dedup();
+                let name = Self::qname(&table.name).unwrap_or_default();
+                by_role
+                    .entry((role.to_string(), privileges))
+                    .or_default()
+                    .push(name);
+            }
+        }
+        by_role
+            .into_iter()
+            .map(|((role, privileges), tables)| {
+                if role != "public" {
+                    self.roles.insert(role.clone());
+                }
+                let privileges: Vec<String> =
+                    privileges.iter().map(|p| p.sql().to_lowercase()).collect();
+                format!(
+                    "grant {} on {} to {role}",
+                    privileges.join(", "),
+                    tables.join(", ")
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
