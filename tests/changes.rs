@@ -92,6 +92,6 @@ async fn every_change_pair_applies_and_converges() {
     }
     results.sort();
     for (name, plan) in results {
-        insta::assert_snapshot!(format!("changes__{name}"), plan);
+        insta::assert_snapshot!(name, plan);
     }
 }

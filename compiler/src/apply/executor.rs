@@ -328,7 +328,7 @@ async fn run_backfill(
             .fetch_one(&mut *conn)
             .await;
         match batch {
-            Ok((Some(next), rows)) if rows > 0 => {
+            Ok((Some(next), rows)) => {
                 attempt = 0;
                 done += rows as u64;
                 history::save_cursor(conn, run, &next).await?;

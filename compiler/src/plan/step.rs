@@ -230,7 +230,7 @@ pub struct Backfill {
     pub column: String,
     /// One batch: takes `$1` (the last key done, as text, NULL at the start) and `$2` (batch size);
     /// returns one row: the batch's last key as text (NULL when no rows are left) and the number of
-    /// rows in the batch.
+    /// rows it updated.
     pub batch_sql: String,
     /// Counts the rows still NULL (the verification query).
     pub remaining_sql: String,

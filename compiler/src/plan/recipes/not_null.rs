@@ -50,6 +50,8 @@ pub fn plan_new_column(ctx: &Context, table: &QualifiedName, column: &Column, pl
     if let (Action::Sql(statements), Some(default)) = (&mut add.action, &column.default) {
         statements.push(ddl::set_default(table, &column.name, default));
     }
+    // The column is complete (`Column`) only once it is NOT NULL; until then it is only added.
+    add.provides = vec![added(table, &column.name)];
     planned.steps.push(add);
     fill(ctx, table, column, &source, planned);
     Ok(())
@@ -153,6 +155,12 @@ fn missing_source(table: &QualifiedName, column: &Column) -> Diagnostic {
     ))
 }
 
+/// The column exists (maybe still NULL in some rows): what the trigger and backfill need. Nothing
+/// provides it for a column the database already has.
+fn added(table: &QualifiedName, column: &str) -> Resource {
+    Resource::Object(table.clone(), format!("{column} added"))
+}
+
 /// `schemac_<table>_<column>_<suffix>`, cut to PostgreSQL's 63-byte limit.
 fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
     let mut name = format!("schemac_{}_{}_{suffix}", table.name, column);
@@ -173,11 +181,11 @@ fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, 
 
     // Rows written while the migration runs get their value from the trigger, before constraints
     // are checked; rows already there get it from the backfill.
-    let mut trigger_needs = vec![column_resource.clone()];
+    let mut trigger_needs = vec![added(table, name)];
     let mut fill_needs = vec![trigger_done.clone()];
     if let Source::Path(path) = source {
         let parent = &path[0].parent;
-        trigger_needs.push(Resource::Column(parent.clone(), name.clone()));
+        trigger_needs.push(added(parent, name));
         fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
     }
     planned.steps.push(
@@ -233,7 +241,7 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
     let check = own_name(table, name, "not_null");
     let column_resource = Resource::Column(table.clone(), name.clone());
     let verified = Resource::Object(table.clone(), format!("{check} verified"));
-    let added = Resource::Object(table.clone(), format!("{check} added"));
+    let check_added = Resource::Object(table.clone(), format!("{check} added"));
     let validated = Resource::Object(table.clone(), format!("{check} validated"));
     let _ = ctx;
     planned.steps.push(
@@ -248,7 +256,7 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
         )
         .on_table(table)
         .lock(LockLevel::None)
-        .needs(after.into_iter().chain([column_resource.clone()]))
+        .needs(after.into_iter().chain([added(table, name)]))
         .provides([verified.clone()]),
     );
     // Added only now: a NOT VALID check is enforced on every write at once, so before the backfill
@@ -264,14 +272,14 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
             .needs([verified])
-            .provides([added.clone()]),
+            .provides([check_added.clone()]),
     );
     planned.steps.push(
         Step::sql(StepKind::ValidateConstraint, target(table, name), phase::BACKFILL, vec![ddl::validate_constraint(table, &check)])
             .on_table(table)
             .lock(LockLevel::ShareUpdateExclusive)
             .hazard(Hazard::long_validation(&table.name))
-            .needs([added])
+            .needs([check_added])
             .provides([validated.clone()]),
     );
     // Two statements: with the validated check in place SET NOT NULL skips its scan; dropping the
@@ -365,8 +373,8 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
             let key_name = sql::ident(&key.name);
             format!(
                 "WITH schemac_batch AS (SELECT {key_name} AS schemac_key FROM {name} WHERE $1::text IS NULL OR {key_name} > $1::text::{ty} ORDER BY {key_name} LIMIT $2), \
-                 schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.{key_name} = schemac_batch.schemac_key AND {table_name}.{col} IS NULL{join_condition}) \
-                 SELECT (SELECT schemac_key::text FROM schemac_batch ORDER BY schemac_key DESC LIMIT 1), (SELECT count(*) FROM schemac_batch)",
+                 schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.{key_name} = schemac_batch.schemac_key AND {table_name}.{col} IS NULL{join_condition} RETURNING 1) \
+                 SELECT (SELECT schemac_key::text FROM schemac_batch ORDER BY schemac_key DESC LIMIT 1), (SELECT count(*) FROM schemac_filled)",
                 ty = key.ty.sql(),
                 table_name = sql::ident(&table.name.name),
             )
