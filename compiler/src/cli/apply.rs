@@ -169,7 +169,11 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
                 report.steps_run,
                 if report.steps_run == 1 { "" } else { "s" },
                 if report.steps_already_done > 0 { format!(" ({} done by an earlier run)", report.steps_already_done) } else { String::new() },
-                if report.rows_backfilled > 0 { format!(", {} rows backfilled", report.rows_backfilled) } else { String::new() }
+                if report.rows_backfilled > 0 {
+                    format!(", {} row{} backfilled", report.rows_backfilled, if report.rows_backfilled == 1 { "" } else { "s" })
+                } else {
+                    String::new()
+                }
             ));
             0
         }

@@ -62,9 +62,9 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
         }
     }
     if !plan.preflight.is_empty() {
-        let _ = writeln!(out, "\nBefore any change, apply checks:");
+        let _ = writeln!(out, "\nBefore any change, apply checks these and refuses the plan, changing nothing, if:");
         for check in &plan.preflight {
-            let _ = writeln!(out, "  - {}: no {}", check.target, check.message.trim_start_matches("rows of "));
+            let _ = writeln!(out, "  - {}: {}", check.target, check.message);
         }
     }
     for note in &plan.notes {

@@ -40,9 +40,16 @@ fn column_needs(table: &QualifiedName, columns: &[String]) -> Vec<Resource> {
     needs
 }
 
+/// The name is free: an object of the same name that the plan drops is gone. Nothing provides it
+/// when no such drop exists.
+fn name_free(table: &QualifiedName, name: &str) -> Resource {
+    Resource::Object(table.clone(), format!("free {name}"))
+}
+
 fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut Planned) {
     let rows = ctx.has_rows(table);
     let name = object.name().to_string();
+    let first = planned.steps.len();
     let provides = vec![Resource::Object(table.clone(), name.clone())];
     match object {
         TableObject::PrimaryKey(pk) => {
@@ -92,6 +99,9 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
             }
             planned.steps.push(create_index(table, index, rows).provides(provides));
         }
+    }
+    for step in &mut planned.steps[first..] {
+        step.needs.push(name_free(table, &name));
     }
 }
 
@@ -344,6 +354,7 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
     }
     .on_table(table)
     .needs([Resource::Table(table.clone())])
+    .provides([name_free(table, name)])
     .releases(columns);
     match object {
         TableObject::ForeignKey(fk) => {
@@ -361,6 +372,8 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         _ => {}
     }
     match replaced_by(ctx, table, object) {
+        // Same name: the old key must go first, and the new one follows at once.
+        Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
         None if matches!(object, TableObject::Index(_)) => step,
