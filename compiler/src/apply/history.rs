@@ -37,7 +37,11 @@ pub fn plan_hash(plan: &Plan) -> String {
         hasher.update(step.action.sql_text().as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
@@ -47,7 +51,10 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 
 /// The unfinished run of this plan, if one died part-way.
 pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Run>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL").fetch_one(&mut *conn).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
     if !exists {
         return Ok(None);
     }
@@ -58,19 +65,37 @@ pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Ru
     .bind(hash)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, completed, cursor)| Run { id, completed_steps: completed.max(0) as usize, backfill_cursor: cursor }))
+    Ok(row.map(|(id, completed, cursor)| Run {
+        id,
+        completed_steps: completed.max(0) as usize,
+        backfill_cursor: cursor,
+    }))
 }
 
 /// Records a new run; earlier unfinished runs of other plans are marked superseded (the new plan
 /// was made from what they left).
-pub async fn start(conn: &mut PgConnection, hash: &str, statements: serde_json::Value) -> Result<Run, sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET status = 'superseded' WHERE status = 'running'").execute(&mut *conn).await?;
-    let id: i64 = sqlx::query_scalar("INSERT INTO public.schemac_migrations (plan_hash, steps) VALUES ($1, $2) RETURNING id")
-        .bind(hash)
-        .bind(statements)
-        .fetch_one(conn)
-        .await?;
-    Ok(Run { id, completed_steps: 0, backfill_cursor: None })
+pub async fn start(
+    conn: &mut PgConnection,
+    hash: &str,
+    statements: serde_json::Value,
+) -> Result<Run, sqlx::Error> {
+    sqlx::query(
+        "UPDATE public.schemac_migrations SET status = 'superseded' WHERE status = 'running'",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO public.schemac_migrations (plan_hash, steps) VALUES ($1, $2) RETURNING id",
+    )
+    .bind(hash)
+    .bind(statements)
+    .fetch_one(conn)
+    .await?;
+    Ok(Run {
+        id,
+        completed_steps: 0,
+        backfill_cursor: None,
+    })
 }
 
 /// Marks step `index` (0-based) done. Run inside the step's own transaction where it has one, so
@@ -85,7 +110,11 @@ pub async fn step_done(conn: &mut PgConnection, run: i64, index: usize) -> Resul
 }
 
 /// Saves the backfill cursor after a committed batch.
-pub async fn save_cursor(conn: &mut PgConnection, run: i64, cursor: &str) -> Result<(), sqlx::Error> {
+pub async fn save_cursor(
+    conn: &mut PgConnection,
+    run: i64,
+    cursor: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE public.schemac_migrations SET backfill_cursor = $2 WHERE id = $1")
         .bind(run)
         .bind(cursor)
@@ -95,10 +124,12 @@ pub async fn save_cursor(conn: &mut PgConnection, run: i64, cursor: &str) -> Res
 }
 
 pub async fn finish(conn: &mut PgConnection, run: i64, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET status = $2, finished_at = now() WHERE id = $1")
-        .bind(run)
-        .bind(status)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE public.schemac_migrations SET status = $2, finished_at = now() WHERE id = $1",
+    )
+    .bind(run)
+    .bind(status)
+    .execute(conn)
+    .await?;
     Ok(())
 }

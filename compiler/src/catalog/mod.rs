@@ -82,7 +82,10 @@ impl Catalog {
         let mut content = self.normalized();
         content.roles.clear();
         let text = format!("{content:?}");
-        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The catalog as two catalogs are compared: origins, intent fields (`renamed_from`, `using`,

@@ -18,7 +18,7 @@ use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
 
 /// What `apply` was given.
 enum Input {
-    Schema(SourceSet, crate::catalog::Catalog),
+    Schema(SourceSet, Box<crate::catalog::Catalog>),
     PlanFile(Plan, Option<String>),
 }
 
@@ -28,7 +28,10 @@ fn is_plan_file(path: &Path) -> bool {
 
 pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
     let input = match &args.path {
-        Some(path) if is_plan_file(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| json::read_plan_file(&t)) {
+        Some(path) if is_plan_file(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| json::read_plan_file(&t))
+        {
             Ok((plan, fingerprint)) => Input::PlanFile(plan, fingerprint),
             Err(error) => {
                 out.error(&format!("`{}`: {error}", path.display()));
@@ -36,7 +39,7 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
             }
         },
         path => match schema::load(out, path.as_deref()) {
-            Some((sources, catalog)) => Input::Schema(sources, catalog),
+            Some((sources, catalog)) => Input::Schema(sources, Box::new(catalog)),
             None => return 1,
         },
     };
@@ -65,7 +68,13 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
     })
 }
 
-async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, url: &DatabaseUrl, out: &mut Output) -> u8 {
+async fn apply_locked(
+    conn: &mut PgConnection,
+    input: Input,
+    args: &ApplyArgs,
+    url: &DatabaseUrl,
+    out: &mut Output,
+) -> u8 {
     match apply::lock::try_acquire(conn).await {
         Ok(true) => {}
         Ok(false) => {
@@ -80,7 +89,10 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
             return 1;
         }
     }
-    let plan_options = PlanOptions { batch_size: args.batch_size, lock_timeout: args.lock_timeout };
+    let plan_options = PlanOptions {
+        batch_size: args.batch_size,
+        lock_timeout: args.lock_timeout,
+    };
     let (plan, sources) = match input {
         Input::Schema(sources, desired) => match make_plan(conn, &desired, &plan_options).await {
             Ok(planned) => (planned.plan, sources),
@@ -98,12 +110,21 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
         out.note("nothing to do: the database already matches the schema");
         return 0;
     }
-    let destructive: Vec<String> = plan.destructive_steps().map(|s| format!("{} {}", s.kind.as_str(), s.target)).collect();
-    let _ = out.stderr.write_all(human::plan(&plan, out.colour_stderr).as_bytes());
+    let destructive: Vec<String> = plan
+        .destructive_steps()
+        .map(|s| format!("{} {}", s.kind.as_str(), s.target))
+        .collect();
+    let _ = out
+        .stderr
+        .write_all(human::plan(&plan, out.colour_stderr).as_bytes());
     if !destructive.is_empty() && !args.allow_destructive {
         let refusal = Diagnostic::error(
             codes::PLAN_DESTRUCTIVE_REFUSED,
-            format!("the plan has {} destructive step(s) and none was run: {}", destructive.len(), destructive.join(", ")),
+            format!(
+                "the plan has {} destructive step(s) and none was run: {}",
+                destructive.len(),
+                destructive.join(", ")
+            ),
         )
         .with_help("review them, then run again with `--allow-destructive`".to_string());
         schema::print_diagnostics(out, &[refusal], &sources);
@@ -129,7 +150,11 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
         out.note("not applied");
         return 1;
     }
-    let options = ApplyOptions { lock_timeout: args.lock_timeout, batch_size: args.batch_size, ..ApplyOptions::default() };
+    let options = ApplyOptions {
+        lock_timeout: args.lock_timeout,
+        batch_size: args.batch_size,
+        ..ApplyOptions::default()
+    };
     let terminal = out.stderr_is_terminal;
     let mut bar: Option<ProgressBar> = None;
     let result = {
@@ -137,9 +162,17 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
         let stderr = &mut out.stderr;
         let mut on_event = |event: Event| match event {
             Event::Resumed { completed } => {
-                let _ = writeln!(stderr, "continuing an interrupted run after step {completed}");
+                let _ = writeln!(
+                    stderr,
+                    "continuing an interrupted run after step {completed}"
+                );
             }
-            Event::StepStarted { index, total, kind, target } => {
+            Event::StepStarted {
+                index,
+                total,
+                kind,
+                target,
+            } => {
                 if let Some(bar) = bar.take() {
                     bar.finish_and_clear();
                 }
@@ -147,12 +180,24 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
             }
             Event::StepFinished { .. } => {}
             Event::LockRetry { attempt, wait, .. } => {
-                let _ = writeln!(stderr, "  lock not granted in time (attempt {attempt}); retrying in {} ms", wait.as_millis());
+                let _ = writeln!(
+                    stderr,
+                    "  lock not granted in time (attempt {attempt}); retrying in {} ms",
+                    wait.as_millis()
+                );
             }
-            Event::BackfillProgress { done, total, elapsed, .. } => {
+            Event::BackfillProgress {
+                done,
+                total,
+                elapsed,
+                ..
+            } => {
                 if terminal {
-                    bar.get_or_insert_with(|| backfill_bar(total)).set_position(done);
-                } else if elapsed > Duration::from_secs(5) && done % 100_000 < u64::from(options.batch_size) {
+                    bar.get_or_insert_with(|| backfill_bar(total))
+                        .set_position(done);
+                } else if elapsed > Duration::from_secs(5)
+                    && done % 100_000 < u64::from(options.batch_size)
+                {
                     let _ = writeln!(stderr, "  {done}/{total} rows");
                 }
             }
@@ -168,9 +213,17 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
                 "applied {} step{}{}{}\n",
                 report.steps_run,
                 if report.steps_run == 1 { "" } else { "s" },
-                if report.steps_already_done > 0 { format!(" ({} done by an earlier run)", report.steps_already_done) } else { String::new() },
+                if report.steps_already_done > 0 {
+                    format!(" ({} done by an earlier run)", report.steps_already_done)
+                } else {
+                    String::new()
+                },
                 if report.rows_backfilled > 0 {
-                    format!(", {} row{} backfilled", report.rows_backfilled, if report.rows_backfilled == 1 { "" } else { "s" })
+                    format!(
+                        ", {} row{} backfilled",
+                        report.rows_backfilled,
+                        if report.rows_backfilled == 1 { "" } else { "s" }
+                    )
                 } else {
                     String::new()
                 }
@@ -186,7 +239,9 @@ async fn apply_locked(conn: &mut PgConnection, input: Input, args: &ApplyArgs, u
 
 fn backfill_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("  backfill {bar:40} {pos}/{len} rows, {per_sec}, eta {eta}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("  backfill {bar:40} {pos}/{len} rows, {per_sec}, eta {eta}")
+    {
         bar.set_style(style);
     }
     bar
@@ -203,12 +258,22 @@ fn confirm(out: &mut Output, steps: usize) -> bool {
 }
 
 /// A saved plan runs only against the database it was made for (or continues its own interrupted run).
-async fn check_fingerprint(conn: &mut PgConnection, plan: &Plan, fingerprint: Option<&str>) -> Result<(), String> {
+async fn check_fingerprint(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    fingerprint: Option<&str>,
+) -> Result<(), String> {
     let hash = apply::history::plan_hash(plan);
-    if apply::history::unfinished(conn, &hash).await.map_err(|e| e.to_string())?.is_some() {
+    if apply::history::unfinished(conn, &hash)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
         return Ok(());
     }
-    let current = crate::introspect::catalog(conn).await.map_err(|e| e.to_string())?;
+    let current = crate::introspect::catalog(conn)
+        .await
+        .map_err(|e| e.to_string())?;
     match fingerprint {
         Some(expected) if expected != current.fingerprint() => Err(
             "refused: the database schema changed since this plan was made; make a new plan with `schemac plan -o FILE`".to_string(),
@@ -225,7 +290,11 @@ fn report_error(out: &mut Output, error: ApplyError, url: &DatabaseUrl) {
             for failure in failures {
                 let mut line = format!("  {}: {}", failure.target, failure.message);
                 if failure.count > 0 {
-                    line.push_str(&format!(" ({} row{}", failure.count, if failure.count == 1 { "" } else { "s" }));
+                    line.push_str(&format!(
+                        " ({} row{}",
+                        failure.count,
+                        if failure.count == 1 { "" } else { "s" }
+                    ));
                     if let Some(example) = &failure.example {
                         line.push_str(&format!(", e.g. key {example}"));
                     }

@@ -20,7 +20,10 @@ impl DatabaseUrl {
     }
 
     fn password(&self) -> Option<String> {
-        url::Url::parse(&self.0).ok().and_then(|u| u.password().map(str::to_string)).filter(|p| !p.is_empty())
+        url::Url::parse(&self.0)
+            .ok()
+            .and_then(|u| u.password().map(str::to_string))
+            .filter(|p| !p.is_empty())
     }
 
     /// Replaces the password wherever it appears in `text`.
@@ -37,7 +40,10 @@ impl DatabaseUrl {
         let options = PgConnectOptions::from_str(&self.0)
             .map_err(|e| self.scrub(&format!("invalid database URL {self}: {e}")))?
             .application_name("schemac");
-        options.connect().await.map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))
+        options
+            .connect()
+            .await
+            .map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))
     }
 }
 

@@ -33,7 +33,10 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { batch_size: 1000, lock_timeout: Duration::from_secs(2) }
+        PlanOptions {
+            batch_size: 1000,
+            lock_timeout: Duration::from_secs(2),
+        }
     }
 }
 
@@ -76,10 +79,19 @@ pub fn plan(
     facts: &Facts,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let context = recipes::Context { catalogs, facts, options, changes };
+    let context = recipes::Context {
+        catalogs,
+        facts,
+        options,
+        changes,
+    };
     let planned = recipes::steps_for(&context)?;
     let steps = graph::order(planned.steps)?;
-    Ok(Plan { steps, preflight: planned.preflight, notes: planned.notes })
+    Ok(Plan {
+        steps,
+        preflight: planned.preflight,
+        notes: planned.notes,
+    })
 }
 
 /// The facts about the data that planning these changes needs.

@@ -198,7 +198,10 @@ impl LockLevel {
 
     /// The level whose `describe` is `text`.
     pub fn parse(text: &str) -> Option<LockLevel> {
-        LockLevel::ALL.iter().copied().find(|l| l.describe() == text)
+        LockLevel::ALL
+            .iter()
+            .copied()
+            .find(|l| l.describe() == text)
     }
 
     /// Human text, also the JSON `lock` value.
@@ -219,7 +222,10 @@ impl LockLevel {
     /// Long, non-blocking steps (validation, concurrent builds) run without one: their waits do not
     /// block writes.
     pub fn wants_lock_timeout(self) -> bool {
-        !matches!(self, LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive)
+        !matches!(
+            self,
+            LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive
+        )
     }
 }
 
@@ -330,7 +336,12 @@ impl Step {
         }
     }
 
-    pub fn sql(kind: StepKind, target: impl Into<String>, phase: u8, statements: Vec<String>) -> Step {
+    pub fn sql(
+        kind: StepKind,
+        target: impl Into<String>,
+        phase: u8,
+        statements: Vec<String>,
+    ) -> Step {
         Step::new(kind, target, phase, Action::Sql(statements))
     }
 

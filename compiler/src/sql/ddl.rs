@@ -555,7 +555,12 @@ pub fn drop_not_null(table: &QualifiedName, column: &str) -> String {
 
 /// `ALTER TABLE t RENAME CONSTRAINT old TO new`.
 pub fn rename_constraint(table: &QualifiedName, from: &str, to: &str) -> String {
-    format!("{} RENAME CONSTRAINT {} TO {}", alter_table(table), ident(from), ident(to))
+    format!(
+        "{} RENAME CONSTRAINT {} TO {}",
+        alter_table(table),
+        ident(from),
+        ident(to)
+    )
 }
 
 /// `ALTER INDEX schema.old RENAME TO new`.
@@ -570,7 +575,12 @@ pub fn alter_policy(table: &QualifiedName, policy: &Policy) -> String {
     } else {
         policy.roles.iter().map(|r| role_name(r)).collect()
     };
-    let mut sql = format!("ALTER POLICY {} ON {} TO {}", ident(&policy.name), qualified(table), roles.join(", "));
+    let mut sql = format!(
+        "ALTER POLICY {} ON {} TO {}",
+        ident(&policy.name),
+        qualified(table),
+        roles.join(", ")
+    );
     if let Some(using) = &policy.using {
         sql.push_str(&format!(" USING ({using})"));
     }
