@@ -169,6 +169,7 @@ fn hazard_code(code: &str) -> &'static str {
         "revokes-privilege",
         "row-visibility",
         "drops-constraint",
+        "drops-index",
     ];
     KNOWN
         .iter()

@@ -23,6 +23,22 @@ impl Hazard {
         Hazard::new("deletes-data", format!("deletes {what} and the data in it"))
     }
 
+    /// A dropped constraint stops being enforced: rows that violate it can be written afterwards.
+    pub fn drops_constraint(name: &str) -> Hazard {
+        Hazard::new(
+            "drops-constraint",
+            format!("drops constraint `{name}`: the database stops enforcing it"),
+        )
+    }
+
+    /// A dropped index loses no data, but queries that used it may become slow.
+    pub fn drops_index(name: &str) -> Hazard {
+        Hazard::new(
+            "drops-index",
+            format!("drops index `{name}`: queries that used it may become slow"),
+        )
+    }
+
     /// A rename breaks every running client that still uses the old name (`renamed from` is the
     /// user's consent; schemac emits a plain RENAME).
     pub fn renames_object(what: &str, from: &str, to: &str) -> Hazard {

@@ -23,7 +23,8 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
             .hazard(Hazard::renames_object("column", from, to))
-            .needs([Resource::Table(table.clone())])
+            // A type change whose `using` names the old column runs before the rename.
+            .needs([Resource::Table(table.clone()), retyped(table, from)])
             .provides([Resource::Column(table.clone(), to.clone())]),
         ),
         Change::DropColumn { table, column } => {
@@ -149,6 +150,11 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
         ),
         _ => {}
     }
+}
+
+/// The column (by its name in the database) has its new type: the rename waits for it.
+fn retyped(table: &QualifiedName, current_name: &str) -> Resource {
+    Resource::Object(table.clone(), format!("retyped {current_name}"))
 }
 
 /// Whether the plan also changes this column's type (that step re-sets the default itself).
@@ -282,20 +288,23 @@ fn alter_type(
         .table(table)
         .and_then(|t| t.column(column))
         .cloned();
+    // `using` reads the table as the database has it, so with `renamed from` the type changes
+    // under the old name, before the rename.
+    let current_name = super::current_column_name(ctx.catalogs, table, column);
     let mut statements = Vec::new();
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());
     if had_default {
-        statements.push(ddl::drop_default(table, column));
+        statements.push(ddl::drop_default(table, &current_name));
     }
-    statements.push(ddl::alter_column_type(table, column, to, using));
+    statements.push(ddl::alter_column_type(table, &current_name, to, using));
     if let Some(default) = desired_column.as_ref().and_then(|c| c.default.as_ref()) {
         if had_default
             || current_column
                 .as_ref()
                 .is_some_and(|c| c.default.as_ref() != Some(default))
         {
-            statements.push(ddl::set_default(table, column, default));
+            statements.push(ddl::set_default(table, &current_name, default));
         }
     }
     let mut step = Step::sql(
@@ -305,8 +314,11 @@ fn alter_type(
         statements,
     )
     .on_table(table)
-    .needs([Resource::Column(table.clone(), column.to_string())])
-    .provides([Resource::Column(table.clone(), column.to_string())]);
+    .needs([Resource::Table(table.clone())])
+    .provides([
+        Resource::Column(table.clone(), column.to_string()),
+        retyped(table, &current_name),
+    ]);
     if let Some(desired) = &desired_column {
         step = step.needs(type_needs(desired));
     }

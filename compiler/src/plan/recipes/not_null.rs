@@ -39,11 +39,15 @@ pub fn plan_new_column(
         None => {
             // A non-volatile default is stored in the catalog: the add is instant and every existing
             // row reads it (PostgreSQL 11+).
-            if column.default.as_deref().is_some_and(|d| !is_volatile(d)) {
-                planned.steps.push(add_column(ctx, table, column));
-                return Ok(());
+            match column.default.as_deref() {
+                Some(default) if !is_volatile(default) => {
+                    planned.steps.push(add_column(ctx, table, column));
+                    return Ok(());
+                }
+                // A volatile default (`gen_random_uuid()`) is evaluated per row, in batches.
+                Some(_) => Source::Default,
+                None => return Err(vec![missing_source(table, column)]),
             }
-            return Err(vec![missing_source(table, column)]);
         }
     };
     let mut nullable = column.clone();
@@ -418,7 +422,8 @@ fn fill_function(
                 sql::ident(&table.name)
             )
         }
-        Source::Default => String::new(),
+        // New rows get the default from the column itself.
+        Source::Default => "NULL;".to_string(),
     };
     format!(
         "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac$\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n$schemac$",

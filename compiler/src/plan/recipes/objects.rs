@@ -519,9 +519,10 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
-        None if matches!(object, TableObject::Index(_)) => step,
-        None => step
-            .destructive()
-            .hazard(Hazard::deletes_data(&format!("constraint `{name}`"))),
+        // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
+        None if matches!(object, TableObject::Index(_)) => {
+            step.destructive().hazard(Hazard::drops_index(name))
+        }
+        None => step.destructive().hazard(Hazard::drops_constraint(name)),
     }
 }
