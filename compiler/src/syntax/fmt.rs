@@ -160,21 +160,10 @@ impl Printer<'_> {
         for item in &file.items {
             let span = item.span();
             let block = self.is_block(item);
-            // Standalone comments before the item keep their place, after the item separator.
-            let has_comments_before = self
-                .comments
-                .get(self.next_comment)
-                .is_some_and(|c| (c.span.start as usize) < span.start as usize);
+            // Blocks always get a blank line around them; other items keep the source's.
+            // Standalone comments before the item come after that separator.
             if !first
                 && (block || previous_block || self.blank_between(last_end, span.start as usize))
-            {
-                self.blank();
-            } else if !first
-                && has_comments_before
-                && self.blank_between(
-                    last_end,
-                    self.comments[self.next_comment].span.start as usize,
-                )
             {
                 self.blank();
             }
