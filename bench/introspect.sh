@@ -65,19 +65,20 @@ ROWS=()
 measure() {
     local label=$1
     shift
-    local walls=() rss=() i
+    local walls=() rss=() cpus=() i
     for ((i = 1; i <= RUNS; i++)); do
-        if ! "$TIME" -f '%e %M' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
+        if ! "$TIME" -f '%e %M %U %S' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
             echo "error: '$label' failed:" >&2
             cat "$WORK/err" >&2
             exit 1
         fi
-        read -r wall kb <"$WORK/time"
+        read -r wall kb user sys <"$WORK/time"
         walls+=("$wall")
+        cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')")
         rss+=("$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')")
     done
-    ROWS+=("$(printf '%-34s %10s %10s %12s' "$label" "$(median "${walls[@]}")" \
-        "$(minimum "${walls[@]}")" "$(median "${rss[@]}")")")
+    ROWS+=("$(printf '%-36s %8s %8s %8s %11s' "$label" "$(median "${walls[@]}")" \
+        "$(minimum "${walls[@]}")" "$(median "${cpus[@]}")" "$(median "${rss[@]}")")")
     echo "  $label: done" >&2
 }
 
@@ -91,6 +92,8 @@ measure "pg_dump --schema-only" pg_dump --schema-only -d "$DB_URL" -f "$WORK/dum
 measure "schemac introspect" "$SCHEMAC" introspect --database-url "$DB_URL" -o "$WORK/introspected"
 
 measure "schemac check (no database)" "$SCHEMAC" check "$WORK/gen/schema"
+
+measure "schemac plan --from-empty (no db)" "$SCHEMAC" plan "$WORK/gen/schema" --from-empty --format json
 
 measure "schemac plan, same schema" "$SCHEMAC" plan "$WORK/gen/schema" --database-url "$DB_URL" --format json
 empty_steps=$(steps)
@@ -110,7 +113,8 @@ measure "schemac plan, introspected source" "$SCHEMAC" plan "$WORK/introspected"
 echo
 echo "schemac introspect/plan benchmark, median of $RUNS runs: ${generated%% in *}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), PostgreSQL $(psql "$DB_URL" -AtqX -c "show server_version" | cut -d" " -f1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "wall s: median and minimum; cpu s: median user + system time of the measured process"
 echo "database load (psql -f, not measured below): $(awk -v a="$load_start" -v b="$load_end" 'BEGIN { printf "%.1f", b - a }') s; plan with changes: $changed_steps steps"
 echo
-printf '%-34s %10s %10s %12s\n' "command" "wall s" "min s" "max RSS MB"
+printf '%-36s %8s %8s %8s %11s\n' "command" "wall s" "min s" "cpu s" "max RSS MB"
 printf '%s\n' "${ROWS[@]}"
