@@ -59,6 +59,26 @@ minimum() {
     printf '%s\n' "$@" | sort -g | head -n1 | awk '{ printf "%.2f", $1 }'
 }
 
+# Dead rows in the scratch database's system catalogs.
+dead_catalog_rows() {
+    psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 -c \
+        "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog'"
+}
+
+# `plan` creates and rolls back every desired table in scratch schemas, which leaves ~80 dead
+# catalog rows per table behind; with autovacuum slow or off, each run would be slower than the
+# one before. The catalogs are vacuumed before every measured run so that runs are comparable
+# (the drift without vacuum is measured on its own at the end).
+vacuum_catalog() {
+    psql "$DB_URL" -qAtX -v ON_ERROR_STOP=1 -c \
+        "SELECT 'VACUUM ' || string_agg(format('pg_catalog.%I', relname), ', ') || ';'
+         FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog' AND n_dead_tup > 0" \
+        >"$WORK/vacuum.sql"
+    if grep -q VACUUM "$WORK/vacuum.sql"; then
+        psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -f "$WORK/vacuum.sql" >/dev/null
+    fi
+}
+
 ROWS=()
 # measure LABEL COMMAND...: runs the command RUNS times under GNU time; stdout of the last run is
 # kept in $WORK/out for checks. Fails the benchmark if the command fails.
@@ -67,6 +87,7 @@ measure() {
     shift
     local walls=() rss=() cpus=() i
     for ((i = 1; i <= RUNS; i++)); do
+        vacuum_catalog
         if ! "$TIME" -f '%e %M %U %S' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
             echo "error: '$label' failed:" >&2
             cat "$WORK/err" >&2
@@ -110,6 +131,17 @@ changed_steps=$(steps)
 measure "schemac plan, introspected source" "$SCHEMAC" plan "$WORK/introspected" --database-url "$DB_URL" --format json
 [ "$(steps)" = 0 ] || { echo "error: the introspected source does not plan empty" >&2; exit 1; }
 
+# Repeated plans without VACUUM in between, as with autovacuum off or behind.
+vacuum_catalog
+REPEATED=()
+for ((i = 1; i <= RUNS; i++)); do
+    "$TIME" -f '%e' -o "$WORK/time" "$SCHEMAC" plan "$WORK/gen/schema" --database-url "$DB_URL" \
+        --format json >/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
+    REPEATED+=("$(cat "$WORK/time")")
+done
+dead_after=$(dead_catalog_rows)
+echo "  repeated plans without vacuum: done" >&2
+
 echo
 echo "schemac introspect/plan benchmark, median of $RUNS runs: ${generated%% in *}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), PostgreSQL $(psql "$DB_URL" -AtqX -c "show server_version" | cut -d" " -f1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -118,3 +150,6 @@ echo "database load (psql -f, not measured below): $(awk -v a="$load_start" -v b
 echo
 printf '%-36s %8s %8s %8s %11s\n' "command" "wall s" "min s" "cpu s" "max RSS MB"
 printf '%s\n' "${ROWS[@]}"
+echo
+echo "plan, same schema, $RUNS runs in a row without VACUUM: ${REPEATED[*]} s;" \
+    "dead catalog rows after them: $dead_after"
