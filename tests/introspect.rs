@@ -810,3 +810,22 @@ mod local_db {
         }
     }
 }
+
+/// Introspection turns JIT off while it reads (its queries cost more to compile than to run) and
+/// must give the session back as it found it.
+#[tokio::test]
+async fn introspection_leaves_the_session_jit_setting_as_it_was() {
+    let mut db = LocalDb::new("settings").await;
+    db.run("create table t (id int primary key)").await;
+    for value in ["on", "off"] {
+        db.run(&format!("set jit = {value}")).await;
+        let catalog = introspect::catalog(db.conn()).await.unwrap();
+        assert_eq!(catalog.tables.len(), 1);
+        let jit: String = sqlx::query_scalar("select current_setting('jit')")
+            .fetch_one(db.conn())
+            .await
+            .unwrap();
+        assert_eq!(jit, value);
+    }
+    db.drop().await;
+}
