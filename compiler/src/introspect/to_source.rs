@@ -76,6 +76,57 @@ pub(crate) fn default_name(table: &str, columns: &[&str], label: &str) -> String
     name
 }
 
+/// Whether `name` is the name PostgreSQL gives the primary key of `table` (and `lower` reproduces):
+/// `<table>_pkey`, or `<table>_pkey<N>` when each of `<table>_pkey`, `<table>_pkey1`, ... up to
+/// N - 1 is the name of another relation or constraint of the same schema (`ChooseRelationName`).
+/// https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/commands/indexcmds.c
+fn is_default_pkey_name(catalog: &Catalog, table: &Table, name: &str) -> bool {
+    let first = default_name(&table.name.name, &[], "pkey");
+    if name == first {
+        return true;
+    }
+    let taken = |candidate: &str| {
+        catalog
+            .tables
+            .iter()
+            .filter(|t| t.name.schema == table.name.schema)
+            .any(|t| {
+                t.name.name == candidate
+                    || (t.name != table.name
+                        && t.primary_key
+                            .as_ref()
+                            .is_some_and(|pk| pk.name == candidate))
+                    || t.uniques.iter().any(|u| u.name == candidate)
+                    || t.indexes.iter().any(|i| i.name == candidate)
+                    || t.foreign_keys.iter().any(|f| f.name == candidate)
+                    || t.checks.iter().any(|c| c.name == candidate)
+            })
+    };
+    // Numbered candidates, as `ChooseRelationName` tries them; give up well before any real case.
+    for pass in 1..100 {
+        let previous = match pass {
+            1 => first.clone(),
+            _ => crate::catalog::names::make_object_name(
+                &table.name.name,
+                None,
+                Some(&format!("pkey{}", pass - 1)),
+            ),
+        };
+        if !taken(&previous) {
+            return false;
+        }
+        let candidate = crate::catalog::names::make_object_name(
+            &table.name.name,
+            None,
+            Some(&format!("pkey{pass}")),
+        );
+        if candidate == name {
+            return true;
+        }
+    }
+    false
+}
+
 /// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.
 fn clip(text: &str, bytes: usize) -> &str {
     let mut end = bytes.min(text.len());
@@ -460,7 +511,7 @@ impl<'a> Writer<'a> {
         let mut attributes: BTreeMap<String, Vec<String>> = BTreeMap::new();
         if let Some(pk) = &table.primary_key {
             if pk.columns.len() == 1
-                && pk.name == default_name(table_name, &[], "pkey")
+                && is_default_pkey_name(self.catalog, table, &pk.name)
                 && writable(&pk.columns)
             {
                 attributes
@@ -600,7 +651,7 @@ impl<'a> Writer<'a> {
                         pk.name, table.name
                     ));
                 } else {
-                    if pk.name != default_name(table_name, &[], "pkey") {
+                    if !is_default_pkey_name(self.catalog, table, &pk.name) {
                         self.warn(format!(
                             "primary key `{}` of `{}` cannot be named in the schema language; \
                              it reads back as `{}`",

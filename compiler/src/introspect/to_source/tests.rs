@@ -535,3 +535,42 @@ fn names_the_language_cannot_spell_are_left_out_with_a_warning() {
         ]
     );
 }
+
+#[test]
+fn a_primary_key_numbered_around_a_taken_name_is_the_default() {
+    // `CREATE TABLE plans_pkey (...); CREATE TABLE plans (id int PRIMARY KEY)` names the key
+    // `plans_pkey1`, as lower does for the same schema: no name to write, no warning.
+    let mut catalog = Catalog::default();
+    let mut taken = Table::new(QualifiedName::public("plans_pkey"));
+    taken.columns.push(column("note", BaseType::Text));
+    let mut plans = Table::new(QualifiedName::public("plans"));
+    plans.columns.push(column("id", BaseType::Integer));
+    plans.primary_key = Some(PrimaryKey {
+        name: "plans_pkey1".into(),
+        columns: vec!["id".into()],
+        origin: None,
+    });
+    catalog.tables = vec![plans, taken];
+    assert!(is_default_pkey_name(
+        &catalog,
+        &catalog.tables[0],
+        "plans_pkey1"
+    ));
+    assert!(!is_default_pkey_name(
+        &catalog,
+        &catalog.tables[0],
+        "plans_pkey2"
+    ));
+    let source = to_source(&catalog);
+    assert_eq!(source.warnings, Vec::<String>::new());
+    assert!(source.text.contains("id  int  primary"), "{}", source.text);
+
+    // Without the table in the way, `plans_pkey1` is a name of its own: warned about.
+    catalog.tables.truncate(1);
+    assert!(!is_default_pkey_name(
+        &catalog,
+        &catalog.tables[0],
+        "plans_pkey1"
+    ));
+    assert_eq!(to_source(&catalog).warnings.len(), 1);
+}
