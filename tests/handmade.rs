@@ -157,13 +157,25 @@ impl Handmade {
         (steps, human.stdout)
     }
 
-    /// `introspect -o`: the database as source; returns the directory and the source text.
-    async fn introspect(&self) -> (String, String) {
+    /// `introspect -o`: the database as source; returns the directory, the source text and the
+    /// warnings printed on stderr.
+    async fn introspect_warnings(&self) -> (String, String, Vec<String>) {
         let out = self.dir.path().join("introspected");
         let out = out.display().to_string();
-        self.run(&["introspect", "-o", &out]).await.expect(0);
+        let run = self.run(&["introspect", "-o", &out]).await.expect(0);
         let text = std::fs::read_to_string(Path::new(&out).join("schema.schema"))
             .expect("introspect wrote schema.schema");
+        let warnings = run
+            .stderr
+            .lines()
+            .filter(|line| line.contains("warning"))
+            .map(str::to_string)
+            .collect();
+        (out, text, warnings)
+    }
+
+    async fn introspect(&self) -> (String, String) {
+        let (out, text, _) = self.introspect_warnings().await;
         (out, text)
     }
 
@@ -182,7 +194,9 @@ impl Handmade {
             "{case}: drift must find nothing:\n{}{}",
             drift.stdout, drift.stderr
         );
-        let (introspected, source) = self.introspect().await;
+        let (introspected, source, warnings) = self.introspect_warnings().await;
+        // Everything in these databases can be said in the language: nothing is left out.
+        assert_eq!(warnings, Vec::<String>::new(), "{case}: introspect warned");
         let (steps, human) = self.plan(&introspected).await;
         assert!(
             steps.is_empty(),
