@@ -234,15 +234,6 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
 }
 
-fn lock_timeout_setting(step: &Step, options: &ApplyOptions) -> String {
-    if step.lock.wants_lock_timeout() {
-        format!("{}ms", options.lock_timeout.as_millis().max(1))
-    } else {
-        // Long steps that do not block writes (validation, concurrent builds) may wait.
-        "0".to_string()
-    }
-}
-
 /// Who holds or waits for locks on the step's table, for the lock-timeout message.
 async fn lock_holders(conn: &mut PgConnection, step: &Step) -> String {
     let Some(table) = &step.table else {
@@ -276,11 +267,9 @@ async fn run_in_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
-        let setting = format!(
-            "SET LOCAL lock_timeout = '{}'",
-            lock_timeout_setting(step, options)
-        );
-        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        for setting in step.settings(options.lock_timeout) {
+            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        }
         let mut failed = None;
         for statement in statements {
             if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
@@ -330,12 +319,9 @@ async fn run_outside_transaction(
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
     let started = Instant::now();
-    sqlx::raw_sql(&format!(
-        "SET lock_timeout = '{}'",
-        lock_timeout_setting(step, options)
-    ))
-    .execute(&mut *conn)
-    .await?;
+    for setting in step.settings(options.lock_timeout) {
+        sqlx::raw_sql(&setting).execute(&mut *conn).await?;
+    }
     for statement in statements {
         let mut attempt = 0;
         loop {
@@ -365,7 +351,7 @@ async fn run_outside_transaction(
             }
         }
     }
-    sqlx::raw_sql("RESET lock_timeout")
+    sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -521,8 +507,9 @@ async fn run_as_one_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
+        // Every step here is brief: one short lock timeout and statement timeout for them all.
         let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'",
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
             options.lock_timeout.as_millis().max(1)
         );
         sqlx::raw_sql(&setting).execute(&mut *tx).await?;
