@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{phase, target, Context, Planned};
-use crate::catalog::{Grant, Policy, Privilege, QualifiedName};
+use crate::catalog::{Grant, Policy, Privilege, QualifiedName, Table};
 use crate::diff::Change;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
@@ -111,7 +111,13 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             current,
             desired,
         } => {
-            let statements = if current.command == desired.command {
+            // `ALTER POLICY` can change roles and replace a clause, but not remove one: a USING or
+            // WITH CHECK the schema no longer has (one added by hand, say) needs the policy made
+            // again, or the plan would repeat the same `ALTER` forever.
+            let alterable = current.command == desired.command
+                && (current.using.is_none() || desired.using.is_some())
+                && (current.with_check.is_none() || desired.with_check.is_some());
+            let statements = if alterable {
                 vec![ddl::alter_policy(table, desired)]
             } else {
                 vec![
@@ -154,27 +160,53 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             .removes([Resource::Policy(table.clone(), policy.name.clone())]),
         ),
         Change::Grant { table, grants } => {
+            let serials = ctx
+                .catalogs
+                .desired
+                .table(table)
+                .map(serial_sequences)
+                .unwrap_or_default();
             for (role, privileges) in by_role(grants) {
+                let mut statements = vec![ddl::grant(table, &role, &privileges)];
+                let mut needs = vec![Resource::Table(table.clone()), Resource::Role(role.clone())];
+                if privileges.contains(&Privilege::Insert) {
+                    for (column, sequence) in &serials {
+                        statements.push(ddl::grant_sequence_usage(sequence, &role));
+                        needs.push(Resource::Column(table.clone(), column.clone()));
+                    }
+                }
                 steps.push(
                     Step::sql(
                         StepKind::Grant,
                         format!("{table}.{role}"),
                         phase::SECURITY,
-                        vec![ddl::grant(table, &role, &privileges)],
+                        statements,
                     )
                     .on_table(table)
-                    .needs([Resource::Table(table.clone()), Resource::Role(role.clone())]),
+                    .needs(needs),
                 );
             }
         }
         Change::Revoke { table, grants } => {
+            let serials = ctx
+                .catalogs
+                .current
+                .table(&super::current_table_name(ctx.catalogs, table))
+                .map(serial_sequences)
+                .unwrap_or_default();
             for (role, privileges) in by_role(grants) {
+                let mut statements = vec![ddl::revoke(table, &role, &privileges)];
+                if privileges.contains(&Privilege::Insert) {
+                    for (_, sequence) in &serials {
+                        statements.push(ddl::revoke_sequence_usage(sequence, &role));
+                    }
+                }
                 steps.push(
                     Step::sql(
                         StepKind::Revoke,
                         format!("{table}.{role}"),
                         phase::DETACH,
-                        vec![ddl::revoke(table, &role, &privileges)],
+                        statements,
                     )
                     .on_table(table)
                     .hazard(Hazard::revokes_privilege(&table.name, &role))
@@ -183,6 +215,77 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             }
         }
         _ => {}
+    }
+}
+
+/// The sequences behind the table's `serial` columns, by column. An `INSERT` that takes a serial
+/// column's default calls `nextval`, which needs `USAGE` on the sequence: a role granted `INSERT`
+/// on the table without it cannot insert at all. The sequence is read from the column default
+/// (`nextval('<sequence>'::regclass)`), as both the compiler and PostgreSQL spell it.
+fn serial_sequences(table: &Table) -> Vec<(String, QualifiedName)> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.serial)
+        .filter_map(|c| {
+            let sequence = sequence_of_default(c.default.as_deref()?, &table.name.schema)?;
+            Some((c.name.clone(), sequence))
+        })
+        .collect()
+}
+
+/// `nextval('s.name'::regclass)` → `s.name`; an unqualified name is in `schema`. `None` for any
+/// other default, or a name that is not a plain or double-quoted identifier list.
+fn sequence_of_default(default: &str, schema: &str) -> Option<QualifiedName> {
+    let literal = default
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?
+        .replace("''", "'");
+    let parts = identifier_list(&literal)?;
+    match parts.as_slice() {
+        [name] => Some(QualifiedName::new(schema, name.clone())),
+        [namespace, name] => Some(QualifiedName::new(namespace.clone(), name.clone())),
+        _ => None,
+    }
+}
+
+/// Splits `a."B c".d` into its identifiers, undoing double quotes; `None` if it is not one.
+fn identifier_list(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
+                    part.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => continue,
+            Some(_) => return None,
+        }
     }
 }
 
@@ -254,7 +357,7 @@ fn visibility(ctx: &Context, table: &QualifiedName, policies: &[Policy]) -> Haza
     let mut clauses: Vec<String> = policies
         .iter()
         .map(|p| {
-            let roles = if p.roles.is_empty() {
+            let roles = if p.roles.is_empty() || p.roles.iter().any(|r| r == "public") {
                 "every role".to_string()
             } else {
                 p.roles.join(", ")
@@ -279,5 +382,130 @@ fn visibility(ctx: &Context, table: &QualifiedName, policies: &[Policy]) -> Haza
     Hazard {
         code: "row-visibility",
         message: format!("afterwards on `{}`: {}", table.name, clauses.join("; ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{BaseType, Catalog, Column, PolicyCommand, SqlType};
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan as make_plan, Facts, PlanOptions};
+
+    fn notes(grants: &[(&str, Privilege)]) -> Table {
+        let name = QualifiedName::public("notes");
+        let mut table = Table::new(name);
+        let mut id = Column::new("id", SqlType::scalar(BaseType::BigInt));
+        id.serial = true;
+        id.default = Some("nextval('notes_id_seq'::regclass)".into());
+        table.columns = vec![id, Column::new("body", SqlType::scalar(BaseType::Text))];
+        table.grants = grants
+            .iter()
+            .map(|(role, privilege)| Grant {
+                role: role.to_string(),
+                privilege: *privilege,
+            })
+            .collect();
+        table
+    }
+
+    fn sql_of(current: Vec<Table>, desired: Vec<Table>) -> Vec<String> {
+        let current = Catalog {
+            tables: current,
+            ..Catalog::default()
+        };
+        let desired = Catalog {
+            tables: desired,
+            ..Catalog::default()
+        };
+        let pair = Pair::new(&current, &desired);
+        let changes = diff(pair);
+        let plan = make_plan(&changes, pair, &Facts::empty(), &PlanOptions::default())
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        plan.steps.iter().map(|s| s.action.sql_text()).collect()
+    }
+
+    #[test]
+    fn reads_the_sequence_of_a_serial_default() {
+        assert_eq!(
+            sequence_of_default("nextval('notes_id_seq'::regclass)", "public"),
+            Some(QualifiedName::public("notes_id_seq"))
+        );
+        assert_eq!(
+            sequence_of_default(r#"nextval('app."Odd ""seq"""'::regclass)"#, "public"),
+            Some(QualifiedName::new("app", r#"Odd "seq""#))
+        );
+        assert_eq!(
+            sequence_of_default("nextval('a; drop table x'::regclass)", "public"),
+            None
+        );
+        assert_eq!(sequence_of_default("now()", "public"), None);
+    }
+
+    #[test]
+    fn granting_insert_on_a_serial_table_grants_its_sequence_too() {
+        let current = notes(&[]);
+        let desired = notes(&[
+            ("app_user", Privilege::Insert),
+            ("app_user", Privilege::Select),
+            ("reporting", Privilege::Select),
+        ]);
+        let sql = sql_of(vec![current], vec![desired]);
+        assert_eq!(
+            sql,
+            [
+                "GRANT SELECT, INSERT ON TABLE public.notes TO app_user;\nGRANT USAGE ON SEQUENCE public.notes_id_seq TO app_user",
+                "GRANT SELECT ON TABLE public.notes TO reporting",
+            ]
+        );
+    }
+
+    #[test]
+    fn revoking_insert_on_a_serial_table_revokes_its_sequence_too() {
+        let current = notes(&[
+            ("app_user", Privilege::Insert),
+            ("app_user", Privilege::Select),
+        ]);
+        let desired = notes(&[("app_user", Privilege::Select)]);
+        let sql = sql_of(vec![current], vec![desired]);
+        assert_eq!(
+            sql,
+            ["REVOKE INSERT ON TABLE public.notes FROM app_user;\nREVOKE USAGE ON SEQUENCE public.notes_id_seq FROM app_user"]
+        );
+    }
+
+    fn with_policy(using: Option<&str>, with_check: Option<&str>) -> Table {
+        let mut table = notes(&[]);
+        table.rls_enabled = true;
+        table.policies.push(Policy {
+            name: "mine".into(),
+            command: PolicyCommand::Update,
+            roles: Vec::new(),
+            using: using.map(str::to_string),
+            with_check: with_check.map(str::to_string),
+            origin: None,
+        });
+        table
+    }
+
+    #[test]
+    fn a_policy_clause_added_by_hand_is_removed_by_making_the_policy_again() {
+        // ALTER POLICY cannot drop a WITH CHECK: the policy is dropped and created.
+        let current = with_policy(Some("(body <> '')"), Some("false"));
+        let desired = with_policy(Some("(body <> '')"), None);
+        let sql = sql_of(vec![current], vec![desired]);
+        assert_eq!(
+            sql,
+            ["DROP POLICY mine ON public.notes;\nCREATE POLICY mine ON public.notes FOR UPDATE TO PUBLIC USING ((body <> ''))"]
+        );
+        // A changed clause is altered in place.
+        let current = with_policy(Some("true"), Some("false"));
+        let desired = with_policy(Some("(body <> '')"), Some("true"));
+        let sql = sql_of(vec![current], vec![desired]);
+        assert_eq!(
+            sql,
+            ["ALTER POLICY mine ON public.notes TO PUBLIC USING ((body <> '')) WITH CHECK (true)"]
+        );
     }
 }
