@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{phase, target, Context, Planned};
-use crate::catalog::{Grant, Policy, Privilege, QualifiedName, Table};
+use crate::catalog::{Grant, Policy, PolicyCommand, Privilege, QualifiedName, Table};
 use crate::diff::Change;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
@@ -347,32 +347,30 @@ fn create_policy(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Step 
     .provides([Resource::Policy(table.clone(), policy.name.clone())])
 }
 
-/// Who sees which rows once RLS is on: one clause per policy, for the plan's reviewer.
+/// Who sees which rows once RLS is on, for the plan's reviewer: each role the table is granted
+/// to, what it may read and write through the policies that apply to it (a role granted the
+/// table that no policy admits is locked out, and the clause says so), then the owner.
 fn visibility(ctx: &Context, table: &QualifiedName, policies: &[Policy]) -> Hazard {
-    let forced = ctx
-        .catalogs
-        .desired
-        .table(table)
-        .is_some_and(|t| t.rls_forced);
-    let mut clauses: Vec<String> = policies
-        .iter()
-        .map(|p| {
-            let roles = if p.roles.is_empty() || p.roles.iter().any(|r| r == "public") {
-                "every role".to_string()
-            } else {
-                p.roles.join(", ")
-            };
-            let rows = match p.using.as_deref() {
-                Some("true") => "every row".to_string(),
-                Some(expr) => format!("rows where {expr}"),
-                None => "no rows".to_string(),
-            };
-            format!("{roles} ({}) sees {rows}", p.command.sql())
-        })
-        .collect();
-    if clauses.is_empty() {
-        clauses
-            .push("no policy: no role but superusers and BYPASSRLS roles sees any row".to_string());
+    let desired = ctx.catalogs.desired.table(table);
+    let forced = desired.is_some_and(|t| t.rls_forced);
+    let mut privileges: BTreeMap<&str, Vec<Privilege>> = BTreeMap::new();
+    for grant in desired.map(|t| t.grants.as_slice()).unwrap_or_default() {
+        privileges
+            .entry(grant.role.as_str())
+            .or_default()
+            .push(grant.privilege);
+    }
+    let mut clauses: Vec<String> = Vec::new();
+    if policies.is_empty() {
+        clauses.push("no policy: no role but superusers and BYPASSRLS roles sees any row".into());
+    }
+    for (role, privileges) in &privileges {
+        let (name, role) = if *role == "public" {
+            ("every role (PUBLIC)", None)
+        } else {
+            (*role, Some(*role))
+        };
+        clauses.push(format!("{name} {}", access(policies, role, privileges)));
     }
     clauses.push(if forced {
         "the owner is subject to the policies too (FORCE)".into()
@@ -385,10 +383,62 @@ fn visibility(ctx: &Context, table: &QualifiedName, policies: &[Policy]) -> Haza
     }
 }
 
+/// `reads rows where ..., writes every row` for one role (`None`: PUBLIC) holding `privileges`.
+fn access(policies: &[Policy], role: Option<&str>, privileges: &[Privilege]) -> String {
+    let applies = |p: &&Policy| {
+        p.roles.is_empty()
+            || p.roles.iter().any(|r| r == "public")
+            || role.is_some_and(|role| p.roles.iter().any(|r| r == role))
+    };
+    let rows = |exprs: Vec<&str>| {
+        if exprs.contains(&"true") {
+            "every row".to_string()
+        } else if exprs.is_empty() {
+            "no rows".to_string()
+        } else {
+            let mut exprs = exprs;
+            exprs.dedup();
+            format!("rows where {}", exprs.join(" or "))
+        }
+    };
+    let reads = rows(
+        policies
+            .iter()
+            .filter(applies)
+            .filter(|p| matches!(p.command, PolicyCommand::All | PolicyCommand::Select))
+            .filter_map(|p| p.using.as_deref())
+            .collect(),
+    );
+    let writes = rows(
+        policies
+            .iter()
+            .filter(applies)
+            .filter(|p| {
+                matches!(
+                    p.command,
+                    PolicyCommand::All | PolicyCommand::Insert | PolicyCommand::Update
+                )
+            })
+            .filter_map(|p| p.with_check.as_deref().or(p.using.as_deref()))
+            .collect(),
+    );
+    let read = privileges.contains(&Privilege::Select);
+    let write = privileges
+        .iter()
+        .any(|p| matches!(p, Privilege::Insert | Privilege::Update));
+    match (read, write) {
+        (true, true) if reads == writes => format!("reads and writes {reads}"),
+        (true, true) => format!("reads {reads}, writes {writes}"),
+        (true, false) => format!("reads {reads}"),
+        (false, true) => format!("writes {writes}"),
+        (false, false) => "has no read or write privilege".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{BaseType, Catalog, Column, PolicyCommand, SqlType};
+    use crate::catalog::{BaseType, Catalog, Column, SqlType};
     use crate::diff::diff;
     use crate::pair::Pair;
     use crate::plan::{plan as make_plan, Facts, PlanOptions};
@@ -507,5 +557,67 @@ mod tests {
             sql,
             ["ALTER POLICY mine ON public.notes TO PUBLIC USING ((body <> '')) WITH CHECK (true)"]
         );
+    }
+
+    #[test]
+    fn enabling_rls_says_what_each_granted_role_will_see() {
+        let current = notes(&[
+            ("app_user", Privilege::Select),
+            ("app_user", Privilege::Insert),
+            ("reporting", Privilege::Select),
+            ("support", Privilege::Select),
+        ]);
+        let mut desired = current.clone();
+        desired.rls_enabled = true;
+        desired.rls_forced = true;
+        let policy = |name: &str, command, roles: &[&str], using: &str| Policy {
+            name: name.into(),
+            command,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using: Some(using.into()),
+            with_check: None,
+            origin: None,
+        };
+        desired.policies = vec![
+            policy("mine", PolicyCommand::All, &[], "(body = 'a')"),
+            policy("support_all", PolicyCommand::Select, &["support"], "true"),
+        ];
+        let catalogs = (
+            Catalog {
+                tables: vec![current],
+                ..Catalog::default()
+            },
+            Catalog {
+                tables: vec![desired],
+                ..Catalog::default()
+            },
+        );
+        let pair = Pair::new(&catalogs.0, &catalogs.1);
+        let plan = make_plan(&diff(pair), pair, &Facts::empty(), &PlanOptions::default())
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let enable = plan
+            .steps
+            .iter()
+            .find(|s| s.kind == StepKind::EnableRowLevelSecurity)
+            .expect("an enable step");
+        let visibility = enable
+            .hazards
+            .iter()
+            .find(|h| h.code == "row-visibility")
+            .expect("a visibility hazard");
+        assert_eq!(
+            visibility.message,
+            "afterwards on `notes`: app_user reads and writes rows where (body = 'a'); \
+             reporting reads rows where (body = 'a'); support reads every row; \
+             the owner is subject to the policies too (FORCE)"
+        );
+        // Policies are created before RLS is enabled, so no statement finds the table locked.
+        let position = |kind: StepKind| {
+            plan.steps
+                .iter()
+                .position(|s| s.kind == kind)
+                .unwrap_or_else(|| panic!("no {kind:?} step"))
+        };
+        assert!(position(StepKind::CreatePolicy) < position(StepKind::EnableRowLevelSecurity));
     }
 }
