@@ -9,7 +9,7 @@
 mod support;
 
 use serde_json::Value;
-use sqlx::Executor;
+use sqlx::{Connection, Executor};
 
 use support::cli::schemac_async;
 use support::TestDb;
@@ -381,4 +381,77 @@ async fn turning_tenancy_on_for_tables_with_rows_is_planned_online_and_applies()
         assert_eq!(seen, rows, "app_user in account a sees only a's {table}");
     }
     conn.execute("ROLLBACK").await.expect("rollback");
+}
+
+/// Existing rows that already point across tenants (a session of account a on a tree of account
+/// b) cannot get a same-tenant key: `apply` finds them before it changes anything, names the key
+/// and an example row, and leaves the database as it was.
+#[tokio::test]
+async fn rows_pointing_across_tenants_stop_the_plan_before_any_change() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let before = dir.path().join("before.schema");
+    let after = dir.path().join("after.schema");
+    // Here `sessions` has the tenant column already, so the composite key's columns all exist.
+    let with_column = BEFORE.replace(
+        "  user_id uuid references users on delete cascade\n  tree_id",
+        "  account_id uuid references accounts on delete cascade\n  user_id uuid references users on delete cascade\n  tree_id",
+    );
+    assert_ne!(
+        with_column, BEFORE,
+        "the before schema has the expected shape"
+    );
+    std::fs::write(&before, with_column).expect("before written");
+    std::fs::write(&after, AFTER).expect("after written");
+    let (before, after) = (before.display().to_string(), after.display().to_string());
+    schemac_async(args(&["apply", &before, "--database-url", &url, "--yes"]))
+        .await
+        .expect(0);
+    db.execute(
+        "INSERT INTO accounts (name) VALUES ('a'), ('b');
+         INSERT INTO users (account_id, email) SELECT id, name || '@example.com' FROM accounts;
+         INSERT INTO trees (account_id, name) SELECT id, 'tree of ' || name FROM accounts;
+         INSERT INTO sessions (account_id, user_id, tree_id, title)
+           SELECT a.id, u.id, t.id, 'crossing'
+           FROM accounts a JOIN users u ON u.account_id = a.id, trees t
+           WHERE a.name = 'a' AND t.account_id = (SELECT id FROM accounts WHERE name = 'b');",
+    )
+    .await;
+    let crossing: String = {
+        let mut conn = db.connect().await;
+        sqlx::query_scalar("SELECT id::text FROM sessions")
+            .fetch_one(&mut conn)
+            .await
+            .expect("the crossing session")
+    };
+    let fingerprint = |db: &TestDb| {
+        let url = db.url();
+        async move {
+            let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
+            schemac::introspect::catalog(&mut conn)
+                .await
+                .expect("introspect")
+                .fingerprint()
+        }
+    };
+    let unchanged = fingerprint(&db).await;
+    let refused = schemac_async(args(&["apply", &after, "--database-url", &url, "--yes"])).await;
+    assert_eq!(
+        refused.code, 1,
+        "apply must refuse\n{}{}",
+        refused.stdout, refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("sessions_account_id_tree_id_fkey")
+            && refused.stderr.contains(&crossing),
+        "the refusal names the key and the row:\n{}",
+        refused.stderr
+    );
+    assert_eq!(
+        fingerprint(&db).await,
+        unchanged,
+        "nothing was changed:\n{}",
+        refused.stderr
+    );
 }
