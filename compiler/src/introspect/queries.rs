@@ -193,6 +193,9 @@ order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
 
 // The owner's own privileges are implicit (and listed in relacl only once something is granted),
 // so they are not grants the schema could have written. Grantee 0 is PUBLIC.
+// INSERT counts only when the grantee may also call `nextval` (USAGE or UPDATE) on the sequence of
+// every `serial` column (owned, deptype 'a'): without it the role cannot insert, and a schema's
+// `grant insert` grants both (plan/recipes/security.rs), so a sequence revoked by hand is drift.
 const GRANTS: &str = r#"
 select c.oid::int8 as table_oid,
   case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end as role,
@@ -201,6 +204,16 @@ from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 cross join lateral pg_catalog.aclexplode(c.relacl) a
 where c.relkind in ('r', 'p') and n.nspname = any($1) and a.grantee <> c.relowner
+  and not (a.privilege_type = 'INSERT' and exists (
+    select 1 from pg_catalog.pg_depend d
+    join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+    where d.classid = 'pg_catalog.pg_class'::regclass
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and d.refobjid = c.oid and d.refobjsubid > 0 and d.deptype = 'a'
+      and a.grantee <> s.relowner
+      and not exists (
+        select 1 from pg_catalog.aclexplode(s.relacl) sa
+        where sa.grantee = a.grantee and sa.privilege_type in ('USAGE', 'UPDATE'))))
 order by n.nspname collate "C", c.relname collate "C"
 "#;
 
