@@ -1,0 +1,124 @@
+//! Front-end throughput: generates a schema of 2,000 tables / 20,000 columns and times
+//! parse + resolve + lower (median of several runs), then prints the peak resident memory
+//! (VmHWM from /proc/self/status). Run with `cargo bench -p schemac --bench compile`.
+//! Targets: median under 100 ms, peak under 100 MB.
+
+use std::time::{Duration, Instant};
+
+use schemac::compile::compile;
+use schemac::source::SourceSet;
+
+/// A schema shaped like a real one: a tenancy root, tenant tables referencing each other,
+/// indexes, checks and defaults.
+fn generate(tables: usize, columns_per_table: usize) -> String {
+    let mut text = String::from("tenancy { root accounts }\n\ntable accounts {\n  id  uuid primary default(gen_random_uuid())\n  name  text\n}\n\n");
+    for t in 1..tables {
+        text.push_str(&format!(
+            "/// Table number {t}.\ntenant table table_{t} {{\n"
+        ));
+        text.push_str("  id          uuid        primary default(gen_random_uuid())\n");
+        if t > 1 {
+            text.push_str(&format!(
+                "  parent_id   uuid?       references table_{} on delete set null\n",
+                t - 1
+            ));
+        } else {
+            text.push_str("  parent_id   uuid?\n");
+        }
+        for c in 2..columns_per_table {
+            match c % 4 {
+                0 => text.push_str(&format!(
+                    "  col_{c}      text        default('x') check (length(col_{c}) < 100)\n"
+                )),
+                1 => text.push_str(&format!("  col_{c}      int?\n")),
+                2 => text.push_str(&format!("  col_{c}      timestamptz default(now())\n")),
+                _ => text.push_str(&format!("  col_{c}      jsonb       default('{{}}')\n")),
+            }
+        }
+        text.push_str("\n  index (col_2, col_3)\n}\n\n");
+    }
+    text.push_str(
+        "role app_user\ngrant select, insert, update, delete on tenant tables to app_user\n",
+    );
+    text
+}
+
+fn peak_memory_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            start.elapsed()
+        })
+        .collect();
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let text = generate(2_000, 10);
+    let mut sources = SourceSet::default();
+    sources.add("bench.schema", &text);
+    let compiled = compile(&sources);
+    // Peak of generating the text plus one compile, before the timing loops keep more around.
+    let peak = peak_memory_kb();
+    assert!(
+        compiled.diagnostics.is_empty(),
+        "the generated schema must be clean: {:?}",
+        &compiled.diagnostics[..1]
+    );
+    let catalog = compiled.catalog.expect("clean schema lowers");
+    let columns: usize = catalog.tables.iter().map(|t| t.columns.len()).sum();
+    println!(
+        "schema: {} bytes, {} tables, {} columns (tenant columns included)",
+        text.len(),
+        catalog.tables.len(),
+        columns
+    );
+    let parse = time(9, || schemac::syntax::parse(&sources.files[0]));
+    println!(
+        "parse:                  median {:>8.2} ms",
+        parse.as_secs_f64() * 1000.0
+    );
+    let parsed = schemac::syntax::parse(&sources.files[0]).file;
+    let files = vec![parsed];
+    let resolve = time(9, || schemac::model::resolve(&files));
+    println!(
+        "resolve:                median {:>8.2} ms",
+        resolve.as_secs_f64() * 1000.0
+    );
+    let (model, _) = schemac::model::resolve(&files);
+    let lower = time(9, || schemac::catalog::lower(&model));
+    println!(
+        "lower:                  median {:>8.2} ms",
+        lower.as_secs_f64() * 1000.0
+    );
+    let total = time(9, || compile(&sources));
+    println!(
+        "parse + resolve + lower: median {:>8.2} ms",
+        total.as_secs_f64() * 1000.0
+    );
+
+    let mut garbage = SourceSet::default();
+    let bytes: Vec<u8> = (0..1_000_000u32)
+        .map(|i| b"(){}[]\"'/ \n\tabz_09?,.;:"[(i.wrapping_mul(2_654_435_761) >> 7) as usize % 23])
+        .collect();
+    garbage.add_bytes("garbage.schema".into(), &bytes);
+    let garbage_time = time(3, || compile(&garbage));
+    println!(
+        "1 MB of garbage:        median {:>8.2} ms",
+        garbage_time.as_secs_f64() * 1000.0
+    );
+    if let Some(kb) = peak {
+        println!(
+            "peak memory (VmHWM):    {:>8.1} MB (text + one compile)",
+            kb as f64 / 1024.0
+        );
+    }
+}
