@@ -751,7 +751,12 @@ impl<'t> Builder<'t> {
         } else {
             None
         };
-        let expected = expected_phrase(&positives, context);
+        let expected = if context == Context::Entry && at == 0 {
+            // Nothing of the line made sense: say what a line of a table can be.
+            "a column or a table entry".to_string()
+        } else {
+            expected_phrase(&positives, context)
+        };
         let help = Some(help_for(&positives, context, fragment));
         self.diagnostics.push(Diagnostic::unexpected_token(
             &expected, &found, span, suggestion, help,
