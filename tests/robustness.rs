@@ -57,7 +57,10 @@ fn garbage(size: usize, alphabet: &[u8]) -> Vec<u8> {
 #[test]
 fn a_megabyte_of_garbage_is_a_diagnostic() {
     // Text that goes through the whole grammar: words, quotes, comments, stray braces.
-    let text = garbage(1_000_000, b"abcdefghijklmnopqrstuvwxyz_0123456789 \n\t\"'/?,.;:}");
+    let text = garbage(
+        1_000_000,
+        b"abcdefghijklmnopqrstuvwxyz_0123456789 \n\t\"'/?,.;:}",
+    );
     let mut sources = SourceSet::default();
     sources.add_bytes("garbage.schema".into(), &text);
     assert!(compile(&sources).has_errors());
@@ -66,7 +69,10 @@ fn a_megabyte_of_garbage_is_a_diagnostic() {
     let mut sources = SourceSet::default();
     sources.add_bytes("bytes.schema".into(), &bytes);
     let compiled = compile(&sources);
-    assert!(compiled.diagnostics.iter().any(|d| d.code == "schemac::parse::invalid_utf8"));
+    assert!(compiled
+        .diagnostics
+        .iter()
+        .any(|d| d.code == "schemac::parse::invalid_utf8"));
 }
 
 #[test]

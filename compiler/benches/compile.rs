@@ -123,7 +123,10 @@ fn main() {
         let mut garbage = SourceSet::default();
         garbage.add_bytes("garbage.schema".into(), &garbage_bytes(size));
         let garbage_time = time(3, || compile(&garbage));
-        println!("{size} bytes of garbage: median {:>8.2} ms", garbage_time.as_secs_f64() * 1000.0);
+        println!(
+            "{size} bytes of garbage: median {:>8.2} ms",
+            garbage_time.as_secs_f64() * 1000.0
+        );
     }
     if let Some(kb) = peak {
         println!(

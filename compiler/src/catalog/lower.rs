@@ -180,15 +180,26 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         columns: key.columns.clone(),
         origin: Some(key.span),
     });
-    table.uniques = source
-        .uniques
-        .iter()
-        .map(|key| UniqueConstraint {
+    // CREATE TABLE drops a unique key identical to the primary key or to an earlier unique key
+    // (same columns in the same order), keeping a name if only the dropped one had it
+    // (transformIndexConstraints in src/backend/parser/parse_utilcmd.c).
+    let primary_columns = source.primary_key.as_ref().map(|k| k.columns.clone());
+    for key in &source.uniques {
+        if primary_columns.as_ref() == Some(&key.columns) {
+            continue;
+        }
+        if let Some(prior) = table.uniques.iter_mut().find(|u| u.columns == key.columns) {
+            if prior.name.is_empty() {
+                prior.name = key.name.clone().unwrap_or_default();
+            }
+            continue;
+        }
+        table.uniques.push(UniqueConstraint {
             name: key.name.clone().unwrap_or_default(),
             columns: key.columns.clone(),
             origin: Some(key.span),
-        })
-        .collect();
+        });
+    }
     table.checks = source
         .checks
         .iter()
@@ -457,12 +468,18 @@ mod tests {
         let mut sources = SourceSet::default();
         sources.add("t.schema", text);
         let compiled = crate::compile::compile(&sources);
-        assert!(compiled.diagnostics.is_empty(), "{:#?}", compiled.diagnostics);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:#?}",
+            compiled.diagnostics
+        );
         compiled.catalog.expect("lowered")
     }
 
     fn table<'a>(catalog: &'a Catalog, name: &str) -> &'a Table {
-        catalog.table(&QualifiedName::public(name)).expect("table exists")
+        catalog
+            .table(&QualifiedName::public(name))
+            .expect("table exists")
     }
 
     const TENANCY: &str = "tenancy { root accounts }\ntable accounts {\n  id  uuid primary\n}\n";
@@ -492,8 +509,18 @@ mod tests {
         assert_eq!(root_fk.referenced_columns, ["id"]);
 
         let users = table(&catalog, "users");
-        let unique: Vec<(&str, &[String])> = users.uniques.iter().map(|u| (u.name.as_str(), u.columns.as_slice())).collect();
-        assert_eq!(unique, [("users_account_id_id_key", &["account_id".to_string(), "id".to_string()][..])]);
+        let unique: Vec<(&str, &[String])> = users
+            .uniques
+            .iter()
+            .map(|u| (u.name.as_str(), u.columns.as_slice()))
+            .collect();
+        assert_eq!(
+            unique,
+            [(
+                "users_account_id_id_key",
+                &["account_id".to_string(), "id".to_string()][..]
+            )]
+        );
         // The parent unique leads with the tenant column: no separate index on users.
         assert!(users.indexes.is_empty(), "{:?}", users.indexes);
         // Sessions has no key leading with it: it gets the tenant index.
@@ -509,11 +536,25 @@ mod tests {
         ));
         let users = table(&catalog, "users");
         assert_eq!(users.uniques.len(), 1, "the written unique serves the keys");
-        assert_eq!(users.indexes.len(), 1, "the written index leads with the tenant column");
+        assert_eq!(
+            users.indexes.len(),
+            1,
+            "the written index leads with the tenant column"
+        );
         let a = table(&catalog, "a");
         let names: Vec<&str> = a.foreign_keys.iter().map(|fk| fk.name.as_str()).collect();
-        assert_eq!(names, ["a_account_id_fkey", "a_account_id_u_fkey", "a_account_id_v_fkey"]);
-        assert!(a.foreign_keys.iter().all(|fk| fk.on_delete_columns.is_empty()));
+        assert_eq!(
+            names,
+            [
+                "a_account_id_fkey",
+                "a_account_id_u_fkey",
+                "a_account_id_v_fkey"
+            ]
+        );
+        assert!(a
+            .foreign_keys
+            .iter()
+            .all(|fk| fk.on_delete_columns.is_empty()));
     }
 
     #[test]
@@ -523,11 +564,17 @@ mod tests {
              tenant table tags {{\n  id  uuid primary\n  account_id  uuid default('00000000-0000-0000-0000-000000000000')\n  name  text\n}}\n"
         ));
         let notes = table(&catalog, "notes");
-        assert_eq!(notes.columns[0].name, "account_id", "first when the table does not start with its key");
+        assert_eq!(
+            notes.columns[0].name, "account_id",
+            "first when the table does not start with its key"
+        );
         let tags = table(&catalog, "tags");
         let names: Vec<&str> = tags.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["id", "account_id", "name"]);
-        assert!(tags.columns[1].default.is_some(), "a written tenant column keeps its default");
+        assert!(
+            tags.columns[1].default.is_some(),
+            "a written tenant column keeps its default"
+        );
     }
 
     #[test]
@@ -543,13 +590,19 @@ mod tests {
         let policy = &docs.policies[0];
         assert_eq!(policy.name, "tenant_isolation");
         assert!(policy.roles.is_empty());
-        assert_eq!(policy.using.as_deref(), Some("org = current_setting('app.org', true)::bigint"));
+        assert_eq!(
+            policy.using.as_deref(),
+            Some("org = current_setting('app.org', true)::bigint")
+        );
         assert_eq!(policy.using, policy.with_check);
         assert_eq!(docs.policies[1].name, "admin_bypass");
         assert_eq!(docs.policies[1].roles, ["admin"]);
         assert!(catalog.has_role("admin"));
         let orgs = table(&catalog, "orgs");
-        assert_eq!(orgs.columns[0].default.as_deref(), Some("nextval('orgs_id_seq'::regclass)"));
+        assert_eq!(
+            orgs.columns[0].default.as_deref(),
+            Some("nextval('orgs_id_seq'::regclass)")
+        );
         assert!(!orgs.rls_enabled);
         let tenancy = catalog.tenancy.as_ref().expect("tenancy");
         assert_eq!(tenancy.setting.as_deref(), Some("app.org"));
@@ -562,7 +615,10 @@ mod tests {
         assert!(!x.rls_enabled);
         assert!(x.policies.is_empty());
         assert_eq!(x.columns[1].name, "t_id");
-        assert_eq!(catalog.tenancy.as_ref().and_then(|t| t.setting.as_deref()), Some("app.current_t_id"));
+        assert_eq!(
+            catalog.tenancy.as_ref().and_then(|t| t.setting.as_deref()),
+            Some("app.current_t_id")
+        );
     }
 
     #[test]
@@ -571,11 +627,22 @@ mod tests {
             "table app.items {\n  id  serial primary\n  price  int check (price > 0)\n  low  int\n  high  int\n  check (low < high)\n  check (low >= 0)\n  code  citext unique\n}\n\
              role reader\ngrant select, all on app.items to reader\n",
         );
-        let items = catalog.table(&QualifiedName::new("app", "items")).expect("table");
+        let items = catalog
+            .table(&QualifiedName::new("app", "items"))
+            .expect("table");
         let checks: Vec<&str> = items.checks.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(checks, ["items_price_check", "items_check", "items_low_check"]);
-        assert_eq!(items.columns[0].default.as_deref(), Some("nextval('app.items_id_seq'::regclass)"));
-        assert_eq!(items.primary_key.as_ref().map(|k| k.name.as_str()), Some("items_pkey"));
+        assert_eq!(
+            checks,
+            ["items_price_check", "items_check", "items_low_check"]
+        );
+        assert_eq!(
+            items.columns[0].default.as_deref(),
+            Some("nextval('app.items_id_seq'::regclass)")
+        );
+        assert_eq!(
+            items.primary_key.as_ref().map(|k| k.name.as_str()),
+            Some("items_pkey")
+        );
         assert_eq!(items.uniques[0].name, "items_code_key");
         assert_eq!(items.grants.len(), 7);
         assert!(catalog.namespaces.contains("app"));
@@ -585,7 +652,11 @@ mod tests {
     #[test]
     fn generated_names_avoid_explicit_ones() {
         let catalog = catalog("table t {\n  a  int\n  index t_a_idx (a)\n  index (a)\n}\n");
-        let names: Vec<&str> = table(&catalog, "t").indexes.iter().map(|i| i.name.as_str()).collect();
+        let names: Vec<&str> = table(&catalog, "t")
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
         assert_eq!(names, ["t_a_idx", "t_a_idx1"]);
     }
 }
