@@ -4,7 +4,7 @@
 //! `ChooseIndexNameAddition` and `ChooseIndexColumnNames` / `FigureIndexColname` in
 //! src/backend/commands/indexcmds.c and src/backend/catalog/pg_constraint.c (PostgreSQL 15).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::IndexKey;
 
@@ -96,10 +96,11 @@ pub fn index_column_names(keys: &[IndexKey]) -> Vec<String> {
 }
 
 /// Names taken in one schema: relations (tables, indexes, sequences) and constraints.
+/// Only membership is ever asked, so hash sets are fine: no iteration order reaches output.
 #[derive(Debug, Clone, Default)]
 pub struct Namespace {
-    relations: BTreeSet<String>,
-    constraints: BTreeSet<String>,
+    relations: HashSet<String>,
+    constraints: HashSet<String>,
 }
 
 impl Namespace {

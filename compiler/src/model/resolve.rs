@@ -520,14 +520,14 @@ impl Resolver {
                 }
                 seen.insert(keyword, attribute.span);
             }
-            let name_only = KeyRef {
+            let name_only = || KeyRef {
                 name: None,
                 columns: vec![&def.name],
                 span: attribute.span,
             };
             match &attribute.kind {
-                ast::AttributeKind::Primary => pending.primary_keys.push(name_only),
-                ast::AttributeKind::Unique => pending.uniques.push(name_only),
+                ast::AttributeKind::Primary => pending.primary_keys.push(name_only()),
+                ast::AttributeKind::Unique => pending.uniques.push(name_only()),
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
                     name: None,
                     keys: vec![KeyPart::Column(&def.name)],
