@@ -90,6 +90,17 @@ fn main() {
     let text = generate(2_000, 10);
     let mut sources = SourceSet::default();
     sources.add("bench.schema", &text);
+    // `SCHEMAC_BENCH_COMPILES=n` only compiles n times, for `perf stat` (cycles do not depend on
+    // what else the machine runs, wall time does).
+    if let Some(runs) = std::env::var("SCHEMAC_BENCH_COMPILES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        for _ in 0..runs {
+            std::hint::black_box(compile(&sources));
+        }
+        return;
+    }
     let compiled = compile(&sources);
     // Peak of generating the text plus one compile, before the timing loops keep more around.
     let peak = peak_memory_kb();

@@ -416,7 +416,11 @@ fn add_tenancy_policies(
 fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
     let table = &mut draft.table;
     let table_name = table.name.name.clone();
-    let column_names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let column_names: Vec<String> = if table.checks.iter().any(|c| c.name.is_empty()) {
+        table.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        Vec::new()
+    };
     for column in &mut table.columns {
         if column.serial {
             let sequence =
