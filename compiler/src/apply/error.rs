@@ -19,13 +19,34 @@ pub enum ApplyError {
     #[error("the plan cannot finish; nothing was changed")]
     Preflight(Vec<PreflightFailure>),
     #[error("step {index} ({kind} {target}) failed: {message}")]
-    Step { index: usize, kind: &'static str, target: String, statement: String, message: String },
+    Step {
+        index: usize,
+        kind: &'static str,
+        target: String,
+        statement: String,
+        message: String,
+    },
     #[error("step {index} ({kind} {target}) found {count} rows {message}")]
-    Verify { index: usize, kind: &'static str, target: String, count: i64, message: String },
+    Verify {
+        index: usize,
+        kind: &'static str,
+        target: String,
+        count: i64,
+        message: String,
+    },
     #[error("step {index} ({kind} {target}) could not take its lock within {attempts} attempts ({waited_ms} ms in all): {holders}")]
-    LockTimeout { index: usize, kind: &'static str, target: String, attempts: u32, waited_ms: u128, holders: String },
+    LockTimeout {
+        index: usize,
+        kind: &'static str,
+        target: String,
+        attempts: u32,
+        waited_ms: u128,
+        holders: String,
+    },
     #[error("index `{index}` was left INVALID by its concurrent build and has been dropped; run apply again")]
     InvalidIndex { index: String },
+    #[error("could not drop {object}, left by an interrupted run: {message}")]
+    Cleanup { object: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -18,11 +18,18 @@ pub struct ApplyOptions {
     pub lock_attempts: u32,
     /// Rows per backfill batch.
     pub batch_size: u32,
+    /// What the plan was made from, recorded with a new run so that it can be continued.
+    pub origin: history::Origin,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { lock_timeout: Duration::from_secs(2), lock_attempts: 8, batch_size: 1000 }
+        ApplyOptions {
+            lock_timeout: Duration::from_secs(2),
+            lock_attempts: 8,
+            batch_size: 1000,
+            origin: history::Origin::default(),
+        }
     }
 }
 
@@ -30,13 +37,32 @@ impl Default for ApplyOptions {
 #[derive(Debug, Clone)]
 pub enum Event {
     /// The run continues an earlier one that stopped after `completed` steps.
-    Resumed { completed: usize },
-    StepStarted { index: usize, total: usize, kind: &'static str, target: String },
-    StepFinished { index: usize, elapsed: Duration },
+    Resumed {
+        completed: usize,
+    },
+    StepStarted {
+        index: usize,
+        total: usize,
+        kind: &'static str,
+        target: String,
+    },
+    StepFinished {
+        index: usize,
+        elapsed: Duration,
+    },
     /// A brief step could not get its lock in time; it waits `wait` and tries again.
-    LockRetry { index: usize, attempt: u32, wait: Duration },
+    LockRetry {
+        index: usize,
+        attempt: u32,
+        wait: Duration,
+    },
     /// Rows filled so far by a backfill, of about `total`.
-    BackfillProgress { index: usize, done: u64, total: u64, elapsed: Duration },
+    BackfillProgress {
+        index: usize,
+        done: u64,
+        total: u64,
+        elapsed: Duration,
+    },
 }
 
 /// What a run did.
@@ -60,9 +86,13 @@ pub async fn run(
         return Ok(report);
     }
     let hash = history::plan_hash(plan);
+    let mut resumed = false;
     let run = match history::unfinished(conn, &hash).await? {
         Some(run) => {
-            on_event(Event::Resumed { completed: run.completed_steps });
+            resumed = true;
+            on_event(Event::Resumed {
+                completed: run.completed_steps,
+            });
             report.steps_already_done = run.completed_steps;
             run
         }
@@ -72,28 +102,47 @@ pub async fn run(
                 return Err(ApplyError::Preflight(failures));
             }
             history::ensure_table(conn).await?;
-            history::start(conn, &hash, statements_json(plan)).await?
+            history::start(conn, &hash, statements_json(plan), &options.origin).await?
         }
     };
     let total = plan.steps.len();
     for (index, step) in plan.steps.iter().enumerate().skip(run.completed_steps) {
-        on_event(Event::StepStarted { index, total, kind: step.kind.as_str(), target: step.target.clone() });
+        on_event(Event::StepStarted {
+            index,
+            total,
+            kind: step.kind.as_str(),
+            target: step.target.clone(),
+        });
         let started = Instant::now();
-        let cursor = if index == run.completed_steps { run.backfill_cursor.clone() } else { None };
+        let cursor = if index == run.completed_steps {
+            run.backfill_cursor.clone()
+        } else {
+            None
+        };
         match &step.action {
             Action::Sql(statements) if step.transactional => {
-                run_in_transaction(conn, index, step, statements, run.id, options, on_event).await?;
+                run_in_transaction(conn, index, step, statements, run.id, options, on_event)
+                    .await?;
             }
             Action::Sql(statements) => {
-                run_outside_transaction(conn, index, step, statements, options, on_event).await?;
+                // The step a killed run was in may have committed without being recorded.
+                let maybe_done = resumed && index == run.completed_steps;
+                run_outside_transaction(
+                    conn, index, step, statements, maybe_done, options, on_event,
+                )
+                .await?;
                 history::step_done(conn, run.id, index).await?;
             }
             Action::Backfill(backfill) => {
-                report.rows_backfilled += run_backfill(conn, index, backfill, cursor, run.id, options, on_event).await?;
+                report.rows_backfilled +=
+                    run_backfill(conn, index, backfill, cursor, run.id, options, on_event).await?;
                 history::step_done(conn, run.id, index).await?;
             }
             Action::Verify { sql, message } => {
-                let count: i64 = sqlx::query_scalar(sql).fetch_one(&mut *conn).await.map_err(|e| step_error(index, step, sql, e))?;
+                let count: i64 = sqlx::query_scalar(sql)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(|e| step_error(index, step, sql, e))?;
                 if count > 0 {
                     return Err(ApplyError::Verify {
                         index: index + 1,
@@ -111,7 +160,10 @@ pub async fn run(
             }
         }
         report.steps_run += 1;
-        on_event(Event::StepFinished { index, elapsed: started.elapsed() });
+        on_event(Event::StepFinished {
+            index,
+            elapsed: started.elapsed(),
+        });
     }
     history::finish(conn, run.id, "done").await?;
     Ok(report)
@@ -127,12 +179,16 @@ fn statements_json(plan: &Plan) -> serde_json::Value {
 }
 
 /// Runs every preflight check, changing nothing; the failures (empty when the plan can finish).
-pub async fn preflight(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<PreflightFailure>, ApplyError> {
+pub async fn preflight(
+    conn: &mut PgConnection,
+    plan: &Plan,
+) -> Result<Vec<PreflightFailure>, ApplyError> {
     let mut failures = Vec::new();
     for check in &plan.preflight {
         // A check whose query fails (a conversion that errors on some row) refuses the plan too.
         let mut tx = conn.begin().await?;
-        let result: Result<(i64, Option<String>), sqlx::Error> = sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
+        let result: Result<(i64, Option<String>), sqlx::Error> =
+            sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
         tx.rollback().await?;
         let failure = |count, example, error| PreflightFailure {
             target: check.target.clone(),
@@ -151,8 +207,21 @@ pub async fn preflight(conn: &mut PgConnection, plan: &Plan) -> Result<Vec<Prefl
     Ok(failures)
 }
 
-fn is_lock_timeout(error: &sqlx::Error) -> bool {
-    error.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "55P03")
+pub(super) fn is_lock_timeout(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "55P03")
+}
+
+/// What a statement outside a transaction reports when an earlier, killed run already ran it: an
+/// enum value that exists (`ADD VALUE`, 42710), an index that is gone (`DROP INDEX CONCURRENTLY`,
+/// 42704). Such statements cannot be guarded by a transaction, and the step was not recorded.
+fn already_done(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "42710" || code == "42704")
 }
 
 /// The server's message without sqlx's prefix.
@@ -174,7 +243,7 @@ fn step_error(index: usize, step: &Step, statement: &str, error: sqlx::Error) ->
 }
 
 /// Exponential backoff with jitter: 100 ms doubling to at most 5 s, times 0.5–1.5.
-fn backoff(attempt: u32) -> Duration {
+pub(super) fn backoff(attempt: u32) -> Duration {
     let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
 }
@@ -190,7 +259,9 @@ fn lock_timeout_setting(step: &Step, options: &ApplyOptions) -> String {
 
 /// Who holds or waits for locks on the step's table, for the lock-timeout message.
 async fn lock_holders(conn: &mut PgConnection, step: &Step) -> String {
-    let Some(table) = &step.table else { return "another session holds a conflicting lock".into() };
+    let Some(table) = &step.table else {
+        return "another session holds a conflicting lock".into();
+    };
     let holders: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
         "SELECT string_agg(DISTINCT format('pid %s (%s, for %s)', a.pid, a.state, date_trunc('second', now() - a.xact_start)), '; ')
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -219,7 +290,10 @@ async fn run_in_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
-        let setting = format!("SET LOCAL lock_timeout = '{}'", lock_timeout_setting(step, options));
+        let setting = format!(
+            "SET LOCAL lock_timeout = '{}'",
+            lock_timeout_setting(step, options)
+        );
         sqlx::raw_sql(&setting).execute(&mut *tx).await?;
         let mut failed = None;
         for statement in statements {
@@ -250,7 +324,11 @@ async fn run_in_transaction(
                     });
                 }
                 let wait = backoff(attempt);
-                on_event(Event::LockRetry { index, attempt, wait });
+                on_event(Event::LockRetry {
+                    index,
+                    attempt,
+                    wait,
+                });
                 tokio::time::sleep(wait).await;
             }
         }
@@ -262,20 +340,31 @@ async fn run_outside_transaction(
     index: usize,
     step: &Step,
     statements: &[String],
+    maybe_done: bool,
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
     let started = Instant::now();
-    sqlx::raw_sql(&format!("SET lock_timeout = '{}'", lock_timeout_setting(step, options))).execute(&mut *conn).await?;
+    sqlx::raw_sql(&format!(
+        "SET lock_timeout = '{}'",
+        lock_timeout_setting(step, options)
+    ))
+    .execute(&mut *conn)
+    .await?;
     for statement in statements {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match sqlx::raw_sql(statement).execute(&mut *conn).await {
                 Ok(_) => break,
+                Err(error) if maybe_done && already_done(&error) => break,
                 Err(error) if is_lock_timeout(&error) && attempt < options.lock_attempts => {
                     let wait = backoff(attempt);
-                    on_event(Event::LockRetry { index, attempt, wait });
+                    on_event(Event::LockRetry {
+                        index,
+                        attempt,
+                        wait,
+                    });
                     tokio::time::sleep(wait).await;
                 }
                 Err(error) if is_lock_timeout(&error) => {
@@ -292,7 +381,9 @@ async fn run_outside_transaction(
             }
         }
     }
-    sqlx::raw_sql("RESET lock_timeout").execute(&mut *conn).await?;
+    sqlx::raw_sql("RESET lock_timeout")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -318,7 +409,12 @@ async fn run_backfill(
         .fetch_one(&mut *conn)
         .await
         .map_err(|e| fail(e, &backfill.remaining_sql))?;
-    sqlx::raw_sql(&format!("SET lock_timeout = '{}ms'", options.lock_timeout.as_millis().max(1))).execute(&mut *conn).await?;
+    sqlx::raw_sql(&format!(
+        "SET lock_timeout = '{}ms'",
+        options.lock_timeout.as_millis().max(1)
+    ))
+    .execute(&mut *conn)
+    .await?;
     let mut done: u64 = 0;
     let mut attempt = 0;
     loop {
@@ -333,26 +429,40 @@ async fn run_backfill(
                 done += rows as u64;
                 history::save_cursor(conn, run, &next).await?;
                 cursor = Some(next);
-                on_event(Event::BackfillProgress { index, done, total: total.max(0) as u64, elapsed: started.elapsed() });
+                on_event(Event::BackfillProgress {
+                    index,
+                    done,
+                    total: total.max(0) as u64,
+                    elapsed: started.elapsed(),
+                });
             }
             Ok(_) => break,
             // A batch waits on rows a long transaction holds: back off and try the batch again.
             Err(error) if is_lock_timeout(&error) && attempt + 1 < options.lock_attempts => {
                 attempt += 1;
                 let wait = backoff(attempt);
-                on_event(Event::LockRetry { index, attempt, wait });
+                on_event(Event::LockRetry {
+                    index,
+                    attempt,
+                    wait,
+                });
                 tokio::time::sleep(wait).await;
             }
             Err(error) => return Err(fail(error, &backfill.batch_sql)),
         }
     }
-    sqlx::raw_sql("RESET lock_timeout").execute(&mut *conn).await?;
+    sqlx::raw_sql("RESET lock_timeout")
+        .execute(&mut *conn)
+        .await?;
     Ok(done)
 }
 
 /// `indisvalid` of an index, `None` when there is no such index.
 async fn index_validity(conn: &mut PgConnection, name: &str) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)").bind(name).fetch_optional(conn).await
+    sqlx::query_scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
 }
 
 /// A concurrent build: a leftover INVALID index of the same name (from a build that died) is dropped
@@ -367,11 +477,16 @@ async fn build_index_concurrently(
 ) -> Result<(), ApplyError> {
     let qualified = crate::sql::qualified(name);
     let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}");
-    sqlx::raw_sql("SET lock_timeout = 0").execute(&mut *conn).await?;
+    sqlx::raw_sql("SET lock_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
     match index_validity(conn, &qualified).await? {
         Some(true) => return Ok(()),
         Some(false) => {
-            sqlx::raw_sql(&drop).execute(&mut *conn).await.map_err(|e| step_error(index, step, &drop, e))?;
+            sqlx::raw_sql(&drop)
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| step_error(index, step, &drop, e))?;
         }
         None => {}
     }
