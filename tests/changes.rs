@@ -27,7 +27,11 @@ fn cases() -> Vec<PathBuf> {
 
 fn side(case: &Path, name: &str) -> String {
     let dir = case.join(name);
-    let path = if dir.is_dir() { dir } else { case.join(format!("{name}.schema")) };
+    let path = if dir.is_dir() {
+        dir
+    } else {
+        case.join(format!("{name}.schema"))
+    };
     assert!(path.exists(), "{} has no `{name}` schema", case.display());
     path.display().to_string()
 }
@@ -36,7 +40,12 @@ fn statements(path: &Path) -> Vec<String> {
     match std::fs::read_to_string(path) {
         Ok(text) => text
             .split(";\n")
-            .map(|s| s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n"))
+            .map(|s| {
+                s.lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .map(|s| s.trim().trim_end_matches(';').to_string())
             .filter(|s| !s.is_empty())
             .collect(),
@@ -46,23 +55,71 @@ fn statements(path: &Path) -> Vec<String> {
 
 /// Runs one case; returns the `after` plan as an SQL script for the snapshot.
 async fn run_case(case: PathBuf) -> (String, String) {
-    let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case").to_string();
+    let name = case
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("case")
+        .to_string();
     let db = TestDb::named(&name).await;
     let url = db.url();
     let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let before = side(&case, "before");
     let after = side(&case, "after");
-    schemac_async(args(&["apply", &before, "--database-url", &url, "--yes", "--allow-destructive"])).await.expect(0);
+    schemac_async(args(&[
+        "apply",
+        &before,
+        "--database-url",
+        &url,
+        "--yes",
+        "--allow-destructive",
+    ]))
+    .await
+    .expect(0);
     let data = case.join("data.sql");
     if data.exists() {
-        db.execute(&std::fs::read_to_string(&data).expect("data.sql readable")).await;
+        db.execute(&std::fs::read_to_string(&data).expect("data.sql readable"))
+            .await;
     }
-    let plan = schemac_async(args(&["plan", &after, "--database-url", &url, "--format", "sql"])).await.expect(0);
-    schemac_async(args(&["apply", &after, "--database-url", &url, "--yes", "--allow-destructive"])).await.expect(0);
-    let again = schemac_async(args(&["plan", &after, "--database-url", &url, "--format", "json"])).await.expect(0);
+    let plan = schemac_async(args(&[
+        "plan",
+        &after,
+        "--database-url",
+        &url,
+        "--format",
+        "sql",
+    ]))
+    .await
+    .expect(0);
+    schemac_async(args(&[
+        "apply",
+        &after,
+        "--database-url",
+        &url,
+        "--yes",
+        "--allow-destructive",
+    ]))
+    .await
+    .expect(0);
+    let again = schemac_async(args(&[
+        "plan",
+        &after,
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]))
+    .await
+    .expect(0);
     let json: serde_json::Value = serde_json::from_str(&again.stdout).expect("plan JSON");
-    assert_eq!(json["steps"], serde_json::json!([]), "{name}: a second plan must be empty:\n{}", again.stdout);
-    schemac_async(args(&["drift", &after, "--database-url", &url])).await.expect(0);
+    assert_eq!(
+        json["steps"],
+        serde_json::json!([]),
+        "{name}: a second plan must be empty:\n{}",
+        again.stdout
+    );
+    schemac_async(args(&["drift", &after, "--database-url", &url]))
+        .await
+        .expect(0);
     let mut conn = db.connect().await;
     for query in statements(&case.join("expect.sql")) {
         let ok: bool = sqlx::query_scalar(&query)
@@ -83,7 +140,13 @@ async fn every_change_pair_applies_and_converges() {
     for case in cases {
         // A few cases at a time: each holds a database and runs several plans.
         if tasks.len() >= 4 {
-            results.push(tasks.join_next().await.expect("a task").expect("case panicked"));
+            results.push(
+                tasks
+                    .join_next()
+                    .await
+                    .expect("a task")
+                    .expect("case panicked"),
+            );
         }
         tasks.spawn(run_case(case));
     }

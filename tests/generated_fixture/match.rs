@@ -43,7 +43,14 @@ impl Match {
     pub const SQL_NAME: &'static str = "public.match";
     /// Every column, in table order.
     pub const COLUMNS: &'static [&'static str] = &[
-        "id", "type", "self", "Self", "crate", "fn", "userId", "user_id",
+        "id",
+        "type",
+        "self",
+        "Self",
+        "crate",
+        "fn",
+        "userId",
+        "user_id",
     ];
 }
 
@@ -79,7 +86,14 @@ pub struct NewMatch2 {
 impl NewMatch2 {
     /// The columns this struct has a field for, in field order.
     pub const COLUMNS: &'static [&'static str] = &[
-        "id", "type", "self", "Self", "crate", "fn", "userId", "user_id",
+        "id",
+        "type",
+        "self",
+        "Self",
+        "crate",
+        "fn",
+        "userId",
+        "user_id",
     ];
 }
 

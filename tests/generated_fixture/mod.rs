@@ -34,12 +34,12 @@ pub use new_match::{NewMatch, NewNewMatch};
 
 /// The table `public.nullable_values`.
 pub mod nullable_values;
-pub use nullable_values::{NewNullableValues, NullableValues};
+pub use nullable_values::{NullableValues, NewNullableValues};
 
 /// The table `public.option`.
 pub mod option;
-pub use option::{NewOption2, Option2};
+pub use option::{Option2, NewOption2};
 
 /// The table `public.scalar_values`.
 pub mod scalar_values;
-pub use scalar_values::{NewScalarValues, ScalarValues};
+pub use scalar_values::{ScalarValues, NewScalarValues};

@@ -82,7 +82,10 @@ impl Catalog {
         let mut content = self.normalized();
         content.roles.clear();
         let text = format!("{content:?}");
-        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The catalog as two catalogs are compared: origins, intent fields (`renamed_from`, `using`,
@@ -131,6 +134,46 @@ impl Catalog {
             role.origin = None;
         }
         catalog
+    }
+
+    /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
+    /// differently laid out sources, or read from a database, compare equal.
+    pub fn clear_origins(&mut self) {
+        for item in &mut self.enums {
+            item.origin = None;
+        }
+        for role in &mut self.roles {
+            role.origin = None;
+        }
+        for table in &mut self.tables {
+            table.origin = None;
+            for column in &mut table.columns {
+                column.origin = None;
+                match &mut column.backfill {
+                    Some(Backfill::FromForeignKey { origin, .. })
+                    | Some(Backfill::Expr { origin, .. }) => *origin = None,
+                    None => {}
+                }
+            }
+            if let Some(key) = &mut table.primary_key {
+                key.origin = None;
+            }
+            for unique in &mut table.uniques {
+                unique.origin = None;
+            }
+            for fk in &mut table.foreign_keys {
+                fk.origin = None;
+            }
+            for check in &mut table.checks {
+                check.origin = None;
+            }
+            for index in &mut table.indexes {
+                index.origin = None;
+            }
+            for policy in &mut table.policies {
+                policy.origin = None;
+            }
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
 
 /// What `apply` was given.
 enum Input {
-    Schema(SourceSet, crate::catalog::Catalog),
+    Schema(SourceSet, Box<crate::catalog::Catalog>),
     /// The plan, the fingerprint it was made against, and the file's text (kept in the history).
     PlanFile(Plan, Option<String>, String),
 }
@@ -54,7 +54,7 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
             }
         }
         path => match schema::load(out, path.as_deref()) {
-            Some((sources, catalog)) => Input::Schema(sources, catalog),
+            Some((sources, catalog)) => Input::Schema(sources, Box::new(catalog)),
             None => return 1,
         },
     };

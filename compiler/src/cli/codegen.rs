@@ -17,10 +17,22 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
             return 1;
         }
     };
-    let Some((_, catalog)) = schema::load(out, args.path.as_deref()) else { return 1 };
-    let dir = args.out.clone().or_else(|| config.codegen.out.clone()).unwrap_or_else(|| PathBuf::from("generated/src"));
-    let root = if dir.file_name().is_some_and(|name| name == "src") { RootFile::Lib } else { RootFile::Mod };
-    let source = schema::schema_path(args.path.as_deref()).display().to_string();
+    let Some((_, catalog)) = schema::load(out, args.path.as_deref()) else {
+        return 1;
+    };
+    let dir = args
+        .out
+        .clone()
+        .or_else(|| config.codegen.out.clone())
+        .unwrap_or_else(|| PathBuf::from("generated/src"));
+    let root = if dir.file_name().is_some_and(|name| name == "src") {
+        RootFile::Lib
+    } else {
+        RootFile::Mod
+    };
+    let source = schema::schema_path(args.path.as_deref())
+        .display()
+        .to_string();
     let options = config.codegen.options(source, root);
     let files = codegen::rust_models(&catalog, &options);
     if args.check {
@@ -32,13 +44,20 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
         for path in &stale {
             out.result(&format!("{}\n", path.display()));
         }
-        out.error(&format!("{} generated file(s) differ from the schema; run `schemac codegen`", stale.len()));
+        out.error(&format!(
+            "{} generated file(s) differ from the schema; run `schemac codegen`",
+            stale.len()
+        ));
         return 1;
     }
     if let Err(error) = codegen::write(&dir, &files) {
         out.error(&format!("cannot write into `{}`: {error}", dir.display()));
         return 1;
     }
-    out.note(&format!("wrote {} file(s) into {}", files.len(), dir.display()));
+    out.note(&format!(
+        "wrote {} file(s) into {}",
+        files.len(),
+        dir.display()
+    ));
     0
 }

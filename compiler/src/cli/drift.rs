@@ -7,7 +7,9 @@ use super::plan::{make_plan, report_failure};
 use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
-    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else { return 1 };
+    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
+        return 1;
+    };
     let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
         out.error("no database: pass --database-url URL or set DATABASE_URL");
         return 1;
@@ -30,15 +32,24 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
         out.note("no drift: the database matches the schema");
         return 0;
     }
-    let mut text = format!("drift: {} difference(s) between the database and the schema\n", planned.changes.len());
+    let mut text = format!(
+        "drift: {} difference(s) between the database and the schema\n",
+        planned.changes.len()
+    );
     for change in &planned.changes {
         text.push_str(&format!("  - {}\n", human::describe(change)));
     }
     let current = crate::introspect::to_source(&planned.current.normalized()).text;
     let desired = crate::introspect::to_source(&planned.desired.normalized()).text;
     let diff = similar::TextDiff::from_lines(&current, &desired);
-    text.push_str("\n");
-    text.push_str(&diff.unified_diff().context_radius(2).header("database", "schema").to_string());
+    text.push('\n');
+    text.push_str(
+        &diff
+            .unified_diff()
+            .context_radius(2)
+            .header("database", "schema")
+            .to_string(),
+    );
     out.result(&text);
     1
 }

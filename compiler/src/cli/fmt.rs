@@ -40,7 +40,10 @@ pub fn run(args: FmtArgs, out: &mut Output) -> u8 {
         out.result(&format!("{path}\n"));
     }
     if !unformatted.is_empty() {
-        out.error(&format!("{} file(s) are not formatted; run `schemac fmt`", unformatted.len()));
+        out.error(&format!(
+            "{} file(s) are not formatted; run `schemac fmt`",
+            unformatted.len()
+        ));
     }
     u8::from(failed || !unformatted.is_empty())
 }

@@ -17,7 +17,10 @@ fn paint(colour: bool, code: &str, text: &str) -> String {
 }
 
 fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{by}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The plan, steps grouped under their table in order of first appearance, numbered in run order.
@@ -33,11 +36,18 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
         "Plan: {} step{}{}",
         plan.steps.len(),
         if plan.steps.len() == 1 { "" } else { "s" },
-        if destructive > 0 { paint(colour, "1;31", &format!(", {destructive} destructive")) } else { String::new() }
+        if destructive > 0 {
+            paint(colour, "1;31", &format!(", {destructive} destructive"))
+        } else {
+            String::new()
+        }
     );
     let mut groups: IndexMap<String, Vec<(usize, &Step)>> = IndexMap::new();
     for (index, step) in plan.steps.iter().enumerate() {
-        let group = step.table.as_ref().map_or_else(|| "database".to_string(), |t| t.to_string());
+        let group = step
+            .table
+            .as_ref()
+            .map_or_else(|| "database".to_string(), |t| t.to_string());
         groups.entry(group).or_default().push((index + 1, step));
     }
     for (group, steps) in groups {
@@ -52,17 +62,33 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
                 "  {number:>3}. {} {}{}",
                 paint(colour, "1;36", step.kind.as_str()),
                 step.target,
-                if step.destructive { format!(" {}", paint(colour, "1;31", "[DESTRUCTIVE]")) } else { String::new() }
+                if step.destructive {
+                    format!(" {}", paint(colour, "1;31", "[DESTRUCTIVE]"))
+                } else {
+                    String::new()
+                }
             );
-            let _ = writeln!(out, "       {}", paint(colour, "2", &format!("lock: {}", flags.join("; "))));
+            let _ = writeln!(
+                out,
+                "       {}",
+                paint(colour, "2", &format!("lock: {}", flags.join("; ")))
+            );
             for hazard in &step.hazards {
-                let _ = writeln!(out, "       {} {}", paint(colour, "33", &format!("! {}:", hazard.code)), hazard.message);
+                let _ = writeln!(
+                    out,
+                    "       {} {}",
+                    paint(colour, "33", &format!("! {}:", hazard.code)),
+                    hazard.message
+                );
             }
             let _ = writeln!(out, "{}", indent(&step_sql(step), "       "));
         }
     }
     if !plan.preflight.is_empty() {
-        let _ = writeln!(out, "\nBefore any change, apply checks these and refuses the plan, changing nothing, if:");
+        let _ = writeln!(
+            out,
+            "\nBefore any change, apply checks these and refuses the plan, changing nothing, if:"
+        );
         for check in &plan.preflight {
             let _ = writeln!(out, "  - {}: {}", check.target, check.message);
         }
@@ -75,7 +101,123 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
 
 /// The SQL of a step as a script would run it.
 fn step_sql(step: &Step) -> String {
-    match &step.action {
+    step_sql_of(&step.action)
+}
+
+/// squawk rules a statement breaks on purpose, and why (the SQL script says so next to it, as
+/// `-- squawk-ignore` comments squawk understands).
+fn deliberate_breaks(statement: &str) -> Option<(&'static str, &'static str)> {
+    let upper = statement.to_ascii_uppercase();
+    let rules: [(&str, &str, &str); 8] = [
+        (
+            "DROP TABLE",
+            "ban-drop-table",
+            "the schema no longer has this table; apply refuses it without --allow-destructive",
+        ),
+        (
+            " DROP COLUMN ",
+            "ban-drop-column",
+            "the schema no longer has this column; apply refuses it without --allow-destructive",
+        ),
+        (
+            " DROP CONSTRAINT SCHEMAC_",
+            "ban-drop-constraint",
+            "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
+        ),
+        (
+            " DROP CONSTRAINT ",
+            "ban-drop-constraint",
+            "the schema no longer has this constraint, or a stricter one replaced it",
+        ),
+        (
+            "DROP FUNCTION IF EXISTS",
+            "ban-drop-function",
+            "schemac's own fill function, no longer needed once the column is NOT NULL",
+        ),
+        (
+            " RENAME COLUMN ",
+            "renaming-column",
+            "`renamed from` in the schema is the consent to rename",
+        ),
+        (
+            " RENAME TO ",
+            "renaming-table",
+            "`renamed from` in the schema is the consent to rename",
+        ),
+        (
+            " TYPE ",
+            "changing-column-type",
+            "the schema changes the type; the step lists the rewrite as a hazard",
+        ),
+    ];
+    rules
+        .iter()
+        .find(|(needle, _, _)| {
+            upper.contains(needle) && (*needle != " TYPE " || upper.contains("ALTER COLUMN"))
+        })
+        .map(|(_, rule, why)| (*rule, *why))
+}
+
+/// The plan as an SQL script with a comment header per step, exactly as `apply` runs it: each
+/// transactional step in its own `BEGIN`/`COMMIT` with its timeouts set.
+pub fn sql_script(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
+    for (index, step) in plan.steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n-- step {}/{}: {} {}",
+            index + 1,
+            plan.steps.len(),
+            step.kind.as_str(),
+            step.target
+        );
+        let _ = writeln!(
+            out,
+            "-- lock: {}; {}{}",
+            step.lock.describe(),
+            if step.transactional {
+                "in a transaction"
+            } else {
+                "outside a transaction"
+            },
+            if step.destructive {
+                "; DESTRUCTIVE"
+            } else {
+                ""
+            }
+        );
+        for hazard in &step.hazards {
+            let _ = writeln!(out, "-- hazard {}: {}", hazard.code, hazard.message);
+        }
+        if step.transactional {
+            out.push_str("BEGIN;\n");
+        }
+        for setting in step.settings(plan.lock_timeout) {
+            let _ = writeln!(out, "{setting};");
+        }
+        match &step.action {
+            Action::Sql(statements) => {
+                for statement in statements {
+                    if let Some((rule, why)) = deliberate_breaks(statement) {
+                        let _ = writeln!(out, "-- {why}\n-- squawk-ignore {rule}");
+                    }
+                    let _ = writeln!(out, "{statement};");
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{}", step_sql_of(other));
+            }
+        }
+        if step.transactional {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    out
+}
+
+fn step_sql_of(action: &Action) -> String {
+    match action {
         Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
         Action::Backfill(backfill) => format!(
             "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
@@ -84,27 +226,6 @@ fn step_sql(step: &Step) -> String {
         Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
         Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
     }
-}
-
-/// The plan as an SQL script with a comment header per step.
-pub fn sql_script(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
-    for (index, step) in plan.steps.iter().enumerate() {
-        let _ = writeln!(out, "\n-- step {}/{}: {} {}", index + 1, plan.steps.len(), step.kind.as_str(), step.target);
-        let _ = writeln!(
-            out,
-            "-- lock: {}; {}{}",
-            step.lock.describe(),
-            if step.transactional { "in a transaction" } else { "outside a transaction" },
-            if step.destructive { "; DESTRUCTIVE" } else { "" }
-        );
-        for hazard in &step.hazards {
-            let _ = writeln!(out, "-- hazard {}: {}", hazard.code, hazard.message);
-        }
-        let _ = writeln!(out, "{}", step_sql(step));
-    }
-    out
 }
 
 /// One drift entry per change, naming the table and the object.
@@ -117,7 +238,12 @@ pub fn describe(change: &Change) -> String {
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {
-            format!("enum `{}` has values ({}), the schema says ({})", desired.name, current.values.join(", "), desired.values.join(", "))
+            format!(
+                "enum `{}` has values ({}), the schema says ({})",
+                desired.name,
+                current.values.join(", "),
+                desired.values.join(", ")
+            )
         }
         Change::DropEnum(e) => format!("enum `{}` is not in the schema", e.name),
         Change::CommentEnum { name, .. } => format!("enum `{name}`: comment differs"),
@@ -125,42 +251,118 @@ pub fn describe(change: &Change) -> String {
         Change::RenameTable { from, to } => format!("table `{from}` should be named `{}`", to.name),
         Change::DropTable(t) => format!("table `{}` is not in the schema", t.name),
         Change::CommentTable { table, .. } => format!("table `{table}`: comment differs"),
-        Change::AddColumn { table, column } => format!("table `{table}`: column `{}` is missing", column.name),
-        Change::RenameColumn { table, from, to } => format!("table `{table}`: column `{from}` should be named `{to}`"),
-        Change::DropColumn { table, column } => format!("table `{table}`: column `{}` is not in the schema", column.name),
-        Change::AlterColumnType { table, column, from, to, .. } => {
-            format!("table `{table}`: column `{column}` has type {}, the schema says {}", from.sql(), to.sql())
+        Change::AddColumn { table, column } => {
+            format!("table `{table}`: column `{}` is missing", column.name)
         }
-        Change::SetNotNull { table, column } => format!("table `{table}`: column `{}` is nullable, the schema says NOT NULL", column.name),
-        Change::DropNotNull { table, column } => format!("table `{table}`: column `{column}` is NOT NULL, the schema says nullable"),
-        Change::SetDefault { table, column, default } => format!("table `{table}`: column `{column}` default should be {default}"),
-        Change::DropDefault { table, column } => format!("table `{table}`: column `{column}` has a default the schema does not"),
+        Change::RenameColumn { table, from, to } => {
+            format!("table `{table}`: column `{from}` should be named `{to}`")
+        }
+        Change::DropColumn { table, column } => format!(
+            "table `{table}`: column `{}` is not in the schema",
+            column.name
+        ),
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            ..
+        } => {
+            format!(
+                "table `{table}`: column `{column}` has type {}, the schema says {}",
+                from.sql(),
+                to.sql()
+            )
+        }
+        Change::SetNotNull { table, column } => format!(
+            "table `{table}`: column `{}` is nullable, the schema says NOT NULL",
+            column.name
+        ),
+        Change::DropNotNull { table, column } => {
+            format!("table `{table}`: column `{column}` is NOT NULL, the schema says nullable")
+        }
+        Change::SetDefault {
+            table,
+            column,
+            default,
+        } => format!("table `{table}`: column `{column}` default should be {default}"),
+        Change::DropDefault { table, column } => {
+            format!("table `{table}`: column `{column}` has a default the schema does not")
+        }
         Change::ReplaceGeneratedColumn { table, desired, .. } => {
-            format!("table `{table}`: column `{}` generation expression differs", desired.name)
+            format!(
+                "table `{table}`: column `{}` generation expression differs",
+                desired.name
+            )
         }
-        Change::CommentColumn { table, column, .. } => format!("table `{table}`: column `{column}` comment differs"),
-        Change::AddObject { table, object } => format!("table `{table}`: {} `{}` is missing", object_kind(object), object.name()),
-        Change::DropObject { table, object } => format!("table `{table}`: {} `{}` is not in the schema", object_kind(object), object.name()),
-        Change::RenameObject { table, object, from } => {
-            format!("table `{table}`: {} `{from}` should be named `{}`", object_kind(object), object.name())
+        Change::CommentColumn { table, column, .. } => {
+            format!("table `{table}`: column `{column}` comment differs")
+        }
+        Change::AddObject { table, object } => format!(
+            "table `{table}`: {} `{}` is missing",
+            object_kind(object),
+            object.name()
+        ),
+        Change::DropObject { table, object } => format!(
+            "table `{table}`: {} `{}` is not in the schema",
+            object_kind(object),
+            object.name()
+        ),
+        Change::RenameObject {
+            table,
+            object,
+            from,
+        } => {
+            format!(
+                "table `{table}`: {} `{from}` should be named `{}`",
+                object_kind(object),
+                object.name()
+            )
         }
         Change::SetRowLevelSecurity { table, enabled } => {
-            format!("table `{table}`: row-level security is {}", if *enabled { "off, the schema says on" } else { "on, the schema says off" })
+            format!(
+                "table `{table}`: row-level security is {}",
+                if *enabled {
+                    "off, the schema says on"
+                } else {
+                    "on, the schema says off"
+                }
+            )
         }
         Change::SetForceRowLevelSecurity { table, forced } => format!(
             "table `{table}`: row-level security is {}",
-            if *forced { "not forced, the schema says forced" } else { "forced, the schema says not forced" }
+            if *forced {
+                "not forced, the schema says forced"
+            } else {
+                "forced, the schema says not forced"
+            }
         ),
-        Change::CreatePolicy { table, policy } => format!("table `{table}`: policy `{}` is missing", policy.name),
-        Change::AlterPolicy { table, desired, .. } => format!("table `{table}`: policy `{}` differs", desired.name),
-        Change::DropPolicy { table, policy } => format!("table `{table}`: policy `{}` is not in the schema", policy.name),
-        Change::Grant { table, grants } => format!("table `{table}`: grant missing: {}", grant_list(grants)),
-        Change::Revoke { table, grants } => format!("table `{table}`: grant not in the schema: {}", grant_list(grants)),
+        Change::CreatePolicy { table, policy } => {
+            format!("table `{table}`: policy `{}` is missing", policy.name)
+        }
+        Change::AlterPolicy { table, desired, .. } => {
+            format!("table `{table}`: policy `{}` differs", desired.name)
+        }
+        Change::DropPolicy { table, policy } => format!(
+            "table `{table}`: policy `{}` is not in the schema",
+            policy.name
+        ),
+        Change::Grant { table, grants } => {
+            format!("table `{table}`: grant missing: {}", grant_list(grants))
+        }
+        Change::Revoke { table, grants } => format!(
+            "table `{table}`: grant not in the schema: {}",
+            grant_list(grants)
+        ),
     }
 }
 
 fn grant_list(grants: &[crate::catalog::Grant]) -> String {
-    grants.iter().map(|g| format!("{} to {}", g.privilege.sql(), g.role)).collect::<Vec<_>>().join(", ")
+    grants
+        .iter()
+        .map(|g| format!("{} to {}", g.privilege.sql(), g.role))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn object_kind(object: &TableObject) -> &'static str {

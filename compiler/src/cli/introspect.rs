@@ -10,7 +10,9 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {
             let mut conn = url.connect().await?;
-            crate::introspect::catalog(&mut conn).await.map_err(|e| e.to_string())
+            crate::introspect::catalog(&mut conn)
+                .await
+                .map_err(|e| e.to_string())
         })
     });
     let catalog = match result {
@@ -29,7 +31,9 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
         None => out.result(&source),
         Some(dir) => {
             let path = dir.join("schema.schema");
-            if let Err(error) = std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, &source)) {
+            if let Err(error) =
+                std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, &source))
+            {
                 out.error(&format!("cannot write `{}`: {error}", path.display()));
                 return 1;
             }

@@ -23,6 +23,9 @@ pub struct PlanJson {
     pub preflight: Vec<PreflightJson>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The `lock_timeout` the plan was made for, in milliseconds.
+    #[serde(default)]
+    pub lock_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,10 +53,23 @@ pub struct StepJson {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ActionJson {
-    Sql { statements: Vec<String> },
-    Backfill { table: String, column: String, batch_sql: String, remaining_sql: String },
-    Verify { sql: String, message: String },
-    ConcurrentIndex { index: String, sql: String },
+    Sql {
+        statements: Vec<String>,
+    },
+    Backfill {
+        table: String,
+        column: String,
+        batch_sql: String,
+        remaining_sql: String,
+    },
+    Verify {
+        sql: String,
+        message: String,
+    },
+    ConcurrentIndex {
+        index: String,
+        sql: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -77,15 +93,23 @@ fn parse_name(text: &str) -> Result<QualifiedName, String> {
 
 fn step_json(step: &Step) -> StepJson {
     let action = match &step.action {
-        Action::Sql(statements) => ActionJson::Sql { statements: statements.clone() },
+        Action::Sql(statements) => ActionJson::Sql {
+            statements: statements.clone(),
+        },
         Action::Backfill(b) => ActionJson::Backfill {
             table: name_text(&b.table),
             column: b.column.clone(),
             batch_sql: b.batch_sql.clone(),
             remaining_sql: b.remaining_sql.clone(),
         },
-        Action::Verify { sql, message } => ActionJson::Verify { sql: sql.clone(), message: message.clone() },
-        Action::ConcurrentIndex { index, sql } => ActionJson::ConcurrentIndex { index: name_text(index), sql: sql.clone() },
+        Action::Verify { sql, message } => ActionJson::Verify {
+            sql: sql.clone(),
+            message: message.clone(),
+        },
+        Action::ConcurrentIndex { index, sql } => ActionJson::ConcurrentIndex {
+            index: name_text(index),
+            sql: sql.clone(),
+        },
     };
     StepJson {
         kind: step.kind.as_str().to_string(),
@@ -94,7 +118,11 @@ fn step_json(step: &Step) -> StepJson {
         destructive: step.destructive,
         transactional: step.transactional,
         lock: step.lock.describe().to_string(),
-        hazards: step.hazards.iter().map(|h| format!("{}: {}", h.code, h.message)).collect(),
+        hazards: step
+            .hazards
+            .iter()
+            .map(|h| format!("{}: {}", h.code, h.message))
+            .collect(),
         hazard_codes: step.hazards.iter().map(|h| h.code.to_string()).collect(),
         table: step.table.as_ref().map(name_text),
         rewrites: step.rewrites,
@@ -112,11 +140,18 @@ pub fn plan_json(plan: &Plan, fingerprint: Option<&str>) -> String {
         preflight: plan
             .preflight
             .iter()
-            .map(|p| PreflightJson { target: p.target.clone(), sql: p.sql.clone(), message: p.message.clone(), help: p.help.clone() })
+            .map(|p| PreflightJson {
+                target: p.target.clone(),
+                sql: p.sql.clone(),
+                message: p.message.clone(),
+                help: p.help.clone(),
+            })
             .collect(),
         notes: plan.notes.clone(),
+        lock_timeout_ms: Some(plan.lock_timeout.as_millis() as u64),
     };
-    let mut text = serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }
@@ -138,27 +173,46 @@ fn hazard_code(code: &str) -> &'static str {
         "revokes-privilege",
         "row-visibility",
         "drops-constraint",
+        "drops-index",
     ];
-    KNOWN.iter().copied().find(|k| *k == code).unwrap_or("other")
+    KNOWN
+        .iter()
+        .copied()
+        .find(|k| *k == code)
+        .unwrap_or("other")
 }
 
 /// Reads a plan file: the plan and the fingerprint it was made against.
 pub fn read_plan_file(text: &str) -> Result<(Plan, Option<String>), String> {
-    let json: PlanJson = serde_json::from_str(text).map_err(|e| format!("not a schemac plan file: {e}"))?;
+    let json: PlanJson =
+        serde_json::from_str(text).map_err(|e| format!("not a schemac plan file: {e}"))?;
     if json.format.as_deref() != Some(PLAN_FORMAT) {
         return Err(format!("not a schemac plan file (expected \"format\": \"{PLAN_FORMAT}\"; write one with `schemac plan -o FILE`)"));
     }
     let mut steps = Vec::new();
     for step in json.steps {
-        let kind = StepKind::parse(&step.kind).ok_or_else(|| format!("unknown step kind `{}`", step.kind))?;
-        let lock = LockLevel::parse(&step.lock).ok_or_else(|| format!("unknown lock `{}`", step.lock))?;
+        let kind = StepKind::parse(&step.kind)
+            .ok_or_else(|| format!("unknown step kind `{}`", step.kind))?;
+        let lock =
+            LockLevel::parse(&step.lock).ok_or_else(|| format!("unknown lock `{}`", step.lock))?;
         let action = match step.action {
             ActionJson::Sql { statements } => Action::Sql(statements),
-            ActionJson::Backfill { table, column, batch_sql, remaining_sql } => {
-                Action::Backfill(Backfill { table: parse_name(&table)?, column, batch_sql, remaining_sql })
-            }
+            ActionJson::Backfill {
+                table,
+                column,
+                batch_sql,
+                remaining_sql,
+            } => Action::Backfill(Backfill {
+                table: parse_name(&table)?,
+                column,
+                batch_sql,
+                remaining_sql,
+            }),
             ActionJson::Verify { sql, message } => Action::Verify { sql, message },
-            ActionJson::ConcurrentIndex { index, sql } => Action::ConcurrentIndex { index: parse_name(&index)?, sql },
+            ActionJson::ConcurrentIndex { index, sql } => Action::ConcurrentIndex {
+                index: parse_name(&index)?,
+                sql,
+            },
         };
         let mut built = Step::new(kind, step.target, 0, action).lock(lock);
         built.transactional = step.transactional;
@@ -169,10 +223,17 @@ pub fn read_plan_file(text: &str) -> Result<(Plan, Option<String>), String> {
         built.hazards = step
             .hazards
             .iter()
-            .zip(step.hazard_codes.iter().map(String::as_str).chain(std::iter::repeat("other")))
+            .zip(
+                step.hazard_codes
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::repeat("other")),
+            )
             .map(|(text, code)| Hazard {
                 code: hazard_code(code),
-                message: text.split_once(": ").map_or(text.clone(), |(_, m)| m.to_string()),
+                message: text
+                    .split_once(": ")
+                    .map_or(text.clone(), |(_, m)| m.to_string()),
             })
             .collect();
         steps.push(built);
@@ -180,7 +241,23 @@ pub fn read_plan_file(text: &str) -> Result<(Plan, Option<String>), String> {
     let preflight = json
         .preflight
         .into_iter()
-        .map(|p| Preflight { target: p.target, sql: p.sql, message: p.message, help: p.help })
+        .map(|p| Preflight {
+            target: p.target,
+            sql: p.sql,
+            message: p.message,
+            help: p.help,
+        })
         .collect();
-    Ok((Plan { steps, preflight, notes: json.notes }, json.fingerprint))
+    Ok((
+        Plan {
+            steps,
+            preflight,
+            notes: json.notes,
+            lock_timeout: json.lock_timeout_ms.map_or(
+                crate::plan::PlanOptions::default().lock_timeout,
+                std::time::Duration::from_millis,
+            ),
+        },
+        json.fingerprint,
+    ))
 }

@@ -160,5 +160,7 @@ pub fn execute(cli: Cli, out: &mut Output) -> u8 {
 
 /// Builds the runtime for commands that talk to PostgreSQL.
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }

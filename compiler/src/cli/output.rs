@@ -83,7 +83,11 @@ impl Output {
 
     /// An error line on stderr: `error: ...`.
     pub fn error(&mut self, text: &str) {
-        let prefix = if self.colour_stderr { "\x1b[1;31merror\x1b[0m" } else { "error" };
+        let prefix = if self.colour_stderr {
+            "\x1b[1;31merror\x1b[0m"
+        } else {
+            "error"
+        };
         let _ = writeln!(self.stderr, "{prefix}: {text}");
     }
 

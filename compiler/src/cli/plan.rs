@@ -31,8 +31,14 @@ pub enum PlanFailure {
 
 /// Introspects, canonicalises the schema's expressions through the server, diffs, gathers the facts
 /// the recipes need and plans.
-pub async fn make_plan(conn: &mut PgConnection, desired: &Catalog, options: &PlanOptions) -> Result<Planned, PlanFailure> {
-    let current = introspect::catalog(conn).await.map_err(|e| PlanFailure::Message(e.to_string()))?;
+pub async fn make_plan(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    options: &PlanOptions,
+) -> Result<Planned, PlanFailure> {
+    let current = introspect::catalog(conn)
+        .await
+        .map_err(|e| PlanFailure::Message(e.to_string()))?;
     let desired = match introspect::canonicalize(conn, desired).await {
         Ok(desired) => desired,
         Err(CanonicalizeError::Invalid(invalid)) => {
@@ -40,9 +46,15 @@ pub async fn make_plan(conn: &mut PgConnection, desired: &Catalog, options: &Pla
                 invalid
                     .into_iter()
                     .map(|i| {
-                        Diagnostic::error(crate::diagnostics::codes::PLAN_INVALID_EXPRESSION, i.message)
-                            .with_optional_label(i.origin, "rejected by the database")
-                            .with_help("fix the SQL expression; it is passed to PostgreSQL verbatim".to_string())
+                        Diagnostic::error(
+                            crate::diagnostics::codes::PLAN_INVALID_EXPRESSION,
+                            i.message,
+                        )
+                        .with_optional_label(i.origin, "rejected by the database")
+                        .with_help(
+                            "fix the SQL expression; it is passed to PostgreSQL verbatim"
+                                .to_string(),
+                        )
                     })
                     .collect(),
             ))
@@ -52,15 +64,29 @@ pub async fn make_plan(conn: &mut PgConnection, desired: &Catalog, options: &Pla
     let pair = Pair::new(&current, &desired);
     let changes = diff(pair);
     let query = plan::facts_needed(&changes, pair);
-    let facts = introspect::facts(conn, &query).await.map_err(|e| PlanFailure::Message(format!("reading row facts failed: {e}")))?;
+    let facts = introspect::facts(conn, &query)
+        .await
+        .map_err(|e| PlanFailure::Message(format!("reading row facts failed: {e}")))?;
     let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
-    Ok(Planned { plan, changes, current, desired })
+    Ok(Planned {
+        plan,
+        changes,
+        current,
+        desired,
+    })
 }
 
 /// Prints a planning failure; returns exit code 1.
-pub fn report_failure(out: &mut Output, failure: PlanFailure, sources: &SourceSet, url: Option<&DatabaseUrl>) -> u8 {
+pub fn report_failure(
+    out: &mut Output,
+    failure: PlanFailure,
+    sources: &SourceSet,
+    url: Option<&DatabaseUrl>,
+) -> u8 {
     match failure {
-        PlanFailure::Diagnostics(diagnostics) => schema::print_diagnostics(out, &diagnostics, sources),
+        PlanFailure::Diagnostics(diagnostics) => {
+            schema::print_diagnostics(out, &diagnostics, sources)
+        }
         PlanFailure::Message(message) => {
             let message = url.map_or(message.clone(), |u| u.scrub(&message));
             out.error(&message);
@@ -70,8 +96,13 @@ pub fn report_failure(out: &mut Output, failure: PlanFailure, sources: &SourceSe
 }
 
 pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
-    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else { return 1 };
-    let options = PlanOptions { batch_size: args.batch_size, ..PlanOptions::default() };
+    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
+        return 1;
+    };
+    let options = PlanOptions {
+        batch_size: args.batch_size,
+        ..PlanOptions::default()
+    };
     let (plan, fingerprint) = if args.from_empty {
         let current = Catalog::default();
         let pair = Pair::new(&current, &desired);
@@ -85,7 +116,9 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
         }
     } else {
         let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
-            out.error("no database: pass --database-url URL, set DATABASE_URL, or plan with --from-empty");
+            out.error(
+                "no database: pass --database-url URL, set DATABASE_URL, or plan with --from-empty",
+            );
             return 1;
         };
         let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
@@ -117,7 +150,11 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
             out.error(&format!("cannot write `{}`: {error}", path.display()));
             return 1;
         }
-        out.note(&format!("plan saved to {}; run it with `schemac apply {}`", path.display(), path.display()));
+        out.note(&format!(
+            "plan saved to {}; run it with `schemac apply {}`",
+            path.display(),
+            path.display()
+        ));
     }
     0
 }

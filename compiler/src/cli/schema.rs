@@ -48,10 +48,15 @@ pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalo
     let compiled = compile(&sources);
     print_diagnostics(out, &compiled.diagnostics, &sources);
     match compiled.catalog {
-        Some(catalog) if !diagnostics::has_errors(&compiled.diagnostics) => Some((sources, catalog)),
+        Some(catalog) if !diagnostics::has_errors(&compiled.diagnostics) => {
+            Some((sources, catalog))
+        }
         _ => {
             let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
-            out.error(&format!("the schema has {errors} error{}", if errors == 1 { "" } else { "s" }));
+            out.error(&format!(
+                "the schema has {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            ));
             None
         }
     }

@@ -6,7 +6,12 @@ use crate::catalog::{Catalog, EnumType};
 use crate::pair::Pair;
 
 pub fn diff_enums(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
-    let pairs = pair_by_key(&catalogs.current.enums, &catalogs.desired.enums, |e| e.name.clone(), |e| e.renamed_from.clone());
+    let pairs = pair_by_key(
+        &catalogs.current.enums,
+        &catalogs.desired.enums,
+        |e| e.name.clone(),
+        |e| e.renamed_from.clone(),
+    );
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => changes.push(Change::CreateEnum(desired.clone())),
@@ -19,18 +24,31 @@ pub fn diff_enums(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
 
 fn diff_enum(current: &EnumType, desired: &EnumType, changes: &mut Vec<Change>) {
     if current.name != desired.name {
-        changes.push(Change::RenameEnum { from: current.name.clone(), to: desired.name.clone() });
+        changes.push(Change::RenameEnum {
+            from: current.name.clone(),
+            to: desired.name.clone(),
+        });
     }
     match added_values(&current.values, &desired.values) {
         Some(additions) => {
             for (value, position) in additions {
-                changes.push(Change::AddEnumValue { name: desired.name.clone(), value, position });
+                changes.push(Change::AddEnumValue {
+                    name: desired.name.clone(),
+                    value,
+                    position,
+                });
             }
         }
-        None => changes.push(Change::ReplaceEnum { current: current.clone(), desired: desired.clone() }),
+        None => changes.push(Change::ReplaceEnum {
+            current: current.clone(),
+            desired: desired.clone(),
+        }),
     }
     if current.comment != desired.comment {
-        changes.push(Change::CommentEnum { name: desired.name.clone(), comment: desired.comment.clone() });
+        changes.push(Change::CommentEnum {
+            name: desired.name.clone(),
+            comment: desired.comment.clone(),
+        });
     }
 }
 

@@ -25,7 +25,8 @@ where
         let matched = if current_by_key.contains_key(&own) {
             Some(own)
         } else {
-            renamed_from(item).filter(|old| current_by_key.contains_key(old) && !desired_keys.contains_key(old))
+            renamed_from(item)
+                .filter(|old| current_by_key.contains_key(old) && !desired_keys.contains_key(old))
         };
         let current_item = matched.and_then(|k| {
             if used.contains_key(&k) {
@@ -35,11 +36,17 @@ where
                 current_by_key.get(&k).copied()
             }
         });
-        pairs.push(Pair { current: current_item, desired: Some(item) });
+        pairs.push(Pair {
+            current: current_item,
+            desired: Some(item),
+        });
     }
     for (k, item) in &current_by_key {
         if !used.contains_key(k) {
-            pairs.push(Pair { current: Some(*item), desired: None });
+            pairs.push(Pair {
+                current: Some(*item),
+                desired: None,
+            });
         }
     }
     pairs

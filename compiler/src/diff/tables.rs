@@ -7,7 +7,12 @@ use crate::catalog::{Catalog, Column, Table};
 use crate::pair::Pair;
 
 pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
-    let pairs = pair_by_key(&catalogs.current.tables, &catalogs.desired.tables, |t| t.name.clone(), |t| t.renamed_from.clone());
+    let pairs = pair_by_key(
+        &catalogs.current.tables,
+        &catalogs.desired.tables,
+        |t| t.name.clone(),
+        |t| t.renamed_from.clone(),
+    );
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => create_table(desired, changes),
@@ -31,10 +36,16 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
     changes.push(Change::CreateTable(bare));
     let name = &table.name;
     for fk in &table.foreign_keys {
-        changes.push(Change::AddObject { table: name.clone(), object: TableObject::ForeignKey(fk.clone()) });
+        changes.push(Change::AddObject {
+            table: name.clone(),
+            object: TableObject::ForeignKey(fk.clone()),
+        });
     }
     for index in &table.indexes {
-        changes.push(Change::AddObject { table: name.clone(), object: TableObject::Index(index.clone()) });
+        changes.push(Change::AddObject {
+            table: name.clone(),
+            object: TableObject::Index(index.clone()),
+        });
     }
     let empty = Table::new(name.clone());
     security::diff_security(Pair::new(&empty, table), changes);
@@ -44,13 +55,27 @@ fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
     let Pair { current, desired } = tables;
     let name = &desired.name;
     if current.name != desired.name {
-        changes.push(Change::RenameTable { from: current.name.clone(), to: desired.name.clone() });
+        changes.push(Change::RenameTable {
+            from: current.name.clone(),
+            to: desired.name.clone(),
+        });
     }
-    let columns = pair_by_key(&current.columns, &desired.columns, |c| c.name.clone(), |c| c.renamed_from.clone());
+    let columns = pair_by_key(
+        &current.columns,
+        &desired.columns,
+        |c| c.name.clone(),
+        |c| c.renamed_from.clone(),
+    );
     for pair in columns {
         match (pair.current, pair.desired) {
-            (None, Some(column)) => changes.push(Change::AddColumn { table: name.clone(), column: column.clone() }),
-            (Some(column), None) => changes.push(Change::DropColumn { table: name.clone(), column: column.clone() }),
+            (None, Some(column)) => changes.push(Change::AddColumn {
+                table: name.clone(),
+                column: column.clone(),
+            }),
+            (Some(column), None) => changes.push(Change::DropColumn {
+                table: name.clone(),
+                column: column.clone(),
+            }),
             (Some(current_column), Some(desired_column)) => {
                 diff_column(name, Pair::new(current_column, desired_column), changes)
             }
@@ -60,18 +85,33 @@ fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
     diff_objects(tables, changes);
     security::diff_security(tables, changes);
     if current.comment != desired.comment {
-        changes.push(Change::CommentTable { table: name.clone(), comment: desired.comment.clone() });
+        changes.push(Change::CommentTable {
+            table: name.clone(),
+            comment: desired.comment.clone(),
+        });
     }
 }
 
-fn diff_column(table: &crate::catalog::QualifiedName, columns: Pair<&Column>, changes: &mut Vec<Change>) {
+fn diff_column(
+    table: &crate::catalog::QualifiedName,
+    columns: Pair<&Column>,
+    changes: &mut Vec<Change>,
+) {
     let Pair { current, desired } = columns;
     let column = || desired.name.clone();
     if current.name != desired.name {
-        changes.push(Change::RenameColumn { table: table.clone(), from: current.name.clone(), to: desired.name.clone() });
+        changes.push(Change::RenameColumn {
+            table: table.clone(),
+            from: current.name.clone(),
+            to: desired.name.clone(),
+        });
     }
     if current.generated != desired.generated {
-        changes.push(Change::ReplaceGeneratedColumn { table: table.clone(), current: current.clone(), desired: desired.clone() });
+        changes.push(Change::ReplaceGeneratedColumn {
+            table: table.clone(),
+            current: current.clone(),
+            desired: desired.clone(),
+        });
         return;
     }
     if current.ty != desired.ty {
@@ -87,17 +127,34 @@ fn diff_column(table: &crate::catalog::QualifiedName, columns: Pair<&Column>, ch
     // print `nextval('<table>_<column>_seq'::regclass)`.
     if current.default != desired.default {
         match &desired.default {
-            Some(default) => changes.push(Change::SetDefault { table: table.clone(), column: column(), default: default.clone() }),
-            None => changes.push(Change::DropDefault { table: table.clone(), column: column() }),
+            Some(default) => changes.push(Change::SetDefault {
+                table: table.clone(),
+                column: column(),
+                default: default.clone(),
+            }),
+            None => changes.push(Change::DropDefault {
+                table: table.clone(),
+                column: column(),
+            }),
         }
     }
     match (current.nullable, desired.nullable) {
-        (true, false) => changes.push(Change::SetNotNull { table: table.clone(), column: desired.clone() }),
-        (false, true) => changes.push(Change::DropNotNull { table: table.clone(), column: column() }),
+        (true, false) => changes.push(Change::SetNotNull {
+            table: table.clone(),
+            column: desired.clone(),
+        }),
+        (false, true) => changes.push(Change::DropNotNull {
+            table: table.clone(),
+            column: column(),
+        }),
         _ => {}
     }
     if current.comment != desired.comment {
-        changes.push(Change::CommentColumn { table: table.clone(), column: column(), comment: desired.comment.clone() });
+        changes.push(Change::CommentColumn {
+            table: table.clone(),
+            column: column(),
+            comment: desired.comment.clone(),
+        });
     }
 }
 
@@ -112,7 +169,8 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
         .iter()
         .filter_map(|c| {
             let old = c.renamed_from.as_ref()?;
-            (tables.current.column(old).is_some() && tables.current.column(&c.name).is_none()).then(|| (old.clone(), c.name.clone()))
+            (tables.current.column(old).is_some() && tables.current.column(&c.name).is_none())
+                .then(|| (old.clone(), c.name.clone()))
         })
         .collect();
     let mut added = Vec::new();
@@ -148,21 +206,43 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
         }
     });
     for object in dropped {
-        changes.push(Change::DropObject { table: name.clone(), object });
+        changes.push(Change::DropObject {
+            table: name.clone(),
+            object,
+        });
     }
     for (from, object) in renames {
-        changes.push(Change::RenameObject { table: name.clone(), object, from });
+        changes.push(Change::RenameObject {
+            table: name.clone(),
+            object,
+            from,
+        });
     }
     for object in added {
-        changes.push(Change::AddObject { table: name.clone(), object });
+        changes.push(Change::AddObject {
+            table: name.clone(),
+            object,
+        });
     }
 }
 
 fn table_objects(table: &Table) -> Vec<TableObject> {
     let mut objects = Vec::new();
-    objects.extend(table.primary_key.iter().cloned().map(TableObject::PrimaryKey));
+    objects.extend(
+        table
+            .primary_key
+            .iter()
+            .cloned()
+            .map(TableObject::PrimaryKey),
+    );
     objects.extend(table.uniques.iter().cloned().map(TableObject::Unique));
-    objects.extend(table.foreign_keys.iter().cloned().map(TableObject::ForeignKey));
+    objects.extend(
+        table
+            .foreign_keys
+            .iter()
+            .cloned()
+            .map(TableObject::ForeignKey),
+    );
     objects.extend(table.checks.iter().cloned().map(TableObject::Check));
     objects.extend(table.indexes.iter().cloned().map(TableObject::Index));
     objects
@@ -170,13 +250,22 @@ fn table_objects(table: &Table) -> Vec<TableObject> {
 
 /// Whether two objects are the same but for their names and source spans. Column names of the
 /// current side are read through the table's column renames.
-fn same_definition(current: &TableObject, desired: &TableObject, renamed: &[(String, String)]) -> bool {
+fn same_definition(
+    current: &TableObject,
+    desired: &TableObject,
+    renamed: &[(String, String)],
+) -> bool {
     let rename = |column: &String| -> String {
-        renamed.iter().find(|(old, _)| old == column).map_or_else(|| column.clone(), |(_, new)| new.clone())
+        renamed
+            .iter()
+            .find(|(old, _)| old == column)
+            .map_or_else(|| column.clone(), |(_, new)| new.clone())
     };
     let columns = |list: &[String]| list.iter().map(rename).collect::<Vec<_>>();
     match (current, desired) {
-        (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => columns(&a.columns) == b.columns,
+        (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => {
+            columns(&a.columns) == b.columns
+        }
         (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
         (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
             columns(&a.columns) == b.columns
@@ -193,12 +282,17 @@ fn same_definition(current: &TableObject, desired: &TableObject, renamed: &[(Str
                     .keys
                     .iter()
                     .map(|key| match key {
-                        crate::catalog::IndexKey::Column(c) => crate::catalog::IndexKey::Column(rename(c)),
+                        crate::catalog::IndexKey::Column(c) => {
+                            crate::catalog::IndexKey::Column(rename(c))
+                        }
                         other => other.clone(),
                     })
                     .collect::<Vec<_>>()
             };
-            a.unique == b.unique && a.method == b.method && keys(a) == b.keys && a.predicate == b.predicate
+            a.unique == b.unique
+                && a.method == b.method
+                && keys(a) == b.keys
+                && a.predicate == b.predicate
         }
         _ => false,
     }

@@ -14,7 +14,10 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
 }
 
 fn catalog(tables: Vec<Table>) -> Catalog {
-    Catalog { tables, ..Catalog::default() }
+    Catalog {
+        tables,
+        ..Catalog::default()
+    }
 }
 
 #[test]
@@ -25,8 +28,14 @@ fn equal_catalogs_have_no_changes() {
 
 #[test]
 fn column_order_is_never_drift() {
-    let current = catalog(vec![table("t", vec![column("a", BaseType::Text), column("b", BaseType::Text)])]);
-    let desired = catalog(vec![table("t", vec![column("b", BaseType::Text), column("a", BaseType::Text)])]);
+    let current = catalog(vec![table(
+        "t",
+        vec![column("a", BaseType::Text), column("b", BaseType::Text)],
+    )]);
+    let desired = catalog(vec![table(
+        "t",
+        vec![column("b", BaseType::Text), column("a", BaseType::Text)],
+    )]);
     assert!(diff(Pair::new(&current, &desired)).is_empty());
 }
 
@@ -37,7 +46,9 @@ fn rename_hint_is_honoured_only_while_the_old_column_exists() {
     renamed.renamed_from = Some("name".into());
     let desired = catalog(vec![table("t", vec![renamed.clone()])]);
     let changes = diff(Pair::new(&current, &desired));
-    assert!(matches!(changes.as_slice(), [Change::RenameColumn { from, to, .. }] if from == "name" && to == "title"));
+    assert!(
+        matches!(changes.as_slice(), [Change::RenameColumn { from, to, .. }] if from == "name" && to == "title")
+    );
     // Once `name` is gone the hint is a no-op.
     let done = catalog(vec![table("t", vec![column("title", BaseType::Text)])]);
     assert!(diff(Pair::new(&done, &desired)).is_empty());
@@ -45,20 +56,32 @@ fn rename_hint_is_honoured_only_while_the_old_column_exists() {
 
 #[test]
 fn nullability_type_and_default_changes_are_separate() {
-    let current = catalog(vec![table("t", vec![{
-        let mut c = column("n", BaseType::Integer);
-        c.nullable = true;
-        c
-    }])]);
-    let desired = catalog(vec![table("t", vec![{
-        let mut c = column("n", BaseType::BigInt);
-        c.default = Some("0".into());
-        c
-    }])]);
+    let current = catalog(vec![table(
+        "t",
+        vec![{
+            let mut c = column("n", BaseType::Integer);
+            c.nullable = true;
+            c
+        }],
+    )]);
+    let desired = catalog(vec![table(
+        "t",
+        vec![{
+            let mut c = column("n", BaseType::BigInt);
+            c.default = Some("0".into());
+            c
+        }],
+    )]);
     let changes = diff(Pair::new(&current, &desired));
-    assert!(changes.iter().any(|c| matches!(c, Change::AlterColumnType { .. })));
-    assert!(changes.iter().any(|c| matches!(c, Change::SetDefault { .. })));
-    assert!(changes.iter().any(|c| matches!(c, Change::SetNotNull { .. })));
+    assert!(changes
+        .iter()
+        .any(|c| matches!(c, Change::AlterColumnType { .. })));
+    assert!(changes
+        .iter()
+        .any(|c| matches!(c, Change::SetDefault { .. })));
+    assert!(changes
+        .iter()
+        .any(|c| matches!(c, Change::SetNotNull { .. })));
     assert_eq!(changes.len(), 3);
 }
 
@@ -74,14 +97,23 @@ fn enum_values_added_in_position_or_replaced() {
         }],
         ..Catalog::default()
     };
-    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["open", "pending", "closed"])));
+    let changes = diff(Pair::new(
+        &make(&["open", "closed"]),
+        &make(&["open", "pending", "closed"]),
+    ));
     assert!(matches!(
         changes.as_slice(),
         [Change::AddEnumValue { value, position: EnumPosition::After(after), .. }] if value == "pending" && after == "open"
     ));
-    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["closed", "open"])));
+    let changes = diff(Pair::new(
+        &make(&["open", "closed"]),
+        &make(&["closed", "open"]),
+    ));
     assert!(matches!(changes.as_slice(), [Change::ReplaceEnum { .. }]));
-    let changes = diff(Pair::new(&make(&["open", "closed"]), &make(&["new", "open", "closed"])));
+    let changes = diff(Pair::new(
+        &make(&["open", "closed"]),
+        &make(&["new", "open", "closed"]),
+    ));
     assert!(matches!(
         changes.as_slice(),
         [Change::AddEnumValue { value, position: EnumPosition::Before(before), .. }] if value == "new" && before == "open"

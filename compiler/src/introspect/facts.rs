@@ -10,7 +10,10 @@ use crate::sql;
 pub async fn facts(conn: &mut PgConnection, query: &FactQuery) -> Result<Facts, sqlx::Error> {
     let mut parts = Vec::new();
     for (i, table) in query.tables.iter().enumerate() {
-        parts.push(format!("SELECT 't'::text, {i} WHERE EXISTS (SELECT 1 FROM {})", sql::qualified(table)));
+        parts.push(format!(
+            "SELECT 't'::text, {i} WHERE EXISTS (SELECT 1 FROM {})",
+            sql::qualified(table)
+        ));
     }
     let nulls: Vec<_> = query.null_columns.iter().collect();
     for (i, (table, column)) in nulls.iter().enumerate() {
@@ -24,7 +27,9 @@ pub async fn facts(conn: &mut PgConnection, query: &FactQuery) -> Result<Facts, 
     if parts.is_empty() {
         return Ok(facts);
     }
-    let rows: Vec<(String, i32)> = sqlx::query_as(&parts.join(" UNION ALL ")).fetch_all(conn).await?;
+    let rows: Vec<(String, i32)> = sqlx::query_as(&parts.join(" UNION ALL "))
+        .fetch_all(conn)
+        .await?;
     let tables: Vec<_> = query.tables.iter().collect();
     for (kind, index) in rows {
         let index = index as usize;

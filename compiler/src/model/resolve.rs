@@ -11,6 +11,20 @@ use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
 
+/// Column attribute keywords, which may also be column names.
+const ATTRIBUTE_WORDS: &[&str] = &[
+    "primary",
+    "unique",
+    "index",
+    "default",
+    "references",
+    "check",
+    "renamed",
+    "using",
+    "backfill",
+    "generated",
+];
+
 /// PostgreSQL truncates identifiers longer than this many bytes (NAMEDATALEN - 1).
 pub const MAX_NAME_BYTES: usize = 63;
 
@@ -19,7 +33,10 @@ pub const MAX_NAME_BYTES: usize = 63;
 pub fn resolve(files: &[ast::File]) -> (Model, Vec<Diagnostic>) {
     let mut resolver = Resolver::default();
     resolver.run(files);
-    (resolver.model, resolver.diagnostics)
+    // Report in reading order (files, then position), whatever check found the problem first.
+    let mut diagnostics = resolver.diagnostics;
+    diagnostics.sort_by_key(|d| d.span().map(|s| (s.file, s.start)));
+    (resolver.model, diagnostics)
 }
 
 /// `ns.name` as a `QualifiedName` (`public` by default).
@@ -456,7 +473,19 @@ impl Resolver {
     }
 
     fn column<'a>(&mut self, def: &'a ast::ColumnDef, pending: &mut Pending<'a>) -> Option<Column> {
+        let errors_before = self.diagnostics.len();
         let resolved = self.column_type(&def.ty);
+        // `references users` alone on a line reads as a column `references` of type `users`:
+        // most likely an attribute that was meant to continue the column above.
+        if resolved.is_none() && ATTRIBUTE_WORDS.contains(&def.name.name.as_str()) {
+            if let Some(diagnostic) = self.diagnostics.get_mut(errors_before) {
+                let line = format!("{} {}", def.name.name, def.ty.name.text());
+                diagnostic.help = Some(format!(
+                    "a column ends at the end of its line: if `{line}` belongs to the column \
+                     above, move it onto that line"
+                ));
+            }
+        }
         let mut column = Column {
             name: def.name.name.clone(),
             ty: resolved

@@ -22,7 +22,12 @@ pub struct Hop {
 impl Hop {
     /// The hop as users write it: `attachments.session_id → sessions`.
     pub fn describe(&self) -> String {
-        format!("{}.{} → {}", self.child.name, self.child_columns.join(", "), self.parent.name)
+        format!(
+            "{}.{} → {}",
+            self.child.name,
+            self.child_columns.join(", "),
+            self.parent.name
+        )
     }
 }
 
@@ -40,8 +45,12 @@ pub enum PathSearch {
 /// same-tenant key `(account_id, session_id)` is followed through `session_id`), and the key on the
 /// column alone (the tenant column's own key to the root) is never a path.
 pub fn hop(child: &QualifiedName, fk: &ForeignKey, column: &str) -> Option<Hop> {
-    let pairs: Vec<(&String, &String)> =
-        fk.columns.iter().zip(&fk.referenced_columns).filter(|(c, _)| c.as_str() != column).collect();
+    let pairs: Vec<(&String, &String)> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .filter(|(c, _)| c.as_str() != column)
+        .collect();
     if pairs.is_empty() || fk.referenced_table == *child {
         return None;
     }
@@ -56,17 +65,28 @@ pub fn hop(child: &QualifiedName, fk: &ForeignKey, column: &str) -> Option<Hop> 
 /// The shortest foreign-key paths from `table` to a table that has `column`.
 pub fn find(desired: &Catalog, table: &QualifiedName, column: &str) -> PathSearch {
     let mut graph: DiGraph<QualifiedName, Hop> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = desired.tables.iter().map(|t| graph.add_node(t.name.clone())).collect();
+    let nodes: Vec<NodeIndex> = desired
+        .tables
+        .iter()
+        .map(|t| graph.add_node(t.name.clone()))
+        .collect();
     let index_of = |name: &QualifiedName| desired.tables.iter().position(|t| &t.name == name);
     for (i, t) in desired.tables.iter().enumerate() {
         for fk in &t.foreign_keys {
-            if let (Some(hop), Some(j)) = (hop(&t.name, fk, column), index_of(&fk.referenced_table)) {
+            if let (Some(hop), Some(j)) = (hop(&t.name, fk, column), index_of(&fk.referenced_table))
+            {
                 graph.add_edge(nodes[i], nodes[j], hop);
             }
         }
     }
-    let Some(start) = index_of(table) else { return PathSearch::NotFound };
-    let has_column = |node: NodeIndex| desired.table(&graph[node]).is_some_and(|t| t.column(column).is_some());
+    let Some(start) = index_of(table) else {
+        return PathSearch::NotFound;
+    };
+    let has_column = |node: NodeIndex| {
+        desired
+            .table(&graph[node])
+            .is_some_and(|t| t.column(column).is_some())
+    };
     let mut visited: BTreeSet<NodeIndex> = BTreeSet::from([nodes[start]]);
     let mut frontier: Vec<(NodeIndex, Vec<Hop>)> = vec![(nodes[start], Vec::new())];
     while !frontier.is_empty() {

@@ -37,7 +37,8 @@ impl Facts {
     }
 
     pub fn has_nulls(&self, table: &QualifiedName, column: &str) -> bool {
-        self.columns_with_nulls.contains(&(table.clone(), column.to_string()))
+        self.columns_with_nulls
+            .contains(&(table.clone(), column.to_string()))
     }
 }
 
@@ -81,12 +82,18 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
     }
     // Only tables that exist in the database can have rows.
     query.tables.retain(|t| catalogs.current.table(t).is_some());
-    query.null_columns.retain(|(t, _)| catalogs.current.table(t).is_some());
+    query
+        .null_columns
+        .retain(|(t, _)| catalogs.current.table(t).is_some());
     query
 }
 
 /// The current name of a desired column (through `renamed from`).
-pub fn current_column_name(catalogs: Pair<&Catalog>, table: &QualifiedName, column: &str) -> String {
+pub fn current_column_name(
+    catalogs: Pair<&Catalog>,
+    table: &QualifiedName,
+    column: &str,
+) -> String {
     let current_table = current_table_name(catalogs, table);
     let Some(current) = catalogs.current.table(&current_table) else {
         return column.to_string();

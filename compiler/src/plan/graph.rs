@@ -44,11 +44,15 @@ pub fn order(steps: Vec<Step>) -> Result<Vec<Step>, Vec<Diagnostic>> {
     }
     // Kahn's algorithm with a priority queue: among the steps that are ready, the lowest
     // (phase, target, index) goes first.
-    let mut incoming: Vec<usize> =
-        nodes.iter().map(|&n| graph.neighbors_directed(n, Direction::Incoming).count()).collect();
+    let mut incoming: Vec<usize> = nodes
+        .iter()
+        .map(|&n| graph.neighbors_directed(n, Direction::Incoming).count())
+        .collect();
     let key = |i: usize| Reverse((steps[i].phase, steps[i].target.clone(), i));
-    let mut ready: BinaryHeap<Reverse<(u8, String, usize)>> =
-        (0..steps.len()).filter(|&i| incoming[i] == 0).map(key).collect();
+    let mut ready: BinaryHeap<Reverse<(u8, String, usize)>> = (0..steps.len())
+        .filter(|&i| incoming[i] == 0)
+        .map(key)
+        .collect();
     let mut order = Vec::with_capacity(steps.len());
     while let Some(Reverse((_, _, index))) = ready.pop() {
         order.push(index);
@@ -67,9 +71,15 @@ pub fn order(steps: Vec<Step>) -> Result<Vec<Step>, Vec<Diagnostic>> {
             .collect();
         return Err(vec![Diagnostic::error(
             crate::diagnostics::codes::PLAN_CYCLE,
-            format!("these steps depend on each other in a cycle: {}", stuck.join(", ")),
+            format!(
+                "these steps depend on each other in a cycle: {}",
+                stuck.join(", ")
+            ),
         )
-        .with_help("break the cycle in the schema, for example by making one of the foreign keys nullable".to_string())]);
+        .with_help(
+            "break the cycle in the schema, for example by making one of the foreign keys nullable"
+                .to_string(),
+        )]);
     }
     let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
     Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())

@@ -12,12 +12,31 @@ pub struct Hazard {
 
 impl Hazard {
     fn new(code: &'static str, message: impl Into<String>) -> Hazard {
-        Hazard { code, message: message.into() }
+        Hazard {
+            code,
+            message: message.into(),
+        }
     }
 
     /// Dropping a table, column or enum value destroys data that no later step can bring back.
     pub fn deletes_data(what: &str) -> Hazard {
         Hazard::new("deletes-data", format!("deletes {what} and the data in it"))
+    }
+
+    /// A dropped constraint stops being enforced: rows that violate it can be written afterwards.
+    pub fn drops_constraint(name: &str) -> Hazard {
+        Hazard::new(
+            "drops-constraint",
+            format!("drops constraint `{name}`: the database stops enforcing it"),
+        )
+    }
+
+    /// A dropped index loses no data, but queries that used it may become slow.
+    pub fn drops_index(name: &str) -> Hazard {
+        Hazard::new(
+            "drops-index",
+            format!("drops index `{name}`: queries that used it may become slow"),
+        )
     }
 
     /// A rename breaks every running client that still uses the old name (`renamed from` is the
@@ -45,7 +64,10 @@ impl Hazard {
 
     /// Validation reads the whole table; it takes SHARE UPDATE EXCLUSIVE so writes continue.
     pub fn long_validation(table: &str) -> Hazard {
-        Hazard::new("scans-table", format!("reads every row of `{table}` (writes continue)"))
+        Hazard::new(
+            "scans-table",
+            format!("reads every row of `{table}` (writes continue)"),
+        )
     }
 
     /// A batched backfill writes every row, in short transactions.
@@ -58,7 +80,10 @@ impl Hazard {
 
     /// A check or foreign key added to a table with rows makes future writes that violate it fail.
     pub fn new_constraint_on_rows(table: &str, name: &str) -> Hazard {
-        Hazard::new("rejects-writes", format!("writes to `{table}` that violate `{name}` fail from now on"))
+        Hazard::new(
+            "rejects-writes",
+            format!("writes to `{table}` that violate `{name}` fail from now on"),
+        )
     }
 
     /// Turning row-level security on hides rows from every role without a matching policy.
@@ -71,12 +96,20 @@ impl Hazard {
 
     /// Turning row-level security off, or dropping a policy, can expose rows.
     pub fn exposes_rows(table: &str, what: &str) -> Hazard {
-        Hazard::new("exposes-rows", format!("{what} on `{table}`: rows may become visible to roles that could not see them"))
+        Hazard::new(
+            "exposes-rows",
+            format!(
+                "{what} on `{table}`: rows may become visible to roles that could not see them"
+            ),
+        )
     }
 
     /// A non-concurrent index build blocks writes for its duration.
     pub fn blocks_writes(table: &str) -> Hazard {
-        Hazard::new("blocks-writes", format!("blocks writes to `{table}` while it runs"))
+        Hazard::new(
+            "blocks-writes",
+            format!("blocks writes to `{table}` while it runs"),
+        )
     }
 
     /// Enum values cannot be removed: the type is rebuilt and every column using it converted.
@@ -85,13 +118,20 @@ impl Hazard {
             "replaces-type",
             format!(
                 "rebuilds enum `{name}` and converts every column using it{}",
-                if removed.is_empty() { String::new() } else { format!("; removes {}", removed.join(", ")) }
+                if removed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; removes {}", removed.join(", "))
+                }
             ),
         )
     }
 
     /// Revoking a privilege makes statements of that role fail.
     pub fn revokes_privilege(table: &str, role: &str) -> Hazard {
-        Hazard::new("revokes-privilege", format!("`{role}` loses privileges on `{table}`: its statements may fail"))
+        Hazard::new(
+            "revokes-privilege",
+            format!("`{role}` loses privileges on `{table}`: its statements may fail"),
+        )
     }
 }

@@ -33,7 +33,10 @@ pub struct PlanOptions {
 
 impl Default for PlanOptions {
     fn default() -> Self {
-        PlanOptions { batch_size: 1000, lock_timeout: Duration::from_secs(2) }
+        PlanOptions {
+            batch_size: 1000,
+            lock_timeout: Duration::from_secs(2),
+        }
     }
 }
 
@@ -50,12 +53,25 @@ pub struct Preflight {
 }
 
 /// An ordered migration: run the steps in order.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub steps: Vec<Step>,
     pub preflight: Vec<Preflight>,
     /// Objects schemac leaves in place when the plan finishes, and why.
     pub notes: Vec<String>,
+    /// The `lock_timeout` the plan was made for (shown in the SQL script; `apply` may override).
+    pub lock_timeout: Duration,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            steps: Vec::new(),
+            preflight: Vec::new(),
+            notes: Vec::new(),
+            lock_timeout: PlanOptions::default().lock_timeout,
+        }
+    }
 }
 
 impl Plan {
@@ -76,10 +92,20 @@ pub fn plan(
     facts: &Facts,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let context = recipes::Context { catalogs, facts, options, changes };
+    let context = recipes::Context {
+        catalogs,
+        facts,
+        options,
+        changes,
+    };
     let planned = recipes::steps_for(&context)?;
     let steps = graph::order(planned.steps)?;
-    Ok(Plan { steps, preflight: planned.preflight, notes: planned.notes })
+    Ok(Plan {
+        steps,
+        preflight: planned.preflight,
+        notes: planned.notes,
+        lock_timeout: options.lock_timeout,
+    })
 }
 
 /// The facts about the data that planning these changes needs.

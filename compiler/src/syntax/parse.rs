@@ -752,7 +752,7 @@ impl<'t> Builder<'t> {
             None
         };
         let expected = expected_phrase(&positives, context);
-        let help = entry_help(&positives, context, fragment);
+        let help = Some(help_for(&positives, context, fragment));
         self.diagnostics.push(Diagnostic::unexpected_token(
             &expected, &found, span, suggestion, help,
         ));
@@ -977,38 +977,78 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
     }
 }
 
-/// Help for the common mistakes inside a table body.
-fn entry_help(positives: &[Rule], context: Context, fragment: &str) -> Option<String> {
-    if context != Context::Entry {
-        return None;
-    }
-    if positives.contains(&Rule::type_sep) || positives.contains(&Rule::column_type) {
-        return Some("write a column as `name type`, e.g. `email text`".to_string());
-    }
-    if ATTRIBUTE_RULES
-        .iter()
-        .filter(|r| positives.contains(r))
-        .count()
-        >= 4
-    {
-        return Some(
-            "column attributes are `primary`, `unique`, `index`, `default(expr)`, \
-             `references table`, `check (expr)`, `renamed from name`, `using (expr)`, \
-             `backfill (expr)` and `generated (expr)`; a column ends at the end of its line"
-                .to_string(),
-        );
-    }
-    if fragment
+/// Help that says what to write, from what was expected and how the fragment starts.
+fn help_for(positives: &[Rule], context: Context, fragment: &str) -> String {
+    let first_word: String = fragment
         .trim_start()
-        .starts_with(|c: char| !c.is_ascii_alphabetic() && c != '_')
-    {
-        return Some(
-            "a table holds columns (`name type attributes...`) and entries such as \
-             `primary key (a, b)`, `unique (a)`, `index (a)`, `check (expr)`"
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match context {
+        Context::Tenancy => "a `tenancy` block holds `root <table>`, `column <name>`, \
+                             `setting \"<name>\"`, `bypass <role>` and `rls on` or `rls off`"
+            .to_string(),
+        Context::Entry => {
+            if positives.contains(&Rule::type_sep) || positives.contains(&Rule::column_type) {
+                return "write a column as `name type`, e.g. `email text`".to_string();
+            }
+            if ATTRIBUTE_RULES
+                .iter()
+                .filter(|r| positives.contains(r))
+                .count()
+                >= 4
+            {
+                return "column attributes are `primary`, `unique`, `index`, `default(expr)`, \
+                        `references table`, `check (expr)`, `renamed from name`, `using (expr)`, \
+                        `backfill (expr)` and `generated (expr)`; a column ends at the end of its line"
+                    .to_string();
+            }
+            match first_word.as_str() {
+                "index" => {
+                    "write `index [name] (column, ...) [using method] [where (expr)]`".to_string()
+                }
+                "unique" => "write `unique [name] (column, ...)`".to_string(),
+                "primary" => "write `primary key (column, ...)`".to_string(),
+                "check" => "write `check [name] (expr)`".to_string(),
+                "foreign" => {
+                    "write `foreign key (a, b) references table (x, y) [on delete action]`"
+                        .to_string()
+                }
+                "policy" => {
+                    "write `policy name for select|insert|update|delete|all [to role, ...] \
+                             using (expr) [with check (expr)]`"
+                        .to_string()
+                }
+                "backfill" => {
+                    "write `backfill column from fk_column` or `backfill column (expr)`".to_string()
+                }
+                _ if positives.contains(&Rule::fk_rule)
+                    || positives.contains(&Rule::on_delete)
+                    || positives.contains(&Rule::fk_action) =>
+                {
+                    "write `on delete` or `on update` followed by `cascade`, `restrict`, \
+                     `set null`, `set default` or `no action`"
+                        .to_string()
+                }
+                _ => "a table holds columns (`name type attributes...`, one per line) and entries \
+                      such as `primary key (a, b)`, `unique (a)`, `index (a)`, `check (expr)`"
+                    .to_string(),
+            }
+        }
+        Context::Item => match first_word.as_str() {
+            "grant" => {
+                "write `grant select, insert on <tables> to <role>`; the tables are a list, \
+                        `tenant tables`, `global tables` or `all tables`"
+                    .to_string()
+            }
+            "role" => "write `role <name>`".to_string(),
+            "enum" => "write `enum <name> { a, b, \"not a name\" }`".to_string(),
+            "tenancy" => "write `tenancy { root <table> }`".to_string(),
+            _ => "write `table <name> { ... }`, `tenant table <name> { ... }` or \
+                  `global table <name> { ... }`"
                 .to_string(),
-        );
+        },
     }
-    None
 }
 
 /// Offset of the first `(`, `[` or `{` nested deeper than `MAX_NESTING`, skipping strings and

@@ -14,12 +14,18 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::AddColumn { table, column } => planned.steps.push(add_column(ctx, table, column)),
         Change::RenameColumn { table, from, to } => planned.steps.push(
-            Step::sql(StepKind::RenameColumn, target(table, to), phase::RENAME, vec![ddl::rename_column(table, from, to)])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .hazard(Hazard::renames_object("column", from, to))
-                .needs([Resource::Table(table.clone())])
-                .provides([Resource::Column(table.clone(), to.clone())]),
+            Step::sql(
+                StepKind::RenameColumn,
+                target(table, to),
+                phase::RENAME,
+                vec![ddl::rename_column(table, from, to)],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .hazard(Hazard::renames_object("column", from, to))
+            // A type change whose `using` names the old column runs before the rename.
+            .needs([Resource::Table(table.clone()), retyped(table, from)])
+            .provides([Resource::Column(table.clone(), to.clone())]),
         ),
         Change::DropColumn { table, column } => {
             let mut step = Step::sql(
@@ -31,37 +37,75 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
             .destructive()
-            .hazard(Hazard::deletes_data(&format!("column `{}.{}`", table.name, column.name)))
+            .hazard(Hazard::deletes_data(&format!(
+                "column `{}.{}`",
+                table.name, column.name
+            )))
             .needs([Resource::Table(table.clone())])
             .removes([Resource::Column(table.clone(), column.name.clone())])
             .releases(type_needs(column));
             step.phase = phase::DROP_COLUMNS;
             planned.steps.push(step);
         }
-        Change::AlterColumnType { table, column, from, to, using } => alter_type(ctx, table, column, from, to, using.as_deref(), planned),
-        Change::SetDefault { table, column, default } if !type_changes(ctx, table, column) => {
-            let desired = ctx.catalogs.desired.table(table).and_then(|t| t.column(column));
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            using,
+        } => alter_type(ctx, table, column, from, to, using.as_deref(), planned),
+        Change::SetDefault {
+            table,
+            column,
+            default,
+        } if !type_changes(ctx, table, column) => {
+            let desired = ctx
+                .catalogs
+                .desired
+                .table(table)
+                .and_then(|t| t.column(column));
             planned.steps.push(
-                Step::sql(StepKind::SetDefault, target(table, column), phase::COLUMNS, vec![ddl::set_default(table, column, default)])
-                    .on_table(table)
-                    .lock(LockLevel::AccessExclusiveInstant)
-                    .needs([Resource::Column(table.clone(), column.clone())])
-                    .needs(desired.map(type_needs).unwrap_or_default()),
+                Step::sql(
+                    StepKind::SetDefault,
+                    target(table, column),
+                    phase::COLUMNS,
+                    vec![ddl::set_default(table, column, default)],
+                )
+                .on_table(table)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .needs([Resource::Column(table.clone(), column.clone())])
+                .needs(desired.map(type_needs).unwrap_or_default()),
             )
         }
-        Change::DropDefault { table, column } if !type_changes(ctx, table, column) => planned.steps.push(
-            Step::sql(StepKind::DropDefault, target(table, column), phase::COLUMNS, vec![ddl::drop_default(table, column)])
+        Change::DropDefault { table, column } if !type_changes(ctx, table, column) => {
+            planned.steps.push(
+                Step::sql(
+                    StepKind::DropDefault,
+                    target(table, column),
+                    phase::COLUMNS,
+                    vec![ddl::drop_default(table, column)],
+                )
                 .on_table(table)
                 .lock(LockLevel::AccessExclusiveInstant)
                 .needs([Resource::Column(table.clone(), column.clone())]),
-        ),
+            )
+        }
         Change::DropNotNull { table, column } => planned.steps.push(
-            Step::sql(StepKind::DropNotNull, target(table, column), phase::COLUMNS, vec![ddl::drop_not_null(table, column)])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Column(table.clone(), column.clone())]),
+            Step::sql(
+                StepKind::DropNotNull,
+                target(table, column),
+                phase::COLUMNS,
+                vec![ddl::drop_not_null(table, column)],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs([Resource::Column(table.clone(), column.clone())]),
         ),
-        Change::ReplaceGeneratedColumn { table, current, desired } => {
+        Change::ReplaceGeneratedColumn {
+            table,
+            current,
+            desired,
+        } => {
             // PostgreSQL 15 cannot change a generation expression in place: the column is dropped and
             // added again, and the new expression computed for every row.
             let rows = ctx.has_rows(table);
@@ -69,10 +113,17 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 StepKind::AlterColumnType,
                 target(table, &desired.name),
                 phase::COLUMNS,
-                vec![ddl::drop_column(table, &current.name), ddl::add_column(table, desired)],
+                vec![
+                    ddl::drop_column(table, &current.name),
+                    ddl::add_column(table, desired),
+                ],
             )
             .on_table(table)
-            .lock(if rows { LockLevel::AccessExclusiveRewrite } else { LockLevel::AccessExclusiveInstant })
+            .lock(if rows {
+                LockLevel::AccessExclusiveRewrite
+            } else {
+                LockLevel::AccessExclusiveInstant
+            })
             .needs([Resource::Table(table.clone())])
             .needs(type_needs(desired))
             .provides([Resource::Column(table.clone(), desired.name.clone())]);
@@ -82,7 +133,11 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             }
             planned.steps.push(step);
         }
-        Change::CommentColumn { table, column, comment } => planned.steps.push(
+        Change::CommentColumn {
+            table,
+            column,
+            comment,
+        } => planned.steps.push(
             Step::sql(
                 StepKind::Comment,
                 target(table, column),
@@ -97,6 +152,11 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     }
 }
 
+/// The column (by its name in the database) has its new type: the rename waits for it.
+fn retyped(table: &QualifiedName, current_name: &str) -> Resource {
+    Resource::Object(table.clone(), format!("retyped {current_name}"))
+}
+
 /// Whether the plan also changes this column's type (that step re-sets the default itself).
 fn type_changes(ctx: &Context, table: &QualifiedName, column: &str) -> bool {
     ctx.changes.iter().any(
@@ -106,28 +166,50 @@ fn type_changes(ctx: &Context, table: &QualifiedName, column: &str) -> bool {
 
 /// Functions whose value differs per row: as a column default they make `ADD COLUMN` rewrite the
 /// table (PostgreSQL 11+ stores a non-volatile default in the catalog instead).
-const VOLATILE_FUNCTIONS: &[&str] =
-    &["gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4", "random", "clock_timestamp", "timeofday", "nextval", "txid_current"];
+const VOLATILE_FUNCTIONS: &[&str] = &[
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v4",
+    "random",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+];
 
 /// Whether a default expression is (probably) volatile.
 pub fn is_volatile(default: &str) -> bool {
     let lower = default.to_ascii_lowercase();
-    VOLATILE_FUNCTIONS.iter().any(|f| lower.contains(&format!("{f}(")))
+    VOLATILE_FUNCTIONS
+        .iter()
+        .any(|f| lower.contains(&format!("{f}(")))
 }
 
 pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step {
     let rows = ctx.has_rows(table);
-    let rewrites = rows && (column.serial || column.generated.is_some() || column.default.as_deref().is_some_and(is_volatile));
+    let rewrites = rows
+        && (column.serial
+            || column.generated.is_some()
+            || column.default.as_deref().is_some_and(is_volatile));
     let mut statements = vec![ddl::add_column(table, column)];
     if let Some(comment) = &column.comment {
         statements.push(ddl::comment_on_column(table, &column.name, Some(comment)));
     }
-    let mut step = Step::sql(StepKind::AddColumn, target(table, &column.name), phase::COLUMNS, statements)
-        .on_table(table)
-        .lock(if rewrites { LockLevel::AccessExclusiveRewrite } else { LockLevel::AccessExclusiveInstant })
-        .needs([Resource::Table(table.clone())])
-        .needs(type_needs(column))
-        .provides([Resource::Column(table.clone(), column.name.clone())]);
+    let mut step = Step::sql(
+        StepKind::AddColumn,
+        target(table, &column.name),
+        phase::COLUMNS,
+        statements,
+    )
+    .on_table(table)
+    .lock(if rewrites {
+        LockLevel::AccessExclusiveRewrite
+    } else {
+        LockLevel::AccessExclusiveInstant
+    })
+    .needs([Resource::Table(table.clone())])
+    .needs(type_needs(column))
+    .provides([Resource::Column(table.clone(), column.name.clone())]);
     if rewrites {
         step.rewrites = true;
         step.hazards.push(Hazard::rewrites_table(&table.name));
@@ -145,10 +227,13 @@ fn is_binary_coercible(from: &SqlType, to: &SqlType) -> bool {
         (BaseType::Varchar(Some(a)), BaseType::Varchar(Some(b))) => b >= a,
         (BaseType::Varchar(_), BaseType::Varchar(None)) => true,
         (BaseType::Varchar(_), BaseType::Text) | (BaseType::Text, BaseType::Varchar(None)) => true,
-        (BaseType::Numeric(Some((p1, s1))), BaseType::Numeric(Some((p2, s2)))) => s1 == s2 && p2 >= p1,
+        (BaseType::Numeric(Some((p1, s1))), BaseType::Numeric(Some((p2, s2)))) => {
+            s1 == s2 && p2 >= p1
+        }
         (BaseType::Numeric(_), BaseType::Numeric(None)) => true,
         (BaseType::Cidr, BaseType::Inet) => true,
-        (BaseType::Timestamp, BaseType::Timestamptz) | (BaseType::Timestamptz, BaseType::Timestamp) => false,
+        (BaseType::Timestamp, BaseType::Timestamptz)
+        | (BaseType::Timestamptz, BaseType::Timestamp) => false,
         _ => false,
     }
 }
@@ -172,7 +257,10 @@ fn is_widening(from: &SqlType, to: &SqlType) -> bool {
             | (Json, Jsonb)
             | (Date, Timestamp | Timestamptz)
             | (Timestamp, Timestamptz)
-            | (Uuid | Inet | Cidr | Date | Time | Timestamp | Timestamptz | Interval | Boolean, Text)
+            | (
+                Uuid | Inet | Cidr | Date | Time | Timestamp | Timestamptz | Interval | Boolean,
+                Text
+            )
             | (Enum(_), Text)
     )
 }
@@ -194,23 +282,43 @@ fn alter_type(
         .table(&super::current_table_name(ctx.catalogs, table))
         .and_then(|t| t.column(&super::current_column_name(ctx.catalogs, table, column)))
         .cloned();
-    let desired_column = ctx.catalogs.desired.table(table).and_then(|t| t.column(column)).cloned();
+    let desired_column = ctx
+        .catalogs
+        .desired
+        .table(table)
+        .and_then(|t| t.column(column))
+        .cloned();
+    // `using` reads the table as the database has it, so with `renamed from` the type changes
+    // under the old name, before the rename.
+    let current_name = super::current_column_name(ctx.catalogs, table, column);
     let mut statements = Vec::new();
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());
     if had_default {
-        statements.push(ddl::drop_default(table, column));
+        statements.push(ddl::drop_default(table, &current_name));
     }
-    statements.push(ddl::alter_column_type(table, column, to, using));
+    statements.push(ddl::alter_column_type(table, &current_name, to, using));
     if let Some(default) = desired_column.as_ref().and_then(|c| c.default.as_ref()) {
-        if had_default || current_column.as_ref().is_some_and(|c| c.default.as_ref() != Some(default)) {
-            statements.push(ddl::set_default(table, column, default));
+        if had_default
+            || current_column
+                .as_ref()
+                .is_some_and(|c| c.default.as_ref() != Some(default))
+        {
+            statements.push(ddl::set_default(table, &current_name, default));
         }
     }
-    let mut step = Step::sql(StepKind::AlterColumnType, target(table, column), phase::COLUMNS, statements)
-        .on_table(table)
-        .needs([Resource::Column(table.clone(), column.to_string())])
-        .provides([Resource::Column(table.clone(), column.to_string())]);
+    let mut step = Step::sql(
+        StepKind::AlterColumnType,
+        target(table, column),
+        phase::COLUMNS,
+        statements,
+    )
+    .on_table(table)
+    .needs([Resource::Table(table.clone())])
+    .provides([
+        Resource::Column(table.clone(), column.to_string()),
+        retyped(table, &current_name),
+    ]);
     if let Some(desired) = &desired_column {
         step = step.needs(type_needs(desired));
     }
@@ -226,7 +334,8 @@ fn alter_type(
     }
     if !is_widening(from, to) {
         step.destructive = true;
-        step.hazards.push(Hazard::narrows_type(column, &from.sql(), &to.sql()));
+        step.hazards
+            .push(Hazard::narrows_type(column, &from.sql(), &to.sql()));
     }
     if rows && !coercible {
         // Every row must convert, or the ALTER fails half-way through a long rewrite: try the
@@ -235,12 +344,23 @@ fn alter_type(
         let current_name = super::current_column_name(ctx.catalogs, table, column);
         if let Some(current) = ctx.catalogs.current.table(&current_table) {
             let expr = using.map_or_else(|| sql::ident(&current_name), |u| format!("({u})"));
-            let condition = format!("({expr})::{} IS NULL AND {} IS NOT NULL", to.sql(), sql::ident(&current_name));
+            let condition = format!(
+                "({expr})::{} IS NULL AND {} IS NOT NULL",
+                to.sql(),
+                sql::ident(&current_name)
+            );
             planned.preflight.push(Preflight {
                 target: target(table, column),
                 sql: example_rows_sql(current, &condition),
-                message: format!("values of `{}.{}` do not convert to {}", table.name, column, to.sql()),
-                help: Some(format!("add `using (expr)` to column `{column}` to say how to convert them")),
+                message: format!(
+                    "values of `{}.{}` do not convert to {}",
+                    table.name,
+                    column,
+                    to.sql()
+                ),
+                help: Some(format!(
+                    "add `using (expr)` to column `{column}` to say how to convert them"
+                )),
             });
         }
     }

@@ -12,16 +12,31 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     let steps = &mut planned.steps;
     match change {
         Change::CreateSchema(name) => steps.push(
-            Step::sql(StepKind::CreateSchema, name.clone(), phase::SETUP, vec![ddl::create_schema(name)])
-                .provides([Resource::Namespace(name.clone())]),
+            Step::sql(
+                StepKind::CreateSchema,
+                name.clone(),
+                phase::SETUP,
+                vec![ddl::create_schema(name)],
+            )
+            .provides([Resource::Namespace(name.clone())]),
         ),
         Change::CreateExtension(name) => steps.push(
-            Step::sql(StepKind::CreateExtension, name.clone(), phase::SETUP, vec![ddl::create_extension(name)])
-                .provides([Resource::Extension(name.clone())]),
+            Step::sql(
+                StepKind::CreateExtension,
+                name.clone(),
+                phase::SETUP,
+                vec![ddl::create_extension(name)],
+            )
+            .provides([Resource::Extension(name.clone())]),
         ),
         Change::CreateRole(name) => steps.push(
-            Step::sql(StepKind::CreateRole, name.clone(), phase::SETUP, vec![ddl::create_role_if_missing(name)])
-                .provides([Resource::Role(name.clone())]),
+            Step::sql(
+                StepKind::CreateRole,
+                name.clone(),
+                phase::SETUP,
+                vec![ddl::create_role_if_missing(name)],
+            )
+            .provides([Resource::Role(name.clone())]),
         ),
         Change::CreateEnum(enum_type) => {
             let mut statements = vec![ddl::create_enum(enum_type)];
@@ -29,17 +44,31 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 statements.push(ddl::comment_on_type(&enum_type.name, Some(comment)));
             }
             steps.push(
-                Step::sql(StepKind::CreateEnum, enum_type.name.to_string(), phase::TYPES, statements)
-                    .needs(namespace(&enum_type.name))
-                    .provides([Resource::Type(enum_type.name.clone())]),
+                Step::sql(
+                    StepKind::CreateEnum,
+                    enum_type.name.to_string(),
+                    phase::TYPES,
+                    statements,
+                )
+                .needs(namespace(&enum_type.name))
+                .provides([Resource::Type(enum_type.name.clone())]),
             );
         }
         Change::RenameEnum { from, to } => steps.push(
-            Step::sql(StepKind::RenameEnum, to.to_string(), phase::TYPES, vec![ddl::rename_type(from, &to.name)])
-                .hazard(Hazard::renames_object("type", &from.name, &to.name))
-                .provides([Resource::Type(to.clone())]),
+            Step::sql(
+                StepKind::RenameEnum,
+                to.to_string(),
+                phase::TYPES,
+                vec![ddl::rename_type(from, &to.name)],
+            )
+            .hazard(Hazard::renames_object("type", &from.name, &to.name))
+            .provides([Resource::Type(to.clone())]),
         ),
-        Change::AddEnumValue { name, value, position } => {
+        Change::AddEnumValue {
+            name,
+            value,
+            position,
+        } => {
             let position = match position {
                 EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
                 EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
@@ -61,29 +90,52 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
         }
         Change::ReplaceEnum { current, desired } => replace_enum(ctx, current, desired, planned),
         Change::DropEnum(enum_type) => steps.push(
-            Step::sql(StepKind::DropEnum, enum_type.name.to_string(), phase::DROP_TYPES, vec![ddl::drop_type(&enum_type.name)])
-                .destructive()
-                .hazard(Hazard::deletes_data(&format!("enum type `{}`", enum_type.name.name)))
-                .removes([Resource::Type(enum_type.name.clone())]),
+            Step::sql(
+                StepKind::DropEnum,
+                enum_type.name.to_string(),
+                phase::DROP_TYPES,
+                vec![ddl::drop_type(&enum_type.name)],
+            )
+            .destructive()
+            .hazard(Hazard::deletes_data(&format!(
+                "enum type `{}`",
+                enum_type.name.name
+            )))
+            .removes([Resource::Type(enum_type.name.clone())]),
         ),
         Change::CommentEnum { name, comment } => steps.push(
-            Step::sql(StepKind::Comment, name.to_string(), phase::SECURITY, vec![ddl::comment_on_type(name, comment.as_deref())])
-                .needs([Resource::Type(name.clone())]),
+            Step::sql(
+                StepKind::Comment,
+                name.to_string(),
+                phase::SECURITY,
+                vec![ddl::comment_on_type(name, comment.as_deref())],
+            )
+            .needs([Resource::Type(name.clone())]),
         ),
         Change::CreateTable(table) => steps.push(create_table(table)),
         Change::RenameTable { from, to } => steps.push(
-            Step::sql(StepKind::RenameTable, to.to_string(), phase::RENAME, vec![ddl::rename_table(from, &to.name)])
-                .on_table(to)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .hazard(Hazard::renames_object("table", &from.name, &to.name))
-                .provides([Resource::Table(to.clone())]),
+            Step::sql(
+                StepKind::RenameTable,
+                to.to_string(),
+                phase::RENAME,
+                vec![ddl::rename_table(from, &to.name)],
+            )
+            .on_table(to)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .hazard(Hazard::renames_object("table", &from.name, &to.name))
+            .provides([Resource::Table(to.clone())]),
         ),
         Change::DropTable(table) => steps.push(drop_table(ctx, table)),
         Change::CommentTable { table, comment } => steps.push(
-            Step::sql(StepKind::Comment, table.to_string(), phase::SECURITY, vec![ddl::comment_on_table(table, comment.as_deref())])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Table(table.clone())]),
+            Step::sql(
+                StepKind::Comment,
+                table.to_string(),
+                phase::SECURITY,
+                vec![ddl::comment_on_table(table, comment.as_deref())],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs([Resource::Table(table.clone())]),
         ),
         _ => {}
     }
@@ -119,7 +171,12 @@ fn create_table(table: &Table) -> Step {
         }
     }
     let mut provides = vec![Resource::Table(name.clone())];
-    provides.extend(table.columns.iter().map(|c| Resource::Column(name.clone(), c.name.clone())));
+    provides.extend(
+        table
+            .columns
+            .iter()
+            .map(|c| Resource::Column(name.clone(), c.name.clone())),
+    );
     if let Some(pk) = &table.primary_key {
         provides.push(Resource::Key(name.clone(), pk.columns.clone()));
         provides.push(Resource::Object(name.clone(), pk.name.clone()));
@@ -130,17 +187,32 @@ fn create_table(table: &Table) -> Step {
     }
     let mut needs = namespace(name);
     needs.extend(table.columns.iter().flat_map(type_needs));
-    Step::sql(StepKind::CreateTable, name.to_string(), phase::TABLES, statements)
-        .on_table(name)
-        .needs(needs)
-        .provides(provides)
+    Step::sql(
+        StepKind::CreateTable,
+        name.to_string(),
+        phase::TABLES,
+        statements,
+    )
+    .on_table(name)
+    .needs(needs)
+    .provides(provides)
 }
 
 fn drop_table(ctx: &Context, table: &Table) -> Step {
     let name = &table.name;
     let mut removes = vec![Resource::Table(name.clone())];
-    removes.extend(table.primary_key.iter().map(|pk| Resource::Key(name.clone(), pk.columns.clone())));
-    removes.extend(table.uniques.iter().map(|u| Resource::Key(name.clone(), u.columns.clone())));
+    removes.extend(
+        table
+            .primary_key
+            .iter()
+            .map(|pk| Resource::Key(name.clone(), pk.columns.clone())),
+    );
+    removes.extend(
+        table
+            .uniques
+            .iter()
+            .map(|u| Resource::Key(name.clone(), u.columns.clone())),
+    );
     // Its own foreign keys go with it, so the tables they reference may be dropped after it.
     let mut releases: Vec<Resource> = table
         .foreign_keys
@@ -153,15 +225,23 @@ fn drop_table(ctx: &Context, table: &Table) -> Step {
         })
         .collect();
     releases.extend(table.columns.iter().flat_map(type_needs));
-    let mut step = Step::sql(StepKind::DropTable, name.to_string(), phase::DROP_TABLES, vec![ddl::drop_table(name)])
-        .on_table(name)
-        .lock(LockLevel::AccessExclusiveInstant)
-        .destructive()
-        .hazard(Hazard::deletes_data(&format!("table `{}`", name.name)))
-        .removes(removes)
-        .releases(releases);
+    let mut step = Step::sql(
+        StepKind::DropTable,
+        name.to_string(),
+        phase::DROP_TABLES,
+        vec![ddl::drop_table(name)],
+    )
+    .on_table(name)
+    .lock(LockLevel::AccessExclusiveInstant)
+    .destructive()
+    .hazard(Hazard::deletes_data(&format!("table `{}`", name.name)))
+    .removes(removes)
+    .releases(releases);
     if ctx.facts.has_rows(name) {
-        step.hazards.push(Hazard::deletes_data(&format!("the rows of `{}`", name.name)));
+        step.hazards.push(Hazard::deletes_data(&format!(
+            "the rows of `{}`",
+            name.name
+        )));
     }
     step
 }
@@ -170,21 +250,49 @@ fn drop_table(ctx: &Context, table: &Table) -> Step {
 /// convert every column through text, drop the old type. Rows holding a removed value would make
 /// the conversion fail, so a preflight check refuses the plan first.
 fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: &mut Planned) {
-    let old_name = QualifiedName::new(current.name.schema.clone(), format!("schemac_old_{}", current.name.name));
-    let removed: Vec<String> = current.values.iter().filter(|v| !desired.values.contains(v)).cloned().collect();
-    let mut statements = vec![ddl::rename_type(&current.name, &old_name.name), ddl::create_enum(desired)];
+    let old_name = QualifiedName::new(
+        current.name.schema.clone(),
+        format!("schemac_old_{}", current.name.name),
+    );
+    let removed: Vec<String> = current
+        .values
+        .iter()
+        .filter(|v| !desired.values.contains(v))
+        .cloned()
+        .collect();
+    let mut statements = vec![
+        ddl::rename_type(&current.name, &old_name.name),
+        ddl::create_enum(desired),
+    ];
     let mut rewrites = false;
     for table in &ctx.catalogs.current.tables {
-        for column in table.columns.iter().filter(|c| c.ty.base == BaseType::Enum(current.name.clone())) {
+        for column in table
+            .columns
+            .iter()
+            .filter(|c| c.ty.base == BaseType::Enum(current.name.clone()))
+        {
             let cast = if column.ty.array {
-                format!("{}::text[]::{}[]", sql::ident(&column.name), sql::qualified(&desired.name))
+                format!(
+                    "{}::text[]::{}[]",
+                    sql::ident(&column.name),
+                    sql::qualified(&desired.name)
+                )
             } else {
-                format!("{}::text::{}", sql::ident(&column.name), sql::qualified(&desired.name))
+                format!(
+                    "{}::text::{}",
+                    sql::ident(&column.name),
+                    sql::qualified(&desired.name)
+                )
             };
             if column.default.is_some() {
                 statements.push(ddl::drop_default(&table.name, &column.name));
             }
-            statements.push(ddl::alter_column_type(&table.name, &column.name, &column.ty, Some(&cast)));
+            statements.push(ddl::alter_column_type(
+                &table.name,
+                &column.name,
+                &column.ty,
+                Some(&cast),
+            ));
             if let Some(default) = &column.default {
                 statements.push(ddl::set_default(&table.name, &column.name, default));
             }
@@ -192,9 +300,17 @@ fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: 
             if !removed.is_empty() {
                 let values: Vec<String> = removed.iter().map(|v| sql::literal(v)).collect();
                 let test = if column.ty.array {
-                    format!("{}::text[] && ARRAY[{}]::text[]", sql::ident(&column.name), values.join(", "))
+                    format!(
+                        "{}::text[] && ARRAY[{}]::text[]",
+                        sql::ident(&column.name),
+                        values.join(", ")
+                    )
                 } else {
-                    format!("{}::text IN ({})", sql::ident(&column.name), values.join(", "))
+                    format!(
+                        "{}::text IN ({})",
+                        sql::ident(&column.name),
+                        values.join(", ")
+                    )
                 };
                 planned.preflight.push(Preflight {
                     target: format!("{}.{}", table.name, column.name),
@@ -205,16 +321,28 @@ fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: 
                         current.name.name,
                         removed.join(", ")
                     ),
-                    help: Some(format!("update those rows of `{}.{}` to a value that remains first", table.name.name, column.name)),
+                    help: Some(format!(
+                        "update those rows of `{}.{}` to a value that remains first",
+                        table.name.name, column.name
+                    )),
                 });
             }
         }
     }
     statements.push(ddl::drop_type(&old_name));
-    let mut step = Step::sql(StepKind::ReplaceEnum, desired.name.to_string(), phase::TYPES, statements)
-        .lock(if rewrites { LockLevel::AccessExclusiveRewrite } else { LockLevel::AccessExclusiveInstant })
-        .hazard(Hazard::replaces_enum(&desired.name.name, &removed))
-        .provides([Resource::Type(desired.name.clone())]);
+    let mut step = Step::sql(
+        StepKind::ReplaceEnum,
+        desired.name.to_string(),
+        phase::TYPES,
+        statements,
+    )
+    .lock(if rewrites {
+        LockLevel::AccessExclusiveRewrite
+    } else {
+        LockLevel::AccessExclusiveInstant
+    })
+    .hazard(Hazard::replaces_enum(&desired.name.name, &removed))
+    .provides([Resource::Type(desired.name.clone())]);
     step.rewrites = rewrites;
     if !removed.is_empty() {
         step = step.destructive();
@@ -237,7 +365,11 @@ pub fn example_key(table: &Table) -> String {
     match &table.primary_key {
         Some(pk) if pk.columns.len() == 1 => format!("{}::text", sql::ident(&pk.columns[0])),
         Some(pk) => {
-            let columns: Vec<String> = pk.columns.iter().map(|c| format!("{}::text", sql::ident(c))).collect();
+            let columns: Vec<String> = pk
+                .columns
+                .iter()
+                .map(|c| format!("{}::text", sql::ident(c)))
+                .collect();
             format!("concat_ws(', ', {})", columns.join(", "))
         }
         None => "ctid::text".to_string(),

@@ -26,13 +26,15 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// Whether the table (named as in the schema) holds rows in the database now.
     pub fn has_rows(&self, table: &QualifiedName) -> bool {
-        self.facts.has_rows(&current_table_name(self.catalogs, table))
+        self.facts
+            .has_rows(&current_table_name(self.catalogs, table))
     }
 
     /// Whether the column (named as in the schema) holds a NULL in the database now.
     pub fn has_nulls(&self, table: &QualifiedName, column: &str) -> bool {
         let current = current_table_name(self.catalogs, table);
-        self.facts.has_nulls(&current, &current_column_name(self.catalogs, table, column))
+        self.facts
+            .has_nulls(&current, &current_column_name(self.catalogs, table, column))
     }
 }
 
@@ -63,12 +65,15 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
             Change::AddColumn { table, column } if !column.nullable && ctx.has_rows(table) => {
-                if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned) {
+                if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned)
+                {
                     diagnostics.append(&mut errors);
                 }
             }
             Change::SetNotNull { table, column } => {
-                if let Err(mut errors) = not_null::plan_set_not_null(ctx, table, column, &mut planned) {
+                if let Err(mut errors) =
+                    not_null::plan_set_not_null(ctx, table, column, &mut planned)
+                {
                     diagnostics.append(&mut errors);
                 }
             }

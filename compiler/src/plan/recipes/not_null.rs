@@ -28,17 +28,26 @@ enum Source {
 }
 
 /// A NOT NULL column added to a table that holds rows.
-pub fn plan_new_column(ctx: &Context, table: &QualifiedName, column: &Column, planned: &mut Planned) -> Result<(), Vec<Diagnostic>> {
+pub fn plan_new_column(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    planned: &mut Planned,
+) -> Result<(), Vec<Diagnostic>> {
     let source = match source(ctx, table, column)? {
         Some(source) => source,
         None => {
             // A non-volatile default is stored in the catalog: the add is instant and every existing
             // row reads it (PostgreSQL 11+).
-            if column.default.as_deref().is_some_and(|d| !is_volatile(d)) {
-                planned.steps.push(add_column(ctx, table, column));
-                return Ok(());
+            match column.default.as_deref() {
+                Some(default) if !is_volatile(default) => {
+                    planned.steps.push(add_column(ctx, table, column));
+                    return Ok(());
+                }
+                // A volatile default (`gen_random_uuid()`) is evaluated per row, in batches.
+                Some(_) => Source::Default,
+                None => return Err(vec![missing_source(table, column)]),
             }
-            return Err(vec![missing_source(table, column)]);
         }
     };
     let mut nullable = column.clone();
@@ -58,15 +67,25 @@ pub fn plan_new_column(ctx: &Context, table: &QualifiedName, column: &Column, pl
 }
 
 /// An existing nullable column becomes NOT NULL.
-pub fn plan_set_not_null(ctx: &Context, table: &QualifiedName, column: &Column, planned: &mut Planned) -> Result<(), Vec<Diagnostic>> {
+pub fn plan_set_not_null(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    planned: &mut Planned,
+) -> Result<(), Vec<Diagnostic>> {
     let needs = [Resource::Column(table.clone(), column.name.clone())];
     if !ctx.has_rows(table) {
         planned.steps.push(
-            Step::sql(StepKind::SetNotNull, target(table, &column.name), phase::BACKFILL, vec![ddl::set_not_null(table, &column.name)])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs(needs.clone())
-                .provides(needs),
+            Step::sql(
+                StepKind::SetNotNull,
+                target(table, &column.name),
+                phase::BACKFILL,
+                vec![ddl::set_not_null(table, &column.name)],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs.clone())
+            .provides(needs),
         );
         return Ok(());
     }
@@ -85,7 +104,11 @@ pub fn plan_set_not_null(ctx: &Context, table: &QualifiedName, column: &Column, 
 
 /// The backfill source, in the order LANGUAGE.md gives: an explicit `backfill`, a foreign-key path
 /// for the tenant column, then (for the caller) the column's default.
-fn source(ctx: &Context, table: &QualifiedName, column: &Column) -> Result<Option<Source>, Vec<Diagnostic>> {
+fn source(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+) -> Result<Option<Source>, Vec<Diagnostic>> {
     let desired = ctx.catalogs.desired;
     match &column.backfill {
         Some(Backfill::Expr { expr, .. }) => return Ok(Some(Source::Expr(expr.clone()))),
@@ -96,21 +119,36 @@ fn source(ctx: &Context, table: &QualifiedName, column: &Column) -> Result<Optio
                 .flat_map(|t| &t.foreign_keys)
                 .filter(|fk| fk.columns.contains(fk_column))
                 .find_map(|fk| backfill_path::hop(table, fk, &column.name))
-                .filter(|hop| desired.table(&hop.parent).is_some_and(|p| p.column(&column.name).is_some()));
+                .filter(|hop| {
+                    desired
+                        .table(&hop.parent)
+                        .is_some_and(|p| p.column(&column.name).is_some())
+                });
             return match hop {
                 Some(hop) => Ok(Some(Source::Path(vec![hop]))),
                 None => Err(vec![Diagnostic::error(
                     codes::PLAN_MISSING_BACKFILL,
-                    format!("`backfill {} from {fk_column}` on `{}` does not lead to a table with `{}`", column.name, table.name, column.name),
+                    format!(
+                        "`backfill {} from {fk_column}` on `{}` does not lead to a table with `{}`",
+                        column.name, table.name, column.name
+                    ),
                 )
                 .with_optional_label(*origin, "this backfill")
-                .with_help(format!("`{fk_column}` must reference a table that has a column `{}`", column.name))]),
+                .with_help(format!(
+                    "`{fk_column}` must reference a table that has a column `{}`",
+                    column.name
+                ))]),
             };
         }
         None => {}
     }
-    let is_tenant_column = desired.tenancy.as_ref().is_some_and(|t| t.column == column.name)
-        && desired.table(table).is_some_and(|t| t.kind == crate::catalog::TableKind::Tenant);
+    let is_tenant_column = desired
+        .tenancy
+        .as_ref()
+        .is_some_and(|t| t.column == column.name)
+        && desired
+            .table(table)
+            .is_some_and(|t| t.kind == crate::catalog::TableKind::Tenant);
     if !is_tenant_column {
         return Ok(None);
     }
@@ -119,8 +157,10 @@ fn source(ctx: &Context, table: &QualifiedName, column: &Column) -> Result<Optio
         PathSearch::NotFound => Ok(None),
         PathSearch::Ambiguous(paths) => {
             let origin = desired.table(table).and_then(|t| t.origin);
-            let described: Vec<String> =
-                paths.iter().map(|p| p.iter().map(Hop::describe).collect::<Vec<_>>().join(" → ")).collect();
+            let described: Vec<String> = paths
+                .iter()
+                .map(|p| p.iter().map(Hop::describe).collect::<Vec<_>>().join(" → "))
+                .collect();
             let first = &paths[0][0];
             Err(vec![Diagnostic::error(
                 codes::PLAN_AMBIGUOUS_BACKFILL,
@@ -172,8 +212,16 @@ fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
 }
 
 /// The trigger, backfill, verification and NOT NULL enforcement for one column.
-fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, planned: &mut Planned) {
-    let Some(desired_table) = ctx.catalogs.desired.table(table) else { return };
+fn fill(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    source: &Source,
+    planned: &mut Planned,
+) {
+    let Some(desired_table) = ctx.catalogs.desired.table(table) else {
+        return;
+    };
     let name = &column.name;
     let function = QualifiedName::new(table.schema.clone(), own_name(table, name, "fill"));
     let trigger_done = Resource::Object(table.clone(), format!("{} trigger", function.name));
@@ -193,7 +241,10 @@ fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, 
             StepKind::CreateFillTrigger,
             target(table, name),
             phase::BACKFILL,
-            vec![fill_function(table, column, source, &function), fill_trigger(table, &function)],
+            vec![
+                fill_function(table, column, source, &function),
+                fill_trigger(table, &function),
+            ],
         )
         .on_table(table)
         .lock(LockLevel::ShareRowExclusiveInstant)
@@ -205,19 +256,34 @@ fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, 
         table: table.clone(),
         column: name.clone(),
         batch_sql: batch_sql(desired_table, column, source, ctx.options.batch_size),
-        remaining_sql: format!("SELECT count(*) FROM {} WHERE {} IS NULL", sql::qualified(table), sql::ident(name)),
+        remaining_sql: format!(
+            "SELECT count(*) FROM {} WHERE {} IS NULL",
+            sql::qualified(table),
+            sql::ident(name)
+        ),
     };
     planned.steps.push(
-        Step::new(StepKind::Backfill, target(table, name), phase::BACKFILL, Action::Backfill(batch))
-            .on_table(table)
-            .outside_transaction()
-            .lock(LockLevel::RowExclusive)
-            .hazard(Hazard::backfills_rows(&table.name, name))
-            .needs(fill_needs)
-            .provides([Resource::Filled(table.clone(), name.clone())]),
+        Step::new(
+            StepKind::Backfill,
+            target(table, name),
+            phase::BACKFILL,
+            Action::Backfill(batch),
+        )
+        .on_table(table)
+        .outside_transaction()
+        .lock(LockLevel::RowExclusive)
+        .hazard(Hazard::backfills_rows(&table.name, name))
+        .needs(fill_needs)
+        .provides([Resource::Filled(table.clone(), name.clone())]),
     );
     preflight(ctx, table, column, source, planned);
-    enforce(ctx, table, column, Some(Resource::Filled(table.clone(), name.clone())), planned);
+    enforce(
+        ctx,
+        table,
+        column,
+        Some(Resource::Filled(table.clone(), name.clone())),
+        planned,
+    );
 
     planned.steps.push(
         Step::sql(
@@ -225,7 +291,11 @@ fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, 
             target(table, name),
             phase::CLEANUP,
             vec![
-                format!("DROP TRIGGER IF EXISTS {} ON {}", sql::ident(&function.name), sql::qualified(table)),
+                format!(
+                    "DROP TRIGGER IF EXISTS {} ON {}",
+                    sql::ident(&function.name),
+                    sql::qualified(table)
+                ),
                 format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
             ],
         )
@@ -236,7 +306,13 @@ fn fill(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, 
 }
 
 /// Verify → CHECK NOT VALID → VALIDATE → SET NOT NULL + drop the check.
-fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<Resource>, planned: &mut Planned) {
+fn enforce(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    after: Option<Resource>,
+    planned: &mut Planned,
+) {
     let name = &column.name;
     let check = own_name(table, name, "not_null");
     let column_resource = Resource::Column(table.clone(), name.clone());
@@ -250,7 +326,11 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
             target(table, name),
             phase::BACKFILL,
             Action::Verify {
-                sql: format!("SELECT count(*) FROM {} WHERE {} IS NULL", sql::qualified(table), sql::ident(name)),
+                sql: format!(
+                    "SELECT count(*) FROM {} WHERE {} IS NULL",
+                    sql::qualified(table),
+                    sql::ident(name)
+                ),
                 message: format!("rows of `{}` still have no `{name}`", table.name),
             },
         )
@@ -268,19 +348,29 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
         sql::ident(name)
     );
     planned.steps.push(
-        Step::sql(StepKind::AddCheckNotValid, target(table, name), phase::BACKFILL, vec![check_sql])
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs([verified])
-            .provides([check_added.clone()]),
+        Step::sql(
+            StepKind::AddCheckNotValid,
+            target(table, name),
+            phase::BACKFILL,
+            vec![check_sql],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([verified])
+        .provides([check_added.clone()]),
     );
     planned.steps.push(
-        Step::sql(StepKind::ValidateConstraint, target(table, name), phase::BACKFILL, vec![ddl::validate_constraint(table, &check)])
-            .on_table(table)
-            .lock(LockLevel::ShareUpdateExclusive)
-            .hazard(Hazard::long_validation(&table.name))
-            .needs([check_added])
-            .provides([validated.clone()]),
+        Step::sql(
+            StepKind::ValidateConstraint,
+            target(table, name),
+            phase::BACKFILL,
+            vec![ddl::validate_constraint(table, &check)],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareUpdateExclusive)
+        .hazard(Hazard::long_validation(&table.name))
+        .needs([check_added])
+        .provides([validated.clone()]),
     );
     // Two statements: with the validated check in place SET NOT NULL skips its scan; dropping the
     // check in the same ALTER would lose that proof.
@@ -289,7 +379,10 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
             StepKind::SetNotNull,
             target(table, name),
             phase::BACKFILL,
-            vec![ddl::set_not_null(table, name), ddl::drop_constraint(table, &check)],
+            vec![
+                ddl::set_not_null(table, name),
+                ddl::drop_constraint(table, &check),
+            ],
         )
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
@@ -299,7 +392,12 @@ fn enforce(ctx: &Context, table: &QualifiedName, column: &Column, after: Option<
 }
 
 /// The value expression for `NEW` rows inside the trigger function.
-fn fill_function(table: &QualifiedName, column: &Column, source: &Source, function: &QualifiedName) -> String {
+fn fill_function(
+    table: &QualifiedName,
+    column: &Column,
+    source: &Source,
+    function: &QualifiedName,
+) -> String {
     let name = sql::ident(&column.name);
     let assign = match source {
         Source::Path(path) => {
@@ -310,14 +408,22 @@ fn fill_function(table: &QualifiedName, column: &Column, source: &Source, functi
                 .zip(&hop.child_columns)
                 .map(|(p, c)| format!("p.{} = NEW.{}", sql::ident(p), sql::ident(c)))
                 .collect();
-            format!("SELECT p.{name} INTO NEW.{name} FROM {} p WHERE {};", sql::qualified(&hop.parent), condition.join(" AND "))
+            format!(
+                "SELECT p.{name} INTO NEW.{name} FROM {} p WHERE {};",
+                sql::qualified(&hop.parent),
+                condition.join(" AND ")
+            )
         }
         // The row is exposed under the table's own name so the expression reads as it does in the
         // schema.
         Source::Expr(expr) => {
-            format!("NEW.{name} := (SELECT ({expr}) FROM (SELECT NEW.*) AS {});", sql::ident(&table.name))
+            format!(
+                "NEW.{name} := (SELECT ({expr}) FROM (SELECT NEW.*) AS {});",
+                sql::ident(&table.name)
+            )
         }
-        Source::Default => String::new(),
+        // New rows get the default from the column itself.
+        Source::Default => "NULL;".to_string(),
     };
     format!(
         "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac$\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n$schemac$",
@@ -344,11 +450,21 @@ fn value_and_join(column: &Column, source: &Source) -> (String, Option<(String, 
                 .parent_columns
                 .iter()
                 .zip(&hop.child_columns)
-                .map(|(p, c)| format!("schemac_parent.{} = {}.{}", sql::ident(p), sql::ident(&hop.child.name), sql::ident(c)))
+                .map(|(p, c)| {
+                    format!(
+                        "schemac_parent.{} = {}.{}",
+                        sql::ident(p),
+                        sql::ident(&hop.child.name),
+                        sql::ident(c)
+                    )
+                })
                 .collect();
             (
                 format!("schemac_parent.{}", sql::ident(&column.name)),
-                Some((format!("{} AS schemac_parent", sql::qualified(&hop.parent)), condition.join(" AND "))),
+                Some((
+                    format!("{} AS schemac_parent", sql::qualified(&hop.parent)),
+                    condition.join(" AND "),
+                )),
             )
         }
         Source::Expr(expr) => (format!("({expr})"), None),
@@ -367,7 +483,11 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
         Some((from, condition)) => (format!(", {from}"), format!(" AND {condition}")),
         None => (String::new(), String::new()),
     };
-    let single_key = table.primary_key.as_ref().filter(|pk| pk.columns.len() == 1).and_then(|pk| table.column(&pk.columns[0]));
+    let single_key = table
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.len() == 1)
+        .and_then(|pk| table.column(&pk.columns[0]));
     match single_key {
         Some(key) => {
             let key_name = sql::ident(&key.name);
@@ -390,15 +510,28 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
 
 /// Rows that would still be NULL after the backfill (a NULL or dangling key along the path, or an
 /// expression giving NULL) make the plan fail half-way: count them before changing anything.
-fn preflight(ctx: &Context, table: &QualifiedName, column: &Column, source: &Source, planned: &mut Planned) {
+fn preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    source: &Source,
+    planned: &mut Planned,
+) {
     let current = ctx.catalogs.current;
-    let Some(current_table) = current.table(&super::current_table_name(ctx.catalogs, table)) else { return };
+    let Some(current_table) = current.table(&super::current_table_name(ctx.catalogs, table)) else {
+        return;
+    };
     let key = example_key(current_table).replace("ctid", "t0.ctid");
     let key = current_table
         .primary_key
         .iter()
         .flat_map(|pk| pk.columns.iter())
-        .fold(key, |k, c| k.replace(&format!("{}::text", sql::ident(c)), &format!("t0.{}::text", sql::ident(c))));
+        .fold(key, |k, c| {
+            k.replace(
+                &format!("{}::text", sql::ident(c)),
+                &format!("t0.{}::text", sql::ident(c)),
+            )
+        });
     let name = sql::ident(&column.name);
     let (joins, condition) = match source {
         Source::Path(_) => match chain(ctx, table, &column.name) {
@@ -441,7 +574,11 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
     let mut at = table.clone();
     let mut alias = "t0".to_string();
     for depth in 1..=32 {
-        let desired_column = ctx.catalogs.desired.table(&at).and_then(|t| t.column(column));
+        let desired_column = ctx
+            .catalogs
+            .desired
+            .table(&at)
+            .and_then(|t| t.column(column));
         let hop = match desired_column.and_then(|c| c.backfill.as_ref()) {
             Some(Backfill::FromForeignKey { fk_column, .. }) => ctx
                 .catalogs
@@ -464,10 +601,16 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
             .zip(&hop.child_columns)
             .map(|(p, c)| format!("{next_alias}.{} = {alias}.{}", sql::ident(p), sql::ident(c)))
             .collect();
-        joins.push_str(&format!(" LEFT JOIN {} {next_alias} ON {}", sql::qualified(&parent.name), condition.join(" AND ")));
+        joins.push_str(&format!(
+            " LEFT JOIN {} {next_alias} ON {}",
+            sql::qualified(&parent.name),
+            condition.join(" AND ")
+        ));
         alias = next_alias;
         // The parent already fills the column when it has it and holds no NULLs (or is NOT NULL).
-        let filled = parent.column(column).is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&parent.name, column));
+        let filled = parent
+            .column(column)
+            .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&parent.name, column));
         if filled {
             return Some((joins, alias));
         }

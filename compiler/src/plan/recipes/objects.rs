@@ -14,14 +14,22 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::AddObject { table, object } => add(ctx, table, object, planned),
         Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
-        Change::RenameObject { table, object, from } => {
+        Change::RenameObject {
+            table,
+            object,
+            from,
+        } => {
             let to = object.name();
             let statement = if object.is_index() {
                 ddl::rename_index(&QualifiedName::new(table.schema.clone(), from.clone()), to)
             } else {
                 ddl::rename_constraint(table, from, to)
             };
-            let kind = if object.is_index() { StepKind::RenameIndex } else { StepKind::RenameConstraint };
+            let kind = if object.is_index() {
+                StepKind::RenameIndex
+            } else {
+                StepKind::RenameConstraint
+            };
             planned.steps.push(
                 Step::sql(kind, target(table, to), phase::RENAME, vec![statement])
                     .on_table(table)
@@ -36,7 +44,11 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
 
 fn column_needs(table: &QualifiedName, columns: &[String]) -> Vec<Resource> {
     let mut needs = vec![Resource::Table(table.clone())];
-    needs.extend(columns.iter().map(|c| Resource::Column(table.clone(), c.clone())));
+    needs.extend(
+        columns
+            .iter()
+            .map(|c| Resource::Column(table.clone(), c.clone())),
+    );
     needs
 }
 
@@ -71,14 +83,28 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                         help: Some("fix those rows first, or change the check".to_string()),
                     });
                 }
-                not_valid_then_validate(table, &name, ddl::add_check(table, check, true), needs, provides, StepKind::AddCheck, phase::KEYS, planned);
+                not_valid_then_validate(
+                    table,
+                    &name,
+                    ddl::add_check(table, check, true),
+                    needs,
+                    provides,
+                    StepKind::AddCheck,
+                    phase::KEYS,
+                    planned,
+                );
             } else {
                 planned.steps.push(
-                    Step::sql(StepKind::AddCheck, target(table, &name), phase::KEYS, vec![ddl::add_check(table, check, false)])
-                        .on_table(table)
-                        .lock(LockLevel::AccessExclusiveInstant)
-                        .needs(needs)
-                        .provides(provides),
+                    Step::sql(
+                        StepKind::AddCheck,
+                        target(table, &name),
+                        phase::KEYS,
+                        vec![ddl::add_check(table, check, false)],
+                    )
+                    .on_table(table)
+                    .lock(LockLevel::AccessExclusiveInstant)
+                    .needs(needs)
+                    .provides(provides),
                 );
             }
         }
@@ -97,7 +123,9 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     duplicates_preflight(ctx, table, &columns, &name, planned);
                 }
             }
-            planned.steps.push(create_index(table, index, rows).provides(provides));
+            planned
+                .steps
+                .push(create_index(table, index, rows).provides(provides));
         }
     }
     for step in &mut planned.steps[first..] {
@@ -126,7 +154,10 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
             StepKind::CreateIndexConcurrently,
             target(table, &index.name),
             phase::KEYS,
-            Action::ConcurrentIndex { index: index_name, sql: ddl::create_index(table, index, true) },
+            Action::ConcurrentIndex {
+                index: index_name,
+                sql: ddl::create_index(table, index, true),
+            },
         )
         .on_table(table)
         .outside_transaction()
@@ -135,26 +166,59 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
         .needs(needs)
         .provides(provides)
     } else {
-        Step::sql(StepKind::CreateIndex, target(table, &index.name), phase::KEYS, vec![ddl::create_index(table, index, false)])
-            .on_table(table)
-            .lock(LockLevel::ShareForScan)
-            .needs(needs)
-            .provides(provides)
+        Step::sql(
+            StepKind::CreateIndex,
+            target(table, &index.name),
+            phase::KEYS,
+            vec![ddl::create_index(table, index, false)],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareForScan)
+        .needs(needs)
+        .provides(provides)
     }
 }
 
 /// A primary key or unique constraint. On a table with rows its index is built concurrently first
 /// and then attached (`USING INDEX`, an instant catalog change).
-fn add_key(ctx: &Context, table: &QualifiedName, name: &str, columns: &[String], primary: bool, planned: &mut Planned) {
+fn add_key(
+    ctx: &Context,
+    table: &QualifiedName,
+    name: &str,
+    columns: &[String],
+    primary: bool,
+    planned: &mut Planned,
+) {
     let rows = ctx.has_rows(table);
     let needs = column_needs(table, columns);
-    let provides = vec![Resource::Object(table.clone(), name.to_string()), Resource::Key(table.clone(), columns.to_vec())];
-    let kind = if primary { StepKind::AddPrimaryKey } else { StepKind::AddUnique };
+    let provides = vec![
+        Resource::Object(table.clone(), name.to_string()),
+        Resource::Key(table.clone(), columns.to_vec()),
+    ];
+    let kind = if primary {
+        StepKind::AddPrimaryKey
+    } else {
+        StepKind::AddUnique
+    };
     if !rows {
         let statement = if primary {
-            ddl::add_primary_key(table, &crate::catalog::PrimaryKey { name: name.to_string(), columns: columns.to_vec(), origin: None })
+            ddl::add_primary_key(
+                table,
+                &crate::catalog::PrimaryKey {
+                    name: name.to_string(),
+                    columns: columns.to_vec(),
+                    origin: None,
+                },
+            )
         } else {
-            ddl::add_unique(table, &crate::catalog::UniqueConstraint { name: name.to_string(), columns: columns.to_vec(), origin: None })
+            ddl::add_unique(
+                table,
+                &crate::catalog::UniqueConstraint {
+                    name: name.to_string(),
+                    columns: columns.to_vec(),
+                    origin: None,
+                },
+            )
         };
         planned.steps.push(
             Step::sql(kind, target(table, name), phase::KEYS, vec![statement])
@@ -176,7 +240,9 @@ fn add_key(ctx: &Context, table: &QualifiedName, name: &str, columns: &[String],
     let build = create_index(table, &index, true).needs(needs.clone());
     let mut build = build;
     build.provides.clear();
-    build.provides.push(Resource::Object(table.clone(), format!("index {name}")));
+    build
+        .provides
+        .push(Resource::Object(table.clone(), format!("index {name}")));
     let attach = if primary {
         ddl::add_primary_key_using_index(table, name, name)
     } else {
@@ -194,16 +260,28 @@ fn add_key(ctx: &Context, table: &QualifiedName, name: &str, columns: &[String],
 }
 
 /// Rows that share a key would make the unique index build fail (and leave it INVALID).
-fn duplicates_preflight(ctx: &Context, table: &QualifiedName, columns: &[String], name: &str, planned: &mut Planned) {
+fn duplicates_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    columns: &[String],
+    name: &str,
+    planned: &mut Planned,
+) {
     if !ctx.has_rows(table) {
         return;
     }
-    let Some(current) = ctx.catalogs.current.table(table) else { return };
+    let Some(current) = ctx.catalogs.current.table(table) else {
+        return;
+    };
     if columns.iter().any(|c| current.column(c).is_none()) {
         return;
     }
     let list: Vec<String> = columns.iter().map(|c| sql::ident(c)).collect();
-    let key = list.iter().map(|c| format!("{c}::text")).collect::<Vec<_>>().join(", ");
+    let key = list
+        .iter()
+        .map(|c| format!("{c}::text"))
+        .collect::<Vec<_>>()
+        .join(", ");
     planned.preflight.push(Preflight {
         target: target(table, name),
         sql: format!(
@@ -232,34 +310,55 @@ fn not_valid_then_validate(
     planned.steps.push(
         Step::sql(kind, target(table, name), phase, vec![add_statement])
             .on_table(table)
-            .lock(if kind == StepKind::AddForeignKey { LockLevel::ShareRowExclusiveInstant } else { LockLevel::AccessExclusiveInstant })
+            .lock(if kind == StepKind::AddForeignKey {
+                LockLevel::ShareRowExclusiveInstant
+            } else {
+                LockLevel::AccessExclusiveInstant
+            })
             .hazard(Hazard::new_constraint_on_rows(&table.name, name))
             .needs(needs)
             .provides([added.clone()]),
     );
     planned.steps.push(
-        Step::sql(StepKind::ValidateConstraint, target(table, name), phase, vec![ddl::validate_constraint(table, name)])
-            .on_table(table)
-            .lock(LockLevel::ShareUpdateExclusive)
-            .hazard(Hazard::long_validation(&table.name))
-            .needs([added])
-            .provides(provides),
+        Step::sql(
+            StepKind::ValidateConstraint,
+            target(table, name),
+            phase,
+            vec![ddl::validate_constraint(table, name)],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareUpdateExclusive)
+        .hazard(Hazard::long_validation(&table.name))
+        .needs([added])
+        .provides(provides),
     );
 }
 
 fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planned: &mut Planned) {
     let mut needs = column_needs(table, &fk.columns);
     needs.push(Resource::Table(fk.referenced_table.clone()));
-    needs.push(Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()));
-    needs.extend(fk.referenced_columns.iter().map(|c| Resource::Column(fk.referenced_table.clone(), c.clone())));
+    needs.push(Resource::Key(
+        fk.referenced_table.clone(),
+        fk.referenced_columns.clone(),
+    ));
+    needs.extend(
+        fk.referenced_columns
+            .iter()
+            .map(|c| Resource::Column(fk.referenced_table.clone(), c.clone())),
+    );
     let provides = vec![Resource::Object(table.clone(), fk.name.clone())];
     if !ctx.has_rows(table) {
         planned.steps.push(
-            Step::sql(StepKind::AddForeignKey, target(table, &fk.name), phase::FOREIGN_KEYS, vec![ddl::add_foreign_key(table, fk, false)])
-                .on_table(table)
-                .lock(LockLevel::ShareRowExclusiveInstant)
-                .needs(needs)
-                .provides(provides),
+            Step::sql(
+                StepKind::AddForeignKey,
+                target(table, &fk.name),
+                phase::FOREIGN_KEYS,
+                vec![ddl::add_foreign_key(table, fk, false)],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareRowExclusiveInstant)
+            .needs(needs)
+            .provides(provides),
         );
         return;
     }
@@ -280,11 +379,23 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
 /// column exists in the database already (columns added by this plan are checked by the backfill).
 fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planned: &mut Planned) {
     let current = ctx.catalogs.current;
-    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table)) else { return };
-    if fk.columns.iter().any(|c| child.column(c).is_none()) || fk.referenced_columns.iter().any(|c| parent.column(c).is_none()) {
+    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table))
+    else {
+        return;
+    };
+    if fk.columns.iter().any(|c| child.column(c).is_none())
+        || fk
+            .referenced_columns
+            .iter()
+            .any(|c| parent.column(c).is_none())
+    {
         return;
     }
-    let not_null: Vec<String> = fk.columns.iter().map(|c| format!("c.{} IS NOT NULL", sql::ident(c))).collect();
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", sql::ident(c)))
+        .collect();
     let join: Vec<String> = fk
         .columns
         .iter()
@@ -297,7 +408,12 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
             .primary_key
             .iter()
             .flat_map(|pk| pk.columns.iter())
-            .fold(key, |k, col| k.replace(&format!("{}::text", sql::ident(col)), &format!("c.{}::text", sql::ident(col))))
+            .fold(key, |k, col| {
+                k.replace(
+                    &format!("{}::text", sql::ident(col)),
+                    &format!("c.{}::text", sql::ident(col)),
+                )
+            })
     } else {
         key
     };
@@ -321,12 +437,16 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
 /// Whether a dropped object is replaced by an added object of the same kind that covers its columns
 /// (a foreign key made composite for tenancy): then nothing is lost.
 fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Option<String> {
-    let TableObject::ForeignKey(old) = object else { return None };
+    let TableObject::ForeignKey(old) = object else {
+        return None;
+    };
     ctx.changes.iter().find_map(|change| match change {
-        Change::AddObject { table: t, object: TableObject::ForeignKey(new) }
-            if t == table
-                && new.referenced_table == old.referenced_table
-                && old.columns.iter().all(|c| new.columns.contains(c)) =>
+        Change::AddObject {
+            table: t,
+            object: TableObject::ForeignKey(new),
+        } if t == table
+            && new.referenced_table == old.referenced_table
+            && old.columns.iter().all(|c| new.columns.contains(c)) =>
         {
             Some(new.name.clone())
         }
@@ -336,21 +456,40 @@ fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Op
 
 fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
     let name = object.name();
-    let columns: Vec<Resource> = object.columns().into_iter().map(|c| Resource::Column(table.clone(), c.to_string())).collect();
+    let columns: Vec<Resource> = object
+        .columns()
+        .into_iter()
+        .map(|c| Resource::Column(table.clone(), c.to_string()))
+        .collect();
     let mut step = match object {
         TableObject::Index(_) => {
             let index = QualifiedName::new(table.schema.clone(), name.to_string());
             if ctx.has_rows(table) {
-                Step::sql(StepKind::DropIndex, target(table, name), phase::DETACH, vec![ddl::drop_index(&index, true)])
-                    .outside_transaction()
-                    .lock(LockLevel::ShareUpdateExclusive)
+                Step::sql(
+                    StepKind::DropIndex,
+                    target(table, name),
+                    phase::DETACH,
+                    vec![ddl::drop_index(&index, true)],
+                )
+                .outside_transaction()
+                .lock(LockLevel::ShareUpdateExclusive)
             } else {
-                Step::sql(StepKind::DropIndex, target(table, name), phase::DETACH, vec![ddl::drop_index(&index, false)])
-                    .lock(LockLevel::AccessExclusiveInstant)
+                Step::sql(
+                    StepKind::DropIndex,
+                    target(table, name),
+                    phase::DETACH,
+                    vec![ddl::drop_index(&index, false)],
+                )
+                .lock(LockLevel::AccessExclusiveInstant)
             }
         }
-        _ => Step::sql(StepKind::DropConstraint, target(table, name), phase::DETACH, vec![ddl::drop_constraint(table, name)])
-            .lock(LockLevel::AccessExclusiveInstant),
+        _ => Step::sql(
+            StepKind::DropConstraint,
+            target(table, name),
+            phase::DETACH,
+            vec![ddl::drop_constraint(table, name)],
+        )
+        .lock(LockLevel::AccessExclusiveInstant),
     }
     .on_table(table)
     .needs([Resource::Table(table.clone())])
@@ -363,8 +502,12 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
                 Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()),
             ]);
         }
-        TableObject::PrimaryKey(pk) => step = step.removes([Resource::Key(table.clone(), pk.columns.clone())]),
-        TableObject::Unique(unique) => step = step.removes([Resource::Key(table.clone(), unique.columns.clone())]),
+        TableObject::PrimaryKey(pk) => {
+            step = step.removes([Resource::Key(table.clone(), pk.columns.clone())])
+        }
+        TableObject::Unique(unique) => {
+            step = step.removes([Resource::Key(table.clone(), unique.columns.clone())])
+        }
         TableObject::Index(index) if index.unique => {
             let columns: Vec<String> = object.columns().iter().map(|c| c.to_string()).collect();
             step = step.removes([Resource::Key(table.clone(), columns)]);
@@ -376,7 +519,10 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
-        None if matches!(object, TableObject::Index(_)) => step,
-        None => step.destructive().hazard(Hazard::deletes_data(&format!("constraint `{name}`"))),
+        // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
+        None if matches!(object, TableObject::Index(_)) => {
+            step.destructive().hazard(Hazard::drops_index(name))
+        }
+        None => step.destructive().hazard(Hazard::drops_constraint(name)),
     }
 }
