@@ -1052,7 +1052,7 @@ fn help_for(positives: &[Rule], context: Context, fragment: &str) -> String {
             {
                 return "column attributes are `primary`, `unique`, `index`, `default(expr)`, \
                         `references table`, `check (expr)`, `renamed from name`, `using (expr)`, \
-                        `backfill (expr)` and `generated (expr)`; a column ends at the end of its line"
+                        `backfill (expr)` and `generated (expr)`; a column ends at the end of its line or where the next column starts"
                     .to_string();
             }
             match first_word.as_str() {
