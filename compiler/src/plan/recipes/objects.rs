@@ -14,6 +14,20 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::AddObject { table, object } => add(ctx, table, object, planned),
         Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
+        // Added NOT VALID by a run that stopped before validating it: finish the job.
+        Change::ValidateObject { table, object } => planned.steps.push(
+            Step::sql(
+                StepKind::ValidateConstraint,
+                target(table, object.name()),
+                phase::FOREIGN_KEYS,
+                vec![ddl::validate_constraint(table, object.name())],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([Resource::Table(table.clone())])
+            .provides([Resource::Object(table.clone(), object.name().to_string())]),
+        ),
         Change::RenameObject {
             table,
             object,
@@ -440,18 +454,18 @@ fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Op
     let TableObject::ForeignKey(old) = object else {
         return None;
     };
-    ctx.changes.iter().find_map(|change| match change {
-        Change::AddObject {
-            table: t,
-            object: TableObject::ForeignKey(new),
-        } if t == table
-            && new.referenced_table == old.referenced_table
-            && old.columns.iter().all(|c| new.columns.contains(c)) =>
-        {
-            Some(new.name.clone())
-        }
-        _ => None,
-    })
+    // The schema's own keys, whether this plan adds them or an interrupted run already did.
+    ctx.catalogs
+        .desired
+        .table(table)?
+        .foreign_keys
+        .iter()
+        .find(|new| {
+            new.referenced_table == old.referenced_table
+                && new.columns.len() >= old.columns.len()
+                && old.columns.iter().all(|c| new.columns.contains(c))
+        })
+        .map(|new| new.name.clone())
 }
 
 fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
@@ -519,6 +533,17 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
+        // An INVALID index (left by a failed concurrent build) serves no query: dropping it loses
+        // nothing.
+        None if object.is_index()
+            && ctx
+                .catalogs
+                .current
+                .table(&super::current_table_name(ctx.catalogs, table))
+                .is_some_and(|t| t.not_valid.contains(name)) =>
+        {
+            step
+        }
         // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
         None if matches!(object, TableObject::Index(_)) => {
             step.destructive().hazard(Hazard::drops_index(name))
