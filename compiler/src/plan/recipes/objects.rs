@@ -377,6 +377,7 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
         return;
     }
     orphans_preflight(ctx, table, fk, planned);
+    cross_tenant_preflight(ctx, table, fk, planned);
     not_valid_then_validate(
         table,
         &fk.name,
@@ -550,4 +551,86 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         }
         None => step.destructive().hazard(Hazard::drops_constraint(name)),
     }
+}
+
+/// A same-tenant key `(account_id, col) → parent (account_id, id)` whose tenant column the plan
+/// fills: rows pointing at another tenant's parent would make its validation fail half-way, so they
+/// are counted first, comparing the values the backfill will give both sides.
+fn cross_tenant_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    fk: &ForeignKey,
+    planned: &mut Planned,
+) {
+    let Some(tenancy) = &ctx.catalogs.desired.tenancy else {
+        return;
+    };
+    let tenant = &tenancy.column;
+    let current = ctx.catalogs.current;
+    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table))
+    else {
+        return;
+    };
+    let pairs: Vec<(&String, &String)> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .filter(|(c, _)| *c != tenant)
+        .collect();
+    let both_filled = child.column(tenant).is_some() && parent.column(tenant).is_some();
+    if !fk.columns.contains(tenant) || pairs.is_empty() || both_filled {
+        return; // the plain orphan check covers keys whose columns all exist
+    }
+    if pairs
+        .iter()
+        .any(|(c, p)| child.column(c).is_none() || parent.column(p).is_none())
+    {
+        return;
+    }
+    let Some((child_joins, child_value)) =
+        super::not_null::value_after_backfill(ctx, table, tenant, "c")
+    else {
+        return;
+    };
+    let Some((parent_joins, parent_value)) =
+        super::not_null::value_after_backfill(ctx, &fk.referenced_table, tenant, "p")
+    else {
+        return;
+    };
+    let join: Vec<String> = pairs
+        .iter()
+        .map(|(c, p)| format!("p0.{} = c0.{}", sql::ident(p), sql::ident(c)))
+        .collect();
+    let not_null: Vec<String> = pairs
+        .iter()
+        .map(|(c, _)| format!("c0.{} IS NOT NULL", sql::ident(c)))
+        .collect();
+    let key = child
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .fold(example_key(child).replace("ctid", "c0.ctid"), |k, col| {
+            k.replace(
+                &format!("{}::text", sql::ident(col)),
+                &format!("c0.{}::text", sql::ident(col)),
+            )
+        });
+    planned.preflight.push(Preflight {
+        target: target(table, &fk.name),
+        sql: format!(
+            "SELECT count(*), min({key}) FROM {} c0{child_joins} JOIN {} p0 ON {}{parent_joins} WHERE {} AND {child_value} IS DISTINCT FROM {parent_value}",
+            sql::qualified(table),
+            sql::qualified(&fk.referenced_table),
+            join.join(" AND "),
+            not_null.join(" AND ")
+        ),
+        message: format!(
+            "rows of `{}` reference a row of `{}` that belongs to another tenant, so `{}` cannot be validated",
+            table.name, fk.referenced_table.name, fk.name
+        ),
+        help: Some(format!(
+            "point those rows at a `{}` row of their own tenant, or delete them",
+            fk.referenced_table.name
+        )),
+    });
 }
