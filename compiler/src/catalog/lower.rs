@@ -108,7 +108,7 @@ pub fn lower(model: &Model) -> Catalog {
             for role in &grant.roles {
                 for privilege in &grant.privileges {
                     grants[table.0 as usize].insert(Grant {
-                        role: role.clone(),
+                        role: role_name(role),
                         privilege: *privilege,
                     });
                 }
@@ -243,9 +243,13 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .policies
         .iter()
         .map(|policy| {
-            let mut roles = policy.roles.clone();
+            let mut roles: Vec<String> = policy.roles.iter().map(|r| role_name(r)).collect();
             roles.sort();
             roles.dedup();
+            // `TO PUBLIC` is stored as no role at all.
+            if roles == ["public"] {
+                roles.clear();
+            }
             Policy {
                 name: policy.name.clone(),
                 command: policy.command,
@@ -460,6 +464,15 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
             let addition = names::name_addition(&names::index_column_names(&index.keys));
             index.name = namespace.choose_relation_name(&table_name, Some(&addition), "idx", false);
         }
+    }
+}
+
+/// A role as PostgreSQL names it: `PUBLIC` is a keyword, not a role, whatever its case.
+fn role_name(role: &str) -> String {
+    if role.eq_ignore_ascii_case("public") {
+        "public".to_string()
+    } else {
+        role.to_string()
     }
 }
 
