@@ -946,7 +946,7 @@ impl<'c> Probe<'_, 'c> {
             let policy = find(&format!("{bypass}_bypass"));
             self.report.check(
                 matches!(&policy, Some((cmd, true, roles, false, Some(u), Some(c)))
-                    if cmd == "*" && roles == &[bypass.clone()] && u == "true" && c == "true"),
+                    if cmd == "*" && roles.as_slice() == std::slice::from_ref(bypass) && u == "true" && c == "true"),
                 || format!("{table}: {bypass}_bypass should be FOR ALL TO {bypass} USING (true) WITH CHECK (true), is {policy:?}"),
             );
         }
