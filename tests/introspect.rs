@@ -73,6 +73,8 @@ Who log in.';
             with check (account_id = current_setting('app.current_account_id', true)::uuid);
         create policy readers on users for select to {reader} using (true);
         grant select, insert on users to {reader};
+        -- INSERT counts only with the serial key's sequence usable (nextval): as `grant insert` does.
+        grant usage on sequence users_id_seq to {reader};
         grant select on app.sessions to public;
         create table schemac_history (id int);
         create schema schemac_internal;

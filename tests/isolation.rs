@@ -1,6 +1,7 @@
 //! Tenant isolation, proven against PostgreSQL for every tenant table of a schema.
 //!
-//! Each schema (by default `schema/` and every `examples/*` whose tenancy has `rls on`; or the
+//! Each schema (by default `schema/` and every `examples/*` — its `schema/` directory where it has
+//! one — whose tenancy has `rls on`; or the
 //! paths in `SCHEMAC_ISOLATION_SCHEMAS`, separated as in `PATH`) is applied to a fresh database.
 //! The compiled `Catalog` is walked to insert rows for two tenants, A and B, into every table:
 //! parents before children, NOT NULL columns filled with values of their type (enum values from
@@ -63,6 +64,15 @@ fn schemas() -> Vec<PathBuf> {
         .expect("examples/ is readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
+        // An example's schema is its `schema/` directory where it has one (beside other phases).
+        .map(|p| {
+            let nested = p.join("schema");
+            if nested.is_dir() {
+                nested
+            } else {
+                p
+            }
+        })
         .filter(|p| compile(p).tenancy.is_some_and(|t| t.rls))
         .collect();
     examples.sort();
@@ -128,7 +138,13 @@ async fn prove(path: PathBuf) -> Result<String, String> {
         .clone()
         .filter(|t| t.rls)
         .unwrap_or_else(|| panic!("{}: no tenancy with `rls on`", path.display()));
-    let label = path
+    // `examples/tenant-isolation/schema` is labelled by its example.
+    let named = if path.ends_with("schema") && path.parent().is_some_and(|p| p != workspace()) {
+        path.parent().unwrap_or(&path)
+    } else {
+        &path
+    };
+    let label = named
         .file_name()
         .and_then(|s| s.to_str())
         .unwrap_or("schema")
@@ -946,7 +962,7 @@ impl<'c> Probe<'_, 'c> {
             let policy = find(&format!("{bypass}_bypass"));
             self.report.check(
                 matches!(&policy, Some((cmd, true, roles, false, Some(u), Some(c)))
-                    if cmd == "*" && roles == &[bypass.clone()] && u == "true" && c == "true"),
+                    if cmd == "*" && roles.as_slice() == std::slice::from_ref(bypass) && u == "true" && c == "true"),
                 || format!("{table}: {bypass}_bypass should be FOR ALL TO {bypass} USING (true) WITH CHECK (true), is {policy:?}"),
             );
         }
