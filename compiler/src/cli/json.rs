@@ -174,6 +174,7 @@ fn hazard_code(code: &str) -> &'static str {
         "row-visibility",
         "drops-constraint",
         "drops-index",
+        "requires-application-deploy",
     ];
     KNOWN
         .iter()

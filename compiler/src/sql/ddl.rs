@@ -53,14 +53,15 @@ pub fn create_enum(enum_type: &EnumType) -> String {
     )
 }
 
-/// `ALTER TYPE name ADD VALUE 'v' [BEFORE|AFTER 'w']`; without a position the value goes last.
+/// `ALTER TYPE name ADD VALUE IF NOT EXISTS 'v' [BEFORE|AFTER 'w']`; without a position the value goes last. It runs outside a
+/// transaction, so `IF NOT EXISTS` lets a run that died after it run it again.
 pub fn add_enum_value(
     enum_name: &QualifiedName,
     value: &str,
     position: Option<(Position, &str)>,
 ) -> String {
     let mut sql = format!(
-        "ALTER TYPE {} ADD VALUE {}",
+        "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
         qualified(enum_name),
         literal(value)
     );
@@ -644,14 +645,14 @@ mod tests {
         };
         assert_snapshot!(create_enum(&status), @"CREATE TYPE app.status AS ENUM ('open', 'won''t ship')");
         let name = QualifiedName::public("status");
-        assert_snapshot!(add_enum_value(&name, "closed", None), @"ALTER TYPE public.status ADD VALUE 'closed'");
+        assert_snapshot!(add_enum_value(&name, "closed", None), @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'closed'");
         assert_snapshot!(
             add_enum_value(&name, "pending", Some((Position::Before, "open"))),
-            @"ALTER TYPE public.status ADD VALUE 'pending' BEFORE 'open'"
+            @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'pending' BEFORE 'open'"
         );
         assert_snapshot!(
             add_enum_value(&name, "done", Some((Position::After, "open"))),
-            @"ALTER TYPE public.status ADD VALUE 'done' AFTER 'open'"
+            @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'done' AFTER 'open'"
         );
         assert_snapshot!(rename_type(&name, "state"), @"ALTER TYPE public.status RENAME TO state");
         assert_snapshot!(drop_type(&name), @"DROP TYPE public.status");

@@ -444,10 +444,10 @@ mod tests {
         assert_eq!(
             added,
             vec![
-                "ALTER TYPE public.state ADD VALUE 'new' BEFORE 'paid'",
-                "ALTER TYPE public.state ADD VALUE 'packed' AFTER 'paid'",
-                "ALTER TYPE public.state ADD VALUE 'shipped' AFTER 'packed'",
-                "ALTER TYPE public.state ADD VALUE 'done' AFTER 'shipped'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'new' BEFORE 'paid'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'packed' AFTER 'paid'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'shipped' AFTER 'packed'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'done' AFTER 'shipped'",
             ]
         );
     }

@@ -300,6 +300,7 @@ fn fill(
             ],
         )
         .on_table(table)
+        .hazard(Hazard::writes_must_set(&table.name, name))
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([column_resource, trigger_done]),
     );
