@@ -153,9 +153,7 @@ impl NewSessions {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Sessions`]):
-    /// defaults, serials and generated columns filled in by the database. `executor` is a
-    /// connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Sessions`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,

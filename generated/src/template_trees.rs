@@ -149,9 +149,7 @@ impl NewTemplateTrees {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`TemplateTrees`]):
-    /// defaults, serials and generated columns filled in by the database. `executor` is a
-    /// connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`TemplateTrees`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,

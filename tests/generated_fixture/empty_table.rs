@@ -45,18 +45,15 @@ impl NewEmptyTable {
         Ok(sqlx::postgres::PgArguments::default())
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`EmptyTable`]):
-    /// defaults, serials and generated columns filled in by the database. `executor` is a
-    /// connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns [`EmptyTable`] (the table has no columns). `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
     ) -> Result<EmptyTable, sqlx::Error> {
-        let sql = format!("{} RETURNING *", self.insert_sql());
+        let sql = self.insert_sql();
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, EmptyTable, _>(&sql, arguments)
-            .fetch_one(executor)
-            .await
+        sqlx::query_with(&sql, arguments).execute(executor).await?;
+        Ok(EmptyTable {})
     }
 }
 

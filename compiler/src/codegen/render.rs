@@ -369,7 +369,7 @@ fn table_file(
     let column_names = fields.iter().map(|field| &field.column.name);
     let insert_column_names = insertable.iter().map(|field| &field.column.name);
 
-    let insert_methods = insert_methods(&insertable, &sql_name, row);
+    let insert_methods = insert_methods(&insertable, &sql_name, row, fields.is_empty());
 
     let wanted_consts = fields
         .iter()
@@ -432,7 +432,12 @@ fn table_file(
 /// `insert_sql`, `insert_arguments` and `insert` of a `New*` struct: the statement names a column
 /// with a default only when its field is `Some`, so `None` leaves the value to the database, and the
 /// arguments follow the same rule in the same order.
-fn insert_methods(insertable: &[&Field], sql_name: &str, row: &Ident) -> TokenStream {
+fn insert_methods(
+    insertable: &[&Field],
+    sql_name: &str,
+    row: &Ident,
+    no_columns: bool,
+) -> TokenStream {
     let sql_doc = doc_attrs(&[
         format!(
             "{} for these values: a column with a default is named only when its field is `Some` \
@@ -497,8 +502,33 @@ fn insert_methods(insertable: &[&Field], sql_name: &str, row: &Ident) -> TokenSt
             },
         )
     };
-    let row_link =
-        format!(" Inserts the row and returns it as stored (`RETURNING *`, as [`{row}`]):");
+    let executor_doc = "`executor` is a connection, pool or transaction (`&mut *tx`).";
+    let insert_doc = doc_attrs(&[if no_columns {
+        format!("Inserts the row and returns [`{row}`] (the table has no columns). {executor_doc}")
+    } else {
+        format!(
+            "Inserts the row and returns it as stored (`RETURNING *`, as [`{row}`]): defaults, \
+             serials and generated columns filled in by the database. {executor_doc}"
+        )
+    }]);
+    let insert_body = if no_columns {
+        // PostgreSQL refuses `RETURNING *` when the table has no columns ("RETURNING must have at
+        // least one column"), and there is nothing to read back: the row is the empty struct.
+        quote! {
+            let sql = self.insert_sql();
+            let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+            sqlx::query_with(&sql, arguments).execute(executor).await?;
+            Ok(#row {})
+        }
+    } else {
+        quote! {
+            let sql = format!("{} RETURNING *", self.insert_sql());
+            let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+            sqlx::query_as_with::<_, #row, _>(&sql, arguments)
+                .fetch_one(executor)
+                .await
+        }
+    };
     quote! {
         #sql_doc
         pub fn insert_sql(&self) -> String {
@@ -513,18 +543,12 @@ fn insert_methods(insertable: &[&Field], sql_name: &str, row: &Ident) -> TokenSt
             #arguments_body
         }
 
-        #[doc = #row_link]
-        /// defaults, serials and generated columns filled in by the database. `executor` is a
-        /// connection, pool or transaction (`&mut *tx`).
+        #insert_doc
         pub async fn insert<'e>(
             &self,
             executor: impl sqlx::PgExecutor<'e>,
         ) -> Result<#row, sqlx::Error> {
-            let sql = format!("{} RETURNING *", self.insert_sql());
-            let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-            sqlx::query_as_with::<_, #row, _>(&sql, arguments)
-                .fetch_one(executor)
-                .await
+            #insert_body
         }
     }
 }
