@@ -8,6 +8,8 @@
 
 #[path = "codegen/catalog.rs"]
 mod catalog;
+// Only the blocking `schemac` runner is used here.
+#[allow(dead_code)]
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "codegen/schemas.rs"]
