@@ -161,7 +161,7 @@ async fn brief(
         attempt += 1;
         let mut tx = conn.begin().await?;
         let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'",
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
             options.lock_timeout.as_millis().max(1)
         );
         sqlx::raw_sql(&setting).execute(&mut *tx).await?;
