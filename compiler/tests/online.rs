@@ -1130,7 +1130,7 @@ async fn writes_without_the_tenant_column_succeed_throughout_apply() {
                     _ if sessions_open => (
                         "sessions",
                         &sessions_seen,
-                        if n % 2 == 0 {
+                        if fastrand::bool() {
                             "INSERT INTO sessions (user_id) SELECT id FROM users ORDER BY random() LIMIT 1".to_string()
                         } else {
                             "UPDATE sessions SET user_id = user_id WHERE id = (SELECT id FROM sessions ORDER BY random() LIMIT 1)".to_string()
@@ -1397,4 +1397,64 @@ async fn plan_file_is_refused_when_the_database_changed_since() {
         applied.stdout
     );
     assert_converged(&fixture).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enum_value_added_by_a_killed_run_counts_as_done() {
+    let schema = |values: &str| {
+        format!("enum ticket_state {{ {values} }}\n\ntable tickets {{\n  id    bigserial primary\n  state ticket_state\n}}\n")
+    };
+    let fixture = Fixture::new(
+        "online_enum_resume",
+        &schema("open, closed"),
+        &schema("open, closed, archived"),
+    )
+    .await;
+    let plan_file = fixture.path("plan.json");
+    fixture
+        .cli(&["plan", &fixture.after(), "-o", &plan_file])
+        .await
+        .expect(0);
+    let text = std::fs::read_to_string(&plan_file).expect("plan file");
+    let (plan, _) = schemac::cli::json::read_plan_file(&text).expect("plan file reads back");
+    assert_eq!(
+        plan.steps
+            .iter()
+            .map(|s| s.kind.as_str())
+            .collect::<Vec<_>>(),
+        ["add_enum_value"]
+    );
+    // A run that was killed after `ADD VALUE` committed (it cannot run in a transaction with the
+    // step's record) and before the step was recorded: the value is there, the step is not done.
+    let mut conn = fixture.db.connect().await;
+    conn.execute("ALTER TYPE ticket_state ADD VALUE 'archived'")
+        .await
+        .expect("add the value");
+    schemac::apply::history::ensure_table(&mut conn)
+        .await
+        .expect("history table");
+    schemac::apply::history::start(
+        &mut conn,
+        &schemac::apply::history::plan_hash(&plan),
+        serde_json::json!([{ "kind": "add_enum_value" }]),
+        &schemac::apply::history::Origin::default(),
+    )
+    .await
+    .expect("record the run");
+    let applied = fixture.cli(&["apply", &plan_file, "--yes"]).await.expect(0);
+    assert!(
+        applied
+            .stderr
+            .contains("continuing an interrupted run after step 0"),
+        "{}",
+        applied.stderr
+    );
+    assert_eq!(
+        fixture
+            .db
+            .count("SELECT count(*) FROM schemac_migrations WHERE status = 'running'")
+            .await,
+        0
+    );
+    fixture.cli(&["drift", &fixture.after()]).await.expect(0);
 }
