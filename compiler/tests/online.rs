@@ -1019,9 +1019,9 @@ async fn two_concurrent_applies_run_the_plan_once() {
     let steps = planned_steps(&fixture).await;
     assert!(steps > 20, "the plan has its steps: {steps}");
     let mut conn = fixture.db.connect().await;
-    let mut first = fixture.spawn_apply(&fixture.after(), &["--batch-size", "200"], "first");
+    let mut first = fixture.spawn_apply(&fixture.after(), &["--batch-size", "100"], "first");
     wait_for_backfill(&mut conn, &mut first, "public.attachments.account_id").await;
-    let second = fixture.spawn_apply(&fixture.after(), &["--batch-size", "200"], "second");
+    let second = fixture.spawn_apply(&fixture.after(), &["--batch-size", "100"], "second");
     // The second waits through the first's concurrent index builds: it must not be a transaction
     // they wait for.
     let (first, second) = tokio::join!(first.finish(), second.finish());
@@ -1457,4 +1457,30 @@ async fn enum_value_added_by_a_killed_run_counts_as_done() {
         0
     );
     fixture.cli(&["drift", &fixture.after()]).await.expect(0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_table_of_an_earlier_version_is_upgraded() {
+    let fixture = Fixture::chain("online_history_upgrade", 10).await;
+    // The table as versions without resumable schema runs made it.
+    fixture
+        .db
+        .execute("ALTER TABLE schemac_migrations DROP COLUMN plan_file, DROP COLUMN schema_hash")
+        .await;
+    fixture
+        .cli(&["apply", &fixture.after(), "--yes"])
+        .await
+        .expect(0);
+    assert_eq!(
+        fixture
+            .db
+            .count(
+                "SELECT count(*) FROM schemac_migrations
+                 WHERE status = 'done' AND plan_file IS NOT NULL AND schema_hash IS NOT NULL"
+            )
+            .await,
+        1,
+        "the new run is recorded with its plan and schema"
+    );
+    assert_converged(&fixture).await;
 }
