@@ -540,8 +540,9 @@ async fn tenant_column_backfills_through_chains_of_depth_1_to_4() {
     assert_no_leftovers(&fixture.db).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_paths_of_equal_length_are_a_diagnostic_until_the_schema_chooses() {
+/// `comments` reference both `sessions` and `documents`, which have the tenant column: two paths of
+/// one hop each. `choice` goes at the end of the `comments` table of the `after` schema.
+fn two_paths_schemas(choice: &str) -> (String, String) {
     let before = "
 table accounts {
   id uuid primary default(gen_random_uuid())
@@ -563,9 +564,8 @@ table comments {
   document_id uuid references documents on delete cascade
 }
 ";
-    let after = |choice: &str| {
-        format!(
-            r#"
+    let after = format!(
+        r#"
 tenancy {{ root accounts  column account_id  setting "app.current_account_id"  rls off }}
 
 table accounts {{
@@ -586,9 +586,14 @@ tenant table comments {{
   document_id uuid references documents on delete cascade
 {choice}}}
 "#
-        )
-    };
-    let fixture = Fixture::new("online_two_paths", before, &after("")).await;
+    );
+    (before.to_string(), after)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_paths_of_equal_length_are_a_diagnostic_until_the_schema_chooses() {
+    let (before, after) = two_paths_schemas("");
+    let fixture = Fixture::new("online_two_paths", &before, &after).await;
     fixture
         .db
         .execute(
@@ -632,7 +637,7 @@ tenant table comments {{
     let chosen = schema_file(
         fixture.dir.path(),
         "chosen.schema",
-        &after("  backfill account_id from document_id\n"),
+        &two_paths_schemas("  backfill account_id from document_id\n").1,
     );
     fixture.cli(&["apply", &chosen, "--yes"]).await.expect(0);
     assert_eq!(
@@ -643,6 +648,54 @@ tenant table comments {{
         10,
         "the chosen path (documents) gives every comment its value"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_whose_parents_belong_to_different_tenants_are_refused_before_any_change() {
+    let (before, after) = two_paths_schemas("  backfill account_id from document_id\n");
+    let fixture = Fixture::new("online_tenant_conflict", &before, &after).await;
+    fixture
+        .db
+        .execute(
+            "INSERT INTO accounts (id) VALUES ('00000000-0000-0000-0000-00000000000a'), ('00000000-0000-0000-0000-00000000000b');
+             INSERT INTO sessions (account_id) VALUES ('00000000-0000-0000-0000-00000000000a');
+             INSERT INTO documents (account_id) VALUES ('00000000-0000-0000-0000-00000000000a'), ('00000000-0000-0000-0000-00000000000b');
+             INSERT INTO comments (id, session_id, document_id)
+               SELECT gen_random_uuid(), s.id, d.id FROM sessions s, documents d",
+        )
+        .await;
+    let state = database_state(&fixture.db, "comments").await;
+    // The comment on account B's document in account A's session would get B from the document,
+    // and then fail `(account_id, session_id) references sessions`.
+    let refused = fixture
+        .cli(&["apply", &fixture.after(), "--yes"])
+        .await
+        .expect(1);
+    assert!(
+        refused.stderr.contains("refused")
+            && refused.stderr.contains("public.comments.account_id")
+            && refused.stderr.contains("another tenant")
+            && refused
+                .stderr
+                .contains("comments_account_id_session_id_fkey")
+            && refused.stderr.contains("(1 row"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        database_state(&fixture.db, "comments").await,
+        state,
+        "the database changed"
+    );
+    fixture
+        .db
+        .execute("DELETE FROM comments c USING documents d WHERE d.id = c.document_id AND d.account_id = '00000000-0000-0000-0000-00000000000b'")
+        .await;
+    fixture
+        .cli(&["apply", &fixture.after(), "--yes"])
+        .await
+        .expect(0);
+    assert_no_leftovers(&fixture.db).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
