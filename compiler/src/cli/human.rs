@@ -308,6 +308,11 @@ pub fn describe(change: &Change) -> String {
             object_kind(object),
             object.name()
         ),
+        Change::ValidateObject { table, object } => format!(
+            "table `{table}`: {} `{}` is NOT VALID (an interrupted apply added it unchecked)",
+            object_kind(object),
+            object.name()
+        ),
         Change::RenameObject {
             table,
             object,

@@ -3,7 +3,7 @@
 
 use super::pair::pair_by_key;
 use super::{security, Change, TableObject};
-use crate::catalog::{Catalog, Column, Table};
+use crate::catalog::{Catalog, Column, QualifiedName, Table};
 use crate::pair::Pair;
 
 pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
@@ -13,13 +13,79 @@ pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         |t| t.name.clone(),
         |t| t.renamed_from.clone(),
     );
+    let renames = Renames::of(&pairs);
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => create_table(desired, changes),
             (Some(current), None) => changes.push(Change::DropTable(current.clone())),
-            (Some(current), Some(desired)) => diff_table(Pair::new(current, desired), changes),
+            (Some(current), Some(desired)) => {
+                diff_table(Pair::new(current, desired), &renames, changes)
+            }
             (None, None) => {}
         }
+    }
+}
+
+/// The table and column renames this diff makes, so that the database's objects can be read under
+/// their schema names: a foreign key to a renamed table (or a renamed column of it) is the same
+/// foreign key, which PostgreSQL keeps pointing at the table through the rename.
+struct Renames {
+    /// (name in the database, name in the schema).
+    tables: Vec<(QualifiedName, QualifiedName)>,
+    /// (table in the schema, column in the database, column in the schema).
+    columns: Vec<(QualifiedName, String, String)>,
+}
+
+impl Renames {
+    fn of(pairs: &[Pair<Option<&Table>>]) -> Renames {
+        let mut renames = Renames {
+            tables: Vec::new(),
+            columns: Vec::new(),
+        };
+        for pair in pairs {
+            let (Some(current), Some(desired)) = (pair.current, pair.desired) else {
+                continue;
+            };
+            if current.name != desired.name {
+                renames
+                    .tables
+                    .push((current.name.clone(), desired.name.clone()));
+            }
+            let columns = pair_by_key(
+                &current.columns,
+                &desired.columns,
+                |c| c.name.clone(),
+                |c| c.renamed_from.clone(),
+            );
+            for column in columns {
+                if let (Some(old), Some(new)) = (column.current, column.desired) {
+                    if old.name != new.name {
+                        renames.columns.push((
+                            desired.name.clone(),
+                            old.name.clone(),
+                            new.name.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        renames
+    }
+
+    /// The schema name of a table named `current` in the database.
+    fn table(&self, current: &QualifiedName) -> QualifiedName {
+        self.tables
+            .iter()
+            .find(|(old, _)| old == current)
+            .map_or_else(|| current.clone(), |(_, new)| new.clone())
+    }
+
+    /// The schema name of column `current` of the table named `table` in the schema.
+    fn column(&self, table: &QualifiedName, current: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(t, old, _)| t == table && old == current)
+            .map_or_else(|| current.to_string(), |(_, _, new)| new.clone())
     }
 }
 
@@ -51,7 +117,7 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
     security::diff_security(Pair::new(&empty, table), changes);
 }
 
-fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>) {
     let Pair { current, desired } = tables;
     let name = &desired.name;
     if current.name != desired.name {
@@ -82,7 +148,7 @@ fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
             (None, None) => {}
         }
     }
-    diff_objects(tables, changes);
+    diff_objects(tables, renames, changes);
     security::diff_security(tables, changes);
     if current.comment != desired.comment {
         changes.push(Change::CommentTable {
@@ -160,24 +226,28 @@ fn diff_column(
 
 /// Keys, constraints and indexes, paired by name; an object whose definition is unchanged but whose
 /// name differs is renamed rather than rebuilt.
-fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+fn diff_objects(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>) {
     let objects = tables.map(table_objects);
     let name = &tables.desired.name;
-    let renamed_columns: Vec<(String, String)> = tables
-        .desired
-        .columns
-        .iter()
-        .filter_map(|c| {
-            let old = c.renamed_from.as_ref()?;
-            (tables.current.column(old).is_some() && tables.current.column(&c.name).is_none())
-                .then(|| (old.clone(), c.name.clone()))
-        })
-        .collect();
     let mut added = Vec::new();
     let mut dropped: Vec<TableObject> = Vec::new();
     for desired in &objects.desired {
         match objects.current.iter().find(|c| c.name() == desired.name()) {
-            Some(current) if same_definition(current, desired, &renamed_columns) => {}
+            // An INVALID index is rebuilt: dropped, then built again.
+            Some(current)
+                if current.is_index() && tables.current.not_valid.contains(current.name()) =>
+            {
+                dropped.push(current.clone());
+                added.push(desired.clone());
+            }
+            Some(current) if same_definition(current, desired, name, renames) => {
+                if tables.current.not_valid.contains(current.name()) {
+                    changes.push(Change::ValidateObject {
+                        table: name.clone(),
+                        object: desired.clone(),
+                    });
+                }
+            }
             Some(current) => {
                 dropped.push(current.clone());
                 added.push(desired.clone());
@@ -191,15 +261,15 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
         }
     }
     // Same definition under another name: a rename, not a rebuild.
-    let mut renames = Vec::new();
+    let mut renamed_objects = Vec::new();
     added.retain(|desired| {
         let found = dropped.iter().position(|current| {
-            current.name() != desired.name() && same_definition(current, desired, &renamed_columns)
+            current.name() != desired.name() && same_definition(current, desired, name, renames)
         });
         match found {
             Some(index) => {
                 let current = dropped.remove(index);
-                renames.push((current.name().to_string(), desired.clone()));
+                renamed_objects.push((current.name().to_string(), desired.clone()));
                 false
             }
             None => true,
@@ -211,7 +281,7 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
             object,
         });
     }
-    for (from, object) in renames {
+    for (from, object) in renamed_objects {
         changes.push(Change::RenameObject {
             table: name.clone(),
             object,
@@ -248,19 +318,16 @@ fn table_objects(table: &Table) -> Vec<TableObject> {
     objects
 }
 
-/// Whether two objects are the same but for their names and source spans. Column names of the
-/// current side are read through the table's column renames.
+/// Whether two objects are the same but for their names and source spans. Names on the current
+/// side (columns of this table; a referenced table and its columns) are read through the renames
+/// of this diff; `table` is this table's name in the schema.
 fn same_definition(
     current: &TableObject,
     desired: &TableObject,
-    renamed: &[(String, String)],
+    table: &QualifiedName,
+    renames: &Renames,
 ) -> bool {
-    let rename = |column: &String| -> String {
-        renamed
-            .iter()
-            .find(|(old, _)| old == column)
-            .map_or_else(|| column.clone(), |(_, new)| new.clone())
-    };
+    let rename = |column: &String| -> String { renames.column(table, column) };
     let columns = |list: &[String]| list.iter().map(rename).collect::<Vec<_>>();
     match (current, desired) {
         (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => {
@@ -268,9 +335,15 @@ fn same_definition(
         }
         (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
         (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
+            let referenced = renames.table(&a.referenced_table);
+            let referenced_columns: Vec<String> = a
+                .referenced_columns
+                .iter()
+                .map(|c| renames.column(&referenced, c))
+                .collect();
             columns(&a.columns) == b.columns
-                && a.referenced_table == b.referenced_table
-                && a.referenced_columns == b.referenced_columns
+                && referenced == b.referenced_table
+                && referenced_columns == b.referenced_columns
                 && a.on_delete == b.on_delete
                 && columns(&a.on_delete_columns) == b.on_delete_columns
                 && a.on_update == b.on_update

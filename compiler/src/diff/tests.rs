@@ -145,3 +145,51 @@ fn tables_missing_from_the_schema_are_dropped() {
     let changes = diff(Pair::new(&current, &desired));
     assert!(matches!(changes.as_slice(), [Change::DropTable(t)] if t.name.name == "old"));
 }
+
+/// PostgreSQL keeps a foreign key pointing at its table (and column) through a rename: the key is
+/// unchanged, not dropped and added again (which would be destructive and leave rows unchecked).
+#[test]
+fn a_foreign_key_to_a_renamed_table_and_column_is_unchanged() {
+    use crate::catalog::{FkAction, ForeignKey};
+    let fk = |table: &str, column: &str| ForeignKey {
+        name: "invoices_client_id_fkey".into(),
+        columns: vec!["client_id".into()],
+        referenced_table: QualifiedName::public(table),
+        referenced_columns: vec![column.into()],
+        on_delete: FkAction::NoAction,
+        on_delete_columns: Vec::new(),
+        on_update: FkAction::NoAction,
+        origin: None,
+    };
+    let mut invoices = table("invoices", vec![column("client_id", BaseType::BigInt)]);
+    invoices.foreign_keys.push(fk("clients", "uid"));
+    let current = catalog(vec![
+        table("clients", vec![column("uid", BaseType::BigInt)]),
+        invoices.clone(),
+    ]);
+    let mut id = column("id", BaseType::BigInt);
+    id.renamed_from = Some("uid".into());
+    let mut customers = table("customers", vec![id]);
+    customers.renamed_from = Some(QualifiedName::public("clients"));
+    invoices.foreign_keys = vec![fk("customers", "id")];
+    let desired = catalog(vec![customers, invoices]);
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(
+        changes
+            .iter()
+            .all(|c| matches!(c, Change::RenameTable { .. } | Change::RenameColumn { .. })),
+        "{changes:#?}"
+    );
+    assert_eq!(changes.len(), 2);
+    // A key to another table is still a change.
+    let mut elsewhere = desired.clone();
+    elsewhere.tables[1].foreign_keys = vec![fk("other", "id")];
+    let changes = diff(Pair::new(&current, &elsewhere));
+    assert!(changes.iter().any(|c| matches!(
+        c,
+        Change::DropObject {
+            object: TableObject::ForeignKey(_),
+            ..
+        }
+    )));
+}

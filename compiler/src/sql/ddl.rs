@@ -465,6 +465,25 @@ pub fn revoke(table: &QualifiedName, role: &str, privileges: &[Privilege]) -> St
     )
 }
 
+/// `GRANT USAGE ON SEQUENCE s TO role`: `nextval` on a `serial` column's sequence, which an
+/// `INSERT` that takes the column's default needs.
+pub fn grant_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "GRANT USAGE ON SEQUENCE {} TO {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
+/// `REVOKE USAGE ON SEQUENCE s FROM role`.
+pub fn revoke_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "REVOKE USAGE ON SEQUENCE {} FROM {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
 /// A `DO` block that creates the role `NOLOGIN` unless `pg_roles` already has it: roles are
 /// cluster-wide and may have been made by another database's schema, and `CREATE ROLE` has no
 /// `IF NOT EXISTS`. Another session creating the same role at the same moment is not an error.
@@ -847,6 +866,9 @@ mod tests {
         assert_snapshot!(grant(&users(), "app_user", &privileges), @"GRANT SELECT, INSERT ON TABLE public.users TO app_user");
         assert_snapshot!(grant(&users(), "public", &[Privilege::Select]), @"GRANT SELECT ON TABLE public.users TO PUBLIC");
         assert_snapshot!(revoke(&users(), "Admin", &privileges), @r#"REVOKE SELECT, INSERT ON TABLE public.users FROM "Admin""#);
+        let sequence = QualifiedName::public("users_id_seq");
+        assert_snapshot!(grant_sequence_usage(&sequence, "app_user"), @"GRANT USAGE ON SEQUENCE public.users_id_seq TO app_user");
+        assert_snapshot!(revoke_sequence_usage(&sequence, "public"), @"REVOKE USAGE ON SEQUENCE public.users_id_seq FROM PUBLIC");
         assert_snapshot!(create_role_if_missing("app_user"), @"DO $schemac$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_user') THEN CREATE ROLE app_user NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac$");
         // A role name that contains the tag cannot end the dollar quote early.
         assert_snapshot!(create_role_if_missing("$schemac$"), @r#"DO $schemac1$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$schemac$') THEN CREATE ROLE "$schemac$" NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac1$"#);

@@ -73,7 +73,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 )
                 .on_table(table)
                 .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Column(table.clone(), column.clone())])
+                .needs([column_exists(ctx, table, column)])
                 .needs(desired.map(type_needs).unwrap_or_default()),
             )
         }
@@ -87,7 +87,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 )
                 .on_table(table)
                 .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Column(table.clone(), column.clone())]),
+                .needs([column_exists(ctx, table, column)]),
             )
         }
         Change::DropNotNull { table, column } => planned.steps.push(
@@ -155,6 +155,25 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
 /// The column (by its name in the database) has its new type: the rename waits for it.
 fn retyped(table: &QualifiedName, current_name: &str) -> Resource {
     Resource::Object(table.clone(), format!("retyped {current_name}"))
+}
+
+/// What a default change on an existing column waits for: the column under its schema name, not the
+/// column made complete. `Resource::Column` is provided only once a column becoming NOT NULL is
+/// enforced, and a backfill that fills rows from the column's default (`SET col = DEFAULT`) must
+/// run after the new default is set, not after the NOT NULL it is filling for.
+fn column_exists(ctx: &Context, table: &QualifiedName, column: &str) -> Resource {
+    let current_table = super::current_table_name(ctx.catalogs, table);
+    let there = ctx
+        .catalogs
+        .current
+        .table(&current_table)
+        .is_some_and(|t| t.column(column).is_some());
+    if there {
+        Resource::Table(table.clone())
+    } else {
+        // Renamed (or added) by this plan: wait for the step that gives it this name.
+        Resource::Column(table.clone(), column.to_string())
+    }
 }
 
 /// Whether the plan also changes this column's type (that step re-sets the default itself).
@@ -337,7 +356,14 @@ fn alter_type(
         step.hazards
             .push(Hazard::narrows_type(column, &from.sql(), &to.sql()));
     }
-    if rows && !coercible {
+    // The preflight runs before any step, so it cannot name a type this plan creates (an enum
+    // declared together with the conversion to it): the `ALTER ... TYPE` itself then stops, in its
+    // own transaction, on the first value that does not convert, leaving the table as it was.
+    let target_type_exists = match &to.base {
+        BaseType::Enum(name) => ctx.catalogs.current.enum_type(name).is_some(),
+        _ => true,
+    };
+    if rows && !coercible && target_type_exists {
         // Every row must convert, or the ALTER fails half-way through a long rewrite: try the
         // conversion first, reading only.
         let current_table = super::current_table_name(ctx.catalogs, table);
@@ -365,4 +391,133 @@ fn alter_type(
         }
     }
     planned.steps.push(step);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{
+        BaseType, Catalog, Column, EnumType, PrimaryKey, QualifiedName, SqlType, Table,
+    };
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan, Facts, PlanOptions, StepKind};
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        let mut table = Table::new(QualifiedName::public(name));
+        table.columns = columns;
+        table.primary_key = Some(PrimaryKey {
+            name: format!("{name}_pkey"),
+            columns: vec!["id".into()],
+            origin: None,
+        });
+        table
+    }
+
+    fn column(name: &str, base: BaseType, nullable: bool) -> Column {
+        let mut column = Column::new(name, SqlType::scalar(base));
+        column.nullable = nullable;
+        column
+    }
+
+    fn steps(current: &Catalog, desired: &Catalog, facts: &Facts) -> Vec<crate::plan::Step> {
+        let catalogs = Pair::new(current, desired);
+        plan(&diff(catalogs), catalogs, facts, &PlanOptions::default())
+            .expect("plans")
+            .steps
+    }
+
+    fn position(steps: &[crate::plan::Step], kind: StepKind) -> usize {
+        steps
+            .iter()
+            .position(|s| s.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} step in {steps:#?}"))
+    }
+
+    #[test]
+    fn a_default_that_fills_nulls_is_set_before_the_backfill() {
+        let name = QualifiedName::public("tasks");
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "tasks",
+                vec![id.clone(), column("priority", BaseType::Integer, true)],
+            )],
+            ..Catalog::default()
+        };
+        let mut priority = column("priority", BaseType::Integer, false);
+        priority.default = Some("3".into());
+        let desired = Catalog {
+            tables: vec![table("tasks", vec![id, priority])],
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name.clone());
+        facts.columns_with_nulls.insert((name, "priority".into()));
+        let steps = steps(&current, &desired, &facts);
+        let set_default = position(&steps, StepKind::SetDefault);
+        assert!(set_default < position(&steps, StepKind::Backfill));
+        assert!(set_default < position(&steps, StepKind::Verify));
+    }
+
+    #[test]
+    fn a_renamed_column_gets_its_default_after_the_rename() {
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "posts",
+                vec![id.clone(), column("state", BaseType::Text, true)],
+            )],
+            ..Catalog::default()
+        };
+        let mut status = column("status", BaseType::Text, true);
+        status.renamed_from = Some("state".into());
+        status.default = Some("'draft'::text".into());
+        let desired = Catalog {
+            tables: vec![table("posts", vec![id, status])],
+            ..Catalog::default()
+        };
+        let steps = steps(&current, &desired, &Facts::default());
+        assert!(position(&steps, StepKind::RenameColumn) < position(&steps, StepKind::SetDefault));
+    }
+
+    #[test]
+    fn no_preflight_names_an_enum_the_plan_creates() {
+        let name = QualifiedName::public("tickets");
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "tickets",
+                vec![id.clone(), column("status", BaseType::Text, false)],
+            )],
+            ..Catalog::default()
+        };
+        let enum_name = QualifiedName::public("ticket_status");
+        let mut status = column("status", BaseType::Enum(enum_name.clone()), false);
+        status.using = Some("lower(status)::ticket_status".into());
+        let desired = Catalog {
+            tables: vec![table("tickets", vec![id, status])],
+            enums: vec![EnumType {
+                name: enum_name,
+                values: vec!["open".into(), "closed".into()],
+                comment: None,
+                renamed_from: None,
+                origin: None,
+            }],
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name);
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert!(planned.preflight.is_empty(), "{:#?}", planned.preflight);
+        // Once the enum exists, the conversion is checked before anything changes.
+        let mut with_enum = current.clone();
+        with_enum.enums = desired.enums.clone();
+        let catalogs = Pair::new(&with_enum, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert_eq!(planned.preflight.len(), 1);
+        assert!(planned.preflight[0].sql.contains("ticket_status"));
+    }
 }

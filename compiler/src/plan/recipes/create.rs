@@ -62,13 +62,17 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 vec![ddl::rename_type(from, &to.name)],
             )
             .hazard(Hazard::renames_object("type", &from.name, &to.name))
-            .provides([Resource::Type(to.clone())]),
+            .provides([Resource::Type(to.clone()), enum_named(to)]),
         ),
         Change::AddEnumValue {
             name,
             value,
             position,
         } => {
+            let anchor = match position {
+                EnumPosition::Before(v) | EnumPosition::After(v) => Some(enum_value(name, v)),
+                EnumPosition::End => None,
+            };
             let position = match position {
                 EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
                 EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
@@ -84,8 +88,12 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                     vec![ddl::add_enum_value(name, value, position)],
                 )
                 .outside_transaction()
-                .needs([Resource::Type(name.clone())])
-                .provides([Resource::Type(name.clone())]),
+                // Values are added one after the other, each once its anchor exists (a value added
+                // just before it, or one the type has); the type is complete, for the columns that
+                // use it, once every value is in.
+                .needs([enum_named(name)])
+                .needs(anchor)
+                .provides([Resource::Type(name.clone()), enum_value(name, value)]),
             );
         }
         Change::ReplaceEnum { current, desired } => replace_enum(ctx, current, desired, planned),
@@ -151,6 +159,16 @@ pub fn namespace(name: &QualifiedName) -> Vec<Resource> {
 }
 
 /// What a column's type needs: its enum type, or the extension providing it.
+/// The enum has this name in the database (provided by a rename in the plan; otherwise it has it).
+fn enum_named(name: &QualifiedName) -> Resource {
+    Resource::Object(name.clone(), "enum named".to_string())
+}
+
+/// The enum has this value (provided by the step adding it; otherwise it has it).
+fn enum_value(name: &QualifiedName, value: &str) -> Resource {
+    Resource::Object(name.clone(), format!("enum value {value}"))
+}
+
 pub fn type_needs(column: &Column) -> Vec<Resource> {
     match &column.ty.base {
         BaseType::Enum(name) => vec![Resource::Type(name.clone())],
@@ -373,5 +391,75 @@ pub fn example_key(table: &Table) -> String {
             format!("concat_ws(', ', {})", columns.join(", "))
         }
         None => "ctid::text".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, EnumType, QualifiedName};
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan, Action, Facts, PlanOptions, StepKind};
+
+    fn enum_catalog(name: &str, renamed_from: Option<&str>, values: &[&str]) -> Catalog {
+        Catalog {
+            enums: vec![EnumType {
+                name: QualifiedName::public(name),
+                values: values.iter().map(|v| v.to_string()).collect(),
+                comment: None,
+                renamed_from: renamed_from.map(QualifiedName::public),
+                origin: None,
+            }],
+            ..Catalog::default()
+        }
+    }
+
+    fn statements(current: &Catalog, desired: &Catalog) -> Vec<(StepKind, String)> {
+        let catalogs = Pair::new(current, desired);
+        let planned = plan(
+            &diff(catalogs),
+            catalogs,
+            &Facts::default(),
+            &PlanOptions::default(),
+        )
+        .expect("plans without a cycle");
+        planned
+            .steps
+            .into_iter()
+            .flat_map(|step| match step.action {
+                Action::Sql(list) => list.into_iter().map(|s| (step.kind, s)).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn several_enum_values_are_added_in_order_each_after_its_anchor() {
+        let current = enum_catalog("state", None, &["paid"]);
+        let desired = enum_catalog("state", None, &["new", "paid", "packed", "shipped", "done"]);
+        let added: Vec<String> = statements(&current, &desired)
+            .into_iter()
+            .map(|(_, sql)| sql)
+            .collect();
+        assert_eq!(
+            added,
+            vec![
+                "ALTER TYPE public.state ADD VALUE 'new' BEFORE 'paid'",
+                "ALTER TYPE public.state ADD VALUE 'packed' AFTER 'paid'",
+                "ALTER TYPE public.state ADD VALUE 'shipped' AFTER 'packed'",
+                "ALTER TYPE public.state ADD VALUE 'done' AFTER 'shipped'",
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_added_to_a_renamed_enum_after_the_rename() {
+        let current = enum_catalog("scope", None, &["a"]);
+        let desired = enum_catalog("permission_scope", Some("scope"), &["a", "b"]);
+        let kinds: Vec<StepKind> = statements(&current, &desired)
+            .into_iter()
+            .map(|(kind, _)| kind)
+            .collect();
+        assert_eq!(kinds, vec![StepKind::RenameEnum, StepKind::AddEnumValue]);
     }
 }

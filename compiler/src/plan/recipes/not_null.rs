@@ -277,9 +277,6 @@ fn fill(
         .provides([Resource::Filled(table.clone(), name.clone())]),
     );
     preflight(ctx, table, column, source, planned);
-    if let Source::Path(path) = source {
-        tenant_conflicts_preflight(ctx, table, column, &path[0], planned);
-    }
     enforce(
         ctx,
         table,
@@ -524,10 +521,20 @@ fn preflight(
     let Some(current_table) = current.table(&super::current_table_name(ctx.catalogs, table)) else {
         return;
     };
-    let key = t0_key(current_table);
+    let key = example_key(current_table).replace("ctid", "t0.ctid");
+    let key = current_table
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .fold(key, |k, c| {
+            k.replace(
+                &format!("{}::text", sql::ident(c)),
+                &format!("t0.{}::text", sql::ident(c)),
+            )
+        });
     let name = sql::ident(&column.name);
     let (joins, condition) = match source {
-        Source::Path(_) => match chain(ctx, table, &column.name) {
+        Source::Path(_) => match chain(ctx, table, &column.name, "t") {
             Some((joins, last)) => (joins, format!("{last}.{name} IS NULL")),
             // The chain ends in a table that does not exist yet: no row can find a value.
             None => (String::new(), "true".to_string()),
@@ -558,144 +565,19 @@ fn preflight(
     });
 }
 
-/// The example key of a row of `table` read as `t0`.
-fn t0_key(table: &Table) -> String {
-    let key = example_key(table).replace("ctid", "t0.ctid");
-    table
-        .primary_key
-        .iter()
-        .flat_map(|pk| pk.columns.iter())
-        .fold(key, |k, c| {
-            k.replace(
-                &format!("{}::text", sql::ident(c)),
-                &format!("t0.{}::text", sql::ident(c)),
-            )
-        })
-}
-
-/// Whether the database already holds `column` of `table` for every row.
-fn filled(ctx: &Context, table: &Table, column: &str) -> bool {
-    table
-        .column(column)
-        .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&table.name, column))
-}
-
-/// Rows that reference, through another same-tenant key (`(account_id, document_id) → documents`),
-/// a row of another tenant than the one the backfill path gives them: that key's validation would
-/// fail after the column, its backfill and NOT NULL are done. Checked before anything changes.
-fn tenant_conflicts_preflight(
-    ctx: &Context,
-    table: &QualifiedName,
-    column: &Column,
-    path_hop: &Hop,
-    planned: &mut Planned,
-) {
-    let current = ctx.catalogs.current;
-    let (Some(current_table), Some(desired_table)) = (
-        current.table(&super::current_table_name(ctx.catalogs, table)),
-        ctx.catalogs.desired.table(table),
-    ) else {
-        return;
-    };
-    let name = &column.name;
-    let Some((joins, last)) = chain_from(ctx, table, name, "t", "t0") else {
-        return;
-    };
-    // Values the table already holds are kept by the backfill.
-    let value = if current_table.column(name).is_some() {
-        format!("coalesce(t0.{0}, {last}.{0})", sql::ident(name))
-    } else {
-        format!("{last}.{}", sql::ident(name))
-    };
-    for fk in &desired_table.foreign_keys {
-        let Some(position) = fk.columns.iter().position(|c| c == name) else {
-            continue;
-        };
-        let Some(hop) = backfill_path::hop(table, fk, name) else {
-            continue;
-        };
-        let parent_column = &fk.referenced_columns[position];
-        if hop == *path_hop || parent_column != name {
-            continue;
-        }
-        let Some(parent) = current.table(&fk.referenced_table) else {
-            continue;
-        };
-        if hop
-            .child_columns
-            .iter()
-            .any(|c| current_table.column(c).is_none())
-            || hop
-                .parent_columns
-                .iter()
-                .any(|c| parent.column(c).is_none())
-        {
-            continue;
-        }
-        let on: Vec<String> = hop
-            .parent_columns
-            .iter()
-            .zip(&hop.child_columns)
-            .map(|(p, c)| format!("u0.{} = t0.{}", sql::ident(p), sql::ident(c)))
-            .collect();
-        let (parent_joins, parent_value) = if filled(ctx, parent, name) {
-            (String::new(), format!("u0.{}", sql::ident(name)))
-        } else {
-            let Some((parent_joins, parent_last)) =
-                chain_from(ctx, &fk.referenced_table, name, "u", "u0")
-            else {
-                continue;
-            };
-            let parent_value = if parent.column(name).is_some() {
-                format!("coalesce(u0.{0}, {parent_last}.{0})", sql::ident(name))
-            } else {
-                format!("{parent_last}.{}", sql::ident(name))
-            };
-            (parent_joins, parent_value)
-        };
-        planned.preflight.push(Preflight {
-            target: target(table, name),
-            sql: format!(
-                "SELECT count(*), min({}) FROM {} t0{joins} JOIN {} u0 ON {}{parent_joins} WHERE {value} <> {parent_value}",
-                t0_key(current_table),
-                sql::qualified(&current_table.name),
-                sql::qualified(&parent.name),
-                on.join(" AND "),
-            ),
-            message: format!(
-                "rows of `{}` would get their `{name}` through `{}` but reference a row of `{}` of another tenant, so `{}` cannot be validated",
-                table.name,
-                path_hop.describe(),
-                fk.referenced_table.name,
-                fk.name
-            ),
-            help: Some(format!(
-                "fix those rows of `{}` so that what they reference belongs to one tenant",
-                table.name
-            )),
-        });
-    }
-}
-
 /// LEFT JOINs from `t0` along the backfill path (through tables that get the column in this plan
 /// too) to the first table whose column the database already fills; returns the joins and that
 /// table's alias. `None` when the chain reaches a table the database does not have.
-fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, String)> {
-    chain_from(ctx, table, column, "t", "t0")
-}
-
-/// [`chain`] from a row of `table` read as `start`, naming the joined tables `<prefix>1`, ...
-fn chain_from(
+fn chain(
     ctx: &Context,
     table: &QualifiedName,
     column: &str,
     prefix: &str,
-    start: &str,
 ) -> Option<(String, String)> {
     let current = ctx.catalogs.current;
     let mut joins = String::new();
     let mut at = table.clone();
-    let mut alias = start.to_string();
+    let mut alias = format!("{prefix}0");
     for depth in 1..=32 {
         let desired_column = ctx
             .catalogs
@@ -731,10 +613,37 @@ fn chain_from(
         ));
         alias = next_alias;
         // The parent already fills the column when it has it and holds no NULLs (or is NOT NULL).
-        if filled(ctx, parent, column) {
+        let filled = parent
+            .column(column)
+            .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&parent.name, column));
+        if filled {
             return Some((joins, alias));
         }
         at = hop.parent;
     }
     None
+}
+
+/// The value `column` will hold for each row of `table` once the plan has run, as an expression
+/// over `<prefix>0` (the table) and the joins it needs: the column itself where the database
+/// already fills it, else the parent's value along the backfill path. `None` when the path leads
+/// to a table the database does not have.
+pub(super) fn value_after_backfill(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
+    let current = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))?;
+    let filled = current
+        .column(column)
+        .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&current.name, column));
+    if filled {
+        return Some((String::new(), format!("{prefix}0.{}", sql::ident(column))));
+    }
+    let (joins, alias) = chain(ctx, table, column, prefix)?;
+    Some((joins, format!("{alias}.{}", sql::ident(column))))
 }
