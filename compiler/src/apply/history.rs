@@ -83,7 +83,18 @@ pub fn schema_hash(desired: &crate::catalog::Catalog) -> String {
 
 pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(CREATE).execute(&mut *conn).await?;
-    sqlx::raw_sql(UPGRADE).execute(conn).await?;
+    // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive lock even when there is nothing to
+    // add: only an old table is altered.
+    let current: bool = sqlx::query_scalar(
+        "SELECT count(*) = 2 FROM pg_attribute
+         WHERE attrelid = 'public.schemac_migrations'::regclass
+           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !current {
+        sqlx::raw_sql(UPGRADE).execute(conn).await?;
+    }
     Ok(())
 }
 

@@ -2,10 +2,9 @@
 //!
 //! A run that is continued finishes its own plan and leaves nothing. A run that is superseded (the
 //! schema changed before `apply` ran again) may leave schemac's own objects, which introspection
-//! does not see and so no new plan drops: fill triggers and their functions (`schemac_*_fill`),
-//! NOT VALID checks (`schemac_*_not_null`). And a concurrent index build that died leaves an
-//! INVALID index that introspection reports as if it were there, so no plan would build it again
-//! (ONLINE-SAFETY.md, R3 and R4).
+//! does not see or would drop as a destructive change: fill triggers and their functions
+//! (`schemac_*_fill`), NOT VALID checks (`schemac_*_not_null`) (ONLINE-SAFETY.md, R4). INVALID
+//! indexes are not here: introspection marks them and the plan rebuilds them.
 
 use std::time::{Duration, Instant};
 
@@ -13,57 +12,8 @@ use sqlx::{Connection, PgConnection};
 
 use super::error::ApplyError;
 use super::executor::{backoff, database_message, is_lock_timeout, ApplyOptions};
-use crate::catalog::{Catalog, QualifiedName};
+use crate::catalog::QualifiedName;
 use crate::sql;
-
-/// INVALID indexes that the schema declares (as an index, a unique or a primary key), dropped
-/// concurrently so that the plan made next builds them again. Indexes still being built by some
-/// session are left alone. Returns the names dropped.
-pub async fn drop_invalid_indexes(
-    conn: &mut PgConnection,
-    desired: &Catalog,
-) -> Result<Vec<QualifiedName>, ApplyError> {
-    let invalid: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT n.nspname::text, t.relname::text, c.relname::text
-         FROM pg_index i
-         JOIN pg_class c ON c.oid = i.indexrelid
-         JOIN pg_class t ON t.oid = i.indrelid
-         JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE NOT i.indisvalid
-           AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)
-         ORDER BY 1, 2, 3",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut dropped = Vec::new();
-    for (schema, table, index) in invalid {
-        let declared = desired
-            .table(&QualifiedName::new(schema.clone(), table))
-            .is_some_and(|t| {
-                t.indexes.iter().any(|i| i.name == index)
-                    || t.uniques.iter().any(|u| u.name == index)
-                    || t.primary_key.as_ref().is_some_and(|pk| pk.name == index)
-            });
-        if !declared {
-            continue;
-        }
-        let name = QualifiedName::new(schema, index);
-        // Not in a transaction, and without a lock timeout: its waits do not block reads or writes.
-        sqlx::raw_sql("SET lock_timeout = 0")
-            .execute(&mut *conn)
-            .await?;
-        let drop = format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}",
-            sql::qualified(&name)
-        );
-        sqlx::raw_sql(&drop)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| cleanup_error(&name.to_string(), &e))?;
-        dropped.push(name);
-    }
-    Ok(dropped)
-}
 
 /// `schemac_*_not_null` checks left NOT VALID or not yet dropped by a superseded run; the plan made
 /// next adds its own where it needs one. Returns `table.check` for each one dropped.
@@ -161,7 +111,7 @@ async fn brief(
         attempt += 1;
         let mut tx = conn.begin().await?;
         let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'",
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
             options.lock_timeout.as_millis().max(1)
         );
         sqlx::raw_sql(&setting).execute(&mut *tx).await?;

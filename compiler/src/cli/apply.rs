@@ -127,9 +127,7 @@ async fn apply_locked(
                 Err(code) => return code,
             }
             if !args.dry_run {
-                if let Err(code) =
-                    clear_leftovers_before_planning(conn, &desired, &options, url, out).await
-                {
+                if let Err(code) = clear_leftovers_before_planning(conn, &options, url, out).await {
                     return code;
                 }
             }
@@ -278,12 +276,10 @@ async fn continue_interrupted(
     }
 }
 
-/// Before planning from the schema: schemac's own checks left by a superseded run, and INVALID
-/// indexes that the schema declares (a concurrent build died), are dropped so that the plan sees the
-/// database as it really is and builds what is missing.
+/// Before planning from the schema: schemac's own checks left by a superseded run are dropped, so
+/// that the plan does not meet them as constraints the schema lacks.
 async fn clear_leftovers_before_planning(
     conn: &mut PgConnection,
-    desired: &crate::catalog::Catalog,
     options: &ApplyOptions,
     url: &DatabaseUrl,
     out: &mut Output,
@@ -297,22 +293,14 @@ async fn clear_leftovers_before_planning(
                 wait.as_millis()
             );
         };
-        match apply::leftovers::drop_leftover_checks(conn, options, &mut on_retry).await {
-            Ok(checks) => apply::leftovers::drop_invalid_indexes(conn, desired)
-                .await
-                .map(|indexes| (checks, indexes)),
-            Err(error) => Err(error),
-        }
+        apply::leftovers::drop_leftover_checks(conn, options, &mut on_retry).await
     };
     match result {
-        Ok((checks, indexes)) => {
+        Ok(checks) => {
             for check in checks {
                 out.note(&format!(
                     "dropped check {check}, left by an interrupted apply"
                 ));
-            }
-            for index in indexes {
-                out.note(&format!("dropped index {index}, left INVALID by an interrupted concurrent build; the plan builds it again"));
             }
             Ok(())
         }
