@@ -84,11 +84,20 @@ fn ident(name: &str) -> String {
         .collect()
 }
 
-/// Each `examples/<name>/`.
+/// Each `examples/<name>/` (or its `schema/` directory where it has one).
 pub fn examples() -> Vec<Schema> {
     let examples: Vec<Schema> = cases("examples")
         .into_iter()
-        .map(|(stem, path)| compile_schema(format!("example_{}", ident(&stem)), &path))
+        .map(|(stem, path)| {
+            // An example with a `schema/` directory keeps other files (an expand-phase schema, SQL)
+            // beside it: the schema is that directory.
+            let path = if workspace_root().join(&path).join("schema").is_dir() {
+                format!("{path}/schema")
+            } else {
+                path
+            };
+            compile_schema(format!("example_{}", ident(&stem)), &path)
+        })
         .collect();
     assert!(examples.len() >= 3, "expected the three examples");
     examples
