@@ -80,6 +80,17 @@ impl Renames {
             .map_or_else(|| current.clone(), |(_, new)| new.clone())
     }
 
+    /// A stored expression of the table named `table` in the schema, as the database prints it
+    /// once this diff's column renames are made.
+    fn expr(&self, table: &QualifiedName, expr: &str) -> String {
+        self.columns
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .fold(expr.to_string(), |e, (_, old, new)| {
+                super::expr::rename_column(&e, old, new)
+            })
+    }
+
     /// The schema name of column `current` of the table named `table` in the schema.
     fn column(&self, table: &QualifiedName, current: &str) -> String {
         self.columns
@@ -334,7 +345,7 @@ fn same_definition(
                 && columns(&a.on_delete_columns) == b.on_delete_columns
                 && a.on_update == b.on_update
         }
-        (TableObject::Check(a), TableObject::Check(b)) => a.expr == b.expr,
+        (TableObject::Check(a), TableObject::Check(b)) => renames.expr(table, &a.expr) == b.expr,
         (TableObject::Index(a), TableObject::Index(b)) => {
             let keys = |index: &crate::catalog::Index| {
                 index
@@ -344,14 +355,16 @@ fn same_definition(
                         crate::catalog::IndexKey::Column(c) => {
                             crate::catalog::IndexKey::Column(rename(c))
                         }
-                        other => other.clone(),
+                        crate::catalog::IndexKey::Expr(e) => {
+                            crate::catalog::IndexKey::Expr(renames.expr(table, e))
+                        }
                     })
                     .collect::<Vec<_>>()
             };
             a.unique == b.unique
                 && a.method == b.method
                 && keys(a) == b.keys
-                && a.predicate == b.predicate
+                && a.predicate.as_deref().map(|p| renames.expr(table, p)) == b.predicate
         }
         _ => false,
     }

@@ -95,7 +95,17 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
         TableObject::Check(check) => {
             let needs = vec![Resource::Table(table.clone())];
             if rows {
-                if let Some(current) = ctx.catalogs.current.table(table) {
+                // The preflight reads the table as the database has it now: it cannot name a
+                // column this plan adds or renames (`VALIDATE` then stops on the first bad row).
+                let current = ctx.catalogs.current.table(table).filter(|current| {
+                    ctx.catalogs.desired.table(table).is_some_and(|desired| {
+                        desired.columns.iter().all(|c| {
+                            current.column(&c.name).is_some()
+                                || !crate::diff::expr::names_column(&check.expr, &c.name)
+                        })
+                    })
+                });
+                if let Some(current) = current {
                     planned.preflight.push(Preflight {
                         target: target(table, &name),
                         sql: example_rows_sql(current, &format!("NOT ({})", check.expr)),
@@ -889,5 +899,33 @@ mod tests {
         let long = "x".repeat(63);
         assert_eq!(super::temporary_name(&long).len(), 63);
         assert!(super::temporary_name(&long).starts_with("schemac_"));
+    }
+
+    #[test]
+    fn a_check_on_a_column_the_plan_adds_has_no_preflight() {
+        let check = |column: &str| CheckConstraint {
+            name: format!("t_{column}_check"),
+            expr: format!("(\"{column}\" >= 0)"),
+            origin: None,
+        };
+        let current = table(|_| {});
+        let desired = table(|t| {
+            let mut order = Column::new("order", SqlType::scalar(BaseType::Integer));
+            order.nullable = true;
+            t.columns.push(order);
+            t.checks.push(check("order"));
+        });
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(QualifiedName::public("t"));
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert!(planned.preflight.is_empty(), "{:#?}", planned.preflight);
+        // On a column the table has, rows that violate the check refuse the plan up front.
+        let desired = table(|t| t.checks.push(check("a")));
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert_eq!(planned.preflight.len(), 1);
     }
 }
