@@ -201,8 +201,10 @@ fn diff_column(
         });
     }
     // A serial column's default is its sequence; comparing the text is enough because both sides
-    // print `nextval('<table>_<column>_seq'::regclass)`.
-    if current.default != desired.default {
+    // print `nextval('<table>_<column>_seq'::regclass)` — except after a table or column rename,
+    // where the plan renames the sequence (and the default, which holds its oid, follows).
+    let serial_on_both_sides = current.serial && desired.serial;
+    if current.default != desired.default && !serial_on_both_sides {
         match &desired.default {
             Some(default) => changes.push(Change::SetDefault {
                 table: table.clone(),
