@@ -13,7 +13,21 @@ pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         |t| t.name.clone(),
         |t| t.renamed_from.clone(),
     );
-    let renames = Renames::of(&pairs);
+    let mut renames = Renames::of(&pairs);
+    renames.enums = pair_by_key(
+        &catalogs.current.enums,
+        &catalogs.desired.enums,
+        |e| e.name.clone(),
+        |e| e.renamed_from.clone(),
+    )
+    .into_iter()
+    .filter_map(|pair| match (pair.current, pair.desired) {
+        (Some(current), Some(desired)) if current.name != desired.name => {
+            Some((current.name.clone(), desired.name.clone()))
+        }
+        _ => None,
+    })
+    .collect();
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => create_table(desired, changes),
@@ -34,6 +48,9 @@ struct Renames {
     tables: Vec<(QualifiedName, QualifiedName)>,
     /// (table in the schema, column in the database, column in the schema).
     columns: Vec<(QualifiedName, String, String)>,
+    /// Enum types: (name in the database, name in the schema). A column of a renamed enum keeps
+    /// its type through `ALTER TYPE ... RENAME`.
+    enums: Vec<(QualifiedName, QualifiedName)>,
 }
 
 impl Renames {
@@ -41,6 +58,7 @@ impl Renames {
         let mut renames = Renames {
             tables: Vec::new(),
             columns: Vec::new(),
+            enums: Vec::new(),
         };
         for pair in pairs {
             let (Some(current), Some(desired)) = (pair.current, pair.desired) else {
@@ -70,6 +88,17 @@ impl Renames {
             }
         }
         renames
+    }
+
+    /// A column type of the database, as it reads once the enum renames are made.
+    fn ty(&self, current: &crate::catalog::SqlType) -> crate::catalog::SqlType {
+        let mut ty = current.clone();
+        if let crate::catalog::BaseType::Enum(name) = &current.base {
+            if let Some((_, new)) = self.enums.iter().find(|(old, _)| old == name) {
+                ty.base = crate::catalog::BaseType::Enum(new.clone());
+            }
+        }
+        ty
     }
 
     /// The schema name of a table named `current` in the database.
@@ -153,9 +182,12 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
                 table: name.clone(),
                 column: column.clone(),
             }),
-            (Some(current_column), Some(desired_column)) => {
-                diff_column(name, Pair::new(current_column, desired_column), changes)
-            }
+            (Some(current_column), Some(desired_column)) => diff_column(
+                name,
+                Pair::new(current_column, desired_column),
+                renames,
+                changes,
+            ),
             (None, None) => {}
         }
     }
@@ -172,6 +204,7 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
 fn diff_column(
     table: &crate::catalog::QualifiedName,
     columns: Pair<&Column>,
+    renames: &Renames,
     changes: &mut Vec<Change>,
 ) {
     let Pair { current, desired } = columns;
@@ -191,7 +224,7 @@ fn diff_column(
         });
         return;
     }
-    if current.ty != desired.ty {
+    if renames.ty(&current.ty) != desired.ty {
         changes.push(Change::AlterColumnType {
             table: table.clone(),
             column: column(),

@@ -231,3 +231,28 @@ fn checks_and_index_predicates_follow_a_column_rename() {
         "{changes:#?}"
     );
 }
+
+/// A column keeps its type through `ALTER TYPE ... RENAME` (the type is referenced by oid): renaming
+/// an enum changes no column.
+#[test]
+fn a_column_of_a_renamed_enum_is_unchanged() {
+    let enum_type = |name: &str, renamed_from: Option<&str>| EnumType {
+        name: QualifiedName::public(name),
+        values: vec!["a".into()],
+        comment: None,
+        renamed_from: renamed_from.map(QualifiedName::public),
+        origin: None,
+    };
+    let of = |name: &str| column("scope", BaseType::Enum(QualifiedName::public(name)));
+    let mut current = catalog(vec![table("grants", vec![of("perm_scope")])]);
+    current.enums.push(enum_type("perm_scope", None));
+    let mut desired = catalog(vec![table("grants", vec![of("permission_scope")])]);
+    desired
+        .enums
+        .push(enum_type("permission_scope", Some("perm_scope")));
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(
+        matches!(changes.as_slice(), [Change::RenameEnum { .. }]),
+        "{changes:#?}"
+    );
+}
