@@ -18,6 +18,8 @@ pub struct ApplyOptions {
     pub lock_attempts: u32,
     /// Rows per backfill batch.
     pub batch_size: u32,
+    /// What the plan was made from, recorded with a new run so that it can be continued.
+    pub origin: history::Origin,
 }
 
 impl Default for ApplyOptions {
@@ -26,6 +28,7 @@ impl Default for ApplyOptions {
             lock_timeout: Duration::from_secs(2),
             lock_attempts: 8,
             batch_size: 1000,
+            origin: history::Origin::default(),
         }
     }
 }
@@ -83,8 +86,10 @@ pub async fn run(
         return Ok(report);
     }
     let hash = history::plan_hash(plan);
+    let mut resumed = false;
     let run = match history::unfinished(conn, &hash).await? {
         Some(run) => {
+            resumed = true;
             on_event(Event::Resumed {
                 completed: run.completed_steps,
             });
@@ -97,10 +102,16 @@ pub async fn run(
                 return Err(ApplyError::Preflight(failures));
             }
             history::ensure_table(conn).await?;
-            history::start(conn, &hash, statements_json(plan)).await?
+            history::start(conn, &hash, statements_json(plan), &options.origin).await?
         }
     };
     let total = plan.steps.len();
+    if run.completed_steps == 0 && runs_as_one_transaction(plan) {
+        run_as_one_transaction(conn, plan, run.id, options, on_event).await?;
+        history::finish(conn, run.id, "done").await?;
+        report.steps_run = total;
+        return Ok(report);
+    }
     for (index, step) in plan.steps.iter().enumerate().skip(run.completed_steps) {
         on_event(Event::StepStarted {
             index,
@@ -120,7 +131,12 @@ pub async fn run(
                     .await?;
             }
             Action::Sql(statements) => {
-                run_outside_transaction(conn, index, step, statements, options, on_event).await?;
+                // The step a killed run was in may have committed without being recorded.
+                let maybe_done = resumed && index == run.completed_steps;
+                run_outside_transaction(
+                    conn, index, step, statements, maybe_done, options, on_event,
+                )
+                .await?;
                 history::step_done(conn, run.id, index).await?;
             }
             Action::Backfill(backfill) => {
@@ -197,11 +213,21 @@ pub async fn preflight(
     Ok(failures)
 }
 
-fn is_lock_timeout(error: &sqlx::Error) -> bool {
+pub(super) fn is_lock_timeout(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .and_then(|e| e.code())
         .is_some_and(|code| code == "55P03")
+}
+
+/// What a statement outside a transaction reports when an earlier, killed run already ran it: an
+/// enum value that exists (`ADD VALUE`, 42710), an index that is gone (`DROP INDEX CONCURRENTLY`,
+/// 42704). Such statements cannot be guarded by a transaction, and the step was not recorded.
+fn already_done(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "42710" || code == "42704")
 }
 
 /// The server's message without sqlx's prefix.
@@ -223,18 +249,9 @@ fn step_error(index: usize, step: &Step, statement: &str, error: sqlx::Error) ->
 }
 
 /// Exponential backoff with jitter: 100 ms doubling to at most 5 s, times 0.5–1.5.
-fn backoff(attempt: u32) -> Duration {
+pub(super) fn backoff(attempt: u32) -> Duration {
     let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
-}
-
-fn lock_timeout_setting(step: &Step, options: &ApplyOptions) -> String {
-    if step.lock.wants_lock_timeout() {
-        format!("{}ms", options.lock_timeout.as_millis().max(1))
-    } else {
-        // Long steps that do not block writes (validation, concurrent builds) may wait.
-        "0".to_string()
-    }
 }
 
 /// Who holds or waits for locks on the step's table, for the lock-timeout message.
@@ -270,11 +287,9 @@ async fn run_in_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
-        let setting = format!(
-            "SET LOCAL lock_timeout = '{}'",
-            lock_timeout_setting(step, options)
-        );
-        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        for setting in step.settings(options.lock_timeout) {
+            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        }
         let mut failed = None;
         for statement in statements {
             if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
@@ -320,22 +335,21 @@ async fn run_outside_transaction(
     index: usize,
     step: &Step,
     statements: &[String],
+    maybe_done: bool,
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
     let started = Instant::now();
-    sqlx::raw_sql(&format!(
-        "SET lock_timeout = '{}'",
-        lock_timeout_setting(step, options)
-    ))
-    .execute(&mut *conn)
-    .await?;
+    for setting in step.settings(options.lock_timeout) {
+        sqlx::raw_sql(&setting).execute(&mut *conn).await?;
+    }
     for statement in statements {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match sqlx::raw_sql(statement).execute(&mut *conn).await {
                 Ok(_) => break,
+                Err(error) if maybe_done && already_done(&error) => break,
                 Err(error) if is_lock_timeout(&error) && attempt < options.lock_attempts => {
                     let wait = backoff(attempt);
                     on_event(Event::LockRetry {
@@ -359,7 +373,7 @@ async fn run_outside_transaction(
             }
         }
     }
-    sqlx::raw_sql("RESET lock_timeout")
+    sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -479,4 +493,90 @@ async fn build_index_concurrently(
         return Err(ApplyError::InvalidIndex { index: qualified });
     }
     Ok(())
+}
+
+/// A plan of brief, transactional DDL only (no batches, no concurrent builds, no scans or rewrites
+/// of tables with rows) runs as one transaction: all of it or nothing, and its locks are held for
+/// milliseconds. Anything longer runs step by step so no lock is held across a long operation.
+fn runs_as_one_transaction(plan: &Plan) -> bool {
+    plan.steps.iter().all(|step| {
+        step.transactional
+            && matches!(step.action, Action::Sql(_))
+            && !step.rewrites
+            && !step.scans
+            && !matches!(
+                step.lock,
+                crate::plan::LockLevel::AccessExclusiveRewrite
+                    | crate::plan::LockLevel::AccessExclusiveScan
+                    | crate::plan::LockLevel::ShareForScan
+                    | crate::plan::LockLevel::ShareUpdateExclusive
+            )
+    })
+}
+
+/// Runs every step in one transaction under the short lock timeout, retried whole when a lock is
+/// not granted in time.
+async fn run_as_one_transaction(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    run: i64,
+    options: &ApplyOptions,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    let total = plan.steps.len();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = conn.begin().await?;
+        // Every step here is brief: one short lock timeout and statement timeout for them all.
+        let setting = format!(
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
+            options.lock_timeout.as_millis().max(1)
+        );
+        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        let mut failed = None;
+        'steps: for (index, step) in plan.steps.iter().enumerate() {
+            on_event(Event::StepStarted {
+                index,
+                total,
+                kind: step.kind.as_str(),
+                target: step.target.clone(),
+            });
+            if let Action::Sql(statements) = &step.action {
+                for statement in statements {
+                    if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
+                        failed = Some((index, step, statement, error));
+                        break 'steps;
+                    }
+                }
+            }
+            history::step_done(&mut tx, run, index).await?;
+        }
+        let Some((index, step, statement, error)) = failed else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        tx.rollback().await?;
+        if !is_lock_timeout(&error) {
+            return Err(step_error(index, step, statement, error));
+        }
+        if attempt >= options.lock_attempts {
+            return Err(ApplyError::LockTimeout {
+                index: index + 1,
+                kind: step.kind.as_str(),
+                target: step.target.clone(),
+                attempts: attempt,
+                waited_ms: started.elapsed().as_millis(),
+                holders: lock_holders(conn, step).await,
+            });
+        }
+        let wait = backoff(attempt);
+        on_event(Event::LockRetry {
+            index,
+            attempt,
+            wait,
+        });
+        tokio::time::sleep(wait).await;
+    }
 }

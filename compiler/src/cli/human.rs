@@ -101,18 +101,65 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
 
 /// The SQL of a step as a script would run it.
 fn step_sql(step: &Step) -> String {
-    match &step.action {
-        Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
-        Action::Backfill(backfill) => format!(
-            "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
-            backfill.batch_sql
-        ),
-        Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
-        Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
-    }
+    step_sql_of(&step.action)
 }
 
-/// The plan as an SQL script with a comment header per step.
+/// squawk rules a statement breaks on purpose, and why (the SQL script says so next to it, as
+/// `-- squawk-ignore` comments squawk understands).
+fn deliberate_breaks(statement: &str) -> Option<(&'static str, &'static str)> {
+    let upper = statement.to_ascii_uppercase();
+    let rules: [(&str, &str, &str); 8] = [
+        (
+            "DROP TABLE",
+            "ban-drop-table",
+            "the schema no longer has this table; apply refuses it without --allow-destructive",
+        ),
+        (
+            " DROP COLUMN ",
+            "ban-drop-column",
+            "the schema no longer has this column; apply refuses it without --allow-destructive",
+        ),
+        (
+            " DROP CONSTRAINT SCHEMAC_",
+            "ban-drop-constraint",
+            "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
+        ),
+        (
+            " DROP CONSTRAINT ",
+            "ban-drop-constraint",
+            "the schema no longer has this constraint, or a stricter one replaced it",
+        ),
+        (
+            "DROP FUNCTION IF EXISTS",
+            "ban-drop-function",
+            "schemac's own fill function, no longer needed once the column is NOT NULL",
+        ),
+        (
+            " RENAME COLUMN ",
+            "renaming-column",
+            "`renamed from` in the schema is the consent to rename",
+        ),
+        (
+            " RENAME TO ",
+            "renaming-table",
+            "`renamed from` in the schema is the consent to rename",
+        ),
+        (
+            " TYPE ",
+            "changing-column-type",
+            "the schema changes the type; the step lists the rewrite as a hazard",
+        ),
+    ];
+    rules
+        .iter()
+        .find(|(needle, _, _)| {
+            upper.contains(needle) && (*needle != " TYPE " || upper.contains("ALTER COLUMN"))
+        })
+        .map(|(_, rule, why)| (*rule, *why))
+}
+
+/// The plan as an SQL script with a comment header per step, exactly as `apply` runs it: each
+/// transactional step in its own `BEGIN`/`COMMIT` with its timeouts set.
 pub fn sql_script(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
@@ -143,9 +190,42 @@ pub fn sql_script(plan: &Plan) -> String {
         for hazard in &step.hazards {
             let _ = writeln!(out, "-- hazard {}: {}", hazard.code, hazard.message);
         }
-        let _ = writeln!(out, "{}", step_sql(step));
+        if step.transactional {
+            out.push_str("BEGIN;\n");
+        }
+        for setting in step.settings(plan.lock_timeout) {
+            let _ = writeln!(out, "{setting};");
+        }
+        match &step.action {
+            Action::Sql(statements) => {
+                for statement in statements {
+                    if let Some((rule, why)) = deliberate_breaks(statement) {
+                        let _ = writeln!(out, "-- {why}\n-- squawk-ignore {rule}");
+                    }
+                    let _ = writeln!(out, "{statement};");
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{}", step_sql_of(other));
+            }
+        }
+        if step.transactional {
+            out.push_str("COMMIT;\n");
+        }
     }
     out
+}
+
+fn step_sql_of(action: &Action) -> String {
+    match action {
+        Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
+        Action::Backfill(backfill) => format!(
+            "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
+            backfill.batch_sql
+        ),
+        Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
+        Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
+    }
 }
 
 /// One drift entry per change, naming the table and the object.
@@ -225,6 +305,11 @@ pub fn describe(change: &Change) -> String {
         ),
         Change::DropObject { table, object } => format!(
             "table `{table}`: {} `{}` is not in the schema",
+            object_kind(object),
+            object.name()
+        ),
+        Change::ValidateObject { table, object } => format!(
+            "table `{table}`: {} `{}` is NOT VALID (an interrupted apply added it unchecked)",
             object_kind(object),
             object.name()
         ),

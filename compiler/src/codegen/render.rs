@@ -704,14 +704,16 @@ fn root_file(
     let enums_mod = (!enums.is_empty()).then(|| {
         let names = enums.iter().filter_map(|e| enum_names.get(&e.name));
         quote! {
+            #[rustfmt::skip]
             pub mod enums;
             pub use enums::{#(#names),*};
         }
     });
     let support_mod = needs.any().then(|| {
-        quote!(
+        quote! {
+            #[rustfmt::skip]
             pub mod support;
-        )
+        }
     });
     let table_mods = tables.iter().zip(table_names).map(|(table, table_names)| {
         let module = names::ident(&table_names.module);
@@ -719,14 +721,17 @@ fn root_file(
         let doc = format!(" The table {}.", code(&table.name.to_string()));
         quote! {
             #[doc = #doc]
+            #[rustfmt::skip]
             pub mod #module;
             pub use #module::{#row, #insert};
         }
     });
-    // `rustfmt::skip` on the root skips every generated module below it: rustfmt would otherwise
-    // reformat prettyplease's output (it formats `@generated` files too) and `check` would report
-    // the files as stale. Behind `cfg_attr(rustfmt)` it is invisible to rustc, where a tool
-    // attribute as an inner attribute of a module is not stable.
+    // rustfmt would reformat prettyplease's output (it formats `@generated` files too), so
+    // `cargo fmt` would change the files and `check` would report them as stale. `rustfmt::skip`
+    // on the root skips only the root file's own items: rustfmt still visits the modules it
+    // declares unless each `mod` item carries the attribute itself. Behind `cfg_attr(rustfmt)` the
+    // inner one is invisible to rustc, where a tool attribute as an inner attribute of a module is
+    // not stable; the outer ones on `mod` items are stable.
     // Doc comments come from the schema and may trip documentation lints; the code itself is
     // plain data definitions, so clippy is told to leave it alone.
     quote! {

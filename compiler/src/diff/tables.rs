@@ -279,7 +279,21 @@ fn diff_objects(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Chang
     let mut dropped: Vec<TableObject> = Vec::new();
     for desired in &objects.desired {
         match objects.current.iter().find(|c| c.name() == desired.name()) {
-            Some(current) if same_definition(current, desired, name, renames) => {}
+            // An INVALID index is rebuilt: dropped, then built again.
+            Some(current)
+                if current.is_index() && tables.current.not_valid.contains(current.name()) =>
+            {
+                dropped.push(current.clone());
+                added.push(desired.clone());
+            }
+            Some(current) if same_definition(current, desired, name, renames) => {
+                if tables.current.not_valid.contains(current.name()) {
+                    changes.push(Change::ValidateObject {
+                        table: name.clone(),
+                        object: desired.clone(),
+                    });
+                }
+            }
             Some(current) => {
                 dropped.push(current.clone());
                 added.push(desired.clone());

@@ -646,6 +646,11 @@ fn apply_printed(desired: &Catalog, printed: &Catalog) -> Catalog {
             if let Some(printed) = printed.policies.iter().find(|p| p.name == policy.name) {
                 policy.using = printed.using.clone();
                 policy.with_check = printed.with_check.clone();
+                // Roles as the server stores them: `TO PUBLIC` is no role at all (`polroles =
+                // {0}`), and `TO app_user, PUBLIC` is PUBLIC alone ("ignoring specified roles
+                // other than PUBLIC"), so the schema's list would never equal the database's.
+                // https://www.postgresql.org/docs/current/sql-createpolicy.html
+                policy.roles = printed.roles.clone();
             }
         }
     }
@@ -655,6 +660,33 @@ fn apply_printed(desired: &Catalog, printed: &Catalog) -> Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{Policy, PolicyCommand};
+
+    fn policy_table(roles: &[&str]) -> Table {
+        let mut table = Table::new(QualifiedName::public("t"));
+        table.policies.push(Policy {
+            name: "p".into(),
+            command: PolicyCommand::Select,
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            using: Some("(true)".into()),
+            with_check: None,
+            origin: None,
+        });
+        table
+    }
+
+    #[test]
+    fn policy_roles_are_taken_as_the_server_stores_them() {
+        let mut desired = Catalog::default();
+        desired.tables.push(policy_table(&["app_user", "public"]));
+        let mut printed = Catalog::default();
+        printed.tables.push(policy_table(&[]));
+        printed.tables[0].policies[0].using = Some("true".into());
+        let result = apply_printed(&desired, &printed);
+        let policy = &result.tables[0].policies[0];
+        assert_eq!(policy.roles, Vec::<String>::new());
+        assert_eq!(policy.using.as_deref(), Some("true"));
+    }
 
     #[test]
     fn scratch_names_round_trip_in_text() {

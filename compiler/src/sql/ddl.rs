@@ -384,7 +384,9 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
     }
     sql.push_str("INDEX ");
     if concurrently {
-        sql.push_str("CONCURRENTLY ");
+        // A concurrent build runs outside a transaction: `IF NOT EXISTS` makes it safe to run
+        // again (apply drops an INVALID leftover first and checks `indisvalid` afterwards).
+        sql.push_str("CONCURRENTLY IF NOT EXISTS ");
     }
     sql.push_str(&format!("{} ON {}", ident(&index.name), qualified(table)));
     if !index.method.is_empty() && index.method != "btree" {
@@ -400,7 +402,7 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
 /// `DROP INDEX [CONCURRENTLY] schema.index`.
 pub fn drop_index(index: &QualifiedName, concurrently: bool) -> String {
     if concurrently {
-        format!("DROP INDEX CONCURRENTLY {}", qualified(index))
+        format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(index))
     } else {
         format!("DROP INDEX {}", qualified(index))
     }
@@ -520,12 +522,31 @@ pub fn revoke(table: &QualifiedName, role: &str, privileges: &[Privilege]) -> St
     )
 }
 
+/// `GRANT USAGE ON SEQUENCE s TO role`: `nextval` on a `serial` column's sequence, which an
+/// `INSERT` that takes the column's default needs.
+pub fn grant_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "GRANT USAGE ON SEQUENCE {} TO {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
+/// `REVOKE USAGE ON SEQUENCE s FROM role`.
+pub fn revoke_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "REVOKE USAGE ON SEQUENCE {} FROM {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
 /// A `DO` block that creates the role `NOLOGIN` unless `pg_roles` already has it: roles are
 /// cluster-wide and may have been made by another database's schema, and `CREATE ROLE` has no
-/// `IF NOT EXISTS`.
+/// `IF NOT EXISTS`. Another session creating the same role at the same moment is not an error.
 pub fn create_role_if_missing(role: &str) -> String {
     let body = format!(
-        "BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF; END",
+        "BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END",
         literal(role),
         ident(role)
     );
@@ -839,7 +860,7 @@ mod tests {
             predicate: Some("deleted_at IS NULL".into()),
             origin: None,
         };
-        assert_snapshot!(create_index(&users(), &index, true), @r#"CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON public.users ((lower(email)), "order") WHERE (deleted_at IS NULL)"#);
+        assert_snapshot!(create_index(&users(), &index, true), @r#"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON public.users ((lower(email)), "order") WHERE (deleted_at IS NULL)"#);
         let gin = Index {
             name: "users_tags_idx".into(),
             unique: false,
@@ -850,7 +871,7 @@ mod tests {
         };
         assert_snapshot!(create_index(&users(), &gin, false), @"CREATE INDEX users_tags_idx ON public.users USING gin (tags)");
         let name = QualifiedName::public("users_tags_idx");
-        assert_snapshot!(drop_index(&name, true), @"DROP INDEX CONCURRENTLY public.users_tags_idx");
+        assert_snapshot!(drop_index(&name, true), @"DROP INDEX CONCURRENTLY IF EXISTS public.users_tags_idx");
         assert_snapshot!(drop_index(&name, false), @"DROP INDEX public.users_tags_idx");
     }
 
@@ -902,9 +923,12 @@ mod tests {
         assert_snapshot!(grant(&users(), "app_user", &privileges), @"GRANT SELECT, INSERT ON TABLE public.users TO app_user");
         assert_snapshot!(grant(&users(), "public", &[Privilege::Select]), @"GRANT SELECT ON TABLE public.users TO PUBLIC");
         assert_snapshot!(revoke(&users(), "Admin", &privileges), @r#"REVOKE SELECT, INSERT ON TABLE public.users FROM "Admin""#);
-        assert_snapshot!(create_role_if_missing("app_user"), @"DO $schemac$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_user') THEN CREATE ROLE app_user NOLOGIN; END IF; END$schemac$");
+        let sequence = QualifiedName::public("users_id_seq");
+        assert_snapshot!(grant_sequence_usage(&sequence, "app_user"), @"GRANT USAGE ON SEQUENCE public.users_id_seq TO app_user");
+        assert_snapshot!(revoke_sequence_usage(&sequence, "public"), @"REVOKE USAGE ON SEQUENCE public.users_id_seq FROM PUBLIC");
+        assert_snapshot!(create_role_if_missing("app_user"), @"DO $schemac$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_user') THEN CREATE ROLE app_user NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac$");
         // A role name that contains the tag cannot end the dollar quote early.
-        assert_snapshot!(create_role_if_missing("$schemac$"), @r#"DO $schemac1$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$schemac$') THEN CREATE ROLE "$schemac$" NOLOGIN; END IF; END$schemac1$"#);
+        assert_snapshot!(create_role_if_missing("$schemac$"), @r#"DO $schemac1$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$schemac$') THEN CREATE ROLE "$schemac$" NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac1$"#);
     }
 
     #[test]

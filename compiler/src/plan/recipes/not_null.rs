@@ -534,7 +534,7 @@ fn preflight(
         });
     let name = sql::ident(&column.name);
     let (joins, condition) = match source {
-        Source::Path(_) => match chain(ctx, table, &column.name) {
+        Source::Path(_) => match chain(ctx, table, &column.name, "t") {
             Some((joins, last)) => (joins, format!("{last}.{name} IS NULL")),
             // The chain ends in a table that does not exist yet: no row can find a value.
             None => (String::new(), "true".to_string()),
@@ -568,11 +568,16 @@ fn preflight(
 /// LEFT JOINs from `t0` along the backfill path (through tables that get the column in this plan
 /// too) to the first table whose column the database already fills; returns the joins and that
 /// table's alias. `None` when the chain reaches a table the database does not have.
-fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, String)> {
+fn chain(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
     let current = ctx.catalogs.current;
     let mut joins = String::new();
     let mut at = table.clone();
-    let mut alias = "t0".to_string();
+    let mut alias = format!("{prefix}0");
     for depth in 1..=32 {
         let desired_column = ctx
             .catalogs
@@ -594,7 +599,7 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
             },
         }?;
         let parent = current.table(&hop.parent)?;
-        let next_alias = format!("t{depth}");
+        let next_alias = format!("{prefix}{depth}");
         let condition: Vec<String> = hop
             .parent_columns
             .iter()
@@ -617,4 +622,28 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
         at = hop.parent;
     }
     None
+}
+
+/// The value `column` will hold for each row of `table` once the plan has run, as an expression
+/// over `<prefix>0` (the table) and the joins it needs: the column itself where the database
+/// already fills it, else the parent's value along the backfill path. `None` when the path leads
+/// to a table the database does not have.
+pub(super) fn value_after_backfill(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
+    let current = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))?;
+    let filled = current
+        .column(column)
+        .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&current.name, column));
+    if filled {
+        return Some((String::new(), format!("{prefix}0.{}", sql::ident(column))));
+    }
+    let (joins, alias) = chain(ctx, table, column, prefix)?;
+    Some((joins, format!("{alias}.{}", sql::ident(column))))
 }

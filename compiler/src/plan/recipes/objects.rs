@@ -17,6 +17,20 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
         // both, so the table is never without it (`add`).
         Change::DropObject { table, object } if readded(ctx, table, object) => {}
         Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
+        // Added NOT VALID by a run that stopped before validating it: finish the job.
+        Change::ValidateObject { table, object } => planned.steps.push(
+            Step::sql(
+                StepKind::ValidateConstraint,
+                target(table, object.name()),
+                phase::FOREIGN_KEYS,
+                vec![ddl::validate_constraint(table, object.name())],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([Resource::Table(table.clone())])
+            .provides([Resource::Object(table.clone(), object.name().to_string())]),
+        ),
         Change::RenameObject {
             table,
             object,
@@ -540,6 +554,7 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
         return;
     }
     orphans_preflight(ctx, table, fk, planned);
+    cross_tenant_preflight(ctx, table, fk, planned);
     not_valid_then_validate(
         table,
         &fk.name,
@@ -617,18 +632,18 @@ fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Op
     let TableObject::ForeignKey(old) = object else {
         return None;
     };
-    ctx.changes.iter().find_map(|change| match change {
-        Change::AddObject {
-            table: t,
-            object: TableObject::ForeignKey(new),
-        } if t == table
-            && new.referenced_table == old.referenced_table
-            && old.columns.iter().all(|c| new.columns.contains(c)) =>
-        {
-            Some(new.name.clone())
-        }
-        _ => None,
-    })
+    // The schema's own keys, whether this plan adds them or an interrupted run already did.
+    ctx.catalogs
+        .desired
+        .table(table)?
+        .foreign_keys
+        .iter()
+        .find(|new| {
+            new.referenced_table == old.referenced_table
+                && new.columns.len() >= old.columns.len()
+                && old.columns.iter().all(|c| new.columns.contains(c))
+        })
+        .map(|new| new.name.clone())
 }
 
 /// What a step that drops `object` waits for and frees: it needs the table; it releases the columns
@@ -702,12 +717,105 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
+        // An INVALID index (left by a failed concurrent build) serves no query: dropping it loses
+        // nothing.
+        None if object.is_index()
+            && ctx
+                .catalogs
+                .current
+                .table(&super::current_table_name(ctx.catalogs, table))
+                .is_some_and(|t| t.not_valid.contains(name)) =>
+        {
+            step
+        }
         // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
         None if matches!(object, TableObject::Index(_)) => {
             step.destructive().hazard(Hazard::drops_index(name))
         }
         None => step.destructive().hazard(Hazard::drops_constraint(name)),
     }
+}
+
+/// A same-tenant key `(account_id, col) → parent (account_id, id)` whose tenant column the plan
+/// fills: rows pointing at another tenant's parent would make its validation fail half-way, so they
+/// are counted first, comparing the values the backfill will give both sides.
+fn cross_tenant_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    fk: &ForeignKey,
+    planned: &mut Planned,
+) {
+    let Some(tenancy) = &ctx.catalogs.desired.tenancy else {
+        return;
+    };
+    let tenant = &tenancy.column;
+    let current = ctx.catalogs.current;
+    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table))
+    else {
+        return;
+    };
+    let pairs: Vec<(&String, &String)> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .filter(|(c, _)| *c != tenant)
+        .collect();
+    let both_filled = child.column(tenant).is_some() && parent.column(tenant).is_some();
+    if !fk.columns.contains(tenant) || pairs.is_empty() || both_filled {
+        return; // the plain orphan check covers keys whose columns all exist
+    }
+    if pairs
+        .iter()
+        .any(|(c, p)| child.column(c).is_none() || parent.column(p).is_none())
+    {
+        return;
+    }
+    let Some((child_joins, child_value)) =
+        super::not_null::value_after_backfill(ctx, table, tenant, "c")
+    else {
+        return;
+    };
+    let Some((parent_joins, parent_value)) =
+        super::not_null::value_after_backfill(ctx, &fk.referenced_table, tenant, "p")
+    else {
+        return;
+    };
+    let join: Vec<String> = pairs
+        .iter()
+        .map(|(c, p)| format!("p0.{} = c0.{}", sql::ident(p), sql::ident(c)))
+        .collect();
+    let not_null: Vec<String> = pairs
+        .iter()
+        .map(|(c, _)| format!("c0.{} IS NOT NULL", sql::ident(c)))
+        .collect();
+    let key = child
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .fold(example_key(child).replace("ctid", "c0.ctid"), |k, col| {
+            k.replace(
+                &format!("{}::text", sql::ident(col)),
+                &format!("c0.{}::text", sql::ident(col)),
+            )
+        });
+    planned.preflight.push(Preflight {
+        target: target(table, &fk.name),
+        sql: format!(
+            "SELECT count(*), min({key}) FROM {} c0{child_joins} JOIN {} p0 ON {}{parent_joins} WHERE {} AND {child_value} IS DISTINCT FROM {parent_value}",
+            sql::qualified(table),
+            sql::qualified(&fk.referenced_table),
+            join.join(" AND "),
+            not_null.join(" AND ")
+        ),
+        message: format!(
+            "rows of `{}` reference a row of `{}` that belongs to another tenant, so `{}` cannot be validated",
+            table.name, fk.referenced_table.name, fk.name
+        ),
+        help: Some(format!(
+            "point those rows at a `{}` row of their own tenant, or delete them",
+            fk.referenced_table.name
+        )),
+    });
 }
 
 #[cfg(test)]
@@ -823,7 +931,7 @@ mod tests {
                 (
                     StepKind::CreateIndexConcurrently,
                     false,
-                    vec!["CREATE UNIQUE INDEX CONCURRENTLY schemac_t_pkey ON public.t (a, b)"
+                    vec!["CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS schemac_t_pkey ON public.t (a, b)"
                         .to_string()]
                 ),
                 (
@@ -855,13 +963,13 @@ mod tests {
                     StepKind::CreateIndexConcurrently,
                     false,
                     vec![
-                        "CREATE INDEX CONCURRENTLY schemac_t_lookup ON public.t (a, b)".to_string()
+                        "CREATE INDEX CONCURRENTLY IF NOT EXISTS schemac_t_lookup ON public.t (a, b)".to_string()
                     ]
                 ),
                 (
                     StepKind::DropIndex,
                     false,
-                    vec!["DROP INDEX CONCURRENTLY public.t_lookup".to_string()]
+                    vec!["DROP INDEX CONCURRENTLY IF EXISTS public.t_lookup".to_string()]
                 ),
                 (
                     StepKind::RenameIndex,

@@ -1,0 +1,265 @@
+//! Adoption of a database made by hand: for every `fixtures/handmade/<case>/`, `before.sql` builds
+//! a database the way people write SQL (names left to PostgreSQL, unnamed checks and indexes,
+//! `REFERENCES t` without columns, aliases for types) and `schema/` says the same thing in the
+//! schema language. The schema must plan empty against that database, `drift` must find nothing,
+//! and the database written back as source by `introspect` must plan empty too.
+//!
+//! `__ROLE__` in a case's files stands for a role made for that test alone (roles are
+//! cluster-wide and the tests run in parallel); it is dropped after the test's database.
+//!
+//! The last tests pin what a hand-made database can hold that the language cannot say; each names
+//! its entry in `/work/notes/bench-bugs.md`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sqlx::{Connection, Executor, PgConnection};
+use support::cli::{schemac_async, Run};
+use support::TestDb;
+
+const ROLE_PLACEHOLDER: &str = "__ROLE__";
+
+fn case_dir(case: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/handmade")
+        .join(case)
+}
+
+/// A role that exists for one test and is dropped when this value is dropped. Declare it before
+/// the `TestDb`, so that the database (which holds the role's grants and policies) goes first.
+struct TestRole {
+    name: String,
+    admin_url: String,
+}
+
+impl TestRole {
+    async fn new(admin_url: String) -> TestRole {
+        let name = format!("hm_{:08x}", fastrand::u32(..));
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the maintenance database");
+        admin
+            .execute(format!("CREATE ROLE {} NOLOGIN", schemac::sql::ident(&name)).as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot create role {name}: {e}"));
+        let _ = admin.close().await;
+        TestRole { name, admin_url }
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let sql = format!("DROP ROLE IF EXISTS {}", schemac::sql::ident(&self.name));
+        // Same reason as `TestDb`'s drop: no blocking on a future inside the test's runtime.
+        let outcome = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let connect = PgConnection::connect(&admin_url);
+                let mut admin = tokio::time::timeout(Duration::from_secs(30), connect)
+                    .await
+                    .map_err(|_| "timed out connecting".to_string())?
+                    .map_err(|e| e.to_string())?;
+                admin
+                    .execute(sql.as_str())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let _ = admin.close().await;
+                Ok::<(), String>(())
+            })
+        })
+        .join();
+        if !matches!(outcome, Ok(Ok(()))) {
+            eprintln!("role {} was not dropped: {outcome:?}", self.name);
+        }
+    }
+}
+
+/// One case set up: its database built from `before.sql`, its schema copied with the role filled in.
+struct Handmade {
+    // Field order is drop order: the database before the role that its grants name.
+    db: TestDb,
+    _role: Option<TestRole>,
+    /// Holds `schema/` (with `__ROLE__` replaced) and the `introspect` output.
+    dir: tempfile::TempDir,
+    case: String,
+}
+
+impl Handmade {
+    async fn new(case: &str) -> Handmade {
+        let source = case_dir(case);
+        let sql = std::fs::read_to_string(source.join("before.sql"))
+            .unwrap_or_else(|e| panic!("{case}/before.sql: {e}"));
+        let schema_files = std::fs::read_dir(source.join("schema"))
+            .unwrap_or_else(|e| panic!("{case}/schema: {e}"))
+            .map(|entry| entry.expect("readable entry").path())
+            .collect::<Vec<_>>();
+        let uses_role = sql.contains(ROLE_PLACEHOLDER)
+            || schema_files.iter().any(|path| {
+                std::fs::read_to_string(path).is_ok_and(|t| t.contains(ROLE_PLACEHOLDER))
+            });
+        // The role first, so that on a panic below it is dropped after the database.
+        let role = if uses_role {
+            Some(TestRole::new(support::server().admin_url.clone()).await)
+        } else {
+            None
+        };
+        let db = TestDb::named(&format!("handmade_{case}")).await;
+        let fill = |text: &str| match &role {
+            Some(role) => text.replace(ROLE_PLACEHOLDER, &role.name),
+            None => text.to_string(),
+        };
+        db.execute(&fill(&sql)).await;
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("schema")).expect("schema dir");
+        for path in schema_files {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let name = path.file_name().expect("a file name");
+            std::fs::write(dir.path().join("schema").join(name), fill(&text))
+                .expect("write schema copy");
+        }
+        Handmade {
+            db,
+            _role: role,
+            dir,
+            case: case.to_string(),
+        }
+    }
+
+    fn schema(&self) -> String {
+        self.dir.path().join("schema").display().to_string()
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        let mut argv: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        argv.push("--database-url".into());
+        argv.push(self.db.url());
+        schemac_async(argv).await
+    }
+
+    /// The steps of the plan for `path` (as JSON values), and the plan as people read it.
+    async fn plan(&self, path: &str) -> (Vec<serde_json::Value>, String) {
+        let json = self
+            .run(&["plan", path, "--format", "json"])
+            .await
+            .expect(0);
+        let human = self.run(&["plan", path]).await.expect(0);
+        let value: serde_json::Value = serde_json::from_str(&json.stdout).expect("plan JSON");
+        let steps = value["steps"].as_array().cloned().unwrap_or_default();
+        (steps, human.stdout)
+    }
+
+    /// `introspect -o`: the database as source; returns the directory and the source text.
+    async fn introspect(&self) -> (String, String) {
+        let out = self.dir.path().join("introspected");
+        let out = out.display().to_string();
+        self.run(&["introspect", "-o", &out]).await.expect(0);
+        let text = std::fs::read_to_string(Path::new(&out).join("schema.schema"))
+            .expect("introspect wrote schema.schema");
+        (out, text)
+    }
+
+    /// The whole check: the hand-written schema and the introspected one both plan empty, and
+    /// `drift` agrees.
+    async fn assert_plans_empty(&self) {
+        let case = &self.case;
+        let (steps, human) = self.plan(&self.schema()).await;
+        assert!(
+            steps.is_empty(),
+            "{case}: the hand-written schema must plan empty against the hand-made database:\n{human}"
+        );
+        let drift = self.run(&["drift", &self.schema()]).await;
+        assert_eq!(
+            drift.code, 0,
+            "{case}: drift must find nothing:\n{}{}",
+            drift.stdout, drift.stderr
+        );
+        let (introspected, source) = self.introspect().await;
+        let (steps, human) = self.plan(&introspected).await;
+        assert!(
+            steps.is_empty(),
+            "{case}: the introspected source must plan empty:\n{human}\n--- source\n{source}"
+        );
+    }
+}
+
+async fn plans_empty(case: &str) {
+    Handmade::new(case).await.assert_plans_empty().await;
+}
+
+#[tokio::test]
+async fn default_constraint_names() {
+    plans_empty("default_constraint_names").await;
+}
+
+#[tokio::test]
+async fn truncated_names() {
+    plans_empty("truncated_names").await;
+}
+
+#[tokio::test]
+async fn name_collisions() {
+    plans_empty("name_collisions").await;
+}
+
+#[tokio::test]
+async fn unnamed_indexes() {
+    plans_empty("unnamed_indexes").await;
+}
+
+#[tokio::test]
+async fn expression_and_partial_indexes() {
+    plans_empty("expression_and_partial_indexes").await;
+}
+
+#[tokio::test]
+async fn enums_and_defaults() {
+    plans_empty("enums_and_defaults").await;
+}
+
+#[tokio::test]
+async fn type_spellings() {
+    plans_empty("type_spellings").await;
+}
+
+#[tokio::test]
+async fn comments() {
+    plans_empty("comments").await;
+}
+
+#[tokio::test]
+async fn composite_keys() {
+    plans_empty("composite_keys").await;
+}
+
+#[tokio::test]
+async fn checks() {
+    plans_empty("checks").await;
+}
+
+#[tokio::test]
+async fn policies() {
+    plans_empty("policies").await;
+}
+
+#[tokio::test]
+async fn grants() {
+    plans_empty("grants").await;
+}
+
+#[tokio::test]
+async fn schemas() {
+    plans_empty("schemas").await;
+}
+
+#[tokio::test]
+async fn tenancy_by_hand() {
+    plans_empty("tenancy_by_hand").await;
+}
