@@ -6,6 +6,9 @@
 //!
 //! A case directory: `before/` and `after/` (directories of `.schema` files, or `before.schema` /
 //! `after.schema`), optional `data.sql`, optional `expect.sql` (one boolean query per `;`).
+//! A case whose schemas declare roles lists them in `roles` (one per line): roles are cluster-wide,
+//! so the runner drops them before the case (for a plan that does not depend on earlier runs) and
+//! after it. Their names must be unique to the case, as cases run in parallel.
 //! `SCHEMAC_CASES=rename,enum` runs only the cases whose names contain one of the substrings.
 //! Cases under `fixtures/changes-pending/` wait for a bug fix (fixtures-bugs notes) and are not run.
 
@@ -13,6 +16,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use sqlx::Connection;
 use support::cli::schemac_async;
 use support::TestDb;
 
@@ -55,6 +59,34 @@ fn statements(path: &Path) -> Vec<String> {
     }
 }
 
+/// The cluster-wide roles a case creates (its `roles` file).
+fn case_roles(case: &Path) -> Vec<String> {
+    std::fs::read_to_string(case.join("roles"))
+        .map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Drops the roles (best effort: a role still used by a database left over from an interrupted
+/// run stays, and the case then plans without creating it).
+async fn drop_roles(admin_url: &str, roles: &[String]) {
+    if roles.is_empty() {
+        return;
+    }
+    let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await else {
+        return;
+    };
+    for role in roles {
+        let sql = format!("DROP ROLE IF EXISTS {}", schemac::sql::ident(role));
+        let _ = sqlx::Executor::execute(&mut admin, sql.as_str()).await;
+    }
+}
+
 /// Runs one case; returns the `after` plan as an SQL script for the snapshot.
 async fn run_case(case: PathBuf) -> (String, String) {
     let name = case
@@ -63,10 +95,22 @@ async fn run_case(case: PathBuf) -> (String, String) {
         .unwrap_or("case")
         .to_string();
     let db = TestDb::named(&name).await;
+    let roles = case_roles(&case);
+    let admin_url = db.admin_url();
+    drop_roles(&admin_url, &roles).await;
+    let plan = check_case(&case, &name, &db).await;
+    // The database goes first: the roles hold privileges in it until then.
+    drop(db);
+    drop_roles(&admin_url, &roles).await;
+    (name, plan)
+}
+
+/// Applies, plans and checks one case in its database; returns the `after` plan.
+async fn check_case(case: &Path, name: &str, db: &TestDb) -> String {
     let url = db.url();
     let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let before = side(&case, "before");
-    let after = side(&case, "after");
+    let before = side(case, "before");
+    let after = side(case, "after");
     schemac_async(args(&[
         "apply",
         &before,
@@ -130,7 +174,7 @@ async fn run_case(case: PathBuf) -> (String, String) {
             .unwrap_or_else(|e| panic!("{name}: expect query failed: {query}\n{e}"));
         assert!(ok, "{name}: expected true: {query}");
     }
-    (name, plan.stdout)
+    plan.stdout
 }
 
 /// Set to a comma-separated list of substrings to run only the cases whose names contain one.

@@ -13,7 +13,21 @@ pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         |t| t.name.clone(),
         |t| t.renamed_from.clone(),
     );
-    let renames = Renames::of(&pairs);
+    let mut renames = Renames::of(&pairs);
+    renames.enums = pair_by_key(
+        &catalogs.current.enums,
+        &catalogs.desired.enums,
+        |e| e.name.clone(),
+        |e| e.renamed_from.clone(),
+    )
+    .into_iter()
+    .filter_map(|pair| match (pair.current, pair.desired) {
+        (Some(current), Some(desired)) if current.name != desired.name => {
+            Some((current.name.clone(), desired.name.clone()))
+        }
+        _ => None,
+    })
+    .collect();
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => create_table(desired, changes),
@@ -34,6 +48,9 @@ struct Renames {
     tables: Vec<(QualifiedName, QualifiedName)>,
     /// (table in the schema, column in the database, column in the schema).
     columns: Vec<(QualifiedName, String, String)>,
+    /// Enum types: (name in the database, name in the schema). A column of a renamed enum keeps
+    /// its type through `ALTER TYPE ... RENAME`.
+    enums: Vec<(QualifiedName, QualifiedName)>,
 }
 
 impl Renames {
@@ -41,6 +58,7 @@ impl Renames {
         let mut renames = Renames {
             tables: Vec::new(),
             columns: Vec::new(),
+            enums: Vec::new(),
         };
         for pair in pairs {
             let (Some(current), Some(desired)) = (pair.current, pair.desired) else {
@@ -72,12 +90,34 @@ impl Renames {
         renames
     }
 
+    /// A column type of the database, as it reads once the enum renames are made.
+    fn ty(&self, current: &crate::catalog::SqlType) -> crate::catalog::SqlType {
+        let mut ty = current.clone();
+        if let crate::catalog::BaseType::Enum(name) = &current.base {
+            if let Some((_, new)) = self.enums.iter().find(|(old, _)| old == name) {
+                ty.base = crate::catalog::BaseType::Enum(new.clone());
+            }
+        }
+        ty
+    }
+
     /// The schema name of a table named `current` in the database.
     fn table(&self, current: &QualifiedName) -> QualifiedName {
         self.tables
             .iter()
             .find(|(old, _)| old == current)
             .map_or_else(|| current.clone(), |(_, new)| new.clone())
+    }
+
+    /// A stored expression of the table named `table` in the schema, as the database prints it
+    /// once this diff's column renames are made.
+    fn expr(&self, table: &QualifiedName, expr: &str) -> String {
+        self.columns
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .fold(expr.to_string(), |e, (_, old, new)| {
+                super::expr::rename_column(&e, old, new)
+            })
     }
 
     /// The schema name of column `current` of the table named `table` in the schema.
@@ -142,9 +182,12 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
                 table: name.clone(),
                 column: column.clone(),
             }),
-            (Some(current_column), Some(desired_column)) => {
-                diff_column(name, Pair::new(current_column, desired_column), changes)
-            }
+            (Some(current_column), Some(desired_column)) => diff_column(
+                name,
+                Pair::new(current_column, desired_column),
+                renames,
+                changes,
+            ),
             (None, None) => {}
         }
     }
@@ -161,6 +204,7 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
 fn diff_column(
     table: &crate::catalog::QualifiedName,
     columns: Pair<&Column>,
+    renames: &Renames,
     changes: &mut Vec<Change>,
 ) {
     let Pair { current, desired } = columns;
@@ -180,7 +224,7 @@ fn diff_column(
         });
         return;
     }
-    if current.ty != desired.ty {
+    if renames.ty(&current.ty) != desired.ty {
         changes.push(Change::AlterColumnType {
             table: table.clone(),
             column: column(),
@@ -190,8 +234,10 @@ fn diff_column(
         });
     }
     // A serial column's default is its sequence; comparing the text is enough because both sides
-    // print `nextval('<table>_<column>_seq'::regclass)`.
-    if current.default != desired.default {
+    // print `nextval('<table>_<column>_seq'::regclass)` — except after a table or column rename,
+    // where the plan renames the sequence (and the default, which holds its oid, follows).
+    let serial_on_both_sides = current.serial && desired.serial;
+    if current.default != desired.default && !serial_on_both_sides {
         match &desired.default {
             Some(default) => changes.push(Change::SetDefault {
                 table: table.clone(),
@@ -348,7 +394,7 @@ fn same_definition(
                 && columns(&a.on_delete_columns) == b.on_delete_columns
                 && a.on_update == b.on_update
         }
-        (TableObject::Check(a), TableObject::Check(b)) => a.expr == b.expr,
+        (TableObject::Check(a), TableObject::Check(b)) => renames.expr(table, &a.expr) == b.expr,
         (TableObject::Index(a), TableObject::Index(b)) => {
             let keys = |index: &crate::catalog::Index| {
                 index
@@ -358,14 +404,16 @@ fn same_definition(
                         crate::catalog::IndexKey::Column(c) => {
                             crate::catalog::IndexKey::Column(rename(c))
                         }
-                        other => other.clone(),
+                        crate::catalog::IndexKey::Expr(e) => {
+                            crate::catalog::IndexKey::Expr(renames.expr(table, e))
+                        }
                     })
                     .collect::<Vec<_>>()
             };
             a.unique == b.unique
                 && a.method == b.method
                 && keys(a) == b.keys
-                && a.predicate == b.predicate
+                && a.predicate.as_deref().map(|p| renames.expr(table, p)) == b.predicate
         }
         _ => false,
     }

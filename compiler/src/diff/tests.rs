@@ -193,3 +193,66 @@ fn a_foreign_key_to_a_renamed_table_and_column_is_unchanged() {
         }
     )));
 }
+
+/// `RENAME COLUMN` rewrites the checks and index expressions that name the column: a check or
+/// partial index that only follows the rename is renamed (or kept), not dropped and validated anew.
+#[test]
+fn checks_and_index_predicates_follow_a_column_rename() {
+    use crate::catalog::CheckConstraint;
+    let check = |name: &str, column: &str| CheckConstraint {
+        name: name.into(),
+        expr: format!("(length({column}) > 0)"),
+        origin: None,
+    };
+    let partial = |column: &str| Index {
+        name: "t_live".into(),
+        unique: false,
+        method: "btree".into(),
+        keys: vec![IndexKey::Expr(format!("lower({column})"))],
+        predicate: Some(format!("({column} IS NOT NULL)")),
+        origin: None,
+    };
+    let mut current = table("t", vec![column("fullname", BaseType::Text)]);
+    current.checks.push(check("t_fullname_check", "fullname"));
+    current.indexes.push(partial("fullname"));
+    let mut renamed = column("display_name", BaseType::Text);
+    renamed.renamed_from = Some("fullname".into());
+    let mut desired = table("t", vec![renamed]);
+    desired
+        .checks
+        .push(check("t_display_name_check", "display_name"));
+    desired.indexes.push(partial("display_name"));
+    let changes = diff(Pair::new(&catalog(vec![current]), &catalog(vec![desired])));
+    assert!(
+        matches!(
+            changes.as_slice(),
+            [Change::RenameColumn { .. }, Change::RenameObject { from, .. }] if from == "t_fullname_check"
+        ),
+        "{changes:#?}"
+    );
+}
+
+/// A column keeps its type through `ALTER TYPE ... RENAME` (the type is referenced by oid): renaming
+/// an enum changes no column.
+#[test]
+fn a_column_of_a_renamed_enum_is_unchanged() {
+    let enum_type = |name: &str, renamed_from: Option<&str>| EnumType {
+        name: QualifiedName::public(name),
+        values: vec!["a".into()],
+        comment: None,
+        renamed_from: renamed_from.map(QualifiedName::public),
+        origin: None,
+    };
+    let of = |name: &str| column("scope", BaseType::Enum(QualifiedName::public(name)));
+    let mut current = catalog(vec![table("grants", vec![of("perm_scope")])]);
+    current.enums.push(enum_type("perm_scope", None));
+    let mut desired = catalog(vec![table("grants", vec![of("permission_scope")])]);
+    desired
+        .enums
+        .push(enum_type("permission_scope", Some("perm_scope")));
+    let changes = diff(Pair::new(&current, &desired));
+    assert!(
+        matches!(changes.as_slice(), [Change::RenameEnum { .. }]),
+        "{changes:#?}"
+    );
+}

@@ -80,6 +80,63 @@ pub fn rename_type(name: &QualifiedName, new_name: &str) -> String {
     )
 }
 
+/// `ALTER SEQUENCE name RENAME TO new_name` (a `serial` column's default follows: it holds the
+/// sequence's oid, not its name).
+pub fn rename_sequence(name: &QualifiedName, new_name: &str) -> String {
+    format!(
+        "ALTER SEQUENCE {} RENAME TO {}",
+        qualified(name),
+        ident(new_name)
+    )
+}
+
+/// `CREATE SEQUENCE name AS <type>`: what `serial` makes, written out.
+pub fn create_sequence(name: &QualifiedName, ty: &SqlType) -> String {
+    format!("CREATE SEQUENCE {} AS {}", qualified(name), ty.sql())
+}
+
+/// `ALTER SEQUENCE name OWNED BY t.col`: dropped with the column, as `serial` does.
+pub fn sequence_owned_by(name: &QualifiedName, table: &QualifiedName, column: &str) -> String {
+    format!(
+        "ALTER SEQUENCE {} OWNED BY {}.{}",
+        qualified(name),
+        qualified(table),
+        ident(column)
+    )
+}
+
+/// The sequence a `nextval('<name>'::regclass)` default reads, as PostgreSQL prints it (the name
+/// is schema-qualified where the schema is not on the search path, identifiers quoted where they
+/// need it). `schema` is the table's schema, for an unqualified name. `None` for anything else.
+pub fn nextval_sequence(default: &str, schema: &str) -> Option<QualifiedName> {
+    let inner = default
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?
+        .replace("''", "'");
+    // Split at a dot outside double quotes; unquote each part.
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                parts.last_mut()?.push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut()?.push(c),
+        }
+    }
+    match parts.as_slice() {
+        [name] if !name.is_empty() => Some(QualifiedName::new(schema.to_string(), name.clone())),
+        [schema, name] if !schema.is_empty() && !name.is_empty() => {
+            Some(QualifiedName::new(schema.clone(), name.clone()))
+        }
+        _ => None,
+    }
+}
+
 /// `DROP TYPE name`.
 pub fn drop_type(name: &QualifiedName) -> String {
     format!("DROP TYPE {}", qualified(name))
@@ -890,5 +947,34 @@ mod tests {
         assert_snapshot!(drop_default(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n DROP DEFAULT");
         assert_snapshot!(set_not_null(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n SET NOT NULL");
         assert_snapshot!(drop_not_null(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n DROP NOT NULL");
+    }
+
+    #[test]
+    fn nextval_defaults_name_their_sequence() {
+        let public = |name: &str| QualifiedName::new("public".to_string(), name.to_string());
+        assert_eq!(
+            nextval_sequence("nextval('clients_id_seq'::regclass)", "public"),
+            Some(public("clients_id_seq"))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('audit.events_id_seq'::regclass)", "audit"),
+            Some(QualifiedName::new(
+                "audit".to_string(),
+                "events_id_seq".to_string()
+            ))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('\"Odd.Name\"\"s_seq\"'::regclass)", "public"),
+            Some(public("Odd.Name\"s_seq"))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('it''s_seq'::regclass)", "public"),
+            Some(public("it's_seq"))
+        );
+        assert_eq!(nextval_sequence("now()", "public"), None);
+        assert_eq!(
+            rename_sequence(&public("clients_id_seq"), "customers_id_seq"),
+            "ALTER SEQUENCE public.clients_id_seq RENAME TO customers_id_seq"
+        );
     }
 }

@@ -126,7 +126,9 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 StepKind::RenameTable,
                 to.to_string(),
                 phase::RENAME,
-                vec![ddl::rename_table(from, &to.name)],
+                std::iter::once(ddl::rename_table(from, &to.name))
+                    .chain(sequence_renames(ctx, to, None))
+                    .collect(),
             )
             .on_table(to)
             .lock(LockLevel::AccessExclusiveInstant)
@@ -147,6 +149,45 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
         ),
         _ => {}
     }
+}
+
+/// `ALTER SEQUENCE ... RENAME` for the `serial` columns of a table (named as in the schema) whose
+/// sequence the schema names differently: PostgreSQL does not rename a column's sequence with the
+/// table or the column, and the next table of the old name would collide with it. `only` limits
+/// this to one column (named as in the schema).
+pub fn sequence_renames(ctx: &Context, table: &QualifiedName, only: Option<&str>) -> Vec<String> {
+    let current_name = super::current_table_name(ctx.catalogs, table);
+    let (Some(current), Some(desired)) = (
+        ctx.catalogs.current.table(&current_name),
+        ctx.catalogs.desired.table(table),
+    ) else {
+        return Vec::new();
+    };
+    let mut statements = Vec::new();
+    for column in desired.columns.iter().filter(|c| c.serial) {
+        if only.is_some_and(|name| name != column.name) {
+            continue;
+        }
+        let old_column = super::current_column_name(ctx.catalogs, table, &column.name);
+        let Some(old) = current.column(&old_column).filter(|c| c.serial) else {
+            continue;
+        };
+        let sequences = (
+            old.default
+                .as_deref()
+                .and_then(|d| ddl::nextval_sequence(d, &current_name.schema)),
+            column
+                .default
+                .as_deref()
+                .and_then(|d| ddl::nextval_sequence(d, &table.schema)),
+        );
+        if let (Some(from), Some(to)) = sequences {
+            if from.name != to.name && from.schema == to.schema {
+                statements.push(ddl::rename_sequence(&from, &to.name));
+            }
+        }
+    }
+    statements
 }
 
 /// The namespace a name lives in, as a resource (none for `public`, which always exists).
@@ -461,5 +502,58 @@ mod tests {
             .map(|(kind, _)| kind)
             .collect();
         assert_eq!(kinds, vec![StepKind::RenameEnum, StepKind::AddEnumValue]);
+    }
+
+    fn serial_table(name: &str, column: &str, renamed_from: Option<&str>) -> Catalog {
+        use crate::catalog::{BaseType, Column, SqlType, Table};
+        let mut id = Column::new(column, SqlType::scalar(BaseType::BigInt));
+        id.serial = true;
+        id.default = Some(format!("nextval('{name}_{column}_seq'::regclass)"));
+        let mut table = Table::new(QualifiedName::public(name));
+        table.columns = vec![id];
+        table.renamed_from = renamed_from.map(QualifiedName::public);
+        Catalog {
+            tables: vec![table],
+            ..Catalog::default()
+        }
+    }
+
+    #[test]
+    fn a_renamed_table_renames_its_serial_sequences() {
+        let current = serial_table("clients", "id", None);
+        let desired = serial_table("customers", "id", Some("clients"));
+        assert_eq!(
+            statements(&current, &desired),
+            vec![
+                (
+                    StepKind::RenameTable,
+                    "ALTER TABLE public.clients RENAME TO customers".to_string()
+                ),
+                (
+                    StepKind::RenameTable,
+                    "ALTER SEQUENCE public.clients_id_seq RENAME TO customers_id_seq".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_renamed_serial_column_renames_its_sequence() {
+        let current = serial_table("tickets", "id", None);
+        let mut desired = serial_table("tickets", "number", None);
+        desired.tables[0].columns[0].renamed_from = Some("id".into());
+        assert_eq!(
+            statements(&current, &desired),
+            vec![
+                (
+                    StepKind::RenameColumn,
+                    "ALTER TABLE public.tickets RENAME COLUMN id TO number".to_string()
+                ),
+                (
+                    StepKind::RenameColumn,
+                    "ALTER SEQUENCE public.tickets_id_seq RENAME TO tickets_number_seq".to_string()
+                ),
+            ]
+        );
     }
 }
