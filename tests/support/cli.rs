@@ -1,7 +1,4 @@
 //! Running the `schemac` command line in-process, as a user would run the binary: the real argument
-
-// Not every test binary runs the CLI.
-#![allow(dead_code)]
 //! parser, the real commands, stdout and stderr captured.
 
 use clap::Parser;
