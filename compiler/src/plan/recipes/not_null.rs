@@ -231,8 +231,10 @@ fn fill(
     // are checked; rows already there get it from the backfill.
     let mut trigger_needs = vec![added(table, name)];
     let mut fill_needs = vec![trigger_done.clone()];
-    if let Source::Path(path) = source {
-        let parent = &path[0].parent;
+    if let Some(parent) = match source {
+        Source::Path(path) => path.last().map(|hop| &hop.parent),
+        _ => None,
+    } {
         trigger_needs.push(added(parent, name));
         fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
     }
@@ -402,17 +404,11 @@ fn fill_function(
     let name = sql::ident(&column.name);
     let assign = match source {
         Source::Path(path) => {
-            let hop = &path[0];
-            let condition: Vec<String> = hop
-                .parent_columns
-                .iter()
-                .zip(&hop.child_columns)
-                .map(|(p, c)| format!("p.{} = NEW.{}", sql::ident(p), sql::ident(c)))
-                .collect();
+            // Through every hop: a path may cross plain tables that do not have the column.
+            let (from, condition) = path_joins(path, "p", |c| format!("NEW.{}", sql::ident(c)));
             format!(
-                "SELECT p.{name} INTO NEW.{name} FROM {} p WHERE {};",
-                sql::qualified(&hop.parent),
-                condition.join(" AND ")
+                "SELECT p{}.{name} INTO NEW.{name} FROM {from} WHERE {condition};",
+                path.len()
             )
         }
         // The row is exposed under the table's own name so the expression reads as it does in the
@@ -446,31 +442,42 @@ fn fill_trigger(table: &QualifiedName, function: &QualifiedName) -> String {
 fn value_and_join(column: &Column, source: &Source) -> (String, Option<(String, String)>) {
     match source {
         Source::Path(path) => {
-            let hop = &path[0];
-            let condition: Vec<String> = hop
-                .parent_columns
-                .iter()
-                .zip(&hop.child_columns)
-                .map(|(p, c)| {
-                    format!(
-                        "schemac_parent.{} = {}.{}",
-                        sql::ident(p),
-                        sql::ident(&hop.child.name),
-                        sql::ident(c)
-                    )
-                })
-                .collect();
+            let child = sql::ident(&path[0].child.name);
+            let (from, condition) =
+                path_joins(path, "schemac_p", |c| format!("{child}.{}", sql::ident(c)));
             (
-                format!("schemac_parent.{}", sql::ident(&column.name)),
-                Some((
-                    format!("{} AS schemac_parent", sql::qualified(&hop.parent)),
-                    condition.join(" AND "),
-                )),
+                format!("schemac_p{}.{}", path.len(), sql::ident(&column.name)),
+                Some((from, condition)),
             )
         }
         Source::Expr(expr) => (format!("({expr})"), None),
         Source::Default => ("DEFAULT".to_string(), None),
     }
+}
+
+/// The tables of a backfill path as `P1 <alias>1 JOIN P2 <alias>2 ON ...` and the condition tying
+/// the first to the child row (`child(col)` names the child's column).
+fn path_joins(path: &[Hop], alias: &str, child: impl Fn(&str) -> String) -> (String, String) {
+    let pairs = |hop: &Hop, parent: &str, from: &dyn Fn(&str) -> String| -> String {
+        hop.parent_columns
+            .iter()
+            .zip(&hop.child_columns)
+            .map(|(p, c)| format!("{parent}.{} = {}", sql::ident(p), from(c)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let mut from = format!("{} {alias}1", sql::qualified(&path[0].parent));
+    for (i, hop) in path.iter().enumerate().skip(1) {
+        let previous = format!("{alias}{i}");
+        let here = format!("{alias}{}", i + 1);
+        let on = pairs(hop, &here, &|c| format!("{previous}.{}", sql::ident(c)));
+        from.push_str(&format!(
+            " JOIN {} {here} ON {on}",
+            sql::qualified(&hop.parent)
+        ));
+    }
+    let condition = pairs(&path[0], &format!("{alias}1"), &child);
+    (from, condition)
 }
 
 /// One batch of the backfill. With a single-column primary key: the next `$2` keys after `$1`, in
