@@ -20,6 +20,14 @@ use crate::sql::{ddl, ident};
 const MAX_IDENT_BYTES: usize = 63;
 const SCRATCH_PREFIX: &str = "schemac_scratch_";
 
+/// Tables created, read back and rolled back together. Every scratch relation (table, TOAST table
+/// and index, sequence) keeps its lock until the end of its (sub)transaction, about eight lock
+/// slots per table, and the server's lock table holds `max_locks_per_transaction` (default 64) ×
+/// `max_connections` (default 100) slots for every session together: 2,600 tables at once ran out
+/// of shared memory. Rolling back to a savepoint after each batch releases its locks.
+/// https://www.postgresql.org/docs/current/runtime-config-locks.html
+const TABLES_PER_BATCH: usize = 250;
+
 /// A desired object the server refused: the schema line behind it and what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidExpression {
@@ -275,6 +283,11 @@ async fn attempt(
                 .await?;
                 return Ok(true);
             }
+            Err(sqlx::Error::Database(error)) if !is_refusal(error.code().as_deref()) => {
+                return Err(database("creating scratch objects")(sqlx::Error::Database(
+                    error,
+                )));
+            }
             Err(sqlx::Error::Database(error)) => {
                 exec_internal(
                     conn,
@@ -292,6 +305,19 @@ async fn attempt(
         message: format!("{}: {}", attempt.what, refusal),
     });
     Ok(false)
+}
+
+/// Whether an error with this SQLSTATE is the server refusing the statement itself (a schema
+/// problem to point at), rather than the server or the session failing whatever the statement
+/// (a database error): insufficient resources (53: out of memory, disk or lock slots), operator
+/// intervention (57: cancelled, shut down), system errors (58), connection (08), transaction
+/// rollback (40: deadlock), object not in prerequisite state (55: lock not available), invalid
+/// transaction state (25) and internal errors (XX).
+/// https://www.postgresql.org/docs/current/errcodes-appendix.html
+fn is_refusal(code: Option<&str>) -> bool {
+    const NOT_THE_STATEMENT: [&str; 9] = ["53", "57", "58", "08", "40", "55", "25", "XX", "F0"];
+    code.and_then(|code| code.get(..2))
+        .map_or(true, |class| !NOT_THE_STATEMENT.contains(&class))
 }
 
 /// Creates the scratch objects and reads them back, with real names. Runs inside the caller's
@@ -410,14 +436,106 @@ async fn build_and_read(
         .await?;
     }
 
-    // Every table is created, not only those with expressions: a policy or check may name another
-    // table through a subquery or function, and it must resolve to the desired one.
+    let schemas: Vec<String> = scratch.to_scratch.values().cloned().collect();
+    let mut printed = Catalog::default();
+    for batch in desired.tables.chunks(TABLES_PER_BATCH) {
+        exec_internal(
+            conn,
+            "SAVEPOINT schemac_batch; SAVEPOINT schemac_canonicalize",
+            "starting a batch",
+        )
+        .await?;
+        let read = build_batch(conn, scratch, desired, batch, &schemas, &mut invalid).await?;
+        // Rolling back the batch drops its scratch tables and releases their locks; the enums,
+        // roles and extensions made before the batches stay.
+        exec_internal(
+            conn,
+            "ROLLBACK TO SAVEPOINT schemac_batch; RELEASE SAVEPOINT schemac_batch",
+            "ending a batch",
+        )
+        .await?;
+        if let Some(read) = read {
+            let wanted: BTreeSet<QualifiedName> =
+                batch.iter().map(|t| scratch.name(&t.name)).collect();
+            printed
+                .tables
+                .extend(read.tables.into_iter().filter(|t| wanted.contains(&t.name)));
+        }
+    }
+
+    if !invalid.is_empty() {
+        return Err(CanonicalizeError::Invalid(invalid));
+    }
+    Ok(unscratch_catalog(printed, scratch))
+}
+
+/// Desired tables outside `batch` that a policy of `batch` may name (any word of a policy
+/// expression that is a table's name): they are created too, with their columns only, so the
+/// policy resolves against them. A superset is harmless.
+fn policy_references<'a>(desired: &'a Catalog, batch: &[Table]) -> Vec<&'a Table> {
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for policy in batch.iter().flat_map(|t| t.policies.iter()) {
+        for text in [&policy.using, &policy.with_check].into_iter().flatten() {
+            words.extend(
+                text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    if words.is_empty() {
+        return Vec::new();
+    }
+    let in_batch: BTreeSet<&QualifiedName> = batch.iter().map(|t| &t.name).collect();
+    desired
+        .tables
+        .iter()
+        .filter(|t| !in_batch.contains(&t.name))
+        // Unquoted words fold to lower case in SQL, quoted ones keep theirs: either may match.
+        .filter(|t| words.contains(&t.name.name) || words.contains(&t.name.name.to_lowercase()))
+        .collect()
+}
+
+/// One batch: its tables (and, bare, the tables its policies may name), then its expression
+/// indexes and policies; read back. `None` when something was refused (recorded in `invalid`).
+async fn build_batch(
+    conn: &mut PgConnection,
+    scratch: &ScratchNames,
+    desired: &Catalog,
+    batch: &[Table],
+    schemas: &[String],
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<Option<Catalog>, CanonicalizeError> {
+    let invalid_before = invalid.len();
+    // Every table of the batch is created, not only those with expressions: a policy may name
+    // another table through a subquery, and it must resolve to the desired one.
     let mut created: Vec<(&Table, Table)> = Vec::new();
-    for table in &desired.tables {
+    for table in batch {
         let scratch_table = scratch.table(table);
-        if create_table(conn, scratch, table, &scratch_table, &mut invalid).await? {
+        if create_table(conn, scratch, table, &scratch_table, invalid).await? {
             created.push((table, scratch_table));
         }
+    }
+    for table in policy_references(desired, batch) {
+        let mut bare = scratch.table(table);
+        bare.checks.clear();
+        for column in &mut bare.columns {
+            column.default = None;
+            column.generated = None;
+        }
+        let sql = ddl::create_table(&bare);
+        let what = format!("table `{}`", table.name);
+        attempt(
+            conn,
+            scratch,
+            Attempt {
+                sql,
+                what,
+                origin: table.origin,
+                invalid,
+            },
+        )
+        .await?;
     }
     for (table, scratch_table) in &created {
         for index in &table.indexes {
@@ -438,7 +556,7 @@ async fn build_and_read(
                     sql,
                     what,
                     origin: index.origin,
-                    invalid: &mut invalid,
+                    invalid,
                 },
             )
             .await?;
@@ -453,19 +571,19 @@ async fn build_and_read(
                     sql,
                     what,
                     origin: policy.origin,
-                    invalid: &mut invalid,
+                    invalid,
                 },
             )
             .await?;
         }
     }
-
-    if !invalid.is_empty() {
-        return Err(CanonicalizeError::Invalid(invalid));
+    if invalid.len() > invalid_before {
+        return Ok(None);
     }
-    let schemas: Vec<String> = scratch.to_scratch.values().cloned().collect();
-    let printed = Reader::new(conn).read(&Scope::Schemas(schemas)).await?;
-    Ok(unscratch_catalog(printed, scratch))
+    let read = Reader::new(conn)
+        .read(&Scope::Schemas(schemas.to_vec()))
+        .await?;
+    Ok(Some(read))
 }
 
 /// Creates one scratch table. First all at once (the common case: one statement); if the server
@@ -673,6 +791,41 @@ mod tests {
             origin: None,
         });
         table
+    }
+
+    #[test]
+    fn resource_and_session_errors_are_not_refusals() {
+        // out_of_memory (53200 is also "out of shared memory"), query_canceled, deadlock.
+        assert!(!is_refusal(Some("53200")));
+        assert!(!is_refusal(Some("57014")));
+        assert!(!is_refusal(Some("40P01")));
+        assert!(!is_refusal(Some("55P03")));
+        // undefined_column, invalid_text_representation, syntax_error: the schema's fault.
+        assert!(is_refusal(Some("42703")));
+        assert!(is_refusal(Some("22P02")));
+        assert!(is_refusal(Some("42601")));
+        assert!(is_refusal(None));
+    }
+
+    #[test]
+    fn policies_bring_the_tables_they_name_into_their_batch() {
+        let mut desired = Catalog::default();
+        for name in ["owners", "Teams", "unrelated", "notes"] {
+            desired.tables.push(Table::new(QualifiedName::public(name)));
+        }
+        let mut notes = policy_table(&[]);
+        notes.name = QualifiedName::public("notes");
+        notes.policies[0].using =
+            Some("exists (select 1 from owners o, \"Teams\" t where o.id = owner_id)".into());
+        let batch = [notes];
+        let names: Vec<String> = policy_references(&desired, &batch)
+            .iter()
+            .map(|t| t.name.name.clone())
+            .collect();
+        assert_eq!(names, ["owners", "Teams"]);
+        // Without policies nothing else is needed.
+        let plain = [Table::new(QualifiedName::public("notes"))];
+        assert!(policy_references(&desired, &plain).is_empty());
     }
 
     #[test]
