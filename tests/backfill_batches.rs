@@ -155,3 +155,70 @@ async fn backfill_batches_scan_only_their_key_range() {
     let rows = db.count("SELECT count(*) FROM grandchildren").await;
     assert_eq!(rows, 60000);
 }
+
+/// Rows written while the backfill runs get their value from the fill trigger, which only fires
+/// (`WHEN`) for rows still without one: a value the application writes is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fill_trigger_fills_only_rows_without_a_value() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    db.execute(BEFORE).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = dir.path().join("schema.schema");
+    std::fs::write(&schema, SCHEMA).expect("write schema");
+    let plan = schemac_async(args(&[
+        "plan",
+        &schema.display().to_string(),
+        "--database-url",
+        &url,
+        "--format",
+        "json",
+    ]))
+    .await
+    .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let steps = json["steps"].as_array().cloned().unwrap_or_default();
+    let children = |kind: &str| -> String {
+        steps
+            .iter()
+            .find(|s| s["kind"] == kind && s["target"] == "public.children.account_id")
+            .and_then(|s| s["sql"].as_str())
+            .unwrap_or_else(|| panic!("no {kind} step for children:\n{}", plan.stdout))
+            .to_string()
+    };
+    // The plan's own statements, as apply runs them before the backfill.
+    db.execute(&children("add_column")).await;
+    db.execute(&children("create_fill_trigger")).await;
+    let has_when = db
+        .count(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'children'::regclass \
+             AND tgname LIKE 'schemac_%' AND tgqual IS NOT NULL",
+        )
+        .await;
+    assert_eq!(has_when, 1, "the fill trigger has a WHEN condition");
+
+    db.execute(
+        "INSERT INTO children (id, parent_id, note) VALUES (100001, 7, 'new'); \
+         INSERT INTO children (id, parent_id, note, account_id) VALUES (100002, 7, 'given', 3); \
+         UPDATE children SET note = 'touched' WHERE id = 5",
+    )
+    .await;
+    let filled = db
+        .count(
+            "SELECT count(*) FROM children c JOIN parents p ON p.id = c.parent_id \
+             WHERE c.id IN (100001, 5) AND c.account_id = p.account_id",
+        )
+        .await;
+    assert_eq!(
+        filled, 2,
+        "an insert and an update without a value get the parent's"
+    );
+    let kept = db
+        .count("SELECT account_id FROM children WHERE id = 100002")
+        .await;
+    assert_eq!(kept, 3, "a value written by the application is kept");
+    let untouched = db
+        .count("SELECT count(*) FROM children WHERE account_id IS NOT NULL")
+        .await;
+    assert_eq!(untouched, 3, "other rows wait for the backfill");
+}
