@@ -317,7 +317,7 @@ async fn attempt(
 fn is_refusal(code: Option<&str>) -> bool {
     const NOT_THE_STATEMENT: [&str; 9] = ["53", "57", "58", "08", "40", "55", "25", "XX", "F0"];
     code.and_then(|code| code.get(..2))
-        .map_or(true, |class| !NOT_THE_STATEMENT.contains(&class))
+        .is_none_or(|class| !NOT_THE_STATEMENT.contains(&class))
 }
 
 /// Creates the scratch objects and reads them back, with real names. Runs inside the caller's
