@@ -1,14 +1,25 @@
 //! `codegen::rust_models` on the hand-built fixture catalog: snapshots of every generated file, the
 //! checked-in copy under `generated_fixture/` (compiled into `codegen_roundtrip.rs`) is current,
-//! and the output does not depend on the order of the catalog's items.
-//! Regenerate the fixture with `SCHEMAC_BLESS=1 cargo test -p schemac-tests --test codegen`.
+//! and the output does not depend on the order of the catalog's items. On real schemas: the
+//! checked-in `generated/` crate is what `schemac codegen` makes of `schema/`, the command's
+//! `--check` finds stale files, and the code for each `examples/*` schema is snapshot.
+//! Regenerate the fixture with `SCHEMAC_BLESS=1 cargo test -p schemac-tests --test codegen`, and
+//! `generated/` with `cargo run -p schemac -- codegen`.
 
 #[path = "codegen/catalog.rs"]
 mod catalog;
+// Only the blocking `schemac` runner is used here.
+#[allow(dead_code)]
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "codegen/schemas.rs"]
+mod schemas;
 
-use std::path::Path;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-use schemac::codegen::{self, CodegenOptions, DerivePath, RootFile, TimeCrate};
+use schemac::codegen::{self, CodegenOptions, DerivePath, GeneratedFile, RootFile, TimeCrate};
+use schemac::config::Config;
 
 fn fixture_options() -> CodegenOptions {
     CodegenOptions {
@@ -92,4 +103,154 @@ fn time_crate_lib_root_and_extra_derives() {
         enums.matches("pub enum").count(),
         "{enums}"
     );
+}
+
+/// The checked-in `generated/` crate is exactly what `schemac codegen` (no arguments, run from the
+/// workspace root) writes: the same settings (`schemac.toml`), the same schema, the same bytes.
+#[test]
+fn generated_crate_is_current() {
+    let root = schemas::workspace_root();
+    let (_, config) = Config::find(&root)
+        .expect("schemac.toml is readable")
+        .expect("schemac.toml is at the workspace root");
+    let target = config.codegen_target(None, None);
+    assert_eq!(target.out, Path::new("generated/src"), "{target:?}");
+    assert_eq!(target.options.root, RootFile::Lib);
+    let schema = target.schema.to_str().expect("a UTF-8 path");
+    let catalog = schemas::compile_schema("schema".into(), schema).catalog;
+    let files = codegen::rust_models(&catalog, &target.options);
+    assert!(
+        files.len() > 3,
+        "schema/ has tables and enums: {:?}",
+        paths(&files)
+    );
+    let stale = codegen::check(&root.join(&target.out), &files);
+    assert!(
+        stale.is_empty(),
+        "generated/ is stale ({stale:?}); run `cargo run -p schemac -- codegen` from the workspace root"
+    );
+}
+
+/// `generated/` is built (and linted) with the workspace, so code that does not compile fails CI.
+#[test]
+fn generated_crate_is_a_workspace_member() {
+    let root = schemas::workspace_root();
+    let manifest: toml::Table =
+        toml::from_str(&fs::read_to_string(root.join("Cargo.toml")).unwrap())
+            .expect("the workspace manifest is TOML");
+    let members = manifest["workspace"]["members"]
+        .as_array()
+        .expect("workspace members");
+    assert!(
+        members.iter().any(|m| m.as_str() == Some("generated")),
+        "{members:?}"
+    );
+    let crate_manifest = fs::read_to_string(root.join("generated/Cargo.toml")).unwrap();
+    assert!(crate_manifest.contains("name = \"schemac-generated\""));
+}
+
+fn paths(files: &[GeneratedFile]) -> Vec<PathBuf> {
+    files.iter().map(|f| f.path.clone()).collect()
+}
+
+fn run(args: &[&str]) -> cli::Run {
+    cli::schemac(args)
+}
+
+/// The command end to end: `--check` on an empty directory lists every file and exits 1; after a
+/// write it exits 0; a changed schema, a hand-edited file and a file for a dropped table each make
+/// it exit 1 again, naming the file; a write fixes them and leaves hand-written files alone.
+#[test]
+fn codegen_command_writes_and_check_finds_stale_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("app.schema");
+    let out = dir.path().join("models");
+    let (schema_arg, out_arg) = (schema.display().to_string(), out.display().to_string());
+    fs::write(
+        &schema,
+        "table notes {\n  id bigserial primary\n  body text\n}\n\ntable tags {\n  id int primary\n}\n",
+    )
+    .unwrap();
+    let codegen = |check: bool| {
+        let mut args = vec!["codegen", &schema_arg, "--out", &out_arg];
+        if check {
+            args.push("--check");
+        }
+        run(&args)
+    };
+
+    let missing = codegen(true).expect(1);
+    assert_eq!(missing.stdout, "mod.rs\nnotes.rs\ntags.rs\n");
+    assert!(
+        missing.stderr.contains("3 generated file(s) differ"),
+        "{}",
+        missing.stderr
+    );
+    codegen(false).expect(0);
+    assert!(fs::read_to_string(out.join("notes.rs"))
+        .unwrap()
+        .contains("pub struct NewNotes"));
+    codegen(true).expect(0);
+
+    fs::write(out.join("handwritten.rs"), "pub struct Mine;\n").unwrap();
+    let notes = fs::read_to_string(out.join("notes.rs")).unwrap();
+    fs::write(out.join("notes.rs"), notes.replace("pub body", "pub text")).unwrap();
+    assert_eq!(codegen(true).expect(1).stdout, "notes.rs\n");
+
+    fs::write(
+        &schema,
+        "table notes {\n  id bigserial primary\n  body text?\n}\n",
+    )
+    .unwrap();
+    let stale = codegen(true).expect(1);
+    assert_eq!(
+        stale.stdout, "mod.rs\nnotes.rs\ntags.rs\n",
+        "{}",
+        stale.stderr
+    );
+    codegen(false).expect(0);
+    codegen(true).expect(0);
+    assert!(
+        !out.join("tags.rs").exists(),
+        "the dropped table's file is removed"
+    );
+    assert!(
+        out.join("handwritten.rs").exists(),
+        "files schemac did not write stay"
+    );
+    assert!(fs::read_to_string(out.join("notes.rs"))
+        .unwrap()
+        .contains("pub body: Option<String>,"));
+
+    fs::write(
+        &schema,
+        "table notes {\n  id bigserial primary\n  id text\n}\n",
+    )
+    .unwrap();
+    let broken = codegen(true).expect(1);
+    assert!(broken.stderr.contains("app.schema:3:"), "{}", broken.stderr);
+}
+
+/// The files generated for `schema`, as one text: each file under a `// ==== path` line.
+fn listing(schema: &schemas::Schema) -> String {
+    let options = CodegenOptions {
+        source: schema.source.clone(),
+        ..CodegenOptions::default()
+    };
+    let mut text = String::new();
+    for file in codegen::rust_models(&schema.catalog, &options) {
+        text.push_str(&format!(
+            "// ==== {}\n{}\n",
+            file.path.display(),
+            file.contents
+        ));
+    }
+    text
+}
+
+#[test]
+fn examples_match_snapshots() {
+    for example in schemas::examples() {
+        insta::assert_snapshot!(format!("codegen_{}", example.name), listing(&example));
+    }
 }

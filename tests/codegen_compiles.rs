@@ -1,15 +1,19 @@
-//! Code generated for every catalog we have compiles: each is written into a module of a temporary
-//! crate, with warnings denied, and `cargo check`ed. The crate depends on the workspace's own
-//! versions of sqlx, serde, uuid, chrono, time, rust_decimal, ipnetwork and serde_json (the
-//! requirements are copied from `[workspace.dependencies]` and `Cargo.lock` pins them), and builds
-//! in `target/codegen-compile-check/` so its dependencies are compiled once, not on every run.
+//! Code generated for every catalog we have compiles, and `cargo fmt` leaves it alone: each catalog
+//! (the fixture catalog, `schema/`, every example, every valid check fixture) is written into a
+//! module of one temporary crate, with warnings denied, and the crate is `cargo check`ed once. It
+//! depends on the workspace's own versions of sqlx, serde, uuid, chrono, time, rust_decimal,
+//! ipnetwork and serde_json (the requirements are copied from `[workspace.dependencies]` and
+//! `Cargo.lock` pins them), and builds in `target/codegen-compile-check/` so its dependencies are
+//! compiled once, not on every run.
 
 #[path = "codegen/catalog.rs"]
 mod catalog;
+#[path = "codegen/schemas.rs"]
+mod schemas;
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use schemac::catalog::Catalog;
@@ -27,17 +31,10 @@ const DEPENDENCIES: &[&str] = &[
     "ipnetwork",
 ];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate is in the workspace")
-        .to_path_buf()
-}
-
 /// `[dependencies]` lines for the temporary crate, copied from `[workspace.dependencies]`, with the
 /// sqlx features the generated code needs on top of the workspace's.
 fn dependencies() -> String {
-    let manifest = fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap();
+    let manifest = fs::read_to_string(schemas::workspace_root().join("Cargo.toml")).unwrap();
     let manifest: toml::Table = toml::from_str(&manifest).unwrap();
     let workspace_deps = manifest["workspace"]["dependencies"].as_table().unwrap();
     let mut lines = String::new();
@@ -62,9 +59,10 @@ fn dependencies() -> String {
     lines
 }
 
-/// Every catalog codegen must compile for, by module name.
-/// TODO: add `examples/` and the front end's fixture schemas once `schemac::compile` lands.
-fn catalogs() -> Vec<(&'static str, Catalog, CodegenOptions)> {
+/// Every catalog codegen must compile for, by module name: the hand-built fixture catalog with
+/// either time crate, an empty catalog, the reference schema, every example and every valid check
+/// fixture.
+fn catalogs() -> Vec<(String, Catalog, CodegenOptions)> {
     let chrono = CodegenOptions {
         source: "tests/codegen/catalog.rs".into(),
         ..CodegenOptions::default()
@@ -73,11 +71,28 @@ fn catalogs() -> Vec<(&'static str, Catalog, CodegenOptions)> {
         time: TimeCrate::Time,
         ..chrono.clone()
     };
-    vec![
-        ("fixture_chrono", catalog::fixture_catalog(), chrono.clone()),
-        ("fixture_time", catalog::fixture_catalog(), time),
-        ("empty", Catalog::default(), chrono),
-    ]
+    let mut catalogs = vec![
+        (
+            "fixture_chrono".into(),
+            catalog::fixture_catalog(),
+            chrono.clone(),
+        ),
+        ("fixture_time".into(), catalog::fixture_catalog(), time),
+        ("empty".into(), Catalog::default(), chrono),
+    ];
+    let schemas = std::iter::once(schemas::reference())
+        .chain(schemas::examples())
+        .chain(schemas::valid_fixtures());
+    for schema in schemas {
+        let options = CodegenOptions {
+            source: schema.source,
+            ..CodegenOptions::default()
+        };
+        catalogs.push((schema.name, schema.catalog, options));
+    }
+    // Sorted as rustfmt orders `mod` items, so the crate's own `lib.rs` passes `cargo fmt --check`.
+    catalogs.sort_by(|a, b| a.0.cmp(&b.0));
+    catalogs
 }
 
 #[test]
@@ -93,7 +108,11 @@ fn generated_code_compiles_for_every_catalog() {
         ),
     )
     .unwrap();
-    fs::copy(workspace_root().join("Cargo.lock"), root.join("Cargo.lock")).unwrap();
+    fs::copy(
+        schemas::workspace_root().join("Cargo.lock"),
+        root.join("Cargo.lock"),
+    )
+    .unwrap();
 
     let mut lib = String::from(
         "//! Generated models, each in its own module.\n#![deny(warnings, missing_docs)]\n\n",
@@ -101,7 +120,7 @@ fn generated_code_compiles_for_every_catalog() {
     for (module, catalog, options) in catalogs() {
         assert_eq!(options.root, RootFile::Mod);
         let files = codegen::rust_models(&catalog, &options);
-        codegen::write(&root.join("src").join(module), &files).unwrap();
+        codegen::write(&root.join("src").join(&module), &files).unwrap();
         writeln!(
             lib,
             "/// Models generated for `{module}`.\npub mod {module};"
@@ -112,11 +131,11 @@ fn generated_code_compiles_for_every_catalog() {
 
     let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => workspace_root().join("target"),
+        None => schemas::workspace_root().join("target"),
     }
     .join("codegen-compile-check");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = Command::new(&cargo)
         .arg("check")
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
@@ -126,6 +145,20 @@ fn generated_code_compiles_for_every_catalog() {
     assert!(
         output.status.success(),
         "cargo check of the generated code failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // `cargo fmt` must leave generated files as they are, or `schemac codegen --check` would call
+    // a formatted checkout stale (each generated `mod` item is `rustfmt::skip`ped).
+    let output = Command::new(&cargo)
+        .args(["fmt", "--check", "--manifest-path"])
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo fmt would reformat the generated code:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
 }

@@ -1,9 +1,11 @@
 //! Code generated from the fixture catalog, against a real PostgreSQL: `codegen/schema.sql` makes
-//! the database, each table gets a fully populated row and a row with every nullable column NULL
-//! (and every default left to the database), inserted by binding each field of the generated
-//! `New*` struct and read back with `query_as::<_, Table>`; the rows must equal what went in.
-//! Also: serde round-trips a row, with the column spellings as JSON keys.
-//! The database is `DATABASE_URL`'s server (else 127.0.0.1:5432), in a database of its own.
+//! the database (a `TestDb` of its own), each table gets a fully populated row and a row with every
+//! nullable column NULL (and every default left to the database), inserted with the generated
+//! `New*::insert` and read back with `query_as::<_, Table>`; the rows must equal what went in.
+//! Also: serde round-trips a row, with the column spellings as JSON keys, and `insert_sql` names a
+//! defaulted column only when its field is set.
+
+mod support;
 
 #[allow(dead_code, unused_imports)]
 #[path = "generated_fixture/mod.rs"]
@@ -18,90 +20,22 @@ use ipnetwork::IpNetwork;
 use rust_decimal::Decimal;
 use serde_json::json;
 use sqlx::postgres::{PgConnection, PgRow};
-use sqlx::{Connection, Encode, FromRow, Postgres, QueryBuilder, Type};
+use sqlx::{Encode, FromRow, Postgres, Type};
+use support::TestDb;
 use uuid::Uuid;
 
 const SCHEMA_SQL: &str = include_str!("codegen/schema.sql");
 
-fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
-}
-
-/// `admin_url` with its database replaced by `name`.
-fn database_url(name: &str) -> String {
-    let mut url = url::Url::parse(&admin_url()).expect("DATABASE_URL is a URL");
-    url.set_path(name);
-    url.to_string()
-}
-
-/// `INSERT INTO table (columns) VALUES (...) RETURNING *`, one bound value (or `DEFAULT`) per
-/// column, in the order of the `New*` struct's `COLUMNS`.
-struct Insert<'a> {
-    builder: QueryBuilder<'a, Postgres>,
-    values: usize,
-    columns: usize,
-}
-
-impl<'a> Insert<'a> {
-    fn into(sql_name: &str, columns: &[&str]) -> Insert<'a> {
-        let quoted: Vec<String> = columns.iter().map(|c| schemac::sql::ident(c)).collect();
-        let builder = QueryBuilder::new(format!(
-            "INSERT INTO {sql_name} ({}) VALUES (",
-            quoted.join(", ")
-        ));
-        Insert {
-            builder,
-            values: 0,
-            columns: columns.len(),
-        }
-    }
-
-    fn separate(&mut self) {
-        if self.values > 0 {
-            self.builder.push(", ");
-        }
-        self.values += 1;
-    }
-
-    /// A field without a default.
-    fn value<T>(mut self, value: T) -> Self
-    where
-        T: 'a + Encode<'a, Postgres> + Type<Postgres>,
-    {
-        self.separate();
-        self.builder.push_bind(value);
-        self
-    }
-
-    /// A field of a column with a default: `None` is `DEFAULT`.
-    fn or_default<T>(mut self, value: Option<T>) -> Self
-    where
-        T: 'a + Encode<'a, Postgres> + Type<Postgres>,
-    {
-        self.separate();
-        match value {
-            Some(value) => self.builder.push_bind(value),
-            None => self.builder.push("DEFAULT"),
-        };
-        self
-    }
-
-    async fn returning<R>(mut self, conn: &mut PgConnection) -> R
-    where
-        R: for<'r> FromRow<'r, PgRow> + Send + Unpin,
-    {
-        assert_eq!(
-            self.values, self.columns,
-            "one value per column of the New struct"
-        );
-        self.builder.push(") RETURNING *");
-        let sql = self.builder.sql().to_string();
-        match self.builder.build_query_as::<R>().fetch_one(conn).await {
+/// Inserts `$new` (a `New*` value) with its generated `insert` on `$conn` and returns the row as
+/// stored; panics with the statement when the database refuses it.
+macro_rules! insert {
+    ($conn:expr, $new:expr) => {{
+        let new = &$new;
+        match new.insert(&mut *$conn).await {
             Ok(row) => row,
-            Err(error) => panic!("{sql}: {error}"),
+            Err(error) => panic!("{}: {error}", new.insert_sql()),
         }
-    }
+    }};
 }
 
 /// Reads the row back by primary key with `query_as`.
@@ -203,57 +137,15 @@ fn samples() -> Samples {
     }
 }
 
-/// Drops the test database when the test ends, also when it panics (from a thread of its own,
-/// since `Drop` cannot await).
-struct DropDatabase(String);
-
-impl Drop for DropDatabase {
-    fn drop(&mut self) {
-        let name = self.0.clone();
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url()).await?;
-                sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })?;
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(()))) && !std::thread::panicking() {
-            panic!("could not drop test database {}: {dropped:?}", self.0);
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn generated_models_round_trip_every_column_type() {
-    let name = format!(
-        "schemac_codegen_roundtrip_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut admin = PgConnection::connect(&admin_url())
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL at {}: {e}", admin_url()));
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let _drop = DropDatabase(name.clone());
-    round_trip(&database_url(&name)).await;
+    let db = TestDb::new().await;
+    db.execute(SCHEMA_SQL).await;
+    let mut conn = db.connect().await;
+    round_trip(&mut conn).await;
 }
 
-async fn round_trip(url: &str) {
-    let mut conn = PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(SCHEMA_SQL).execute(&mut conn).await.unwrap();
+async fn round_trip(conn: &mut PgConnection) {
     let s = samples();
 
     // accounts: the tenant root.
@@ -261,23 +153,24 @@ async fn round_trip(url: &str) {
         id: None,
         name: "Acme".into(),
     };
-    let account: Accounts = Insert::into(Accounts::SQL_NAME, NewAccounts::COLUMNS)
-        .or_default(new_account.id)
-        .value(new_account.name.clone())
-        .returning(&mut conn)
-        .await;
+    assert_eq!(
+        new_account.insert_sql(),
+        "INSERT INTO public.accounts (name) VALUES ($1)",
+        "a defaulted column is named only when its field is set"
+    );
+    let account: Accounts = insert!(conn, new_account);
     assert_eq!(account.name, "Acme");
     assert_eq!(
-        read_back::<Accounts, _>(&mut conn, Accounts::SQL_NAME, "id", account.id).await,
+        read_back::<Accounts, _>(conn, Accounts::SQL_NAME, "id", account.id).await,
         account
     );
 
-    scalar_values(&mut conn, &s, account.id).await;
-    nullable_values(&mut conn, &s).await;
-    array_values(&mut conn, &s).await;
-    keyword_tables(&mut conn).await;
-    audit_events(&mut conn).await;
-    empty_table(&mut conn).await;
+    scalar_values(conn, &s, account.id).await;
+    nullable_values(conn, &s).await;
+    array_values(conn, &s).await;
+    keyword_tables(conn).await;
+    audit_events(conn).await;
+    empty_table(conn).await;
 }
 
 async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
@@ -389,41 +282,7 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
 }
 
 async fn insert_scalar(conn: &mut PgConnection, new: &NewScalarValues) -> ScalarValues {
-    let new = new.clone();
-    Insert::into(ScalarValues::SQL_NAME, NewScalarValues::COLUMNS)
-        .value(new.account_id)
-        .or_default(new.id)
-        .value(new.uuid_value)
-        .value(new.text_value)
-        .value(new.varchar_value)
-        .value(new.varchar_unbounded_value)
-        .value(new.char_value)
-        .value(new.smallint_value)
-        .value(new.integer_value)
-        .value(new.bigint_value)
-        .value(new.real_value)
-        .value(new.double_value)
-        .value(new.boolean_value)
-        .value(new.numeric_value)
-        .value(new.numeric_scaled_value)
-        .value(new.date_value)
-        .value(new.time_value)
-        .value(new.timestamp_value)
-        .value(new.timestamptz_value)
-        .value(new.interval_value)
-        .value(new.json_value)
-        .value(new.jsonb_value)
-        .value(new.bytea_value)
-        .value(new.inet_value)
-        .value(new.cidr_value)
-        .value(new.citext_value)
-        .value(new.enum_value)
-        .value(new.money_value)
-        .value(new.point_value)
-        .or_default(new.state)
-        .or_default(new.created_at)
-        .returning(conn)
-        .await
+    insert!(conn, new)
 }
 
 async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
@@ -555,39 +414,7 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
 }
 
 async fn insert_nullable(conn: &mut PgConnection, new: &NewNullableValues) -> NullableValues {
-    let new = new.clone();
-    Insert::into(NullableValues::SQL_NAME, NewNullableValues::COLUMNS)
-        .or_default(new.id)
-        .value(new.uuid_value)
-        .value(new.text_value)
-        .value(new.varchar_value)
-        .value(new.varchar_unbounded_value)
-        .value(new.char_value)
-        .value(new.smallint_value)
-        .value(new.integer_value)
-        .value(new.bigint_value)
-        .value(new.real_value)
-        .value(new.double_value)
-        .value(new.boolean_value)
-        .value(new.numeric_value)
-        .value(new.numeric_scaled_value)
-        .value(new.date_value)
-        .value(new.time_value)
-        .value(new.timestamp_value)
-        .value(new.timestamptz_value)
-        .value(new.interval_value)
-        .value(new.json_value)
-        .value(new.jsonb_value)
-        .value(new.bytea_value)
-        .value(new.inet_value)
-        .value(new.cidr_value)
-        .value(new.citext_value)
-        .value(new.enum_value)
-        .value(new.money_value)
-        .value(new.point_value)
-        .or_default(new.note)
-        .returning(conn)
-        .await
+    insert!(conn, new)
 }
 
 async fn array_values(conn: &mut PgConnection, s: &Samples) {
@@ -715,39 +542,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
 }
 
 async fn insert_array(conn: &mut PgConnection, new: &NewArrayValues) -> ArrayValues {
-    let new = new.clone();
-    Insert::into(ArrayValues::SQL_NAME, NewArrayValues::COLUMNS)
-        .value(new.id)
-        .value(new.uuid_values)
-        .value(new.text_values)
-        .value(new.varchar_values)
-        .value(new.varchar_unbounded_values)
-        .value(new.char_values)
-        .value(new.smallint_values)
-        .value(new.integer_values)
-        .value(new.bigint_values)
-        .value(new.real_values)
-        .value(new.double_values)
-        .value(new.boolean_values)
-        .value(new.numeric_values)
-        .value(new.numeric_scaled_values)
-        .value(new.date_values)
-        .value(new.time_values)
-        .value(new.timestamp_values)
-        .value(new.timestamptz_values)
-        .value(new.interval_values)
-        .value(new.json_values)
-        .value(new.jsonb_values)
-        .value(new.bytea_values)
-        .value(new.inet_values)
-        .value(new.cidr_values)
-        .value(new.citext_values)
-        .value(new.enum_values)
-        .value(new.money_values)
-        .value(new.state_values)
-        .or_default(new.tags)
-        .returning(conn)
-        .await
+    insert!(conn, new)
 }
 
 async fn keyword_tables(conn: &mut PgConnection) {
@@ -770,17 +565,7 @@ async fn keyword_tables(conn: &mut PgConnection) {
         ..full.clone()
     };
     for new in [full, nulls] {
-        let inserted: Match = Insert::into(Match::SQL_NAME, NewMatch2::COLUMNS)
-            .value(new.id)
-            .value(new.r#type.clone())
-            .value(new.self_)
-            .value(new.self_2.clone())
-            .value(new.crate_)
-            .value(new.r#fn.clone())
-            .value(new.user_id_2.clone())
-            .value(new.user_id.clone())
-            .returning(conn)
-            .await;
+        let inserted: Match = insert!(conn, new);
         let want = Match {
             id: new.id,
             r#type: new.r#type,
@@ -809,10 +594,7 @@ async fn keyword_tables(conn: &mut PgConnection) {
     columns.sort();
     assert_eq!(keys, columns, "JSON keys are the column names");
 
-    let new_match: NewMatch = Insert::into(NewMatch::SQL_NAME, NewNewMatch::COLUMNS)
-        .value(5)
-        .returning(conn)
-        .await;
+    let new_match: NewMatch = insert!(conn, NewNewMatch { id: 5 });
     assert_eq!(new_match, NewMatch { id: 5 });
 
     for value in [Some("v".to_string()), None] {
@@ -820,11 +602,7 @@ async fn keyword_tables(conn: &mut PgConnection) {
             id: if value.is_some() { 1 } else { 2 },
             value,
         };
-        let inserted: Option2 = Insert::into(Option2::SQL_NAME, NewOption2::COLUMNS)
-            .value(new.id)
-            .value(new.value.clone())
-            .returning(conn)
-            .await;
+        let inserted: Option2 = insert!(conn, new);
         assert_eq!(
             inserted,
             Option2 {
@@ -836,8 +614,11 @@ async fn keyword_tables(conn: &mut PgConnection) {
 }
 
 async fn empty_table(conn: &mut PgConnection) {
-    let sql = format!("INSERT INTO {} DEFAULT VALUES", EmptyTable::SQL_NAME);
-    sqlx::query(&sql).execute(&mut *conn).await.unwrap();
+    assert_eq!(
+        NewEmptyTable {}.insert_sql(),
+        "INSERT INTO public.empty_table DEFAULT VALUES"
+    );
+    assert_eq!(insert!(conn, NewEmptyTable {}), EmptyTable {});
     let sql = format!("SELECT * FROM {}", EmptyTable::SQL_NAME);
     let rows: Vec<EmptyTable> = sqlx::query_as(&sql).fetch_all(&mut *conn).await.unwrap();
     assert_eq!(rows, [EmptyTable {}]);
@@ -887,12 +668,5 @@ async fn audit_events(conn: &mut PgConnection) {
 }
 
 async fn insert_event(conn: &mut PgConnection, new: &NewAuditEvents) -> AuditEvents {
-    let new = new.clone();
-    Insert::into(AuditEvents::SQL_NAME, NewAuditEvents::COLUMNS)
-        .or_default(new.id)
-        .value(new.level)
-        .or_default(new.levels)
-        .value(new.payload)
-        .returning(conn)
-        .await
+    insert!(conn, new)
 }

@@ -16,7 +16,9 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Schemas to converge: `schema/`, each `examples/<name>/`, each valid check fixture.
+/// Schemas to converge: `schema/`, each `examples/<name>/` (its `schema/` directory where it has
+/// one, as `tenant-isolation` does beside its `before.sql` and expand-phase schema), each valid
+/// check fixture.
 fn schemas() -> Vec<PathBuf> {
     let root = workspace();
     let mut list = vec![root.join("schema")];
@@ -28,6 +30,14 @@ fn schemas() -> Vec<PathBuf> {
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "schema"))
+                .map(|p| {
+                    let nested = p.join("schema");
+                    if nested.is_dir() {
+                        nested
+                    } else {
+                        p
+                    }
+                })
                 .collect();
             found.sort();
             list.extend(found);

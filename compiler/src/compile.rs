@@ -50,6 +50,8 @@ pub fn compile(sources: &SourceSet) -> Compiled {
         };
     }
     let (model, resolve_diagnostics) = model::resolve(&files);
+    // The syntax trees are not needed any more; free them before lowering to keep the peak low.
+    drop(files);
     diagnostics.extend(resolve_diagnostics);
     if has_errors(&diagnostics) {
         return Compiled {

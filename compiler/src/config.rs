@@ -23,6 +23,12 @@ use crate::codegen::{CodegenOptions, DerivePath, RootFile, TimeCrate};
 /// The settings file's name.
 pub const FILE_NAME: &str = "schemac.toml";
 
+/// The schema path when neither the command line nor the settings name one.
+pub const DEFAULT_SCHEMA: &str = "schema";
+
+/// The codegen output directory when neither the command line nor the settings name one.
+pub const DEFAULT_CODEGEN_OUT: &str = "generated/src";
+
 /// The contents of `schemac.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
@@ -53,6 +59,17 @@ impl CodegenConfig {
             source,
         }
     }
+}
+
+/// What `schemac codegen` reads and writes, and how: paths as the command uses them, relative to
+/// the directory the settings were read from (the working directory for the command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodegenTarget {
+    /// The schema directory or file.
+    pub schema: PathBuf,
+    /// The directory the files are written into.
+    pub out: PathBuf,
+    pub options: CodegenOptions,
 }
 
 /// Why `schemac.toml` could not be used.
@@ -97,6 +114,30 @@ impl Config {
             message,
         })?;
         Ok(Some((path, config)))
+    }
+
+    /// What `schemac codegen [SCHEMA] [--out OUT]` works on: each path as given, else as these
+    /// settings name it, else [`DEFAULT_SCHEMA`] and [`DEFAULT_CODEGEN_OUT`]. The options name the
+    /// schema path as the source in each file's header, and a `src` output directory gets a
+    /// `lib.rs` (see `RootFile::for_out_dir`). One function for the command and for tests that
+    /// check the checked-in output, so both generate the same bytes.
+    pub fn codegen_target(&self, schema: Option<&Path>, out: Option<&Path>) -> CodegenTarget {
+        let schema = schema
+            .map(Path::to_path_buf)
+            .or_else(|| self.schema.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SCHEMA));
+        let out = out
+            .map(Path::to_path_buf)
+            .or_else(|| self.codegen.out.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CODEGEN_OUT));
+        let options = self
+            .codegen
+            .options(schema.display().to_string(), RootFile::for_out_dir(&out));
+        CodegenTarget {
+            schema,
+            out,
+            options,
+        }
     }
 
     /// Parses the text of a settings file; the error is a message for the user.
@@ -159,6 +200,29 @@ mod tests {
                 .time,
             TimeCrate::Chrono
         );
+    }
+
+    #[test]
+    fn codegen_target_prefers_arguments_then_settings_then_defaults() {
+        let defaults = Config::default().codegen_target(None, None);
+        assert_eq!(defaults.schema, PathBuf::from(DEFAULT_SCHEMA));
+        assert_eq!(defaults.out, PathBuf::from(DEFAULT_CODEGEN_OUT));
+        assert_eq!(defaults.options.root, RootFile::Lib);
+        assert_eq!(defaults.options.source, "schema");
+
+        let config = Config::parse("schema = \"db\"\n[codegen]\nout = \"app/models\"\n").unwrap();
+        let configured = config.codegen_target(None, None);
+        assert_eq!(configured.schema, PathBuf::from("db"));
+        assert_eq!(configured.out, PathBuf::from("app/models"));
+        assert_eq!(configured.options.root, RootFile::Mod);
+        assert_eq!(configured.options.source, "db");
+
+        let given =
+            config.codegen_target(Some(Path::new("other.schema")), Some(Path::new("x/src")));
+        assert_eq!(given.schema, PathBuf::from("other.schema"));
+        assert_eq!(given.out, PathBuf::from("x/src"));
+        assert_eq!(given.options.root, RootFile::Lib);
+        assert_eq!(given.options.source, "other.schema");
     }
 
     #[test]

@@ -69,6 +69,8 @@ impl AiSessions {
 /// Values for inserting a row into `public.ai_sessions`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewAiSessions {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
@@ -121,6 +123,86 @@ impl NewAiSessions {
         "started_at",
         "ended_at",
     ];
+
+    /// `INSERT INTO public.ai_sessions (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 12] = [
+            ("id", self.id.is_some()),
+            ("account_id", true),
+            ("user_id", true),
+            ("session_id", true),
+            ("model", true),
+            ("temperature", self.temperature.is_some()),
+            ("prompt_tokens", self.prompt_tokens.is_some()),
+            ("completion_tokens", self.completion_tokens.is_some()),
+            ("cost_usd", self.cost_usd.is_some()),
+            ("latency_ms", true),
+            ("started_at", self.started_at.is_some()),
+            ("ended_at", true),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.ai_sessions");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.ai_sessions", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.user_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.session_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.model)?;
+        if let Some(value) = &self.temperature {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.prompt_tokens {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.completion_tokens {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.cost_usd {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.latency_ms)?;
+        if let Some(value) = &self.started_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.ended_at)?;
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`AiSessions`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<AiSessions, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, AiSessions, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.ai_sessions`.

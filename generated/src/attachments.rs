@@ -60,6 +60,8 @@ impl Attachments {
 /// Values for inserting a row into `public.attachments`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewAttachments {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
@@ -103,6 +105,76 @@ impl NewAttachments {
         "uploaded_from",
         "uploaded_at",
     ];
+
+    /// `INSERT INTO public.attachments (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 10] = [
+            ("id", self.id.is_some()),
+            ("account_id", true),
+            ("session_id", true),
+            ("file_name", true),
+            ("content_type", self.content_type.is_some()),
+            ("byte_size", true),
+            ("sha256", true),
+            ("storage_key", true),
+            ("uploaded_from", true),
+            ("uploaded_at", self.uploaded_at.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.attachments");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.attachments", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.session_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.file_name)?;
+        if let Some(value) = &self.content_type {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.byte_size)?;
+        sqlx::Arguments::add(&mut arguments, &self.sha256)?;
+        sqlx::Arguments::add(&mut arguments, &self.storage_key)?;
+        sqlx::Arguments::add(&mut arguments, &self.uploaded_from)?;
+        if let Some(value) = &self.uploaded_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Attachments`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<Attachments, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, Attachments, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.attachments`.

@@ -31,6 +31,7 @@ impl AccountPlan {
     pub const TYPE_NAME: &'static str = "account_plan";
     /// Every value, in declared order.
     pub const ALL: &'static [Self] = &[Self::Free, Self::Team, Self::Enterprise];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,6 +79,7 @@ impl PermissionAction {
         Self::Update,
         Self::Delete,
     ];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -127,6 +129,7 @@ impl PermissionScope {
         Self::Project,
         Self::Global,
     ];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,61 +3,76 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic)]
 
+#[rustfmt::skip]
 pub mod enums;
 pub use enums::{AccountPlan, PermissionAction, PermissionScope};
 
+#[rustfmt::skip]
 pub mod support;
 
 /// The table `public.accounts`.
+#[rustfmt::skip]
 pub mod accounts;
 pub use accounts::{Accounts, NewAccounts};
 
 /// The table `public.ai_sessions`.
+#[rustfmt::skip]
 pub mod ai_sessions;
 pub use ai_sessions::{AiSessions, NewAiSessions};
 
 /// The table `public.attachments`.
+#[rustfmt::skip]
 pub mod attachments;
 pub use attachments::{Attachments, NewAttachments};
 
 /// The table `public.permission`.
+#[rustfmt::skip]
 pub mod permission;
 pub use permission::{Permission, NewPermission};
 
 /// The table `public.platform_steps`.
+#[rustfmt::skip]
 pub mod platform_steps;
 pub use platform_steps::{PlatformSteps, NewPlatformSteps};
 
 /// The table `public.role`.
+#[rustfmt::skip]
 pub mod role;
 pub use role::{Role, NewRole};
 
 /// The table `public.role_permission`.
+#[rustfmt::skip]
 pub mod role_permission;
 pub use role_permission::{RolePermission, NewRolePermission};
 
 /// The table `public.session_resolution_outputs`.
+#[rustfmt::skip]
 pub mod session_resolution_outputs;
 pub use session_resolution_outputs::{
     SessionResolutionOutputs, NewSessionResolutionOutputs,
 };
 
 /// The table `public.sessions`.
+#[rustfmt::skip]
 pub mod sessions;
 pub use sessions::{Sessions, NewSessions};
 
 /// The table `public.template_trees`.
+#[rustfmt::skip]
 pub mod template_trees;
 pub use template_trees::{TemplateTrees, NewTemplateTrees};
 
 /// The table `public.trees`.
+#[rustfmt::skip]
 pub mod trees;
 pub use trees::{Trees, NewTrees};
 
 /// The table `public.user_role_assignment`.
+#[rustfmt::skip]
 pub mod user_role_assignment;
 pub use user_role_assignment::{UserRoleAssignment, NewUserRoleAssignment};
 
 /// The table `public.users`.
+#[rustfmt::skip]
 pub mod users;
 pub use users::{Users, NewUsers};

@@ -35,6 +35,8 @@ impl Permission {
 /// Values for inserting a row into `public.permission`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewPermission {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
@@ -57,6 +59,62 @@ impl NewPermission {
         "scope",
         "description",
     ];
+
+    /// `INSERT INTO public.permission (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 4] = [
+            ("id", self.id.is_some()),
+            ("action", true),
+            ("scope", true),
+            ("description", self.description.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.permission");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.permission", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.action)?;
+        sqlx::Arguments::add(&mut arguments, &self.scope)?;
+        if let Some(value) = &self.description {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Permission`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<Permission, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, Permission, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.permission`.

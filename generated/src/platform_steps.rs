@@ -55,6 +55,8 @@ impl PlatformSteps {
 /// Values for inserting a row into `public.platform_steps`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewPlatformSteps {
     /// Column `id`: `integer`, not null, serial.
@@ -102,6 +104,84 @@ impl NewPlatformSteps {
         "active",
         "updated_at",
     ];
+
+    /// `INSERT INTO public.platform_steps (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 10] = [
+            ("id", self.id.is_some()),
+            ("code", true),
+            ("template_tree_id", true),
+            ("name", true),
+            ("config", self.config.is_some()),
+            ("timeout", self.timeout.is_some()),
+            ("retries", self.retries.is_some()),
+            ("required_actions", self.required_actions.is_some()),
+            ("active", self.active.is_some()),
+            ("updated_at", self.updated_at.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.platform_steps");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.platform_steps", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.code)?;
+        sqlx::Arguments::add(&mut arguments, &self.template_tree_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.name)?;
+        if let Some(value) = &self.config {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.timeout {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.retries {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.required_actions {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.active {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.updated_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`PlatformSteps`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<PlatformSteps, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, PlatformSteps, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.platform_steps`.

@@ -47,6 +47,7 @@ impl sqlx::Type<sqlx::Postgres> for Interval {
     fn type_info() -> sqlx::postgres::PgTypeInfo {
         <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::type_info()
     }
+
     fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
         <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::compatible(ty)
     }

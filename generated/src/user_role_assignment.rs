@@ -52,6 +52,8 @@ impl UserRoleAssignment {
 /// Values for inserting a row into `public.user_role_assignment`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewUserRoleAssignment {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
@@ -91,6 +93,74 @@ impl NewUserRoleAssignment {
         "granted_at",
         "expires_at",
     ];
+
+    /// `INSERT INTO public.user_role_assignment (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 9] = [
+            ("id", self.id.is_some()),
+            ("account_id", true),
+            ("user_id", true),
+            ("role_id", true),
+            ("scope_type", true),
+            ("scope_id", true),
+            ("granted_by", true),
+            ("granted_at", self.granted_at.is_some()),
+            ("expires_at", true),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!(
+                "INSERT INTO {} DEFAULT VALUES", "public.user_role_assignment"
+            );
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.user_role_assignment", names
+            .join(", "), placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.user_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.role_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.scope_type)?;
+        sqlx::Arguments::add(&mut arguments, &self.scope_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.granted_by)?;
+        if let Some(value) = &self.granted_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.expires_at)?;
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`UserRoleAssignment`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<UserRoleAssignment, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, UserRoleAssignment, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.user_role_assignment`.

@@ -66,6 +66,8 @@ impl Users {
 /// Values for inserting a row into `public.users`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewUsers {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
@@ -122,6 +124,84 @@ impl NewUsers {
         "birth_date",
         "created_at",
     ];
+
+    /// `INSERT INTO public.users (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 13] = [
+            ("id", self.id.is_some()),
+            ("account_id", true),
+            ("email", true),
+            ("name", true),
+            ("locale", self.locale.is_some()),
+            ("is_active", self.is_active.is_some()),
+            ("login_count", self.login_count.is_some()),
+            ("last_login_at", true),
+            ("last_login_ip", true),
+            ("allowed_network", true),
+            ("avatar", true),
+            ("birth_date", true),
+            ("created_at", self.created_at.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.users");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.users", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        sqlx::Arguments::add(&mut arguments, &self.email)?;
+        sqlx::Arguments::add(&mut arguments, &self.name)?;
+        if let Some(value) = &self.locale {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.is_active {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.login_count {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.last_login_at)?;
+        sqlx::Arguments::add(&mut arguments, &self.last_login_ip)?;
+        sqlx::Arguments::add(&mut arguments, &self.allowed_network)?;
+        sqlx::Arguments::add(&mut arguments, &self.avatar)?;
+        sqlx::Arguments::add(&mut arguments, &self.birth_date)?;
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Users`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<Users, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, Users, _>(&sql, arguments).fetch_one(executor).await
+    }
 }
 
 /// Column names of `public.users`.

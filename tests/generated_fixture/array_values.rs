@@ -108,6 +108,8 @@ impl ArrayValues {
 /// Values for inserting a row into `public.array_values`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewArrayValues {
     /// Column `id`: `integer`, not null.
@@ -204,6 +206,110 @@ impl NewArrayValues {
         "state_values",
         "tags",
     ];
+
+    /// `INSERT INTO public.array_values (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 29] = [
+            ("id", true),
+            ("uuid_values", true),
+            ("text_values", true),
+            ("varchar_values", true),
+            ("varchar_unbounded_values", true),
+            ("char_values", true),
+            ("smallint_values", true),
+            ("integer_values", true),
+            ("bigint_values", true),
+            ("real_values", true),
+            ("double_values", true),
+            ("boolean_values", true),
+            ("numeric_values", true),
+            ("numeric_scaled_values", true),
+            ("date_values", true),
+            ("time_values", true),
+            ("timestamp_values", true),
+            ("timestamptz_values", true),
+            ("interval_values", true),
+            ("json_values", true),
+            ("jsonb_values", true),
+            ("bytea_values", true),
+            ("inet_values", true),
+            ("cidr_values", true),
+            ("citext_values", true),
+            ("enum_values", true),
+            ("money_values", true),
+            ("state_values", true),
+            ("tags", self.tags.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.array_values");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.array_values", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        sqlx::Arguments::add(&mut arguments, &self.id)?;
+        sqlx::Arguments::add(&mut arguments, &self.uuid_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.text_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.varchar_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.varchar_unbounded_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.char_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.smallint_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.integer_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.bigint_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.real_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.double_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.boolean_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.numeric_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.numeric_scaled_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.date_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.time_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.timestamp_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.timestamptz_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.interval_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.json_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.jsonb_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.bytea_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.inet_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.cidr_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.citext_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.enum_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.money_values)?;
+        sqlx::Arguments::add(&mut arguments, &self.state_values)?;
+        if let Some(value) = &self.tags {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ArrayValues`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<ArrayValues, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, ArrayValues, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.array_values`.

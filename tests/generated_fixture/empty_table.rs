@@ -21,12 +21,40 @@ impl EmptyTable {
 /// Values for inserting a row into `public.empty_table`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewEmptyTable {}
 
 impl NewEmptyTable {
     /// The columns this struct has a field for, in field order.
     pub const COLUMNS: &'static [&'static str] = &[];
+
+    /// `INSERT INTO public.empty_table (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        format!("INSERT INTO {} DEFAULT VALUES", "public.empty_table")
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        Ok(sqlx::postgres::PgArguments::default())
+    }
+
+    /// Inserts the row and returns [`EmptyTable`] (the table has no columns). `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<EmptyTable, sqlx::Error> {
+        let sql = self.insert_sql();
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_with(&sql, arguments).execute(executor).await?;
+        Ok(EmptyTable {})
+    }
 }
 
 /// Column names of `public.empty_table`.

@@ -31,6 +31,7 @@ impl AuditLevel {
     pub const TYPE_NAME: &'static str = "audit.level";
     /// Every value, in declared order.
     pub const ALL: &'static [Self] = &[Self::Debug, Self::Info, Self::Warn];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,6 +81,7 @@ impl EmptyEnum {
     pub const TYPE_NAME: &'static str = "empty_enum";
     /// Every value, in declared order.
     pub const ALL: &'static [Self] = &[];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {}
@@ -123,6 +125,7 @@ impl PermissionAction {
         Self::Update,
         Self::Delete,
     ];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -192,6 +195,7 @@ impl TicketState {
         Self::V1st,
         Self::Type,
     ];
+
     /// The value as PostgreSQL spells it.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -3,43 +3,54 @@
 #![cfg_attr(rustfmt, rustfmt::skip)]
 #![allow(clippy::all, clippy::pedantic)]
 
+#[rustfmt::skip]
 pub mod enums;
 pub use enums::{AuditLevel, EmptyEnum, PermissionAction, TicketState};
 
+#[rustfmt::skip]
 pub mod support;
 
 /// The table `audit.events`.
+#[rustfmt::skip]
 pub mod audit_events;
 pub use audit_events::{AuditEvents, NewAuditEvents};
 
 /// The table `public.accounts`.
+#[rustfmt::skip]
 pub mod accounts;
 pub use accounts::{Accounts, NewAccounts};
 
 /// The table `public.array_values`.
+#[rustfmt::skip]
 pub mod array_values;
 pub use array_values::{ArrayValues, NewArrayValues};
 
 /// The table `public.empty_table`.
+#[rustfmt::skip]
 pub mod empty_table;
 pub use empty_table::{EmptyTable, NewEmptyTable};
 
 /// The table `public.match`.
+#[rustfmt::skip]
 pub mod r#match;
 pub use r#match::{Match, NewMatch2};
 
 /// The table `public.new_match`.
+#[rustfmt::skip]
 pub mod new_match;
 pub use new_match::{NewMatch, NewNewMatch};
 
 /// The table `public.nullable_values`.
+#[rustfmt::skip]
 pub mod nullable_values;
 pub use nullable_values::{NullableValues, NewNullableValues};
 
 /// The table `public.option`.
+#[rustfmt::skip]
 pub mod option;
 pub use option::{Option2, NewOption2};
 
 /// The table `public.scalar_values`.
+#[rustfmt::skip]
 pub mod scalar_values;
 pub use scalar_values::{ScalarValues, NewScalarValues};

@@ -119,6 +119,8 @@ impl ScalarValues {
 /// Values for inserting a row into `public.scalar_values`.
 ///
 /// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+///
+/// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewScalarValues {
     /// Column `account_id`: `uuid`, not null.
@@ -223,6 +225,118 @@ impl NewScalarValues {
         "state",
         "created_at",
     ];
+
+    /// `INSERT INTO public.scalar_values (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
+    ///
+    /// Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].
+    pub fn insert_sql(&self) -> String {
+        let columns: [(&str, bool); 31] = [
+            ("account_id", true),
+            ("id", self.id.is_some()),
+            ("uuid_value", true),
+            ("text_value", true),
+            ("varchar_value", true),
+            ("varchar_unbounded_value", true),
+            ("char_value", true),
+            ("smallint_value", true),
+            ("integer_value", true),
+            ("bigint_value", true),
+            ("real_value", true),
+            ("double_value", true),
+            ("boolean_value", true),
+            ("numeric_value", true),
+            ("numeric_scaled_value", true),
+            ("date_value", true),
+            ("time_value", true),
+            ("timestamp_value", true),
+            ("timestamptz_value", true),
+            ("interval_value", true),
+            ("\"json_value\"", true),
+            ("jsonb_value", true),
+            ("bytea_value", true),
+            ("inet_value", true),
+            ("cidr_value", true),
+            ("citext_value", true),
+            ("enum_value", true),
+            ("money_value", true),
+            ("point_value", true),
+            ("state", self.state.is_some()),
+            ("created_at", self.created_at.is_some()),
+        ];
+        let names: Vec<&str> = columns
+            .iter()
+            .filter(|(_, named)| *named)
+            .map(|(name, _)| *name)
+            .collect();
+        if names.is_empty() {
+            return format!("INSERT INTO {} DEFAULT VALUES", "public.scalar_values");
+        }
+        let placeholders: Vec<String> = (1..=names.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})", "public.scalar_values", names.join(", "),
+            placeholders.join(", ")
+        )
+    }
+
+    /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+    /// cannot be encoded.
+    pub fn insert_arguments(
+        &self,
+    ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        sqlx::Arguments::add(&mut arguments, &self.uuid_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.text_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.varchar_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.varchar_unbounded_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.char_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.smallint_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.integer_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.bigint_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.real_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.double_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.boolean_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.numeric_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.numeric_scaled_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.date_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.time_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.timestamp_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.timestamptz_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.interval_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.json_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.jsonb_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.bytea_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.inet_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.cidr_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.citext_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.enum_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.money_value)?;
+        sqlx::Arguments::add(&mut arguments, &self.point_value)?;
+        if let Some(value) = &self.state {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
+        Ok(arguments)
+    }
+
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ScalarValues`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn insert<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+    ) -> Result<ScalarValues, sqlx::Error> {
+        let sql = format!("{} RETURNING *", self.insert_sql());
+        let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+        sqlx::query_as_with::<_, ScalarValues, _>(&sql, arguments)
+            .fetch_one(executor)
+            .await
+    }
 }
 
 /// Column names of `public.scalar_values`.

@@ -47,6 +47,7 @@ impl sqlx::Type<sqlx::Postgres> for Interval {
     fn type_info() -> sqlx::postgres::PgTypeInfo {
         <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::type_info()
     }
+
     fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
         <sqlx::postgres::types::PgInterval as sqlx::Type<sqlx::Postgres>>::compatible(ty)
     }
@@ -107,6 +108,7 @@ impl sqlx::Type<sqlx::Postgres> for Opaque {
     fn type_info() -> sqlx::postgres::PgTypeInfo {
         sqlx::postgres::PgTypeInfo::with_oid(sqlx::postgres::types::Oid(0))
     }
+
     fn compatible(_ty: &sqlx::postgres::PgTypeInfo) -> bool {
         true
     }

@@ -45,6 +45,8 @@ pub enum ApplyError {
     },
     #[error("index `{index}` was left INVALID by its concurrent build and has been dropped; run apply again")]
     InvalidIndex { index: String },
+    #[error("could not drop {object}, left by an interrupted run: {message}")]
+    Cleanup { object: String, message: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -18,6 +18,8 @@ pub struct ApplyOptions {
     pub lock_attempts: u32,
     /// Rows per backfill batch.
     pub batch_size: u32,
+    /// What the plan was made from, recorded with a new run so that it can be continued.
+    pub origin: history::Origin,
 }
 
 impl Default for ApplyOptions {
@@ -26,6 +28,7 @@ impl Default for ApplyOptions {
             lock_timeout: Duration::from_secs(2),
             lock_attempts: 8,
             batch_size: 1000,
+            origin: history::Origin::default(),
         }
     }
 }
@@ -83,8 +86,10 @@ pub async fn run(
         return Ok(report);
     }
     let hash = history::plan_hash(plan);
+    let mut resumed = false;
     let run = match history::unfinished(conn, &hash).await? {
         Some(run) => {
+            resumed = true;
             on_event(Event::Resumed {
                 completed: run.completed_steps,
             });
@@ -97,7 +102,7 @@ pub async fn run(
                 return Err(ApplyError::Preflight(failures));
             }
             history::ensure_table(conn).await?;
-            history::start(conn, &hash, statements_json(plan)).await?
+            history::start(conn, &hash, statements_json(plan), &options.origin).await?
         }
     };
     let total = plan.steps.len();
@@ -126,7 +131,12 @@ pub async fn run(
                     .await?;
             }
             Action::Sql(statements) => {
-                run_outside_transaction(conn, index, step, statements, options, on_event).await?;
+                // The step a killed run was in may have committed without being recorded.
+                let maybe_done = resumed && index == run.completed_steps;
+                run_outside_transaction(
+                    conn, index, step, statements, maybe_done, options, on_event,
+                )
+                .await?;
                 history::step_done(conn, run.id, index).await?;
             }
             Action::Backfill(backfill) => {
@@ -203,11 +213,21 @@ pub async fn preflight(
     Ok(failures)
 }
 
-fn is_lock_timeout(error: &sqlx::Error) -> bool {
+pub(super) fn is_lock_timeout(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .and_then(|e| e.code())
         .is_some_and(|code| code == "55P03")
+}
+
+/// What a statement outside a transaction reports when an earlier, killed run already ran it: an
+/// enum value that exists (`ADD VALUE`, 42710), an index that is gone (`DROP INDEX CONCURRENTLY`,
+/// 42704). Such statements cannot be guarded by a transaction, and the step was not recorded.
+fn already_done(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "42710" || code == "42704")
 }
 
 /// The server's message without sqlx's prefix.
@@ -229,18 +249,9 @@ fn step_error(index: usize, step: &Step, statement: &str, error: sqlx::Error) ->
 }
 
 /// Exponential backoff with jitter: 100 ms doubling to at most 5 s, times 0.5–1.5.
-fn backoff(attempt: u32) -> Duration {
+pub(super) fn backoff(attempt: u32) -> Duration {
     let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
-}
-
-fn lock_timeout_setting(step: &Step, options: &ApplyOptions) -> String {
-    if step.lock.wants_lock_timeout() {
-        format!("{}ms", options.lock_timeout.as_millis().max(1))
-    } else {
-        // Long steps that do not block writes (validation, concurrent builds) may wait.
-        "0".to_string()
-    }
 }
 
 /// Who holds or waits for locks on the step's table, for the lock-timeout message.
@@ -276,11 +287,9 @@ async fn run_in_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
-        let setting = format!(
-            "SET LOCAL lock_timeout = '{}'",
-            lock_timeout_setting(step, options)
-        );
-        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        for setting in step.settings(options.lock_timeout) {
+            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        }
         let mut failed = None;
         for statement in statements {
             if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
@@ -326,22 +335,21 @@ async fn run_outside_transaction(
     index: usize,
     step: &Step,
     statements: &[String],
+    maybe_done: bool,
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
     let started = Instant::now();
-    sqlx::raw_sql(&format!(
-        "SET lock_timeout = '{}'",
-        lock_timeout_setting(step, options)
-    ))
-    .execute(&mut *conn)
-    .await?;
+    for setting in step.settings(options.lock_timeout) {
+        sqlx::raw_sql(&setting).execute(&mut *conn).await?;
+    }
     for statement in statements {
         let mut attempt = 0;
         loop {
             attempt += 1;
             match sqlx::raw_sql(statement).execute(&mut *conn).await {
                 Ok(_) => break,
+                Err(error) if maybe_done && already_done(&error) => break,
                 Err(error) if is_lock_timeout(&error) && attempt < options.lock_attempts => {
                     let wait = backoff(attempt);
                     on_event(Event::LockRetry {
@@ -365,7 +373,7 @@ async fn run_outside_transaction(
             }
         }
     }
-    sqlx::raw_sql("RESET lock_timeout")
+    sqlx::raw_sql("RESET lock_timeout; RESET statement_timeout")
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -521,8 +529,9 @@ async fn run_as_one_transaction(
     loop {
         attempt += 1;
         let mut tx = conn.begin().await?;
+        // Every step here is brief: one short lock timeout and statement timeout for them all.
         let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'",
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
             options.lock_timeout.as_millis().max(1)
         );
         sqlx::raw_sql(&setting).execute(&mut *tx).await?;

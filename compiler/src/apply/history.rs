@@ -1,5 +1,6 @@
-//! `schemac_migrations`: one row per plan run, with its hash, its statements and how many steps are
-//! done, so a run that died is continued where it stopped. schemac's own table: never drift.
+//! `schemac_migrations`: one row per plan run, with its hash, its statements, the plan itself (as a
+//! plan file) and how many steps are done, so a run that died is continued where it stopped — by
+//! `apply` of the same plan file, or of the same schema. schemac's own table: never drift.
 
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -14,8 +15,15 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.schemac_migrations (
     finished_at timestamptz,
     steps jsonb NOT NULL,
     completed_steps integer NOT NULL DEFAULT 0,
-    backfill_cursor text
+    backfill_cursor text,
+    plan_file text,
+    schema_hash text
 )";
+
+/// Tables made by earlier versions lack the columns that make a run resumable from its schema.
+const UPGRADE: &str = "ALTER TABLE public.schemac_migrations
+    ADD COLUMN IF NOT EXISTS plan_file text,
+    ADD COLUMN IF NOT EXISTS schema_hash text";
 
 /// A run recorded in the history table.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +52,95 @@ pub fn plan_hash(plan: &Plan) -> String {
         .collect()
 }
 
+/// What a run was made from, kept with it so that it can be continued later.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin {
+    /// The plan as a plan file (`schemac plan -o`), to run the rest of it again.
+    pub plan_file: Option<String>,
+    /// A hash of the schema the plan was made from ([`schema_hash`]); `None` for a plan file.
+    pub schema_hash: Option<String>,
+}
+
+/// The latest run that neither finished nor was superseded: it died, was killed or failed a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interrupted {
+    pub run: Run,
+    pub plan_hash: String,
+    /// Steps in its plan.
+    pub total_steps: usize,
+    pub origin: Origin,
+}
+
+/// A stable hash of a schema as written (intent such as `backfill` and `renamed from` included,
+/// which the catalog fingerprint leaves out): equal hashes mean the same plan would be made from the
+/// same database.
+pub fn schema_hash(desired: &crate::catalog::Catalog) -> String {
+    Sha256::digest(format!("{desired:?}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-    sqlx::raw_sql(CREATE).execute(conn).await?;
+    sqlx::raw_sql(CREATE).execute(&mut *conn).await?;
+    // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive lock even when there is nothing to
+    // add: only an old table is altered.
+    let current: bool = sqlx::query_scalar(
+        "SELECT count(*) = 2 FROM pg_attribute
+         WHERE attrelid = 'public.schemac_migrations'::regclass
+           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !current {
+        sqlx::raw_sql(UPGRADE).execute(conn).await?;
+    }
     Ok(())
+}
+
+/// The latest interrupted run, of any plan. Reads the row as JSON so that a table made by an
+/// earlier version (without `plan_file`) is read too.
+pub async fn latest_unfinished(
+    conn: &mut PgConnection,
+) -> Result<Option<Interrupted>, sqlx::Error> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+    if !exists {
+        return Ok(None);
+    }
+    type Row = (
+        i64,
+        i32,
+        Option<String>,
+        String,
+        i32,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, completed_steps, backfill_cursor, plan_hash, jsonb_array_length(steps),
+                to_jsonb(m) ->> 'plan_file', to_jsonb(m) ->> 'schema_hash'
+         FROM public.schemac_migrations m WHERE status = 'running' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(
+        |(id, completed, cursor, plan_hash, total, plan_file, schema_hash)| Interrupted {
+            run: Run {
+                id,
+                completed_steps: completed.max(0) as usize,
+                backfill_cursor: cursor,
+            },
+            plan_hash,
+            total_steps: total.max(0) as usize,
+            origin: Origin {
+                plan_file,
+                schema_hash,
+            },
+        },
+    ))
 }
 
 /// The unfinished run of this plan, if one died part-way.
@@ -78,6 +172,7 @@ pub async fn start(
     conn: &mut PgConnection,
     hash: &str,
     statements: serde_json::Value,
+    origin: &Origin,
 ) -> Result<Run, sqlx::Error> {
     sqlx::query(
         "UPDATE public.schemac_migrations SET status = 'superseded' WHERE status = 'running'",
@@ -85,10 +180,12 @@ pub async fn start(
     .execute(&mut *conn)
     .await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO public.schemac_migrations (plan_hash, steps) VALUES ($1, $2) RETURNING id",
+        "INSERT INTO public.schemac_migrations (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(hash)
     .bind(statements)
+    .bind(origin.plan_file.as_deref())
+    .bind(origin.schema_hash.as_deref())
     .fetch_one(conn)
     .await?;
     Ok(Run {

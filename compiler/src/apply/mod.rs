@@ -3,12 +3,14 @@
 //! bounded budget (never a last attempt without a timeout); concurrent builds and validations
 //! without one; batched backfills as many short transactions. Every completed step is recorded in
 //! `schemac_migrations`, so a run that died is continued from its first incomplete step.
-//! The caller holds the advisory lock (`lock::acquire`) and made the plan after taking it.
+//! The caller holds the advisory lock (`lock::acquire`, which polls: see `lock`) and made the plan
+//! after taking it.
 //! No printing: progress goes out through `Event`s.
 
 mod error;
 mod executor;
 pub mod history;
+pub mod leftovers;
 pub mod lock;
 
 pub use error::{ApplyError, PreflightFailure};

@@ -108,7 +108,7 @@ pub fn lower(model: &Model) -> Catalog {
             for role in &grant.roles {
                 for privilege in &grant.privileges {
                     grants[table.0 as usize].insert(Grant {
-                        role: role.clone(),
+                        role: role_name(role),
                         privilege: *privilege,
                     });
                 }
@@ -180,15 +180,26 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         columns: key.columns.clone(),
         origin: Some(key.span),
     });
-    table.uniques = source
-        .uniques
-        .iter()
-        .map(|key| UniqueConstraint {
+    // CREATE TABLE drops a unique key identical to the primary key or to an earlier unique key
+    // (same columns in the same order), keeping a name if only the dropped one had it
+    // (transformIndexConstraints in src/backend/parser/parse_utilcmd.c).
+    let primary_columns = source.primary_key.as_ref().map(|k| k.columns.clone());
+    for key in &source.uniques {
+        if primary_columns.as_ref() == Some(&key.columns) {
+            continue;
+        }
+        if let Some(prior) = table.uniques.iter_mut().find(|u| u.columns == key.columns) {
+            if prior.name.is_empty() {
+                prior.name = key.name.clone().unwrap_or_default();
+            }
+            continue;
+        }
+        table.uniques.push(UniqueConstraint {
             name: key.name.clone().unwrap_or_default(),
             columns: key.columns.clone(),
             origin: Some(key.span),
-        })
-        .collect();
+        });
+    }
     table.checks = source
         .checks
         .iter()
@@ -232,9 +243,13 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .policies
         .iter()
         .map(|policy| {
-            let mut roles = policy.roles.clone();
+            let mut roles: Vec<String> = policy.roles.iter().map(|r| role_name(r)).collect();
             roles.sort();
             roles.dedup();
+            // `TO PUBLIC` is stored as no role at all.
+            if roles == ["public"] {
+                roles.clear();
+            }
             Policy {
                 name: policy.name.clone(),
                 command: policy.command,
@@ -405,7 +420,11 @@ fn add_tenancy_policies(
 fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
     let table = &mut draft.table;
     let table_name = table.name.name.clone();
-    let column_names: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let column_names: Vec<String> = if table.checks.iter().any(|c| c.name.is_empty()) {
+        table.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        Vec::new()
+    };
     for column in &mut table.columns {
         if column.serial {
             let sequence =
@@ -445,5 +464,216 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
             let addition = names::name_addition(&names::index_column_names(&index.keys));
             index.name = namespace.choose_relation_name(&table_name, Some(&addition), "idx", false);
         }
+    }
+}
+
+/// A role as PostgreSQL names it: `PUBLIC` is a keyword, not a role, whatever its case.
+fn role_name(role: &str) -> String {
+    if role.eq_ignore_ascii_case("public") {
+        "public".to_string()
+    } else {
+        role.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceSet;
+
+    fn catalog(text: &str) -> Catalog {
+        let mut sources = SourceSet::default();
+        sources.add("t.schema", text);
+        let compiled = crate::compile::compile(&sources);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:#?}",
+            compiled.diagnostics
+        );
+        compiled.catalog.expect("lowered")
+    }
+
+    fn table<'a>(catalog: &'a Catalog, name: &str) -> &'a Table {
+        catalog
+            .table(&QualifiedName::public(name))
+            .expect("table exists")
+    }
+
+    const TENANCY: &str = "tenancy { root accounts }\ntable accounts {\n  id  uuid primary\n}\n";
+
+    #[test]
+    fn tenant_to_tenant_keys_become_composite_with_a_parent_unique() {
+        let catalog = catalog(&format!(
+            "{TENANCY}tenant table users {{\n  id  uuid primary\n}}\n\
+             tenant table sessions {{\n  id  uuid primary\n  user_id  uuid? references users on delete set null\n}}\n"
+        ));
+        let sessions = table(&catalog, "sessions");
+        let names: Vec<&str> = sessions.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["id", "account_id", "user_id"]);
+        let fk = sessions
+            .foreign_keys
+            .iter()
+            .find(|fk| fk.referenced_table.name == "users")
+            .expect("key to users");
+        assert_eq!(fk.name, "sessions_account_id_user_id_fkey");
+        assert_eq!(fk.columns, ["account_id", "user_id"]);
+        assert_eq!(fk.referenced_columns, ["account_id", "id"]);
+        assert_eq!(fk.on_delete, FkAction::SetNull);
+        assert_eq!(fk.on_delete_columns, ["user_id"]);
+        let root_fk = &sessions.foreign_keys[0];
+        assert_eq!(root_fk.name, "sessions_account_id_fkey");
+        assert_eq!(root_fk.on_delete, FkAction::Cascade);
+        assert_eq!(root_fk.referenced_columns, ["id"]);
+
+        let users = table(&catalog, "users");
+        let unique: Vec<(&str, &[String])> = users
+            .uniques
+            .iter()
+            .map(|u| (u.name.as_str(), u.columns.as_slice()))
+            .collect();
+        assert_eq!(
+            unique,
+            [(
+                "users_account_id_id_key",
+                &["account_id".to_string(), "id".to_string()][..]
+            )]
+        );
+        // The parent unique leads with the tenant column: no separate index on users.
+        assert!(users.indexes.is_empty(), "{:?}", users.indexes);
+        // Sessions has no key leading with it: it gets the tenant index.
+        let index: Vec<&str> = sessions.indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(index, ["sessions_account_id_idx"]);
+    }
+
+    #[test]
+    fn existing_keys_are_not_duplicated() {
+        let catalog = catalog(&format!(
+            "{TENANCY}tenant table users {{\n  id  uuid primary\n  unique (account_id, id)\n  index (account_id, id)\n}}\n\
+             tenant table a {{\n  id  uuid primary\n  u  uuid references users\n  v  uuid references users\n}}\n"
+        ));
+        let users = table(&catalog, "users");
+        assert_eq!(users.uniques.len(), 1, "the written unique serves the keys");
+        assert_eq!(
+            users.indexes.len(),
+            1,
+            "the written index leads with the tenant column"
+        );
+        let a = table(&catalog, "a");
+        let names: Vec<&str> = a.foreign_keys.iter().map(|fk| fk.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "a_account_id_fkey",
+                "a_account_id_u_fkey",
+                "a_account_id_v_fkey"
+            ]
+        );
+        assert!(a
+            .foreign_keys
+            .iter()
+            .all(|fk| fk.on_delete_columns.is_empty()));
+    }
+
+    #[test]
+    fn tenant_column_position_and_written_column() {
+        let catalog = catalog(&format!(
+            "{TENANCY}tenant table notes {{\n  body  text\n  id  uuid primary\n}}\n\
+             tenant table tags {{\n  id  uuid primary\n  account_id  uuid default('00000000-0000-0000-0000-000000000000')\n  name  text\n}}\n"
+        ));
+        let notes = table(&catalog, "notes");
+        assert_eq!(
+            notes.columns[0].name, "account_id",
+            "first when the table does not start with its key"
+        );
+        let tags = table(&catalog, "tags");
+        let names: Vec<&str> = tags.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["id", "account_id", "name"]);
+        assert!(
+            tags.columns[1].default.is_some(),
+            "a written tenant column keeps its default"
+        );
+    }
+
+    #[test]
+    fn rls_policies_and_bypass_role() {
+        let catalog = catalog(
+            "tenancy { root orgs  column org  setting \"app.org\"  bypass admin }\n\
+             table orgs {\n  id  bigserial primary\n}\ntenant table docs {\n  id  int primary\n}\n",
+        );
+        let docs = table(&catalog, "docs");
+        assert!(docs.rls_enabled && docs.rls_forced);
+        assert_eq!(docs.columns[1].ty, SqlType::scalar(BaseType::BigInt));
+        assert!(!docs.columns[1].serial);
+        let policy = &docs.policies[0];
+        assert_eq!(policy.name, "tenant_isolation");
+        assert!(policy.roles.is_empty());
+        assert_eq!(
+            policy.using.as_deref(),
+            Some("org = current_setting('app.org', true)::bigint")
+        );
+        assert_eq!(policy.using, policy.with_check);
+        assert_eq!(docs.policies[1].name, "admin_bypass");
+        assert_eq!(docs.policies[1].roles, ["admin"]);
+        assert!(catalog.has_role("admin"));
+        let orgs = table(&catalog, "orgs");
+        assert_eq!(
+            orgs.columns[0].default.as_deref(),
+            Some("nextval('orgs_id_seq'::regclass)")
+        );
+        assert!(!orgs.rls_enabled);
+        let tenancy = catalog.tenancy.as_ref().expect("tenancy");
+        assert_eq!(tenancy.setting.as_deref(), Some("app.org"));
+    }
+
+    #[test]
+    fn rls_off_keeps_columns_but_no_policies() {
+        let catalog = catalog("tenancy { root t  rls off }\ntable t {\n  id  int primary\n}\ntenant table x {\n  id  int primary\n}\n");
+        let x = table(&catalog, "x");
+        assert!(!x.rls_enabled);
+        assert!(x.policies.is_empty());
+        assert_eq!(x.columns[1].name, "t_id");
+        assert_eq!(
+            catalog.tenancy.as_ref().and_then(|t| t.setting.as_deref()),
+            Some("app.current_t_id")
+        );
+    }
+
+    #[test]
+    fn names_checks_serials_schemas_and_grants() {
+        let catalog = catalog(
+            "table app.items {\n  id  serial primary\n  price  int check (price > 0)\n  low  int\n  high  int\n  check (low < high)\n  check (low >= 0)\n  code  citext unique\n}\n\
+             role reader\ngrant select, all on app.items to reader\n",
+        );
+        let items = catalog
+            .table(&QualifiedName::new("app", "items"))
+            .expect("table");
+        let checks: Vec<&str> = items.checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            checks,
+            ["items_price_check", "items_check", "items_low_check"]
+        );
+        assert_eq!(
+            items.columns[0].default.as_deref(),
+            Some("nextval('app.items_id_seq'::regclass)")
+        );
+        assert_eq!(
+            items.primary_key.as_ref().map(|k| k.name.as_str()),
+            Some("items_pkey")
+        );
+        assert_eq!(items.uniques[0].name, "items_code_key");
+        assert_eq!(items.grants.len(), 7);
+        assert!(catalog.namespaces.contains("app"));
+        assert!(catalog.extensions.contains("citext"));
+    }
+
+    #[test]
+    fn generated_names_avoid_explicit_ones() {
+        let catalog = catalog("table t {\n  a  int\n  index t_a_idx (a)\n  index (a)\n}\n");
+        let names: Vec<&str> = table(&catalog, "t")
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        assert_eq!(names, ["t_a_idx", "t_a_idx1"]);
     }
 }

@@ -226,6 +226,9 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub rls_enabled: bool,
     pub rls_forced: bool,
+    /// Foreign keys and checks added `NOT VALID` and not validated yet (database side only: an
+    /// apply that stopped between the two steps leaves them so).
+    pub not_valid: BTreeSet<String>,
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
     pub comment: Option<String>,
@@ -247,6 +250,7 @@ impl Table {
             indexes: Vec::new(),
             rls_enabled: false,
             rls_forced: false,
+            not_valid: BTreeSet::new(),
             policies: Vec::new(),
             grants: Vec::new(),
             comment: None,

@@ -4,7 +4,7 @@
 //! `ChooseIndexNameAddition` and `ChooseIndexColumnNames` / `FigureIndexColname` in
 //! src/backend/commands/indexcmds.c and src/backend/catalog/pg_constraint.c (PostgreSQL 15).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::IndexKey;
 
@@ -96,10 +96,11 @@ pub fn index_column_names(keys: &[IndexKey]) -> Vec<String> {
 }
 
 /// Names taken in one schema: relations (tables, indexes, sequences) and constraints.
+/// Only membership is ever asked, so hash sets are fine: no iteration order reaches output.
 #[derive(Debug, Clone, Default)]
 pub struct Namespace {
-    relations: BTreeSet<String>,
-    constraints: BTreeSet<String>,
+    relations: HashSet<String>,
+    constraints: HashSet<String>,
 }
 
 impl Namespace {
@@ -358,13 +359,14 @@ fn figure_tokens(tokens: &[Token]) -> Option<(String, u8)> {
     if !operators.is_empty() {
         return None;
     }
-    // `x::type` binds tightest of all: name after `x`, or else after the type.
-    if let Some(&cast) = top_level_positions(tokens, |t| *t == Token::Cast).last() {
-        let inner = figure_tokens(&tokens[..cast]);
-        if let Some((name, 2)) = inner {
+    // `x::a::b` is a cast of a cast: named after `x` when `x` has a real name, else after the
+    // last type. Walked without recursion so that a long chain of casts cannot overflow.
+    let casts = top_level_positions(tokens, |t| *t == Token::Cast);
+    if let (Some(&first), Some(&last)) = (casts.first(), casts.last()) {
+        if let Some((name, 2)) = figure_tokens(&tokens[..first]) {
             return Some((name, 2));
         }
-        let words: Vec<String> = tokens[cast + 1..]
+        let words: Vec<String> = tokens[last + 1..]
             .iter()
             .take_while(|t| !matches!(t, Token::Open))
             .filter_map(|t| match t {
@@ -373,9 +375,8 @@ fn figure_tokens(tokens: &[Token]) -> Option<(String, u8)> {
             })
             .collect();
         // A qualified type name `pg_catalog.text` is named after its last part.
-        let last_word = words.last().cloned();
-        let name = if tokens[cast + 1..].contains(&Token::Dot) {
-            last_word
+        let name = if tokens[last + 1..].contains(&Token::Dot) {
+            words.last().cloned()
         } else {
             system_type_name(&words)
         };
@@ -565,6 +566,10 @@ mod tests {
             Some("case")
         );
         assert_eq!(figure_colname("t.col").as_deref(), Some("col"));
+        assert_eq!(figure_colname("'1'::text::int").as_deref(), Some("int4"));
+        assert_eq!(figure_colname("a::text::int").as_deref(), Some("a"));
+        let chain = format!("a{}", "::text".repeat(20_000));
+        assert_eq!(figure_colname(&chain).as_deref(), Some("a"));
         let keys = vec![
             IndexKey::Expr("lower(a)".into()),
             IndexKey::Expr("lower(b)".into()),

@@ -1,5 +1,7 @@
 //! `schemac apply`: plan (after taking the advisory lock, so a second apply plans against what the
-//! first left) and run it, or run a saved plan file if the database has not changed since.
+//! first left) and run it, or run a saved plan file if the database has not changed since. A run
+//! of the same schema or plan file that was interrupted is continued from its first incomplete step
+//! first; what interrupted runs leave behind is cleared.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -8,7 +10,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use sqlx::PgConnection;
 
-use crate::apply::{self, ApplyError, ApplyOptions, Event};
+use crate::apply::history::{self, Interrupted};
+use crate::apply::{self, ApplyError, ApplyOptions, ApplyReport, Event};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::plan::{Plan, PlanOptions};
 use crate::source::SourceSet;
@@ -19,7 +22,15 @@ use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
 /// What `apply` was given.
 enum Input {
     Schema(SourceSet, Box<crate::catalog::Catalog>),
-    PlanFile(Plan, Option<String>),
+    /// The plan, the fingerprint it was made against, and the file's text (kept in the history).
+    PlanFile(Plan, Option<String>, String),
+}
+
+/// How running one plan ended.
+enum Outcome {
+    Applied(ApplyReport),
+    /// Refused, not confirmed, failed, or a dry run: the exit code.
+    Stopped(u8),
 }
 
 fn is_plan_file(path: &Path) -> bool {
@@ -28,16 +39,20 @@ fn is_plan_file(path: &Path) -> bool {
 
 pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
     let input = match &args.path {
-        Some(path) if is_plan_file(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| json::read_plan_file(&t))
-        {
-            Ok((plan, fingerprint)) => Input::PlanFile(plan, fingerprint),
-            Err(error) => {
-                out.error(&format!("`{}`: {error}", path.display()));
-                return 1;
+        Some(path) if is_plan_file(path) => {
+            let read = std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    json::read_plan_file(&text).map(|(plan, fingerprint)| (plan, fingerprint, text))
+                });
+            match read {
+                Ok((plan, fingerprint, text)) => Input::PlanFile(plan, fingerprint, text),
+                Err(error) => {
+                    out.error(&format!("`{}`: {error}", path.display()));
+                    return 1;
+                }
             }
-        },
+        }
         path => match schema::load(out, path.as_deref()) {
             Some((sources, catalog)) => Input::Schema(sources, Box::new(catalog)),
             None => return 1,
@@ -62,6 +77,13 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
                 return 1;
             }
         };
+        // If this client dies, its server session notices within a second even while a statement
+        // runs (a backfill batch, a concurrent build), ends it and frees the apply lock, instead of
+        // holding locks until the statement is done (ONLINE-SAFETY.md, R9). Not every platform has
+        // it; without it apply still works.
+        let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'")
+            .execute(&mut conn)
+            .await;
         let code = apply_locked(&mut conn, input, &args, &url, out).await;
         let _ = apply::lock::release(&mut conn).await;
         code
@@ -75,48 +97,259 @@ async fn apply_locked(
     url: &DatabaseUrl,
     out: &mut Output,
 ) -> u8 {
-    match apply::lock::try_acquire(conn).await {
-        Ok(true) => {}
-        Ok(false) => {
-            out.note("another schemac apply is running on this database; waiting for it to finish");
-            if let Err(error) = apply::lock::acquire(conn).await {
-                out.error(&url.scrub(&error.to_string()));
-                return 1;
+    let waited = {
+        let stderr = &mut out.stderr;
+        let mut on_wait = |holder: Option<apply::lock::Holder>| {
+            let who = holder.map_or(String::new(), |h| format!(" ({h})"));
+            let _ = writeln!(
+                stderr,
+                "another schemac apply is running on this database{who}; waiting for it to finish"
+            );
+        };
+        apply::lock::acquire(conn, &mut on_wait).await
+    };
+    if let Err(error) = waited {
+        out.error(&url.scrub(&error.to_string()));
+        return 1;
+    }
+    let options = ApplyOptions {
+        lock_timeout: args.lock_timeout,
+        batch_size: args.batch_size,
+        ..ApplyOptions::default()
+    };
+    let mut total = ApplyReport::default();
+    let (plan, sources, origin) = match input {
+        Input::Schema(sources, desired) => {
+            let schema_hash = history::schema_hash(&desired);
+            match continue_interrupted(conn, &schema_hash, args, url, out).await {
+                Ok(Some(report)) => add(&mut total, report),
+                Ok(None) => {}
+                Err(code) => return code,
+            }
+            if !args.dry_run {
+                if let Err(code) = clear_leftovers_before_planning(conn, &options, url, out).await {
+                    return code;
+                }
+            }
+            let plan_options = PlanOptions {
+                batch_size: args.batch_size,
+                lock_timeout: args.lock_timeout,
+            };
+            match make_plan(conn, &desired, &plan_options).await {
+                Ok(planned) => {
+                    let plan_file =
+                        json::plan_json(&planned.plan, Some(&planned.current.fingerprint()));
+                    (
+                        planned.plan,
+                        sources,
+                        history::Origin {
+                            plan_file: Some(plan_file),
+                            schema_hash: Some(schema_hash),
+                        },
+                    )
+                }
+                Err(failure) => return report_failure(out, failure, &sources, Some(url)),
             }
         }
-        Err(error) => {
-            out.error(&url.scrub(&error.to_string()));
-            return 1;
-        }
-    }
-    let plan_options = PlanOptions {
-        batch_size: args.batch_size,
-        lock_timeout: args.lock_timeout,
-    };
-    let (plan, sources) = match input {
-        Input::Schema(sources, desired) => match make_plan(conn, &desired, &plan_options).await {
-            Ok(planned) => (planned.plan, sources),
-            Err(failure) => return report_failure(out, failure, &sources, Some(url)),
-        },
-        Input::PlanFile(plan, fingerprint) => {
+        Input::PlanFile(plan, fingerprint, text) => {
             if let Err(message) = check_fingerprint(conn, &plan, fingerprint.as_deref()).await {
                 out.error(&url.scrub(&message));
                 return 1;
             }
-            (plan, SourceSet::default())
+            (
+                plan,
+                SourceSet::default(),
+                history::Origin {
+                    plan_file: Some(text),
+                    schema_hash: None,
+                },
+            )
         }
     };
     if plan.is_empty() {
-        out.note("nothing to do: the database already matches the schema");
+        if total.steps_run == 0 {
+            out.note("nothing to do: the database already matches the schema");
+        }
+    } else {
+        let _ = out
+            .stderr
+            .write_all(human::plan(&plan, out.colour_stderr).as_bytes());
+        match run_plan(conn, &plan, origin, &sources, args, url, out).await {
+            Outcome::Applied(report) => add(&mut total, report),
+            Outcome::Stopped(code) => return code,
+        }
+    }
+    if args.dry_run {
         return 0;
     }
+    if let Err(error) = drop_leftover_triggers(conn, &options, out).await {
+        report_error(out, error, url);
+        return 1;
+    }
+    if total.steps_run > 0 || total.steps_already_done > 0 {
+        out.result(&format!(
+            "applied {} step{}{}{}\n",
+            total.steps_run,
+            if total.steps_run == 1 { "" } else { "s" },
+            if total.steps_already_done > 0 {
+                format!(" ({} done by an earlier run)", total.steps_already_done)
+            } else {
+                String::new()
+            },
+            if total.rows_backfilled > 0 {
+                format!(
+                    ", {} row{} backfilled",
+                    total.rows_backfilled,
+                    if total.rows_backfilled == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    0
+}
+
+fn add(total: &mut ApplyReport, report: ApplyReport) {
+    total.steps_run += report.steps_run;
+    total.steps_already_done += report.steps_already_done;
+    total.rows_backfilled += report.rows_backfilled;
+}
+
+/// A run of this same schema that died (killed, crashed, or stopped by a failed step) is continued
+/// from its first incomplete step, with its own plan: the database is part-way through that plan,
+/// and a plan made afresh from that state could not see schemac's own objects in it. A run made
+/// from another schema or a plan file is left to be superseded by the new plan. `Ok(None)` when
+/// nothing was continued.
+async fn continue_interrupted(
+    conn: &mut PgConnection,
+    schema_hash: &str,
+    args: &ApplyArgs,
+    url: &DatabaseUrl,
+    out: &mut Output,
+) -> Result<Option<ApplyReport>, u8> {
+    let interrupted = match history::latest_unfinished(conn).await {
+        Ok(Some(interrupted)) => interrupted,
+        Ok(None) => return Ok(None),
+        Err(error) => {
+            out.error(&url.scrub(&error.to_string()));
+            return Err(1);
+        }
+    };
+    let Interrupted {
+        run,
+        plan_hash,
+        total_steps,
+        origin,
+    } = interrupted;
+    let described = format!(
+        "run {} stopped after {} of {total_steps} steps",
+        run.id, run.completed_steps
+    );
+    let plan = match (&origin.schema_hash, &origin.plan_file) {
+        (Some(hash), Some(text)) if hash == schema_hash => match json::read_plan_file(text) {
+            Ok((plan, _)) if history::plan_hash(&plan) == plan_hash => plan,
+            _ => {
+                out.note(&format!("an interrupted apply ({described}) cannot be read back; planning anew from the database as it is"));
+                return Ok(None);
+            }
+        },
+        _ => {
+            out.note(&format!(
+                "an interrupted apply ({described}) was made from another schema or a plan file; planning anew from the database as it is"
+            ));
+            return Ok(None);
+        }
+    };
+    if args.dry_run {
+        out.note(&format!(
+            "dry run: an interrupted apply of this schema ({described}) would be continued first"
+        ));
+        return Ok(None);
+    }
+    out.note(&format!(
+        "continuing an interrupted apply of this schema ({described})"
+    ));
+    match run_plan(conn, &plan, origin, &SourceSet::default(), args, url, out).await {
+        Outcome::Applied(report) => Ok(Some(report)),
+        Outcome::Stopped(code) => Err(code),
+    }
+}
+
+/// Before planning from the schema: schemac's own checks left by a superseded run are dropped, so
+/// that the plan does not meet them as constraints the schema lacks.
+async fn clear_leftovers_before_planning(
+    conn: &mut PgConnection,
+    options: &ApplyOptions,
+    url: &DatabaseUrl,
+    out: &mut Output,
+) -> Result<(), u8> {
+    let result = {
+        let stderr = &mut out.stderr;
+        let mut on_retry = |attempt: u32, wait: Duration| {
+            let _ = writeln!(
+                stderr,
+                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
+                wait.as_millis()
+            );
+        };
+        apply::leftovers::drop_leftover_checks(conn, options, &mut on_retry).await
+    };
+    match result {
+        Ok(checks) => {
+            for check in checks {
+                out.note(&format!(
+                    "dropped check {check}, left by an interrupted apply"
+                ));
+            }
+            Ok(())
+        }
+        Err(error) => {
+            report_error(out, error, url);
+            Err(1)
+        }
+    }
+}
+
+/// After a successful apply no fill trigger is needed: any still there was left by an interrupted
+/// run whose plan never reached its cleanup.
+async fn drop_leftover_triggers(
+    conn: &mut PgConnection,
+    options: &ApplyOptions,
+    out: &mut Output,
+) -> Result<(), ApplyError> {
+    let dropped = {
+        let stderr = &mut out.stderr;
+        let mut on_retry = |attempt: u32, wait: Duration| {
+            let _ = writeln!(
+                stderr,
+                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
+                wait.as_millis()
+            );
+        };
+        apply::leftovers::drop_leftover_triggers(conn, options, &mut on_retry).await?
+    };
+    for object in dropped {
+        out.note(&format!("dropped {object}, left by an interrupted apply"));
+    }
+    Ok(())
+}
+
+/// Refuses destructive steps without `--allow-destructive`, runs only preflight on `--dry-run`,
+/// asks when interactive, then runs the plan with progress on stderr.
+async fn run_plan(
+    conn: &mut PgConnection,
+    plan: &Plan,
+    origin: history::Origin,
+    sources: &SourceSet,
+    args: &ApplyArgs,
+    url: &DatabaseUrl,
+    out: &mut Output,
+) -> Outcome {
     let destructive: Vec<String> = plan
         .destructive_steps()
         .map(|s| format!("{} {}", s.kind.as_str(), s.target))
         .collect();
-    let _ = out
-        .stderr
-        .write_all(human::plan(&plan, out.colour_stderr).as_bytes());
     if !destructive.is_empty() && !args.allow_destructive {
         let refusal = Diagnostic::error(
             codes::PLAN_DESTRUCTIVE_REFUSED,
@@ -127,32 +360,33 @@ async fn apply_locked(
             ),
         )
         .with_help("review them, then run again with `--allow-destructive`".to_string());
-        schema::print_diagnostics(out, &[refusal], &sources);
-        return 1;
+        schema::print_diagnostics(out, &[refusal], sources);
+        return Outcome::Stopped(1);
     }
     if args.dry_run {
-        return match apply::preflight(conn, &plan).await {
+        return match apply::preflight(conn, plan).await {
             Ok(failures) if failures.is_empty() => {
                 out.note("dry run: preflight checks passed; nothing was changed");
-                0
+                Outcome::Stopped(0)
             }
             Ok(failures) => {
                 report_error(out, ApplyError::Preflight(failures), url);
-                1
+                Outcome::Stopped(1)
             }
             Err(error) => {
                 report_error(out, error, url);
-                1
+                Outcome::Stopped(1)
             }
         };
     }
     if out.interactive && !args.yes && !confirm(out, plan.steps.len()) {
         out.note("not applied");
-        return 1;
+        return Outcome::Stopped(1);
     }
     let options = ApplyOptions {
         lock_timeout: args.lock_timeout,
         batch_size: args.batch_size,
+        origin,
         ..ApplyOptions::default()
     };
     let terminal = out.stderr_is_terminal;
@@ -202,37 +436,16 @@ async fn apply_locked(
                 }
             }
         };
-        apply::run(conn, &plan, &options, &mut on_event).await
+        apply::run(conn, plan, &options, &mut on_event).await
     };
     if let Some(bar) = bar.take() {
         bar.finish_and_clear();
     }
     match result {
-        Ok(report) => {
-            out.result(&format!(
-                "applied {} step{}{}{}\n",
-                report.steps_run,
-                if report.steps_run == 1 { "" } else { "s" },
-                if report.steps_already_done > 0 {
-                    format!(" ({} done by an earlier run)", report.steps_already_done)
-                } else {
-                    String::new()
-                },
-                if report.rows_backfilled > 0 {
-                    format!(
-                        ", {} row{} backfilled",
-                        report.rows_backfilled,
-                        if report.rows_backfilled == 1 { "" } else { "s" }
-                    )
-                } else {
-                    String::new()
-                }
-            ));
-            0
-        }
+        Ok(report) => Outcome::Applied(report),
         Err(error) => {
             report_error(out, error, url);
-            1
+            Outcome::Stopped(1)
         }
     }
 }
@@ -263,8 +476,8 @@ async fn check_fingerprint(
     plan: &Plan,
     fingerprint: Option<&str>,
 ) -> Result<(), String> {
-    let hash = apply::history::plan_hash(plan);
-    if apply::history::unfinished(conn, &hash)
+    let hash = history::plan_hash(plan);
+    if history::unfinished(conn, &hash)
         .await
         .map_err(|e| e.to_string())?
         .is_some()

@@ -1,42 +1,31 @@
 //! `schemac codegen [PATH] [--out DIR] [--check]`: Rust model structs from the schema.
-//! The output directory: `--out`, else `[codegen] out` in schemac.toml, else `generated/src`; a
-//! directory named `src` gets a `lib.rs`, any other a `mod.rs`.
+//! What is read and written comes from `Config::codegen_target`: the output directory is `--out`,
+//! else `[codegen] out` in schemac.toml, else `generated/src`; a directory named `src` gets a
+//! `lib.rs`, any other a `mod.rs`.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use crate::codegen::{self, RootFile};
+use crate::codegen;
 use crate::config::Config;
 
 use super::{schema, CodegenArgs, Output};
 
 pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
-    let config = match Config::find(std::path::Path::new(".")) {
+    let config = match Config::find(Path::new(".")) {
         Ok(found) => found.map(|(_, config)| config).unwrap_or_default(),
         Err(error) => {
             out.error(&error.to_string());
             return 1;
         }
     };
-    let Some((_, catalog)) = schema::load(out, args.path.as_deref()) else {
+    let target = config.codegen_target(args.path.as_deref(), args.out.as_deref());
+    let Some((_, catalog)) = schema::load(out, Some(&target.schema)) else {
         return 1;
     };
-    let dir = args
-        .out
-        .clone()
-        .or_else(|| config.codegen.out.clone())
-        .unwrap_or_else(|| PathBuf::from("generated/src"));
-    let root = if dir.file_name().is_some_and(|name| name == "src") {
-        RootFile::Lib
-    } else {
-        RootFile::Mod
-    };
-    let source = schema::schema_path(args.path.as_deref())
-        .display()
-        .to_string();
-    let options = config.codegen.options(source, root);
-    let files = codegen::rust_models(&catalog, &options);
+    let dir = &target.out;
+    let files = codegen::rust_models(&catalog, &target.options);
     if args.check {
-        let stale = codegen::check(&dir, &files);
+        let stale = codegen::check(dir, &files);
         if stale.is_empty() {
             out.note(&format!("{} is up to date", dir.display()));
             return 0;
@@ -50,7 +39,7 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
         ));
         return 1;
     }
-    if let Err(error) = codegen::write(&dir, &files) {
+    if let Err(error) = codegen::write(dir, &files) {
         out.error(&format!("cannot write into `{}`: {error}", dir.display()));
         return 1;
     }

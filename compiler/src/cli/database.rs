@@ -35,11 +35,15 @@ impl DatabaseUrl {
     }
 
     /// Connects with `application_name = 'schemac'`, so its waits can be told apart in
-    /// `pg_stat_activity`.
+    /// `pg_stat_activity`, and `row_security = off`.
     pub async fn connect(&self) -> Result<PgConnection, String> {
         let options = PgConnectOptions::from_str(&self.0)
             .map_err(|e| self.scrub(&format!("invalid database URL {self}: {e}")))?
-            .application_name("schemac");
+            .application_name("schemac")
+            // Facts, preflight checks and backfills must see every row. With row security off,
+            // a role that row-level security would filter gets an error instead of a silently
+            // partial answer (superusers and BYPASSRLS roles are not filtered).
+            .options([("row_security", "off")]);
         options
             .connect()
             .await

@@ -101,21 +101,167 @@ pub fn plan(plan: &Plan, colour: bool) -> String {
 
 /// The SQL of a step as a script would run it.
 fn step_sql(step: &Step) -> String {
-    match &step.action {
-        Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
-        Action::Backfill(backfill) => format!(
-            "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
-            backfill.batch_sql
-        ),
-        Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
-        Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
-    }
+    step_sql_of(&step.action)
 }
 
-/// The plan as an SQL script with a comment header per step.
+/// squawk rules a statement breaks on purpose, each with the reason (the SQL script says
+/// so next to it, as a `-- squawk-ignore` comment squawk understands).
+fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
+    let upper = statement.to_ascii_uppercase();
+    let has = |needle: &str| upper.contains(needle);
+    let mut breaks = Vec::new();
+    // No rows means nothing to scan: the plain forms are what the table needs.
+    const EMPTY: &str = "the table holds no rows (it is new or empty), so there is nothing to scan";
+    const CONSENT: &str = "`renamed from` in the schema is the consent to rename";
+    if has("DROP TABLE") {
+        breaks.push((
+            "ban-drop-table",
+            "the schema no longer has this table; apply refuses it without --allow-destructive",
+        ));
+    }
+    if has(" DROP COLUMN ") {
+        breaks.push((
+            "ban-drop-column",
+            "the schema no longer has this column; apply refuses it without --allow-destructive",
+        ));
+    }
+    if has(" DROP CONSTRAINT SCHEMAC_") {
+        breaks.push((
+            "ban-drop-constraint",
+            "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
+        ));
+    } else if has(" DROP CONSTRAINT ") {
+        breaks.push((
+            "ban-drop-constraint",
+            "the schema no longer has this constraint, or a stricter one replaces it",
+        ));
+    }
+    if has("DROP FUNCTION IF EXISTS") {
+        breaks.push((
+            "ban-drop-function",
+            "schemac's own fill function, no longer needed once the column is NOT NULL",
+        ));
+    }
+    if has("DROP TYPE") {
+        breaks.push((
+            "ban-drop-type",
+            "the schema no longer has this type, or a rebuilt one replaces it",
+        ));
+    }
+    if has(" DROP DEFAULT") {
+        breaks.push((
+            "ban-drop-default",
+            "the schema removes the default (or sets it again after a type change)",
+        ));
+    }
+    if has(" DROP NOT NULL") {
+        breaks.push(("ban-drop-not-null", "the schema makes the column nullable"));
+    }
+    if has(" RENAME COLUMN ") {
+        breaks.push(("renaming-column", CONSENT));
+    } else if has("ALTER TABLE") && has(" RENAME TO ") {
+        breaks.push(("renaming-table", CONSENT));
+    } else if has(" RENAME CONSTRAINT ")
+        || (has(" RENAME TO ")
+            && (has("ALTER INDEX") || has("ALTER TYPE") || has("ALTER SEQUENCE")))
+    {
+        breaks.push((
+            "renaming-object",
+            "the schema names it so (a rename, or the name PostgreSQL gives a rebuilt object)",
+        ));
+    }
+    if has("ALTER COLUMN") && has(" TYPE ") {
+        breaks.push((
+            "changing-column-type",
+            "the schema changes the type; the step lists any rewrite as a hazard",
+        ));
+    }
+    if has(" ADD COLUMN ") && has(" GENERATED ") {
+        breaks.push((
+            "adding-field-with-default",
+            "a generated column is computed for every row; the step lists the rewrite",
+        ));
+    }
+    // On a table with rows the recipes use NOT VALID, CONCURRENTLY and USING INDEX; the plain
+    // forms appear only where the table holds no rows.
+    if has(" FOREIGN KEY ") && !has("NOT VALID") && !has("CREATE TABLE") {
+        breaks.push(("constraint-missing-not-valid", EMPTY));
+        breaks.push(("adding-foreign-key-constraint", EMPTY));
+    } else if has(" ADD CONSTRAINT ") && has(" CHECK ") && !has("NOT VALID") {
+        breaks.push(("constraint-missing-not-valid", EMPTY));
+    }
+    if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
+        breaks.push(("require-concurrent-index-creation", EMPTY));
+    }
+    if has(" ADD CONSTRAINT ") && (has(" UNIQUE (") || has(" PRIMARY KEY (")) {
+        breaks.push(("disallowed-unique-constraint", EMPTY));
+    }
+    breaks
+}
+
+/// squawk rules about which column types a schema should choose (not how a plan changes them):
+/// ignored for the whole script where the script uses such a type, with the reason.
+fn schema_type_rules(plan: &Plan) -> Vec<&'static str> {
+    let text: String = plan
+        .steps
+        .iter()
+        .filter_map(|step| match &step.action {
+            Action::Sql(statements) => Some(statements.join("\n").to_ascii_uppercase()),
+            _ => None,
+        })
+        .filter(|sql| {
+            sql.contains("CREATE TABLE") || sql.contains(" ADD COLUMN ") || sql.contains(" TYPE ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let word = |w: &str| {
+        text.match_indices(w).any(|(i, _)| {
+            let before = text[..i]
+                .chars()
+                .last()
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+            let after = text[i + w.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
+            before && after
+        })
+    };
+    let mut rules = Vec::new();
+    if ["INTEGER", "SMALLINT", "SERIAL", "SMALLSERIAL", "INT"]
+        .iter()
+        .any(|w| word(w))
+    {
+        rules.push("prefer-bigint-over-int");
+    }
+    if ["SERIAL", "BIGSERIAL", "SMALLSERIAL"]
+        .iter()
+        .any(|w| word(w))
+    {
+        rules.push("prefer-identity");
+    }
+    if text.contains("VARCHAR(") || word("CHAR") {
+        rules.push("prefer-text-field");
+    }
+    if word("TIMESTAMP") {
+        rules.push("prefer-timestamptz");
+    }
+    rules
+}
+
+/// The plan as an SQL script with a comment header per step, exactly as `apply` runs it: each
+/// transactional step in its own `BEGIN`/`COMMIT` with its timeouts set.
 pub fn sql_script(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
+    let type_rules = schema_type_rules(plan);
+    if !type_rules.is_empty() {
+        let _ = writeln!(
+            out,
+            "-- Column types are the schema's choice; schemac checks how they are changed.\n-- squawk-ignore-file {}",
+            type_rules.join(", ")
+        );
+    }
     for (index, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -143,9 +289,49 @@ pub fn sql_script(plan: &Plan) -> String {
         for hazard in &step.hazards {
             let _ = writeln!(out, "-- hazard {}: {}", hazard.code, hazard.message);
         }
-        let _ = writeln!(out, "{}", step_sql(step));
+        if step.transactional {
+            out.push_str("BEGIN;\n");
+        }
+        for setting in step.settings(plan.lock_timeout) {
+            let _ = writeln!(out, "{setting};");
+        }
+        match &step.action {
+            Action::Sql(statements) => {
+                for statement in statements {
+                    let breaks = deliberate_breaks(statement);
+                    if !breaks.is_empty() {
+                        let mut reasons: Vec<&str> = breaks.iter().map(|(_, why)| *why).collect();
+                        reasons.dedup();
+                        let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
+                        for why in reasons {
+                            let _ = writeln!(out, "-- {why}");
+                        }
+                        let _ = writeln!(out, "-- squawk-ignore {}", rules.join(", "));
+                    }
+                    let _ = writeln!(out, "{statement};");
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{}", step_sql_of(other));
+            }
+        }
+        if step.transactional {
+            out.push_str("COMMIT;\n");
+        }
     }
     out
+}
+
+fn step_sql_of(action: &Action) -> String {
+    match action {
+        Action::Sql(statements) => statements.iter().map(|s| format!("{s};")).collect::<Vec<_>>().join("\n"),
+        Action::Backfill(backfill) => format!(
+            "-- in batches, each its own transaction: $1 = last key done (NULL at first), $2 = batch size\n{};",
+            backfill.batch_sql
+        ),
+        Action::Verify { sql, .. } => format!("-- must return 0\n{sql};"),
+        Action::ConcurrentIndex { sql, .. } => format!("{sql};"),
+    }
 }
 
 /// One drift entry per change, naming the table and the object.
@@ -225,6 +411,11 @@ pub fn describe(change: &Change) -> String {
         ),
         Change::DropObject { table, object } => format!(
             "table `{table}`: {} `{}` is not in the schema",
+            object_kind(object),
+            object.name()
+        ),
+        Change::ValidateObject { table, object } => format!(
+            "table `{table}`: {} `{}` is NOT VALID (an interrupted apply added it unchecked)",
             object_kind(object),
             object.name()
         ),

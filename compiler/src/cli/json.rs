@@ -23,6 +23,9 @@ pub struct PlanJson {
     pub preflight: Vec<PreflightJson>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The `lock_timeout` the plan was made for, in milliseconds.
+    #[serde(default)]
+    pub lock_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -145,6 +148,7 @@ pub fn plan_json(plan: &Plan, fingerprint: Option<&str>) -> String {
             })
             .collect(),
         notes: plan.notes.clone(),
+        lock_timeout_ms: Some(plan.lock_timeout.as_millis() as u64),
     };
     let mut text =
         serde_json::to_string_pretty(&json).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -170,6 +174,7 @@ fn hazard_code(code: &str) -> &'static str {
         "row-visibility",
         "drops-constraint",
         "drops-index",
+        "requires-application-deploy",
     ];
     KNOWN
         .iter()
@@ -249,6 +254,10 @@ pub fn read_plan_file(text: &str) -> Result<(Plan, Option<String>), String> {
             steps,
             preflight,
             notes: json.notes,
+            lock_timeout: json.lock_timeout_ms.map_or(
+                crate::plan::PlanOptions::default().lock_timeout,
+                std::time::Duration::from_millis,
+            ),
         },
         json.fingerprint,
     ))

@@ -3,6 +3,14 @@
 //! the schema. In: a `Catalog` and `CodegenOptions`. Out: `GeneratedFile`s (relative path and text),
 //! byte-for-byte the same for the same input. Pure: only [`check`] and [`write`] touch the disk.
 //!
+//! Inserting: `New<Table>::insert(&self, executor)` runs `INSERT ... RETURNING *` and returns the
+//! row struct as stored. A field of a column with a default is an `Option`, and `None` leaves the
+//! column out of the statement, so the database's default applies. The parts are public for
+//! queries of one's own: `insert_sql(&self) -> String` (the statement, `$1..$n` for the columns
+//! named) and `insert_arguments(&self) -> Result<PgArguments, BoxDynError>` (the values in the
+//! same order, for `sqlx::query_with` / `query_as_with`); `New<Table>::COLUMNS` lists every
+//! column the struct has a field for.
+//!
 //! Layout of the output directory: one file per table (`users.rs`), `enums.rs` when the schema has
 //! enums, `support.rs` when a column needs a support type (`Interval`, `Opaque`), and a root file
 //! (`mod.rs`, or `lib.rs` for a crate) that declares the modules and re-exports every struct and

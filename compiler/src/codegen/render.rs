@@ -123,10 +123,11 @@ fn file(path: String, header: &str, tokens: TokenStream) -> GeneratedFile {
     }
 }
 
-/// prettyplease puts top-level items on consecutive lines; a blank line after the module's inner
-/// attributes and between items (but not between a `mod` and its `use`) reads better. Only lines
-/// at column 0 are looked at, and string literals never span lines (they are escaped), so this
-/// changes whitespace between items and nothing else.
+/// prettyplease puts items on consecutive lines; a blank line after the module's inner attributes
+/// and between top-level items (but not between a `mod` and its `use`) reads better, and so does
+/// one between the items of an `impl` after a multi-line one (a method, a long array). Only lines
+/// at column 0 and 4 are looked at, and string literals never span lines (they are escaped), so
+/// this changes whitespace between items and nothing else.
 fn space_items(body: &str) -> String {
     let mut spaced = String::with_capacity(body.len() + body.len() / 16);
     let mut previous: Option<&str> = None;
@@ -139,7 +140,17 @@ fn space_items(body: &str) -> String {
                 && (previous.ends_with('}')
                     || (previous.ends_with(';') && !line.starts_with("pub use ")));
             let starts_item = !line.starts_with(' ') && !line.starts_with('}') && !line.is_empty();
-            if (after_inner || after_item) && starts_item {
+            // Inside an `impl` (indent 4): a method's closing brace, or the end of a multi-line
+            // constant, followed by the next associated item.
+            let after_long_member = previous == "    }"
+                || (previous.starts_with("    ")
+                    && !previous.starts_with("     ")
+                    && previous.ends_with("];"));
+            let starts_member = ["    ///", "    #[", "    pub ", "    fn "]
+                .iter()
+                .any(|start| line.starts_with(start));
+            if ((after_inner || after_item) && starts_item) || (after_long_member && starts_member)
+            {
                 spaced.push('\n');
             }
         }
@@ -307,6 +318,11 @@ fn table_file(
          nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are \
          left out."
             .to_string(),
+        String::new(),
+        "[`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and \
+         [`Self::insert_arguments`] are the statement and its bound values, for building queries \
+         of your own."
+            .to_string(),
     ]);
     let insert_derives = derives(
         &[
@@ -352,6 +368,8 @@ fn table_file(
     let sql_name = crate::sql::qualified(&table.name);
     let column_names = fields.iter().map(|field| &field.column.name);
     let insert_column_names = insertable.iter().map(|field| &field.column.name);
+
+    let insert_methods = insert_methods(&insertable, &sql_name, row, fields.is_empty());
 
     let wanted_consts = fields
         .iter()
@@ -399,6 +417,8 @@ fn table_file(
         impl #insert {
             /// The columns this struct has a field for, in field order.
             pub const COLUMNS: &'static [&'static str] = &[#(#insert_column_names),*];
+
+            #insert_methods
         }
 
         #[doc = #columns_doc]
@@ -407,6 +427,130 @@ fn table_file(
         }
     };
     (tokens, needs)
+}
+
+/// `insert_sql`, `insert_arguments` and `insert` of a `New*` struct: the statement names a column
+/// with a default only when its field is `Some`, so `None` leaves the value to the database, and the
+/// arguments follow the same rule in the same order.
+fn insert_methods(
+    insertable: &[&Field],
+    sql_name: &str,
+    row: &Ident,
+    no_columns: bool,
+) -> TokenStream {
+    let sql_doc = doc_attrs(&[
+        format!(
+            "{} for these values: a column with a default is named only when its field is `Some` \
+             (`DEFAULT VALUES` when no column is).",
+            code(&format!("INSERT INTO {sql_name} (...) VALUES ($1, ...)"))
+        ),
+        String::new(),
+        "Bind [`Self::insert_arguments`] to it, or call [`Self::insert`].".to_string(),
+    ]);
+    let (sql_body, arguments_body) = if insertable.is_empty() {
+        (
+            quote!(format!("INSERT INTO {} DEFAULT VALUES", #sql_name)),
+            quote!(Ok(sqlx::postgres::PgArguments::default())),
+        )
+    } else {
+        let count = Literal::usize_unsuffixed(insertable.len());
+        let columns = insertable.iter().map(|field| {
+            let quoted = crate::sql::ident(&field.column.name);
+            let ident = &field.ident;
+            if has_default(field.column) {
+                quote!((#quoted, self.#ident.is_some()))
+            } else {
+                quote!((#quoted, true))
+            }
+        });
+        let adds = insertable.iter().map(|field| {
+            let ident = &field.ident;
+            if has_default(field.column) {
+                quote! {
+                    if let Some(value) = &self.#ident {
+                        sqlx::Arguments::add(&mut arguments, value)?;
+                    }
+                }
+            } else {
+                quote!(sqlx::Arguments::add(&mut arguments, &self.#ident)?;)
+            }
+        });
+        (
+            quote! {
+                let columns: [(&str, bool); #count] = [#(#columns),*];
+                let names: Vec<&str> = columns
+                    .iter()
+                    .filter(|(_, named)| *named)
+                    .map(|(name, _)| *name)
+                    .collect();
+                if names.is_empty() {
+                    return format!("INSERT INTO {} DEFAULT VALUES", #sql_name);
+                }
+                let placeholders: Vec<String> =
+                    (1..=names.len()).map(|n| format!("${n}")).collect();
+                format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    #sql_name,
+                    names.join(", "),
+                    placeholders.join(", ")
+                )
+            },
+            quote! {
+                let mut arguments = sqlx::postgres::PgArguments::default();
+                #(#adds)*
+                Ok(arguments)
+            },
+        )
+    };
+    let executor_doc = "`executor` is a connection, pool or transaction (`&mut *tx`).";
+    let insert_doc = doc_attrs(&[if no_columns {
+        format!("Inserts the row and returns [`{row}`] (the table has no columns). {executor_doc}")
+    } else {
+        format!(
+            "Inserts the row and returns it as stored (`RETURNING *`, as [`{row}`]): defaults, \
+             serials and generated columns filled in by the database. {executor_doc}"
+        )
+    }]);
+    let insert_body = if no_columns {
+        // PostgreSQL refuses `RETURNING *` when the table has no columns ("RETURNING must have at
+        // least one column"), and there is nothing to read back: the row is the empty struct.
+        quote! {
+            let sql = self.insert_sql();
+            let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+            sqlx::query_with(&sql, arguments).execute(executor).await?;
+            Ok(#row {})
+        }
+    } else {
+        quote! {
+            let sql = format!("{} RETURNING *", self.insert_sql());
+            let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
+            sqlx::query_as_with::<_, #row, _>(&sql, arguments)
+                .fetch_one(executor)
+                .await
+        }
+    };
+    quote! {
+        #sql_doc
+        pub fn insert_sql(&self) -> String {
+            #sql_body
+        }
+
+        /// The values for the placeholders of [`Self::insert_sql`], in order; an error when a value
+        /// cannot be encoded.
+        pub fn insert_arguments(
+            &self,
+        ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
+            #arguments_body
+        }
+
+        #insert_doc
+        pub async fn insert<'e>(
+            &self,
+            executor: impl sqlx::PgExecutor<'e>,
+        ) -> Result<#row, sqlx::Error> {
+            #insert_body
+        }
+    }
 }
 
 fn has_default(column: &Column) -> bool {
@@ -704,14 +848,16 @@ fn root_file(
     let enums_mod = (!enums.is_empty()).then(|| {
         let names = enums.iter().filter_map(|e| enum_names.get(&e.name));
         quote! {
+            #[rustfmt::skip]
             pub mod enums;
             pub use enums::{#(#names),*};
         }
     });
     let support_mod = needs.any().then(|| {
-        quote!(
+        quote! {
+            #[rustfmt::skip]
             pub mod support;
-        )
+        }
     });
     let table_mods = tables.iter().zip(table_names).map(|(table, table_names)| {
         let module = names::ident(&table_names.module);
@@ -719,14 +865,17 @@ fn root_file(
         let doc = format!(" The table {}.", code(&table.name.to_string()));
         quote! {
             #[doc = #doc]
+            #[rustfmt::skip]
             pub mod #module;
             pub use #module::{#row, #insert};
         }
     });
-    // `rustfmt::skip` on the root skips every generated module below it: rustfmt would otherwise
-    // reformat prettyplease's output (it formats `@generated` files too) and `check` would report
-    // the files as stale. Behind `cfg_attr(rustfmt)` it is invisible to rustc, where a tool
-    // attribute as an inner attribute of a module is not stable.
+    // rustfmt would reformat prettyplease's output (it formats `@generated` files too), so
+    // `cargo fmt` would change the files and `check` would report them as stale. `rustfmt::skip`
+    // on the root skips only the root file's own items: rustfmt still visits the modules it
+    // declares unless each `mod` item carries the attribute itself. Behind `cfg_attr(rustfmt)` the
+    // inner one is invisible to rustc, where a tool attribute as an inner attribute of a module is
+    // not stable; the outer ones on `mod` items are stable.
     // Doc comments come from the schema and may trip documentation lints; the code itself is
     // plain data definitions, so clippy is told to leave it alone.
     quote! {

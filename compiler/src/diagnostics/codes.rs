@@ -17,6 +17,8 @@ pub const NESTING_TOO_DEEP: &str = "schemac::parse::nesting_too_deep";
 pub const INVALID_NUMBER: &str = "schemac::parse::invalid_number";
 /// A `"` string that is not closed on its line.
 pub const UNTERMINATED_STRING: &str = "schemac::parse::unterminated_string";
+/// A `(` of an expression without its `)`.
+pub const UNCLOSED_PARENTHESIS: &str = "schemac::parse::unclosed_parenthesis";
 
 // --- resolve: the schema parses but does not make sense ---------------------------------------
 

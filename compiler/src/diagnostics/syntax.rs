@@ -78,10 +78,25 @@ impl Diagnostic {
             .with_help("type arguments are at most 4294967295".to_string())
     }
 
-    /// A `"` string without its closing quote on the same line.
-    pub fn unterminated_string(at: Span) -> Diagnostic {
+    /// A string without its closing quote (`"` on the same line, or `'` inside an expression).
+    pub fn unterminated_string(at: Span, quote: char) -> Diagnostic {
+        let help = if quote == '"' {
+            "close the string with `\"` on the same line".to_string()
+        } else {
+            format!("close the string with `{quote}`; write `{quote}{quote}` for a quote inside it")
+        };
         Diagnostic::error(codes::UNTERMINATED_STRING, "this string is not closed")
             .with_label(at, "string starts here")
-            .with_help("close the string with `\"` on the same line".to_string())
+            .with_help(help)
+    }
+
+    /// An expression's `(` without its `)`.
+    pub fn unclosed_parenthesis(at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::UNCLOSED_PARENTHESIS,
+            "this parenthesis is not closed",
+        )
+        .with_label(at, "opened here")
+        .with_help("add the missing `)`; an expression must balance its parentheses".to_string())
     }
 }

@@ -162,6 +162,11 @@ pub enum Change {
         table: QualifiedName,
         object: TableObject,
     },
+    /// A foreign key or check that exists `NOT VALID` (an interrupted apply): validate it.
+    ValidateObject {
+        table: QualifiedName,
+        object: TableObject,
+    },
     RenameObject {
         table: QualifiedName,
         object: TableObject,

@@ -6,6 +6,7 @@
 
 mod change;
 mod enums;
+pub(crate) mod expr;
 mod pair;
 mod security;
 mod tables;

@@ -3,7 +3,7 @@
 
 use super::pair::pair_by_key;
 use super::{security, Change, TableObject};
-use crate::catalog::{Catalog, Column, Table};
+use crate::catalog::{Catalog, Column, QualifiedName, Table};
 use crate::pair::Pair;
 
 pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
@@ -13,13 +13,119 @@ pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         |t| t.name.clone(),
         |t| t.renamed_from.clone(),
     );
+    let mut renames = Renames::of(&pairs);
+    renames.enums = pair_by_key(
+        &catalogs.current.enums,
+        &catalogs.desired.enums,
+        |e| e.name.clone(),
+        |e| e.renamed_from.clone(),
+    )
+    .into_iter()
+    .filter_map(|pair| match (pair.current, pair.desired) {
+        (Some(current), Some(desired)) if current.name != desired.name => {
+            Some((current.name.clone(), desired.name.clone()))
+        }
+        _ => None,
+    })
+    .collect();
     for pair in pairs {
         match (pair.current, pair.desired) {
             (None, Some(desired)) => create_table(desired, changes),
             (Some(current), None) => changes.push(Change::DropTable(current.clone())),
-            (Some(current), Some(desired)) => diff_table(Pair::new(current, desired), changes),
+            (Some(current), Some(desired)) => {
+                diff_table(Pair::new(current, desired), &renames, changes)
+            }
             (None, None) => {}
         }
+    }
+}
+
+/// The table and column renames this diff makes, so that the database's objects can be read under
+/// their schema names: a foreign key to a renamed table (or a renamed column of it) is the same
+/// foreign key, which PostgreSQL keeps pointing at the table through the rename.
+struct Renames {
+    /// (name in the database, name in the schema).
+    tables: Vec<(QualifiedName, QualifiedName)>,
+    /// (table in the schema, column in the database, column in the schema).
+    columns: Vec<(QualifiedName, String, String)>,
+    /// Enum types: (name in the database, name in the schema). A column of a renamed enum keeps
+    /// its type through `ALTER TYPE ... RENAME`.
+    enums: Vec<(QualifiedName, QualifiedName)>,
+}
+
+impl Renames {
+    fn of(pairs: &[Pair<Option<&Table>>]) -> Renames {
+        let mut renames = Renames {
+            tables: Vec::new(),
+            columns: Vec::new(),
+            enums: Vec::new(),
+        };
+        for pair in pairs {
+            let (Some(current), Some(desired)) = (pair.current, pair.desired) else {
+                continue;
+            };
+            if current.name != desired.name {
+                renames
+                    .tables
+                    .push((current.name.clone(), desired.name.clone()));
+            }
+            let columns = pair_by_key(
+                &current.columns,
+                &desired.columns,
+                |c| c.name.clone(),
+                |c| c.renamed_from.clone(),
+            );
+            for column in columns {
+                if let (Some(old), Some(new)) = (column.current, column.desired) {
+                    if old.name != new.name {
+                        renames.columns.push((
+                            desired.name.clone(),
+                            old.name.clone(),
+                            new.name.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+        renames
+    }
+
+    /// A column type of the database, as it reads once the enum renames are made.
+    fn ty(&self, current: &crate::catalog::SqlType) -> crate::catalog::SqlType {
+        let mut ty = current.clone();
+        if let crate::catalog::BaseType::Enum(name) = &current.base {
+            if let Some((_, new)) = self.enums.iter().find(|(old, _)| old == name) {
+                ty.base = crate::catalog::BaseType::Enum(new.clone());
+            }
+        }
+        ty
+    }
+
+    /// The schema name of a table named `current` in the database.
+    fn table(&self, current: &QualifiedName) -> QualifiedName {
+        self.tables
+            .iter()
+            .find(|(old, _)| old == current)
+            .map_or_else(|| current.clone(), |(_, new)| new.clone())
+    }
+
+    /// A stored expression of the table named `table` in the schema, as the database prints it
+    /// once this diff's column renames are made.
+    fn expr(&self, table: &QualifiedName, expr: &str) -> String {
+        self.columns
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .fold(expr.to_string(), |e, (_, old, new)| {
+                super::expr::rename_column(&e, old, new)
+            })
+    }
+
+    /// The schema name of column `current` of the table named `table` in the schema.
+    fn column(&self, table: &QualifiedName, current: &str) -> String {
+        self.columns
+            .iter()
+            .find(|(t, old, _)| t == table && old == current)
+            .map_or_else(|| current.to_string(), |(_, _, new)| new.clone())
     }
 }
 
@@ -51,7 +157,7 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
     security::diff_security(Pair::new(&empty, table), changes);
 }
 
-fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>) {
     let Pair { current, desired } = tables;
     let name = &desired.name;
     if current.name != desired.name {
@@ -76,13 +182,16 @@ fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
                 table: name.clone(),
                 column: column.clone(),
             }),
-            (Some(current_column), Some(desired_column)) => {
-                diff_column(name, Pair::new(current_column, desired_column), changes)
-            }
+            (Some(current_column), Some(desired_column)) => diff_column(
+                name,
+                Pair::new(current_column, desired_column),
+                renames,
+                changes,
+            ),
             (None, None) => {}
         }
     }
-    diff_objects(tables, changes);
+    diff_objects(tables, renames, changes);
     security::diff_security(tables, changes);
     if current.comment != desired.comment {
         changes.push(Change::CommentTable {
@@ -95,6 +204,7 @@ fn diff_table(tables: Pair<&Table>, changes: &mut Vec<Change>) {
 fn diff_column(
     table: &crate::catalog::QualifiedName,
     columns: Pair<&Column>,
+    renames: &Renames,
     changes: &mut Vec<Change>,
 ) {
     let Pair { current, desired } = columns;
@@ -114,7 +224,7 @@ fn diff_column(
         });
         return;
     }
-    if current.ty != desired.ty {
+    if renames.ty(&current.ty) != desired.ty {
         changes.push(Change::AlterColumnType {
             table: table.clone(),
             column: column(),
@@ -124,8 +234,10 @@ fn diff_column(
         });
     }
     // A serial column's default is its sequence; comparing the text is enough because both sides
-    // print `nextval('<table>_<column>_seq'::regclass)`.
-    if current.default != desired.default {
+    // print `nextval('<table>_<column>_seq'::regclass)` — except after a table or column rename,
+    // where the plan renames the sequence (and the default, which holds its oid, follows).
+    let serial_on_both_sides = current.serial && desired.serial;
+    if current.default != desired.default && !serial_on_both_sides {
         match &desired.default {
             Some(default) => changes.push(Change::SetDefault {
                 table: table.clone(),
@@ -160,24 +272,28 @@ fn diff_column(
 
 /// Keys, constraints and indexes, paired by name; an object whose definition is unchanged but whose
 /// name differs is renamed rather than rebuilt.
-fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
+fn diff_objects(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>) {
     let objects = tables.map(table_objects);
     let name = &tables.desired.name;
-    let renamed_columns: Vec<(String, String)> = tables
-        .desired
-        .columns
-        .iter()
-        .filter_map(|c| {
-            let old = c.renamed_from.as_ref()?;
-            (tables.current.column(old).is_some() && tables.current.column(&c.name).is_none())
-                .then(|| (old.clone(), c.name.clone()))
-        })
-        .collect();
     let mut added = Vec::new();
     let mut dropped: Vec<TableObject> = Vec::new();
     for desired in &objects.desired {
         match objects.current.iter().find(|c| c.name() == desired.name()) {
-            Some(current) if same_definition(current, desired, &renamed_columns) => {}
+            // An INVALID index is rebuilt: dropped, then built again.
+            Some(current)
+                if current.is_index() && tables.current.not_valid.contains(current.name()) =>
+            {
+                dropped.push(current.clone());
+                added.push(desired.clone());
+            }
+            Some(current) if same_definition(current, desired, name, renames) => {
+                if tables.current.not_valid.contains(current.name()) {
+                    changes.push(Change::ValidateObject {
+                        table: name.clone(),
+                        object: desired.clone(),
+                    });
+                }
+            }
             Some(current) => {
                 dropped.push(current.clone());
                 added.push(desired.clone());
@@ -191,15 +307,15 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
         }
     }
     // Same definition under another name: a rename, not a rebuild.
-    let mut renames = Vec::new();
+    let mut renamed_objects = Vec::new();
     added.retain(|desired| {
         let found = dropped.iter().position(|current| {
-            current.name() != desired.name() && same_definition(current, desired, &renamed_columns)
+            current.name() != desired.name() && same_definition(current, desired, name, renames)
         });
         match found {
             Some(index) => {
                 let current = dropped.remove(index);
-                renames.push((current.name().to_string(), desired.clone()));
+                renamed_objects.push((current.name().to_string(), desired.clone()));
                 false
             }
             None => true,
@@ -211,7 +327,7 @@ fn diff_objects(tables: Pair<&Table>, changes: &mut Vec<Change>) {
             object,
         });
     }
-    for (from, object) in renames {
+    for (from, object) in renamed_objects {
         changes.push(Change::RenameObject {
             table: name.clone(),
             object,
@@ -248,19 +364,16 @@ fn table_objects(table: &Table) -> Vec<TableObject> {
     objects
 }
 
-/// Whether two objects are the same but for their names and source spans. Column names of the
-/// current side are read through the table's column renames.
+/// Whether two objects are the same but for their names and source spans. Names on the current
+/// side (columns of this table; a referenced table and its columns) are read through the renames
+/// of this diff; `table` is this table's name in the schema.
 fn same_definition(
     current: &TableObject,
     desired: &TableObject,
-    renamed: &[(String, String)],
+    table: &QualifiedName,
+    renames: &Renames,
 ) -> bool {
-    let rename = |column: &String| -> String {
-        renamed
-            .iter()
-            .find(|(old, _)| old == column)
-            .map_or_else(|| column.clone(), |(_, new)| new.clone())
-    };
+    let rename = |column: &String| -> String { renames.column(table, column) };
     let columns = |list: &[String]| list.iter().map(rename).collect::<Vec<_>>();
     match (current, desired) {
         (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => {
@@ -268,14 +381,20 @@ fn same_definition(
         }
         (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
         (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
+            let referenced = renames.table(&a.referenced_table);
+            let referenced_columns: Vec<String> = a
+                .referenced_columns
+                .iter()
+                .map(|c| renames.column(&referenced, c))
+                .collect();
             columns(&a.columns) == b.columns
-                && a.referenced_table == b.referenced_table
-                && a.referenced_columns == b.referenced_columns
+                && referenced == b.referenced_table
+                && referenced_columns == b.referenced_columns
                 && a.on_delete == b.on_delete
                 && columns(&a.on_delete_columns) == b.on_delete_columns
                 && a.on_update == b.on_update
         }
-        (TableObject::Check(a), TableObject::Check(b)) => a.expr == b.expr,
+        (TableObject::Check(a), TableObject::Check(b)) => renames.expr(table, &a.expr) == b.expr,
         (TableObject::Index(a), TableObject::Index(b)) => {
             let keys = |index: &crate::catalog::Index| {
                 index
@@ -285,14 +404,16 @@ fn same_definition(
                         crate::catalog::IndexKey::Column(c) => {
                             crate::catalog::IndexKey::Column(rename(c))
                         }
-                        other => other.clone(),
+                        crate::catalog::IndexKey::Expr(e) => {
+                            crate::catalog::IndexKey::Expr(renames.expr(table, e))
+                        }
                     })
                     .collect::<Vec<_>>()
             };
             a.unique == b.unique
                 && a.method == b.method
                 && keys(a) == b.keys
-                && a.predicate == b.predicate
+                && a.predicate.as_deref().map(|p| renames.expr(table, p)) == b.predicate
         }
         _ => false,
     }

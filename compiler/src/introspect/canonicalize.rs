@@ -369,8 +369,8 @@ async fn attempt(
 /// https://www.postgresql.org/docs/current/errcodes-appendix.html
 fn is_refusal(code: Option<&str>) -> bool {
     const NOT_THE_STATEMENT: [&str; 9] = ["53", "57", "58", "08", "40", "55", "25", "XX", "F0"];
-    let class = code.and_then(|code| code.get(..2));
-    !matches!(class, Some(class) if NOT_THE_STATEMENT.contains(&class))
+    code.and_then(|code| code.get(..2))
+        .is_none_or(|class| !NOT_THE_STATEMENT.contains(&class))
 }
 
 /// Creates the scratch objects and reads them back, with real names. Runs inside the caller's

@@ -144,7 +144,8 @@ select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::
         join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
         order by k.ord) as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
-    as check_expr
+    as check_expr,
+  con.convalidated as validated
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -158,6 +159,7 @@ order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
 // `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
+  i.indisvalid as is_valid,
   am.amname::text as method,
   array(select (select a.attname::text from pg_catalog.pg_attribute a
                 where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0)
@@ -193,6 +195,9 @@ order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
 
 // The owner's own privileges are implicit (and listed in relacl only once something is granted),
 // so they are not grants the schema could have written. Grantee 0 is PUBLIC.
+// INSERT counts only when the grantee may also call `nextval` (USAGE or UPDATE) on the sequence of
+// every `serial` column (owned, deptype 'a'): without it the role cannot insert, and a schema's
+// `grant insert` grants both (plan/recipes/security.rs), so a sequence revoked by hand is drift.
 const GRANTS: &str = r#"
 select c.oid::int8 as table_oid,
   case when a.grantee = 0 then 'public' else pg_catalog.pg_get_userbyid(a.grantee)::text end as role,
@@ -201,6 +206,16 @@ from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 cross join lateral pg_catalog.aclexplode(c.relacl) a
 where c.relkind in ('r', 'p') and n.nspname = any($1) and a.grantee <> c.relowner
+  and not (a.privilege_type = 'INSERT' and exists (
+    select 1 from pg_catalog.pg_depend d
+    join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+    where d.classid = 'pg_catalog.pg_class'::regclass
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and d.refobjid = c.oid and d.refobjsubid > 0 and d.deptype = 'a'
+      and a.grantee <> s.relowner
+      and not exists (
+        select 1 from pg_catalog.aclexplode(s.relacl) sa
+        where sa.grantee = a.grantee and sa.privilege_type in ('USAGE', 'UPDATE'))))
 order by n.nspname collate "C", c.relname collate "C"
 "#;
 
@@ -346,7 +361,12 @@ impl<'c> Reader<'c> {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
                 continue;
             };
-            table.indexes.push(index(&row)?);
+            let index = index(&row)?;
+            // An INVALID index (a concurrent build that failed or was killed) is rebuilt by the plan.
+            if !get::<bool>(&row, "indexes", "is_valid")? {
+                table.not_valid.insert(index.name.clone());
+            }
+            table.indexes.push(index);
         }
 
         for row in self.fetch("policies", POLICIES, Some(schemas)).await? {
@@ -451,6 +471,9 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
     const WHAT: &str = "constraints";
     let name: String = get(row, WHAT, "name")?;
     let columns: Vec<String> = get(row, WHAT, "columns")?;
+    if !get::<bool>(row, WHAT, "validated")? {
+        table.not_valid.insert(name.clone());
+    }
     match get::<String>(row, WHAT, "kind")?.as_str() {
         "p" => {
             table.primary_key = Some(PrimaryKey {

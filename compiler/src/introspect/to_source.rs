@@ -9,14 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use self::read_back::ReadBack;
 use super::tenancy_pattern::{self, Generated, TenancyPattern};
+use crate::catalog::names;
 use crate::catalog::{
     BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, IndexKey,
     Policy, Privilege, QualifiedName, Table,
 };
-
-/// PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1).
-const MAX_IDENT_BYTES: usize = 63;
 
 /// Access methods the language's `index ... using` accepts.
 const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
@@ -30,12 +29,110 @@ pub struct Source {
 }
 
 /// Writes `catalog` as `.schema` source, with a `tenancy` block when the database follows the
-/// tenancy pattern exactly, else with plain tables.
+/// tenancy pattern exactly (and it reads back at least as well as plain tables), else with plain
+/// tables. The text is compiled and compared with `catalog`; what does not read back is warned of.
 pub fn to_source(catalog: &Catalog) -> Source {
+    let plain = write_checked(catalog, None);
     if let Some(pattern) = tenancy_pattern::recognise(catalog) {
-        return Writer::new(catalog, Some(&pattern)).write();
+        let tenancy = write_checked(catalog, Some(&pattern));
+        if let (Some(with_tenancy), Some(without)) =
+            (tenancy.read_back.mismatches(), plain.read_back.mismatches())
+        {
+            if with_tenancy.iter().all(|t| without.contains(t)) {
+                return finish(tenancy);
+            }
+        }
     }
-    Writer::new(catalog, None).write()
+    finish(plain)
+}
+
+/// Written source and how it reads back.
+struct Checked {
+    source: Source,
+    read_back: ReadBack,
+}
+
+/// Writes, reads back, and where the compiler named a unique constraint, index or check other
+/// than the short form assumed (a name collision, an expression key), writes those names out.
+fn write_checked(catalog: &Catalog, tenancy: Option<&TenancyPattern>) -> Checked {
+    let none = BTreeSet::new();
+    let source = Writer::new(catalog, tenancy, &none).write();
+    let read = read_back::read_back(catalog, &source.text);
+    let explicit = named_differently(catalog, &read);
+    if explicit.is_empty() {
+        return Checked {
+            source,
+            read_back: read,
+        };
+    }
+    let source = Writer::new(catalog, tenancy, &explicit).write();
+    let read_back = read_back::read_back(catalog, &source.text);
+    Checked { source, read_back }
+}
+
+/// `(table, name)` of every unique constraint, index and check of `catalog` that the compiled
+/// catalog does not have under that name.
+fn named_differently(catalog: &Catalog, read: &ReadBack) -> BTreeSet<(QualifiedName, String)> {
+    let mut names = BTreeSet::new();
+    let ReadBack::Compiled {
+        catalog: compiled, ..
+    } = read
+    else {
+        return names;
+    };
+    for table in &catalog.tables {
+        let Some(other) = compiled.table(&table.name) else {
+            continue;
+        };
+        for unique in &table.uniques {
+            if !other.uniques.iter().any(|u| u.name == unique.name) {
+                names.insert((table.name.clone(), unique.name.clone()));
+            }
+        }
+        for index in &table.indexes {
+            if !other.indexes.iter().any(|i| i.name == index.name) {
+                names.insert((table.name.clone(), index.name.clone()));
+            }
+        }
+        for check in &table.checks {
+            if !other.checks.iter().any(|c| c.name == check.name) {
+                names.insert((table.name.clone(), check.name.clone()));
+            }
+        }
+    }
+    names
+}
+
+/// The chosen source, with a warning for every table that does not read back exactly and is not
+/// explained by an earlier warning.
+fn finish(checked: Checked) -> Source {
+    let mut source = checked.source;
+    match checked.read_back {
+        ReadBack::Invalid(message) => source.warnings.push(format!(
+            "the written schema does not compile ({message}); please report this as a bug"
+        )),
+        ReadBack::Compiled {
+            tables,
+            enums_differ,
+            ..
+        } => {
+            for (table, parts) in tables {
+                let mentioned = format!("`{table}`");
+                if !source.warnings.iter().any(|w| w.contains(&mentioned)) {
+                    source.warnings.push(format!(
+                        "table `{table}` does not read back exactly: {} differ",
+                        parts.join(", ")
+                    ));
+                }
+            }
+            if enums_differ && !source.warnings.iter().any(|w| w.starts_with("enum ")) {
+                source
+                    .warnings
+                    .push("the enums do not read back exactly".to_string());
+            }
+        }
+    }
+    source
 }
 
 /// Whether the language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -48,32 +145,11 @@ pub(crate) fn spellable(name: &str) -> bool {
 }
 
 /// PostgreSQL's default name for a constraint or index of `table` on `columns` with `label`
-/// (`pkey`, `key`, `fkey`, `idx`, `check`): `<table>_<col>_<col>_<label>`, each part shortened so
-/// the whole fits 63 bytes. No columns: `<table>_<label>`.
-/// https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/commands/indexcmds.c
-/// (`makeObjectName`, `ChooseIndexNameAddition`)
-pub(crate) fn default_name(table: &str, columns: &[&str], label: &str) -> String {
-    let joined = columns.join("_");
-    let middle = (!columns.is_empty()).then(|| clip(&joined, MAX_IDENT_BYTES));
-    let overhead = label.len() + 1 + usize::from(middle.is_some());
-    let available = MAX_IDENT_BYTES.saturating_sub(overhead);
-    let mut table_len = table.len();
-    let mut middle_len = middle.map_or(0, str::len);
-    while table_len + middle_len > available {
-        if table_len > middle_len {
-            table_len -= 1;
-        } else {
-            middle_len -= 1;
-        }
-    }
-    let mut name = clip(table, table_len).to_string();
-    if let Some(middle) = middle {
-        name.push('_');
-        name.push_str(clip(middle, middle_len));
-    }
-    name.push('_');
-    name.push_str(label);
-    name
+/// (`pkey`, `key`, `fkey`, `idx`, `check`): `<table>_<col>_<col>_<label>` shortened to 63 bytes,
+/// as `catalog::names` (and so the compiler) chooses it when there is no collision.
+pub(crate) fn default_name<S: AsRef<str>>(table: &str, columns: &[S], label: &str) -> String {
+    let addition = (!columns.is_empty()).then(|| names::name_addition(columns));
+    names::make_object_name(table, addition.as_deref(), Some(label))
 }
 
 /// Whether `name` is the name PostgreSQL gives the primary key of `table` (and `lower` reproduces):
@@ -81,10 +157,10 @@ pub(crate) fn default_name(table: &str, columns: &[&str], label: &str) -> String
 /// N - 1 is the name of another relation or constraint of the same schema (`ChooseRelationName`).
 /// https://github.com/postgres/postgres/blob/REL_15_STABLE/src/backend/commands/indexcmds.c
 fn is_default_pkey_name(catalog: &Catalog, table: &Table, name: &str) -> bool {
-    let first = default_name(&table.name.name, &[], "pkey");
-    if name == first {
-        return true;
-    }
+    let candidate = |pass: usize| match pass {
+        0 => default_name::<&str>(&table.name.name, &[], "pkey"),
+        _ => names::make_object_name(&table.name.name, None, Some(&format!("pkey{pass}"))),
+    };
     let taken = |candidate: &str| {
         catalog
             .tables
@@ -103,115 +179,26 @@ fn is_default_pkey_name(catalog: &Catalog, table: &Table, name: &str) -> bool {
             })
     };
     // Numbered candidates, as `ChooseRelationName` tries them; give up well before any real case.
-    for pass in 1..100 {
-        let previous = match pass {
-            1 => first.clone(),
-            _ => crate::catalog::names::make_object_name(
-                &table.name.name,
-                None,
-                Some(&format!("pkey{}", pass - 1)),
-            ),
-        };
-        if !taken(&previous) {
-            return false;
-        }
-        let candidate = crate::catalog::names::make_object_name(
-            &table.name.name,
-            None,
-            Some(&format!("pkey{pass}")),
-        );
-        if candidate == name {
+    for pass in 0..100 {
+        let this = candidate(pass);
+        if this == name {
             return true;
+        }
+        if !taken(&this) {
+            return false;
         }
     }
     false
 }
 
-/// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.
-fn clip(text: &str, bytes: usize) -> &str {
-    let mut end = bytes.min(text.len());
-    while end > 0 && !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-/// Columns of `table` that a printed expression names (identifiers outside string literals that
-/// are not function names or type names), as PostgreSQL counts them to name a check.
-fn referenced_columns(expr: &str, table: &Table) -> BTreeSet<String> {
-    let chars: Vec<char> = expr.chars().collect();
-    let mut found = BTreeSet::new();
-    let mut i = 0;
-    let mut after_cast = false;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
-            }
-            i += 1;
-            after_cast = false;
-            continue;
-        }
-        let start = i;
-        let word = if c == '"' {
-            let mut word = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
-                        word.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                word.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-            word
-        } else if c.is_alphabetic() || c == '_' {
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            chars[start..i].iter().collect()
-        } else {
-            if c == ':' && chars.get(i + 1) == Some(&':') {
-                after_cast = true;
-                i += 2;
-                continue;
-            }
-            if !c.is_whitespace() {
-                after_cast = false;
-            }
-            i += 1;
-            continue;
-        };
-        // `f(` is a function and `t.` a qualifier, not a column.
-        let is_call_or_qualifier = chars[i.min(chars.len())..]
-            .iter()
-            .find(|c| !c.is_whitespace())
-            .is_some_and(|&c| c == '(' || c == '.');
-        if !after_cast && !is_call_or_qualifier && table.column(&word).is_some() {
-            found.insert(word);
-        }
-        after_cast = false;
-    }
-    found
-}
-
 /// The default name of a check as PostgreSQL picks it, and the column it belongs to if it names
 /// exactly one.
 fn check_default(check: &CheckConstraint, table: &Table) -> (String, Option<String>) {
-    let columns = referenced_columns(&check.expr, table);
-    let column = (columns.len() == 1)
-        .then(|| columns.into_iter().next())
-        .flatten();
+    let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let column = names::check_column(&check.expr, &columns);
     let name = match &column {
         Some(column) => default_name(&table.name.name, &[column], "check"),
-        None => default_name(&table.name.name, &[], "check"),
+        None => default_name::<&str>(&table.name.name, &[], "check"),
     };
     (name, column)
 }
@@ -253,6 +240,8 @@ struct Writer<'a> {
     skipped_tables: BTreeSet<QualifiedName>,
     /// Roles named by what was written, declared at the end.
     roles: BTreeSet<String>,
+    /// `(table, name)` of objects to write with their name even where it looks like the default.
+    explicit: &'a BTreeSet<(QualifiedName, String)>,
 }
 
 /// One column line: (doc comment, name, type, attributes).
@@ -264,15 +253,28 @@ struct ColumnLine {
 }
 
 impl<'a> Writer<'a> {
-    fn new(catalog: &'a Catalog, tenancy: Option<&'a TenancyPattern>) -> Writer<'a> {
+    fn new(
+        catalog: &'a Catalog,
+        tenancy: Option<&'a TenancyPattern>,
+        explicit: &'a BTreeSet<(QualifiedName, String)>,
+    ) -> Writer<'a> {
         Writer {
             catalog,
             tenancy,
+            explicit,
             warnings: Vec::new(),
             skipped_enums: BTreeSet::new(),
             skipped_tables: BTreeSet::new(),
             roles: BTreeSet::new(),
         }
+    }
+
+    /// Whether `name` on `table` is written as a default (short form) name.
+    fn is_default(&self, table: &Table, name: &str, default: &str) -> bool {
+        name == default
+            && !self
+                .explicit
+                .contains(&(table.name.clone(), name.to_string()))
     }
 
     fn warn(&mut self, message: String) {
@@ -527,8 +529,11 @@ impl<'a> Writer<'a> {
             }
             if let [column] = unique.columns.as_slice() {
                 let entry = attributes.entry(column.clone()).or_default();
-                if unique.name == default_name(table_name, &[column], "key")
-                    && !entry.iter().any(|a| a == "unique")
+                if self.is_default(
+                    table,
+                    &unique.name,
+                    &default_name(table_name, &[column], "key"),
+                ) && !entry.iter().any(|a| a == "unique")
                     && !skipped_columns.contains(column)
                 {
                     entry.push("unique".into());
@@ -545,7 +550,11 @@ impl<'a> Writer<'a> {
                 if !index.unique
                     && index.method == "btree"
                     && index.predicate.is_none()
-                    && index.name == default_name(table_name, &[column], "idx")
+                    && self.is_default(
+                        table,
+                        &index.name,
+                        &default_name(table_name, &[column], "idx"),
+                    )
                     && !entry.iter().any(|a| a == "index")
                     && !skipped_columns.contains(column)
                 {
@@ -592,7 +601,8 @@ impl<'a> Writer<'a> {
         for check in &table.checks {
             let (name, column) = check_default(check, table);
             if let Some(column) = column {
-                if name == check.name && !skipped_columns.contains(&column) {
+                if self.is_default(table, &check.name, &name) && !skipped_columns.contains(&column)
+                {
                     attributes
                         .entry(column)
                         .or_default()
@@ -657,7 +667,7 @@ impl<'a> Writer<'a> {
                              it reads back as `{}`",
                             pk.name,
                             table.name,
-                            default_name(table_name, &[], "pkey")
+                            default_name::<&str>(table_name, &[], "pkey")
                         ));
                     }
                     entries.push(format!("primary key ({})", pk.columns.join(", ")));
@@ -676,7 +686,11 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let columns: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
-            if unique.name == default_name(table_name, &columns, "key") {
+            if self.is_default(
+                table,
+                &unique.name,
+                &default_name(table_name, &columns, "key"),
+            ) {
                 entries.push(format!("unique ({})", columns.join(", ")));
             } else {
                 entries.push(format!("unique {} ({})", unique.name, columns.join(", ")));
@@ -701,7 +715,7 @@ impl<'a> Writer<'a> {
                 ));
                 continue;
             }
-            if check_default(check, table).0 == check.name {
+            if self.is_default(table, &check.name, &check_default(check, table).0) {
                 entries.push(format!("check ({})", check.expr));
             } else {
                 entries.push(format!("check {} ({})", check.name, check.expr));
@@ -803,14 +817,6 @@ impl<'a> Writer<'a> {
             ));
             return None;
         }
-        let columns: Option<Vec<&str>> = index
-            .keys
-            .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) => Some(c.as_str()),
-                IndexKey::Expr(_) => None,
-            })
-            .collect();
         let keys: Vec<&str> = index
             .keys
             .iter()
@@ -818,8 +824,15 @@ impl<'a> Writer<'a> {
                 IndexKey::Column(c) | IndexKey::Expr(c) => c.as_str(),
             })
             .collect();
-        let default =
-            columns.is_some_and(|c| index.name == default_name(&table.name.name, &c, "idx"));
+        let default = self.is_default(
+            table,
+            &index.name,
+            &default_name(
+                &table.name.name,
+                &names::index_column_names(&index.keys),
+                "idx",
+            ),
+        );
         let mut entry = if default {
             format!("index ({})", keys.join(", "))
         } else {
@@ -951,5 +964,6 @@ impl<'a> Writer<'a> {
     }
 }
 
+mod read_back;
 #[cfg(test)]
 mod tests;

@@ -372,7 +372,7 @@ impl Resolver {
     fn table_columns<'a>(&mut self, index: usize, def: &'a ast::TableDef) -> Pending<'a> {
         let mut pending = Pending::default();
         let mut columns: Vec<Column> = Vec::new();
-        let mut column_spans: BTreeMap<String, Span> = BTreeMap::new();
+        let mut column_spans: BTreeMap<&str, Span> = BTreeMap::new();
         let table_name = display_name(&self.model.tables[index].name);
         let mut row_level_security = None;
         for entry in &def.entries {
@@ -380,7 +380,7 @@ impl Resolver {
                 ast::TableEntryKind::Column(column) => {
                     let name = &column.name;
                     self.check_length(&name.name, name.span);
-                    if let Some(first) = column_spans.get(&name.name) {
+                    if let Some(first) = column_spans.get(name.name.as_str()) {
                         self.error(Diagnostic::duplicate_column(
                             &table_name,
                             &name.name,
@@ -389,7 +389,7 @@ impl Resolver {
                         ));
                         continue;
                     }
-                    column_spans.insert(name.name.clone(), name.span);
+                    column_spans.insert(name.name.as_str(), name.span);
                     if let Some(resolved) = self.column(column, &mut pending) {
                         columns.push(resolved);
                     }
@@ -520,14 +520,14 @@ impl Resolver {
                 }
                 seen.insert(keyword, attribute.span);
             }
-            let name_only = KeyRef {
+            let name_only = || KeyRef {
                 name: None,
                 columns: vec![&def.name],
                 span: attribute.span,
             };
             match &attribute.kind {
-                ast::AttributeKind::Primary => pending.primary_keys.push(name_only),
-                ast::AttributeKind::Unique => pending.uniques.push(name_only),
+                ast::AttributeKind::Primary => pending.primary_keys.push(name_only()),
+                ast::AttributeKind::Unique => pending.uniques.push(name_only()),
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
                     name: None,
                     keys: vec![KeyPart::Column(&def.name)],
@@ -588,14 +588,14 @@ impl Resolver {
     fn bind_keys(&mut self, index: usize, pending: &Pending<'_>) {
         let table = &self.model.tables[index];
         let table_name = display_name(&table.name);
-        let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         let mut diagnostics = Vec::new();
         let check_columns = |columns: &[&ast::Ident], diagnostics: &mut Vec<Diagnostic>| -> bool {
             let mut ok = true;
             let mut seen = BTreeSet::new();
             for column in columns {
-                if !known.contains(&column.name) {
-                    let closest = suggest::closest(&column.name, known.iter().map(String::as_str));
+                if !known.contains(&column.name.as_str()) {
+                    let closest = suggest::closest(&column.name, known.iter().copied());
                     diagnostics.push(Diagnostic::unknown_column(
                         &table_name,
                         &column.name,
@@ -648,8 +648,8 @@ impl Resolver {
                 .collect();
             let mut ok = true;
             for column in columns {
-                if !known.contains(&column.name) {
-                    let closest = suggest::closest(&column.name, known.iter().map(String::as_str));
+                if !known.contains(&column.name.as_str()) {
+                    let closest = suggest::closest(&column.name, known.iter().copied());
                     diagnostics.push(Diagnostic::unknown_column(
                         &table_name,
                         &column.name,
@@ -727,11 +727,11 @@ impl Resolver {
         let kind = table.kind;
         let mut ok = true;
         let mut seen = BTreeSet::new();
-        let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+        let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
         let mut diagnostics = Vec::new();
         for column in &fk.columns {
-            if !known.contains(&column.name) {
-                let closest = suggest::closest(&column.name, known.iter().map(String::as_str));
+            if !known.contains(&column.name.as_str()) {
+                let closest = suggest::closest(&column.name, known.iter().copied());
                 diagnostics.push(Diagnostic::unknown_column(
                     &table_name,
                     &column.name,
@@ -769,13 +769,12 @@ impl Resolver {
 
         let referenced: Vec<String> = match &fk.referenced {
             Some(columns) => {
-                let target_known: Vec<String> =
-                    target.columns.iter().map(|c| c.name.clone()).collect();
+                let target_known: Vec<&str> =
+                    target.columns.iter().map(|c| c.name.as_str()).collect();
                 let mut diagnostics = Vec::new();
                 for column in columns {
-                    if !target_known.contains(&column.name) {
-                        let closest =
-                            suggest::closest(&column.name, target_known.iter().map(String::as_str));
+                    if !target_known.contains(&column.name.as_str()) {
+                        let closest = suggest::closest(&column.name, target_known.iter().copied());
                         diagnostics.push(Diagnostic::unknown_column(
                             &target_name,
                             &column.name,
@@ -880,9 +879,9 @@ impl Resolver {
         for (column, source, span) in &pending.backfills {
             let table = &self.model.tables[index];
             let table_name = display_name(&table.name);
-            let known: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
             let Some(position) = table.columns.iter().position(|c| c.name == column.name) else {
-                let closest = suggest::closest(&column.name, known.iter().map(String::as_str));
+                let closest = suggest::closest(&column.name, known.iter().copied());
                 self.error(Diagnostic::unknown_column(
                     &table_name,
                     &column.name,
@@ -904,9 +903,8 @@ impl Resolver {
                     span: *span,
                 },
                 ast::BackfillSource::From(fk_column) => {
-                    if !known.contains(&fk_column.name) {
-                        let closest =
-                            suggest::closest(&fk_column.name, known.iter().map(String::as_str));
+                    if !known.contains(&fk_column.name.as_str()) {
+                        let closest = suggest::closest(&fk_column.name, known.iter().copied());
                         self.error(Diagnostic::unknown_column(
                             &table_name,
                             &fk_column.name,

@@ -59,7 +59,9 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
     let mut query = FactQuery::default();
     for change in changes {
         match change {
-            Change::AddColumn { table, column } if !column.nullable => {
+            // Any added column: a NOT NULL one needs a source for existing rows, and a generated,
+            // serial or volatile-default one rewrites a table that holds rows.
+            Change::AddColumn { table, .. } => {
                 query.tables.insert(current_table_name(catalogs, table));
             }
             Change::SetNotNull { table, column } => {
@@ -74,8 +76,21 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             Change::DropTable(table) => {
                 query.tables.insert(table.name.clone());
             }
-            Change::AddObject { table, .. } => {
+            // Dropping an index on a table with rows is done `CONCURRENTLY`; a generated column
+            // recomputed for every row is a rewrite.
+            Change::AddObject { table, .. }
+            | Change::DropObject { table, .. }
+            | Change::ReplaceGeneratedColumn { table, .. } => {
                 query.tables.insert(current_table_name(catalogs, table));
+            }
+            // Every column of the enum is converted to the new type: a rewrite where it has rows.
+            Change::ReplaceEnum { current, .. } => {
+                let enum_type = crate::catalog::BaseType::Enum(current.name.clone());
+                for table in &catalogs.current.tables {
+                    if table.columns.iter().any(|c| c.ty.base == enum_type) {
+                        query.tables.insert(table.name.clone());
+                    }
+                }
             }
             _ => {}
         }
@@ -108,4 +123,101 @@ pub fn current_column_name(
         .and_then(|c| c.renamed_from.clone())
         .filter(|old| current.column(old).is_some())
         .unwrap_or_else(|| column.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{BaseType, Column, EnumType, SqlType, Table};
+    use crate::diff::{diff, TableObject};
+
+    fn catalog(tables: Vec<Table>) -> Catalog {
+        Catalog {
+            tables,
+            ..Catalog::default()
+        }
+    }
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        let mut table = Table::new(QualifiedName::public(name));
+        table.columns = columns;
+        table
+    }
+
+    fn text(name: &str) -> Column {
+        Column::new(name, SqlType::scalar(BaseType::Text))
+    }
+
+    /// Every change whose recipe depends on whether the table holds rows asks for that fact; a
+    /// table left out is taken as empty, and its steps would then claim no rewrite, or drop an
+    /// index without `CONCURRENTLY`.
+    #[test]
+    fn tables_are_asked_about_for_every_change_that_depends_on_rows() {
+        let mut generated = text("g");
+        generated.nullable = true;
+        generated.generated = Some("upper(a)".into());
+        let mut regenerated = generated.clone();
+        regenerated.generated = Some("lower(a)".into());
+        let index = crate::catalog::Index {
+            name: "t_a_idx".into(),
+            unique: false,
+            method: "btree".into(),
+            keys: vec![crate::catalog::IndexKey::Column("a".into())],
+            predicate: None,
+            origin: None,
+        };
+        let mut nullable = text("n");
+        nullable.nullable = true;
+        let mut current_table = table("t", vec![text("a"), generated]);
+        current_table.indexes.push(index.clone());
+        let current = catalog(vec![current_table]);
+        let desired = catalog(vec![table("t", vec![text("a"), regenerated, nullable])]);
+        let catalogs = Pair::new(&current, &desired);
+        let changes = diff(catalogs);
+        assert!(changes.iter().any(|c| matches!(
+            c,
+            Change::DropObject {
+                object: TableObject::Index(_),
+                ..
+            }
+        )));
+        assert!(changes
+            .iter()
+            .any(|c| matches!(c, Change::ReplaceGeneratedColumn { .. })));
+        let t = QualifiedName::public("t");
+        for change in &changes {
+            let query = needed(std::slice::from_ref(change), catalogs);
+            assert!(
+                query.tables.contains(&t),
+                "{change:?} does not ask whether `t` has rows"
+            );
+        }
+    }
+
+    #[test]
+    fn a_replaced_enum_asks_about_every_table_using_it() {
+        let name = QualifiedName::public("mood");
+        let mut feeling = text("feeling");
+        feeling.ty = SqlType::scalar(BaseType::Enum(name.clone()));
+        let enum_type = |values: &[&str]| EnumType {
+            name: name.clone(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            comment: None,
+            renamed_from: None,
+            origin: None,
+        };
+        let mut current = catalog(vec![
+            table("people", vec![feeling.clone()]),
+            table("other", vec![text("a")]),
+        ]);
+        current.enums.push(enum_type(&["happy", "sad"]));
+        let mut desired = current.clone();
+        desired.enums[0] = enum_type(&["happy"]);
+        let query = needed(
+            &diff(Pair::new(&current, &desired)),
+            Pair::new(&current, &desired),
+        );
+        assert!(query.tables.contains(&QualifiedName::public("people")));
+        assert!(!query.tables.contains(&QualifiedName::public("other")));
+    }
 }

@@ -23,6 +23,15 @@ impl Hazard {
         Hazard::new("deletes-data", format!("deletes {what} and the data in it"))
     }
 
+    /// Once the fill trigger is gone, the database no longer fills the column for writers that
+    /// leave it out: the application that writes it must be deployed before this step runs.
+    pub fn writes_must_set(table: &str, column: &str) -> Hazard {
+        Hazard::new(
+            "requires-application-deploy",
+            format!("from here on, inserts into `{table}` must set `{column}` (NOT NULL, no longer filled by schemac's trigger): deploy the application that writes it first"),
+        )
+    }
+
     /// A dropped constraint stops being enforced: rows that violate it can be written afterwards.
     pub fn drops_constraint(name: &str) -> Hazard {
         Hazard::new(

@@ -53,12 +53,25 @@ pub struct Preflight {
 }
 
 /// An ordered migration: run the steps in order.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub steps: Vec<Step>,
     pub preflight: Vec<Preflight>,
     /// Objects schemac leaves in place when the plan finishes, and why.
     pub notes: Vec<String>,
+    /// The `lock_timeout` the plan was made for (shown in the SQL script; `apply` may override).
+    pub lock_timeout: Duration,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            steps: Vec::new(),
+            preflight: Vec::new(),
+            notes: Vec::new(),
+            lock_timeout: PlanOptions::default().lock_timeout,
+        }
+    }
 }
 
 impl Plan {
@@ -91,6 +104,7 @@ pub fn plan(
         steps,
         preflight: planned.preflight,
         notes: planned.notes,
+        lock_timeout: options.lock_timeout,
     })
 }
 

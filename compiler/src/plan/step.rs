@@ -227,6 +227,16 @@ impl LockLevel {
             LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive
         )
     }
+    /// Whether the step only touches the catalog, so it should finish in milliseconds: such steps
+    /// run under a `statement_timeout` that stops a surprise scan from holding its lock.
+    pub fn is_brief(self) -> bool {
+        matches!(
+            self,
+            LockLevel::None
+                | LockLevel::AccessExclusiveInstant
+                | LockLevel::ShareRowExclusiveInstant
+        )
+    }
 }
 
 /// A batched backfill, run by `apply` as many short transactions.
@@ -334,6 +344,28 @@ impl Step {
             removes: Vec::new(),
             releases: Vec::new(),
         }
+    }
+
+    /// The `SET` statements `apply` runs before the step's own (shown in the SQL script too):
+    /// brief steps under the short `lock_timeout` and a `statement_timeout`, long ones (validation,
+    /// concurrent builds, rewrites) with neither, since their waits do not block writes or they are
+    /// expected to take long. `SET LOCAL` inside a transaction.
+    pub fn settings(&self, lock_timeout: std::time::Duration) -> Vec<String> {
+        let scope = if self.transactional {
+            "SET LOCAL"
+        } else {
+            "SET"
+        };
+        let lock = if self.lock.wants_lock_timeout() {
+            format!("'{}ms'", lock_timeout.as_millis().max(1))
+        } else {
+            "0".to_string()
+        };
+        let statement = if self.lock.is_brief() { "'30s'" } else { "0" };
+        vec![
+            format!("{scope} lock_timeout = {lock}"),
+            format!("{scope} statement_timeout = {statement}"),
+        ]
     }
 
     pub fn sql(

@@ -53,14 +53,15 @@ pub fn create_enum(enum_type: &EnumType) -> String {
     )
 }
 
-/// `ALTER TYPE name ADD VALUE 'v' [BEFORE|AFTER 'w']`; without a position the value goes last.
+/// `ALTER TYPE name ADD VALUE IF NOT EXISTS 'v' [BEFORE|AFTER 'w']`; without a position the value goes last. It runs outside a
+/// transaction, so `IF NOT EXISTS` lets a run that died after it run it again.
 pub fn add_enum_value(
     enum_name: &QualifiedName,
     value: &str,
     position: Option<(Position, &str)>,
 ) -> String {
     let mut sql = format!(
-        "ALTER TYPE {} ADD VALUE {}",
+        "ALTER TYPE {} ADD VALUE IF NOT EXISTS {}",
         qualified(enum_name),
         literal(value)
     );
@@ -77,6 +78,63 @@ pub fn rename_type(name: &QualifiedName, new_name: &str) -> String {
         qualified(name),
         ident(new_name)
     )
+}
+
+/// `ALTER SEQUENCE name RENAME TO new_name` (a `serial` column's default follows: it holds the
+/// sequence's oid, not its name).
+pub fn rename_sequence(name: &QualifiedName, new_name: &str) -> String {
+    format!(
+        "ALTER SEQUENCE {} RENAME TO {}",
+        qualified(name),
+        ident(new_name)
+    )
+}
+
+/// `CREATE SEQUENCE name AS <type>`: what `serial` makes, written out.
+pub fn create_sequence(name: &QualifiedName, ty: &SqlType) -> String {
+    format!("CREATE SEQUENCE {} AS {}", qualified(name), ty.sql())
+}
+
+/// `ALTER SEQUENCE name OWNED BY t.col`: dropped with the column, as `serial` does.
+pub fn sequence_owned_by(name: &QualifiedName, table: &QualifiedName, column: &str) -> String {
+    format!(
+        "ALTER SEQUENCE {} OWNED BY {}.{}",
+        qualified(name),
+        qualified(table),
+        ident(column)
+    )
+}
+
+/// The sequence a `nextval('<name>'::regclass)` default reads, as PostgreSQL prints it (the name
+/// is schema-qualified where the schema is not on the search path, identifiers quoted where they
+/// need it). `schema` is the table's schema, for an unqualified name. `None` for anything else.
+pub fn nextval_sequence(default: &str, schema: &str) -> Option<QualifiedName> {
+    let inner = default
+        .strip_prefix("nextval('")?
+        .strip_suffix("'::regclass)")?
+        .replace("''", "'");
+    // Split at a dot outside double quotes; unquote each part.
+    let mut parts = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                parts.last_mut()?.push('"');
+            }
+            '"' => quoted = !quoted,
+            '.' if !quoted => parts.push(String::new()),
+            c => parts.last_mut()?.push(c),
+        }
+    }
+    match parts.as_slice() {
+        [name] if !name.is_empty() => Some(QualifiedName::new(schema.to_string(), name.clone())),
+        [schema, name] if !schema.is_empty() && !name.is_empty() => {
+            Some(QualifiedName::new(schema.clone(), name.clone()))
+        }
+        _ => None,
+    }
 }
 
 /// `DROP TYPE name`.
@@ -327,7 +385,9 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
     }
     sql.push_str("INDEX ");
     if concurrently {
-        sql.push_str("CONCURRENTLY ");
+        // A concurrent build runs outside a transaction: `IF NOT EXISTS` makes it safe to run
+        // again (apply drops an INVALID leftover first and checks `indisvalid` afterwards).
+        sql.push_str("CONCURRENTLY IF NOT EXISTS ");
     }
     sql.push_str(&format!("{} ON {}", ident(&index.name), qualified(table)));
     if !index.method.is_empty() && index.method != "btree" {
@@ -343,7 +403,7 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
 /// `DROP INDEX [CONCURRENTLY] schema.index`.
 pub fn drop_index(index: &QualifiedName, concurrently: bool) -> String {
     if concurrently {
-        format!("DROP INDEX CONCURRENTLY {}", qualified(index))
+        format!("DROP INDEX CONCURRENTLY IF EXISTS {}", qualified(index))
     } else {
         format!("DROP INDEX {}", qualified(index))
     }
@@ -463,12 +523,31 @@ pub fn revoke(table: &QualifiedName, role: &str, privileges: &[Privilege]) -> St
     )
 }
 
+/// `GRANT USAGE ON SEQUENCE s TO role`: `nextval` on a `serial` column's sequence, which an
+/// `INSERT` that takes the column's default needs.
+pub fn grant_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "GRANT USAGE ON SEQUENCE {} TO {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
+/// `REVOKE USAGE ON SEQUENCE s FROM role`.
+pub fn revoke_sequence_usage(sequence: &QualifiedName, role: &str) -> String {
+    format!(
+        "REVOKE USAGE ON SEQUENCE {} FROM {}",
+        qualified(sequence),
+        role_name(role)
+    )
+}
+
 /// A `DO` block that creates the role `NOLOGIN` unless `pg_roles` already has it: roles are
 /// cluster-wide and may have been made by another database's schema, and `CREATE ROLE` has no
-/// `IF NOT EXISTS`.
+/// `IF NOT EXISTS`. Another session creating the same role at the same moment is not an error.
 pub fn create_role_if_missing(role: &str) -> String {
     let body = format!(
-        "BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF; END",
+        "BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = {}) THEN CREATE ROLE {} NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END",
         literal(role),
         ident(role)
     );
@@ -623,14 +702,14 @@ mod tests {
         };
         assert_snapshot!(create_enum(&status), @"CREATE TYPE app.status AS ENUM ('open', 'won''t ship')");
         let name = QualifiedName::public("status");
-        assert_snapshot!(add_enum_value(&name, "closed", None), @"ALTER TYPE public.status ADD VALUE 'closed'");
+        assert_snapshot!(add_enum_value(&name, "closed", None), @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'closed'");
         assert_snapshot!(
             add_enum_value(&name, "pending", Some((Position::Before, "open"))),
-            @"ALTER TYPE public.status ADD VALUE 'pending' BEFORE 'open'"
+            @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'pending' BEFORE 'open'"
         );
         assert_snapshot!(
             add_enum_value(&name, "done", Some((Position::After, "open"))),
-            @"ALTER TYPE public.status ADD VALUE 'done' AFTER 'open'"
+            @"ALTER TYPE public.status ADD VALUE IF NOT EXISTS 'done' AFTER 'open'"
         );
         assert_snapshot!(rename_type(&name, "state"), @"ALTER TYPE public.status RENAME TO state");
         assert_snapshot!(drop_type(&name), @"DROP TYPE public.status");
@@ -782,7 +861,7 @@ mod tests {
             predicate: Some("deleted_at IS NULL".into()),
             origin: None,
         };
-        assert_snapshot!(create_index(&users(), &index, true), @r#"CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON public.users ((lower(email)), "order") WHERE (deleted_at IS NULL)"#);
+        assert_snapshot!(create_index(&users(), &index, true), @r#"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON public.users ((lower(email)), "order") WHERE (deleted_at IS NULL)"#);
         let gin = Index {
             name: "users_tags_idx".into(),
             unique: false,
@@ -793,7 +872,7 @@ mod tests {
         };
         assert_snapshot!(create_index(&users(), &gin, false), @"CREATE INDEX users_tags_idx ON public.users USING gin (tags)");
         let name = QualifiedName::public("users_tags_idx");
-        assert_snapshot!(drop_index(&name, true), @"DROP INDEX CONCURRENTLY public.users_tags_idx");
+        assert_snapshot!(drop_index(&name, true), @"DROP INDEX CONCURRENTLY IF EXISTS public.users_tags_idx");
         assert_snapshot!(drop_index(&name, false), @"DROP INDEX public.users_tags_idx");
     }
 
@@ -845,9 +924,12 @@ mod tests {
         assert_snapshot!(grant(&users(), "app_user", &privileges), @"GRANT SELECT, INSERT ON TABLE public.users TO app_user");
         assert_snapshot!(grant(&users(), "public", &[Privilege::Select]), @"GRANT SELECT ON TABLE public.users TO PUBLIC");
         assert_snapshot!(revoke(&users(), "Admin", &privileges), @r#"REVOKE SELECT, INSERT ON TABLE public.users FROM "Admin""#);
-        assert_snapshot!(create_role_if_missing("app_user"), @"DO $schemac$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_user') THEN CREATE ROLE app_user NOLOGIN; END IF; END$schemac$");
+        let sequence = QualifiedName::public("users_id_seq");
+        assert_snapshot!(grant_sequence_usage(&sequence, "app_user"), @"GRANT USAGE ON SEQUENCE public.users_id_seq TO app_user");
+        assert_snapshot!(revoke_sequence_usage(&sequence, "public"), @"REVOKE USAGE ON SEQUENCE public.users_id_seq FROM PUBLIC");
+        assert_snapshot!(create_role_if_missing("app_user"), @"DO $schemac$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'app_user') THEN CREATE ROLE app_user NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac$");
         // A role name that contains the tag cannot end the dollar quote early.
-        assert_snapshot!(create_role_if_missing("$schemac$"), @r#"DO $schemac1$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$schemac$') THEN CREATE ROLE "$schemac$" NOLOGIN; END IF; END$schemac1$"#);
+        assert_snapshot!(create_role_if_missing("$schemac$"), @r#"DO $schemac1$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$schemac$') THEN CREATE ROLE "$schemac$" NOLOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END$schemac1$"#);
     }
 
     #[test]
@@ -865,5 +947,34 @@ mod tests {
         assert_snapshot!(drop_default(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n DROP DEFAULT");
         assert_snapshot!(set_not_null(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n SET NOT NULL");
         assert_snapshot!(drop_not_null(&users(), "n"), @"ALTER TABLE public.users ALTER COLUMN n DROP NOT NULL");
+    }
+
+    #[test]
+    fn nextval_defaults_name_their_sequence() {
+        let public = |name: &str| QualifiedName::new("public".to_string(), name.to_string());
+        assert_eq!(
+            nextval_sequence("nextval('clients_id_seq'::regclass)", "public"),
+            Some(public("clients_id_seq"))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('audit.events_id_seq'::regclass)", "audit"),
+            Some(QualifiedName::new(
+                "audit".to_string(),
+                "events_id_seq".to_string()
+            ))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('\"Odd.Name\"\"s_seq\"'::regclass)", "public"),
+            Some(public("Odd.Name\"s_seq"))
+        );
+        assert_eq!(
+            nextval_sequence("nextval('it''s_seq'::regclass)", "public"),
+            Some(public("it's_seq"))
+        );
+        assert_eq!(nextval_sequence("now()", "public"), None);
+        assert_eq!(
+            rename_sequence(&public("clients_id_seq"), "customers_id_seq"),
+            "ALTER SEQUENCE public.clients_id_seq RENAME TO customers_id_seq"
+        );
     }
 }

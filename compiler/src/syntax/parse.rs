@@ -735,7 +735,11 @@ impl<'t> Builder<'t> {
         let (found, span) = self.found(absolute, line_bound);
         if let Some(unterminated) = self.unterminated_string(absolute) {
             self.diagnostics
-                .push(Diagnostic::unterminated_string(unterminated));
+                .push(Diagnostic::unterminated_string(unterminated, '"'));
+            return;
+        }
+        if let Some(problem) = self.expression_problem(absolute, start + fragment.len()) {
+            self.diagnostics.push(problem);
             return;
         }
         let word = found.trim_matches('`').to_string();
@@ -751,7 +755,12 @@ impl<'t> Builder<'t> {
         } else {
             None
         };
-        let expected = expected_phrase(&positives, context);
+        let expected = if context == Context::Entry && at == 0 {
+            // Nothing of the line made sense: say what a line of a table can be.
+            "a column or a table entry".to_string()
+        } else {
+            expected_phrase(&positives, context)
+        };
         let help = Some(help_for(&positives, context, fragment));
         self.diagnostics.push(Diagnostic::unexpected_token(
             &expected, &found, span, suggestion, help,
@@ -792,6 +801,49 @@ impl<'t> Builder<'t> {
             format!("`{ch}`")
         };
         (shown, Span::new(self.file, i, end))
+    }
+
+    /// When the parser stopped at the `(` of an expression that does not close before `end`: an
+    /// unclosed string inside it, or the parenthesis itself.
+    fn expression_problem(&self, at: usize, end: usize) -> Option<Diagnostic> {
+        let bytes = self.text.as_bytes();
+        let end = end.min(bytes.len());
+        let mut i = at;
+        while i < end && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'(') {
+            return None;
+        }
+        let open = i;
+        let mut depth = 0usize;
+        while i < end {
+            match bytes[i] {
+                b'(' => depth += 1,
+                b')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return None;
+                    }
+                }
+                quote @ (b'\'' | b'"') => match closing_quote(&bytes[..end], i + 1, quote) {
+                    Some(close) => i = close,
+                    None => {
+                        return Some(Diagnostic::unterminated_string(
+                            Span::new(self.file, i, i + 1),
+                            char::from(quote),
+                        ))
+                    }
+                },
+                _ => {}
+            }
+            i += 1;
+        }
+        Some(Diagnostic::unclosed_parenthesis(Span::new(
+            self.file,
+            open,
+            open + 1,
+        )))
     }
 
     /// If a `"` at `at` (after spaces) has no closing quote on its line, the span of that quote.
@@ -1000,7 +1052,7 @@ fn help_for(positives: &[Rule], context: Context, fragment: &str) -> String {
             {
                 return "column attributes are `primary`, `unique`, `index`, `default(expr)`, \
                         `references table`, `check (expr)`, `renamed from name`, `using (expr)`, \
-                        `backfill (expr)` and `generated (expr)`; a column ends at the end of its line"
+                        `backfill (expr)` and `generated (expr)`; a column ends at the end of its line or where the next column starts"
                     .to_string();
             }
             match first_word.as_str() {

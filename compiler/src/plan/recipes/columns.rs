@@ -18,7 +18,16 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 StepKind::RenameColumn,
                 target(table, to),
                 phase::RENAME,
-                vec![ddl::rename_column(table, from, to)],
+                std::iter::once(ddl::rename_column(table, from, to))
+                    // A renamed table renames its columns' sequences itself.
+                    .chain(
+                        if &super::current_table_name(ctx.catalogs, table) == table {
+                            super::create::sequence_renames(ctx, table, Some(to))
+                        } else {
+                            Vec::new()
+                        },
+                    )
+                    .collect(),
             )
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
@@ -73,7 +82,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 )
                 .on_table(table)
                 .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Column(table.clone(), column.clone())])
+                .needs([column_exists(ctx, table, column)])
                 .needs(desired.map(type_needs).unwrap_or_default()),
             )
         }
@@ -87,7 +96,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 )
                 .on_table(table)
                 .lock(LockLevel::AccessExclusiveInstant)
-                .needs([Resource::Column(table.clone(), column.clone())]),
+                .needs([column_exists(ctx, table, column)]),
             )
         }
         Change::DropNotNull { table, column } => planned.steps.push(
@@ -157,6 +166,25 @@ fn retyped(table: &QualifiedName, current_name: &str) -> Resource {
     Resource::Object(table.clone(), format!("retyped {current_name}"))
 }
 
+/// What a default change on an existing column waits for: the column under its schema name, not the
+/// column made complete. `Resource::Column` is provided only once a column becoming NOT NULL is
+/// enforced, and a backfill that fills rows from the column's default (`SET col = DEFAULT`) must
+/// run after the new default is set, not after the NOT NULL it is filling for.
+fn column_exists(ctx: &Context, table: &QualifiedName, column: &str) -> Resource {
+    let current_table = super::current_table_name(ctx.catalogs, table);
+    let there = ctx
+        .catalogs
+        .current
+        .table(&current_table)
+        .is_some_and(|t| t.column(column).is_some());
+    if there {
+        Resource::Table(table.clone())
+    } else {
+        // Renamed (or added) by this plan: wait for the step that gives it this name.
+        Resource::Column(table.clone(), column.to_string())
+    }
+}
+
 /// Whether the plan also changes this column's type (that step re-sets the default itself).
 fn type_changes(ctx: &Context, table: &QualifiedName, column: &str) -> bool {
     ctx.changes.iter().any(
@@ -187,11 +215,33 @@ pub fn is_volatile(default: &str) -> bool {
 
 pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step {
     let rows = ctx.has_rows(table);
+    // A nullable `serial` column is the first step of filling one on a table with rows
+    // (`not_null.rs`): `ADD COLUMN ... serial` would number every row under ACCESS EXCLUSIVE, so the
+    // sequence and the column are made apart, and the rows are numbered by the batched backfill.
+    let sequence = ctx
+        .catalogs
+        .desired
+        .table(table)
+        .and_then(|t| t.column(&column.name))
+        .and_then(|c| c.default.as_deref())
+        .and_then(|d| ddl::nextval_sequence(d, &table.schema))
+        .filter(|_| rows && column.serial && column.nullable);
     let rewrites = rows
-        && (column.serial
+        && ((column.serial && sequence.is_none())
             || column.generated.is_some()
             || column.default.as_deref().is_some_and(is_volatile));
-    let mut statements = vec![ddl::add_column(table, column)];
+    let mut statements = match &sequence {
+        Some(sequence) => {
+            let mut plain = column.clone();
+            plain.serial = false;
+            vec![
+                ddl::create_sequence(sequence, &column.ty),
+                ddl::add_column(table, &plain),
+                ddl::sequence_owned_by(sequence, table, &column.name),
+            ]
+        }
+        None => vec![ddl::add_column(table, column)],
+    };
     if let Some(comment) = &column.comment {
         statements.push(ddl::comment_on_column(table, &column.name, Some(comment)));
     }
@@ -232,10 +282,41 @@ fn is_binary_coercible(from: &SqlType, to: &SqlType) -> bool {
         }
         (BaseType::Numeric(_), BaseType::Numeric(None)) => true,
         (BaseType::Cidr, BaseType::Inet) => true,
+        // The citext extension's casts from and to text are `WITHOUT FUNCTION` (checked on PG 15:
+        // the table keeps its relfilenode); indexes on the column are rebuilt (another opclass).
+        (BaseType::Text | BaseType::Varchar(_), BaseType::Citext)
+        | (BaseType::Citext, BaseType::Text) => true,
         (BaseType::Timestamp, BaseType::Timestamptz)
         | (BaseType::Timestamptz, BaseType::Timestamp) => false,
         _ => false,
     }
+}
+
+/// Whether a binary-coercible change still changes how values compare (so indexes are rebuilt).
+fn changes_opclass(from: &SqlType, to: &SqlType) -> bool {
+    (from.base == BaseType::Citext) != (to.base == BaseType::Citext)
+}
+
+/// Whether an index, primary key or unique constraint of the table (as the database has it) covers
+/// the column.
+fn is_indexed(ctx: &Context, table: &QualifiedName, column: &str) -> bool {
+    let Some(current) = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))
+    else {
+        return false;
+    };
+    let named = |columns: &[String]| columns.iter().any(|c| c == column);
+    current.primary_key.iter().any(|pk| named(&pk.columns))
+        || current.uniques.iter().any(|u| named(&u.columns))
+        || current.indexes.iter().any(|index| {
+            index.keys.iter().any(|key| match key {
+                crate::catalog::IndexKey::Column(c) => c == column,
+                // An expression key may read the column: assume it does.
+                crate::catalog::IndexKey::Expr(_) => true,
+            })
+        })
 }
 
 /// Whether every value of `from` fits `to` unchanged (so no data can be lost).
@@ -329,6 +410,11 @@ fn alter_type(
         step.lock = LockLevel::AccessExclusiveRewrite;
         step.rewrites = true;
         step.hazards.push(Hazard::rewrites_table(&table.name));
+    } else if rows && changes_opclass(from, to) && is_indexed(ctx, table, &current_name) {
+        // No rewrite, but every index on the column is rebuilt for the new type's operators.
+        step.lock = LockLevel::AccessExclusiveScan;
+        step.scans = true;
+        step.hazards.push(Hazard::blocks_writes(&table.name));
     } else {
         step.lock = LockLevel::AccessExclusiveInstant;
     }
@@ -337,7 +423,15 @@ fn alter_type(
         step.hazards
             .push(Hazard::narrows_type(column, &from.sql(), &to.sql()));
     }
-    if rows && !coercible {
+    // The preflight runs before any step, so it cannot name a type this plan creates (an enum
+    // declared together with the conversion to it): the `ALTER ... TYPE` itself then stops, in its
+    // own transaction, on the first value that does not convert, leaving the table as it was.
+    let target_type_exists = match &to.base {
+        BaseType::Enum(name) => ctx.catalogs.current.enum_type(name).is_some(),
+        BaseType::Citext => ctx.catalogs.current.extensions.contains("citext"),
+        _ => true,
+    };
+    if rows && !coercible && target_type_exists {
         // Every row must convert, or the ALTER fails half-way through a long rewrite: try the
         // conversion first, reading only.
         let current_table = super::current_table_name(ctx.catalogs, table);
@@ -365,4 +459,222 @@ fn alter_type(
         }
     }
     planned.steps.push(step);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{
+        BaseType, Catalog, Column, EnumType, PrimaryKey, QualifiedName, SqlType, Table,
+    };
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan, Facts, PlanOptions, StepKind};
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        let mut table = Table::new(QualifiedName::public(name));
+        table.columns = columns;
+        table.primary_key = Some(PrimaryKey {
+            name: format!("{name}_pkey"),
+            columns: vec!["id".into()],
+            origin: None,
+        });
+        table
+    }
+
+    fn column(name: &str, base: BaseType, nullable: bool) -> Column {
+        let mut column = Column::new(name, SqlType::scalar(base));
+        column.nullable = nullable;
+        column
+    }
+
+    fn steps(current: &Catalog, desired: &Catalog, facts: &Facts) -> Vec<crate::plan::Step> {
+        let catalogs = Pair::new(current, desired);
+        plan(&diff(catalogs), catalogs, facts, &PlanOptions::default())
+            .expect("plans")
+            .steps
+    }
+
+    fn position(steps: &[crate::plan::Step], kind: StepKind) -> usize {
+        steps
+            .iter()
+            .position(|s| s.kind == kind)
+            .unwrap_or_else(|| panic!("no {kind:?} step in {steps:#?}"))
+    }
+
+    #[test]
+    fn a_default_that_fills_nulls_is_set_before_the_backfill() {
+        let name = QualifiedName::public("tasks");
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "tasks",
+                vec![id.clone(), column("priority", BaseType::Integer, true)],
+            )],
+            ..Catalog::default()
+        };
+        let mut priority = column("priority", BaseType::Integer, false);
+        priority.default = Some("3".into());
+        let desired = Catalog {
+            tables: vec![table("tasks", vec![id, priority])],
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name.clone());
+        facts.columns_with_nulls.insert((name, "priority".into()));
+        let steps = steps(&current, &desired, &facts);
+        let set_default = position(&steps, StepKind::SetDefault);
+        assert!(set_default < position(&steps, StepKind::Backfill));
+        assert!(set_default < position(&steps, StepKind::Verify));
+    }
+
+    #[test]
+    fn a_renamed_column_gets_its_default_after_the_rename() {
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "posts",
+                vec![id.clone(), column("state", BaseType::Text, true)],
+            )],
+            ..Catalog::default()
+        };
+        let mut status = column("status", BaseType::Text, true);
+        status.renamed_from = Some("state".into());
+        status.default = Some("'draft'::text".into());
+        let desired = Catalog {
+            tables: vec![table("posts", vec![id, status])],
+            ..Catalog::default()
+        };
+        let steps = steps(&current, &desired, &Facts::default());
+        assert!(position(&steps, StepKind::RenameColumn) < position(&steps, StepKind::SetDefault));
+    }
+
+    #[test]
+    fn no_preflight_names_an_enum_the_plan_creates() {
+        let name = QualifiedName::public("tickets");
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "tickets",
+                vec![id.clone(), column("status", BaseType::Text, false)],
+            )],
+            ..Catalog::default()
+        };
+        let enum_name = QualifiedName::public("ticket_status");
+        let mut status = column("status", BaseType::Enum(enum_name.clone()), false);
+        status.using = Some("lower(status)::ticket_status".into());
+        let desired = Catalog {
+            tables: vec![table("tickets", vec![id, status])],
+            enums: vec![EnumType {
+                name: enum_name,
+                values: vec!["open".into(), "closed".into()],
+                comment: None,
+                renamed_from: None,
+                origin: None,
+            }],
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name);
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert!(planned.preflight.is_empty(), "{:#?}", planned.preflight);
+        // Once the enum exists, the conversion is checked before anything changes.
+        let mut with_enum = current.clone();
+        with_enum.enums = desired.enums.clone();
+        let catalogs = Pair::new(&with_enum, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert_eq!(planned.preflight.len(), 1);
+        assert!(planned.preflight[0].sql.contains("ticket_status"));
+    }
+
+    #[test]
+    fn text_to_citext_keeps_the_table_and_rebuilds_only_indexes() {
+        let name = QualifiedName::public("users");
+        let id = column("id", BaseType::BigInt, false);
+        let current = Catalog {
+            tables: vec![table(
+                "users",
+                vec![id.clone(), column("email", BaseType::Text, false)],
+            )],
+            ..Catalog::default()
+        };
+        let desired = Catalog {
+            tables: vec![table(
+                "users",
+                vec![id, column("email", BaseType::Citext, false)],
+            )],
+            extensions: ["citext".to_string()].into(),
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name);
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        // The extension is created by this plan: no preflight can name its type.
+        assert!(planned.preflight.is_empty());
+        let retype = &planned.steps[position(&planned.steps, StepKind::AlterColumnType)];
+        assert_eq!(retype.lock, crate::plan::LockLevel::AccessExclusiveInstant);
+        assert!(!retype.rewrites && !retype.destructive);
+        // With a unique constraint on the column, its index is rebuilt under the lock.
+        let mut indexed = current.clone();
+        indexed.extensions.insert("citext".to_string());
+        indexed.tables[0]
+            .uniques
+            .push(crate::catalog::UniqueConstraint {
+                name: "users_email_key".into(),
+                columns: vec!["email".into()],
+                origin: None,
+            });
+        let mut desired = desired.clone();
+        desired.tables[0].uniques = indexed.tables[0].uniques.clone();
+        let catalogs = Pair::new(&indexed, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        let retype = &planned.steps[position(&planned.steps, StepKind::AlterColumnType)];
+        assert_eq!(retype.lock, crate::plan::LockLevel::AccessExclusiveScan);
+        assert!(!retype.rewrites);
+    }
+
+    #[test]
+    fn a_serial_column_on_a_table_with_rows_is_numbered_in_batches_not_by_a_rewrite() {
+        let name = QualifiedName::public("tickets");
+        let id = column("id", BaseType::Uuid, false);
+        let current = Catalog {
+            tables: vec![table("tickets", vec![id.clone()])],
+            ..Catalog::default()
+        };
+        let mut number = column("number", BaseType::BigInt, false);
+        number.serial = true;
+        number.default = Some("nextval('tickets_number_seq'::regclass)".into());
+        let desired = Catalog {
+            tables: vec![table("tickets", vec![id, number])],
+            ..Catalog::default()
+        };
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(name);
+        let steps = steps(&current, &desired, &facts);
+        let add = &steps[position(&steps, StepKind::AddColumn)];
+        assert!(!add.rewrites, "{add:#?}");
+        assert_eq!(
+            add.action,
+            crate::plan::Action::Sql(vec![
+                "CREATE SEQUENCE public.tickets_number_seq AS bigint".into(),
+                "ALTER TABLE public.tickets ADD COLUMN number bigint".into(),
+                "ALTER SEQUENCE public.tickets_number_seq OWNED BY public.tickets.number".into(),
+                "ALTER TABLE public.tickets ALTER COLUMN number SET DEFAULT nextval('tickets_number_seq'::regclass)".into(),
+            ])
+        );
+        assert!(position(&steps, StepKind::Backfill) > position(&steps, StepKind::AddColumn));
+        // On an empty table `serial` does it all at once.
+        let steps = self::steps(&current, &desired, &Facts::default());
+        assert_eq!(
+            steps[0].action,
+            crate::plan::Action::Sql(vec![
+                "ALTER TABLE public.tickets ADD COLUMN number bigserial NOT NULL".into()
+            ])
+        );
+    }
 }

@@ -62,13 +62,17 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 vec![ddl::rename_type(from, &to.name)],
             )
             .hazard(Hazard::renames_object("type", &from.name, &to.name))
-            .provides([Resource::Type(to.clone())]),
+            .provides([Resource::Type(to.clone()), enum_named(to)]),
         ),
         Change::AddEnumValue {
             name,
             value,
             position,
         } => {
+            let anchor = match position {
+                EnumPosition::Before(v) | EnumPosition::After(v) => Some(enum_value(name, v)),
+                EnumPosition::End => None,
+            };
             let position = match position {
                 EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
                 EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
@@ -84,8 +88,12 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                     vec![ddl::add_enum_value(name, value, position)],
                 )
                 .outside_transaction()
-                .needs([Resource::Type(name.clone())])
-                .provides([Resource::Type(name.clone())]),
+                // Values are added one after the other, each once its anchor exists (a value added
+                // just before it, or one the type has); the type is complete, for the columns that
+                // use it, once every value is in.
+                .needs([enum_named(name)])
+                .needs(anchor)
+                .provides([Resource::Type(name.clone()), enum_value(name, value)]),
             );
         }
         Change::ReplaceEnum { current, desired } => replace_enum(ctx, current, desired, planned),
@@ -118,7 +126,9 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
                 StepKind::RenameTable,
                 to.to_string(),
                 phase::RENAME,
-                vec![ddl::rename_table(from, &to.name)],
+                std::iter::once(ddl::rename_table(from, &to.name))
+                    .chain(sequence_renames(ctx, to, None))
+                    .collect(),
             )
             .on_table(to)
             .lock(LockLevel::AccessExclusiveInstant)
@@ -141,6 +151,45 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     }
 }
 
+/// `ALTER SEQUENCE ... RENAME` for the `serial` columns of a table (named as in the schema) whose
+/// sequence the schema names differently: PostgreSQL does not rename a column's sequence with the
+/// table or the column, and the next table of the old name would collide with it. `only` limits
+/// this to one column (named as in the schema).
+pub fn sequence_renames(ctx: &Context, table: &QualifiedName, only: Option<&str>) -> Vec<String> {
+    let current_name = super::current_table_name(ctx.catalogs, table);
+    let (Some(current), Some(desired)) = (
+        ctx.catalogs.current.table(&current_name),
+        ctx.catalogs.desired.table(table),
+    ) else {
+        return Vec::new();
+    };
+    let mut statements = Vec::new();
+    for column in desired.columns.iter().filter(|c| c.serial) {
+        if only.is_some_and(|name| name != column.name) {
+            continue;
+        }
+        let old_column = super::current_column_name(ctx.catalogs, table, &column.name);
+        let Some(old) = current.column(&old_column).filter(|c| c.serial) else {
+            continue;
+        };
+        let sequences = (
+            old.default
+                .as_deref()
+                .and_then(|d| ddl::nextval_sequence(d, &current_name.schema)),
+            column
+                .default
+                .as_deref()
+                .and_then(|d| ddl::nextval_sequence(d, &table.schema)),
+        );
+        if let (Some(from), Some(to)) = sequences {
+            if from.name != to.name && from.schema == to.schema {
+                statements.push(ddl::rename_sequence(&from, &to.name));
+            }
+        }
+    }
+    statements
+}
+
 /// The namespace a name lives in, as a resource (none for `public`, which always exists).
 pub fn namespace(name: &QualifiedName) -> Vec<Resource> {
     if name.schema == "public" {
@@ -151,6 +200,16 @@ pub fn namespace(name: &QualifiedName) -> Vec<Resource> {
 }
 
 /// What a column's type needs: its enum type, or the extension providing it.
+/// The enum has this name in the database (provided by a rename in the plan; otherwise it has it).
+fn enum_named(name: &QualifiedName) -> Resource {
+    Resource::Object(name.clone(), "enum named".to_string())
+}
+
+/// The enum has this value (provided by the step adding it; otherwise it has it).
+fn enum_value(name: &QualifiedName, value: &str) -> Resource {
+    Resource::Object(name.clone(), format!("enum value {value}"))
+}
+
 pub fn type_needs(column: &Column) -> Vec<Resource> {
     match &column.ty.base {
         BaseType::Enum(name) => vec![Resource::Type(name.clone())],
@@ -373,5 +432,128 @@ pub fn example_key(table: &Table) -> String {
             format!("concat_ws(', ', {})", columns.join(", "))
         }
         None => "ctid::text".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, EnumType, QualifiedName};
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan, Action, Facts, PlanOptions, StepKind};
+
+    fn enum_catalog(name: &str, renamed_from: Option<&str>, values: &[&str]) -> Catalog {
+        Catalog {
+            enums: vec![EnumType {
+                name: QualifiedName::public(name),
+                values: values.iter().map(|v| v.to_string()).collect(),
+                comment: None,
+                renamed_from: renamed_from.map(QualifiedName::public),
+                origin: None,
+            }],
+            ..Catalog::default()
+        }
+    }
+
+    fn statements(current: &Catalog, desired: &Catalog) -> Vec<(StepKind, String)> {
+        let catalogs = Pair::new(current, desired);
+        let planned = plan(
+            &diff(catalogs),
+            catalogs,
+            &Facts::default(),
+            &PlanOptions::default(),
+        )
+        .expect("plans without a cycle");
+        planned
+            .steps
+            .into_iter()
+            .flat_map(|step| match step.action {
+                Action::Sql(list) => list.into_iter().map(|s| (step.kind, s)).collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn several_enum_values_are_added_in_order_each_after_its_anchor() {
+        let current = enum_catalog("state", None, &["paid"]);
+        let desired = enum_catalog("state", None, &["new", "paid", "packed", "shipped", "done"]);
+        let added: Vec<String> = statements(&current, &desired)
+            .into_iter()
+            .map(|(_, sql)| sql)
+            .collect();
+        assert_eq!(
+            added,
+            vec![
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'new' BEFORE 'paid'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'packed' AFTER 'paid'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'shipped' AFTER 'packed'",
+                "ALTER TYPE public.state ADD VALUE IF NOT EXISTS 'done' AFTER 'shipped'",
+            ]
+        );
+    }
+
+    #[test]
+    fn values_are_added_to_a_renamed_enum_after_the_rename() {
+        let current = enum_catalog("scope", None, &["a"]);
+        let desired = enum_catalog("permission_scope", Some("scope"), &["a", "b"]);
+        let kinds: Vec<StepKind> = statements(&current, &desired)
+            .into_iter()
+            .map(|(kind, _)| kind)
+            .collect();
+        assert_eq!(kinds, vec![StepKind::RenameEnum, StepKind::AddEnumValue]);
+    }
+
+    fn serial_table(name: &str, column: &str, renamed_from: Option<&str>) -> Catalog {
+        use crate::catalog::{BaseType, Column, SqlType, Table};
+        let mut id = Column::new(column, SqlType::scalar(BaseType::BigInt));
+        id.serial = true;
+        id.default = Some(format!("nextval('{name}_{column}_seq'::regclass)"));
+        let mut table = Table::new(QualifiedName::public(name));
+        table.columns = vec![id];
+        table.renamed_from = renamed_from.map(QualifiedName::public);
+        Catalog {
+            tables: vec![table],
+            ..Catalog::default()
+        }
+    }
+
+    #[test]
+    fn a_renamed_table_renames_its_serial_sequences() {
+        let current = serial_table("clients", "id", None);
+        let desired = serial_table("customers", "id", Some("clients"));
+        assert_eq!(
+            statements(&current, &desired),
+            vec![
+                (
+                    StepKind::RenameTable,
+                    "ALTER TABLE public.clients RENAME TO customers".to_string()
+                ),
+                (
+                    StepKind::RenameTable,
+                    "ALTER SEQUENCE public.clients_id_seq RENAME TO customers_id_seq".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_renamed_serial_column_renames_its_sequence() {
+        let current = serial_table("tickets", "id", None);
+        let mut desired = serial_table("tickets", "number", None);
+        desired.tables[0].columns[0].renamed_from = Some("id".into());
+        assert_eq!(
+            statements(&current, &desired),
+            vec![
+                (
+                    StepKind::RenameColumn,
+                    "ALTER TABLE public.tickets RENAME COLUMN id TO number".to_string()
+                ),
+                (
+                    StepKind::RenameColumn,
+                    "ALTER SEQUENCE public.tickets_id_seq RENAME TO tickets_number_seq".to_string()
+                ),
+            ]
+        );
     }
 }

@@ -64,7 +64,10 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
-            Change::AddColumn { table, column } if !column.nullable && ctx.has_rows(table) => {
+            // A generated column computes its own value for every row (a rewrite, listed as such).
+            Change::AddColumn { table, column }
+                if !column.nullable && column.generated.is_none() && ctx.has_rows(table) =>
+            {
                 if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned)
                 {
                     diagnostics.append(&mut errors);
@@ -86,9 +89,10 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::DropDefault { .. }
             | Change::ReplaceGeneratedColumn { .. }
             | Change::CommentColumn { .. } => columns::plan(ctx, change, &mut planned),
-            Change::AddObject { .. } | Change::DropObject { .. } | Change::RenameObject { .. } => {
-                objects::plan(ctx, change, &mut planned)
-            }
+            Change::AddObject { .. }
+            | Change::DropObject { .. }
+            | Change::RenameObject { .. }
+            | Change::ValidateObject { .. } => objects::plan(ctx, change, &mut planned),
             Change::SetRowLevelSecurity { .. }
             | Change::SetForceRowLevelSecurity { .. }
             | Change::CreatePolicy { .. }

@@ -231,8 +231,10 @@ fn fill(
     // are checked; rows already there get it from the backfill.
     let mut trigger_needs = vec![added(table, name)];
     let mut fill_needs = vec![trigger_done.clone()];
-    if let Source::Path(path) = source {
-        let parent = &path[0].parent;
+    if let Some(parent) = match source {
+        Source::Path(path) => path.last().map(|hop| &hop.parent),
+        _ => None,
+    } {
         trigger_needs.push(added(parent, name));
         fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
     }
@@ -243,7 +245,7 @@ fn fill(
             phase::BACKFILL,
             vec![
                 fill_function(table, column, source, &function),
-                fill_trigger(table, &function),
+                fill_trigger(table, name, &function),
             ],
         )
         .on_table(table)
@@ -300,6 +302,7 @@ fn fill(
             ],
         )
         .on_table(table)
+        .hazard(Hazard::writes_must_set(&table.name, name))
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([column_resource, trigger_done]),
     );
@@ -401,17 +404,11 @@ fn fill_function(
     let name = sql::ident(&column.name);
     let assign = match source {
         Source::Path(path) => {
-            let hop = &path[0];
-            let condition: Vec<String> = hop
-                .parent_columns
-                .iter()
-                .zip(&hop.child_columns)
-                .map(|(p, c)| format!("p.{} = NEW.{}", sql::ident(p), sql::ident(c)))
-                .collect();
+            // Through every hop: a path may cross plain tables that do not have the column.
+            let (from, condition) = path_joins(path, "p", |c| format!("NEW.{}", sql::ident(c)));
             format!(
-                "SELECT p.{name} INTO NEW.{name} FROM {} p WHERE {};",
-                sql::qualified(&hop.parent),
-                condition.join(" AND ")
+                "SELECT p{}.{name} INTO NEW.{name} FROM {from} WHERE {condition};",
+                path.len()
             )
         }
         // The row is exposed under the table's own name so the expression reads as it does in the
@@ -431,11 +428,16 @@ fn fill_function(
     )
 }
 
-fn fill_trigger(table: &QualifiedName, function: &QualifiedName) -> String {
+/// The trigger fires only for rows still without a value. The `WHEN` is checked without calling
+/// the function, so the backfill's own updates (which set the column) and the application's
+/// updates of rows already filled pay nothing for it: a PL/pgSQL call per row made the benchmark's
+/// 100,000-row ranges 40-70% slower to fill (bench/README.md).
+fn fill_trigger(table: &QualifiedName, column: &str, function: &QualifiedName) -> String {
     format!(
-        "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+        "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW WHEN (NEW.{} IS NULL) EXECUTE FUNCTION {}()",
         sql::ident(&function.name),
         sql::qualified(table),
+        sql::ident(column),
         sql::qualified(function)
     )
 }
@@ -445,26 +447,12 @@ fn fill_trigger(table: &QualifiedName, function: &QualifiedName) -> String {
 fn value_and_join(column: &Column, source: &Source) -> (String, Option<(String, String)>) {
     match source {
         Source::Path(path) => {
-            let hop = &path[0];
-            let condition: Vec<String> = hop
-                .parent_columns
-                .iter()
-                .zip(&hop.child_columns)
-                .map(|(p, c)| {
-                    format!(
-                        "schemac_parent.{} = {}.{}",
-                        sql::ident(p),
-                        sql::ident(&hop.child.name),
-                        sql::ident(c)
-                    )
-                })
-                .collect();
+            let child = sql::ident(&path[0].child.name);
+            let (from, condition) =
+                path_joins(path, "schemac_p", |c| format!("{child}.{}", sql::ident(c)));
             (
-                format!("schemac_parent.{}", sql::ident(&column.name)),
-                Some((
-                    format!("{} AS schemac_parent", sql::qualified(&hop.parent)),
-                    condition.join(" AND "),
-                )),
+                format!("schemac_p{}.{}", path.len(), sql::ident(&column.name)),
+                Some((from, condition)),
             )
         }
         Source::Expr(expr) => (format!("({expr})"), None),
@@ -472,9 +460,42 @@ fn value_and_join(column: &Column, source: &Source) -> (String, Option<(String, 
     }
 }
 
+/// The tables of a backfill path as `P1 <alias>1 JOIN P2 <alias>2 ON ...` and the condition tying
+/// the first to the child row (`child(col)` names the child's column).
+fn path_joins(path: &[Hop], alias: &str, child: impl Fn(&str) -> String) -> (String, String) {
+    let pairs = |hop: &Hop, parent: &str, from: &dyn Fn(&str) -> String| -> String {
+        hop.parent_columns
+            .iter()
+            .zip(&hop.child_columns)
+            .map(|(p, c)| format!("{parent}.{} = {}", sql::ident(p), from(c)))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let mut from = format!("{} {alias}1", sql::qualified(&path[0].parent));
+    for (i, hop) in path.iter().enumerate().skip(1) {
+        let previous = format!("{alias}{i}");
+        let here = format!("{alias}{}", i + 1);
+        let on = pairs(hop, &here, &|c| format!("{previous}.{}", sql::ident(c)));
+        from.push_str(&format!(
+            " JOIN {} {here} ON {on}",
+            sql::qualified(&hop.parent)
+        ));
+    }
+    let condition = pairs(&path[0], &format!("{alias}1"), &child);
+    (from, condition)
+}
+
 /// One batch of the backfill. With a single-column primary key: the next `$2` keys after `$1`, in
 /// key order (keyset; each batch is its own short transaction and the cursor survives a crash).
 /// Without one: the next `$2` rows still NULL, until none is updated.
+///
+/// The keyed batch updates the rows between its first and last key, and finds that range with
+/// two index-bounded branches (`key > $1`, and `$1 IS NULL` for the first batch) rather than
+/// `$1 IS NULL OR key > $1`. Both matter for the plan PostgreSQL picks: a column just added has no
+/// statistics, so joining the batch's keys back to the table looked cheaper as a sequential scan
+/// and hash join, in every batch (quadratic: ~500 ms per 1000-row batch on 300,000 rows); and the
+/// statement is prepared, so after five runs a generic plan may be used, where the `OR` cannot
+/// bound an index scan (2.4 s per batch on 2,000,000 rows). `tests/backfill_batches.rs` checks both.
 fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) -> String {
     let name = sql::qualified(&table.name);
     let col = sql::ident(&column.name);
@@ -491,10 +512,15 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
     match single_key {
         Some(key) => {
             let key_name = sql::ident(&key.name);
+            // min()/max() do not exist for every key type (uuid before PostgreSQL 18): the range
+            // ends come from ORDER BY ... LIMIT 1.
             format!(
-                "WITH schemac_batch AS (SELECT {key_name} AS schemac_key FROM {name} WHERE $1::text IS NULL OR {key_name} > $1::text::{ty} ORDER BY {key_name} LIMIT $2), \
-                 schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.{key_name} = schemac_batch.schemac_key AND {table_name}.{col} IS NULL{join_condition} RETURNING 1) \
-                 SELECT (SELECT schemac_key::text FROM schemac_batch ORDER BY schemac_key DESC LIMIT 1), (SELECT count(*) FROM schemac_filled)",
+                "WITH schemac_batch AS ((SELECT {key_name} AS schemac_key FROM {name} WHERE {key_name} > $1::text::{ty} ORDER BY {key_name} LIMIT $2) \
+                 UNION ALL (SELECT {key_name} FROM {name} WHERE $1::text IS NULL ORDER BY {key_name} LIMIT $2)), \
+                 schemac_range AS (SELECT (SELECT schemac_key FROM schemac_batch ORDER BY schemac_key LIMIT 1) AS schemac_low, \
+                 (SELECT schemac_key FROM schemac_batch ORDER BY schemac_key DESC LIMIT 1) AS schemac_high), \
+                 schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_range{from} WHERE {table_name}.{key_name} >= schemac_range.schemac_low AND {table_name}.{key_name} <= schemac_range.schemac_high AND {table_name}.{col} IS NULL{join_condition} RETURNING 1) \
+                 SELECT (SELECT schemac_high::text FROM schemac_range), (SELECT count(*) FROM schemac_filled)",
                 ty = key.ty.sql(),
                 table_name = sql::ident(&table.name.name),
             )
@@ -534,7 +560,7 @@ fn preflight(
         });
     let name = sql::ident(&column.name);
     let (joins, condition) = match source {
-        Source::Path(_) => match chain(ctx, table, &column.name) {
+        Source::Path(_) => match chain(ctx, table, &column.name, "t") {
             Some((joins, last)) => (joins, format!("{last}.{name} IS NULL")),
             // The chain ends in a table that does not exist yet: no row can find a value.
             None => (String::new(), "true".to_string()),
@@ -568,11 +594,16 @@ fn preflight(
 /// LEFT JOINs from `t0` along the backfill path (through tables that get the column in this plan
 /// too) to the first table whose column the database already fills; returns the joins and that
 /// table's alias. `None` when the chain reaches a table the database does not have.
-fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, String)> {
+fn chain(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
     let current = ctx.catalogs.current;
     let mut joins = String::new();
     let mut at = table.clone();
-    let mut alias = "t0".to_string();
+    let mut alias = format!("{prefix}0");
     for depth in 1..=32 {
         let desired_column = ctx
             .catalogs
@@ -594,7 +625,7 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
             },
         }?;
         let parent = current.table(&hop.parent)?;
-        let next_alias = format!("t{depth}");
+        let next_alias = format!("{prefix}{depth}");
         let condition: Vec<String> = hop
             .parent_columns
             .iter()
@@ -617,4 +648,28 @@ fn chain(ctx: &Context, table: &QualifiedName, column: &str) -> Option<(String, 
         at = hop.parent;
     }
     None
+}
+
+/// The value `column` will hold for each row of `table` once the plan has run, as an expression
+/// over `<prefix>0` (the table) and the joins it needs: the column itself where the database
+/// already fills it, else the parent's value along the backfill path. `None` when the path leads
+/// to a table the database does not have.
+pub(super) fn value_after_backfill(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    prefix: &str,
+) -> Option<(String, String)> {
+    let current = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))?;
+    let filled = current
+        .column(column)
+        .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&current.name, column));
+    if filled {
+        return Some((String::new(), format!("{prefix}0.{}", sql::ident(column))));
+    }
+    let (joins, alias) = chain(ctx, table, column, prefix)?;
+    Some((joins, format!("{alias}.{}", sql::ident(column))))
 }

@@ -13,7 +13,24 @@ use crate::sql::{self, ddl};
 pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::AddObject { table, object } => add(ctx, table, object, planned),
+        // Dropped and added again under the same name (its definition changed): the add does
+        // both, so the table is never without it (`add`).
+        Change::DropObject { table, object } if readded(ctx, table, object) => {}
         Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
+        // Added NOT VALID by a run that stopped before validating it: finish the job.
+        Change::ValidateObject { table, object } => planned.steps.push(
+            Step::sql(
+                StepKind::ValidateConstraint,
+                target(table, object.name()),
+                phase::FOREIGN_KEYS,
+                vec![ddl::validate_constraint(table, object.name())],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([Resource::Table(table.clone())])
+            .provides([Resource::Object(table.clone(), object.name().to_string())]),
+        ),
         Change::RenameObject {
             table,
             object,
@@ -63,19 +80,46 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
     let name = object.name().to_string();
     let first = planned.steps.len();
     let provides = vec![Resource::Object(table.clone(), name.clone())];
+    let old = replaced(ctx, table, object);
+    if let (Some(old), TableObject::Index(index)) = (old, object) {
+        return replace_index(ctx, table, old, index, planned);
+    }
+    // While the old key still holds its index's name, the new key's index is built under another.
+    let index_name = match old {
+        Some(_) if rows => temporary_name(&name),
+        _ => name.clone(),
+    };
     match object {
         TableObject::PrimaryKey(pk) => {
             duplicates_preflight(ctx, table, &pk.columns, &name, planned);
-            add_key(ctx, table, &name, &pk.columns, true, planned);
+            add_key(ctx, table, &name, &index_name, &pk.columns, true, planned);
         }
         TableObject::Unique(unique) => {
             duplicates_preflight(ctx, table, &unique.columns, &name, planned);
-            add_key(ctx, table, &name, &unique.columns, false, planned);
+            add_key(
+                ctx,
+                table,
+                &name,
+                &index_name,
+                &unique.columns,
+                false,
+                planned,
+            );
         }
         TableObject::Check(check) => {
             let needs = vec![Resource::Table(table.clone())];
             if rows {
-                if let Some(current) = ctx.catalogs.current.table(table) {
+                // The preflight reads the table as the database has it now: it cannot name a
+                // column this plan adds or renames (`VALIDATE` then stops on the first bad row).
+                let current = ctx.catalogs.current.table(table).filter(|current| {
+                    ctx.catalogs.desired.table(table).is_some_and(|desired| {
+                        desired.columns.iter().all(|c| {
+                            current.column(&c.name).is_some()
+                                || !crate::diff::expr::names_column(&check.expr, &c.name)
+                        })
+                    })
+                });
+                if let Some(current) = current {
                     planned.preflight.push(Preflight {
                         target: target(table, &name),
                         sql: example_rows_sql(current, &format!("NOT ({})", check.expr)),
@@ -131,6 +175,150 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
     for step in &mut planned.steps[first..] {
         step.needs.push(name_free(table, &name));
     }
+    if let Some(old) = old {
+        drop_in_the_adding_step(table, old, &mut planned.steps[first..]);
+    }
+}
+
+/// The object of the same name and kind that the plan drops while adding `object`: its definition
+/// changed, so the object is replaced, not removed.
+fn replaced<'a>(
+    ctx: &'a Context,
+    table: &QualifiedName,
+    object: &TableObject,
+) -> Option<&'a TableObject> {
+    ctx.changes.iter().find_map(|change| match change {
+        Change::DropObject {
+            table: t,
+            object: old,
+        } if t == table && old.name() == object.name() && same_kind(old, object) => Some(old),
+        _ => None,
+    })
+}
+
+/// Whether a dropped object is added again under its name by the same plan.
+fn readded(ctx: &Context, table: &QualifiedName, old: &TableObject) -> bool {
+    ctx.changes.iter().any(|change| {
+        matches!(change, Change::AddObject { table: t, object }
+            if t == table && object.name() == old.name() && same_kind(old, object))
+    })
+}
+
+fn same_kind(a: &TableObject, b: &TableObject) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
+}
+
+/// `schemac_<name>`, cut to PostgreSQL's 63-byte limit: where a replacement is built while the old
+/// object still holds the name.
+fn temporary_name(name: &str) -> String {
+    let mut temporary = format!("schemac_{name}");
+    while temporary.len() > 63 {
+        temporary.pop();
+    }
+    temporary
+}
+
+/// A constraint replaced in place: the step that adds the new one drops the old one first, in the
+/// same transaction, so the table is never without it (`DROP CONSTRAINT` is instant). Nothing is
+/// lost, so the step is not destructive.
+fn drop_in_the_adding_step(table: &QualifiedName, old: &TableObject, steps: &mut [Step]) {
+    let adding = steps.iter_mut().find(|step| {
+        matches!(
+            step.kind,
+            StepKind::AddPrimaryKey
+                | StepKind::AddUnique
+                | StepKind::AddCheck
+                | StepKind::AddForeignKey
+        )
+    });
+    let Some(step) = adding else {
+        return;
+    };
+    if let Action::Sql(statements) = &mut step.action {
+        statements.insert(0, ddl::drop_constraint(table, old.name()));
+    }
+    step.lock = LockLevel::AccessExclusiveInstant;
+    let released = drop_bookkeeping(table, old, Step::sql(step.kind, "", 0, Vec::new()));
+    step.removes.extend(released.removes);
+    step.releases.extend(released.releases);
+}
+
+/// An index whose definition changed. On a table with rows the new one is built concurrently under
+/// a temporary name, the old one dropped concurrently, and the new one renamed: queries keep an
+/// index throughout and writes never wait. On an empty table: drop and create, in one transaction.
+fn replace_index(
+    ctx: &Context,
+    table: &QualifiedName,
+    old: &TableObject,
+    index: &Index,
+    planned: &mut Planned,
+) {
+    let name = &index.name;
+    let index_name = QualifiedName::new(table.schema.clone(), name.clone());
+    let done = Resource::Object(table.clone(), name.clone());
+    if !ctx.has_rows(table) {
+        let mut step = create_index(table, index, false);
+        if let Action::Sql(statements) = &mut step.action {
+            statements.insert(0, ddl::drop_index(&index_name, false));
+        }
+        step.lock = LockLevel::AccessExclusiveInstant;
+        planned.steps.push(drop_bookkeeping(table, old, step));
+        return;
+    }
+    let temporary = temporary_name(name);
+    let mut new = index.clone();
+    new.name = temporary.clone();
+    let built = Resource::Object(table.clone(), format!("index {temporary}"));
+    let old_gone = Resource::Object(table.clone(), format!("dropped {name}"));
+    let mut build = create_index(table, &new, true);
+    build.target = target(table, name);
+    build.provides = vec![built.clone()];
+    planned.steps.push(build);
+    let drop_old = Step::sql(
+        StepKind::DropIndex,
+        target(table, name),
+        phase::KEYS,
+        vec![ddl::drop_index(&index_name, true)],
+    )
+    .on_table(table)
+    .outside_transaction()
+    .lock(LockLevel::ShareUpdateExclusive)
+    .needs([built.clone()])
+    .provides([old_gone.clone()]);
+    planned.steps.push(drop_bookkeeping(table, old, drop_old));
+    let mut provides = vec![done];
+    if let Some(key) = build_key(table, index) {
+        provides.push(key);
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::RenameIndex,
+            target(table, name),
+            phase::KEYS,
+            vec![ddl::rename_index(
+                &QualifiedName::new(table.schema.clone(), temporary),
+                name,
+            )],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([built, old_gone])
+        .provides(provides),
+    );
+}
+
+/// The key a unique index over plain columns gives (what a foreign key can reference).
+fn build_key(table: &QualifiedName, index: &Index) -> Option<Resource> {
+    let columns: Vec<String> = index
+        .keys
+        .iter()
+        .filter_map(|k| match k {
+            IndexKey::Column(c) => Some(c.clone()),
+            IndexKey::Expr(_) => None,
+        })
+        .collect();
+    (index.unique && index.predicate.is_none() && columns.len() == index.keys.len())
+        .then(|| Resource::Key(table.clone(), columns))
 }
 
 /// `CREATE INDEX`, concurrently when the table holds rows (writes continue during the build).
@@ -185,6 +373,7 @@ fn add_key(
     ctx: &Context,
     table: &QualifiedName,
     name: &str,
+    index_name: &str,
     columns: &[String],
     primary: bool,
     planned: &mut Planned,
@@ -230,7 +419,7 @@ fn add_key(
         return;
     }
     let index = Index {
-        name: name.to_string(),
+        name: index_name.to_string(),
         unique: true,
         method: "btree".into(),
         keys: columns.iter().cloned().map(IndexKey::Column).collect(),
@@ -243,10 +432,12 @@ fn add_key(
     build
         .provides
         .push(Resource::Object(table.clone(), format!("index {name}")));
+    build.target = target(table, name);
+    // Attaching the index renames it to the constraint's name.
     let attach = if primary {
-        ddl::add_primary_key_using_index(table, name, name)
+        ddl::add_primary_key_using_index(table, name, index_name)
     } else {
-        ddl::add_unique_using_index(table, name, name)
+        ddl::add_unique_using_index(table, name, index_name)
     };
     planned.steps.push(build);
     planned.steps.push(
@@ -363,6 +554,7 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
         return;
     }
     orphans_preflight(ctx, table, fk, planned);
+    cross_tenant_preflight(ctx, table, fk, planned);
     not_valid_then_validate(
         table,
         &fk.name,
@@ -440,28 +632,54 @@ fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Op
     let TableObject::ForeignKey(old) = object else {
         return None;
     };
-    ctx.changes.iter().find_map(|change| match change {
-        Change::AddObject {
-            table: t,
-            object: TableObject::ForeignKey(new),
-        } if t == table
-            && new.referenced_table == old.referenced_table
-            && old.columns.iter().all(|c| new.columns.contains(c)) =>
-        {
-            Some(new.name.clone())
-        }
-        _ => None,
-    })
+    // The schema's own keys, whether this plan adds them or an interrupted run already did.
+    ctx.catalogs
+        .desired
+        .table(table)?
+        .foreign_keys
+        .iter()
+        .find(|new| {
+            new.referenced_table == old.referenced_table
+                && new.columns.len() >= old.columns.len()
+                && old.columns.iter().all(|c| new.columns.contains(c))
+        })
+        .map(|new| new.name.clone())
 }
 
-fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
-    let name = object.name();
+/// What a step that drops `object` waits for and frees: it needs the table; it releases the columns
+/// (and a foreign key its referenced key) so that their drops wait for it; it removes the key a
+/// primary key or unique constraint gives, after every foreign key that references it is gone.
+fn drop_bookkeeping(table: &QualifiedName, object: &TableObject, step: Step) -> Step {
     let columns: Vec<Resource> = object
         .columns()
         .into_iter()
         .map(|c| Resource::Column(table.clone(), c.to_string()))
         .collect();
-    let mut step = match object {
+    let step = step
+        .needs([Resource::Table(table.clone())])
+        .releases(columns);
+    match object {
+        TableObject::ForeignKey(fk) => step.releases([
+            Resource::Table(fk.referenced_table.clone()),
+            Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()),
+        ]),
+        TableObject::PrimaryKey(pk) => {
+            step.removes([Resource::Key(table.clone(), pk.columns.clone())])
+        }
+        TableObject::Unique(unique) => {
+            step.removes([Resource::Key(table.clone(), unique.columns.clone())])
+        }
+        TableObject::Index(index) if index.unique => {
+            let columns: Vec<String> = object.columns().iter().map(|c| c.to_string()).collect();
+            step.removes([Resource::Key(table.clone(), columns)])
+        }
+        _ => step,
+    }
+}
+
+fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
+    let name = object.name();
+    let step = match object {
         TableObject::Index(_) => {
             let index = QualifiedName::new(table.schema.clone(), name.to_string());
             if ctx.has_rows(table) {
@@ -492,37 +710,330 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         .lock(LockLevel::AccessExclusiveInstant),
     }
     .on_table(table)
-    .needs([Resource::Table(table.clone())])
-    .provides([name_free(table, name)])
-    .releases(columns);
-    match object {
-        TableObject::ForeignKey(fk) => {
-            step = step.releases([
-                Resource::Table(fk.referenced_table.clone()),
-                Resource::Key(fk.referenced_table.clone(), fk.referenced_columns.clone()),
-            ]);
-        }
-        TableObject::PrimaryKey(pk) => {
-            step = step.removes([Resource::Key(table.clone(), pk.columns.clone())])
-        }
-        TableObject::Unique(unique) => {
-            step = step.removes([Resource::Key(table.clone(), unique.columns.clone())])
-        }
-        TableObject::Index(index) if index.unique => {
-            let columns: Vec<String> = object.columns().iter().map(|c| c.to_string()).collect();
-            step = step.removes([Resource::Key(table.clone(), columns)]);
-        }
-        _ => {}
-    }
+    .provides([name_free(table, name)]);
+    let step = drop_bookkeeping(table, object, step);
     match replaced_by(ctx, table, object) {
         // Same name: the old key must go first, and the new one follows at once.
         Some(new_name) if new_name == name => step,
         // Keep the old key until the new one is in force, so the reference is never unchecked.
         Some(new_name) => step.needs([Resource::Object(table.clone(), new_name)]),
+        // An INVALID index (left by a failed concurrent build) serves no query: dropping it loses
+        // nothing.
+        None if object.is_index()
+            && ctx
+                .catalogs
+                .current
+                .table(&super::current_table_name(ctx.catalogs, table))
+                .is_some_and(|t| t.not_valid.contains(name)) =>
+        {
+            step
+        }
         // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
         None if matches!(object, TableObject::Index(_)) => {
             step.destructive().hazard(Hazard::drops_index(name))
         }
         None => step.destructive().hazard(Hazard::drops_constraint(name)),
+    }
+}
+
+/// A same-tenant key `(account_id, col) → parent (account_id, id)` whose tenant column the plan
+/// fills: rows pointing at another tenant's parent would make its validation fail half-way, so they
+/// are counted first, comparing the values the backfill will give both sides.
+fn cross_tenant_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    fk: &ForeignKey,
+    planned: &mut Planned,
+) {
+    let Some(tenancy) = &ctx.catalogs.desired.tenancy else {
+        return;
+    };
+    let tenant = &tenancy.column;
+    let current = ctx.catalogs.current;
+    let (Some(child), Some(parent)) = (current.table(table), current.table(&fk.referenced_table))
+    else {
+        return;
+    };
+    let pairs: Vec<(&String, &String)> = fk
+        .columns
+        .iter()
+        .zip(&fk.referenced_columns)
+        .filter(|(c, _)| *c != tenant)
+        .collect();
+    let both_filled = child.column(tenant).is_some() && parent.column(tenant).is_some();
+    if !fk.columns.contains(tenant) || pairs.is_empty() || both_filled {
+        return; // the plain orphan check covers keys whose columns all exist
+    }
+    if pairs
+        .iter()
+        .any(|(c, p)| child.column(c).is_none() || parent.column(p).is_none())
+    {
+        return;
+    }
+    let Some((child_joins, child_value)) =
+        super::not_null::value_after_backfill(ctx, table, tenant, "c")
+    else {
+        return;
+    };
+    let Some((parent_joins, parent_value)) =
+        super::not_null::value_after_backfill(ctx, &fk.referenced_table, tenant, "p")
+    else {
+        return;
+    };
+    let join: Vec<String> = pairs
+        .iter()
+        .map(|(c, p)| format!("p0.{} = c0.{}", sql::ident(p), sql::ident(c)))
+        .collect();
+    let not_null: Vec<String> = pairs
+        .iter()
+        .map(|(c, _)| format!("c0.{} IS NOT NULL", sql::ident(c)))
+        .collect();
+    let key = child
+        .primary_key
+        .iter()
+        .flat_map(|pk| pk.columns.iter())
+        .fold(example_key(child).replace("ctid", "c0.ctid"), |k, col| {
+            k.replace(
+                &format!("{}::text", sql::ident(col)),
+                &format!("c0.{}::text", sql::ident(col)),
+            )
+        });
+    planned.preflight.push(Preflight {
+        target: target(table, &fk.name),
+        sql: format!(
+            "SELECT count(*), min({key}) FROM {} c0{child_joins} JOIN {} p0 ON {}{parent_joins} WHERE {} AND {child_value} IS DISTINCT FROM {parent_value}",
+            sql::qualified(table),
+            sql::qualified(&fk.referenced_table),
+            join.join(" AND "),
+            not_null.join(" AND ")
+        ),
+        message: format!(
+            "rows of `{}` reference a row of `{}` that belongs to another tenant, so `{}` cannot be validated",
+            table.name, fk.referenced_table.name, fk.name
+        ),
+        help: Some(format!(
+            "point those rows at a `{}` row of their own tenant, or delete them",
+            fk.referenced_table.name
+        )),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{
+        BaseType, Catalog, CheckConstraint, Column, Index, IndexKey, PrimaryKey, QualifiedName,
+        SqlType, Table,
+    };
+    use crate::diff::diff;
+    use crate::pair::Pair;
+    use crate::plan::{plan, Action, Facts, PlanOptions, Step, StepKind};
+
+    fn table(objects: impl FnOnce(&mut Table)) -> Catalog {
+        let mut table = Table::new(QualifiedName::public("t"));
+        table.columns = ["id", "a", "b"]
+            .iter()
+            .map(|c| Column::new(*c, SqlType::scalar(BaseType::BigInt)))
+            .collect();
+        objects(&mut table);
+        Catalog {
+            tables: vec![table],
+            ..Catalog::default()
+        }
+    }
+
+    fn steps(current: &Catalog, desired: &Catalog, rows: bool) -> Vec<Step> {
+        let mut facts = Facts::default();
+        if rows {
+            facts.tables_with_rows.insert(QualifiedName::public("t"));
+        }
+        let catalogs = Pair::new(current, desired);
+        plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default())
+            .expect("plans")
+            .steps
+    }
+
+    fn sql(step: &Step) -> Vec<String> {
+        match &step.action {
+            Action::Sql(statements) => statements.clone(),
+            Action::ConcurrentIndex { sql, .. } => vec![sql.clone()],
+            other => panic!("unexpected action {other:?}"),
+        }
+    }
+
+    fn summary(steps: &[Step]) -> Vec<(StepKind, bool, Vec<String>)> {
+        steps
+            .iter()
+            .map(|s| (s.kind, s.destructive, sql(s)))
+            .collect()
+    }
+
+    fn pk(columns: &[&str]) -> PrimaryKey {
+        PrimaryKey {
+            name: "t_pkey".into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            origin: None,
+        }
+    }
+
+    fn index(columns: &[&str]) -> Index {
+        Index {
+            name: "t_lookup".into(),
+            unique: false,
+            method: "btree".into(),
+            keys: columns
+                .iter()
+                .map(|c| IndexKey::Column(c.to_string()))
+                .collect(),
+            predicate: None,
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_changed_check_is_replaced_in_one_transaction_not_dropped() {
+        let check = |expr: &str| CheckConstraint {
+            name: "t_a_check".into(),
+            expr: expr.into(),
+            origin: None,
+        };
+        let current = table(|t| t.checks.push(check("a > 0")));
+        let desired = table(|t| t.checks.push(check("a > 1")));
+        let steps = steps(&current, &desired, true);
+        assert_eq!(
+            summary(&steps),
+            vec![
+                (
+                    StepKind::AddCheck,
+                    false,
+                    vec![
+                        "ALTER TABLE public.t DROP CONSTRAINT t_a_check".to_string(),
+                        "ALTER TABLE public.t ADD CONSTRAINT t_a_check CHECK (a > 1) NOT VALID"
+                            .to_string()
+                    ]
+                ),
+                (
+                    StepKind::ValidateConstraint,
+                    false,
+                    vec!["ALTER TABLE public.t VALIDATE CONSTRAINT t_a_check".to_string()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_primary_key_is_built_aside_and_swapped_in_one_transaction() {
+        let current = table(|t| t.primary_key = Some(pk(&["id"])));
+        let desired = table(|t| t.primary_key = Some(pk(&["a", "b"])));
+        let steps = steps(&current, &desired, true);
+        assert_eq!(
+            summary(&steps),
+            vec![
+                (
+                    StepKind::CreateIndexConcurrently,
+                    false,
+                    vec!["CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS schemac_t_pkey ON public.t (a, b)"
+                        .to_string()]
+                ),
+                (
+                    StepKind::AddPrimaryKey,
+                    false,
+                    vec![
+                        "ALTER TABLE public.t DROP CONSTRAINT t_pkey".to_string(),
+                        "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX schemac_t_pkey"
+                            .to_string()
+                    ]
+                ),
+            ]
+        );
+        // On an empty table: drop and add, in one step.
+        let steps = super::tests::steps(&current, &desired, false);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(sql(&steps[0]).len(), 2);
+    }
+
+    #[test]
+    fn a_changed_index_is_built_aside_then_swapped_without_blocking_writes() {
+        let current = table(|t| t.indexes.push(index(&["a"])));
+        let desired = table(|t| t.indexes.push(index(&["a", "b"])));
+        let steps = steps(&current, &desired, true);
+        assert_eq!(
+            summary(&steps),
+            vec![
+                (
+                    StepKind::CreateIndexConcurrently,
+                    false,
+                    vec![
+                        "CREATE INDEX CONCURRENTLY IF NOT EXISTS schemac_t_lookup ON public.t (a, b)".to_string()
+                    ]
+                ),
+                (
+                    StepKind::DropIndex,
+                    false,
+                    vec!["DROP INDEX CONCURRENTLY IF EXISTS public.t_lookup".to_string()]
+                ),
+                (
+                    StepKind::RenameIndex,
+                    false,
+                    vec!["ALTER INDEX public.schemac_t_lookup RENAME TO t_lookup".to_string()]
+                ),
+            ]
+        );
+        assert!(!steps[1].transactional);
+        let empty = super::tests::steps(&current, &desired, false);
+        assert_eq!(
+            summary(&empty),
+            vec![(
+                StepKind::CreateIndex,
+                false,
+                vec![
+                    "DROP INDEX public.t_lookup".to_string(),
+                    "CREATE INDEX t_lookup ON public.t (a, b)".to_string()
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn a_constraint_the_schema_no_longer_has_is_still_a_destructive_drop() {
+        let current = table(|t| t.indexes.push(index(&["a"])));
+        let desired = table(|_| {});
+        let steps = steps(&current, &desired, true);
+        assert_eq!(steps.len(), 1);
+        assert!(steps[0].destructive);
+    }
+
+    #[test]
+    fn temporary_names_fit_postgres_identifiers() {
+        let long = "x".repeat(63);
+        assert_eq!(super::temporary_name(&long).len(), 63);
+        assert!(super::temporary_name(&long).starts_with("schemac_"));
+    }
+
+    #[test]
+    fn a_check_on_a_column_the_plan_adds_has_no_preflight() {
+        let check = |column: &str| CheckConstraint {
+            name: format!("t_{column}_check"),
+            expr: format!("(\"{column}\" >= 0)"),
+            origin: None,
+        };
+        let current = table(|_| {});
+        let desired = table(|t| {
+            let mut order = Column::new("order", SqlType::scalar(BaseType::Integer));
+            order.nullable = true;
+            t.columns.push(order);
+            t.checks.push(check("order"));
+        });
+        let mut facts = Facts::default();
+        facts.tables_with_rows.insert(QualifiedName::public("t"));
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert!(planned.preflight.is_empty(), "{:#?}", planned.preflight);
+        // On a column the table has, rows that violate the check refuse the plan up front.
+        let desired = table(|t| t.checks.push(check("a")));
+        let catalogs = Pair::new(&current, &desired);
+        let planned =
+            plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
+        assert_eq!(planned.preflight.len(), 1);
     }
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Lints the SQL of every plan in the test suite with squawk (the PostgreSQL migration linter):
+# each change-pair snapshot under tests/snapshots is the SQL script `schemac plan --format sql`
+# printed. Rules a statement breaks on purpose are named next to it with `-- squawk-ignore` and the
+# reason (see cli/human.rs `deliberate_breaks`). Usage: .ci/squawk.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+if ! command -v squawk >/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check 'squawk-cli==2.70.0'
+fi
+squawk --version
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+count=0
+for snap in tests/snapshots/changes__*.snap; do
+    [ -e "$snap" ] || continue
+    # An insta snapshot: a YAML header between `---` lines, then the text.
+    awk 'n >= 2 { print } /^---$/ { n++ }' "$snap" > "$work/$(basename "$snap" .snap).sql"
+    count=$((count + 1))
+done
+if [ "$count" -eq 0 ]; then
+    echo "no plan snapshots found" >&2
+    exit 1
+fi
+NO_COLOR=1 squawk "$work"/*.sql
+echo "squawk: $count plan(s), no violations"

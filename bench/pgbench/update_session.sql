@@ -1,0 +1,2 @@
+\set id random(1, :sessions)
+UPDATE sessions SET status = 'open' WHERE id = :id;

@@ -1,0 +1,153 @@
+//! What interrupted runs leave behind, found in the live database and removed.
+//!
+//! A run that is continued finishes its own plan and leaves nothing. A run that is superseded (the
+//! schema changed before `apply` ran again) may leave schemac's own objects, which introspection
+//! does not see or would drop as a destructive change: fill triggers and their functions
+//! (`schemac_*_fill`), NOT VALID checks (`schemac_*_not_null`) (ONLINE-SAFETY.md, R4). INVALID
+//! indexes are not here: introspection marks them and the plan rebuilds them.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, PgConnection};
+
+use super::error::ApplyError;
+use super::executor::{backoff, database_message, is_lock_timeout, ApplyOptions};
+use crate::catalog::QualifiedName;
+use crate::sql;
+
+/// `schemac_*_not_null` checks left NOT VALID or not yet dropped by a superseded run; the plan made
+/// next adds its own where it needs one. Returns `table.check` for each one dropped.
+pub async fn drop_leftover_checks(
+    conn: &mut PgConnection,
+    options: &ApplyOptions,
+    on_retry: &mut (dyn FnMut(u32, Duration) + Send),
+) -> Result<Vec<String>, ApplyError> {
+    let checks: Vec<(String, String, String)> = sqlx::query_as(
+        r"SELECT n.nspname::text, t.relname::text, con.conname::text
+         FROM pg_constraint con
+         JOIN pg_class t ON t.oid = con.conrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE con.contype = 'c' AND con.conname LIKE 'schemac\_%\_not\_null'
+         ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut dropped = Vec::new();
+    for (schema, table, check) in checks {
+        let table = QualifiedName::new(schema, table);
+        let object = format!("{table}.{check}");
+        let statement = format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+            sql::qualified(&table),
+            sql::ident(&check)
+        );
+        brief(conn, &[statement], &object, options, on_retry).await?;
+        dropped.push(object);
+    }
+    Ok(dropped)
+}
+
+/// Fill triggers (`schemac_*_fill`) and their functions that no plan needs any more: called after
+/// a run finished, when every column they filled is complete. Returns what was dropped.
+pub async fn drop_leftover_triggers(
+    conn: &mut PgConnection,
+    options: &ApplyOptions,
+    on_retry: &mut (dyn FnMut(u32, Duration) + Send),
+) -> Result<Vec<String>, ApplyError> {
+    let triggers: Vec<(String, String, String)> = sqlx::query_as(
+        r"SELECT n.nspname::text, t.relname::text, tg.tgname::text
+         FROM pg_trigger tg
+         JOIN pg_class t ON t.oid = tg.tgrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE NOT tg.tgisinternal AND tg.tgname LIKE 'schemac\_%\_fill'
+         ORDER BY 1, 2, 3",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut dropped = Vec::new();
+    for (schema, table, trigger) in triggers {
+        let table = QualifiedName::new(schema, table);
+        let object = format!("trigger {trigger} on {table}");
+        let statement = format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            sql::ident(&trigger),
+            sql::qualified(&table)
+        );
+        brief(conn, &[statement], &object, options, on_retry).await?;
+        dropped.push(object);
+    }
+    let functions: Vec<(String, String)> = sqlx::query_as(
+        r"SELECT n.nspname::text, p.proname::text
+         FROM pg_proc p
+         JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.proname LIKE 'schemac\_%\_fill' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
+           AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgfoid = p.oid)
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (schema, function) in functions {
+        let function = QualifiedName::new(schema, function);
+        let statement = format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function));
+        let object = format!("function {function}()");
+        brief(conn, &[statement], &object, options, on_retry).await?;
+        dropped.push(object);
+    }
+    Ok(dropped)
+}
+
+/// Brief DDL in one transaction under the run's lock timeout, retried with backoff within the same
+/// bounded number of attempts as a step.
+async fn brief(
+    conn: &mut PgConnection,
+    statements: &[String],
+    object: &str,
+    options: &ApplyOptions,
+    on_retry: &mut (dyn FnMut(u32, Duration) + Send),
+) -> Result<(), ApplyError> {
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut tx = conn.begin().await?;
+        let setting = format!(
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
+            options.lock_timeout.as_millis().max(1)
+        );
+        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        let mut failed = None;
+        for statement in statements {
+            if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
+                failed = Some(error);
+                break;
+            }
+        }
+        let Some(error) = failed else {
+            tx.commit().await?;
+            return Ok(());
+        };
+        tx.rollback().await?;
+        if !is_lock_timeout(&error) {
+            return Err(cleanup_error(object, &error));
+        }
+        if attempt >= options.lock_attempts {
+            return Err(ApplyError::Cleanup {
+                object: object.to_string(),
+                message: format!(
+                    "its lock was not granted within {attempt} attempts ({} ms in all)",
+                    started.elapsed().as_millis()
+                ),
+            });
+        }
+        let wait = backoff(attempt);
+        on_retry(attempt, wait);
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn cleanup_error(object: &str, error: &sqlx::Error) -> ApplyError {
+    ApplyError::Cleanup {
+        object: object.to_string(),
+        message: database_message(error),
+    }
+}

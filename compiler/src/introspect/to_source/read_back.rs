@@ -1,0 +1,125 @@
+//! Reading written source back: compile it and compare the result with the catalog it was
+//! written from, table by table. `to_source` uses this to choose names where its guess of the
+//! compiler's default was wrong, to accept a recognised tenancy only when it reads back at least as
+//! well as plain tables, and to warn about whatever still does not read back.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{Catalog, QualifiedName, Table};
+use crate::compile::compile;
+use crate::source::SourceSet;
+
+/// How written source compares with the catalog it was written from.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum ReadBack {
+    /// The text does not compile: the first error's message.
+    Invalid(String),
+    /// It compiles; these tables differ (with the parts that differ), and the enums differ or not.
+    Compiled {
+        tables: BTreeMap<QualifiedName, Vec<&'static str>>,
+        enums_differ: bool,
+        /// The compiled catalog, for names the compiler chose differently.
+        catalog: Box<Catalog>,
+    },
+}
+
+impl ReadBack {
+    /// Tables (or enums) that do not read back; `None` when the text does not compile.
+    pub(super) fn mismatches(&self) -> Option<Vec<String>> {
+        match self {
+            ReadBack::Invalid(_) => None,
+            ReadBack::Compiled {
+                tables,
+                enums_differ,
+                ..
+            } => {
+                let mut names: Vec<String> = tables.keys().map(|t| t.to_string()).collect();
+                if *enums_differ {
+                    names.push("enums".into());
+                }
+                Some(names)
+            }
+        }
+    }
+}
+
+/// Compiles `text` and compares it with `catalog`.
+pub(super) fn read_back(catalog: &Catalog, text: &str) -> ReadBack {
+    let mut sources = SourceSet::default();
+    sources.add("introspected.schema", text);
+    let compiled = compile(&sources);
+    let has_errors = compiled.has_errors();
+    let Some(lowered) = compiled.catalog.filter(|_| !has_errors) else {
+        let first = compiled
+            .diagnostics
+            .first()
+            .map_or_else(|| "no catalog".to_string(), |d| d.message.clone());
+        return ReadBack::Invalid(first);
+    };
+    let expected = comparable(catalog);
+    let actual = comparable(&lowered);
+    let mut tables = BTreeMap::new();
+    for table in &expected.tables {
+        let parts = match actual.table(&table.name) {
+            Some(other) => differing_parts(table, other),
+            None => vec!["the whole table"],
+        };
+        if !parts.is_empty() {
+            tables.insert(table.name.clone(), parts);
+        }
+    }
+    for table in &actual.tables {
+        if expected.table(&table.name).is_none() {
+            tables.insert(table.name.clone(), vec!["the whole table"]);
+        }
+    }
+    ReadBack::Compiled {
+        tables,
+        enums_differ: expected.enums != actual.enums,
+        catalog: Box::new(lowered),
+    }
+}
+
+/// What is compared: the normalised catalog without roles (cluster-wide), extensions and
+/// namespaces (implied), and without the text of the generated tenancy policies: the compiler
+/// writes them as the language says and the database prints them its own way, and
+/// `tenancy_pattern` has already checked the printed text is exactly what the server prints for
+/// them.
+fn comparable(catalog: &Catalog) -> Catalog {
+    let mut catalog = catalog.normalized();
+    catalog.roles.clear();
+    catalog.extensions.clear();
+    catalog.namespaces.clear();
+    for table in &mut catalog.tables {
+        for policy in &mut table.policies {
+            if policy.name == "tenant_isolation" {
+                policy.using = None;
+                policy.with_check = None;
+            }
+        }
+    }
+    catalog
+}
+
+fn differing_parts(expected: &Table, actual: &Table) -> Vec<&'static str> {
+    let mut parts = Vec::new();
+    let mut check = |same: bool, part: &'static str| {
+        if !same {
+            parts.push(part);
+        }
+    };
+    check(expected.columns == actual.columns, "columns");
+    check(expected.primary_key == actual.primary_key, "primary key");
+    check(expected.uniques == actual.uniques, "unique constraints");
+    check(expected.foreign_keys == actual.foreign_keys, "foreign keys");
+    check(expected.checks == actual.checks, "checks");
+    check(expected.indexes == actual.indexes, "indexes");
+    check(
+        (expected.rls_enabled, expected.rls_forced) == (actual.rls_enabled, actual.rls_forced),
+        "row level security",
+    );
+    check(expected.policies == actual.policies, "policies");
+    check(expected.grants == actual.grants, "grants");
+    check(expected.comment == actual.comment, "comment");
+    parts
+}

@@ -1,0 +1,238 @@
+//! The command-line contract (CLI.md): exit codes, what goes to stdout and stderr, the JSON shape,
+//! destructive plans refused whole, and passwords never printed.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::cli::{schemac, schemac_async};
+use support::TestDb;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn temp_schema(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.schema"), text).expect("write schema");
+    let path = dir.path().display().to_string();
+    (dir, path)
+}
+
+#[test]
+fn check_exits_zero_on_the_reference_schema_and_one_on_errors() {
+    let schema = workspace().join("schema").display().to_string();
+    let clean = schemac(&["check", &schema]).expect(0);
+    assert!(
+        clean.stdout.is_empty(),
+        "check prints nothing on stdout: {}",
+        clean.stdout
+    );
+    let (_dir, bad) = temp_schema("table t {\n  id uuid primary\n  other nosuchtype\n}\n");
+    let run = schemac(&["check", &bad]).expect(1);
+    assert!(
+        run.stderr.contains("app.schema:3:"),
+        "diagnostic names FILE:LINE:COL: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nosuchtype"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(schemac(&["plan", "--format", "yaml"]).code, 2);
+    assert_eq!(schemac(&["frobnicate"]).code, 2);
+    assert_eq!(
+        schemac(&["plan", "--from-empty", "--database-url", "postgres://x/y"]).code,
+        2
+    );
+}
+
+#[test]
+fn plan_from_empty_needs_no_server_and_prints_the_json_contract() {
+    let schema = workspace().join("schema").display().to_string();
+    let run = schemac(&["plan", &schema, "--from-empty", "--format", "json"]).expect(0);
+    let json: serde_json::Value =
+        serde_json::from_str(&run.stdout).expect("stdout is one JSON object");
+    let steps = json["steps"].as_array().expect("steps array");
+    assert!(!steps.is_empty());
+    for step in steps {
+        for key in ["kind", "target", "sql", "lock"] {
+            assert!(step[key].is_string(), "{key} is a string in {step}");
+        }
+        for key in ["destructive", "transactional"] {
+            assert!(step[key].is_boolean(), "{key} is a boolean in {step}");
+        }
+        assert!(step["hazards"].is_array());
+        let kind = step["kind"].as_str().unwrap_or_default();
+        assert!(
+            kind.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "kind is snake_case: {kind}"
+        );
+    }
+    assert!(steps
+        .iter()
+        .any(|s| s["kind"] == "create_table" && s["target"] == "public.accounts"));
+}
+
+#[test]
+fn plan_without_a_database_says_how_to_give_one() {
+    let schema = workspace().join("schema").display().to_string();
+    // DATABASE_URL may be set in the environment of the test run; give an explicit bad flag instead
+    // of relying on its absence.
+    let run = schemac(&[
+        "plan",
+        &schema,
+        "--database-url",
+        "postgres://nobody:hunter2secret@127.0.0.1:1/none",
+    ])
+    .expect(1);
+    assert!(
+        !run.stderr.contains("hunter2secret"),
+        "password printed: {}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_password_is_never_printed_even_when_the_database_refuses() {
+    let db = TestDb::new().await;
+    // A URL with a password the trust-auth server ignores, and one for a database that is missing.
+    let with_password =
+        db.url()
+            .replacen("postgres://postgres@", "postgres://postgres:s3cr3t-pw@", 1);
+    let schema = workspace().join("schema").display().to_string();
+    for url in [
+        with_password.clone(),
+        with_password.replace(db.name(), "no_such_database_x"),
+    ] {
+        for command in [
+            vec!["plan", &schema],
+            vec!["drift", &schema],
+            vec!["introspect"],
+        ] {
+            let mut args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
+            args.extend(["--database-url".to_string(), url.clone()]);
+            let run = schemac_async(args).await;
+            assert!(
+                !run.stdout.contains("s3cr3t-pw") && !run.stderr.contains("s3cr3t-pw"),
+                "password printed by {command:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn destructive_plans_are_refused_whole_without_the_flag() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, before) = temp_schema("table keep {\n  id bigserial primary\n}\n\ntable doomed {\n  id bigserial primary\n  note text?\n}\n");
+    schemac_async(vec![
+        "apply".into(),
+        before.clone(),
+        "--database-url".into(),
+        url.clone(),
+        "--yes".into(),
+    ])
+    .await
+    .expect(0);
+    let (_dir2, after) = temp_schema("table keep {\n  id bigserial primary\n  added text?\n}\n");
+    let refused = schemac_async(vec![
+        "apply".into(),
+        after.clone(),
+        "--database-url".into(),
+        url.clone(),
+        "--yes".into(),
+    ])
+    .await
+    .expect(1);
+    assert!(
+        refused.stderr.contains("drop_table public.doomed"),
+        "names the destructive step: {}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--allow-destructive"),
+        "names the flag: {}",
+        refused.stderr
+    );
+    // Refused whole: the harmless step did not run either.
+    assert_eq!(db.count("select count(*) from information_schema.columns where table_name = 'keep' and column_name = 'added'").await, 0);
+    assert_eq!(
+        db.count("select count(*) from information_schema.tables where table_name = 'doomed'")
+            .await,
+        1
+    );
+    let json = schemac_async(vec![
+        "plan".into(),
+        after.clone(),
+        "--database-url".into(),
+        url.clone(),
+        "--format".into(),
+        "json".into(),
+    ])
+    .await
+    .expect(0);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let drop = plan["steps"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["kind"] == "drop_table"))
+        .cloned()
+        .expect("a drop step");
+    assert_eq!(drop["destructive"], true);
+    schemac_async(vec![
+        "apply".into(),
+        after,
+        "--database-url".into(),
+        url,
+        "--yes".into(),
+        "--allow-destructive".into(),
+    ])
+    .await
+    .expect(0);
+    assert_eq!(
+        db.count("select count(*) from information_schema.tables where table_name = 'doomed'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn drift_exits_one_and_names_the_table_and_column() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, schema) =
+        temp_schema("table users {\n  id bigserial primary\n  email text unique\n}\n");
+    schemac_async(vec![
+        "apply".into(),
+        schema.clone(),
+        "--database-url".into(),
+        url.clone(),
+        "--yes".into(),
+    ])
+    .await
+    .expect(0);
+    schemac_async(vec![
+        "drift".into(),
+        schema.clone(),
+        "--database-url".into(),
+        url.clone(),
+    ])
+    .await
+    .expect(0);
+    db.execute("ALTER TABLE users ADD COLUMN nickname text; CREATE INDEX by_hand ON users (email)")
+        .await;
+    let drift = schemac_async(vec!["drift".into(), schema, "--database-url".into(), url])
+        .await
+        .expect(1);
+    assert!(
+        drift.stdout.contains("public.users") && drift.stdout.contains("nickname"),
+        "{}",
+        drift.stdout
+    );
+    assert!(drift.stdout.contains("by_hand"), "{}", drift.stdout);
+}
