@@ -184,18 +184,14 @@ fn statements_json(plan: &Plan) -> serde_json::Value {
     )
 }
 
-/// Runs every preflight check, changing nothing; the failures (empty when the plan can finish).
+/// Runs every preflight check, changing nothing (each in a read-only transaction that is rolled
+/// back); the failures (empty when the plan can finish).
 pub async fn preflight(
     conn: &mut PgConnection,
     plan: &Plan,
 ) -> Result<Vec<PreflightFailure>, ApplyError> {
     let mut failures = Vec::new();
     for check in &plan.preflight {
-        // A check whose query fails (a conversion that errors on some row) refuses the plan too.
-        let mut tx = conn.begin().await?;
-        let result: Result<(i64, Option<String>), sqlx::Error> =
-            sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
-        tx.rollback().await?;
         let failure = |count, example, error| PreflightFailure {
             target: check.target.clone(),
             message: check.message.clone(),
@@ -204,13 +200,62 @@ pub async fn preflight(
             help: check.help.clone(),
             error,
         };
-        match result {
-            Ok((0, _)) => {}
-            Ok((count, example)) => failures.push(failure(count, example, None)),
-            Err(error) => failures.push(failure(0, None, Some(database_message(&error)))),
+        let mut tx = read_only(conn).await?;
+        let result: Result<(i64, Option<String>), sqlx::Error> =
+            sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
+        tx.rollback().await?;
+        match (result, &check.per_row) {
+            (Ok((0, _)), _) => {}
+            (Ok((count, example)), _) => failures.push(failure(count, example, None)),
+            // The check raised on some row (a value that does not convert): find the rows one at
+            // a time, to name them.
+            (Err(_), Some(per_row)) => {
+                let mut tx = read_only(conn).await?;
+                let outcome = sqlx::raw_sql(per_row).execute(&mut *tx).await.map(|_| ());
+                tx.rollback().await?;
+                match per_row_outcome(outcome) {
+                    Ok((0, _, _)) => {}
+                    Ok((count, example, error)) => failures.push(failure(count, example, error)),
+                    Err(error) => failures.push(failure(0, None, Some(database_message(&error)))),
+                }
+            }
+            // A check whose query fails refuses the plan too.
+            (Err(error), None) => failures.push(failure(0, None, Some(database_message(&error)))),
         }
     }
     Ok(failures)
+}
+
+/// A transaction that cannot write: preflight checks read only, whatever their SQL says.
+async fn read_only(
+    conn: &mut PgConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, ApplyError> {
+    let mut tx = conn.begin().await?;
+    sqlx::raw_sql("SET TRANSACTION READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// What a `Preflight::per_row` block reported: it always ends by raising `SC001` with the count as
+/// message, the first failing row as detail and that row's error as hint.
+fn per_row_outcome(
+    outcome: Result<(), sqlx::Error>,
+) -> Result<(i64, Option<String>, Option<String>), sqlx::Error> {
+    let error = match outcome {
+        Ok(()) => return Ok((0, None, None)),
+        Err(error) => error,
+    };
+    let report = error
+        .as_database_error()
+        .filter(|e| e.code().as_deref() == Some("SC001"))
+        .and_then(|e| e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>())
+        .and_then(|e| {
+            let count = e.message().parse::<i64>().ok()?;
+            let text = |t: Option<&str>| t.filter(|t| !t.is_empty()).map(str::to_string);
+            Some((count, text(e.detail()), text(e.hint())))
+        });
+    report.ok_or(error)
 }
 
 pub(super) fn is_lock_timeout(error: &sqlx::Error) -> bool {

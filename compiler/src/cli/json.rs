@@ -79,6 +79,9 @@ pub struct PreflightJson {
     pub message: String,
     #[serde(default)]
     pub help: Option<String>,
+    /// The row-by-row form of `sql`, run when `sql` fails (`Preflight::per_row`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_row: Option<String>,
 }
 
 fn name_text(name: &QualifiedName) -> String {
@@ -145,6 +148,7 @@ pub fn plan_json(plan: &Plan, fingerprint: Option<&str>) -> String {
                 sql: p.sql.clone(),
                 message: p.message.clone(),
                 help: p.help.clone(),
+                per_row: p.per_row.clone(),
             })
             .collect(),
         notes: plan.notes.clone(),
@@ -247,6 +251,7 @@ pub fn read_plan_file(text: &str) -> Result<(Plan, Option<String>), String> {
             sql: p.sql,
             message: p.message,
             help: p.help,
+            per_row: p.per_row,
         })
         .collect();
     Ok((

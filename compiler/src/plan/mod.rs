@@ -50,6 +50,11 @@ pub struct Preflight {
     /// What a non-zero count means, e.g. "rows would still be NULL after the backfill".
     pub message: String,
     pub help: Option<String>,
+    /// Where `sql` itself can fail on some row (a conversion that raises, as `'Export'::int`
+    /// does): a `DO` block that tests the rows one at a time and ends by raising SQLSTATE
+    /// `SC001` with the count as message, the first failing row's example as detail and its error
+    /// as hint. Reads only, like `sql`.
+    pub per_row: Option<String>,
 }
 
 /// An ordered migration: run the steps in order.

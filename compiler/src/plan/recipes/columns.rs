@@ -1,7 +1,7 @@
 //! Columns: add (nullable, or on an empty table), rename, drop, type changes, defaults, comments.
 //! A NOT NULL column on a table with rows goes through `not_null.rs` instead.
 
-use super::create::{example_rows_sql, type_needs};
+use super::create::type_needs;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{BaseType, Column, QualifiedName, SqlType};
 use crate::diff::Change;
@@ -423,42 +423,163 @@ fn alter_type(
         step.hazards
             .push(Hazard::narrows_type(column, &from.sql(), &to.sql()));
     }
-    // The preflight runs before any step, so it cannot name a type this plan creates (an enum
-    // declared together with the conversion to it): the `ALTER ... TYPE` itself then stops, in its
-    // own transaction, on the first value that does not convert, leaving the table as it was.
-    let target_type_exists = match &to.base {
-        BaseType::Enum(name) => ctx.catalogs.current.enum_type(name).is_some(),
-        BaseType::Citext => ctx.catalogs.current.extensions.contains("citext"),
-        _ => true,
-    };
-    if rows && !coercible && target_type_exists {
-        // Every row must convert, or the ALTER fails half-way through a long rewrite: try the
-        // conversion first, reading only.
-        let current_table = super::current_table_name(ctx.catalogs, table);
-        let current_name = super::current_column_name(ctx.catalogs, table, column);
-        if let Some(current) = ctx.catalogs.current.table(&current_table) {
-            let expr = using.map_or_else(|| sql::ident(&current_name), |u| format!("({u})"));
-            let condition = format!(
-                "({expr})::{} IS NULL AND {} IS NOT NULL",
-                to.sql(),
-                sql::ident(&current_name)
-            );
-            planned.preflight.push(Preflight {
-                target: target(table, column),
-                sql: example_rows_sql(current, &condition),
-                message: format!(
-                    "values of `{}.{}` do not convert to {}",
-                    table.name,
-                    column,
-                    to.sql()
-                ),
-                help: Some(format!(
-                    "add `using (expr)` to column `{column}` to say how to convert them"
-                )),
-            });
-        }
+    if rows && !coercible {
+        conversion_preflight(ctx, table, column, to, using, planned);
     }
     planned.steps.push(step);
+}
+
+/// Every row must convert, or the `ALTER ... TYPE` fails half-way through a long rewrite, after
+/// earlier steps ran: try the conversion first, reading only. A conversion that raises on some row
+/// (`'Export'::int`) is found row by row (`Preflight::per_row`) to name it. The preflight runs
+/// before any step, so it cannot name a type the plan creates or changes: an enum is compared with
+/// the schema's values as text instead (casts to it in `using` read as casts to `text`); another
+/// type the database does not have yet (`citext` of an extension the plan creates) is not checked.
+fn conversion_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    to: &SqlType,
+    using: Option<&str>,
+    planned: &mut Planned,
+) {
+    let current_table = super::current_table_name(ctx.catalogs, table);
+    let current_name = super::current_column_name(ctx.catalogs, table, column);
+    let Some(current) = ctx.catalogs.current.table(&current_table) else {
+        return;
+    };
+    let name = sql::ident(&current_name);
+    let expr = using.map_or_else(|| name.clone(), |u| format!("({u})"));
+    let condition = match &to.base {
+        BaseType::Enum(enum_name) => {
+            let Some(desired) = ctx.catalogs.desired.enum_type(enum_name) else {
+                return;
+            };
+            let Some(expr) = casts_to_text(&expr, enum_name) else {
+                return;
+            };
+            let values: Vec<String> = desired.values.iter().map(|v| sql::literal(v)).collect();
+            let values = values.join(", ");
+            if to.array {
+                format!("EXISTS (SELECT 1 FROM unnest(({expr})::text[]) AS schemac_value WHERE schemac_value NOT IN ({values}))")
+            } else {
+                format!("({expr})::text NOT IN ({values})")
+            }
+        }
+        BaseType::Citext if !ctx.catalogs.current.extensions.contains("citext") => return,
+        _ => format!("({expr})::{} IS NULL AND {name} IS NOT NULL", to.sql()),
+    };
+    let example = super::create::example_with_value(current, &current_name);
+    planned.preflight.push(Preflight {
+        target: target(table, column),
+        sql: format!(
+            "SELECT count(*), min({example}) FROM {} WHERE {condition}",
+            sql::qualified(&current.name)
+        ),
+        message: format!(
+            "values of `{}.{}` do not convert to {}",
+            table.name,
+            column,
+            to.sql()
+        ),
+        help: Some(format!(
+            "update those rows first, or change `using (expr)` of column `{column}` so it converts them"
+        )),
+        per_row: Some(super::create::per_row_sql(current, &condition, &example)),
+    });
+}
+
+/// `expr` with every cast to the enum `name` (`::permission_action`, `::public.permission_action`,
+/// `::"permission_action"[]`) made a cast to `text`, so that it runs before the enum exists or has
+/// its new values. `None` when `expr` names the type some other way (`CAST(x AS ...)`), which the
+/// preflight cannot rewrite. String literals are left alone.
+fn casts_to_text(expr: &str, name: &QualifiedName) -> Option<String> {
+    let chars: Vec<char> = expr.chars().collect();
+    let mut out = String::with_capacity(expr.len());
+    let mut i = 0;
+    // Reads an identifier (bare or double-quoted) at `j`; returns it and where it ends.
+    let identifier = |mut j: usize| -> Option<(String, usize)> {
+        let mut text = String::new();
+        if chars.get(j) == Some(&'"') {
+            j += 1;
+            while j < chars.len() {
+                if chars[j] == '"' {
+                    if chars.get(j + 1) == Some(&'"') {
+                        text.push('"');
+                        j += 2;
+                        continue;
+                    }
+                    return Some((text, j + 1));
+                }
+                text.push(chars[j]);
+                j += 1;
+            }
+            return None;
+        }
+        while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
+        {
+            text.push(chars[j].to_ascii_lowercase());
+            j += 1;
+        }
+        (!text.is_empty()).then_some((text, j))
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            let start = i;
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' {
+                    if chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+            out.extend(&chars[start..i]);
+            continue;
+        }
+        if c == ':' && chars.get(i + 1) == Some(&':') {
+            let mut j = i + 2;
+            while chars.get(j).is_some_and(|c| c.is_whitespace()) {
+                j += 1;
+            }
+            if let Some((first, end)) = identifier(j) {
+                let (schema, type_name, end) = match chars.get(end) {
+                    Some('.') => match identifier(end + 1) {
+                        Some((second, end)) => (Some(first), second, end),
+                        None => (None, first, end),
+                    },
+                    _ => (None, first, end),
+                };
+                if type_name == name.name && schema.as_ref().is_none_or(|s| *s == name.schema) {
+                    out.push_str("::text");
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        if c.is_alphanumeric() || c == '_' || c == '"' {
+            if let Some((word, end)) = identifier(i) {
+                let before = out.trim_end().to_ascii_lowercase();
+                let after_as = before.ends_with("as")
+                    && !before[..before.len() - 2]
+                        .ends_with(|c: char| c.is_alphanumeric() || c == '_');
+                if word == name.name && after_as {
+                    return None;
+                }
+                out.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+        }
+        out.push(c);
+        i += 1;
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -549,7 +670,7 @@ mod tests {
     }
 
     #[test]
-    fn no_preflight_names_an_enum_the_plan_creates() {
+    fn a_conversion_to_an_enum_the_plan_creates_is_checked_against_its_values_as_text() {
         let name = QualifiedName::public("tickets");
         let id = column("id", BaseType::BigInt, false);
         let current = Catalog {
@@ -578,15 +699,43 @@ mod tests {
         let catalogs = Pair::new(&current, &desired);
         let planned =
             plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
-        assert!(planned.preflight.is_empty(), "{:#?}", planned.preflight);
-        // Once the enum exists, the conversion is checked before anything changes.
+        // The preflight runs before the enum exists: it must not name it.
+        assert_eq!(planned.preflight.len(), 1, "{:#?}", planned.preflight);
+        assert_eq!(
+            planned.preflight[0].sql,
+            "SELECT count(*), min(concat(id::text, ' with `status` = ', quote_nullable(status::text))) \
+             FROM public.tickets WHERE ((lower(status)::text))::text NOT IN ('open', 'closed')"
+        );
+        // Once the enum exists, the same check (its values may change in the same plan).
         let mut with_enum = current.clone();
         with_enum.enums = desired.enums.clone();
         let catalogs = Pair::new(&with_enum, &desired);
         let planned =
             plan(&diff(catalogs), catalogs, &facts, &PlanOptions::default()).expect("plans");
         assert_eq!(planned.preflight.len(), 1);
-        assert!(planned.preflight[0].sql.contains("ticket_status"));
+        assert!(!planned.preflight[0].sql.contains("ticket_status"));
+    }
+
+    #[test]
+    fn casts_to_an_enum_read_as_casts_to_text() {
+        let name = QualifiedName::public("action");
+        let cases = [
+            ("(lower(action)::action)", Some("(lower(action)::text)")),
+            ("(x:: public.\"action\"[])", Some("(x::text[])")),
+            (
+                "('a::action' || x::actions)",
+                Some("('a::action' || x::actions)"),
+            ),
+            ("(x::other.action)", Some("(x::other.action)")),
+            ("(CAST(x AS action))", None),
+        ];
+        for (expr, expected) in cases {
+            assert_eq!(
+                super::casts_to_text(expr, &name).as_deref(),
+                expected,
+                "{expr}"
+            );
+        }
     }
 
     #[test]

@@ -384,6 +384,7 @@ fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: 
                         "update those rows of `{}.{}` to a value that remains first",
                         table.name.name, column.name
                     )),
+                    per_row: None,
                 });
             }
         }
@@ -416,6 +417,45 @@ pub fn example_rows_sql(table: &Table, condition: &str) -> String {
         example_key(table),
         sql::qualified(&table.name),
         condition
+    )
+}
+
+/// An expression naming a row and its value of `column` for messages: `7 with `action` = 'Export'`.
+pub fn example_with_value(table: &Table, column: &str) -> String {
+    format!(
+        "concat({}, {}, quote_nullable({}::text))",
+        example_key(table),
+        sql::literal(&format!(" with `{column}` = ")),
+        sql::ident(column)
+    )
+}
+
+/// The row-by-row form of a preflight check (`Preflight::per_row`): every row of `table` is tested
+/// for `condition` in its own subtransaction, so a row whose test raises (a value that does not
+/// convert) counts as failing instead of stopping the check. Ends by raising `SC001` with the
+/// count as message, the first failing row's `example` as detail and its error as hint.
+pub fn per_row_sql(table: &Table, condition: &str, example: &str) -> String {
+    let name = sql::qualified(&table.name);
+    format!(
+        "DO $schemac$\nDECLARE\n  schemac_count bigint := 0;\n  schemac_example text;\n  schemac_error text;\n  schemac_message text;\n  schemac_bad boolean;\n  schemac_row record;\nBEGIN\n  \
+         FOR schemac_row IN SELECT tableoid AS schemac_table, ctid AS schemac_ctid, {example} AS schemac_example FROM {name} ORDER BY 3 LOOP\n    \
+         schemac_message := NULL;\n    \
+         BEGIN\n      \
+         SELECT {condition} INTO schemac_bad FROM {name} WHERE tableoid = schemac_row.schemac_table AND ctid = schemac_row.schemac_ctid;\n    \
+         EXCEPTION WHEN others THEN\n      \
+         schemac_bad := true;\n      \
+         schemac_message := SQLERRM;\n    \
+         END;\n    \
+         IF schemac_bad THEN\n      \
+         schemac_count := schemac_count + 1;\n      \
+         IF schemac_example IS NULL THEN\n        \
+         schemac_example := schemac_row.schemac_example;\n        \
+         schemac_error := schemac_message;\n      \
+         END IF;\n    \
+         END IF;\n  \
+         END LOOP;\n  \
+         RAISE EXCEPTION USING ERRCODE = 'SC001', MESSAGE = schemac_count::text, DETAIL = coalesce(schemac_example, ''), HINT = coalesce(schemac_error, '');\n\
+         END\n$schemac$"
     )
 }
 

@@ -535,7 +535,9 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
 }
 
 /// Rows that would still be NULL after the backfill (a NULL or dangling key along the path, or an
-/// expression giving NULL) make the plan fail half-way: count them before changing anything.
+/// expression giving NULL) make the plan fail half-way: count them before changing anything. Only
+/// the rows that need a value count: where the column exists and a row already holds one, the
+/// backfill leaves it as it is (LANGUAGE.md: "a source is needed only where rows would be NULL").
 fn preflight(
     ctx: &Context,
     table: &QualifiedName,
@@ -559,41 +561,60 @@ fn preflight(
             )
         });
     let name = sql::ident(&column.name);
+    let exists = current_table.column(&column.name).is_some();
     let (joins, condition) = match source {
-        Source::Path(_) => match chain(ctx, table, &column.name, "t") {
-            Some((joins, last)) => (joins, format!("{last}.{name} IS NULL")),
+        Source::Path(_) => match value_after_backfill(ctx, table, &column.name, "t") {
+            Some((joins, value)) => (joins, format!("{value} IS NULL")),
             // The chain ends in a table that does not exist yet: no row can find a value.
+            None if exists => (String::new(), format!("t0.{name} IS NULL")),
             None => (String::new(), "true".to_string()),
         },
         Source::Expr(expr) => {
+            let needs_value = if exists {
+                format!("{name} IS NULL AND ")
+            } else {
+                String::new()
+            };
             // The expression reads the table under its own name.
             return planned.preflight.push(Preflight {
                 target: target(table, &column.name),
                 sql: format!(
-                    "SELECT count(*), min({}) FROM {} WHERE ({expr}) IS NULL",
+                    "SELECT count(*), min({}) FROM {} WHERE {needs_value}({expr}) IS NULL",
                     example_key(current_table),
                     sql::qualified(&current_table.name)
                 ),
                 message: format!("rows of `{}` would still have no `{}`: the backfill expression gives NULL for them", table.name, column.name),
                 help: Some(format!("change the `backfill` expression of `{}` so it gives a value for every row", column.name)),
+                per_row: None,
             });
         }
         Source::Default => return,
     };
+    let message = if exists {
+        format!(
+            "rows of `{}` with no `{}` would still have none after the backfill: their foreign key along the path is NULL or points at no row",
+            table.name, column.name
+        )
+    } else {
+        format!(
+            "rows of `{}` would still have no `{}` after the backfill: their foreign key along the path is NULL or points at no row",
+            table.name, column.name
+        )
+    };
     planned.preflight.push(Preflight {
         target: target(table, &column.name),
         sql: format!("SELECT count(*), min({key}) FROM {} t0{joins} WHERE {condition}", sql::qualified(&current_table.name)),
-        message: format!(
-            "rows of `{}` would still have no `{}` after the backfill: their foreign key along the path is NULL or points at no row",
-            table.name, column.name
-        ),
-        help: Some(format!("fix or delete those rows of `{}`, or give column `{}` a `backfill (expr)`", table.name, column.name)),
+        message,
+        help: Some(format!("fix or delete those rows of `{}`, set their `{}`, or give column `{}` a `backfill (expr)`", table.name, column.name, column.name)),
+        per_row: None,
     });
 }
 
 /// LEFT JOINs from `t0` along the backfill path (through tables that get the column in this plan
-/// too) to the first table whose column the database already fills; returns the joins and that
-/// table's alias. `None` when the chain reaches a table the database does not have.
+/// too) to the first table whose column the database already fills; returns the joins and the
+/// value the parents give a row of `t0`: the first non-NULL of their columns along the path (a
+/// parent whose column is partly filled keeps its own values and takes the rest from its parent).
+/// `None` when no table along the path has the column in the database.
 fn chain(
     ctx: &Context,
     table: &QualifiedName,
@@ -602,6 +623,7 @@ fn chain(
 ) -> Option<(String, String)> {
     let current = ctx.catalogs.current;
     let mut joins = String::new();
+    let mut values: Vec<String> = Vec::new();
     let mut at = table.clone();
     let mut alias = format!("{prefix}0");
     for depth in 1..=32 {
@@ -623,8 +645,13 @@ fn chain(
                 PathSearch::Found(path) => path.into_iter().next(),
                 _ => None,
             },
-        }?;
-        let parent = current.table(&hop.parent)?;
+        };
+        let Some(parent) = hop.as_ref().and_then(|hop| current.table(&hop.parent)) else {
+            break;
+        };
+        let Some(hop) = hop.as_ref() else {
+            break;
+        };
         let next_alias = format!("{prefix}{depth}");
         let condition: Vec<String> = hop
             .parent_columns
@@ -638,22 +665,26 @@ fn chain(
             condition.join(" AND ")
         ));
         alias = next_alias;
-        // The parent already fills the column when it has it and holds no NULLs (or is NOT NULL).
-        let filled = parent
-            .column(column)
-            .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&parent.name, column));
-        if filled {
-            return Some((joins, alias));
+        if let Some(parent_column) = parent.column(column) {
+            values.push(format!("{alias}.{}", sql::ident(column)));
+            // The parent already fills the column when it holds no NULLs (or is NOT NULL).
+            if !parent_column.nullable || !ctx.facts.has_nulls(&parent.name, column) {
+                break;
+            }
         }
-        at = hop.parent;
+        at = hop.parent.clone();
     }
-    None
+    match values.len() {
+        0 => None,
+        1 => Some((joins, values.remove(0))),
+        _ => Some((joins, format!("COALESCE({})", values.join(", ")))),
+    }
 }
 
 /// The value `column` will hold for each row of `table` once the plan has run, as an expression
-/// over `<prefix>0` (the table) and the joins it needs: the column itself where the database
-/// already fills it, else the parent's value along the backfill path. `None` when the path leads
-/// to a table the database does not have.
+/// over `<prefix>0` (the table) and the joins it needs: the row's own value where it has one, else
+/// the parent's value along the backfill path. `None` when neither the table nor any table along
+/// the path has the column in the database.
 pub(super) fn value_after_backfill(
     ctx: &Context,
     table: &QualifiedName,
@@ -664,12 +695,17 @@ pub(super) fn value_after_backfill(
         .catalogs
         .current
         .table(&super::current_table_name(ctx.catalogs, table))?;
-    let filled = current
-        .column(column)
-        .is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&current.name, column));
+    let own = current.column(column);
+    let own_value = format!("{prefix}0.{}", sql::ident(column));
+    let filled = own.is_some_and(|c| !c.nullable || !ctx.facts.has_nulls(&current.name, column));
     if filled {
-        return Some((String::new(), format!("{prefix}0.{}", sql::ident(column))));
+        return Some((String::new(), own_value));
     }
-    let (joins, alias) = chain(ctx, table, column, prefix)?;
-    Some((joins, format!("{alias}.{}", sql::ident(column))))
+    match (own, chain(ctx, table, column, prefix)) {
+        (Some(_), Some((joins, parents))) => {
+            Some((joins, format!("COALESCE({own_value}, {parents})")))
+        }
+        (Some(_), None) => Some((String::new(), own_value)),
+        (None, chain) => chain,
+    }
 }

@@ -125,6 +125,7 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                         sql: example_rows_sql(current, &format!("NOT ({})", check.expr)),
                         message: format!("rows of `{}` violate the new check `{name}`", table.name),
                         help: Some("fix those rows first, or change the check".to_string()),
+                        per_row: None,
                     });
                 }
                 not_valid_then_validate(
@@ -483,6 +484,7 @@ fn duplicates_preflight(
         ),
         message: format!("rows of `{}` share values of ({}), so `{name}` cannot be built", table.name, columns.join(", ")),
         help: Some("remove the duplicates first".to_string()),
+        per_row: None,
     });
 }
 
@@ -575,6 +577,9 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
     else {
         return;
     };
+    // A same-tenant key `(account_id, col)`: a row whose `col` points at another tenant's row is
+    // reported (with both tenant values) by `cross_tenant_preflight`; here only rows whose `col`
+    // points at no row at all.
     if fk.columns.iter().any(|c| child.column(c).is_none())
         || fk
             .referenced_columns
@@ -583,15 +588,19 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
     {
         return;
     }
-    let not_null: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", sql::ident(c)))
-        .collect();
-    let join: Vec<String> = fk
+    let tenant = ctx.catalogs.desired.tenancy.as_ref().map(|t| &t.column);
+    let pairs: Vec<(&String, &String)> = fk
         .columns
         .iter()
         .zip(&fk.referenced_columns)
+        .filter(|(c, p)| fk.columns.len() == 1 || Some(*c) != tenant || Some(*p) != tenant)
+        .collect();
+    let not_null: Vec<String> = pairs
+        .iter()
+        .map(|(c, _)| format!("c.{} IS NOT NULL", sql::ident(c)))
+        .collect();
+    let join: Vec<String> = pairs
+        .iter()
         .map(|(c, p)| format!("p.{} = c.{}", sql::ident(p), sql::ident(c)))
         .collect();
     let key = example_key(child).replace("ctid", "c.ctid");
@@ -623,6 +632,7 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
             table.name, fk.referenced_table.name, fk.name
         ),
         help: Some("delete those rows or point them at existing rows first".to_string()),
+        per_row: None,
     });
 }
 
@@ -760,9 +770,8 @@ fn cross_tenant_preflight(
         .zip(&fk.referenced_columns)
         .filter(|(c, _)| *c != tenant)
         .collect();
-    let both_filled = child.column(tenant).is_some() && parent.column(tenant).is_some();
-    if !fk.columns.contains(tenant) || pairs.is_empty() || both_filled {
-        return; // the plain orphan check covers keys whose columns all exist
+    if !fk.columns.contains(tenant) || pairs.is_empty() {
+        return;
     }
     if pairs
         .iter()
@@ -798,23 +807,30 @@ fn cross_tenant_preflight(
                 &format!("c0.{}::text", sql::ident(col)),
             )
         });
+    // A row without a value after the backfill is reported by the backfill's own check.
+    let example = format!(
+        "concat({key}, {}, {child_value}::text, {}, {parent_value}::text)",
+        sql::literal(&format!(": `{tenant}` is ")),
+        sql::literal(&format!(", its `{}` row's is ", fk.referenced_table.name)),
+    );
     planned.preflight.push(Preflight {
         target: target(table, &fk.name),
         sql: format!(
-            "SELECT count(*), min({key}) FROM {} c0{child_joins} JOIN {} p0 ON {}{parent_joins} WHERE {} AND {child_value} IS DISTINCT FROM {parent_value}",
+            "SELECT count(*), min({example}) FROM {} c0{child_joins} JOIN {} p0 ON {}{parent_joins} WHERE {} AND {child_value} <> {parent_value}",
             sql::qualified(table),
             sql::qualified(&fk.referenced_table),
             join.join(" AND "),
             not_null.join(" AND ")
         ),
         message: format!(
-            "rows of `{}` reference a row of `{}` that belongs to another tenant, so `{}` cannot be validated",
+            "rows of `{}` hold a `{tenant}` other than that of the `{}` row they reference, so `{}` cannot be validated",
             table.name, fk.referenced_table.name, fk.name
         ),
         help: Some(format!(
-            "point those rows at a `{}` row of their own tenant, or delete them",
-            fk.referenced_table.name
+            "set `{tenant}` of those rows to their `{}` row's, point them at a `{}` row of their own tenant, or delete them",
+            fk.referenced_table.name, fk.referenced_table.name
         )),
+        per_row: None,
     });
 }
 
