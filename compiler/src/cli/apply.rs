@@ -444,10 +444,37 @@ async fn run_plan(
     match result {
         Ok(report) => Outcome::Applied(report),
         Err(error) => {
+            let stopped_in_a_step = !matches!(
+                error,
+                ApplyError::Preflight(_) | ApplyError::Database(_) | ApplyError::Cleanup { .. }
+            );
             report_error(out, error, url);
+            if stopped_in_a_step {
+                report_what_ran(conn, plan, out).await;
+            }
             Outcome::Stopped(1)
         }
     }
+}
+
+/// After a step failed for a cause preflight could not know (a row written since, a lock that was
+/// never granted): which steps ran and stay done, and that `apply` of the same schema or plan file
+/// continues from the first that did not (the history table records them).
+async fn report_what_ran(conn: &mut PgConnection, plan: &Plan, out: &mut Output) {
+    let completed = match history::unfinished(conn, &history::plan_hash(plan)).await {
+        Ok(Some(run)) => run.completed_steps,
+        _ => return,
+    };
+    let total = plan.steps.len();
+    let done = match completed {
+        0 => "no step of the plan ran".to_string(),
+        1 => format!("step 1 of {total} ran and stays done"),
+        n => format!("steps 1-{n} of {total} ran and stay done"),
+    };
+    out.note(&format!(
+        "{done}; fix the cause, then run the same `apply` again: it continues from step {}",
+        completed + 1
+    ));
 }
 
 fn backfill_bar(total: u64) -> ProgressBar {

@@ -422,12 +422,19 @@ pub fn example_rows_sql(table: &Table, condition: &str) -> String {
 
 /// An expression naming a row and its value of `column` for messages: `7 with `action` = 'Export'`.
 pub fn example_with_value(table: &Table, column: &str) -> String {
-    format!(
-        "concat({}, {}, quote_nullable({}::text))",
-        example_key(table),
-        sql::literal(&format!(" with `{column}` = ")),
-        sql::ident(column)
-    )
+    example_with_values(table, &[column])
+}
+
+/// An expression naming a row and its values of `columns` for messages:
+/// `3 with `quantity` = '0', `status` = 'open'`.
+pub fn example_with_values(table: &Table, columns: &[&str]) -> String {
+    let mut parts = vec![example_key(table)];
+    for (i, column) in columns.iter().enumerate() {
+        let lead = if i == 0 { " with " } else { ", " };
+        parts.push(sql::literal(&format!("{lead}`{column}` = ")));
+        parts.push(format!("quote_nullable({}::text)", sql::ident(column)));
+    }
+    format!("concat({})", parts.join(", "))
 }
 
 /// The row-by-row form of a preflight check (`Preflight::per_row`): every row of `table` is tested

@@ -1,7 +1,7 @@
 //! Keys, checks, foreign keys and indexes: added online on tables with rows (indexes built
 //! `CONCURRENTLY`, constraints added `NOT VALID` then validated), dropped, renamed.
 
-use super::create::{example_key, example_rows_sql};
+use super::create::example_key;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{ForeignKey, Index, IndexKey, QualifiedName};
 use crate::diff::{Change, TableObject};
@@ -120,12 +120,23 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     })
                 });
                 if let Some(current) = current {
+                    let named: Vec<&str> = current
+                        .columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .filter(|c| crate::diff::expr::names_column(&check.expr, c))
+                        .collect();
+                    let example = super::create::example_with_values(current, &named);
+                    let condition = format!("NOT ({})", check.expr);
                     planned.preflight.push(Preflight {
                         target: target(table, &name),
-                        sql: example_rows_sql(current, &format!("NOT ({})", check.expr)),
+                        sql: format!(
+                            "SELECT count(*), min({example}) FROM {} WHERE {condition}",
+                            sql::qualified(&current.name)
+                        ),
                         message: format!("rows of `{}` violate the new check `{name}`", table.name),
                         help: Some("fix those rows first, or change the check".to_string()),
-                        per_row: None,
+                        per_row: Some(super::create::per_row_sql(current, &condition, &example)),
                     });
                 }
                 not_valid_then_validate(
@@ -469,21 +480,24 @@ fn duplicates_preflight(
         return;
     }
     let list: Vec<String> = columns.iter().map(|c| sql::ident(c)).collect();
-    let key = list
-        .iter()
-        .map(|c| format!("{c}::text"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let key = super::create::example_key(current);
+    let mut values = Vec::new();
+    for (i, (column, ident)) in columns.iter().zip(&list).enumerate() {
+        let lead = if i == 0 { " with " } else { ", " };
+        values.push(sql::literal(&format!("{lead}`{column}` = ")));
+        values.push(format!("quote_nullable({ident}::text)"));
+    }
     planned.preflight.push(Preflight {
         target: target(table, name),
         sql: format!(
-            "SELECT count(*), min(k) FROM (SELECT concat_ws(', ', {key}) AS k FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+            "SELECT coalesce(sum(n), 0)::bigint, min(e) FROM (SELECT count(*) AS n, concat(max({key}), {}, ', like key ', min({key})) AS e FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+            values.join(", "),
             sql::qualified(table),
             list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
             list.join(", ")
         ),
         message: format!("rows of `{}` share values of ({}), so `{name}` cannot be built", table.name, columns.join(", ")),
-        help: Some("remove the duplicates first".to_string()),
+        help: Some(format!("make ({}) different in those rows of `{}`, or delete the duplicates, first", columns.join(", "), table.name)),
         per_row: None,
     });
 }
