@@ -5,9 +5,9 @@
 //! `pg_dump` of the whole database (tables, columns, constraints, indexes, types, policies, grants
 //! and rows) before and after must be equal.
 //!
-//! A case directory: `before.schema`, `data.sql`, `after.schema`. Cases run one after another: the
-//! tenant cases grant to the role `realdata_refusal_app`, which schemac creates when it is missing
-//! and no test drops.
+//! A case directory: `before.schema`, `data.sql`, `after.schema`. The tenant cases grant to the
+//! role `realdata_refusal_app`, which schemac creates when it is missing (idempotently, so cases
+//! may run at once) and no test drops.
 //!
 //! The second test is a failure no preflight can know (a row written after the checks ran): the
 //! step stops, the error names it and the steps that ran, and the same `apply` finishes the rest.
@@ -89,64 +89,83 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Runs one case; returns its name and the refusal it printed.
+async fn refuse(case: PathBuf) -> (String, String) {
+    let name = case
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("case name")
+        .to_string();
+    let db = TestDb::named(&name).await;
+    let url = db.url();
+    let schema = |side: &str| case.join(format!("{side}.schema")).display().to_string();
+    schemac_async(args(&[
+        "apply",
+        &schema("before"),
+        "--database-url",
+        &url,
+        "--yes",
+    ]))
+    .await
+    .expect(0);
+    db.execute(&std::fs::read_to_string(case.join("data.sql")).expect("data.sql"))
+        .await;
+    let before = dump(&url);
+    let refused = schemac_async(args(&[
+        "apply",
+        &schema("after"),
+        "--database-url",
+        &url,
+        "--yes",
+        "--allow-destructive",
+    ]))
+    .await
+    .expect(1);
+    let after = dump(&url);
+    assert!(
+        before == after,
+        "{name}: the refused apply changed the database:\n{}",
+        first_difference(&before, &after)
+    );
+    // The refusal, without the plan printed before it.
+    let refusal = refused
+        .stderr
+        .split_once("error: refused")
+        .map(|(_, rest)| format!("error: refused{rest}"))
+        .unwrap_or_else(|| panic!("{name}: no refusal in:\n{}", refused.stderr));
+    // `--dry-run` runs the same checks and says the same.
+    let dry = schemac_async(args(&[
+        "apply",
+        &schema("after"),
+        "--database-url",
+        &url,
+        "--dry-run",
+        "--allow-destructive",
+    ]))
+    .await
+    .expect(1);
+    assert!(dry.stderr.ends_with(&refusal), "{name}: {}", dry.stderr);
+    (name, refusal)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_refused_change_leaves_the_database_unchanged() {
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut results = Vec::new();
     for case in cases() {
-        let name = case
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("case name")
-            .to_string();
-        let db = TestDb::named(&name).await;
-        let url = db.url();
-        let schema = |side: &str| case.join(format!("{side}.schema")).display().to_string();
-        schemac_async(args(&[
-            "apply",
-            &schema("before"),
-            "--database-url",
-            &url,
-            "--yes",
-        ]))
-        .await
-        .expect(0);
-        db.execute(&std::fs::read_to_string(case.join("data.sql")).expect("data.sql"))
-            .await;
-        let before = dump(&url);
-        let refused = schemac_async(args(&[
-            "apply",
-            &schema("after"),
-            "--database-url",
-            &url,
-            "--yes",
-            "--allow-destructive",
-        ]))
-        .await
-        .expect(1);
-        let after = dump(&url);
-        assert!(
-            before == after,
-            "{name}: the refused apply changed the database:\n{}",
-            first_difference(&before, &after)
-        );
-        // The refusal, without the plan printed before it.
-        let refusal = refused
-            .stderr
-            .split_once("error: refused")
-            .map(|(_, rest)| format!("error: refused{rest}"))
-            .unwrap_or_else(|| panic!("{name}: no refusal in:\n{}", refused.stderr));
+        // A few cases at a time, each in its own database.
+        if tasks.len() >= 3 {
+            results.push(tasks.join_next().await.expect("a task").expect("case"));
+        }
+        tasks.spawn(refuse(case));
+    }
+    while let Some(result) = tasks.join_next().await {
+        results.push(result.expect("case"));
+    }
+    results.sort();
+    assert!(!results.is_empty(), "no refusal fixtures found");
+    for (name, refusal) in results {
         insta::assert_snapshot!(name.as_str(), refusal);
-        // `--dry-run` runs the same checks and says the same.
-        let dry = schemac_async(args(&[
-            "apply",
-            &schema("after"),
-            "--database-url",
-            &url,
-            "--dry-run",
-            "--allow-destructive",
-        ]))
-        .await
-        .expect(1);
-        assert!(dry.stderr.ends_with(&refusal), "{name}: {}", dry.stderr);
     }
 }
 
