@@ -560,6 +560,20 @@ fn preflight(
                 &format!("t0.{}::text", sql::ident(c)),
             )
         });
+    // The example names the path's first foreign-key columns too: NULL there is the usual cause.
+    let key = match source {
+        Source::Path(path) => {
+            let mut parts = vec![key];
+            let columns = path.first().map_or(&[][..], |hop| &hop.child_columns[..]);
+            for (i, column) in columns.iter().enumerate() {
+                let lead = if i == 0 { " with " } else { ", " };
+                parts.push(sql::literal(&format!("{lead}`{column}` = ")));
+                parts.push(format!("quote_nullable(t0.{}::text)", sql::ident(column)));
+            }
+            format!("concat({})", parts.join(", "))
+        }
+        _ => key,
+    };
     let name = sql::ident(&column.name);
     let exists = current_table.column(&column.name).is_some();
     let (joins, condition) = match source {

@@ -632,6 +632,13 @@ fn orphans_preflight(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, plan
     } else {
         key
     };
+    let mut example = vec![key];
+    for (i, (column, _)) in pairs.iter().enumerate() {
+        let lead = if i == 0 { " with " } else { ", " };
+        example.push(sql::literal(&format!("{lead}`{column}` = ")));
+        example.push(format!("quote_nullable(c.{}::text)", sql::ident(column)));
+    }
+    let key = format!("concat({})", example.join(", "));
     planned.preflight.push(Preflight {
         target: target(table, &fk.name),
         sql: format!(
