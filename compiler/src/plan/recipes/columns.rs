@@ -467,6 +467,12 @@ fn conversion_preflight(
             }
         }
         BaseType::Citext if !ctx.catalogs.current.extensions.contains("citext") => return,
+        // An explicit cast to `varchar(n)` cuts the value; `ALTER ... TYPE` assigns, and fails on a
+        // value longer than `n` (trailing spaces aside).
+        // https://www.postgresql.org/docs/current/datatype-character.html
+        BaseType::Varchar(Some(length)) | BaseType::Char(length) if !to.array => {
+            format!("char_length(rtrim(({expr})::text, ' ')) > {length}")
+        }
         _ => format!("({expr})::{} IS NULL AND {name} IS NOT NULL", to.sql()),
     };
     let example = super::create::example_with_value(current, &current_name);
