@@ -426,6 +426,9 @@ fn alter_type(
     if rows && !coercible {
         conversion_preflight(ctx, table, column, to, using, planned);
     }
+    if rows {
+        converted_duplicates_preflight(ctx, table, column, to, using, planned);
+    }
     planned.steps.push(step);
 }
 
@@ -493,6 +496,124 @@ fn conversion_preflight(
         )),
         per_row: Some(super::create::per_row_sql(current, &condition, &example)),
     });
+}
+
+/// A unique key over a column whose type changes is rebuilt with the new type's equality: values
+/// that differ now may become equal (`'Read'` and `'read'` through `lower(...)::permission_action`,
+/// or as `citext`), and the rebuild then fails half-way. Counted first, for the keys the schema
+/// keeps. Only for conversions that cannot raise (to an enum, compared as text, and to `citext`):
+/// one that can is checked by `conversion_preflight`.
+fn converted_duplicates_preflight(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    to: &SqlType,
+    using: Option<&str>,
+    planned: &mut Planned,
+) {
+    let current_table = super::current_table_name(ctx.catalogs, table);
+    let current_name = super::current_column_name(ctx.catalogs, table, column);
+    let (Some(current), Some(desired)) = (
+        ctx.catalogs.current.table(&current_table),
+        ctx.catalogs.desired.table(table),
+    ) else {
+        return;
+    };
+    if to.array {
+        return;
+    }
+    let name = sql::ident(&current_name);
+    let expr = using.map_or_else(|| name.clone(), |u| format!("({u})"));
+    let converted = match &to.base {
+        BaseType::Enum(enum_name) => match casts_to_text(&expr, enum_name) {
+            Some(expr) => format!("({expr})::text"),
+            None => return,
+        },
+        // citext compares as lower() does.
+        BaseType::Citext => format!("lower(({expr})::text)"),
+        _ => return,
+    };
+    let mut keys: Vec<(&str, &[String])> = Vec::new();
+    if let Some(pk) = &current.primary_key {
+        keys.push((&pk.name, &pk.columns));
+    }
+    keys.extend(
+        current
+            .uniques
+            .iter()
+            .map(|u| (u.name.as_str(), &u.columns[..])),
+    );
+    let index_columns: Vec<(&str, Vec<String>)> = current
+        .indexes
+        .iter()
+        .filter(|i| i.unique && i.predicate.is_none())
+        .filter_map(|i| {
+            let columns: Option<Vec<String>> = i
+                .keys
+                .iter()
+                .map(|k| match k {
+                    crate::catalog::IndexKey::Column(c) => Some(c.clone()),
+                    crate::catalog::IndexKey::Expr(_) => None,
+                })
+                .collect();
+            Some((i.name.as_str(), columns?))
+        })
+        .collect();
+    keys.extend(index_columns.iter().map(|(n, c)| (*n, &c[..])));
+    let kept = |name: &str| {
+        desired
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| pk.name == name)
+            || desired.uniques.iter().any(|u| u.name == name)
+            || desired.indexes.iter().any(|i| i.name == name)
+    };
+    let key = super::create::example_key(current);
+    for (key_name, columns) in keys {
+        if !columns.contains(&current_name) || !kept(key_name) {
+            continue;
+        }
+        let group: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                if *c == current_name {
+                    converted.clone()
+                } else {
+                    sql::ident(c)
+                }
+            })
+            .collect();
+        let not_null: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", sql::ident(c)))
+            .collect();
+        let first = |n: u32| format!("(array_agg({key} ORDER BY {key}))[{n}]");
+        let value =
+            |n: u32| format!("(array_agg(quote_nullable({name}::text) ORDER BY {key}))[{n}]");
+        planned.preflight.push(Preflight {
+            target: target(table, key_name),
+            sql: format!(
+                "SELECT coalesce(sum(n), 0)::bigint, min(e) FROM (SELECT count(*) AS n, concat({}, {}, {}, ', like key ', {}, ' with ', {}) AS e FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
+                first(1),
+                sql::literal(&format!(" with `{current_name}` = ")),
+                value(1),
+                first(2),
+                value(2),
+                sql::qualified(&current.name),
+                not_null.join(" AND "),
+                group.join(", ")
+            ),
+            message: format!(
+                "rows of `{}` hold values of `{column}` that become equal as {}, so `{key_name}` cannot be rebuilt",
+                table.name,
+                to.sql()
+            ),
+            help: Some(format!(
+                "make those values of `{column}` different first, or change the key `{key_name}`"
+            )),
+            per_row: None,
+        });
+    }
 }
 
 /// `expr` with every cast to the enum `name` (`::permission_action`, `::public.permission_action`,
