@@ -844,7 +844,7 @@ fn cross_tenant_preflight(
             not_null.join(" AND ")
         ),
         message: format!(
-            "rows of `{}` hold a `{tenant}` other than that of the `{}` row they reference, so `{}` cannot be validated",
+            "rows of `{}` reference a row of `{}` that belongs to another tenant (its `{tenant}` differs from theirs), so `{}` cannot be validated",
             table.name, fk.referenced_table.name, fk.name
         ),
         help: Some(format!(
