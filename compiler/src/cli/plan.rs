@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 use crate::diagnostics::Diagnostic;
 use crate::diff::{diff, Change};
-use crate::introspect::{self, CanonicalizeError};
+use crate::introspect::{self, CanonicalizeError, Printer};
 use crate::pair::Pair;
 use crate::plan::{self, Facts, Plan, PlanOptions};
 use crate::source::SourceSet;
@@ -29,18 +29,31 @@ pub enum PlanFailure {
     Message(String),
 }
 
-/// Introspects, canonicalises the schema's expressions through the server, diffs, gathers the facts
-/// the recipes need and plans.
+/// Introspects, canonicalises the schema's expressions without writing to the target (locally,
+/// else on a throwaway cluster), diffs, gathers the facts the recipes need and plans.
+// Kept for callers that plan many targets (fleets) with the default printer.
+#[allow(dead_code)]
 pub async fn make_plan(
     conn: &mut PgConnection,
     desired: &Catalog,
     options: &PlanOptions,
 ) -> Result<Planned, PlanFailure> {
+    make_plan_with(conn, desired, options, &Printer::Throwaway).await
+}
+
+/// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`.
+/// Only `apply` passes `Printer::Target`.
+pub async fn make_plan_with(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    options: &PlanOptions,
+    printer: &Printer,
+) -> Result<Planned, PlanFailure> {
     let current = introspect::catalog(conn)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
-    let desired = match introspect::canonicalize(conn, desired).await {
-        Ok(desired) => desired,
+    let desired = match introspect::canonicalize_with(conn, desired, printer).await {
+        Ok((desired, _)) => desired,
         Err(CanonicalizeError::Invalid(invalid)) => {
             return Err(PlanFailure::Diagnostics(
                 invalid
@@ -74,6 +87,15 @@ pub async fn make_plan(
         current,
         desired,
     })
+}
+
+/// Where `plan` and `drift` print the expressions schemac does not know: `--dev-url`, else a
+/// throwaway cluster; never the target.
+pub fn printer(dev_url: Option<&str>) -> Printer {
+    match dev_url {
+        Some(url) => Printer::Dev(url.to_string()),
+        None => Printer::Throwaway,
+    }
 }
 
 /// Prints a planning failure; returns exit code 1.
@@ -121,10 +143,11 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
             );
             return 1;
         };
+        let printer = printer(args.dev_url.as_deref());
         let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
             rt.block_on(async {
-                let mut conn = url.connect().await?;
-                Ok(make_plan(&mut conn, &desired, &options).await)
+                let mut conn = url.connect_read_only().await?;
+                Ok(make_plan_with(&mut conn, &desired, &options, &printer).await)
             })
         });
         match result {

@@ -1,4 +1,6 @@
-//! A throwaway PostgreSQL cluster for machines without a usable server.
+//! A throwaway PostgreSQL cluster: the test harness's server on machines without one, and the
+//! dev database of `plan`, `drift` and `introspect` when an expression needs a server to print it
+//! and no `--dev-url` is given (never the target: see `introspect::expressions`).
 //!
 //! `initdb` into a fresh temp dir, `pg_ctl start` listening only on a Unix socket in that dir, trust
 //! auth. Statics are never dropped, so cleanup cannot hang off a `Drop`: a small watchdog shell
@@ -10,6 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 /// The socket is `<dir>/.s.PGSQL.5432`; the dir is private, so the usual port never clashes.
 pub const PORT: u16 = 5432;
@@ -30,6 +33,34 @@ if [ -f "$data/postmaster.pid" ]; then
 fi >/dev/null 2>&1
 rm -rf "$dir"
 "#;
+
+/// The cluster this process shares for dev-database work, started on first use and removed when
+/// the process exits (by the watchdog). Expressions are canonicalised in transactions that are
+/// always rolled back, so concurrent users of it leave nothing behind for each other.
+pub fn shared() -> Result<&'static Path, String> {
+    static SHARED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(start)
+        .as_ref()
+        .map(PathBuf::as_path)
+        .map_err(Clone::clone)
+}
+
+/// `postgres:///<db>?host=<dir>&port=5432&user=postgres` for a cluster in `dir`. The port is
+/// explicit so a `PGPORT` in the environment cannot point the client at a socket file the cluster
+/// does not have.
+pub fn socket_url(dir: &Path, database: &str) -> String {
+    let dir = dir.to_string_lossy();
+    let mut host = String::new();
+    for b in dir.bytes() {
+        if b.is_ascii_alphanumeric() || b"/_.-".contains(&b) {
+            host.push(char::from(b));
+        } else {
+            host.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("postgres:///{database}?host={host}&port={PORT}&user=postgres")
+}
 
 /// Starts a cluster and returns its dir, which holds the socket; it lives until the process exits.
 pub fn start() -> Result<PathBuf, String> {

@@ -1,0 +1,114 @@
+//! Expressions canonicalised without writing to the target: `plan`, `drift` and `introspect` only
+//! read the target (read-only transactions; a read-only role, a hot standby and
+//! `default_transaction_read_only = on` all work). Every expression the local canonicaliser
+//! (`local.rs`) knows is printed by schemac itself; only the tables that carry an expression it does
+//! not know (and the tables their policies name, with the enums, roles and extensions they need) go
+//! to a dev database: `--dev-url`, else a throwaway cluster started from the installed
+//! `initdb`/`pg_ctl` (`crate::cluster`). `apply`, which writes to the target anyway, prints them there.
+//! **Invariant:** nothing is written to the target except by `apply`.
+
+use std::collections::BTreeSet;
+
+use sqlx::{Connection, PgConnection};
+
+use super::canonicalize::{canonicalize, policy_references, CanonicalizeError};
+use super::local;
+use crate::catalog::{Catalog, QualifiedName};
+
+/// Where the expressions the local canonicaliser does not know are printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Printer {
+    /// In scratch schemas on the target itself, rolled back (only `apply`, which writes anyway).
+    Target,
+    /// On this dev database (`--dev-url`): an empty database schemac may write to.
+    Dev(String),
+    /// On a throwaway cluster this process starts from the installed `initdb`/`pg_ctl`.
+    Throwaway,
+    /// Nowhere: an unknown expression is an error (tests of the local canonicaliser).
+    LocalOnly,
+}
+
+/// `desired` with every expression as PostgreSQL prints it, without writing to `target` unless
+/// `printer` is `Printer::Target`. Also says how many tables needed a server.
+pub async fn canonicalize_with(
+    target: &mut PgConnection,
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<(Catalog, usize), CanonicalizeError> {
+    let (mut result, unknown) = local::canonicalize(desired);
+    if unknown.is_empty() {
+        return Ok((result, 0));
+    }
+    // The tables to print on a server, and the tables their policies name (bare columns suffice,
+    // but whole desired tables are harmless).
+    let needed: BTreeSet<QualifiedName> = unknown.iter().map(|u| u.table.clone()).collect();
+    let mut sub = Catalog {
+        namespaces: desired.namespaces.clone(),
+        extensions: desired.extensions.clone(),
+        enums: desired.enums.clone(),
+        roles: desired.roles.clone(),
+        tenancy: desired.tenancy.clone(),
+        tables: desired
+            .tables
+            .iter()
+            .filter(|t| needed.contains(&t.name))
+            .cloned()
+            .collect(),
+    };
+    let named: Vec<_> = policy_references(desired, &sub.tables)
+        .into_iter()
+        .cloned()
+        .collect();
+    sub.tables.extend(named);
+    let printed = match printer {
+        Printer::Target => canonicalize(target, &sub).await?,
+        Printer::Dev(url) => {
+            let mut dev =
+                PgConnection::connect(url)
+                    .await
+                    .map_err(|source| CanonicalizeError::Database {
+                        doing: "connecting to the dev database (--dev-url)",
+                        source,
+                    })?;
+            let printed = canonicalize(&mut dev, &sub).await;
+            let _ = dev.close().await;
+            printed?
+        }
+        Printer::Throwaway => {
+            let first = &unknown[0];
+            let dir =
+                crate::cluster::shared().map_err(|reason| CanonicalizeError::NoDevDatabase {
+                    expression: first.expression.clone(),
+                    object: first.object.clone(),
+                    reason,
+                })?;
+            let url = crate::cluster::socket_url(dir, "postgres");
+            let mut dev = PgConnection::connect(&url).await.map_err(|error| {
+                CanonicalizeError::NoDevDatabase {
+                    expression: first.expression.clone(),
+                    object: first.object.clone(),
+                    reason: format!("the throwaway cluster does not answer: {error}"),
+                }
+            })?;
+            let printed = canonicalize(&mut dev, &sub).await;
+            let _ = dev.close().await;
+            printed?
+        }
+        Printer::LocalOnly => {
+            let first = &unknown[0];
+            return Err(CanonicalizeError::NoDevDatabase {
+                expression: first.expression.clone(),
+                object: first.object.clone(),
+                reason: "no dev database may be used".into(),
+            });
+        }
+    };
+    for table in &mut result.tables {
+        if needed.contains(&table.name) {
+            if let Some(printed) = printed.table(&table.name) {
+                *table = printed.clone();
+            }
+        }
+    }
+    Ok((result, needed.len()))
+}
