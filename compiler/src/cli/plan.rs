@@ -19,6 +19,8 @@ pub struct Planned {
     pub changes: Vec<Change>,
     pub current: Catalog,
     pub desired: Catalog,
+    /// What the user should know about how the plan was made (assumed facts).
+    pub notes: Vec<String>,
 }
 
 /// Why planning against a database failed.
@@ -77,15 +79,35 @@ pub async fn make_plan_with(
     let pair = Pair::new(&current, &desired);
     let changes = diff(pair);
     let query = plan::facts_needed(&changes, pair);
-    let facts = introspect::facts(conn, &query)
-        .await
-        .map_err(|e| PlanFailure::Message(format!("reading row facts failed: {e}")))?;
+    let mut notes = Vec::new();
+    let facts = match introspect::facts(conn, &query).await {
+        Ok(facts) => facts,
+        // A role that may not read every row (row-level security, no SELECT): the plan assumes
+        // the worst (rows, and NULLs), which is safe, and says so.
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
+            notes.push(format!(
+                "this role cannot read every row ({}); the plan assumes the tables hold rows \
+                 and the columns NULLs",
+                error.message()
+            ));
+            Facts {
+                tables_with_rows: query.tables.iter().cloned().collect(),
+                columns_with_nulls: query.null_columns.iter().cloned().collect(),
+            }
+        }
+        Err(e) => {
+            return Err(PlanFailure::Message(format!(
+                "reading row facts failed: {e}"
+            )))
+        }
+    };
     let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
     Ok(Planned {
         plan,
         changes,
         current,
         desired,
+        notes,
     })
 }
 
@@ -152,6 +174,9 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
         });
         match result {
             Ok(Ok(planned)) => {
+                for note in &planned.notes {
+                    out.note(note);
+                }
                 let fingerprint = planned.current.fingerprint();
                 (planned.plan, fingerprint)
             }
