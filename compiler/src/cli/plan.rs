@@ -54,6 +54,7 @@ pub async fn make_plan_with(
     let current = introspect::catalog(conn)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
+    let source = desired;
     let desired = match introspect::canonicalize_with(conn, desired, printer).await {
         Ok((desired, _)) => desired,
         Err(CanonicalizeError::Invalid(invalid)) => {
@@ -77,7 +78,8 @@ pub async fn make_plan_with(
         Err(error) => return Err(PlanFailure::Message(error.to_string())),
     };
     let pair = Pair::new(&current, &desired);
-    let changes = diff(pair);
+    let mut changes = diff(pair);
+    introspect::source_text(&mut changes, source);
     let query = plan::facts_needed(&changes, pair);
     let mut notes = Vec::new();
     let facts = match introspect::facts(conn, &query).await {

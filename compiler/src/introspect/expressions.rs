@@ -13,7 +13,8 @@ use sqlx::{Connection, PgConnection};
 
 use super::canonicalize::{canonicalize, policy_references, CanonicalizeError};
 use super::local;
-use crate::catalog::{Catalog, QualifiedName};
+use crate::catalog::{Catalog, IndexKey, QualifiedName, Table};
+use crate::diff::{Change, TableObject};
 
 /// Where the expressions the local canonicaliser does not know are printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,4 +112,131 @@ pub async fn canonicalize_with(
         }
     }
     Ok((result, needed.len()))
+}
+
+/// The changes with every expression they create put back as the schema wrote it: compared in the
+/// server's printed form, created from the source text. The printed form does not always read back
+/// as itself: `v in ('a', 'b')` on a varchar prints `v::text = ANY (ARRAY['a'::character varying,
+/// ...]::text[])`, which, run as DDL, prints `ARRAY['a'::character varying::text, ...]`, a
+/// difference on every later plan.
+pub fn source_text(changes: &mut [Change], source: &Catalog) {
+    for change in changes {
+        match change {
+            Change::CreateTable(table) => {
+                if let Some(written) = source.table(&table.name) {
+                    restore_table(table, written);
+                }
+            }
+            Change::AddColumn { table, column }
+            | Change::SetNotNull { table, column }
+            | Change::ReplaceGeneratedColumn {
+                table,
+                desired: column,
+                ..
+            } => {
+                if let Some(written) = source.table(table).and_then(|t| t.column(&column.name)) {
+                    if column.default.is_some() && written.default.is_some() {
+                        column.default = written.default.clone();
+                    }
+                    if column.generated.is_some() && written.generated.is_some() {
+                        column.generated = written.generated.clone();
+                    }
+                }
+            }
+            Change::SetDefault {
+                table,
+                column,
+                default,
+            } => {
+                if let Some(written) = source
+                    .table(table)
+                    .and_then(|t| t.column(column))
+                    .and_then(|c| c.default.as_ref())
+                {
+                    *default = written.clone();
+                }
+            }
+            Change::AddObject { table, object } => {
+                if let Some(written) = source.table(table) {
+                    restore_object(object, written);
+                }
+            }
+            Change::CreatePolicy { table, policy }
+            | Change::AlterPolicy {
+                table,
+                desired: policy,
+                ..
+            } => {
+                if let Some(written) = source
+                    .table(table)
+                    .and_then(|t| t.policies.iter().find(|p| p.name == policy.name))
+                {
+                    policy.using.clone_from(&written.using);
+                    policy.with_check.clone_from(&written.with_check);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn restore_table(table: &mut Table, written: &Table) {
+    for column in &mut table.columns {
+        if let Some(w) = written.column(&column.name) {
+            if column.default.is_some() && w.default.is_some() {
+                column.default = w.default.clone();
+            }
+            if column.generated.is_some() && w.generated.is_some() {
+                column.generated = w.generated.clone();
+            }
+        }
+    }
+    for check in &mut table.checks {
+        if let Some(w) = written.checks.iter().find(|c| c.name == check.name) {
+            check.expr = w.expr.clone();
+        }
+    }
+    for index in &mut table.indexes {
+        if let Some(w) = written.indexes.iter().find(|i| i.name == index.name) {
+            restore_index(index, w);
+        }
+    }
+    for policy in &mut table.policies {
+        if let Some(w) = written.policies.iter().find(|p| p.name == policy.name) {
+            policy.using.clone_from(&w.using);
+            policy.with_check.clone_from(&w.with_check);
+        }
+    }
+}
+
+fn restore_object(object: &mut TableObject, written: &Table) {
+    match object {
+        TableObject::Check(check) => {
+            if let Some(w) = written.checks.iter().find(|c| c.name == check.name) {
+                check.expr = w.expr.clone();
+            }
+        }
+        TableObject::Index(index) => {
+            if let Some(w) = written.indexes.iter().find(|i| i.name == index.name) {
+                restore_index(index, w);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn restore_index(index: &mut crate::catalog::Index, written: &crate::catalog::Index) {
+    // Keys pair up only when they are the same number of the same kinds.
+    let same_shape = index.keys.len() == written.keys.len()
+        && index
+            .keys
+            .iter()
+            .zip(&written.keys)
+            .all(|(a, b)| matches!((a, b), (IndexKey::Expr(_), IndexKey::Expr(_))) || a == b);
+    if same_shape {
+        index.keys = written.keys.clone();
+    }
+    if index.predicate.is_some() && written.predicate.is_some() {
+        index.predicate = written.predicate.clone();
+    }
 }

@@ -924,7 +924,8 @@ impl Scope<'_> {
         match (&left.ty, &right.ty) {
             (Ty::Unknown, Ty::Unknown) => None,
             // `varchar = 'x'` compares as text.
-            (Ty::Varchar, Ty::Unknown | Ty::Text) | (Ty::Unknown | Ty::Text, Ty::Varchar) => {
+            (Ty::Varchar, Ty::Unknown | Ty::Text | Ty::Varchar)
+            | (Ty::Unknown | Ty::Text, Ty::Varchar) => {
                 let left = self.as_text(left, mode)?;
                 let right = self.as_text(right, mode)?;
                 Some((left, right))
@@ -941,11 +942,11 @@ impl Scope<'_> {
             // The integer types compare with each other directly (`int84gt`, ...).
             (a, b) if a.is_integer() && b.is_integer() => Some((left, right)),
             (Ty::Numeric, b) if b.is_integer() && right.kind == Kind::Literal => {
-                let right = numeric_label(right)?;
+                let right = numeric_label(right, mode)?;
                 Some((left, right))
             }
             (a, Ty::Numeric) if a.is_integer() && left.kind == Kind::Literal => {
-                let left = numeric_label(left)?;
+                let left = numeric_label(left, mode)?;
                 Some((left, right))
             }
             _ => None,
@@ -1002,15 +1003,22 @@ impl Scope<'_> {
                 let elements: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
                 (left.text.clone(), format!("ARRAY[{}]", elements.join(", ")))
             }
-            ty @ (Ty::Int8 | Ty::Numeric) if all_integers => {
+            ty @ (Ty::Int8 | Ty::Numeric) if all_integers || *ty == Ty::Numeric => {
                 let name = ty.name()?;
                 let elements: Vec<String> = items
                     .iter()
-                    .map(|i| match mode {
-                        Mode::Plain => format!("({})::{name}", i.text),
-                        Mode::Pretty => format!("{}::{name}", i.text),
+                    .map(|i| match (&i.ty, mode) {
+                        // A decimal constant is numeric already and prints bare.
+                        (Ty::Numeric, _) if !i.text.starts_with('\'') => Some(i.text.clone()),
+                        (Ty::Int4, Mode::Plain) if !i.text.starts_with('\'') => {
+                            Some(format!("({})::{name}", i.text))
+                        }
+                        (Ty::Int4, Mode::Pretty) if !i.text.starts_with('\'') => {
+                            Some(format!("{}::{name}", i.text))
+                        }
+                        _ => None,
                     })
-                    .collect();
+                    .collect::<Option<_>>()?;
                 (left.text.clone(), format!("ARRAY[{}]", elements.join(", ")))
             }
             _ => return None,
@@ -1024,12 +1032,15 @@ impl Scope<'_> {
 }
 
 /// An integer constant compared with a numeric: a numeric constant, labelled (`0::numeric`).
-fn numeric_label(value: Printed) -> Option<Printed> {
+fn numeric_label(value: Printed, mode: Mode) -> Option<Printed> {
     if value.text.starts_with('\'') {
         return None;
     }
     Some(Printed::new(
-        format!("{}::numeric", value.text),
+        match mode {
+            Mode::Plain => format!("({})::numeric", value.text),
+            Mode::Pretty => format!("{}::numeric", value.text),
+        },
         Ty::Numeric,
         Kind::Literal,
     ))
