@@ -247,3 +247,58 @@ async fn drift_exits_two_when_it_cannot_tell() {
     let (_dir3, broken) = write_schema("table t {\n  id uuid primary\n");
     run(&["fmt", &broken, "--check"]).await.expect(2);
 }
+
+/// A real hot standby: a throwaway primary, a `pg_basebackup -R` standby of it; the schema is
+/// applied on the primary, and `plan`, `drift` and `introspect` of the standby give what they give
+/// on the primary.
+#[tokio::test]
+async fn a_hot_standby_plans_and_drifts_like_its_primary() {
+    use sqlx::Connection;
+    let primary = schemac::cluster::start().expect("throwaway primary");
+    let primary_url = schemac::cluster::socket_url(&primary, "postgres");
+    let mut admin = sqlx::PgConnection::connect(&primary_url)
+        .await
+        .expect("primary answers");
+    sqlx::raw_sql("CREATE DATABASE app")
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let primary_app = schemac::cluster::socket_url(&primary, "app");
+    let (_dir, same) = write_schema(SCHEMA);
+    let (_dir2, change) = write_schema(&changed());
+    run(&["apply", &same, "--database-url", &primary_app, "--yes"])
+        .await
+        .expect(0);
+
+    let standby = schemac::cluster::start_standby(&primary).expect("standby");
+    let standby_app = schemac::cluster::socket_url(&standby, "app");
+    let mut replica = sqlx::PgConnection::connect(&standby_app)
+        .await
+        .expect("standby answers");
+    let in_recovery: bool = sqlx::query_scalar("select pg_is_in_recovery()")
+        .fetch_one(&mut replica)
+        .await
+        .expect("pg_is_in_recovery");
+    assert!(in_recovery, "the standby is a standby");
+
+    let on_standby = run(&["drift", &same, "--database-url", &standby_app]).await;
+    assert_eq!(on_standby.code, 0, "{}", on_standby.stderr);
+    let plans = plans_of(&change, &primary_app, &standby_app).await;
+    assert_eq!(
+        plans[0], plans[1],
+        "the standby's plan equals the primary's"
+    );
+    assert!(steps(&plans[0]) > 0);
+    run(&["drift", &change, "--database-url", &standby_app])
+        .await
+        .expect(1);
+    let introspected = [
+        run(&["introspect", "--database-url", &primary_app])
+            .await
+            .expect(0),
+        run(&["introspect", "--database-url", &standby_app])
+            .await
+            .expect(0),
+    ];
+    assert_eq!(introspected[0].stdout, introspected[1].stdout);
+}
