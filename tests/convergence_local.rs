@@ -135,6 +135,8 @@ fn schema() -> String {
         }
         text.push_str("}\n\n");
     }
+    text.push_str("table m_serial {\n  id bigserial primary\n  n serial\n}\n\n");
+    text.push_str("table app.m_serial {\n  id serial primary\n}\n\n");
     text.push_str(
         "table m_tenant {\n  id uuid primary\n  \
          account uuid? default(nullif(current_setting('app.account', true), '')::uuid)\n  \

@@ -54,9 +54,13 @@ fn table_printed(table: &Table) -> Result<Table, (String, String)> {
     let mut out = table.clone();
     for column in &mut out.columns {
         let what = || format!("default of `{}.{}`", table.name, column.name);
-        if column.serial || column.generated.is_some() {
-            let text = column.generated.clone().unwrap_or_else(|| "serial".into());
-            return Err((format!("column `{}.{}`", table.name, column.name), text));
+        if let Some(generated) = &column.generated {
+            let what = format!("generated column `{}.{}`", table.name, column.name);
+            return Err((what, generated.clone()));
+        }
+        if column.serial {
+            // `lower` already wrote the server's `nextval('<sequence>'::regclass)`.
+            continue;
         }
         if let Some(default) = &column.default {
             let printed = Ty::of(&column.ty)
