@@ -302,3 +302,27 @@ async fn a_hot_standby_plans_and_drifts_like_its_primary() {
     ];
     assert_eq!(introspected[0].stdout, introspected[1].stdout);
 }
+
+/// Where no dev database can be had, the error names the expression, its object and the flag.
+#[tokio::test]
+async fn without_a_dev_database_the_error_names_the_expression_and_the_flag() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("app.schema"), SCHEMA).expect("write schema");
+    let sources = schemac::source::SourceSet::load(dir.path()).expect("load");
+    let desired = schemac::compile::compile(&sources)
+        .catalog
+        .expect("compiles");
+    let mut conn = db.connect().await;
+    let error = schemac::introspect::canonicalize_with(
+        &mut conn,
+        &desired,
+        &schemac::introspect::Printer::LocalOnly,
+    )
+    .await
+    .expect_err("the regular expression check needs a server");
+    let message = error.to_string();
+    for needle in ["name ~ '^[a-z]'", "accounts", "--dev-url"] {
+        assert!(message.contains(needle), "{needle} in: {message}");
+    }
+}

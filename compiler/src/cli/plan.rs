@@ -51,6 +51,7 @@ pub async fn make_plan_with(
     options: &PlanOptions,
     printer: &Printer,
 ) -> Result<Planned, PlanFailure> {
+    introspect::prepare(desired, printer);
     let current = introspect::catalog(conn)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;

@@ -29,6 +29,18 @@ pub enum Printer {
     LocalOnly,
 }
 
+/// Starts the throwaway cluster in the background when `desired` has an expression the local
+/// canonicaliser does not know and `printer` will need it, so that `initdb` runs while the target
+/// is introspected.
+pub fn prepare(desired: &Catalog, printer: &Printer) {
+    if *printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty() {
+        std::thread::spawn(|| {
+            // The outcome is kept by `shared` for the caller that needs it.
+            let _ = crate::cluster::shared();
+        });
+    }
+}
+
 /// `desired` with every expression as PostgreSQL prints it, without writing to `target` unless
 /// `printer` is `Printer::Target`. Also says how many tables needed a server.
 pub async fn canonicalize_with(

@@ -19,7 +19,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
-pub use expressions::{canonicalize_with, source_text, Printer};
+pub use expressions::{canonicalize_with, prepare, source_text, Printer};
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 
