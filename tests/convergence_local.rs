@@ -135,6 +135,12 @@ fn schema() -> String {
         }
         text.push_str("}\n\n");
     }
+    // The server's own text, as `introspect` writes it, read back.
+    text.push_str(
+        "table m_printed {\n  id int primary\n  st state default('open'::state)\n  \
+         j jsonb default('{}'::jsonb)\n  t text default('x'::text)\n  n numeric(12,2)\n  \
+         check (n >= 0::numeric)\n  check (n < 1000000::numeric OR t IS NOT NULL)\n}\n\n",
+    );
     text.push_str("table m_serial {\n  id bigserial primary\n  n serial\n}\n\n");
     text.push_str("table app.m_serial {\n  id serial primary\n}\n\n");
     text.push_str(

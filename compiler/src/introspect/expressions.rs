@@ -76,13 +76,14 @@ pub async fn canonicalize_with(
     let printed = match printer {
         Printer::Target => canonicalize(target, &sub).await?,
         Printer::Dev(url) => {
-            let mut dev =
-                PgConnection::connect(url)
-                    .await
-                    .map_err(|source| CanonicalizeError::Database {
-                        doing: "connecting to the dev database (--dev-url)",
-                        source,
-                    })?;
+            let first = &unknown[0];
+            let mut dev = PgConnection::connect(url).await.map_err(|error| {
+                CanonicalizeError::NoDevDatabase {
+                    expression: first.expression.clone(),
+                    object: first.object.clone(),
+                    reason: format!("the dev database given does not answer: {error}"),
+                }
+            })?;
             let printed = canonicalize(&mut dev, &sub).await;
             let _ = dev.close().await;
             printed?

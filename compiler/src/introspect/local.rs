@@ -159,7 +159,12 @@ fn print_default(text: &str, column: &Ty, scope: &Scope) -> Option<String> {
                     (Ty::Timestamptz, Ty::Timestamp | Ty::Date)
                         | (Ty::Date, Ty::Timestamptz | Ty::Timestamp)
                 );
-            (assignable && printed.kind != Kind::Literal).then_some(printed.text)
+            // `'low'::priority_level` on a column of that type is the constant the server
+            // stores for `'low'`; a cast of a number is a function call it prints otherwise.
+            let string_constant = matches!(&expr, Expr::Cast(inner, _) if matches!(inner.as_ref(), Expr::Str(_)))
+                && printed.ty == *column;
+            (assignable && (printed.kind != Kind::Literal || string_constant))
+                .then_some(printed.text)
         }
     }
 }
@@ -1221,6 +1226,9 @@ mod tests {
             ("1.5", Ty::Int4, None),
             ("'{\"a\":1}'", Ty::Jsonb, None),
             ("nextval('s')", Ty::Int8, None),
+            ("'{}'::jsonb", Ty::Jsonb, Some("'{}'::jsonb")),
+            ("'x'::text", Ty::Text, Some("'x'::text")),
+            ("'{}'::jsonb", Ty::Json, None),
         ];
         for (input, ty, expected) in cases {
             assert_eq!(
