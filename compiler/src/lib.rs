@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 pub mod codegen;
 pub mod compile;
 pub mod config;

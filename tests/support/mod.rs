@@ -9,7 +9,6 @@
 #![allow(dead_code)]
 
 pub mod cli;
-mod cluster;
 mod server;
 
 use std::time::Duration;

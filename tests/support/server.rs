@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
-use super::cluster;
+use schemac::cluster;
 
 /// The server tried when `DATABASE_URL` is not set.
 pub const LOCAL_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -163,22 +163,8 @@ async fn probe(url: &str, timeout: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// `postgres:///<db>?host=<dir>&port=5432&user=postgres`. The port is explicit so a `PGPORT` in
-/// the environment cannot point the client at a socket file the cluster does not have.
 fn socket_url(dir: &Path, database: &str) -> String {
-    let dir = dir.to_string_lossy();
-    let mut host = String::new();
-    for b in dir.bytes() {
-        if b.is_ascii_alphanumeric() || b"/_.-".contains(&b) {
-            host.push(char::from(b));
-        } else {
-            host.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!(
-        "postgres:///{database}?host={host}&port={}&user=postgres",
-        cluster::PORT
-    )
+    cluster::socket_url(dir, database)
 }
 
 /// `url` without its password, for messages.

@@ -16,8 +16,9 @@ use crate::diagnostics::{codes, Diagnostic};
 use crate::plan::{Plan, PlanOptions};
 use crate::source::SourceSet;
 
-use super::plan::{make_plan, report_failure};
+use super::plan::{make_plan_with, report_failure};
 use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
+use crate::introspect::Printer;
 
 /// What `apply` was given.
 enum Input {
@@ -135,7 +136,9 @@ async fn apply_locked(
                 batch_size: args.batch_size,
                 lock_timeout: args.lock_timeout,
             };
-            match make_plan(conn, &desired, &plan_options).await {
+            // apply writes to the target anyway: expressions schemac cannot print are printed there,
+            // in scratch schemas that are rolled back.
+            match make_plan_with(conn, &desired, &plan_options, &Printer::Target).await {
                 Ok(planned) => {
                     let plan_file =
                         json::plan_json(&planned.plan, Some(&planned.current.fingerprint()));

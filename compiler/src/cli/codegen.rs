@@ -1,7 +1,8 @@
 //! `schemac codegen [PATH] [--out DIR] [--check]`: Rust model structs from the schema.
 //! What is read and written comes from `Config::codegen_target`: the output directory is `--out`,
 //! else `[codegen] out` in schemac.toml, else `generated/src`; a directory named `src` gets a
-//! `lib.rs`, any other a `mod.rs`.
+//! `lib.rs`, any other a `mod.rs`. `--check` exits 1 when a file differs and 2 when it cannot tell
+//! (no configuration or schema to generate from).
 
 use std::path::Path;
 
@@ -15,12 +16,12 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
         Ok(found) => found.map(|(_, config)| config).unwrap_or_default(),
         Err(error) => {
             out.error(&error.to_string());
-            return 1;
+            return if args.check { 2 } else { 1 };
         }
     };
     let target = config.codegen_target(args.path.as_deref(), args.out.as_deref());
     let Some((_, catalog)) = schema::load(out, Some(&target.schema)) else {
-        return 1;
+        return if args.check { 2 } else { 1 };
     };
     let dir = &target.out;
     let files = codegen::rust_models(&catalog, &target.options);

@@ -37,17 +37,57 @@ impl DatabaseUrl {
     /// Connects with `application_name = 'schemac'`, so its waits can be told apart in
     /// `pg_stat_activity`, and `row_security = off`.
     pub async fn connect(&self) -> Result<PgConnection, String> {
+        self.connect_with(false).await
+    }
+
+    /// `connect`, with every transaction of the session read-only
+    /// (`default_transaction_read_only = on`): what `plan`, `drift` and `introspect` use, so that
+    /// nothing they run can write to the target, and they work on a hot standby.
+    pub async fn connect_read_only(&self) -> Result<PgConnection, String> {
+        self.connect_with(true).await
+    }
+
+    async fn connect_with(&self, read_only: bool) -> Result<PgConnection, String> {
+        let mut settings = vec![("row_security", "off")];
+        if read_only {
+            settings.push(("default_transaction_read_only", "on"));
+        }
         let options = PgConnectOptions::from_str(&self.0)
             .map_err(|e| self.scrub(&format!("invalid database URL {self}: {e}")))?
             .application_name("schemac")
             // Facts, preflight checks and backfills must see every row. With row security off,
             // a role that row-level security would filter gets an error instead of a silently
             // partial answer (superusers and BYPASSRLS roles are not filtered).
-            .options([("row_security", "off")]);
-        options
+            .options(settings);
+        let mut conn = options
             .connect()
             .await
-            .map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))
+            .map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))?;
+        check_version(&mut conn)
+            .await
+            .map_err(|e| self.scrub(&format!("{self}: {e}")))?;
+        Ok(conn)
+    }
+}
+
+/// The oldest PostgreSQL schemac supports: `ON DELETE SET NULL (col)` and the catalog columns it
+/// reads are 15's.
+const MIN_SERVER_VERSION: i32 = 150_000;
+
+/// Refuses a server older than PostgreSQL 15, saying which version it is.
+async fn check_version(conn: &mut PgConnection) -> Result<(), String> {
+    let (number, text): (String, String) = sqlx::query_as(
+        "select pg_catalog.current_setting('server_version_num'), \
+         pg_catalog.current_setting('server_version')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| format!("cannot read the server version: {e}"))?;
+    match number.trim().parse::<i32>() {
+        Ok(n) if n >= MIN_SERVER_VERSION => Ok(()),
+        _ => Err(format!(
+            "PostgreSQL {text} is not supported: schemac needs PostgreSQL 15 or later (15, 16, 17, 18)"
+        )),
     }
 }
 

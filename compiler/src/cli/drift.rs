@@ -1,31 +1,36 @@
 //! `schemac drift`: whether the database equals the schema; one entry per difference, and a
-//! source-level diff. Exit 0 equal, 1 drift (or an error).
+//! source-level diff. Exit 0 equal, 1 drift, 2 could not tell (bad schema, no connection, ...), as
+//! `diff(1)` does. The target is only read (see `plan::printer`).
 
 use crate::plan::PlanOptions;
 
-use super::plan::{make_plan, report_failure};
+use super::plan::{make_plan_with, printer, report_failure};
 use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
-        return 1;
+        return 2;
     };
     let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
         out.error("no database: pass --database-url URL or set DATABASE_URL");
-        return 1;
+        return 2;
     };
+    let printer = printer(args.dev_url.as_deref());
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {
-            let mut conn = url.connect().await?;
-            Ok(make_plan(&mut conn, &desired, &PlanOptions::default()).await)
+            let mut conn = url.connect_read_only().await?;
+            Ok(make_plan_with(&mut conn, &desired, &PlanOptions::default(), &printer).await)
         })
     });
     let planned = match result {
         Ok(Ok(planned)) => planned,
-        Ok(Err(failure)) => return report_failure(out, failure, &sources, Some(&url)),
+        Ok(Err(failure)) => {
+            report_failure(out, failure, &sources, Some(&url));
+            return 2;
+        }
         Err(message) => {
             out.error(&message);
-            return 1;
+            return 2;
         }
     };
     if planned.changes.is_empty() {

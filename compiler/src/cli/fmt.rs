@@ -1,5 +1,6 @@
 //! `schemac fmt [PATH] [--check]`: rewrite files in canonical form. A file that does not parse is
-//! reported and left untouched.
+//! reported and left untouched. `--check` exits 1 when a file is not formatted and 2 when it cannot
+//! tell (a file that cannot be read or parsed).
 
 use crate::source::SourceSet;
 use crate::syntax::fmt::format;
@@ -12,7 +13,7 @@ pub fn run(args: FmtArgs, out: &mut Output) -> u8 {
         Ok(sources) => sources,
         Err(error) => {
             out.error(&error.to_string());
-            return 1;
+            return if args.check { 2 } else { 1 };
         }
     };
     let mut failed = false;
@@ -45,5 +46,8 @@ pub fn run(args: FmtArgs, out: &mut Output) -> u8 {
             unformatted.len()
         ));
     }
-    u8::from(failed || !unformatted.is_empty())
+    if failed {
+        return if args.check { 2 } else { 1 };
+    }
+    u8::from(!unformatted.is_empty())
 }

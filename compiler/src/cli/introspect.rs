@@ -1,4 +1,5 @@
 //! `schemac introspect`: the database's schema as `.schema` source, to stdout or into a directory.
+//! The target is only read, on a read-only connection.
 
 use super::{runtime, DatabaseUrl, IntrospectArgs, Output};
 
@@ -9,7 +10,7 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
     };
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {
-            let mut conn = url.connect().await?;
+            let mut conn = url.connect_read_only().await?;
             crate::introspect::catalog(&mut conn)
                 .await
                 .map_err(|e| e.to_string())

@@ -88,6 +88,10 @@ pub struct PlanArgs {
     /// Rows per backfill batch.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    /// An empty database schemac may write to, for expressions it cannot print itself (default:
+    /// a throwaway local cluster). The target is only read.
+    #[arg(long, conflicts_with = "from_empty")]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,12 +122,19 @@ pub struct DriftArgs {
     pub path: Option<PathBuf>,
     #[arg(long)]
     pub database_url: Option<String>,
+    /// An empty database schemac may write to, for expressions it cannot print itself (default:
+    /// a throwaway local cluster). The target is only read.
+    #[arg(long)]
+    pub dev_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct IntrospectArgs {
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Accepted for symmetry with `plan` and `drift`; introspection needs no dev database.
+    #[arg(long)]
+    pub dev_url: Option<String>,
     /// Write into this directory (created if missing) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "DIR")]
     pub output: Option<PathBuf>,

@@ -6,7 +6,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 use crate::diagnostics::Diagnostic;
 use crate::diff::{diff, Change};
-use crate::introspect::{self, CanonicalizeError};
+use crate::introspect::{self, CanonicalizeError, Printer};
 use crate::pair::Pair;
 use crate::plan::{self, Facts, Plan, PlanOptions};
 use crate::source::SourceSet;
@@ -19,6 +19,8 @@ pub struct Planned {
     pub changes: Vec<Change>,
     pub current: Catalog,
     pub desired: Catalog,
+    /// What the user should know about how the plan was made (assumed facts).
+    pub notes: Vec<String>,
 }
 
 /// Why planning against a database failed.
@@ -29,18 +31,33 @@ pub enum PlanFailure {
     Message(String),
 }
 
-/// Introspects, canonicalises the schema's expressions through the server, diffs, gathers the facts
-/// the recipes need and plans.
+/// Introspects, canonicalises the schema's expressions without writing to the target (locally,
+/// else on a throwaway cluster), diffs, gathers the facts the recipes need and plans.
+// Kept for callers that plan many targets (fleets) with the default printer.
+#[allow(dead_code)]
 pub async fn make_plan(
     conn: &mut PgConnection,
     desired: &Catalog,
     options: &PlanOptions,
 ) -> Result<Planned, PlanFailure> {
+    make_plan_with(conn, desired, options, &Printer::Throwaway).await
+}
+
+/// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`.
+/// Only `apply` passes `Printer::Target`.
+pub async fn make_plan_with(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    options: &PlanOptions,
+    printer: &Printer,
+) -> Result<Planned, PlanFailure> {
+    introspect::prepare(desired, printer);
     let current = introspect::catalog(conn)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
-    let desired = match introspect::canonicalize(conn, desired).await {
-        Ok(desired) => desired,
+    let source = desired;
+    let desired = match introspect::canonicalize_with(conn, desired, printer).await {
+        Ok((desired, _)) => desired,
         Err(CanonicalizeError::Invalid(invalid)) => {
             return Err(PlanFailure::Diagnostics(
                 invalid
@@ -62,18 +79,48 @@ pub async fn make_plan(
         Err(error) => return Err(PlanFailure::Message(error.to_string())),
     };
     let pair = Pair::new(&current, &desired);
-    let changes = diff(pair);
+    let mut changes = diff(pair);
+    introspect::source_text(&mut changes, source);
     let query = plan::facts_needed(&changes, pair);
-    let facts = introspect::facts(conn, &query)
-        .await
-        .map_err(|e| PlanFailure::Message(format!("reading row facts failed: {e}")))?;
+    let mut notes = Vec::new();
+    let facts = match introspect::facts(conn, &query).await {
+        Ok(facts) => facts,
+        // A role that may not read every row (row-level security, no SELECT): the plan assumes
+        // the worst (rows, and NULLs), which is safe, and says so.
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
+            notes.push(format!(
+                "this role cannot read every row ({}); the plan assumes the tables hold rows \
+                 and the columns NULLs",
+                error.message()
+            ));
+            Facts {
+                tables_with_rows: query.tables.iter().cloned().collect(),
+                columns_with_nulls: query.null_columns.iter().cloned().collect(),
+            }
+        }
+        Err(e) => {
+            return Err(PlanFailure::Message(format!(
+                "reading row facts failed: {e}"
+            )))
+        }
+    };
     let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
     Ok(Planned {
         plan,
         changes,
         current,
         desired,
+        notes,
     })
+}
+
+/// Where `plan` and `drift` print the expressions schemac does not know: `--dev-url`, else a
+/// throwaway cluster; never the target.
+pub fn printer(dev_url: Option<&str>) -> Printer {
+    match dev_url {
+        Some(url) => Printer::Dev(url.to_string()),
+        None => Printer::Throwaway,
+    }
 }
 
 /// Prints a planning failure; returns exit code 1.
@@ -121,14 +168,18 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
             );
             return 1;
         };
+        let printer = printer(args.dev_url.as_deref());
         let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
             rt.block_on(async {
-                let mut conn = url.connect().await?;
-                Ok(make_plan(&mut conn, &desired, &options).await)
+                let mut conn = url.connect_read_only().await?;
+                Ok(make_plan_with(&mut conn, &desired, &options, &printer).await)
             })
         });
         match result {
             Ok(Ok(planned)) => {
+                for note in &planned.notes {
+                    out.note(note);
+                }
                 let fingerprint = planned.current.fingerprint();
                 (planned.plan, fingerprint)
             }

@@ -53,6 +53,17 @@ pub enum CanonicalizeError {
     },
     #[error(transparent)]
     Introspect(#[from] IntrospectError),
+    /// An expression needs a server to be printed, and no dev database could be had.
+    #[error(
+        "the {object} has an expression schemac cannot compare by itself: `{expression}`; it needs \
+         a dev database (an empty database schemac may write to, never the target): pass \
+         --dev-url URL ({reason})"
+    )]
+    NoDevDatabase {
+        expression: String,
+        object: String,
+        reason: String,
+    },
 }
 
 fn database(doing: &'static str) -> impl FnOnce(sqlx::Error) -> CanonicalizeError {
@@ -559,7 +570,7 @@ async fn build_and_read(
 /// Desired tables outside `batch` that a policy of `batch` may name (any word of a policy
 /// expression that is a table's name): they are created too, with their columns only, so the
 /// policy resolves against them. A superset is harmless.
-fn policy_references<'a>(desired: &'a Catalog, batch: &[Table]) -> Vec<&'a Table> {
+pub(super) fn policy_references<'a>(desired: &'a Catalog, batch: &[Table]) -> Vec<&'a Table> {
     let mut words: BTreeSet<String> = BTreeSet::new();
     for policy in batch.iter().flat_map(|t| t.policies.iter()) {
         for text in [&policy.using, &policy.with_check].into_iter().flatten() {

@@ -6,7 +6,9 @@
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
+mod expressions;
 mod facts;
+mod local;
 mod queries;
 mod tenancy_pattern;
 pub mod to_source;
@@ -17,6 +19,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
+pub use expressions::{canonicalize_with, prepare, source_text, Printer};
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 

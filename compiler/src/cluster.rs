@@ -1,4 +1,6 @@
-//! A throwaway PostgreSQL cluster for machines without a usable server.
+//! A throwaway PostgreSQL cluster: the test harness's server on machines without one, and the
+//! dev database of `plan`, `drift` and `introspect` when an expression needs a server to print it
+//! and no `--dev-url` is given (never the target: see `introspect::expressions`).
 //!
 //! `initdb` into a fresh temp dir, `pg_ctl start` listening only on a Unix socket in that dir, trust
 //! auth. Statics are never dropped, so cleanup cannot hang off a `Drop`: a small watchdog shell
@@ -10,6 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 
 /// The socket is `<dir>/.s.PGSQL.5432`; the dir is private, so the usual port never clashes.
 pub const PORT: u16 = 5432;
@@ -31,6 +34,34 @@ fi >/dev/null 2>&1
 rm -rf "$dir"
 "#;
 
+/// The cluster this process shares for dev-database work, started on first use and removed when
+/// the process exits (by the watchdog). Expressions are canonicalised in transactions that are
+/// always rolled back, so concurrent users of it leave nothing behind for each other.
+pub fn shared() -> Result<&'static Path, String> {
+    static SHARED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    SHARED
+        .get_or_init(start)
+        .as_ref()
+        .map(PathBuf::as_path)
+        .map_err(Clone::clone)
+}
+
+/// `postgres:///<db>?host=<dir>&port=5432&user=postgres` for a cluster in `dir`. The port is
+/// explicit so a `PGPORT` in the environment cannot point the client at a socket file the cluster
+/// does not have.
+pub fn socket_url(dir: &Path, database: &str) -> String {
+    let dir = dir.to_string_lossy();
+    let mut host = String::new();
+    for b in dir.bytes() {
+        if b.is_ascii_alphanumeric() || b"/_.-".contains(&b) {
+            host.push(char::from(b));
+        } else {
+            host.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("postgres:///{database}?host={host}&port={PORT}&user=postgres")
+}
+
 /// Starts a cluster and returns its dir, which holds the socket; it lives until the process exits.
 pub fn start() -> Result<PathBuf, String> {
     let bin = find_bin_dir()?;
@@ -48,24 +79,7 @@ pub fn start() -> Result<PathBuf, String> {
     let data = dir.join("data");
     let pg_ctl = bin.join("pg_ctl");
 
-    // Stdio goes nowhere so nothing (cargo, a parent test) waits on pipes the watchdog holds open;
-    // its own process group keeps a terminal's Ctrl-C from killing it before it cleans up.
-    Command::new("sh")
-        .arg("-c")
-        .arg(WATCHDOG)
-        .arg("schemac-pg-watchdog")
-        .arg(std::process::id().to_string())
-        .arg(&dir)
-        .arg(&data)
-        .arg(&pg_ctl)
-        .arg(&runuser)
-        .arg(SERVER_USER)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start the cleanup watchdog (sh): {e}"))?;
+    spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
 
     let mut initdb = server_command(&bin.join("initdb"), &runuser, &dir);
     initdb
@@ -75,6 +89,87 @@ pub fn start() -> Result<PathBuf, String> {
         .args(["--no-sync", "--no-instructions"]);
     run(&mut initdb, "initdb")?;
 
+    start_server(&pg_ctl, &runuser, &dir, &data)?;
+    Ok(dir)
+}
+
+/// Starts a hot standby of the cluster in `primary` (its dir, as [`start`] returns it): a base
+/// backup taken with `pg_basebackup -R`, so it streams from the primary and answers read-only
+/// queries. Like [`start`], it lives until the process exits.
+pub fn start_standby(primary: &Path) -> Result<PathBuf, String> {
+    let bin = find_bin_dir()?;
+    let dir = make_dir()?;
+    let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
+    let runuser = if as_root {
+        find_runuser()?
+    } else {
+        PathBuf::new()
+    };
+    if as_root {
+        run(Command::new("chown").arg(SERVER_USER).arg(&dir), "chown")?;
+    }
+    let data = dir.join("data");
+    let pg_ctl = bin.join("pg_ctl");
+    spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
+    let mut backup = server_command(&companion(&bin, "pg_basebackup"), &runuser, &dir);
+    backup
+        .arg("-D")
+        .arg(&data)
+        .arg("-h")
+        .arg(primary)
+        .args([
+            "-p",
+            &PORT.to_string(),
+            "-U",
+            "postgres",
+            "-R",
+            "-X",
+            "stream",
+        ])
+        .args(["--no-sync", "--checkpoint=fast"]);
+    run(&mut backup, "pg_basebackup")?;
+    start_server(&pg_ctl, &runuser, &dir, &data)?;
+    Ok(dir)
+}
+
+/// A server program beside `initdb`: in `bin`, else beside what `bin/initdb` links to (a
+/// `/usr/local/bin` of symlinks may hold only some), else by name from `PATH`.
+fn companion(bin: &Path, program: &str) -> PathBuf {
+    let direct = bin.join(program);
+    if direct.is_file() {
+        return direct;
+    }
+    std::fs::canonicalize(bin.join("initdb"))
+        .ok()
+        .and_then(|initdb| initdb.parent().map(|dir| dir.join(program)))
+        .filter(|path| path.is_file())
+        .unwrap_or_else(|| PathBuf::from(program))
+}
+
+/// Stdio goes nowhere so nothing (cargo, a parent test) waits on pipes the watchdog holds open;
+/// its own process group keeps a terminal's Ctrl-C from killing it before it cleans up.
+fn spawn_watchdog(dir: &Path, data: &Path, pg_ctl: &Path, runuser: &Path) -> Result<(), String> {
+    Command::new("sh")
+        .arg("-c")
+        .arg(WATCHDOG)
+        .arg("schemac-pg-watchdog")
+        .arg(std::process::id().to_string())
+        .arg(dir)
+        .arg(data)
+        .arg(pg_ctl)
+        .arg(runuser)
+        .arg(SERVER_USER)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start the cleanup watchdog (sh): {e}"))?;
+    Ok(())
+}
+
+/// `pg_ctl start` of the cluster in `data`, listening only on a Unix socket in `dir`.
+fn start_server(pg_ctl: &Path, runuser: &Path, dir: &Path, data: &Path) -> Result<(), String> {
     let log = dir.join("postgres.log");
     // pg_ctl hands `-o` to a shell; make_dir guarantees the dir has no single quote.
     let options = format!(
@@ -82,18 +177,18 @@ pub fn start() -> Result<PathBuf, String> {
          -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
         dir.display()
     );
-    let mut pg_ctl_start = server_command(&pg_ctl, &runuser, &dir);
+    let mut pg_ctl_start = server_command(pg_ctl, runuser, dir);
     pg_ctl_start
         .arg("-D")
-        .arg(&data)
+        .arg(data)
         .arg("-l")
         .arg(&log)
         .args(["-w", "-t", "60", "-s", "-o", &options, "start"]);
     run(&mut pg_ctl_start, "pg_ctl start").map_err(|e| {
-        let log = std::fs::read_to_string(&log).unwrap_or_default();
-        format!("{e}\n--- {} ---\n{log}", dir.join("postgres.log").display())
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        format!("{e}\n--- {} ---\n{text}", log.display())
     })?;
-    Ok(dir)
+    Ok(())
 }
 
 /// The directory holding `initdb` and `pg_ctl`: from `PATH`, else the newest
