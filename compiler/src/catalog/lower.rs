@@ -74,6 +74,7 @@ pub fn lower(model: &Model) -> Catalog {
             setting: Some(setting.clone()),
             bypass: tenancy.bypass.clone(),
             rls: tenancy.rls,
+            fill: tenancy.fill,
         });
         if tenancy.rls {
             for (draft, table) in tables.iter_mut().zip(&model.tables) {

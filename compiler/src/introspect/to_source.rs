@@ -402,6 +402,21 @@ impl<'a> Writer<'a> {
             lines.push(format!("  bypass  {bypass}"));
             self.roles.insert(bypass.clone());
         }
+        // Fill triggers are schemac's own objects, never written as source: only the setting says
+        // whether there are any. A database without one, whose tenant tables reach a parent through
+        // a foreign key (where `fill on` would add them), says `fill off`.
+        let could_fill = tenancy.tenant_tables.iter().any(|name| {
+            self.catalog.table(name).is_some_and(|table| {
+                table.foreign_keys.iter().any(|fk| {
+                    fk.referenced_table != tenancy.root
+                        && fk.referenced_table != table.name
+                        && fk.columns.iter().any(|c| c != &tenancy.column)
+                })
+            })
+        });
+        if could_fill && self.catalog.fill_triggers.is_empty() {
+            lines.push("  fill    off".to_string());
+        }
         format!("tenancy {{\n{}\n}}", lines.join("\n"))
     }
 
