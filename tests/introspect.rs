@@ -597,6 +597,7 @@ async fn to_source_recognises_a_tenancy_database() {
   column  account_id
   setting "app.current_account_id"
   bypass  {admin}
+  fill    off
 }}
 
 table accounts {{

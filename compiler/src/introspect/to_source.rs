@@ -499,6 +499,28 @@ impl<'a> Writer<'a> {
         Some(text)
     }
 
+    /// `backfill <column> from <fk column>` where the table's fill trigger follows a foreign key
+    /// that the shortest-path rule would not choose by itself (two equally short paths, or a
+    /// longer one): the trigger's `UPDATE OF` columns say which key it follows.
+    fn fill_path_entry(&self, table: &Table, column: &str) -> Option<String> {
+        use crate::plan::backfill_path::{self, PathSearch};
+        let trigger = self
+            .catalog
+            .fill_triggers
+            .iter()
+            .find(|t| t.table == table.name)?;
+        let [fk_column] = trigger.update_of.as_slice() else {
+            return None;
+        };
+        let chosen = match backfill_path::find(self.catalog, &table.name, column) {
+            PathSearch::Found(path) => path
+                .first()
+                .is_some_and(|hop| hop.child_columns == trigger.update_of),
+            PathSearch::Ambiguous(_) | PathSearch::NotFound => false,
+        };
+        (!chosen).then(|| format!("backfill {column} from {fk_column}"))
+    }
+
     fn table_item(&mut self, table: &Table) -> String {
         let generated = match self.tenancy {
             Some(tenancy) => tenancy_pattern::generated(self.catalog, table, tenancy),
@@ -763,6 +785,12 @@ impl<'a> Writer<'a> {
             if let Some(entry) = self.policy_entry(table, policy) {
                 entries.push(entry);
             }
+        }
+        if let Some(entry) = tenant_column
+            .as_deref()
+            .and_then(|column| self.fill_path_entry(table, column))
+        {
+            entries.push(entry);
         }
 
         // Layout: aligned column lines, a blank line, then the table-level entries.
