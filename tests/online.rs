@@ -288,3 +288,55 @@ async fn lock_attempts_bound_the_retries_of_a_blocked_step() {
     let run = apply(&db, &dir, &["--lock-attempts", "0"]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+/// A table without a single-column key is filled by ranges of pages (a TID range scan), each
+/// batch starting where the last one ended, not by rescanning from the first page.
+#[tokio::test]
+async fn backfill_without_a_key_walks_the_table_by_page_ranges() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE events (kind text NOT NULL, size int);
+         INSERT INTO events (kind) SELECT 'k' || (i % 7) FROM generate_series(1, 20000) i;
+         ANALYZE events;",
+    )
+    .await;
+    let dir = schema_dir("table events {\n  kind  text\n  size  int  backfill (length(kind))\n}\n");
+    let plan = plan_json(&db, &dir).await;
+    let batch = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "backfill")
+        .and_then(|s| s["action"]["sql"].as_str().or(s["sql"].as_str()))
+        .unwrap_or_else(|| panic!("no backfill step: {plan}"))
+        .to_string();
+    let mut conn = db.connect().await;
+    sqlx::raw_sql(&format!("PREPARE batch(text, bigint) AS {batch}"))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{batch}"));
+    let explain: Vec<String> = sqlx::query_scalar("EXPLAIN EXECUTE batch('40', 1000)")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+    let explain = explain.join("\n");
+    assert!(explain.contains("Tid Range Scan"), "{explain}");
+    sqlx::raw_sql("DEALLOCATE batch")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let run = apply(&db, &dir, &["--batch-size", "500"]).await.expect(0);
+    assert!(
+        run.stdout.contains("20000 rows backfilled"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM events WHERE size = length(kind)")
+            .await,
+        20000
+    );
+    let plan = plan_json(&db, &dir).await;
+    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(0), "{plan}");
+}
