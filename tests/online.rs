@@ -340,3 +340,142 @@ async fn backfill_without_a_key_walks_the_table_by_page_ranges() {
     let plan = plan_json(&db, &dir).await;
     assert_eq!(plan["steps"].as_array().map(Vec::len), Some(0), "{plan}");
 }
+
+/// `int` → `bigint` on a table with rows runs online (ONLINE-SAFETY.md recipe E): a shadow column
+/// kept in sync by a trigger, a batched backfill, then a brief swap. The applier is killed with
+/// SIGKILL in the middle of the backfill; writes go on meanwhile; the rerun converges with every
+/// value kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_type_change_survives_kill_9_and_converges() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE readings (id bigint PRIMARY KEY, value int NOT NULL, note text);
+         INSERT INTO readings SELECT i, (i * 7919) % 2147483647, 'r' || i FROM generate_series(1, 100000) i;
+         ANALYZE readings;",
+    )
+    .await;
+    let dir = schema_dir(
+        "table readings {\n  id     bigint primary\n  value  bigint\n  note   text?\n}\n",
+    );
+    let plan = plan_json(&db, &dir).await;
+    let kinds: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "add_column",
+            "create_sync_trigger",
+            "backfill",
+            "verify",
+            "add_check_not_valid",
+            "validate_constraint",
+            "swap_column"
+        ],
+        "{plan}"
+    );
+    let sum_before = db.count("SELECT sum(value)::bigint FROM readings").await;
+
+    // The real binary, so that it can be killed.
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let built = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build", "-q", "--locked", "-p", "schemac", "--bin", "schemac",
+        ])
+        .current_dir(&workspace)
+        .status()
+        .expect("cargo build");
+    assert!(built.success());
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .map_or_else(|| workspace.join("target"), |dir| workspace.join(dir));
+    let binary = target.join("debug/schemac");
+    let mut child = std::process::Command::new(&binary)
+        .args([
+            "apply",
+            &dir.path().to_string_lossy(),
+            "--database-url",
+            &db.url(),
+            "--yes",
+            "--batch-size",
+            "100",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("schemac runs");
+    // Wait until the backfill has committed some batches, then kill it mid-way.
+    let started = Instant::now();
+    loop {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the backfill never started"
+        );
+        let history = db
+            .count("SELECT count(*) FROM pg_class WHERE relname = 'schemac_migrations'")
+            .await;
+        if history > 0
+            && db
+                .count(
+                    "SELECT count(*) FROM public.schemac_migrations \
+                     WHERE status = 'running' AND backfill_cursor IS NOT NULL",
+                )
+                .await
+                > 0
+        {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("schemac finished before it could be killed: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let unfilled = db
+        .count("SELECT count(*) FROM readings WHERE schemac_new_value IS NULL")
+        .await;
+    assert!(unfilled > 0, "killed before the backfill finished");
+    // The application writes meanwhile: the trigger keeps the copy in sync.
+    db.execute(
+        "INSERT INTO readings VALUES (100001, 2147483647, 'new');
+         UPDATE readings SET value = value + 1 WHERE id = 99999",
+    )
+    .await;
+
+    let run = apply(&db, &dir, &[]).await.expect(0);
+    assert!(
+        run.stderr.contains("continuing an interrupted apply"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'readings'::regclass \
+             AND attname = 'value' AND atttypid = 'bigint'::regtype AND attnotnull"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        db.count("SELECT sum(value)::bigint FROM readings").await,
+        sum_before + 2147483647 + 1
+    );
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, 100001);
+    for leftover in [
+        "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'schemac%'",
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = 'readings'::regclass AND attname LIKE 'schemac%' AND NOT attisdropped",
+        "SELECT count(*) FROM pg_constraint WHERE conname LIKE 'schemac%' AND conrelid = 'readings'::regclass",
+        "SELECT count(*) FROM pg_proc WHERE proname LIKE 'schemac%'",
+    ] {
+        assert_eq!(db.count(leftover).await, 0, "{leftover}");
+    }
+    db.execute("UPDATE readings SET value = 9000000000 WHERE id = 1")
+        .await;
+    let plan = plan_json(&db, &dir).await;
+    assert_eq!(plan["steps"].as_array().map(Vec::len), Some(0), "{plan}");
+}

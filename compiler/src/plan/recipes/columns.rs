@@ -372,6 +372,25 @@ fn alter_type(
     // `using` reads the table as the database has it, so with `renamed from` the type changes
     // under the old name, before the rename.
     let current_name = super::current_column_name(ctx.catalogs, table, column);
+    // A rewrite of a table with rows runs online where the column is a plain one (recipe E).
+    if rows
+        && !coercible
+        && is_widening(from, to)
+        && super::retype::plan(
+            ctx,
+            table,
+            column,
+            to,
+            using,
+            &[
+                Resource::Column(table.clone(), column.to_string()),
+                retyped(table, &current_name),
+            ],
+            planned,
+        )
+    {
+        return;
+    }
     let mut statements = Vec::new();
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());

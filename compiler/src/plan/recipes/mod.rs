@@ -6,6 +6,7 @@ mod create;
 mod fill;
 mod not_null;
 mod objects;
+mod retype;
 mod security;
 
 use super::facts::{current_column_name, current_table_name};

@@ -540,7 +540,12 @@ fn path_joins(path: &[Hop], alias: &str, child: impl Fn(&str) -> String) -> (Str
 /// and hash join, in every batch (quadratic: ~500 ms per 1000-row batch on 300,000 rows); and the
 /// statement is prepared, so after five runs a generic plan may be used, where the `OR` cannot
 /// bound an index scan (2.4 s per batch on 2,000,000 rows). `tests/backfill_batches.rs` checks both.
-fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) -> String {
+pub(super) fn batch_sql(
+    table: &Table,
+    column: &Column,
+    source: &Source,
+    _batch_size: u32,
+) -> String {
     let name = sql::qualified(&table.name);
     let col = sql::ident(&column.name);
     let (value, join) = value_and_join(column, source);
