@@ -144,6 +144,10 @@ pub fn plan(ctx: &Context, planned: &mut Planned) {
             needs.extend(column_exists(&last.parent, &want.column));
         }
         let function = QualifiedName::new(want.table.schema.clone(), want.name.clone());
+        planned.notes.push(format!(
+            "trigger `{}` on `{}` stays after the apply: with `fill on` it gives writes that leave `{}` NULL the parent row's value",
+            want.name, want.table, want.column
+        ));
         steps.push(
             Step::sql(
                 StepKind::CreateFillTrigger,
