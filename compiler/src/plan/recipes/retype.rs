@@ -4,9 +4,11 @@
 //! keeping it in sync with every write → a batched backfill → verification that every row holds
 //! the converted value → (NOT NULL through a validated check) → a swap in one brief transaction:
 //! drop the trigger and the old column, rename the shadow, set the default.
-//! In: the change and both catalogs. Out: the steps, or `false` when the column is more than a
-//! plain column (keys, indexes, checks, policies read it): the caller then plans the plain
-//! `ALTER TYPE`, listed as a rewrite.
+//! A single-column primary key that no foreign key references is rebuilt on the copy: a unique
+//! index built concurrently, attached `USING INDEX` in the swap.
+//! In: the change and both catalogs. Out: the steps, or `false` when the column is more than that
+//! (other keys, indexes, checks or policies read it; it owns a sequence): the caller then plans
+//! the plain `ALTER TYPE`, listed as a rewrite.
 
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
@@ -53,14 +55,24 @@ pub fn plan(
     let owns_sequence = current
         .column(column)
         .is_some_and(|c| c.serial || c.default.as_deref().is_some_and(|d| d.contains("nextval")));
+    // A single-column primary key is rebuilt on the shadow column (a unique index built
+    // concurrently, attached in the swap) when no foreign key references it.
+    let key = current
+        .primary_key
+        .as_ref()
+        .filter(|pk| pk.columns.iter().any(|c| c == column));
+    let key_alone = key.is_none_or(|pk| {
+        pk.columns == [column.to_string()]
+            && desired
+                .primary_key
+                .as_ref()
+                .is_some_and(|d| d.name == pk.name && d.columns == pk.columns)
+    });
     let plain = current_name == column
         && !owns_sequence
+        && key_alone
         && current_table_name == *table
         && desired_column.generated.is_none()
-        && current
-            .primary_key
-            .as_ref()
-            .is_none_or(|pk| !pk.columns.iter().any(|c| c == column))
         && !current
             .uniques
             .iter()
@@ -205,7 +217,35 @@ pub fn plan(
     );
 
     let mut swap = Vec::new();
-    let mut swap_needs = vec![verified];
+    let mut swap_needs = vec![verified.clone()];
+    let key_index = key.map(|pk| {
+        let index = QualifiedName::new(table.schema.clone(), own_name(table, column, "pkey"));
+        let built = Resource::Object(table.clone(), format!("{} built", index.name));
+        planned.steps.push(
+            Step::new(
+                StepKind::CreateIndexConcurrently,
+                target(table, &index.name),
+                phase::BACKFILL,
+                Action::ConcurrentIndex {
+                    index: index.clone(),
+                    sql: format!(
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
+                        sql::ident(&index.name),
+                        sql::qualified(table),
+                        sql::ident(&shadow)
+                    ),
+                },
+            )
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&table.name))
+            .needs([verified.clone()])
+            .provides([built.clone()]),
+        );
+        swap_needs.push(built);
+        (pk.name.clone(), index.name)
+    });
     if !desired_column.nullable {
         // NOT NULL on the shadow without a scan under ACCESS EXCLUSIVE: a validated check first.
         let check = own_name(table, &shadow, "not_null");
@@ -258,8 +298,15 @@ pub fn plan(
         1,
         format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
     );
+    if let Some((constraint, _)) = &key_index {
+        swap.push(ddl::drop_constraint(table, constraint));
+    }
     swap.push(ddl::drop_column(table, column));
     swap.push(ddl::rename_column(table, &shadow, column));
+    // The unique index on the (now NOT NULL) column becomes the key, renamed to its name: no scan.
+    if let Some((constraint, index)) = &key_index {
+        swap.push(ddl::add_primary_key_using_index(table, constraint, index));
+    }
     if let Some(default) = &desired_column.default {
         swap.push(ddl::set_default(table, column, default));
     }
