@@ -157,7 +157,8 @@ async fn backfill_batches_scan_only_their_key_range() {
 }
 
 /// Rows written while the backfill runs get their value from the fill trigger, which only fires
-/// (`WHEN`) for rows still without one: a value the application writes is kept.
+/// (`WHEN`) for rows still without one, on inserts and on updates that name the foreign key: a
+/// value the application writes is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fill_trigger_fills_only_rows_without_a_value() {
     let db = TestDb::new().await;
@@ -200,7 +201,8 @@ async fn fill_trigger_fills_only_rows_without_a_value() {
     db.execute(
         "INSERT INTO children (id, parent_id, note) VALUES (100001, 7, 'new'); \
          INSERT INTO children (id, parent_id, note, account_id) VALUES (100002, 7, 'given', 3); \
-         UPDATE children SET note = 'touched' WHERE id = 5",
+         UPDATE children SET note = 'touched', parent_id = parent_id WHERE id = 5; \
+         UPDATE children SET note = 'not a move' WHERE id = 6",
     )
     .await;
     let filled = db
@@ -211,7 +213,15 @@ async fn fill_trigger_fills_only_rows_without_a_value() {
         .await;
     assert_eq!(
         filled, 2,
-        "an insert and an update without a value get the parent's"
+        "an insert and an update of the foreign key without a value get the parent's"
+    );
+    // `UPDATE OF parent_id` (LANGUAGE.md, "Fill triggers"): other updates are left to the backfill.
+    let left = db
+        .count("SELECT count(*) FROM children WHERE id = 6 AND account_id IS NULL")
+        .await;
+    assert_eq!(
+        left, 1,
+        "an update that does not name the foreign key is not filled"
     );
     let kept = db
         .count("SELECT account_id FROM children WHERE id = 100002")

@@ -372,8 +372,9 @@ async fn assert_converged(fixture: &Fixture) {
     assert_no_leftovers(db).await;
 }
 
-/// Nothing half-done and nothing of schemac's own: no INVALID index, no NOT VALID constraint, no
-/// `schemac_*` trigger, function or check, no run still marked running.
+/// Nothing half-done and nothing of schemac's own but the fill triggers, which stay (LANGUAGE.md,
+/// "Fill triggers"): no INVALID index, no NOT VALID constraint, no other `schemac_*` trigger, no
+/// function without its trigger, no `schemac_*` check, no run still marked running.
 async fn assert_no_leftovers(db: &TestDb) {
     let checks = [
         (
@@ -386,12 +387,13 @@ async fn assert_no_leftovers(db: &TestDb) {
              WHERE n.nspname = 'public' AND NOT c.convalidated",
         ),
         (
-            "schemac_* triggers",
-            "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'schemac%'",
+            "schemac_* triggers other than fill triggers",
+            "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'schemac%' AND tgname NOT LIKE 'schemac\\_%\\_fill'",
         ),
         (
-            "schemac_* functions",
-            "SELECT count(*) FROM pg_proc WHERE proname LIKE 'schemac%'",
+            "schemac_* functions without their trigger",
+            "SELECT count(*) FROM pg_proc p WHERE proname LIKE 'schemac%'
+             AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgfoid = p.oid)",
         ),
         (
             "schemac_* checks",
@@ -761,15 +763,16 @@ async fn hundred_thousand_rows_are_backfilled_in_batches() {
         "every attachment and session filled once:\n{}",
         ended.stdout
     );
-    // Each batch commits on its own: the rows were written by about 100000 / 2000 transactions,
-    // not one (and not one per row).
+    // Each batch commits on its own: the rows were written by at least 100000 / 2000
+    // transactions (`--batch-size` caps a batch), not one; batches adapt their size to their
+    // duration but never go below 100 rows, so not one per row either.
     let writers = fixture
         .db
         .count("SELECT count(DISTINCT xmin::text) FROM attachments")
         .await;
     assert!(
-        (50..=60).contains(&writers),
-        "attachments were filled by {writers} transactions; batches of 2000 make 50"
+        (50..=1000).contains(&writers),
+        "attachments were filled by {writers} transactions; batches of 100 to 2000 rows make 50 to 1000"
     );
     assert_converged(&fixture).await;
 }

@@ -123,6 +123,7 @@ pub fn fixture_catalog() -> Catalog {
         setting: Some("app.current_account_id".into()),
         bypass: None,
         rls: false,
+        fill: false,
     });
 
     catalog.enums = vec![

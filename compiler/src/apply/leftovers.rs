@@ -2,8 +2,8 @@
 //!
 //! A run that is continued finishes its own plan and leaves nothing. A run that is superseded (the
 //! schema changed before `apply` ran again) may leave schemac's own objects, which introspection
-//! does not see or would drop as a destructive change: fill triggers and their functions
-//! (`schemac_*_fill`), NOT VALID checks (`schemac_*_not_null`) (ONLINE-SAFETY.md, R4). INVALID
+//! does not see or would drop as a destructive change: fill functions whose trigger is gone
+//! (`schemac_*_fill`; the triggers themselves are planned), NOT VALID checks (`schemac_*_not_null`) (ONLINE-SAFETY.md, R4). INVALID
 //! indexes are not here: introspection marks them and the plan rebuilds them.
 
 use std::time::{Duration, Instant};
@@ -47,35 +47,16 @@ pub async fn drop_leftover_checks(
     Ok(dropped)
 }
 
-/// Fill triggers (`schemac_*_fill`) and their functions that no plan needs any more: called after
-/// a run finished, when every column they filled is complete. Returns what was dropped.
+/// Fill functions (`schemac_*_fill`) that no trigger uses any more (their table was dropped, or
+/// an interrupted run's trigger was dropped by a later plan): called after a run finished. Fill
+/// triggers themselves are desired state with `fill on` (LANGUAGE.md, "Fill triggers"), so the
+/// plan creates and drops them; none is dropped here. Returns what was dropped.
 pub async fn drop_leftover_triggers(
     conn: &mut PgConnection,
     options: &ApplyOptions,
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<Vec<String>, ApplyError> {
-    let triggers: Vec<(String, String, String)> = sqlx::query_as(
-        r"SELECT n.nspname::text, t.relname::text, tg.tgname::text
-         FROM pg_trigger tg
-         JOIN pg_class t ON t.oid = tg.tgrelid
-         JOIN pg_namespace n ON n.oid = t.relnamespace
-         WHERE NOT tg.tgisinternal AND tg.tgname LIKE 'schemac\_%\_fill'
-         ORDER BY 1, 2, 3",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     let mut dropped = Vec::new();
-    for (schema, table, trigger) in triggers {
-        let table = QualifiedName::new(schema, table);
-        let object = format!("trigger {trigger} on {table}");
-        let statement = format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            sql::ident(&trigger),
-            sql::qualified(&table)
-        );
-        brief(conn, &[statement], &object, options, on_retry).await?;
-        dropped.push(object);
-    }
     let functions: Vec<(String, String)> = sqlx::query_as(
         r"SELECT n.nspname::text, p.proname::text
          FROM pg_proc p

@@ -74,6 +74,7 @@ pub fn lower(model: &Model) -> Catalog {
             setting: Some(setting.clone()),
             bypass: tenancy.bypass.clone(),
             rls: tenancy.rls,
+            fill: tenancy.fill,
         });
         let current_tenant = super::current_tenant_sql(&setting, &tenancy.key_type);
         // A row inserted without the tenant column takes the session's tenant; a tenant column

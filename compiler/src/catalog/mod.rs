@@ -61,6 +61,23 @@ pub struct Catalog {
     pub roles: Vec<Role>,
     /// The `tenancy` block, on the schema side only.
     pub tenancy: Option<Tenancy>,
+    /// schemac's own fill triggers (`schemac_*_fill`), on the database side only: the planner
+    /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
+    /// drift.
+    pub fill_triggers: Vec<FillTrigger>,
+}
+
+/// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
+/// executing the function of the same name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillTrigger {
+    pub table: QualifiedName,
+    /// Trigger and function name, `schemac_<table>_<column>_fill`.
+    pub name: String,
+    /// The columns of `UPDATE OF`, in attribute order.
+    pub update_of: Vec<String>,
+    /// The function's body (`prosrc`), compared as text with the body schemac would write.
+    pub body: String,
 }
 
 impl Catalog {
@@ -94,6 +111,7 @@ impl Catalog {
     pub fn normalized(&self) -> Catalog {
         let mut catalog = self.clone();
         catalog.tenancy = None;
+        catalog.fill_triggers.clear();
         catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;
@@ -201,6 +219,8 @@ pub struct Tenancy {
     pub setting: Option<String>,
     pub bypass: Option<String>,
     pub rls: bool,
+    /// `fill on`: tenant tables with a path to a parent keep schemac's fill trigger.
+    pub fill: bool,
 }
 
 /// `CREATE TYPE ... AS ENUM`.

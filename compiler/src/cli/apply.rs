@@ -115,6 +115,7 @@ async fn apply_locked(
     }
     let options = ApplyOptions {
         lock_timeout: args.lock_timeout,
+        lock_attempts: args.lock_attempts,
         batch_size: args.batch_size,
         ..ApplyOptions::default()
     };
@@ -314,8 +315,8 @@ async fn clear_leftovers_before_planning(
     }
 }
 
-/// After a successful apply no fill trigger is needed: any still there was left by an interrupted
-/// run whose plan never reached its cleanup.
+/// After a successful apply, fill functions that no trigger uses any more are dropped (fill
+/// triggers themselves are desired state: the plan makes and drops them).
 async fn drop_leftover_triggers(
     conn: &mut PgConnection,
     options: &ApplyOptions,
@@ -386,8 +387,11 @@ async fn run_plan(
         out.note("not applied");
         return Outcome::Stopped(1);
     }
+    // Kept for options other branches may add to `ApplyOptions`.
+    #[allow(clippy::needless_update)]
     let options = ApplyOptions {
         lock_timeout: args.lock_timeout,
+        lock_attempts: args.lock_attempts,
         batch_size: args.batch_size,
         origin,
         ..ApplyOptions::default()

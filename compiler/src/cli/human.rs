@@ -301,6 +301,17 @@ pub fn sql_script(plan: &Plan) -> String {
                     let breaks = deliberate_breaks(statement);
                     if !breaks.is_empty() {
                         let mut reasons: Vec<&str> = breaks.iter().map(|(_, why)| *why).collect();
+                        // The swap of an online type change drops and renames on purpose, not
+                        // because the schema lost anything.
+                        if step.kind == crate::plan::StepKind::SwapColumn {
+                            for why in &mut reasons {
+                                if why.starts_with("the schema no longer has")
+                                    || why.starts_with("`renamed from`")
+                                {
+                                    *why = "online type change: schemac's converted copy, verified to hold every value, replaces the column";
+                                }
+                            }
+                        }
                         reasons.dedup();
                         let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {

@@ -112,8 +112,12 @@ pub struct ApplyArgs {
     /// Lock timeout for brief DDL, e.g. `2s`, `500ms`.
     #[arg(long, default_value = "2s", value_parser = duration::parse)]
     pub lock_timeout: std::time::Duration,
-    /// Rows per backfill batch.
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// How many times a brief DDL step tries for its lock (each try waits at most the lock
+    /// timeout, with backoff and jitter between tries) before the apply fails.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub lock_attempts: u32,
+    /// The most rows a backfill batch updates; batches adapt their size to take about 30 ms.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
 }
 

@@ -11,8 +11,9 @@ use sqlx::{PgConnection, Row};
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::{
-    Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Grant, Index, IndexKey,
-    Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table, UniqueConstraint,
+    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Index,
+    IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table,
+    UniqueConstraint,
 };
 
 /// Which schemas to read.
@@ -191,6 +192,23 @@ join pg_catalog.pg_class c on c.oid = p.polrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
+"#;
+
+// schemac's own fill triggers (LANGUAGE.md, "Fill triggers"): named `schemac_*_fill`, each with a
+// function of the same name. They are not user objects: read only so the planner can tell whether
+// the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`.
+const FILL_TRIGGERS: &str = r#"
+select n.nspname::text as schema, c.relname::text as table_name, t.tgname::text as name,
+  array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality k(attnum, ord)
+        join pg_catalog.pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.attnum
+        order by k.ord) as update_of,
+  p.prosrc::text as body
+from pg_catalog.pg_trigger t
+join pg_catalog.pg_class c on c.oid = t.tgrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join pg_catalog.pg_proc p on p.oid = t.tgfoid
+where not t.tgisinternal and t.tgname like 'schemac\_%\_fill' and n.nspname = any($1)
+order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
 "#;
 
 // The owner's own privileges are implicit (and listed in relacl only once something is granted),
@@ -393,6 +411,20 @@ impl<'c> Reader<'c> {
         for table in &mut catalog.tables {
             table.grants.sort();
             table.grants.dedup();
+        }
+        for row in self
+            .fetch("fill triggers", FILL_TRIGGERS, Some(schemas))
+            .await?
+        {
+            catalog.fill_triggers.push(FillTrigger {
+                table: QualifiedName::new(
+                    get::<String>(&row, "fill triggers", "schema")?,
+                    get::<String>(&row, "fill triggers", "table_name")?,
+                ),
+                name: get(&row, "fill triggers", "name")?,
+                update_of: get(&row, "fill triggers", "update_of")?,
+                body: get(&row, "fill triggers", "body")?,
+            });
         }
         Ok(catalog)
     }

@@ -402,6 +402,21 @@ impl<'a> Writer<'a> {
             lines.push(format!("  bypass  {bypass}"));
             self.roles.insert(bypass.clone());
         }
+        // Fill triggers are schemac's own objects, never written as source: only the setting says
+        // whether there are any. A database without one, whose tenant tables reach a parent through
+        // a foreign key (where `fill on` would add them), says `fill off`.
+        let could_fill = tenancy.tenant_tables.iter().any(|name| {
+            self.catalog.table(name).is_some_and(|table| {
+                table.foreign_keys.iter().any(|fk| {
+                    fk.referenced_table != tenancy.root
+                        && fk.referenced_table != table.name
+                        && fk.columns.iter().any(|c| c != &tenancy.column)
+                })
+            })
+        });
+        if could_fill && self.catalog.fill_triggers.is_empty() {
+            lines.push("  fill    off".to_string());
+        }
         format!("tenancy {{\n{}\n}}", lines.join("\n"))
     }
 
@@ -482,6 +497,28 @@ impl<'a> Writer<'a> {
         }
         text.push_str(&fk_rules(fk));
         Some(text)
+    }
+
+    /// `backfill <column> from <fk column>` where the table's fill trigger follows a foreign key
+    /// that the shortest-path rule would not choose by itself (two equally short paths, or a
+    /// longer one): the trigger's `UPDATE OF` columns say which key it follows.
+    fn fill_path_entry(&self, table: &Table, column: &str) -> Option<String> {
+        use crate::plan::backfill_path::{self, PathSearch};
+        let trigger = self
+            .catalog
+            .fill_triggers
+            .iter()
+            .find(|t| t.table == table.name)?;
+        let [fk_column] = trigger.update_of.as_slice() else {
+            return None;
+        };
+        let chosen = match backfill_path::find(self.catalog, &table.name, column) {
+            PathSearch::Found(path) => path
+                .first()
+                .is_some_and(|hop| hop.child_columns == trigger.update_of),
+            PathSearch::Ambiguous(_) | PathSearch::NotFound => false,
+        };
+        (!chosen).then(|| format!("backfill {column} from {fk_column}"))
     }
 
     fn table_item(&mut self, table: &Table) -> String {
@@ -754,6 +791,12 @@ impl<'a> Writer<'a> {
             if let Some(entry) = self.policy_entry(table, policy) {
                 entries.push(entry);
             }
+        }
+        if let Some(entry) = tenant_column
+            .as_deref()
+            .and_then(|column| self.fill_path_entry(table, column))
+        {
+            entries.push(entry);
         }
 
         // Layout: aligned column lines, a blank line, then the table-level entries.

@@ -53,6 +53,8 @@ pub struct Tenancy {
     pub bypass: Option<String>,
     /// `rls on` (the default) or `rls off`.
     pub rls: bool,
+    /// `fill on` (the default) or `fill off`: fill triggers on tenant tables.
+    pub fill: bool,
     pub span: Span,
 }
 

@@ -59,6 +59,7 @@ pub(super) fn resolve_block(
     let mut setting: Option<&ast::StringLit> = None;
     let mut bypass: Option<&ast::Ident> = None;
     let mut rls = true;
+    let mut fill = true;
     let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
     for entry in &block.entries {
         let keyword = entry.kind.keyword();
@@ -75,6 +76,7 @@ pub(super) fn resolve_block(
             ast::TenancyEntryKind::Setting(value) => setting = Some(value),
             ast::TenancyEntryKind::Bypass(name) => bypass = Some(name),
             ast::TenancyEntryKind::Rls(on) => rls = *on,
+            ast::TenancyEntryKind::Fill(on) => fill = *on,
         }
     }
     let Some(root) = root else {
@@ -130,6 +132,7 @@ pub(super) fn resolve_block(
         setting: setting.map(|s| s.value.clone()),
         bypass: bypass.map(|b| b.name.clone()),
         rls,
+        fill,
         span: block.span,
     })
 }

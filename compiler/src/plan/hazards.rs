@@ -66,6 +66,24 @@ impl Hazard {
         )
     }
 
+    /// The online type change ends by replacing the column with its converted copy: a brief
+    /// ACCESS EXCLUSIVE, but the column moves to the end of the table (`SELECT *` order).
+    pub fn swaps_column(table: &str, column: &str, to: &str) -> Hazard {
+        Hazard::new(
+            "swaps-column",
+            format!("replaces `{table}.{column}` with its copy converted to {to} (kept in sync by a trigger, filled in batches): an instant under ACCESS EXCLUSIVE; the column moves to the end of the table"),
+        )
+    }
+
+    /// A type change that could not run online (recipe E): says why, so a reviewer can plan it
+    /// differently (e.g. convert the referencing columns first, or schedule the rewrite).
+    pub fn rewrite_not_online(table: &str, column: &str, why: &str) -> Hazard {
+        Hazard::new(
+            "rewrites-table",
+            format!("`{table}.{column}` is not converted online (shadow column and swap): {why}"),
+        )
+    }
+
     /// A narrowing type change can fail on existing values or lose precision.
     pub fn narrows_type(column: &str, from: &str, to: &str) -> Hazard {
         Hazard::new("narrows-type", format!("changes `{column}` from {from} to {to}: values that do not fit are rejected or lose precision"))

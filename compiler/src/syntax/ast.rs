@@ -118,6 +118,8 @@ pub enum TenancyEntryKind {
     Setting(StringLit),
     Bypass(Ident),
     Rls(bool),
+    /// `fill on|off`: fill triggers on tenant tables.
+    Fill(bool),
 }
 
 impl TenancyEntryKind {
@@ -129,6 +131,7 @@ impl TenancyEntryKind {
             TenancyEntryKind::Setting(_) => "setting",
             TenancyEntryKind::Bypass(_) => "bypass",
             TenancyEntryKind::Rls(_) => "rls",
+            TenancyEntryKind::Fill(_) => "fill",
         }
     }
 }

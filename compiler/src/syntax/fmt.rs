@@ -267,7 +267,9 @@ impl Printer<'_> {
                         name.name.clone()
                     }
                     TenancyEntryKind::Setting(value) => quote(&value.value),
-                    TenancyEntryKind::Rls(on) => if *on { "on" } else { "off" }.to_string(),
+                    TenancyEntryKind::Rls(on) | TenancyEntryKind::Fill(on) => {
+                        if *on { "on" } else { "off" }.to_string()
+                    }
                 };
                 Node {
                     span: entry.span,

@@ -191,6 +191,9 @@ impl<'t> Builder<'t> {
                         Rule::tenancy_setting => TenancyEntryKind::Setting(self.string(value)),
                         Rule::tenancy_bypass => TenancyEntryKind::Bypass(self.ident(value)),
                         Rule::tenancy_rls => TenancyEntryKind::Rls(value.as_rule() == Rule::rls_on),
+                        Rule::tenancy_fill => {
+                            TenancyEntryKind::Fill(value.as_rule() == Rule::fill_on)
+                        }
                         _ => continue,
                     };
                     entries.push(TenancyEntry {
@@ -872,6 +875,7 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_setting => "setting",
         Rule::k_bypass => "bypass",
         Rule::k_rls => "rls",
+        Rule::k_fill => "fill",
         Rule::k_on => "on",
         Rule::k_off => "off",
         Rule::k_enum => "enum",
@@ -994,11 +998,14 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
             }
             Rule::table_body => "`{`".to_string(),
             Rule::enum_value => "an enum value (a name or a string in double quotes)".to_string(),
-            Rule::rls_on | Rule::rls_off => "`on` or `off`".to_string(),
+            Rule::rls_on | Rule::rls_off | Rule::fill_on | Rule::fill_off => {
+                "`on` or `off`".to_string()
+            }
             Rule::array => "`[]`".to_string(),
             Rule::nullable => "`?`".to_string(),
             Rule::tenancy_entry => {
-                "a tenancy entry (`root`, `column`, `setting`, `bypass` or `rls`)".to_string()
+                "a tenancy entry (`root`, `column`, `setting`, `bypass`, `rls` or `fill`)"
+                    .to_string()
             }
             Rule::table_entry | Rule::column => "a column or a table entry".to_string(),
             Rule::item_probe | Rule::file => "an item".to_string(),
@@ -1015,7 +1022,8 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
         return match context {
             Context::Entry => "a column (`name type attributes...`) or a table entry".to_string(),
             Context::Tenancy => {
-                "a tenancy entry (`root`, `column`, `setting`, `bypass` or `rls`)".to_string()
+                "a tenancy entry (`root`, `column`, `setting`, `bypass`, `rls` or `fill`)"
+                    .to_string()
             }
             Context::Item => "an item".to_string(),
         };
@@ -1038,7 +1046,7 @@ fn help_for(positives: &[Rule], context: Context, fragment: &str) -> String {
         .collect();
     match context {
         Context::Tenancy => "a `tenancy` block holds `root <table>`, `column <name>`, \
-                             `setting \"<name>\"`, `bypass <role>` and `rls on` or `rls off`"
+                             `setting \"<name>\"`, `bypass <role>`, `rls on|off` and `fill on|off`"
             .to_string(),
         Context::Entry => {
             if positives.contains(&Rule::type_sep) || positives.contains(&Rule::column_type) {

@@ -35,7 +35,7 @@ syn match   schemaNumber     "\<\d\+\%(\.\d\+\)\=\>"
 " `tenancy`, `enum`, `table` and `role` are defined with the items below (they lead into them).
 syn keyword schemaStatement  grant
 syn keyword schemaModifier   tenant global
-syn keyword schemaKeyword    root column setting bypass rls renamed from key foreign where policy
+syn keyword schemaKeyword    root column setting bypass rls fill renamed from key foreign where policy
 syn keyword schemaKeyword    for to with tables row level security forced on delete update set no
 syn keyword schemaKeyword    action select insert all truncate trigger always as stored nologin login
 syn keyword schemaKeyword    privileges permissive restrictive only zone without array

@@ -51,7 +51,7 @@ const FK_ACTIONS = ['cascade', 'restrict'];
  * editor tests check this list against compiler/src/syntax/schema.pest).
  */
 const KEYWORDS = [
-  'tenancy', 'root', 'column', 'setting', 'bypass', 'rls', 'enum', 'renamed', 'from', 'table',
+  'tenancy', 'root', 'column', 'setting', 'bypass', 'rls', 'fill', 'enum', 'renamed', 'from', 'table',
   'tenant', 'global', 'primary', 'unique', 'index', 'default', 'references', 'on', 'delete',
   'update', 'set', 'no', 'action', 'check', 'using', 'backfill', 'generated', 'key', 'foreign',
   'where', 'policy', 'for', 'select', 'insert', 'all', 'to', 'with', 'role', 'grant', 'tables',

@@ -390,7 +390,15 @@ fn tenancy_database() -> Catalog {
 
 #[test]
 fn tenancy_is_written_when_followed_exactly() {
-    let source = to_source(&tenancy_database());
+    // With its fill trigger the database follows `fill on`, the default, which is not written.
+    let mut database = tenancy_database();
+    database.fill_triggers.push(crate::catalog::FillTrigger {
+        table: QualifiedName::public("sessions"),
+        name: "schemac_sessions_account_id_fill".into(),
+        update_of: vec!["user_id".into()],
+        body: String::new(),
+    });
+    let source = to_source(&database);
     assert_snapshot!(source.text, @r#"
     tenancy {
       root    accounts
@@ -554,4 +562,17 @@ fn a_primary_key_numbered_around_a_taken_name_is_the_default() {
         "plans_pkey1"
     ));
     assert_eq!(to_source(&catalog).warnings.len(), 1);
+}
+
+#[test]
+fn a_tenancy_without_fill_triggers_is_written_with_fill_off() {
+    // `sessions` reaches `users` through a foreign key, so `fill on` would add a trigger.
+    let source = to_source(&tenancy_database());
+    assert!(
+        source
+            .text
+            .contains("  bypass  platform_admin\n  fill    off\n}"),
+        "{}",
+        source.text
+    );
 }

@@ -372,6 +372,25 @@ fn alter_type(
     // `using` reads the table as the database has it, so with `renamed from` the type changes
     // under the old name, before the rename.
     let current_name = super::current_column_name(ctx.catalogs, table, column);
+    // A rewrite of a table with rows runs online where the column is a plain one (recipe E).
+    if rows
+        && !coercible
+        && is_widening(from, to)
+        && super::retype::plan(
+            ctx,
+            table,
+            column,
+            to,
+            using,
+            &[
+                Resource::Column(table.clone(), column.to_string()),
+                retyped(table, &current_name),
+            ],
+            planned,
+        )
+    {
+        return;
+    }
     let mut statements = Vec::new();
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());
@@ -410,6 +429,30 @@ fn alter_type(
         step.lock = LockLevel::AccessExclusiveRewrite;
         step.rewrites = true;
         step.hazards.push(Hazard::rewrites_table(&table.name));
+        let current_table = super::current_table_name(ctx.catalogs, table);
+        let referencing: Vec<String> = ctx
+            .catalogs
+            .current
+            .tables
+            .iter()
+            .filter(|t| {
+                t.foreign_keys.iter().any(|fk| {
+                    fk.referenced_table == current_table
+                        && fk.referenced_columns.contains(&current_name)
+                })
+            })
+            .map(|t| format!("`{}`", t.name.name))
+            .collect();
+        if !referencing.is_empty() {
+            step.hazards.push(Hazard::rewrite_not_online(
+                &table.name,
+                column,
+                &format!(
+                    "foreign keys of {} reference it, and their columns would need the same conversion in the same swap",
+                    referencing.join(", ")
+                ),
+            ));
+        }
     } else if rows && changes_opclass(from, to) && is_indexed(ctx, table, &current_name) {
         // No rewrite, but every index on the column is rebuilt for the new type's operators.
         step.lock = LockLevel::AccessExclusiveScan;

@@ -3,8 +3,10 @@
 
 mod columns;
 mod create;
+mod fill;
 mod not_null;
 mod objects;
+mod retype;
 mod security;
 
 use super::facts::{current_column_name, current_table_name};
@@ -102,6 +104,8 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::Revoke { .. } => security::plan(ctx, change, &mut planned),
         }
     }
+    // Last: the fill triggers depend on which columns the other recipes add.
+    fill::plan(ctx, &mut planned);
     if diagnostics.is_empty() {
         Ok(planned)
     } else {

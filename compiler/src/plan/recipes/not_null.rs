@@ -17,7 +17,7 @@ use crate::sql::{self, ddl};
 
 /// Where the existing rows' values come from.
 #[derive(Debug, Clone, PartialEq)]
-enum Source {
+pub(super) enum Source {
     /// The parent's same-named column, through these foreign keys (the first hop's parent is
     /// filled before this table).
     Path(Vec<Hop>),
@@ -212,7 +212,7 @@ fn added(table: &QualifiedName, column: &str) -> Resource {
 }
 
 /// `schemac_<table>_<column>_<suffix>`, cut to PostgreSQL's 63-byte limit.
-fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
+pub(super) fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
     let mut name = format!("schemac_{}_{}_{suffix}", table.name, column);
     while name.len() > 63 {
         let cut = name.len() - suffix.len() - 2;
@@ -234,8 +234,12 @@ fn fill(
     };
     let name = &column.name;
     let function = QualifiedName::new(table.schema.clone(), own_name(table, name, "fill"));
-    let trigger_done = Resource::Object(table.clone(), format!("{} trigger", function.name));
+    let trigger_done = super::fill::trigger_ready(table, &function.name);
     let column_resource = Resource::Column(table.clone(), name.clone());
+    // With `fill on` the tenant column's trigger is desired state: `fill.rs` creates it (before
+    // this backfill, which waits for it) and it stays. Otherwise the trigger only covers the
+    // migration and is dropped at its end.
+    let permanent = matches!(source, Source::Path(_)) && super::fill::is_wanted(ctx, table, name);
 
     // Rows written while the migration runs get their value from the trigger, before constraints
     // are checked; rows already there get it from the backfill.
@@ -248,21 +252,20 @@ fn fill(
         trigger_needs.push(added(parent, name));
         fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
     }
-    planned.steps.push(
-        Step::sql(
-            StepKind::CreateFillTrigger,
-            target(table, name),
-            phase::BACKFILL,
-            vec![
-                fill_function(table, column, source, &function),
-                fill_trigger(table, name, &function),
-            ],
-        )
-        .on_table(table)
-        .lock(LockLevel::ShareRowExclusiveInstant)
-        .needs(trigger_needs)
-        .provides([trigger_done.clone()]),
-    );
+    if !permanent {
+        planned.steps.push(
+            Step::sql(
+                StepKind::CreateFillTrigger,
+                target(table, name),
+                phase::BACKFILL,
+                fill_statements(table, name, source, &function, None),
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareRowExclusiveInstant)
+            .needs(trigger_needs)
+            .provides([trigger_done.clone()]),
+        );
+    }
 
     let batch = BatchedBackfill {
         table: table.clone(),
@@ -296,7 +299,9 @@ fn fill(
         Some(Resource::Filled(table.clone(), name.clone())),
         planned,
     );
-
+    if permanent {
+        return;
+    }
     planned.steps.push(
         Step::sql(
             StepKind::DropFillTrigger,
@@ -404,14 +409,30 @@ fn enforce(
     );
 }
 
-/// The value expression for `NEW` rows inside the trigger function.
-fn fill_function(
+/// The function and trigger of a fill trigger: `update_of` limits the trigger's updates to those
+/// that name these columns (the permanent trigger, LANGUAGE.md "Fill triggers"); `None` fires on
+/// every update (the temporary trigger of a migration).
+pub(super) fn fill_statements(
     table: &QualifiedName,
-    column: &Column,
+    column: &str,
     source: &Source,
     function: &QualifiedName,
-) -> String {
-    let name = sql::ident(&column.name);
+    update_of: Option<&[String]>,
+) -> Vec<String> {
+    vec![
+        format!(
+            "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac${}$schemac$",
+            sql::qualified(function),
+            fill_body(column, source, table)
+        ),
+        fill_trigger(table, column, function, update_of),
+    ]
+}
+
+/// The body of the fill function (what `pg_proc.prosrc` holds): sets `NEW.<column>` from the
+/// source when it is NULL.
+pub(super) fn fill_body(column: &str, source: &Source, table: &QualifiedName) -> String {
+    let name = sql::ident(column);
     let assign = match source {
         Source::Path(path) => {
             // Through every hop: a path may cross plain tables that do not have the column.
@@ -432,19 +453,32 @@ fn fill_function(
         // New rows get the default from the column itself.
         Source::Default => "NULL;".to_string(),
     };
-    format!(
-        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac$\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n$schemac$",
-        sql::qualified(function)
-    )
+    format!("\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n")
 }
 
 /// The trigger fires only for rows still without a value. The `WHEN` is checked without calling
 /// the function, so the backfill's own updates (which set the column) and the application's
 /// updates of rows already filled pay nothing for it: a PL/pgSQL call per row made the benchmark's
 /// 100,000-row ranges 40-70% slower to fill (bench/README.md).
-fn fill_trigger(table: &QualifiedName, column: &str, function: &QualifiedName) -> String {
+fn fill_trigger(
+    table: &QualifiedName,
+    column: &str,
+    function: &QualifiedName,
+    update_of: Option<&[String]>,
+) -> String {
+    let events = match update_of {
+        Some(columns) if !columns.is_empty() => format!(
+            "INSERT OR UPDATE OF {}",
+            columns
+                .iter()
+                .map(|c| sql::ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "INSERT OR UPDATE".to_string(),
+    };
     format!(
-        "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW WHEN (NEW.{} IS NULL) EXECUTE FUNCTION {}()",
+        "CREATE OR REPLACE TRIGGER {} BEFORE {events} ON {} FOR EACH ROW WHEN (NEW.{} IS NULL) EXECUTE FUNCTION {}()",
         sql::ident(&function.name),
         sql::qualified(table),
         sql::ident(column),
@@ -497,7 +531,7 @@ fn path_joins(path: &[Hop], alias: &str, child: impl Fn(&str) -> String) -> (Str
 
 /// One batch of the backfill. With a single-column primary key: the next `$2` keys after `$1`, in
 /// key order (keyset; each batch is its own short transaction and the cursor survives a crash).
-/// Without one: the next `$2` rows still NULL, until none is updated.
+/// Without one: the rows of the next pages (a TID range), about `$2` of them.
 ///
 /// The keyed batch updates the rows between its first and last key, and finds that range with
 /// two index-bounded branches (`key > $1`, and `$1 IS NULL` for the first batch) rather than
@@ -506,7 +540,12 @@ fn path_joins(path: &[Hop], alias: &str, child: impl Fn(&str) -> String) -> (Str
 /// and hash join, in every batch (quadratic: ~500 ms per 1000-row batch on 300,000 rows); and the
 /// statement is prepared, so after five runs a generic plan may be used, where the `OR` cannot
 /// bound an index scan (2.4 s per batch on 2,000,000 rows). `tests/backfill_batches.rs` checks both.
-fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) -> String {
+pub(super) fn batch_sql(
+    table: &Table,
+    column: &Column,
+    source: &Source,
+    _batch_size: u32,
+) -> String {
     let name = sql::qualified(&table.name);
     let col = sql::ident(&column.name);
     let (value, join) = value_and_join(column, source);
@@ -535,12 +574,26 @@ fn batch_sql(table: &Table, column: &Column, source: &Source, _batch_size: u32) 
                 table_name = sql::ident(&table.name.name),
             )
         }
-        None => format!(
-            "WITH schemac_batch AS (SELECT ctid AS schemac_row FROM {name} WHERE {col} IS NULL AND ($1::text IS NULL OR true) LIMIT $2), \
-             schemac_filled AS (UPDATE {name} SET {col} = {value} FROM schemac_batch{from} WHERE {table_name}.ctid = schemac_batch.schemac_row{join_condition} RETURNING 1) \
-             SELECT CASE WHEN count(*) > 0 THEN 'more' END, count(*) FROM schemac_filled",
-            table_name = sql::ident(&table.name.name),
-        ),
+        // Without a single-column key: the next pages from block `$1` on, as many as hold about
+        // `$2` rows (the density `ANALYZE` last saw, else 50 rows a page), read by a TID range
+        // scan (PostgreSQL 14+) instead of from the first page in every batch. The cursor is the
+        // next block; the backfill ends with the first batch that starts past the table's last
+        // block, so rows moved to new pages while it ran (an update makes a new row version) are
+        // still reached.
+        None => {
+            let regclass = sql::literal(&name);
+            format!(
+                "WITH schemac_range AS (SELECT coalesce($1::text::bigint, 0) AS schemac_low, \
+                 coalesce($1::text::bigint, 0) + greatest(1, ceil($2 / (SELECT CASE WHEN reltuples > 0 AND relpages > 0 THEN reltuples / relpages ELSE 50 END FROM pg_catalog.pg_class WHERE oid = {regclass}::regclass)))::bigint AS schemac_high), \
+                 schemac_filled AS (UPDATE {name} SET {col} = {value}{from_clause} WHERE {table_name}.ctid >= ('(' || (SELECT schemac_low FROM schemac_range) || ',0)')::tid AND {table_name}.ctid < ('(' || (SELECT schemac_high FROM schemac_range) || ',0)')::tid AND {table_name}.{col} IS NULL{join_condition} RETURNING 1) \
+                 SELECT CASE WHEN (SELECT schemac_low FROM schemac_range) < pg_catalog.pg_relation_size({regclass}::regclass) / current_setting('block_size')::bigint THEN (SELECT schemac_high::text FROM schemac_range) END, (SELECT count(*) FROM schemac_filled)",
+                table_name = sql::ident(&table.name.name),
+                from_clause = match &join {
+                    Some((from, _)) => format!(" FROM {from}"),
+                    None => String::new(),
+                },
+            )
+        }
     }
 }
 
