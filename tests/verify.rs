@@ -352,3 +352,85 @@ async fn formats_tap_junit_json() {
         .iter()
         .any(|c| c["table"] == "public.trees" && c["proof"] == "rls-forced" && c["ok"] == false));
 }
+
+/// `pg_prove` on the files `--emit-pgtap` wrote: (exit success, output).
+fn pg_prove(url: &str, dir: &Path) -> (bool, String) {
+    let parsed = url::Url::parse(url).expect("database URL");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("pgTAP directory")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let mut command = std::process::Command::new("pg_prove");
+    command
+        .arg("-h")
+        .arg(parsed.host_str().unwrap_or("127.0.0.1"))
+        .arg("-p")
+        .arg(parsed.port().unwrap_or(5432).to_string())
+        .arg("-U")
+        .arg(parsed.username())
+        .arg("-d")
+        .arg(parsed.path().trim_start_matches('/'))
+        .args(&files);
+    if let Some(password) = parsed.password() {
+        command.env("PGPASSWORD", password);
+    }
+    let output = command
+        .output()
+        .expect("pg_prove (Debian: libtap-parser-sourcehandler-pgtap-perl) is installed");
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[tokio::test]
+async fn pgtap_files_pass_under_pg_prove_and_fail_when_broken() {
+    let db = seeded(&schema_dir()).await;
+    db.execute("CREATE EXTENSION IF NOT EXISTS pgtap").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("pgtap");
+    let out_arg = out.display().to_string();
+    verify(&db, &schema_dir(), &["--emit-pgtap", &out_arg])
+        .await
+        .expect(0);
+    assert!(out.join("public.trees.sql").is_file());
+    let (ok, output) = pg_prove(&db.url(), &out);
+    assert!(ok, "pg_prove on a good database:\n{output}");
+    assert!(output.contains("All tests successful"), "{output}");
+
+    for (break_it, repair, test) in [
+        (
+            "ALTER TABLE trees NO FORCE ROW LEVEL SECURITY",
+            "ALTER TABLE trees FORCE ROW LEVEL SECURITY",
+            "rls-forced",
+        ),
+        (
+            "GRANT SELECT ON trees TO PUBLIC",
+            "REVOKE SELECT ON trees FROM PUBLIC",
+            "public-grant",
+        ),
+        (
+            "DROP POLICY tenant_isolation ON trees; \
+             CREATE POLICY tenant_isolation ON trees USING (true) WITH CHECK (true)",
+            "DROP POLICY tenant_isolation ON trees; \
+             CREATE POLICY tenant_isolation ON trees \
+               USING (account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid) \
+               WITH CHECK (account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid)",
+            "isolation-policy",
+        ),
+    ] {
+        db.execute(break_it).await;
+        let (ok, output) = pg_prove(&db.url(), &out);
+        assert!(!ok, "pg_prove passed on a broken database ({break_it}):\n{output}");
+        assert!(output.contains("public.trees.sql"), "{output}");
+        assert!(output.contains(test), "{test} not named:\n{output}");
+        db.execute(repair).await;
+    }
+    let (ok, output) = pg_prove(&db.url(), &out);
+    assert!(ok, "pg_prove after the repairs:\n{output}");
+}
