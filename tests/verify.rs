@@ -434,3 +434,73 @@ async fn pgtap_files_pass_under_pg_prove_and_fail_when_broken() {
     let (ok, output) = pg_prove(&db.url(), &out);
     assert!(ok, "pg_prove after the repairs:\n{output}");
 }
+
+/// A database made by hand, the way the seed reports' tenant tables were: a nullable tenant
+/// column without RLS, RLS without FORCE and with a policy `USING (true)`, single-column keys
+/// between tenant tables, one table done right, a BYPASSRLS role and a grant to PUBLIC.
+const HANDMADE: &str = "
+CREATE TABLE orgs (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE projects (
+  id bigint PRIMARY KEY,
+  tenant_id bigint REFERENCES orgs,
+  name text
+);
+CREATE TABLE tasks (
+  id bigint PRIMARY KEY,
+  tenant_id bigint NOT NULL REFERENCES orgs,
+  project_id bigint REFERENCES projects (id),
+  title text,
+  UNIQUE (tenant_id, id)
+);
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY open ON tasks USING (true);
+CREATE TABLE notes (
+  id bigint PRIMARY KEY,
+  tenant_id bigint NOT NULL REFERENCES orgs,
+  task_id bigint NOT NULL,
+  FOREIGN KEY (tenant_id, task_id) REFERENCES tasks (tenant_id, id)
+);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+ALTER TABLE notes FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON notes
+  USING (tenant_id = current_setting('app.tenant')::bigint)
+  WITH CHECK (tenant_id = current_setting('app.tenant')::bigint);
+GRANT SELECT, INSERT ON projects TO verify_audit_bypass;
+GRANT SELECT ON notes TO verify_audit_bypass;
+GRANT SELECT ON tasks TO PUBLIC;
+";
+
+#[tokio::test]
+async fn audit_lists_every_problem_of_a_handmade_database() {
+    let db = TestDb::new().await;
+    // Roles are cluster-wide: this one is only used here, created idempotently, never dropped.
+    db.execute(
+        "DO $$ BEGIN
+           CREATE ROLE verify_audit_bypass NOLOGIN BYPASSRLS;
+         EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+    )
+    .await;
+    db.execute(HANDMADE).await;
+    let url = db.url();
+    let mut conn = db.connect().await;
+    let before = fingerprint(&mut conn).await;
+    let run = schemac_async(args(&["verify", "--audit", "--database-url", &url]))
+        .await
+        .expect(1);
+    assert_eq!(before, fingerprint(&mut conn).await);
+    insta::assert_snapshot!("audit_handmade", run.stdout);
+
+    let named = schemac_async(args(&[
+        "verify",
+        "--audit",
+        "--tenant-column",
+        "org_ref",
+        "--database-url",
+        &url,
+    ]))
+    .await
+    .expect(0);
+    assert!(named
+        .stdout
+        .contains("no table has a tenant column (looked for org_ref)"));
+}
