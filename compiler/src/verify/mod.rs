@@ -230,6 +230,18 @@ async fn prove(
     .await?;
     exec(conn, "ROLLBACK TO SAVEPOINT pooled").await?;
     exec(conn, "RELEASE SAVEPOINT pooled").await?;
+    let pooled: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT current_setting({}, true)",
+        literal(&setting(tenancy))
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
+    if pooled.as_deref() != Some("") {
+        report.notes.push(format!(
+            "after a transaction that set {}, it reads {pooled:?}, not '' as on a pooled connection",
+            setting(tenancy)
+        ));
+    }
     for probe in &mut probes {
         probe
             .unset(conn, &mut generator, &mut report, "pooled")
