@@ -158,3 +158,46 @@ pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(&value)
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        let mut report = Report::default();
+        report.check("public.t", "rls-forced", true, "forced");
+        report
+            .check("public.t", "read-others", false, "sees 1 <row> & \"more\"")
+            .role("app")
+            .query("SELECT count(*) FROM public.t");
+        report.checks[1].rows = vec!["{\"id\": 1}".into()];
+        report
+    }
+
+    #[test]
+    fn tap_is_version_13_with_a_yaml_block_per_failure() {
+        let text = tap(&report());
+        assert!(text.starts_with("TAP version 13\n1..2\nok 1 - public.t: rls-forced\n"));
+        assert!(text.contains("not ok 2 - public.t: read-others (as app)\n  ---\n"));
+        assert!(text.contains("  message: \"sees 1 <row> & \\\"more\\\"\"\n"));
+        assert!(text.contains("  rows:\n    - \"{\\\"id\\\": 1}\"\n  ...\n"));
+    }
+
+    #[test]
+    fn junit_escapes_and_counts() {
+        let text = junit(&report());
+        assert!(text.contains("tests=\"2\" failures=\"1\""));
+        assert!(text.contains("sees 1 &lt;row&gt; &amp; &quot;more&quot;"));
+    }
+
+    #[test]
+    fn human_groups_by_table_and_shows_query_and_rows() {
+        let text = human(&report());
+        assert!(text.starts_with("public.t\n  ok   rls-forced\n  FAIL read-others (as app): "));
+        assert!(text.contains("query: SELECT count(*) FROM public.t"));
+        assert!(text.contains("row: {\"id\": 1}"));
+        assert!(text.ends_with("2 proofs, 1 failed\n"));
+        let value: serde_json::Value = serde_json::from_str(&json(&report())).unwrap();
+        assert_eq!(value["ok"], false);
+    }
+}
