@@ -184,8 +184,9 @@ pub struct VerifyArgs {
     /// Prove isolation even when the database drifts from the schema.
     #[arg(long)]
     pub allow_drift: bool,
-    /// Check a database without a schema for what endangers isolation.
-    #[arg(long, conflicts_with_all = ["path", "emit_pgtap", "allow_drift"])]
+    /// Check a database without a schema for what endangers isolation (PATH, --emit-pgtap and
+    /// --allow-drift do not apply).
+    #[arg(long)]
     pub audit: bool,
     /// With --audit: the tenant column's name (default: tenant_id, account_id, org_id,
     /// organization_id, workspace_id).
