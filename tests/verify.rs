@@ -154,6 +154,14 @@ async fn every_proof_holds_on_schema_with_real_rows() {
         .stdout
         .contains("ok   no-setting-read (as app_user, pooled session)"));
     assert!(run.stdout.contains(" 0 failed"), "{}", run.stdout);
+    // The proofs ran on the database's own two accounts, not on synthetic ones.
+    assert!(
+        run.stdout.contains(&format!(
+            "note: tenants A and B are the database's first two tenants ({A} and {B})"
+        )),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]

@@ -30,6 +30,8 @@ pub struct GeneratedRow {
 #[derive(Debug, Default)]
 pub struct Data {
     pub rows: BTreeMap<QualifiedName, Vec<GeneratedRow>>,
+    /// Whether A and B are the database's own first two tenants (else synthetic ones).
+    pub real: bool,
 }
 
 impl Data {
@@ -92,8 +94,28 @@ impl<'a> Generator<'a> {
     }
 
     /// Rows for two tenants in every table, inside the caller's transaction.
+    ///
+    /// Where the root already has two rows, they are tenants A and B, and a table's existing row
+    /// of A (of B, or any row of a table without a tenant) is used instead of a synthetic one;
+    /// rows are generated only where the real data has none.
     pub async fn fill(&mut self, conn: &mut PgConnection) -> Result<Data, String> {
         let mut data = Data::default();
+        let root_key = self
+            .catalog
+            .table(&self.tenancy.root)
+            .and_then(|r| r.primary_key.as_ref())
+            .and_then(|pk| pk.columns.first())
+            .cloned()
+            .ok_or_else(|| format!("the tenant root {} has no primary key", self.tenancy.root))?;
+        let real: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT {k}::text FROM {} ORDER BY {k} LIMIT 2",
+            qualified(&self.tenancy.root),
+            k = ident(&root_key)
+        ))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        data.real = real.len() == 2;
         for name in self.order()? {
             let Some(table) = self.catalog.table(&name) else {
                 continue;
@@ -105,6 +127,35 @@ impl<'a> Generator<'a> {
                     vec![None]
                 };
             for tenant in tenants {
+                if data.real {
+                    let condition = match tenant {
+                        Some(t) if table.name == self.tenancy.root => {
+                            format!("r.{}::text = {}", ident(&root_key), literal(&real[t]))
+                        }
+                        Some(t) => format!(
+                            "r.{}::text = {}",
+                            ident(&self.tenancy.column),
+                            literal(&real[t])
+                        ),
+                        None => "true".to_string(),
+                    };
+                    let existing: Option<String> = sqlx::query_scalar(&format!(
+                        "SELECT row_to_json(r.*)::text FROM {} AS r WHERE {condition} LIMIT 1",
+                        qualified(&table.name)
+                    ))
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    if let Some(Ok(Value::Object(values))) =
+                        existing.map(|json| serde_json::from_str::<Value>(&json))
+                    {
+                        data.rows
+                            .entry(table.name.clone())
+                            .or_default()
+                            .push(GeneratedRow { tenant, values });
+                        continue;
+                    }
+                }
                 let row = self
                     .insert(conn, table, tenant, &data, true)
                     .await

@@ -2,8 +2,9 @@
 //! role the schema grants on it (what `tests/isolation.rs` proves for the repository's schemas,
 //! which uses this module).
 //!
-//! Everything runs in one transaction that is rolled back: synthetic rows for two new tenants, A
-//! and B, are inserted (beside the database's own rows, which every read proof also covers), a
+//! Everything runs in one transaction that is rolled back. Tenants A and B are the database's
+//! first two tenants where it has two (their rows are used, rows are generated only where they
+//! have none), else two synthetic ones; every read proof also covers all other tenants' rows. A
 //! role is created to own each table for the owner proofs, and every proof runs in a savepoint
 //! that is rolled back. The database is left as it was found.
 //!
@@ -176,6 +177,14 @@ async fn prove(
             ))
         }
     };
+    report.notes.push(if data.real {
+        format!(
+            "tenants A and B are the database's first two tenants ({} and {}); rows generated only where they have none",
+            keys[0], keys[1]
+        )
+    } else {
+        "tenants A and B are synthetic (the database has fewer than two tenants)".to_string()
+    });
     let suffix: String = (0..8)
         .map(|_| char::from_digit(fastrand::u32(..36), 36).unwrap_or('x'))
         .collect();
