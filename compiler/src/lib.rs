@@ -19,3 +19,4 @@ pub mod plan;
 pub mod source;
 pub mod sql;
 pub mod syntax;
+pub mod verify;

@@ -15,6 +15,8 @@ pub mod json;
 mod output;
 mod plan;
 mod schema;
+mod verify;
+mod verify_audit;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,7 +50,27 @@ pub enum Command {
     Introspect(IntrospectArgs),
     /// Write Rust model structs for the schema.
     Codegen(CodegenArgs),
+    /// Prove tenant isolation on the live database; every proof is rolled back.
+    #[command(long_about = VERIFY_ABOUT)]
+    Verify(VerifyArgs),
 }
+
+const VERIFY_ABOUT: &str =
+    "Prove tenant isolation on the live database: for every tenant table and \
+every role the schema grants on it, RLS enabled and forced, the isolation policy, reads, writes, \
+no or an empty setting (on a fresh and on a pooled session), the bypass role, the owner, \
+same-tenant foreign keys, grants to PUBLIC, and global tables.
+
+Everything runs in one transaction that is rolled back: the synthetic rows of two new tenants, \
+the role made to own each table, every write. The database is left exactly as it was found. \
+Connect as a superuser. A database that drifts from the schema is refused (run `schemac drift`) \
+unless --allow-drift.
+
+With --audit, no schema is needed: the database is checked for what endangers isolation (tenant \
+tables without RLS or FORCE, policies that do not compare the tenant column to a setting, \
+foreign keys that are not same-tenant, superuser or BYPASSRLS application roles, grants to PUBLIC).
+
+Exit 0 when every proof holds, 1 when one fails, 2 when the proofs could not run.";
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -155,6 +177,38 @@ pub struct CodegenArgs {
     pub check: bool,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Human,
+    Tap,
+    Junit,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The schema the database should match (default: `schema/`, or `schema` in schemac.toml).
+    pub path: Option<PathBuf>,
+    #[arg(long)]
+    pub database_url: Option<String>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: VerifyFormat,
+    /// Also write the proofs as pgTAP files (one per tenant table) into DIR, for `pg_prove`.
+    #[arg(long, value_name = "DIR")]
+    pub emit_pgtap: Option<PathBuf>,
+    /// Prove isolation even when the database drifts from the schema.
+    #[arg(long)]
+    pub allow_drift: bool,
+    /// Check a database without a schema for what endangers isolation (PATH, --emit-pgtap and
+    /// --allow-drift do not apply).
+    #[arg(long)]
+    pub audit: bool,
+    /// With --audit: the tenant column's name (default: tenant_id, account_id, org_id,
+    /// organization_id, workspace_id).
+    #[arg(long, requires = "audit", value_name = "NAME")]
+    pub tenant_column: Option<String>,
+}
+
 /// Runs a parsed command line; returns the contract's exit code.
 pub fn run(cli: Cli, out: &mut Output) -> ExitCode {
     ExitCode::from(execute(cli, out))
@@ -170,6 +224,7 @@ pub fn execute(cli: Cli, out: &mut Output) -> u8 {
         Command::Drift(args) => drift::run(args, out),
         Command::Introspect(args) => introspect::run(args, out),
         Command::Codegen(args) => codegen::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
     }
 }
 
