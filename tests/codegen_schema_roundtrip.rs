@@ -150,8 +150,8 @@ async fn generated_crate_round_trips_every_table_of_the_reference_schema() {
     }
 }
 
-async fn accounts(conn: &mut PgConnection) -> Accounts {
-    let full = NewAccounts {
+async fn accounts(conn: &mut PgConnection) -> Account {
+    let full = NewAccount {
         id: Some(Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0001)),
         name: "Acme, \"Inc.\"".into(),
         slug: "acme-co".into(),
@@ -163,7 +163,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
         created_at: Some(at("2024-02-29T13:14:15.123456Z")),
     };
     let full_row = insert!(conn, full);
-    let want = Accounts {
+    let want = Account {
         id: full.id.unwrap(),
         name: full.name.clone(),
         slug: full.slug.clone(),
@@ -176,7 +176,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     assert_eq!(full_row, want);
 
-    let nulls = NewAccounts {
+    let nulls = NewAccount {
         id: None,
         name: "Other".into(),
         slug: "other".into(),
@@ -189,7 +189,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Accounts {
+    let want_nulls = Account {
         id: nulls_row.id,
         name: nulls.name.clone(),
         slug: nulls.slug.clone(),
@@ -202,12 +202,12 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     assert_eq!(nulls_row, want_nulls);
     assert_ne!(nulls_row.id, want.id);
-    assert_rows(conn, Accounts::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Account::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
-async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
-    let full = NewUsers {
+async fn users(conn: &mut PgConnection, account_id: Uuid) -> [User; 2] {
+    let full = NewUser {
         id: Some(Uuid::from_u128(1)),
         account_id: Some(account_id),
         email: "Ada@Example.com".into(),
@@ -222,7 +222,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
         birth_date: NaiveDate::from_ymd_opt(1815, 12, 10),
         created_at: Some(at("2024-01-01T00:00:00Z")),
     };
-    let want = Users {
+    let want = User {
         id: full.id.unwrap(),
         account_id,
         email: full.email.clone(),
@@ -239,7 +239,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewUsers {
+    let nulls = NewUser {
         id: None,
         account_id: Some(account_id),
         email: "nulls@example.com".into(),
@@ -256,7 +256,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Users {
+    let want_nulls = User {
         id: nulls_row.id,
         account_id,
         email: nulls.email.clone(),
@@ -272,12 +272,12 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
         created_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Users::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, User::SQL_NAME, &[&want, &want_nulls]).await;
     [want, want_nulls]
 }
 
-async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
-    let full = NewTemplateTrees {
+async fn template_trees(conn: &mut PgConnection) -> TemplateTree {
+    let full = NewTemplateTree {
         id: Some(Uuid::from_u128(2)),
         slug: "onboarding".into(),
         name: "Onboarding".into(),
@@ -287,7 +287,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
         published_at: Some(naive("2023-12-31 23:59:59.999999")),
         created_at: Some(at("2023-06-01T12:00:00Z")),
     };
-    let want = TemplateTrees {
+    let want = TemplateTree {
         id: full.id.unwrap(),
         slug: full.slug.clone(),
         name: full.name.clone(),
@@ -299,7 +299,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewTemplateTrees {
+    let nulls = NewTemplateTree {
         id: None,
         slug: "blank".into(),
         name: "Blank".into(),
@@ -311,7 +311,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = TemplateTrees {
+    let want_nulls = TemplateTree {
         id: nulls_row.id,
         slug: nulls.slug.clone(),
         name: nulls.name.clone(),
@@ -322,7 +322,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
         created_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, TemplateTrees::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, TemplateTree::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
@@ -331,8 +331,8 @@ async fn trees(
     account_id: Uuid,
     template_id: Uuid,
     user_id: Uuid,
-) -> Trees {
-    let full = NewTrees {
+) -> Tree {
+    let full = NewTree {
         id: Some(Uuid::from_u128(3)),
         account_id: Some(account_id),
         name: "Support triage".into(),
@@ -346,7 +346,7 @@ async fn trees(
         created_at: Some(at("2024-01-02T03:04:05Z")),
         updated_at: Some(at("2024-01-03T03:04:05Z")),
     };
-    let want = Trees {
+    let want = Tree {
         id: full.id.unwrap(),
         account_id,
         name: full.name.clone(),
@@ -362,7 +362,7 @@ async fn trees(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewTrees {
+    let nulls = NewTree {
         id: None,
         account_id: Some(account_id),
         name: "Draft".into(),
@@ -378,7 +378,7 @@ async fn trees(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Trees {
+    let want_nulls = Tree {
         id: nulls_row.id,
         account_id,
         name: nulls.name.clone(),
@@ -393,7 +393,7 @@ async fn trees(
         updated_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Trees::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Tree::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
@@ -402,8 +402,8 @@ async fn sessions(
     account_id: Uuid,
     user_id: Uuid,
     tree_id: Uuid,
-) -> Sessions {
-    let full = NewSessions {
+) -> Session {
+    let full = NewSession {
         id: Some(Uuid::from_u128(4)),
         account_id: Some(account_id),
         user_id,
@@ -414,7 +414,7 @@ async fn sessions(
         opened_at: Some(at("2024-04-01T10:00:00Z")),
         closed_at: Some(at("2024-04-01T10:30:00.5Z")),
     };
-    let want = Sessions {
+    let want = Session {
         id: full.id.unwrap(),
         account_id,
         user_id,
@@ -427,7 +427,7 @@ async fn sessions(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewSessions {
+    let nulls = NewSession {
         id: None,
         account_id: Some(account_id),
         user_id,
@@ -440,7 +440,7 @@ async fn sessions(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.opened_at);
-    let want_nulls = Sessions {
+    let want_nulls = Session {
         id: nulls_row.id,
         account_id,
         user_id,
@@ -452,12 +452,12 @@ async fn sessions(
         closed_at: None,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Sessions::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Session::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
 async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
-    let full = NewAttachments {
+    let full = NewAttachment {
         id: Some(Uuid::from_u128(5)),
         account_id: Some(account_id),
         session_id,
@@ -469,7 +469,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
         uploaded_from: Some(net("2001:db8::7/64")),
         uploaded_at: Some(at("2024-04-01T10:05:00Z")),
     };
-    let want = Attachments {
+    let want = Attachment {
         id: full.id.unwrap(),
         account_id,
         session_id,
@@ -485,7 +485,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewAttachments {
+    let nulls = NewAttachment {
         id: None,
         account_id: Some(account_id),
         session_id,
@@ -499,7 +499,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.uploaded_at);
-    let want_nulls = Attachments {
+    let want_nulls = Attachment {
         id: nulls_row.id,
         account_id,
         session_id,
@@ -513,7 +513,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
         uploaded_at: nulls_row.uploaded_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Attachments::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Attachment::SQL_NAME, &[&want, &want_nulls]).await;
 }
 
 async fn ai_sessions(
@@ -521,8 +521,8 @@ async fn ai_sessions(
     account_id: Uuid,
     user_id: Uuid,
     session_id: Uuid,
-) -> AiSessions {
-    let full = NewAiSessions {
+) -> AiSession {
+    let full = NewAiSession {
         id: Some(Uuid::from_u128(6)),
         account_id: Some(account_id),
         user_id,
@@ -536,7 +536,7 @@ async fn ai_sessions(
         started_at: Some(at("2024-04-01T10:00:00Z")),
         ended_at: Some(at("2024-04-01T10:01:30.5Z")),
     };
-    let want = AiSessions {
+    let want = AiSession {
         id: full.id.unwrap(),
         account_id,
         user_id,
@@ -560,7 +560,7 @@ async fn ai_sessions(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewAiSessions {
+    let nulls = NewAiSession {
         id: None,
         account_id: Some(account_id),
         user_id,
@@ -576,7 +576,7 @@ async fn ai_sessions(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.started_at);
-    let want_nulls = AiSessions {
+    let want_nulls = AiSession {
         id: nulls_row.id,
         account_id,
         user_id,
@@ -593,12 +593,12 @@ async fn ai_sessions(
         duration: None,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, AiSessions::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, AiSession::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
 async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
-    let full = NewSessionResolutionOutputs {
+    let full = NewSessionResolutionOutput {
         id: Some(10),
         account_id: Some(account_id),
         session_id,
@@ -610,7 +610,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
         citations: Some(vec!["kb/1".into(), "kb/2".into()]),
         created_at: Some(at("2024-04-01T10:01:00Z")),
     };
-    let want = SessionResolutionOutputs {
+    let want = SessionResolutionOutput {
         id: 10,
         account_id,
         session_id,
@@ -624,7 +624,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewSessionResolutionOutputs {
+    let nulls = NewSessionResolutionOutput {
         id: None,
         account_id: Some(account_id),
         session_id,
@@ -638,7 +638,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = SessionResolutionOutputs {
+    let want_nulls = SessionResolutionOutput {
         // bigserial: the explicit 10 did not use the sequence.
         id: 1,
         account_id,
@@ -654,7 +654,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     assert_eq!(nulls_row, want_nulls);
     assert_rows(
         conn,
-        SessionResolutionOutputs::SQL_NAME,
+        SessionResolutionOutput::SQL_NAME,
         &[&want, &want_nulls],
     )
     .await;
@@ -841,7 +841,7 @@ async fn user_role_assignment(
 }
 
 async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
-    let full = NewPlatformSteps {
+    let full = NewPlatformStep {
         id: Some(7),
         code: "send_mail".into(),
         template_tree_id: Some(template_tree_id),
@@ -857,7 +857,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
         active: Some(false),
         updated_at: Some(naive("2024-02-29 23:59:59.5")),
     };
-    let want = PlatformSteps {
+    let want = PlatformStep {
         id: 7,
         code: full.code.clone(),
         template_tree_id: full.template_tree_id,
@@ -871,7 +871,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewPlatformSteps {
+    let nulls = NewPlatformStep {
         id: None,
         code: "noop".into(),
         template_tree_id: None,
@@ -886,7 +886,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
     let nulls_row = insert!(conn, nulls);
     // `now() at time zone 'utc'`: a timestamp without time zone, in UTC.
     assert_recent(nulls_row.updated_at.and_utc());
-    let want_nulls = PlatformSteps {
+    let want_nulls = PlatformStep {
         // serial: the explicit 7 did not use the sequence.
         id: 1,
         code: nulls.code.clone(),
@@ -904,5 +904,118 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
         updated_at: nulls_row.updated_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, PlatformSteps::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, PlatformStep::SQL_NAME, &[&want, &want_nulls]).await;
+}
+
+/// The queries of the generated crate against the reference schema: rows inserted with
+/// `New*::new` and setters under a tenant setting (no tenant id given), then `find`, `UserPatch`
+/// (only the fields set are written), `list` pages in key order, and `delete`, all inside one
+/// transaction, as an application does with a pooled connection.
+#[tokio::test]
+async fn generated_queries_find_patch_list_and_delete() {
+    let db = TestDb::new().await;
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is in the workspace")
+        .join("schema");
+    let args = [
+        "apply",
+        &schema.display().to_string(),
+        "--database-url",
+        &db.url(),
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    schemac_async(args).await.expect(0);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url())
+        .await
+        .expect("connect");
+
+    let account = NewAccount::new("Acme", "acme")
+        .seats(3i16)
+        .insert(&pool)
+        .await
+        .expect("insert an account");
+    assert_eq!(account.seats, 3);
+    assert_eq!(account.plan, AccountPlan::Free, "left to the default");
+
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('app.current_account_id', $1, true)")
+        .bind(account.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set the tenant");
+    let mut users = Vec::new();
+    for n in 0..5i64 {
+        let user = NewUser::new(format!("user{n}@example.com"))
+            .name(format!("User {n}"))
+            .login_count(n)
+            .insert(&mut *tx)
+            .await
+            .expect("insert a user without its account id");
+        assert_eq!(user.account_id, account.id, "the session's tenant");
+        users.push(user);
+    }
+    users.sort_by_key(|user| user.id);
+
+    let found = User::find(&mut *tx, users[0].id).await.expect("find");
+    assert_eq!(found.as_ref(), Some(&users[0]));
+
+    let patched = UserPatch {
+        name: Some(None),
+        locale: Some("de".into()),
+        ..Default::default()
+    }
+    .apply(&mut *tx, users[1].id)
+    .await
+    .expect("patch")
+    .expect("the user exists");
+    assert_eq!(patched.name, None, "Some(None) writes NULL");
+    assert_eq!(patched.locale, "de");
+    assert_eq!(patched.email, users[1].email, "fields not set are kept");
+    assert_eq!(patched.login_count, users[1].login_count);
+    let unchanged = UserPatch::default()
+        .apply(&mut *tx, users[2].id)
+        .await
+        .expect("an empty patch reads the row");
+    assert_eq!(unchanged.as_ref(), Some(&users[2]));
+
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = User::list(&mut *tx, 2, after).await.expect("list");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|user| user.id);
+        pages.push(page.iter().map(|user| user.id).collect::<Vec<_>>());
+    }
+    let ids: Vec<_> = users.iter().map(|user| user.id).collect();
+    assert_eq!(
+        pages,
+        [ids[0..2].to_vec(), ids[2..4].to_vec(), ids[4..].to_vec()]
+    );
+
+    assert!(User::delete(&mut *tx, users[3].id).await.expect("delete"));
+    assert!(!User::delete(&mut *tx, users[3].id)
+        .await
+        .expect("delete again"));
+    assert_eq!(User::find(&mut *tx, users[3].id).await.expect("find"), None);
+    let missing = UserPatch {
+        locale: Some("fr".into()),
+        ..Default::default()
+    }
+    .apply(&mut *tx, users[3].id)
+    .await
+    .expect("patch a deleted row");
+    assert_eq!(missing, None);
+    tx.commit().await.expect("commit");
+
+    // The queries run on a pool as well; the test connects as a superuser, which row-level
+    // security does not restrict, so the committed rows are all visible.
+    let committed = User::list(&pool, 10, None).await.expect("list on the pool");
+    assert_eq!(committed.len(), 4, "{committed:?}");
 }

@@ -10,11 +10,19 @@
 //! out = "generated/src"
 //! time = "chrono"          # or "time"
 //! derives = ["Hash"]
+//! typed_keys = true        # UserId(Uuid) newtypes for primary and foreign keys
+//!
+//! [codegen.names]          # row struct names, where the singular of the table is not right
+//! people_data = "Person"
+//!
+//! [codegen.json]           # typed json/jsonb columns: sqlx::types::Json<T>
+//! "trees.definition" = "crate::TreeDefinition"
 //! ```
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -46,6 +54,12 @@ pub struct CodegenConfig {
     pub time: Option<TimeCrate>,
     /// Derives added to every generated struct and enum.
     pub derives: Vec<DerivePath>,
+    /// `typed_keys = false` turns key newtypes off; on when absent.
+    pub typed_keys: Option<bool>,
+    /// `[codegen.names]`: table name → row struct name.
+    pub names: BTreeMap<String, String>,
+    /// `[codegen.json]`: `table.column` → Rust type of a json/jsonb column.
+    pub json: BTreeMap<String, String>,
 }
 
 impl CodegenConfig {
@@ -57,6 +71,9 @@ impl CodegenConfig {
             derives: self.derives.clone(),
             root,
             source,
+            names: self.names.clone(),
+            typed_keys: self.typed_keys.unwrap_or(true),
+            json: self.json.clone(),
         }
     }
 }
@@ -98,6 +115,11 @@ struct RawCodegen {
     time: Option<TimeCrate>,
     #[serde(default)]
     derives: Vec<String>,
+    typed_keys: Option<bool>,
+    #[serde(default)]
+    names: BTreeMap<String, String>,
+    #[serde(default)]
+    json: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -132,7 +154,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CODEGEN_OUT));
         let options = self
             .codegen
-            .options(schema.display().to_string(), RootFile::for_out_dir(&out));
+            .options(source_name(&schema), RootFile::for_out_dir(&out));
         CodegenTarget {
             schema,
             out,
@@ -151,15 +173,53 @@ impl Config {
                 DerivePath::parse(text).map_err(|error| format!("[codegen] derives: {error}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for (table, name) in &raw.codegen.names {
+            if syn::parse_str::<syn::Ident>(name).is_err() {
+                return Err(format!(
+                    "[codegen.names] `{table}`: `{name}` is not a Rust identifier"
+                ));
+            }
+        }
+        for (column, ty) in &raw.codegen.json {
+            if syn::parse_str::<syn::Type>(ty).is_err() {
+                return Err(format!(
+                    "[codegen.json] `{column}`: `{ty}` is not a Rust type"
+                ));
+            }
+        }
         Ok(Config {
             schema: raw.schema,
             codegen: CodegenConfig {
                 out: raw.codegen.out,
                 time: raw.codegen.time,
                 derives,
+                typed_keys: raw.codegen.typed_keys,
+                names: raw.codegen.names,
+                json: raw.codegen.json,
             },
         })
     }
+}
+
+/// How a generated file's header names the schema: the path relative to the settings' directory
+/// with `/` separators and no `.` parts, whatever the spelling (`schema`, `./schema/`), so that
+/// `codegen --check` compares the same text; empty (named nowhere) for a path that is absolute or
+/// leaves the directory. The command makes a path under the working directory relative first.
+pub fn source_name(schema: &Path) -> String {
+    let mut parts = Vec::new();
+    for component in schema.components() {
+        match component {
+            Component::CurDir => {}
+            Component::Normal(part) => match part.to_str() {
+                Some(part) => parts.push(part),
+                None => return String::new(),
+            },
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
+                return String::new()
+            }
+        }
+    }
+    parts.join("/")
 }
 
 #[cfg(test)]
@@ -223,6 +283,38 @@ mod tests {
         assert_eq!(given.out, PathBuf::from("x/src"));
         assert_eq!(given.options.root, RootFile::Lib);
         assert_eq!(given.options.source, "other.schema");
+    }
+
+    #[test]
+    fn source_name_ignores_the_spelling_of_the_path() {
+        for spelling in ["schema", "./schema", "schema/", "./schema/."] {
+            assert_eq!(source_name(Path::new(spelling)), "schema", "{spelling}");
+        }
+        assert_eq!(source_name(Path::new("db/app.schema")), "db/app.schema");
+        assert_eq!(source_name(Path::new("/abs/schema")), "");
+        assert_eq!(source_name(Path::new("../schema")), "");
+    }
+
+    #[test]
+    fn names_json_and_typed_keys_are_read_and_checked() {
+        let config = Config::parse(
+            "[codegen]\ntyped_keys = false\n[codegen.names]\npeople_data = \"Person\"\n[codegen.json]\n\"trees.definition\" = \"crate::Definition\"\n",
+        )
+        .unwrap();
+        let options = config.codegen.options(String::new(), RootFile::Mod);
+        assert!(!options.typed_keys);
+        assert_eq!(options.names["people_data"], "Person");
+        assert_eq!(options.json["trees.definition"], "crate::Definition");
+        assert!(
+            Config::default()
+                .codegen
+                .options(String::new(), RootFile::Mod)
+                .typed_keys
+        );
+        let bad_name = Config::parse("[codegen.names]\nusers = \"not a name\"\n").unwrap_err();
+        assert!(bad_name.contains("`not a name`"), "{bad_name}");
+        let bad_type = Config::parse("[codegen.json]\n\"a.b\" = \"Vec<\"\n").unwrap_err();
+        assert!(bad_type.contains("`Vec<`"), "{bad_type}");
     }
 
     #[test]

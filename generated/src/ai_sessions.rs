@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.ai_sessions`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct AiSessions {
+pub struct AiSession {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
@@ -40,14 +40,14 @@ pub struct AiSessions {
     pub duration: Option<super::support::Interval>,
 }
 
-impl AiSessions {
+impl AiSession {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "ai_sessions";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.ai_sessions";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -66,13 +66,72 @@ impl AiSessions {
     ];
 }
 
+impl AiSession {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.ai_sessions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.ai_sessions WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.ai_sessions WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.ai_sessions ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.ai_sessions`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewAiSession::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewAiSessions {
+pub struct NewAiSession {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -108,8 +167,9 @@ pub struct NewAiSessions {
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewAiSessions {
-    /// The columns this struct has a field for, in field order.
+impl NewAiSession {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -124,6 +184,87 @@ impl NewAiSessions {
         "started_at",
         "ended_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(user_id: impl Into<uuid::Uuid>, model: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            user_id: user_id.into(),
+            session_id: None,
+            model: model.into(),
+            temperature: None,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost_usd: None,
+            latency_ms: None,
+            started_at: None,
+            ended_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `session_id`.
+    pub fn session_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.session_id = Some(value.into());
+        self
+    }
+
+    /// Sets `temperature`.
+    pub fn temperature(mut self, value: impl Into<f32>) -> Self {
+        self.temperature = Some(value.into());
+        self
+    }
+
+    /// Sets `prompt_tokens`.
+    pub fn prompt_tokens(mut self, value: impl Into<i32>) -> Self {
+        self.prompt_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `completion_tokens`.
+    pub fn completion_tokens(mut self, value: impl Into<i32>) -> Self {
+        self.completion_tokens = Some(value.into());
+        self
+    }
+
+    /// Sets `cost_usd`.
+    pub fn cost_usd(mut self, value: impl Into<rust_decimal::Decimal>) -> Self {
+        self.cost_usd = Some(value.into());
+        self
+    }
+
+    /// Sets `latency_ms`.
+    pub fn latency_ms(mut self, value: impl Into<f64>) -> Self {
+        self.latency_ms = Some(value.into());
+        self
+    }
+
+    /// Sets `started_at`.
+    pub fn started_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.started_at = Some(value.into());
+        self
+    }
+
+    /// Sets `ended_at`.
+    pub fn ended_at(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.ended_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.ai_sessions (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -195,20 +336,136 @@ impl NewAiSessions {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`AiSessions`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`AiSession`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<AiSessions, sqlx::Error> {
+    ) -> Result<AiSession, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, AiSessions, _>(&sql, arguments)
-            .fetch_one(executor)
+        sqlx::query_as_with::<_, AiSession, _>(&sql, arguments).fetch_one(executor).await
+    }
+}
+
+/// Changes to a row of [`AiSession`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `AiSessionPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AiSessionPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `user_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<uuid::Uuid>,
+    /// The tree session this conversation helps with, if any.
+    ///
+    /// Column `session_id`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Option<uuid::Uuid>>,
+    /// Column `model`: `varchar(100)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Column `temperature`: `real`, not null, default `0.2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    /// Column `prompt_tokens`: `integer`, not null, default `0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens: Option<i32>,
+    /// Column `completion_tokens`: `integer`, not null, default `0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_tokens: Option<i32>,
+    /// Column `cost_usd`: `numeric(10,4)`, not null, default `0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<rust_decimal::Decimal>,
+    /// Column `latency_ms`: `double precision`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<Option<f64>>,
+    /// Column `started_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Column `ended_at`: `timestamptz`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl AiSessionPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<AiSession>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.user_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "user_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.session_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "session_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.model {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "model", sets.len() + 1));
+        }
+        if let Some(value) = &self.temperature {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "temperature", sets.len() + 1));
+        }
+        if let Some(value) = &self.prompt_tokens {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "prompt_tokens", sets.len() + 1));
+        }
+        if let Some(value) = &self.completion_tokens {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "completion_tokens", sets.len() + 1));
+        }
+        if let Some(value) = &self.cost_usd {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "cost_usd", sets.len() + 1));
+        }
+        if let Some(value) = &self.latency_ms {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "latency_ms", sets.len() + 1));
+        }
+        if let Some(value) = &self.started_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "started_at", sets.len() + 1));
+        }
+        if let Some(value) = &self.ended_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "ended_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return AiSession::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.ai_sessions", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, AiSession, _>(&sql, arguments)
+            .fetch_optional(executor)
             .await
     }
 }
 
-/// Column names of `public.ai_sessions`.
+/// Column names of `public.ai_sessions`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

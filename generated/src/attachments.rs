@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.attachments`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct Attachments {
+pub struct Attachment {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
@@ -34,14 +34,14 @@ pub struct Attachments {
     pub uploaded_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl Attachments {
+impl Attachment {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "attachments";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.attachments";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -57,13 +57,72 @@ impl Attachments {
     ];
 }
 
+impl Attachment {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.attachments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.attachments WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.attachments WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.attachments ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.attachments`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewAttachment::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewAttachments {
+pub struct NewAttachment {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -92,8 +151,9 @@ pub struct NewAttachments {
     pub uploaded_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewAttachments {
-    /// The columns this struct has a field for, in field order.
+impl NewAttachment {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -106,6 +166,61 @@ impl NewAttachments {
         "uploaded_from",
         "uploaded_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        session_id: impl Into<uuid::Uuid>,
+        file_name: impl Into<String>,
+        byte_size: impl Into<i64>,
+        sha256: impl Into<Vec<u8>>,
+        storage_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            session_id: session_id.into(),
+            file_name: file_name.into(),
+            content_type: None,
+            byte_size: byte_size.into(),
+            sha256: sha256.into(),
+            storage_key: storage_key.into(),
+            uploaded_from: None,
+            uploaded_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `content_type`.
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+
+    /// Sets `uploaded_from`.
+    pub fn uploaded_from(mut self, value: impl Into<ipnetwork::IpNetwork>) -> Self {
+        self.uploaded_from = Some(value.into());
+        self
+    }
+
+    /// Sets `uploaded_at`.
+    pub fn uploaded_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.uploaded_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.attachments (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -167,20 +282,124 @@ impl NewAttachments {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Attachments`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Attachment`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<Attachments, sqlx::Error> {
+    ) -> Result<Attachment, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, Attachments, _>(&sql, arguments)
+        sqlx::query_as_with::<_, Attachment, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.attachments`.
+/// Changes to a row of [`Attachment`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `AttachmentPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AttachmentPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `session_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<uuid::Uuid>,
+    /// Column `file_name`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Column `content_type`: `varchar(255)`, not null, default `'application/octet-stream'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Column `byte_size`: `bigint`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_size: Option<i64>,
+    /// SHA-256 of the content, to find duplicates.
+    ///
+    /// Column `sha256`: `bytea`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Vec<u8>>,
+    /// Column `storage_key`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_key: Option<String>,
+    /// Column `uploaded_from`: `inet`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_from: Option<Option<ipnetwork::IpNetwork>>,
+    /// Column `uploaded_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AttachmentPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Attachment>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.session_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "session_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.file_name {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "file_name", sets.len() + 1));
+        }
+        if let Some(value) = &self.content_type {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "content_type", sets.len() + 1));
+        }
+        if let Some(value) = &self.byte_size {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "byte_size", sets.len() + 1));
+        }
+        if let Some(value) = &self.sha256 {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "sha256", sets.len() + 1));
+        }
+        if let Some(value) = &self.storage_key {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "storage_key", sets.len() + 1));
+        }
+        if let Some(value) = &self.uploaded_from {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "uploaded_from", sets.len() + 1));
+        }
+        if let Some(value) = &self.uploaded_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "uploaded_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return Attachment::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.attachments", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, Attachment, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.attachments`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.platform_steps`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct PlatformSteps {
+pub struct PlatformStep {
     /// Column `id`: `integer`, not null, serial.
     pub id: i32,
     /// Column `code`: `varchar(64)`, not null.
@@ -30,14 +30,14 @@ pub struct PlatformSteps {
     pub updated_at: chrono::NaiveDateTime,
 }
 
-impl PlatformSteps {
+impl PlatformStep {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "platform_steps";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.platform_steps";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "code",
@@ -52,13 +52,74 @@ impl PlatformSteps {
     ];
 }
 
+impl PlatformStep {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.platform_steps WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.platform_steps WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i32>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.platform_steps WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.platform_steps ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.platform_steps`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewPlatformStep::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewPlatformSteps {
+pub struct NewPlatformStep {
     /// Column `id`: `integer`, not null, serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
@@ -90,8 +151,9 @@ pub struct NewPlatformSteps {
     pub updated_at: Option<chrono::NaiveDateTime>,
 }
 
-impl NewPlatformSteps {
-    /// The columns this struct has a field for, in field order.
+impl NewPlatformStep {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "code",
@@ -104,6 +166,73 @@ impl NewPlatformSteps {
         "active",
         "updated_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(code: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            code: code.into(),
+            template_tree_id: None,
+            name: name.into(),
+            config: None,
+            timeout: None,
+            retries: None,
+            required_actions: None,
+            active: None,
+            updated_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<i32>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `template_tree_id`.
+    pub fn template_tree_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.template_tree_id = Some(value.into());
+        self
+    }
+
+    /// Sets `config`.
+    pub fn config(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.config = Some(value.into());
+        self
+    }
+
+    /// Sets `timeout`.
+    pub fn timeout(mut self, value: impl Into<super::support::Interval>) -> Self {
+        self.timeout = Some(value.into());
+        self
+    }
+
+    /// Sets `retries`.
+    pub fn retries(mut self, value: impl Into<i16>) -> Self {
+        self.retries = Some(value.into());
+        self
+    }
+
+    /// Sets `required_actions`.
+    pub fn required_actions(
+        mut self,
+        value: impl Into<Vec<super::enums::PermissionAction>>,
+    ) -> Self {
+        self.required_actions = Some(value.into());
+        self
+    }
+
+    /// Sets `active`.
+    pub fn active(mut self, value: impl Into<bool>) -> Self {
+        self.active = Some(value.into());
+        self
+    }
+
+    /// Sets `updated_at`.
+    pub fn updated_at(mut self, value: impl Into<chrono::NaiveDateTime>) -> Self {
+        self.updated_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.platform_steps (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -171,20 +300,124 @@ impl NewPlatformSteps {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`PlatformSteps`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`PlatformStep`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<PlatformSteps, sqlx::Error> {
+    ) -> Result<PlatformStep, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, PlatformSteps, _>(&sql, arguments)
+        sqlx::query_as_with::<_, PlatformStep, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.platform_steps`.
+/// Changes to a row of [`PlatformStep`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `PlatformStepPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlatformStepPatch {
+    /// Column `code`: `varchar(64)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Column `template_tree_id`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_tree_id: Option<Option<uuid::Uuid>>,
+    /// Column `name`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Column `config`: `json`, not null, default `'{}'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<serde_json::Value>,
+    /// Column `timeout`: `interval`, not null, default `'30 seconds'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<super::support::Interval>,
+    /// Column `retries`: `smallint`, not null, default `3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<i16>,
+    /// What a user needs to run this step.
+    ///
+    /// Column `required_actions`: `public.permission_action[]`, not null, default `'{read}'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_actions: Option<Vec<super::enums::PermissionAction>>,
+    /// Column `active`: `boolean`, not null, default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Column `updated_at`: `timestamp`, not null, default `(now() at time zone 'utc')`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::NaiveDateTime>,
+}
+
+impl PlatformStepPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<PlatformStep>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.code {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "code", sets.len() + 1));
+        }
+        if let Some(value) = &self.template_tree_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "template_tree_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.name {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "name", sets.len() + 1));
+        }
+        if let Some(value) = &self.config {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "config", sets.len() + 1));
+        }
+        if let Some(value) = &self.timeout {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timeout", sets.len() + 1));
+        }
+        if let Some(value) = &self.retries {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "retries", sets.len() + 1));
+        }
+        if let Some(value) = &self.required_actions {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "required_actions", sets.len() + 1));
+        }
+        if let Some(value) = &self.active {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "active", sets.len() + 1));
+        }
+        if let Some(value) = &self.updated_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "updated_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return PlatformStep::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.platform_steps", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, PlatformStep, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.platform_steps`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

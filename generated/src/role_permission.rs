@@ -21,7 +21,7 @@ impl RolePermission {
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.role_permission";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "role_id",
         "account_id",
@@ -29,9 +29,84 @@ impl RolePermission {
     ];
 }
 
+impl RolePermission {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        role_id: uuid::Uuid,
+        permission_id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<
+            _,
+            Self,
+        >(
+                "SELECT * FROM public.role_permission WHERE role_id = $1 AND permission_id = $2",
+            )
+            .bind(role_id)
+            .bind(permission_id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        role_id: uuid::Uuid,
+        permission_id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+                "DELETE FROM public.role_permission WHERE role_id = $1 AND permission_id = $2",
+            )
+            .bind(role_id)
+            .bind(permission_id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<(uuid::Uuid, uuid::Uuid)>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some((after_0, after_1)) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.role_permission WHERE (role_id, permission_id) > ($1, $2) ORDER BY role_id, permission_id LIMIT $3",
+                    )
+                    .bind(after_0)
+                    .bind(after_1)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.role_permission ORDER BY role_id, permission_id LIMIT $1",
+                    )
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.role_permission`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewRolePermission::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -46,12 +121,31 @@ pub struct NewRolePermission {
 }
 
 impl NewRolePermission {
-    /// The columns this struct has a field for, in field order.
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "role_id",
         "account_id",
         "permission_id",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        role_id: impl Into<uuid::Uuid>,
+        permission_id: impl Into<uuid::Uuid>,
+    ) -> Self {
+        Self {
+            role_id: role_id.into(),
+            account_id: None,
+            permission_id: permission_id.into(),
+        }
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.role_permission (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -106,7 +200,56 @@ impl NewRolePermission {
     }
 }
 
-/// Column names of `public.role_permission`.
+/// Changes to a row of [`RolePermission`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `RolePermissionPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RolePermissionPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+}
+
+impl RolePermissionPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        role_id: uuid::Uuid,
+        permission_id: uuid::Uuid,
+    ) -> Result<Option<RolePermission>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return RolePermission::find(executor, role_id, permission_id).await;
+        }
+        let key_columns: &[&str] = &["role_id", "permission_id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, role_id).map_err(sqlx::Error::Encode)?;
+        sqlx::Arguments::add(&mut arguments, permission_id)
+            .map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.role_permission", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, RolePermission, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.role_permission`, unquoted.
 pub mod columns {
     /// `role_id`
     pub const ROLE_ID: &str = "role_id";

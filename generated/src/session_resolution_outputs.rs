@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.session_resolution_outputs`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct SessionResolutionOutputs {
+pub struct SessionResolutionOutput {
     /// Column `id`: `bigint`, not null, serial.
     pub id: i64,
     /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
@@ -32,19 +32,19 @@ pub struct SessionResolutionOutputs {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl SessionResolutionOutputs {
+impl SessionResolutionOutput {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "session_resolution_outputs";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.session_resolution_outputs";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
         "session_id",
-        "position",
+        "\"position\"",
         "output",
         "summary",
         "confidence",
@@ -54,13 +54,79 @@ impl SessionResolutionOutputs {
     ];
 }
 
+impl SessionResolutionOutput {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<
+            _,
+            Self,
+        >("SELECT * FROM public.session_resolution_outputs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+                "DELETE FROM public.session_resolution_outputs WHERE id = $1",
+            )
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i64>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.session_resolution_outputs WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.session_resolution_outputs ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.session_resolution_outputs`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewSessionResolutionOutput::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewSessionResolutionOutputs {
+pub struct NewSessionResolutionOutput {
     /// Column `id`: `bigint`, not null, serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
@@ -91,13 +157,14 @@ pub struct NewSessionResolutionOutputs {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewSessionResolutionOutputs {
-    /// The columns this struct has a field for, in field order.
+impl NewSessionResolutionOutput {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
         "session_id",
-        "position",
+        "\"position\"",
         "output",
         "summary",
         "confidence",
@@ -105,6 +172,71 @@ impl NewSessionResolutionOutputs {
         "citations",
         "created_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        session_id: impl Into<uuid::Uuid>,
+        output: impl Into<serde_json::Value>,
+        confidence: impl Into<f64>,
+    ) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            session_id: session_id.into(),
+            position: None,
+            output: output.into(),
+            summary: None,
+            confidence: confidence.into(),
+            accepted: None,
+            citations: None,
+            created_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `position`.
+    pub fn position(mut self, value: impl Into<i16>) -> Self {
+        self.position = Some(value.into());
+        self
+    }
+
+    /// Sets `summary`.
+    pub fn summary(mut self, value: impl Into<String>) -> Self {
+        self.summary = Some(value.into());
+        self
+    }
+
+    /// Sets `accepted`.
+    pub fn accepted(mut self, value: impl Into<bool>) -> Self {
+        self.accepted = Some(value.into());
+        self
+    }
+
+    /// Sets `citations`.
+    pub fn citations(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.citations = Some(value.into());
+        self
+    }
+
+    /// Sets `created_at`.
+    pub fn created_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.session_resolution_outputs (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -168,20 +300,126 @@ impl NewSessionResolutionOutputs {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`SessionResolutionOutputs`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`SessionResolutionOutput`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<SessionResolutionOutputs, sqlx::Error> {
+    ) -> Result<SessionResolutionOutput, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, SessionResolutionOutputs, _>(&sql, arguments)
+        sqlx::query_as_with::<_, SessionResolutionOutput, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.session_resolution_outputs`.
+/// Changes to a row of [`SessionResolutionOutput`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `SessionResolutionOutputPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SessionResolutionOutputPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `session_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<uuid::Uuid>,
+    /// Column `position`: `smallint`, not null, default `0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<i16>,
+    /// The structured resolution, as the model returned it (after validation).
+    ///
+    /// Column `output`: `jsonb`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
+    /// Column `summary`: `text`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Option<String>>,
+    /// Column `confidence`: `double precision`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
+    /// NULL until a user accepts or rejects the resolution.
+    ///
+    /// Column `accepted`: `boolean`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<Option<bool>>,
+    /// Column `citations`: `text[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citations: Option<Option<Vec<String>>>,
+    /// Column `created_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl SessionResolutionOutputPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<Option<SessionResolutionOutput>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.session_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "session_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.position {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "\"position\"", sets.len() + 1));
+        }
+        if let Some(value) = &self.output {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "output", sets.len() + 1));
+        }
+        if let Some(value) = &self.summary {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "summary", sets.len() + 1));
+        }
+        if let Some(value) = &self.confidence {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "confidence", sets.len() + 1));
+        }
+        if let Some(value) = &self.accepted {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "accepted", sets.len() + 1));
+        }
+        if let Some(value) = &self.citations {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "citations", sets.len() + 1));
+        }
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "created_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return SessionResolutionOutput::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.session_resolution_outputs",
+            sets.join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, SessionResolutionOutput, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.session_resolution_outputs`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

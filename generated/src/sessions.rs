@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.sessions`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct Sessions {
+pub struct Session {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
@@ -26,14 +26,14 @@ pub struct Sessions {
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl Sessions {
+impl Session {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "sessions";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.sessions";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -47,13 +47,72 @@ impl Sessions {
     ];
 }
 
+impl Session {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.sessions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.sessions WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.sessions WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.sessions ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.sessions`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewSession::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewSessions {
+pub struct NewSession {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -80,8 +139,9 @@ pub struct NewSessions {
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewSessions {
-    /// The columns this struct has a field for, in field order.
+impl NewSession {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -93,6 +153,69 @@ impl NewSessions {
         "opened_at",
         "closed_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(user_id: impl Into<uuid::Uuid>) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            user_id: user_id.into(),
+            tree_id: None,
+            status: None,
+            snapshot: None,
+            title: None,
+            opened_at: None,
+            closed_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `tree_id`.
+    pub fn tree_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.tree_id = Some(value.into());
+        self
+    }
+
+    /// Sets `status`.
+    pub fn status(mut self, value: impl Into<String>) -> Self {
+        self.status = Some(value.into());
+        self
+    }
+
+    /// Sets `snapshot`.
+    pub fn snapshot(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.snapshot = Some(value.into());
+        self
+    }
+
+    /// Sets `title`.
+    pub fn title(mut self, value: impl Into<String>) -> Self {
+        self.title = Some(value.into());
+        self
+    }
+
+    /// Sets `opened_at`.
+    pub fn opened_at(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.opened_at = Some(value.into());
+        self
+    }
+
+    /// Sets `closed_at`.
+    pub fn closed_at(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.closed_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.sessions (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -156,18 +279,113 @@ impl NewSessions {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Sessions`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Session`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<Sessions, sqlx::Error> {
+    ) -> Result<Session, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, Sessions, _>(&sql, arguments).fetch_one(executor).await
+        sqlx::query_as_with::<_, Session, _>(&sql, arguments).fetch_one(executor).await
     }
 }
 
-/// Column names of `public.sessions`.
+/// Changes to a row of [`Session`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `SessionPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SessionPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `user_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<uuid::Uuid>,
+    /// Column `tree_id`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_id: Option<Option<uuid::Uuid>>,
+    /// Column `status`: `text`, not null, default `'open'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Column `snapshot`: `jsonb`, not null, default `'{}'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<serde_json::Value>,
+    /// Column `title`: `text`, not null, default `''`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Column `opened_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Column `closed_at`: `timestamptz`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl SessionPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Session>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.user_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "user_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.tree_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "tree_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.status {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "status", sets.len() + 1));
+        }
+        if let Some(value) = &self.snapshot {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "snapshot", sets.len() + 1));
+        }
+        if let Some(value) = &self.title {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "title", sets.len() + 1));
+        }
+        if let Some(value) = &self.opened_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "opened_at", sets.len() + 1));
+        }
+        if let Some(value) = &self.closed_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "closed_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return Session::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.sessions", sets.join(", "),
+            conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, Session, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.sessions`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.template_trees`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct TemplateTrees {
+pub struct TemplateTree {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `slug`: `varchar(80)`, not null.
@@ -26,14 +26,14 @@ pub struct TemplateTrees {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl TemplateTrees {
+impl TemplateTree {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "template_trees";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.template_trees";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "slug",
@@ -46,13 +46,74 @@ impl TemplateTrees {
     ];
 }
 
+impl TemplateTree {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.template_trees WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.template_trees WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.template_trees WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.template_trees ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.template_trees`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewTemplateTree::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewTemplateTrees {
+pub struct NewTemplateTree {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -78,8 +139,9 @@ pub struct NewTemplateTrees {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewTemplateTrees {
-    /// The columns this struct has a field for, in field order.
+impl NewTemplateTree {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "slug",
@@ -90,6 +152,59 @@ impl NewTemplateTrees {
         "published_at",
         "created_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(slug: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            slug: slug.into(),
+            name: name.into(),
+            definition: None,
+            tags: None,
+            version: None,
+            published_at: None,
+            created_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `definition`.
+    pub fn definition(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.definition = Some(value.into());
+        self
+    }
+
+    /// Sets `tags`.
+    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
+
+    /// Sets `version`.
+    pub fn version(mut self, value: impl Into<i16>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+
+    /// Sets `published_at`.
+    pub fn published_at(mut self, value: impl Into<chrono::NaiveDateTime>) -> Self {
+        self.published_at = Some(value.into());
+        self
+    }
+
+    /// Sets `created_at`.
+    pub fn created_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.template_trees (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -149,20 +264,110 @@ impl NewTemplateTrees {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`TemplateTrees`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`TemplateTree`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<TemplateTrees, sqlx::Error> {
+    ) -> Result<TemplateTree, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, TemplateTrees, _>(&sql, arguments)
+        sqlx::query_as_with::<_, TemplateTree, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.template_trees`.
+/// Changes to a row of [`TemplateTree`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `TemplateTreePatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateTreePatch {
+    /// Column `slug`: `varchar(80)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Column `name`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Column `definition`: `jsonb`, not null, default `'{}'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<serde_json::Value>,
+    /// Column `tags`: `text[]`, not null, default `'{}'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// Column `version`: `smallint`, not null, default `1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i16>,
+    /// UTC, without a time zone (imported from the authoring tool as is).
+    ///
+    /// Column `published_at`: `timestamp`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Option<chrono::NaiveDateTime>>,
+    /// Column `created_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl TemplateTreePatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<TemplateTree>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.slug {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "slug", sets.len() + 1));
+        }
+        if let Some(value) = &self.name {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "name", sets.len() + 1));
+        }
+        if let Some(value) = &self.definition {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "definition", sets.len() + 1));
+        }
+        if let Some(value) = &self.tags {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "tags", sets.len() + 1));
+        }
+        if let Some(value) = &self.version {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "version", sets.len() + 1));
+        }
+        if let Some(value) = &self.published_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "published_at", sets.len() + 1));
+        }
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "created_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return TemplateTree::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.template_trees", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, TemplateTree, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.template_trees`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

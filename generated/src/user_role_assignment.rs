@@ -35,7 +35,7 @@ impl UserRoleAssignment {
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.user_role_assignment";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -49,9 +49,73 @@ impl UserRoleAssignment {
     ];
 }
 
+impl UserRoleAssignment {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<
+            _,
+            Self,
+        >("SELECT * FROM public.user_role_assignment WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.user_role_assignment WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.user_role_assignment WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.user_role_assignment ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.user_role_assignment`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewUserRoleAssignment::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -82,7 +146,8 @@ pub struct NewUserRoleAssignment {
 }
 
 impl NewUserRoleAssignment {
-    /// The columns this struct has a field for, in field order.
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -94,6 +159,67 @@ impl NewUserRoleAssignment {
         "granted_at",
         "expires_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        user_id: impl Into<uuid::Uuid>,
+        role_id: impl Into<uuid::Uuid>,
+        scope_type: impl Into<super::enums::PermissionScope>,
+    ) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            user_id: user_id.into(),
+            role_id: role_id.into(),
+            scope_type: scope_type.into(),
+            scope_id: None,
+            granted_by: None,
+            granted_at: None,
+            expires_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `scope_id`.
+    pub fn scope_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.scope_id = Some(value.into());
+        self
+    }
+
+    /// Sets `granted_by`.
+    pub fn granted_by(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.granted_by = Some(value.into());
+        self
+    }
+
+    /// Sets `granted_at`.
+    pub fn granted_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.granted_at = Some(value.into());
+        self
+    }
+
+    /// Sets `expires_at`.
+    pub fn expires_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.expires_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.user_role_assignment (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -166,7 +292,104 @@ impl NewUserRoleAssignment {
     }
 }
 
-/// Column names of `public.user_role_assignment`.
+/// Changes to a row of [`UserRoleAssignment`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `UserRoleAssignmentPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserRoleAssignmentPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `user_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<uuid::Uuid>,
+    /// Column `role_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<uuid::Uuid>,
+    /// Column `scope_type`: `public.permission_scope`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_type: Option<super::enums::PermissionScope>,
+    /// The flow, folder or project; NULL when `scope_type` is 'global'.
+    ///
+    /// Column `scope_id`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_id: Option<Option<uuid::Uuid>>,
+    /// Column `granted_by`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<Option<uuid::Uuid>>,
+    /// Column `granted_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Column `expires_at`: `timestamptz`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl UserRoleAssignmentPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<UserRoleAssignment>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.user_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "user_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.role_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "role_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.scope_type {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "scope_type", sets.len() + 1));
+        }
+        if let Some(value) = &self.scope_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "scope_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.granted_by {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "granted_by", sets.len() + 1));
+        }
+        if let Some(value) = &self.granted_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "granted_at", sets.len() + 1));
+        }
+        if let Some(value) = &self.expires_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "expires_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return UserRoleAssignment::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.user_role_assignment", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, UserRoleAssignment, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.user_role_assignment`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

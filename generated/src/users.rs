@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.users`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct Users {
+pub struct User {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
@@ -38,14 +38,14 @@ pub struct Users {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl Users {
+impl User {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "users";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.users";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -63,13 +63,72 @@ impl Users {
     ];
 }
 
+impl User {
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.users WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.users WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.users ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
+}
+
 /// Values for inserting a row into `public.users`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewUser::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewUsers {
+pub struct NewUser {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -108,8 +167,9 @@ pub struct NewUsers {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewUsers {
-    /// The columns this struct has a field for, in field order.
+impl NewUser {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "account_id",
@@ -125,6 +185,103 @@ impl NewUsers {
         "birth_date",
         "created_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            account_id: None,
+            email: email.into(),
+            name: None,
+            locale: None,
+            is_active: None,
+            login_count: None,
+            last_login_at: None,
+            last_login_ip: None,
+            allowed_network: None,
+            avatar: None,
+            birth_date: None,
+            created_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `account_id`.
+    pub fn account_id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.account_id = Some(value.into());
+        self
+    }
+
+    /// Sets `name`.
+    pub fn name(mut self, value: impl Into<String>) -> Self {
+        self.name = Some(value.into());
+        self
+    }
+
+    /// Sets `locale`.
+    pub fn locale(mut self, value: impl Into<String>) -> Self {
+        self.locale = Some(value.into());
+        self
+    }
+
+    /// Sets `is_active`.
+    pub fn is_active(mut self, value: impl Into<bool>) -> Self {
+        self.is_active = Some(value.into());
+        self
+    }
+
+    /// Sets `login_count`.
+    pub fn login_count(mut self, value: impl Into<i64>) -> Self {
+        self.login_count = Some(value.into());
+        self
+    }
+
+    /// Sets `last_login_at`.
+    pub fn last_login_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.last_login_at = Some(value.into());
+        self
+    }
+
+    /// Sets `last_login_ip`.
+    pub fn last_login_ip(mut self, value: impl Into<ipnetwork::IpNetwork>) -> Self {
+        self.last_login_ip = Some(value.into());
+        self
+    }
+
+    /// Sets `allowed_network`.
+    pub fn allowed_network(mut self, value: impl Into<ipnetwork::IpNetwork>) -> Self {
+        self.allowed_network = Some(value.into());
+        self
+    }
+
+    /// Sets `avatar`.
+    pub fn avatar(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.avatar = Some(value.into());
+        self
+    }
+
+    /// Sets `birth_date`.
+    pub fn birth_date(mut self, value: impl Into<chrono::NaiveDate>) -> Self {
+        self.birth_date = Some(value.into());
+        self
+    }
+
+    /// Sets `created_at`.
+    pub fn created_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.users (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -196,18 +353,143 @@ impl NewUsers {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Users`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`User`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<Users, sqlx::Error> {
+    ) -> Result<User, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, Users, _>(&sql, arguments).fetch_one(executor).await
+        sqlx::query_as_with::<_, User, _>(&sql, arguments).fetch_one(executor).await
     }
 }
 
-/// Column names of `public.users`.
+/// Changes to a row of [`User`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `UserPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct UserPatch {
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `email`: `citext`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Column `name`: `text`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Option<String>>,
+    /// Column `locale`: `varchar(10)`, not null, default `'en'`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Column `is_active`: `boolean`, not null, default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// Column `login_count`: `bigint`, not null, default `0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_count: Option<i64>,
+    /// Column `last_login_at`: `timestamptz`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Column `last_login_ip`: `inet`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_ip: Option<Option<ipnetwork::IpNetwork>>,
+    /// Network the user may sign in from; NULL means anywhere.
+    ///
+    /// Column `allowed_network`: `cidr`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_network: Option<Option<ipnetwork::IpNetwork>>,
+    /// A small PNG, at most 64 KiB.
+    ///
+    /// Column `avatar`: `bytea`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<Option<Vec<u8>>>,
+    /// Column `birth_date`: `date`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<Option<chrono::NaiveDate>>,
+    /// Column `created_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl UserPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<User>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.email {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "email", sets.len() + 1));
+        }
+        if let Some(value) = &self.name {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "name", sets.len() + 1));
+        }
+        if let Some(value) = &self.locale {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "locale", sets.len() + 1));
+        }
+        if let Some(value) = &self.is_active {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "is_active", sets.len() + 1));
+        }
+        if let Some(value) = &self.login_count {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "login_count", sets.len() + 1));
+        }
+        if let Some(value) = &self.last_login_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "last_login_at", sets.len() + 1));
+        }
+        if let Some(value) = &self.last_login_ip {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "last_login_ip", sets.len() + 1));
+        }
+        if let Some(value) = &self.allowed_network {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "allowed_network", sets.len() + 1));
+        }
+        if let Some(value) = &self.avatar {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "avatar", sets.len() + 1));
+        }
+        if let Some(value) = &self.birth_date {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "birth_date", sets.len() + 1));
+        }
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "created_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return User::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.users", sets.join(", "),
+            conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, User, _>(&sql, arguments).fetch_optional(executor).await
+    }
+}
+
+/// Column names of `public.users`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

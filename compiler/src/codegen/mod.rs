@@ -19,10 +19,13 @@
 //! (`serde`), `rust_decimal` (`serde`), `ipnetwork` (`serde`), and `chrono` (`serde`) or `time`
 //! (`serde`).
 
+mod keys;
 mod names;
+mod queries;
 mod render;
 mod types;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io;
@@ -114,16 +117,41 @@ impl fmt::Display for DerivePath {
 }
 
 /// Settings for [`rust_models`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodegenOptions {
     pub time: TimeCrate,
     /// Derives added to every generated struct and enum, after the built-in ones (a derive the
     /// item already has is not repeated).
     pub derives: Vec<DerivePath>,
     pub root: RootFile,
-    /// What the code is generated from, named in each file's header (e.g. `schema/`); keep it
-    /// relative so the output does not depend on where the repository is checked out.
+    /// What the code is generated from, named in each file's header (e.g. `schema`); keep it
+    /// relative so the output does not depend on where the repository is checked out. Empty: the
+    /// header names no path.
     pub source: String,
+    /// Row struct names chosen by hand (`[codegen.names]`): table name (`audit_logs`, or
+    /// `schema.table` outside `public`) to struct name (`AuditEntry`). Other tables get the
+    /// singular of their name.
+    pub names: BTreeMap<String, String>,
+    /// A newtype per single-column primary key (`UserId(Uuid)`), used by the row struct and by
+    /// every foreign key column that references it (`typed_keys`, on by default).
+    pub typed_keys: bool,
+    /// Typed `json`/`jsonb` columns (`[codegen.json]`): `table.column` (or `schema.table.column`)
+    /// to a Rust type path; the field becomes `sqlx::types::Json<T>`.
+    pub json: BTreeMap<String, String>,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> CodegenOptions {
+        CodegenOptions {
+            time: TimeCrate::default(),
+            derives: Vec::new(),
+            root: RootFile::default(),
+            source: String::new(),
+            names: BTreeMap::new(),
+            typed_keys: true,
+            json: BTreeMap::new(),
+        }
+    }
 }
 
 /// Rust model files for every table and enum of `catalog`, sorted by path.
