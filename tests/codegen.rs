@@ -258,3 +258,51 @@ fn examples_match_snapshots() {
         insta::assert_snapshot!(format!("codegen_{}", example.name), listing(&example));
     }
 }
+
+/// README's Rust example is the doc test in `tests/src/readme_example.md` (compiled by
+/// `cargo test -p schemac-tests --doc`) without its hidden `#` lines.
+#[test]
+fn readme_rust_example_is_the_compiled_one() {
+    let root = schemas::workspace_root();
+    let compiled = fs::read_to_string(root.join("tests/src/readme_example.md")).unwrap();
+    let visible: Vec<&str> = compiled
+        .lines()
+        .filter(|line| !(line.starts_with("# ") || *line == "#"))
+        .collect();
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Rust models")
+        .expect("a Rust models section")..];
+    let start = section.find("```rust").expect("a Rust example");
+    let end = start + section[start..].find("\n```\n").expect("the example ends") + 4;
+    let shown: Vec<&str> = section[start..end].lines().collect();
+    assert_eq!(shown, visible);
+}
+
+/// `--check` compares what is generated, not how the schema path was spelt: files written from
+/// one spelling are current for every other, and their header names no path.
+#[test]
+fn codegen_check_is_independent_of_the_schema_path_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("schema")).unwrap();
+    fs::write(
+        dir.path().join("schema/app.schema"),
+        "table people {\n  id bigserial primary\n  name text\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("models").display().to_string();
+    let base = dir.path().display().to_string();
+    run(&["codegen", &format!("{base}/schema"), "--out", &out]).expect(0);
+    for spelling in [
+        format!("{base}/schema/"),
+        format!("{base}/./schema"),
+        format!("{base}/models/../schema"),
+        format!("{base}/schema/app.schema"),
+    ] {
+        let checked = run(&["codegen", &spelling, "--out", &out, "--check"]);
+        assert_eq!(checked.code, 0, "{spelling}: {}", checked.stdout);
+    }
+    let person = fs::read_to_string(dir.path().join("models/people.rs")).unwrap();
+    assert!(!person.contains(&base), "{person}");
+    assert!(person.contains("pub struct Person {"), "{person}");
+}

@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::str::FromStr;
 
@@ -152,7 +153,7 @@ async fn generated_crate_round_trips_every_table_of_the_reference_schema() {
 
 async fn accounts(conn: &mut PgConnection) -> Account {
     let full = NewAccount {
-        id: Some(Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0001)),
+        id: Some(Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0001).into()),
         name: "Acme, \"Inc.\"".into(),
         slug: "acme-co".into(),
         plan: Some(AccountPlan::Enterprise),
@@ -206,9 +207,9 @@ async fn accounts(conn: &mut PgConnection) -> Account {
     want
 }
 
-async fn users(conn: &mut PgConnection, account_id: Uuid) -> [User; 2] {
+async fn users(conn: &mut PgConnection, account_id: AccountId) -> [User; 2] {
     let full = NewUser {
-        id: Some(Uuid::from_u128(1)),
+        id: Some(Uuid::from_u128(1).into()),
         account_id: Some(account_id),
         email: "Ada@Example.com".into(),
         name: Some("Ada Lovelace".into()),
@@ -278,7 +279,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [User; 2] {
 
 async fn template_trees(conn: &mut PgConnection) -> TemplateTree {
     let full = NewTemplateTree {
-        id: Some(Uuid::from_u128(2)),
+        id: Some(Uuid::from_u128(2).into()),
         slug: "onboarding".into(),
         name: "Onboarding".into(),
         definition: Some(json!({"steps": [{"ask": "name"}, {"ask": "team", "optional": true}]})),
@@ -328,17 +329,23 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTree {
 
 async fn trees(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    template_id: Uuid,
-    user_id: Uuid,
+    account_id: AccountId,
+    template_id: TemplateTreeId,
+    user_id: UserId,
 ) -> Tree {
     let full = NewTree {
-        id: Some(Uuid::from_u128(3)),
+        id: Some(Uuid::from_u128(3).into()),
         account_id: Some(account_id),
         name: "Support triage".into(),
         description: Some("Routes tickets.\nTwo lines.".into()),
         template_id: Some(template_id),
-        definition: Some(json!({"root": {"yes": 1, "no": [null, false, 2.5]}})),
+        definition: Some(sqlx::types::Json(
+            [(
+                "root".to_string(),
+                json!({"yes": 1, "no": [null, false, 2.5]}),
+            )]
+            .into(),
+        )),
         tags: Some(vec!["support".into()]),
         published: Some(true),
         version: Some(7),
@@ -384,7 +391,7 @@ async fn trees(
         name: nulls.name.clone(),
         description: None,
         template_id: None,
-        definition: json!({}),
+        definition: sqlx::types::Json(BTreeMap::new()),
         tags: Vec::new(),
         published: false,
         version: 1,
@@ -399,12 +406,12 @@ async fn trees(
 
 async fn sessions(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    user_id: Uuid,
-    tree_id: Uuid,
+    account_id: AccountId,
+    user_id: UserId,
+    tree_id: TreeId,
 ) -> Session {
     let full = NewSession {
-        id: Some(Uuid::from_u128(4)),
+        id: Some(Uuid::from_u128(4).into()),
         account_id: Some(account_id),
         user_id,
         tree_id: Some(tree_id),
@@ -456,9 +463,9 @@ async fn sessions(
     want
 }
 
-async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
+async fn attachments(conn: &mut PgConnection, account_id: AccountId, session_id: SessionId) {
     let full = NewAttachment {
-        id: Some(Uuid::from_u128(5)),
+        id: Some(Uuid::from_u128(5).into()),
         account_id: Some(account_id),
         session_id,
         file_name: "report, final.pdf".into(),
@@ -518,12 +525,12 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
 
 async fn ai_sessions(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    user_id: Uuid,
-    session_id: Uuid,
+    account_id: AccountId,
+    user_id: UserId,
+    session_id: SessionId,
 ) -> AiSession {
     let full = NewAiSession {
-        id: Some(Uuid::from_u128(6)),
+        id: Some(Uuid::from_u128(6).into()),
         account_id: Some(account_id),
         user_id,
         session_id: Some(session_id),
@@ -597,9 +604,13 @@ async fn ai_sessions(
     want
 }
 
-async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
+async fn session_resolution_outputs(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    session_id: AiSessionId,
+) {
     let full = NewSessionResolutionOutput {
-        id: Some(10),
+        id: Some(SessionResolutionOutputId(10)),
         account_id: Some(account_id),
         session_id,
         position: Some(2),
@@ -611,7 +622,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
         created_at: Some(at("2024-04-01T10:01:00Z")),
     };
     let want = SessionResolutionOutput {
-        id: 10,
+        id: SessionResolutionOutputId(10),
         account_id,
         session_id,
         position: 2,
@@ -640,7 +651,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     assert_recent(nulls_row.created_at);
     let want_nulls = SessionResolutionOutput {
         // bigserial: the explicit 10 did not use the sequence.
-        id: 1,
+        id: SessionResolutionOutputId(1),
         account_id,
         session_id,
         position: 0,
@@ -664,7 +675,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
 /// a query of their own would.
 async fn permission(conn: &mut PgConnection) -> [Permission; 2] {
     let full = NewPermission {
-        id: Some(Uuid::from_u128(7)),
+        id: Some(Uuid::from_u128(7).into()),
         action: PermissionAction::Delete,
         scope: PermissionScope::Global,
         description: Some("Delete anything.".into()),
@@ -710,9 +721,9 @@ async fn permission(conn: &mut PgConnection) -> [Permission; 2] {
     [want, want_defaults]
 }
 
-async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
+async fn role(conn: &mut PgConnection, account_id: AccountId) -> [Role; 2] {
     let full = NewRole {
-        id: Some(Uuid::from_u128(8)),
+        id: Some(Uuid::from_u128(8).into()),
         account_id: Some(account_id),
         name: "admin".into(),
         description: Some("Everything.".into()),
@@ -755,7 +766,7 @@ async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
 /// No nullable column and no default: two rows, one per role.
 async fn role_permission(
     conn: &mut PgConnection,
-    account_id: Uuid,
+    account_id: AccountId,
     roles: &[Role; 2],
     permissions: &[Permission; 2],
 ) {
@@ -783,12 +794,12 @@ async fn role_permission(
 
 async fn user_role_assignment(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    [user_id, granted_by]: [Uuid; 2],
-    role_id: Uuid,
+    account_id: AccountId,
+    [user_id, granted_by]: [UserId; 2],
+    role_id: RoleId,
 ) {
     let full = NewUserRoleAssignment {
-        id: Some(Uuid::from_u128(9)),
+        id: Some(Uuid::from_u128(9).into()),
         account_id: Some(account_id),
         user_id,
         role_id,
@@ -840,9 +851,9 @@ async fn user_role_assignment(
     assert_rows(conn, UserRoleAssignment::SQL_NAME, &[&want, &want_nulls]).await;
 }
 
-async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
+async fn platform_steps(conn: &mut PgConnection, template_tree_id: TemplateTreeId) {
     let full = NewPlatformStep {
-        id: Some(7),
+        id: Some(PlatformStepId(7)),
         code: "send_mail".into(),
         template_tree_id: Some(template_tree_id),
         name: "Send mail".into(),
@@ -858,7 +869,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
         updated_at: Some(naive("2024-02-29 23:59:59.5")),
     };
     let want = PlatformStep {
-        id: 7,
+        id: PlatformStepId(7),
         code: full.code.clone(),
         template_tree_id: full.template_tree_id,
         name: full.name.clone(),
@@ -888,7 +899,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
     assert_recent(nulls_row.updated_at.and_utc());
     let want_nulls = PlatformStep {
         // serial: the explicit 7 did not use the sequence.
-        id: 1,
+        id: PlatformStepId(1),
         code: nulls.code.clone(),
         template_tree_id: None,
         name: nulls.name.clone(),

@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -139,9 +139,11 @@ impl Config {
     }
 
     /// What `schemac codegen [SCHEMA] [--out OUT]` works on: each path as given, else as these
-    /// settings name it, else [`DEFAULT_SCHEMA`] and [`DEFAULT_CODEGEN_OUT`]. The options name the
-    /// schema path as the source in each file's header, and a `src` output directory gets a
-    /// `lib.rs` (see `RootFile::for_out_dir`). One function for the command and for tests that
+    /// settings name it, else [`DEFAULT_SCHEMA`] and [`DEFAULT_CODEGEN_OUT`]. The files' header
+    /// names no schema path: the same schema generates the same text however its path is spelt
+    /// (`schema`, `./schema`, an absolute path, from another directory), so `codegen --check`
+    /// compares only what is generated. A `src` output directory gets a `lib.rs` (see
+    /// `RootFile::for_out_dir`). One function for the command and for tests that
     /// check the checked-in output, so both generate the same bytes.
     pub fn codegen_target(&self, schema: Option<&Path>, out: Option<&Path>) -> CodegenTarget {
         let schema = schema
@@ -154,7 +156,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CODEGEN_OUT));
         let options = self
             .codegen
-            .options(source_name(&schema), RootFile::for_out_dir(&out));
+            .options(String::new(), RootFile::for_out_dir(&out));
         CodegenTarget {
             schema,
             out,
@@ -199,27 +201,6 @@ impl Config {
             },
         })
     }
-}
-
-/// How a generated file's header names the schema: the path relative to the settings' directory
-/// with `/` separators and no `.` parts, whatever the spelling (`schema`, `./schema/`), so that
-/// `codegen --check` compares the same text; empty (named nowhere) for a path that is absolute or
-/// leaves the directory. The command makes a path under the working directory relative first.
-pub fn source_name(schema: &Path) -> String {
-    let mut parts = Vec::new();
-    for component in schema.components() {
-        match component {
-            Component::CurDir => {}
-            Component::Normal(part) => match part.to_str() {
-                Some(part) => parts.push(part),
-                None => return String::new(),
-            },
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return String::new()
-            }
-        }
-    }
-    parts.join("/")
 }
 
 #[cfg(test)]
@@ -268,31 +249,23 @@ mod tests {
         assert_eq!(defaults.schema, PathBuf::from(DEFAULT_SCHEMA));
         assert_eq!(defaults.out, PathBuf::from(DEFAULT_CODEGEN_OUT));
         assert_eq!(defaults.options.root, RootFile::Lib);
-        assert_eq!(defaults.options.source, "schema");
+        assert_eq!(
+            defaults.options.source, "",
+            "headers name no path: see codegen_target"
+        );
 
         let config = Config::parse("schema = \"db\"\n[codegen]\nout = \"app/models\"\n").unwrap();
         let configured = config.codegen_target(None, None);
         assert_eq!(configured.schema, PathBuf::from("db"));
         assert_eq!(configured.out, PathBuf::from("app/models"));
         assert_eq!(configured.options.root, RootFile::Mod);
-        assert_eq!(configured.options.source, "db");
 
         let given =
             config.codegen_target(Some(Path::new("other.schema")), Some(Path::new("x/src")));
         assert_eq!(given.schema, PathBuf::from("other.schema"));
         assert_eq!(given.out, PathBuf::from("x/src"));
         assert_eq!(given.options.root, RootFile::Lib);
-        assert_eq!(given.options.source, "other.schema");
-    }
-
-    #[test]
-    fn source_name_ignores_the_spelling_of_the_path() {
-        for spelling in ["schema", "./schema", "schema/", "./schema/."] {
-            assert_eq!(source_name(Path::new(spelling)), "schema", "{spelling}");
-        }
-        assert_eq!(source_name(Path::new("db/app.schema")), "db/app.schema");
-        assert_eq!(source_name(Path::new("/abs/schema")), "");
-        assert_eq!(source_name(Path::new("../schema")), "");
+        assert_eq!(given.options.source, "");
     }
 
     #[test]

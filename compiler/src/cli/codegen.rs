@@ -1,8 +1,7 @@
 //! `schemac codegen [PATH] [--out DIR] [--check]`: Rust model structs from the schema.
 //! What is read and written comes from `Config::codegen_target`: the output directory is `--out`,
 //! else `[codegen] out` in schemac.toml, else `generated/src`; a directory named `src` gets a
-//! `lib.rs`, any other a `mod.rs`. The files' header names the schema relative to the working
-//! directory (where schemac.toml is), however the path was spelt.
+//! `lib.rs`, any other a `mod.rs`.
 
 use std::path::Path;
 
@@ -19,16 +18,7 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
             return 1;
         }
     };
-    // The header names the schema relative to schemac.toml (the working directory), so an
-    // absolute spelling of a path below it generates the same text as the relative one.
-    let schema = args.path.as_deref().map(|path| {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok())
-            .filter(|relative| !relative.as_os_str().is_empty())
-            .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
-    });
-    let target = config.codegen_target(schema.as_deref(), args.out.as_deref());
+    let target = config.codegen_target(args.path.as_deref(), args.out.as_deref());
     let Some((_, catalog)) = schema::load(out, Some(&target.schema)) else {
         return 1;
     };

@@ -3,7 +3,8 @@
 //! a single-column primary key of a keyable type (`UserId(Uuid)`), and per table the type of each
 //! column whose field does not use the plain mapping: its own key, the key of the table a foreign
 //! key references (composite same-tenant keys included: `(account_id, user_id)` → `users
-//! (account_id, id)` types `user_id` as `UserId`), and `[codegen.json]` columns.
+//! (account_id, id)` types `user_id` as `UserId`), and `[codegen.json]` columns. A key prints as
+//! its value (`Display`), for `set_config` and URLs.
 
 use std::collections::BTreeMap;
 
@@ -124,6 +125,12 @@ pub(crate) fn key_item(key: &Key, table: &QualifiedName, derives: TokenStream) -
         impl From<#inner> for #ident {
             fn from(value: #inner) -> Self {
                 #ident(value)
+            }
+        }
+
+        impl std::fmt::Display for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
             }
         }
     }
