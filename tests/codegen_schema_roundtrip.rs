@@ -1023,6 +1023,54 @@ async fn generated_queries_find_patch_list_and_delete() {
     .await
     .expect("patch a deleted row");
     assert_eq!(missing, None);
+
+    // A composite primary key: `find`, `list` pages and `delete` take both columns.
+    let role = NewRole::new("Editors")
+        .insert(&mut *tx)
+        .await
+        .expect("insert a role");
+    let mut granted = Vec::new();
+    for (action, scope) in [
+        (PermissionAction::Read, PermissionScope::Flow),
+        (PermissionAction::Update, PermissionScope::Flow),
+    ] {
+        let permission = NewPermission::new(action, scope)
+            .insert(&mut *tx)
+            .await
+            .expect("insert a permission");
+        let grant = NewRolePermission::new(role.id, permission.id)
+            .insert(&mut *tx)
+            .await
+            .expect("grant it");
+        assert_eq!(grant.account_id, account.id, "the session's tenant");
+        granted.push((grant.role_id, grant.permission_id));
+    }
+    granted.sort();
+    let first = RolePermission::list(&mut *tx, 1, None).await.expect("list");
+    let second = RolePermission::list(&mut *tx, 1, Some(granted[0]))
+        .await
+        .expect("list after a composite key");
+    let pages: Vec<_> = first
+        .iter()
+        .chain(&second)
+        .map(|grant| (grant.role_id, grant.permission_id))
+        .collect();
+    assert_eq!(pages, granted);
+    let (role_id, permission_id) = granted[1];
+    assert!(RolePermission::find(&mut *tx, role_id, permission_id)
+        .await
+        .expect("find")
+        .is_some());
+    assert!(RolePermission::delete(&mut *tx, role_id, permission_id)
+        .await
+        .expect("delete"));
+    assert_eq!(
+        RolePermission::list(&mut *tx, 10, None)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
     tx.commit().await.expect("commit");
 
     // The queries run on a pool as well; the test connects as a superuser, which row-level

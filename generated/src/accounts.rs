@@ -86,9 +86,7 @@ impl Account {
         "digest_at",
         "created_at",
     ];
-}
 
-impl Account {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -94,9 +94,7 @@ impl AiSession {
         "ended_at",
         "duration",
     ];
-}
 
-impl AiSession {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

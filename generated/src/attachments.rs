@@ -85,9 +85,7 @@ impl Attachment {
         "uploaded_from",
         "uploaded_at",
     ];
-}
 
-impl Attachment {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

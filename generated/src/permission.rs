@@ -60,9 +60,7 @@ impl Permission {
         "scope",
         "description",
     ];
-}
 
-impl Permission {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

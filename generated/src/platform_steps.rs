@@ -80,9 +80,7 @@ impl PlatformStep {
         "active",
         "updated_at",
     ];
-}
 
-impl PlatformStep {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

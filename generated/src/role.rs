@@ -69,9 +69,7 @@ impl Role {
         "is_builtin",
         "created_at",
     ];
-}
 
-impl Role {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -27,9 +27,7 @@ impl RolePermission {
         "account_id",
         "permission_id",
     ];
-}
 
-impl RolePermission {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -82,9 +82,7 @@ impl SessionResolutionOutput {
         "citations",
         "created_at",
     ];
-}
 
-impl SessionResolutionOutput {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

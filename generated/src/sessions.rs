@@ -75,9 +75,7 @@ impl Session {
         "opened_at",
         "closed_at",
     ];
-}
 
-impl Session {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

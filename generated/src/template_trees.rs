@@ -74,9 +74,7 @@ impl TemplateTree {
         "published_at",
         "created_at",
     ];
-}
 
-impl TemplateTree {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

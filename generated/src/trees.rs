@@ -88,9 +88,7 @@ impl Tree {
         "created_at",
         "updated_at",
     ];
-}
 
-impl Tree {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

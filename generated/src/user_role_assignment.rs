@@ -77,9 +77,7 @@ impl UserRoleAssignment {
         "granted_at",
         "expires_at",
     ];
-}
 
-impl UserRoleAssignment {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -91,9 +91,7 @@ impl User {
         "birth_date",
         "created_at",
     ];
-}
 
-impl User {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

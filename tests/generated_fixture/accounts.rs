@@ -24,9 +24,7 @@ impl Account {
     pub const SQL_NAME: &'static str = "public.accounts";
     /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "name"];
-}
 
-impl Account {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

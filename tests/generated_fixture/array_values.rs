@@ -103,9 +103,7 @@ impl ArrayValue {
         "state_values",
         "tags",
     ];
-}
 
-impl ArrayValue {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

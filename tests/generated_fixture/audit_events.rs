@@ -23,9 +23,7 @@ impl AuditEvent {
     pub const SQL_NAME: &'static str = "audit.events";
     /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "level", "levels", "payload"];
-}
 
-impl AuditEvent {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -18,8 +18,6 @@ impl EmptyTable {
     pub const COLUMNS: &'static [&'static str] = &[];
 }
 
-impl EmptyTable {}
-
 /// Values for inserting a row into `public.empty_table`.
 ///
 /// [`NewEmptyTable::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.

@@ -52,9 +52,7 @@ impl Match {
         "\"userId\"",
         "user_id",
     ];
-}
 
-impl Match {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -17,9 +17,7 @@ impl NewMatch {
     pub const SQL_NAME: &'static str = "public.new_match";
     /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id"];
-}
 
-impl NewMatch {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

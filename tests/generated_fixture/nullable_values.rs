@@ -108,9 +108,7 @@ impl NullableValue {
         "note",
         "text_length",
     ];
-}
 
-impl NullableValue {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

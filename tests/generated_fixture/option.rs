@@ -19,9 +19,7 @@ impl Option2 {
     pub const SQL_NAME: &'static str = "public.option";
     /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "value"];
-}
 
-impl Option2 {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

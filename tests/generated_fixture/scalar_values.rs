@@ -114,9 +114,7 @@ impl ScalarValue {
         "created_at",
         "doubled",
     ];
-}
 
-impl ScalarValue {
     /// The row with this primary key, or `None` when there is none (or row-level security
     /// hides it).
     /// `executor` is a connection, pool or transaction (`&mut *tx`).

@@ -330,7 +330,6 @@ fn table_file(
         ]);
         keys::key_item(key, &table.name, derives(&builtin, context.options))
     });
-    let row = row_struct(table, table_names, &fields, context);
     let insert = insert_struct(table, table_names, &fields, context.options);
     let key_fields: Option<KeyFields> = table.primary_key.as_ref().and_then(|pk| {
         let fields: Option<Vec<&Field>> = pk
@@ -363,7 +362,7 @@ fn table_file(
     let queries = key_fields
         .as_ref()
         .map(|key| queries::row_queries(key, &sql_name));
-    let row_ident = &table_names.row;
+    let row = row_struct(table, table_names, &fields, queries, context);
     let columns = columns_module(table, &fields);
     let tokens = quote! {
         #module_doc
@@ -371,10 +370,6 @@ fn table_file(
         #key_item
 
         #row
-
-        impl #row_ident {
-            #queries
-        }
 
         #insert
 
@@ -430,11 +425,12 @@ fn table_fields<'a>(
     (fields, needs)
 }
 
-/// The row struct and its name constants.
+/// The row struct, its name constants and `queries` (by primary key, where it has one).
 fn row_struct(
     table: &Table,
     table_names: &TableNames,
     fields: &[Field],
+    queries: Option<TokenStream>,
     context: &TableContext<'_>,
 ) -> TokenStream {
     let qualified = table.name.to_string();
@@ -499,6 +495,8 @@ fn row_struct(
             pub const SQL_NAME: &'static str = #sql_name;
             /// Every column, in table order, quoted for SQL where needed.
             pub const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
+
+            #queries
         }
     }
 }
