@@ -306,3 +306,49 @@ fn codegen_check_is_independent_of_the_schema_path_spelling() {
     assert!(!person.contains(&base), "{person}");
     assert!(person.contains("pub struct Person {"), "{person}");
 }
+
+/// `[codegen.names]` names a row struct; its insert, patch and key types follow the chosen name,
+/// and so do the foreign keys that reference it.
+#[test]
+fn configured_names_replace_the_singular() {
+    let schema = schemas::compile_schema("every_type".into(), "tests/codegen/every_type.schema");
+    let mut options = CodegenOptions::default();
+    options.names.insert("people".into(), "Human".into());
+    let files = codegen::rust_models(&schema.catalog, &options);
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.path == Path::new(name))
+            .map(|f| f.contents.clone())
+            .unwrap_or_else(|| panic!("{name} is generated"))
+    };
+    let people = file("people.rs");
+    for expected in [
+        "pub struct Human {",
+        "pub struct NewHuman {",
+        "pub struct HumanPatch {",
+        "pub struct HumanId(pub uuid::Uuid);",
+    ] {
+        assert!(people.contains(expected), "{expected}:\n{people}");
+    }
+    let items = file("items.rs");
+    assert!(items.contains("pub struct Item {"), "{items}");
+    assert!(
+        items.contains("pub owner_id: super::people::HumanId,"),
+        "{items}"
+    );
+    let untyped = codegen::rust_models(
+        &schema.catalog,
+        &CodegenOptions {
+            typed_keys: false,
+            ..CodegenOptions::default()
+        },
+    );
+    let items = &untyped
+        .iter()
+        .find(|f| f.path == Path::new("items.rs"))
+        .expect("items.rs")
+        .contents;
+    assert!(items.contains("pub owner_id: uuid::Uuid,"), "{items}");
+    assert!(!items.contains("PersonId"), "{items}");
+}
