@@ -24,6 +24,9 @@ use schemac::config::Config;
 fn fixture_options() -> CodegenOptions {
     CodegenOptions {
         source: "tests/codegen/catalog.rs".into(),
+        // The fixture's round trip writes keys as plain values: the setting that turns typed
+        // keys off is proven here, typed keys by the reference schema's `generated/`.
+        typed_keys: false,
         ..CodegenOptions::default()
     }
 }
@@ -75,6 +78,7 @@ fn time_crate_lib_root_and_extra_derives() {
         ],
         root: RootFile::Lib,
         source: "schema/".into(),
+        ..CodegenOptions::default()
     };
     let files = codegen::rust_models(&catalog::fixture_catalog(), &options);
     let file = |name: &str| {
@@ -189,7 +193,7 @@ fn codegen_command_writes_and_check_finds_stale_files() {
     codegen(false).expect(0);
     assert!(fs::read_to_string(out.join("notes.rs"))
         .unwrap()
-        .contains("pub struct NewNotes"));
+        .contains("pub struct NewNote"));
     codegen(true).expect(0);
 
     fs::write(out.join("handwritten.rs"), "pub struct Mine;\n").unwrap();
@@ -254,4 +258,98 @@ fn examples_match_snapshots() {
     for example in schemas::examples() {
         insta::assert_snapshot!(format!("codegen_{}", example.name), listing(&example));
     }
+}
+
+/// README's Rust example is the doc test in `tests/src/readme_example.md` (compiled by
+/// `cargo test -p schemac-tests --doc`) without its hidden `#` lines.
+#[test]
+fn readme_rust_example_is_the_compiled_one() {
+    let root = schemas::workspace_root();
+    let compiled = fs::read_to_string(root.join("tests/src/readme_example.md")).unwrap();
+    let visible: Vec<&str> = compiled
+        .lines()
+        .filter(|line| !(line.starts_with("# ") || *line == "#"))
+        .collect();
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Rust models")
+        .expect("a Rust models section")..];
+    let start = section.find("```rust").expect("a Rust example");
+    let end = start + section[start..].find("\n```\n").expect("the example ends") + 4;
+    let shown: Vec<&str> = section[start..end].lines().collect();
+    assert_eq!(shown, visible);
+}
+
+/// `--check` compares what is generated, not how the schema path was spelt: files written from
+/// one spelling are current for every other, and their header names no path.
+#[test]
+fn codegen_check_is_independent_of_the_schema_path_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("schema")).unwrap();
+    fs::write(
+        dir.path().join("schema/app.schema"),
+        "table people {\n  id bigserial primary\n  name text\n}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("models").display().to_string();
+    let base = dir.path().display().to_string();
+    run(&["codegen", &format!("{base}/schema"), "--out", &out]).expect(0);
+    for spelling in [
+        format!("{base}/schema/"),
+        format!("{base}/./schema"),
+        format!("{base}/models/../schema"),
+        format!("{base}/schema/app.schema"),
+    ] {
+        let checked = run(&["codegen", &spelling, "--out", &out, "--check"]);
+        assert_eq!(checked.code, 0, "{spelling}: {}", checked.stdout);
+    }
+    let person = fs::read_to_string(dir.path().join("models/people.rs")).unwrap();
+    assert!(!person.contains(&base), "{person}");
+    assert!(person.contains("pub struct Person {"), "{person}");
+}
+
+/// `[codegen.names]` names a row struct; its insert, patch and key types follow the chosen name,
+/// and so do the foreign keys that reference it.
+#[test]
+fn configured_names_replace_the_singular() {
+    let schema = schemas::compile_schema("every_type".into(), "tests/codegen/every_type.schema");
+    let mut options = CodegenOptions::default();
+    options.names.insert("people".into(), "Human".into());
+    let files = codegen::rust_models(&schema.catalog, &options);
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.path == Path::new(name))
+            .map(|f| f.contents.clone())
+            .unwrap_or_else(|| panic!("{name} is generated"))
+    };
+    let people = file("people.rs");
+    for expected in [
+        "pub struct Human {",
+        "pub struct NewHuman {",
+        "pub struct HumanPatch {",
+        "pub struct HumanId(pub uuid::Uuid);",
+    ] {
+        assert!(people.contains(expected), "{expected}:\n{people}");
+    }
+    let items = file("items.rs");
+    assert!(items.contains("pub struct Item {"), "{items}");
+    assert!(
+        items.contains("pub owner_id: super::people::HumanId,"),
+        "{items}"
+    );
+    let untyped = codegen::rust_models(
+        &schema.catalog,
+        &CodegenOptions {
+            typed_keys: false,
+            ..CodegenOptions::default()
+        },
+    );
+    let items = &untyped
+        .iter()
+        .find(|f| f.path == Path::new("items.rs"))
+        .expect("items.rs")
+        .contents;
+    assert!(items.contains("pub owner_id: uuid::Uuid,"), "{items}");
+    assert!(!items.contains("PersonId"), "{items}");
 }

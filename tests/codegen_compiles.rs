@@ -4,7 +4,11 @@
 //! depends on the workspace's own versions of sqlx, serde, uuid, chrono, time, rust_decimal,
 //! ipnetwork and serde_json (the requirements are copied from `[workspace.dependencies]` and
 //! `Cargo.lock` pins them), and builds in `target/codegen-compile-check/` so its dependencies are
-//! compiled once, not on every run.
+//! compiled once, not on every run. The same crate has a binary, `src/main.rs`, whose `models`
+//! module is generated from `codegen/every_type.schema` (every column type, enums, nullable
+//! columns with defaults, reserved words, typed keys and a `[codegen.json]` column typed as a
+//! struct of the binary): a binary uses little of the generated API, and must still build
+//! without a warning.
 
 #[path = "codegen/catalog.rs"]
 mod catalog;
@@ -95,6 +99,54 @@ fn catalogs() -> Vec<(String, Catalog, CodegenOptions)> {
     catalogs
 }
 
+/// `src/main.rs` and its `models` module, generated from a schema the generator has not seen.
+fn binary_with_models(root: &std::path::Path) {
+    let schema = schemas::compile_schema("every_type".into(), "tests/codegen/every_type.schema");
+    let mut options = CodegenOptions {
+        source: schema.source,
+        ..CodegenOptions::default()
+    };
+    options
+        .json
+        .insert("items.meta".into(), "crate::Meta".into());
+    let files = codegen::rust_models(&schema.catalog, &options);
+    let item = files
+        .iter()
+        .find(|file| file.path.to_str() == Some("items.rs"))
+        .expect("items.rs");
+    for expected in [
+        "pub struct Item {",
+        "pub owner_id: super::people::PersonId,",
+        "pub helper_id: Option<super::people::PersonId>,",
+        "pub meta: sqlx::types::Json<crate::Meta>,",
+        "pub maybe_note: Option<Option<String>>,",
+        "pub fn with_insert(",
+        "\"\\\"timestamp\\\"\",",
+    ] {
+        assert!(
+            item.contents.contains(expected),
+            "{expected}:\n{}",
+            item.contents
+        );
+    }
+    codegen::write(&root.join("src/models"), &files).unwrap();
+    fs::write(
+        root.join("src/main.rs"),
+        "//! A binary with generated models, most of them unused.\n#![deny(warnings)]\n\n\
+         mod models;\n\n\
+         /// What `items.meta` holds.\n\
+         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n\
+         pub struct Meta(pub std::collections::BTreeMap<String, String>);\n\n\
+         fn main() {\n    \
+             let meta = Meta(std::collections::BTreeMap::new());\n    \
+             let person = models::NewPerson::new(\"Ada\");\n    \
+             let columns = models::Item::COLUMNS.len();\n    \
+             println!(\"{} {columns} {person:?}\", meta.0.len());\n\
+         }\n",
+    )
+    .unwrap();
+}
+
 #[test]
 fn generated_code_compiles_for_every_catalog() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +180,7 @@ fn generated_code_compiles_for_every_catalog() {
         .unwrap();
     }
     fs::write(root.join("src/lib.rs"), lib).unwrap();
+    binary_with_models(root);
 
     let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir),

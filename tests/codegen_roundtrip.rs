@@ -149,7 +149,7 @@ async fn round_trip(conn: &mut PgConnection) {
     let s = samples();
 
     // accounts: the tenant root.
-    let new_account = NewAccounts {
+    let new_account = NewAccount {
         id: None,
         name: "Acme".into(),
     };
@@ -158,10 +158,10 @@ async fn round_trip(conn: &mut PgConnection) {
         "INSERT INTO public.accounts (name) VALUES ($1)",
         "a defaulted column is named only when its field is set"
     );
-    let account: Accounts = insert!(conn, new_account);
+    let account: Account = insert!(conn, new_account);
     assert_eq!(account.name, "Acme");
     assert_eq!(
-        read_back::<Accounts, _>(conn, Accounts::SQL_NAME, "id", account.id).await,
+        read_back::<Account, _>(conn, Account::SQL_NAME, "id", account.id).await,
         account
     );
 
@@ -174,7 +174,7 @@ async fn round_trip(conn: &mut PgConnection) {
 }
 
 async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
-    let new = NewScalarValues {
+    let new = NewScalarValue {
         account_id,
         id: Some(100),
         uuid_value: s.uuid,
@@ -208,8 +208,8 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
         created_at: Some(s.timestamptz),
     };
     let expected =
-        |new: &NewScalarValues, id: i64, state: TicketState, created_at: DateTime<Utc>| {
-            ScalarValues {
+        |new: &NewScalarValue, id: i64, state: TicketState, created_at: DateTime<Utc>| {
+            ScalarValue {
                 account_id: new.account_id,
                 id,
                 uuid_value: new.uuid_value,
@@ -249,7 +249,7 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
     let want = expected(&new, 100, TicketState::WontShip, s.timestamptz);
     assert_eq!(inserted, want);
     assert_eq!(
-        read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 100i64).await,
+        read_back::<ScalarValue, _>(conn, ScalarValue::SQL_NAME, "id", 100i64).await,
         want
     );
     assert_serde_round_trip(&want);
@@ -260,7 +260,7 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
 
     // Every default left to the database: the sequence starts at 1 (the explicit 100 did not
     // use it), `state` is 'open', `created_at` is now().
-    let defaults = NewScalarValues {
+    let defaults = NewScalarValue {
         id: None,
         state: None,
         created_at: None,
@@ -276,17 +276,17 @@ async fn scalar_values(conn: &mut PgConnection, s: &Samples, account_id: Uuid) {
         expected(&defaults, 1, TicketState::Open, inserted.created_at)
     );
     assert_eq!(
-        read_back::<ScalarValues, _>(conn, ScalarValues::SQL_NAME, "id", 1i64).await,
+        read_back::<ScalarValue, _>(conn, ScalarValue::SQL_NAME, "id", 1i64).await,
         inserted
     );
 }
 
-async fn insert_scalar(conn: &mut PgConnection, new: &NewScalarValues) -> ScalarValues {
+async fn insert_scalar(conn: &mut PgConnection, new: &NewScalarValue) -> ScalarValue {
     insert!(conn, new)
 }
 
 async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
-    let full = NewNullableValues {
+    let full = NewNullableValue {
         id: Some(50),
         uuid_value: Some(s.uuid),
         text_value: Some(s.text.clone()),
@@ -317,7 +317,7 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
         point_value: Some(s.point.clone()),
         note: Some(Some("a note".into())),
     };
-    let nulls = NewNullableValues {
+    let nulls = NewNullableValue {
         id: None,
         uuid_value: None,
         text_value: None,
@@ -349,7 +349,7 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
         // NULL, not the default.
         note: Some(None),
     };
-    let expected = |new: &NewNullableValues, id: i32, note: Option<String>| NullableValues {
+    let expected = |new: &NewNullableValue, id: i32, note: Option<String>| NullableValue {
         id,
         uuid_value: new.uuid_value,
         text_value: new.text_value.clone(),
@@ -388,7 +388,7 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
     let want = expected(&full, 50, Some("a note".into()));
     assert_eq!(insert_nullable(conn, &full).await, want);
     assert_eq!(
-        read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 50).await,
+        read_back::<NullableValue, _>(conn, NullableValue::SQL_NAME, "id", 50).await,
         want
     );
     assert_serde_round_trip(&want);
@@ -396,13 +396,13 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
     let want = expected(&nulls, 1, None);
     assert_eq!(insert_nullable(conn, &nulls).await, want);
     assert_eq!(
-        read_back::<NullableValues, _>(conn, NullableValues::SQL_NAME, "id", 1).await,
+        read_back::<NullableValue, _>(conn, NullableValue::SQL_NAME, "id", 1).await,
         want
     );
     assert_serde_round_trip(&want);
 
     // `None` for a nullable column with a default is the default, not NULL.
-    let default_note = NewNullableValues {
+    let default_note = NewNullableValue {
         id: Some(51),
         note: None,
         ..nulls
@@ -413,7 +413,7 @@ async fn nullable_values(conn: &mut PgConnection, s: &Samples) {
     );
 }
 
-async fn insert_nullable(conn: &mut PgConnection, new: &NewNullableValues) -> NullableValues {
+async fn insert_nullable(conn: &mut PgConnection, new: &NewNullableValue) -> NullableValue {
     insert!(conn, new)
 }
 
@@ -423,7 +423,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
         .fetch_one(&mut *conn)
         .await
         .unwrap();
-    let full = NewArrayValues {
+    let full = NewArrayValue {
         id: 1,
         uuid_values: Some(vec![s.uuid, Uuid::nil()]),
         text_values: Some(vec![s.text.clone(), String::new()]),
@@ -461,7 +461,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
         state_values: Some(TicketState::ALL.to_vec()),
         tags: Some(vec!["a".into(), "b".into()]),
     };
-    let nulls = NewArrayValues {
+    let nulls = NewArrayValue {
         id: 2,
         uuid_values: None,
         text_values: None,
@@ -492,7 +492,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
         state_values: None,
         tags: None,
     };
-    let expected = |new: &NewArrayValues| ArrayValues {
+    let expected = |new: &NewArrayValue| ArrayValue {
         id: new.id,
         uuid_values: new.uuid_values.clone(),
         text_values: new.text_values.clone(),
@@ -528,7 +528,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
         let want = expected(&new);
         assert_eq!(insert_array(conn, &new).await, want);
         assert_eq!(
-            read_back::<ArrayValues, _>(conn, ArrayValues::SQL_NAME, "id", new.id).await,
+            read_back::<ArrayValue, _>(conn, ArrayValue::SQL_NAME, "id", new.id).await,
             want
         );
         assert_serde_round_trip(&want);
@@ -541,7 +541,7 @@ async fn array_values(conn: &mut PgConnection, s: &Samples) {
     assert_eq!(money_text, "{$1.00,$2.50}");
 }
 
-async fn insert_array(conn: &mut PgConnection, new: &NewArrayValues) -> ArrayValues {
+async fn insert_array(conn: &mut PgConnection, new: &NewArrayValue) -> ArrayValue {
     insert!(conn, new)
 }
 
@@ -590,7 +590,16 @@ async fn keyword_tables(conn: &mut PgConnection) {
             serde_json::Value::Object(map) => map.keys().cloned().collect(),
             other => panic!("not an object: {other}"),
         };
-    let mut columns: Vec<String> = Match::COLUMNS.iter().map(|c| c.to_string()).collect();
+    // `COLUMNS` is quoted for SQL where a name needs it (`"userId"`, `"Self"`).
+    assert!(
+        Match::COLUMNS.contains(&"\"userId\""),
+        "{:?}",
+        Match::COLUMNS
+    );
+    let mut columns: Vec<String> = Match::COLUMNS
+        .iter()
+        .map(|c| c.trim_matches('"').to_string())
+        .collect();
     columns.sort();
     assert_eq!(keys, columns, "JSON keys are the column names");
 
@@ -626,14 +635,14 @@ async fn empty_table(conn: &mut PgConnection) {
 
 async fn audit_events(conn: &mut PgConnection) {
     let id = Uuid::from_u128(7);
-    let full = NewAuditEvents {
+    let full = NewAuditEvent {
         id: Some(id),
         level: AuditLevel::Warn,
         levels: Some(vec![AuditLevel::Debug, AuditLevel::Warn]),
         payload: Some(json!({"who": "me"})),
     };
-    let inserted: AuditEvents = insert_event(conn, &full).await;
-    let want = AuditEvents {
+    let inserted: AuditEvent = insert_event(conn, &full).await;
+    let want = AuditEvent {
         id,
         level: AuditLevel::Warn,
         levels: vec![AuditLevel::Debug, AuditLevel::Warn],
@@ -641,12 +650,12 @@ async fn audit_events(conn: &mut PgConnection) {
     };
     assert_eq!(inserted, want);
     assert_eq!(
-        read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", id).await,
+        read_back::<AuditEvent, _>(conn, AuditEvent::SQL_NAME, "id", id).await,
         want
     );
     assert_serde_round_trip(&want);
 
-    let nulls = NewAuditEvents {
+    let nulls = NewAuditEvent {
         id: None,
         level: AuditLevel::Info,
         levels: None,
@@ -654,7 +663,7 @@ async fn audit_events(conn: &mut PgConnection) {
     };
     let inserted = insert_event(conn, &nulls).await;
     assert_ne!(inserted.id, id);
-    let want = AuditEvents {
+    let want = AuditEvent {
         id: inserted.id,
         level: AuditLevel::Info,
         levels: Vec::new(),
@@ -662,11 +671,11 @@ async fn audit_events(conn: &mut PgConnection) {
     };
     assert_eq!(inserted, want);
     assert_eq!(
-        read_back::<AuditEvents, _>(conn, AuditEvents::SQL_NAME, "id", want.id).await,
+        read_back::<AuditEvent, _>(conn, AuditEvent::SQL_NAME, "id", want.id).await,
         want
     );
 }
 
-async fn insert_event(conn: &mut PgConnection, new: &NewAuditEvents) -> AuditEvents {
+async fn insert_event(conn: &mut PgConnection, new: &NewAuditEvent) -> AuditEvent {
     insert!(conn, new)
 }

@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::str::FromStr;
 
@@ -150,9 +151,9 @@ async fn generated_crate_round_trips_every_table_of_the_reference_schema() {
     }
 }
 
-async fn accounts(conn: &mut PgConnection) -> Accounts {
-    let full = NewAccounts {
-        id: Some(Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0001)),
+async fn accounts(conn: &mut PgConnection) -> Account {
+    let full = NewAccount {
+        id: Some(Uuid::from_u128(0xacc0_0000_0000_4000_8000_0000_0000_0001).into()),
         name: "Acme, \"Inc.\"".into(),
         slug: "acme-co".into(),
         plan: Some(AccountPlan::Enterprise),
@@ -163,7 +164,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
         created_at: Some(at("2024-02-29T13:14:15.123456Z")),
     };
     let full_row = insert!(conn, full);
-    let want = Accounts {
+    let want = Account {
         id: full.id.unwrap(),
         name: full.name.clone(),
         slug: full.slug.clone(),
@@ -176,7 +177,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     assert_eq!(full_row, want);
 
-    let nulls = NewAccounts {
+    let nulls = NewAccount {
         id: None,
         name: "Other".into(),
         slug: "other".into(),
@@ -189,7 +190,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Accounts {
+    let want_nulls = Account {
         id: nulls_row.id,
         name: nulls.name.clone(),
         slug: nulls.slug.clone(),
@@ -202,13 +203,13 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
     };
     assert_eq!(nulls_row, want_nulls);
     assert_ne!(nulls_row.id, want.id);
-    assert_rows(conn, Accounts::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Account::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
-async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
-    let full = NewUsers {
-        id: Some(Uuid::from_u128(1)),
+async fn users(conn: &mut PgConnection, account_id: AccountId) -> [User; 2] {
+    let full = NewUser {
+        id: Some(Uuid::from_u128(1).into()),
         account_id: Some(account_id),
         email: "Ada@Example.com".into(),
         name: Some("Ada Lovelace".into()),
@@ -222,7 +223,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
         birth_date: NaiveDate::from_ymd_opt(1815, 12, 10),
         created_at: Some(at("2024-01-01T00:00:00Z")),
     };
-    let want = Users {
+    let want = User {
         id: full.id.unwrap(),
         account_id,
         email: full.email.clone(),
@@ -239,7 +240,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewUsers {
+    let nulls = NewUser {
         id: None,
         account_id: Some(account_id),
         email: "nulls@example.com".into(),
@@ -256,7 +257,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Users {
+    let want_nulls = User {
         id: nulls_row.id,
         account_id,
         email: nulls.email.clone(),
@@ -272,13 +273,13 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
         created_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Users::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, User::SQL_NAME, &[&want, &want_nulls]).await;
     [want, want_nulls]
 }
 
-async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
-    let full = NewTemplateTrees {
-        id: Some(Uuid::from_u128(2)),
+async fn template_trees(conn: &mut PgConnection) -> TemplateTree {
+    let full = NewTemplateTree {
+        id: Some(Uuid::from_u128(2).into()),
         slug: "onboarding".into(),
         name: "Onboarding".into(),
         definition: Some(json!({"steps": [{"ask": "name"}, {"ask": "team", "optional": true}]})),
@@ -287,7 +288,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
         published_at: Some(naive("2023-12-31 23:59:59.999999")),
         created_at: Some(at("2023-06-01T12:00:00Z")),
     };
-    let want = TemplateTrees {
+    let want = TemplateTree {
         id: full.id.unwrap(),
         slug: full.slug.clone(),
         name: full.name.clone(),
@@ -299,7 +300,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewTemplateTrees {
+    let nulls = NewTemplateTree {
         id: None,
         slug: "blank".into(),
         name: "Blank".into(),
@@ -311,7 +312,7 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = TemplateTrees {
+    let want_nulls = TemplateTree {
         id: nulls_row.id,
         slug: nulls.slug.clone(),
         name: nulls.name.clone(),
@@ -322,23 +323,29 @@ async fn template_trees(conn: &mut PgConnection) -> TemplateTrees {
         created_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, TemplateTrees::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, TemplateTree::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
 async fn trees(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    template_id: Uuid,
-    user_id: Uuid,
-) -> Trees {
-    let full = NewTrees {
-        id: Some(Uuid::from_u128(3)),
+    account_id: AccountId,
+    template_id: TemplateTreeId,
+    user_id: UserId,
+) -> Tree {
+    let full = NewTree {
+        id: Some(Uuid::from_u128(3).into()),
         account_id: Some(account_id),
         name: "Support triage".into(),
         description: Some("Routes tickets.\nTwo lines.".into()),
         template_id: Some(template_id),
-        definition: Some(json!({"root": {"yes": 1, "no": [null, false, 2.5]}})),
+        definition: Some(sqlx::types::Json(
+            [(
+                "root".to_string(),
+                json!({"yes": 1, "no": [null, false, 2.5]}),
+            )]
+            .into(),
+        )),
         tags: Some(vec!["support".into()]),
         published: Some(true),
         version: Some(7),
@@ -346,7 +353,7 @@ async fn trees(
         created_at: Some(at("2024-01-02T03:04:05Z")),
         updated_at: Some(at("2024-01-03T03:04:05Z")),
     };
-    let want = Trees {
+    let want = Tree {
         id: full.id.unwrap(),
         account_id,
         name: full.name.clone(),
@@ -362,7 +369,7 @@ async fn trees(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewTrees {
+    let nulls = NewTree {
         id: None,
         account_id: Some(account_id),
         name: "Draft".into(),
@@ -378,13 +385,13 @@ async fn trees(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = Trees {
+    let want_nulls = Tree {
         id: nulls_row.id,
         account_id,
         name: nulls.name.clone(),
         description: None,
         template_id: None,
-        definition: json!({}),
+        definition: sqlx::types::Json(BTreeMap::new()),
         tags: Vec::new(),
         published: false,
         version: 1,
@@ -393,18 +400,18 @@ async fn trees(
         updated_at: nulls_row.created_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Trees::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Tree::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
 async fn sessions(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    user_id: Uuid,
-    tree_id: Uuid,
-) -> Sessions {
-    let full = NewSessions {
-        id: Some(Uuid::from_u128(4)),
+    account_id: AccountId,
+    user_id: UserId,
+    tree_id: TreeId,
+) -> Session {
+    let full = NewSession {
+        id: Some(Uuid::from_u128(4).into()),
         account_id: Some(account_id),
         user_id,
         tree_id: Some(tree_id),
@@ -414,7 +421,7 @@ async fn sessions(
         opened_at: Some(at("2024-04-01T10:00:00Z")),
         closed_at: Some(at("2024-04-01T10:30:00.5Z")),
     };
-    let want = Sessions {
+    let want = Session {
         id: full.id.unwrap(),
         account_id,
         user_id,
@@ -427,7 +434,7 @@ async fn sessions(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewSessions {
+    let nulls = NewSession {
         id: None,
         account_id: Some(account_id),
         user_id,
@@ -440,7 +447,7 @@ async fn sessions(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.opened_at);
-    let want_nulls = Sessions {
+    let want_nulls = Session {
         id: nulls_row.id,
         account_id,
         user_id,
@@ -452,13 +459,13 @@ async fn sessions(
         closed_at: None,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Sessions::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Session::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
-async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
-    let full = NewAttachments {
-        id: Some(Uuid::from_u128(5)),
+async fn attachments(conn: &mut PgConnection, account_id: AccountId, session_id: SessionId) {
+    let full = NewAttachment {
+        id: Some(Uuid::from_u128(5).into()),
         account_id: Some(account_id),
         session_id,
         file_name: "report, final.pdf".into(),
@@ -469,7 +476,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
         uploaded_from: Some(net("2001:db8::7/64")),
         uploaded_at: Some(at("2024-04-01T10:05:00Z")),
     };
-    let want = Attachments {
+    let want = Attachment {
         id: full.id.unwrap(),
         account_id,
         session_id,
@@ -485,7 +492,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewAttachments {
+    let nulls = NewAttachment {
         id: None,
         account_id: Some(account_id),
         session_id,
@@ -499,7 +506,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.uploaded_at);
-    let want_nulls = Attachments {
+    let want_nulls = Attachment {
         id: nulls_row.id,
         account_id,
         session_id,
@@ -513,17 +520,17 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
         uploaded_at: nulls_row.uploaded_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, Attachments::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, Attachment::SQL_NAME, &[&want, &want_nulls]).await;
 }
 
 async fn ai_sessions(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    user_id: Uuid,
-    session_id: Uuid,
-) -> AiSessions {
-    let full = NewAiSessions {
-        id: Some(Uuid::from_u128(6)),
+    account_id: AccountId,
+    user_id: UserId,
+    session_id: SessionId,
+) -> AiSession {
+    let full = NewAiSession {
+        id: Some(Uuid::from_u128(6).into()),
         account_id: Some(account_id),
         user_id,
         session_id: Some(session_id),
@@ -536,7 +543,7 @@ async fn ai_sessions(
         started_at: Some(at("2024-04-01T10:00:00Z")),
         ended_at: Some(at("2024-04-01T10:01:30.5Z")),
     };
-    let want = AiSessions {
+    let want = AiSession {
         id: full.id.unwrap(),
         account_id,
         user_id,
@@ -560,7 +567,7 @@ async fn ai_sessions(
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewAiSessions {
+    let nulls = NewAiSession {
         id: None,
         account_id: Some(account_id),
         user_id,
@@ -576,7 +583,7 @@ async fn ai_sessions(
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.started_at);
-    let want_nulls = AiSessions {
+    let want_nulls = AiSession {
         id: nulls_row.id,
         account_id,
         user_id,
@@ -593,13 +600,17 @@ async fn ai_sessions(
         duration: None,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, AiSessions::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, AiSession::SQL_NAME, &[&want, &want_nulls]).await;
     want
 }
 
-async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
-    let full = NewSessionResolutionOutputs {
-        id: Some(10),
+async fn session_resolution_outputs(
+    conn: &mut PgConnection,
+    account_id: AccountId,
+    session_id: AiSessionId,
+) {
+    let full = NewSessionResolutionOutput {
+        id: Some(SessionResolutionOutputId(10)),
         account_id: Some(account_id),
         session_id,
         position: Some(2),
@@ -610,8 +621,8 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
         citations: Some(vec!["kb/1".into(), "kb/2".into()]),
         created_at: Some(at("2024-04-01T10:01:00Z")),
     };
-    let want = SessionResolutionOutputs {
-        id: 10,
+    let want = SessionResolutionOutput {
+        id: SessionResolutionOutputId(10),
         account_id,
         session_id,
         position: 2,
@@ -624,7 +635,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewSessionResolutionOutputs {
+    let nulls = NewSessionResolutionOutput {
         id: None,
         account_id: Some(account_id),
         session_id,
@@ -638,9 +649,9 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     };
     let nulls_row = insert!(conn, nulls);
     assert_recent(nulls_row.created_at);
-    let want_nulls = SessionResolutionOutputs {
+    let want_nulls = SessionResolutionOutput {
         // bigserial: the explicit 10 did not use the sequence.
-        id: 1,
+        id: SessionResolutionOutputId(1),
         account_id,
         session_id,
         position: 0,
@@ -654,7 +665,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
     assert_eq!(nulls_row, want_nulls);
     assert_rows(
         conn,
-        SessionResolutionOutputs::SQL_NAME,
+        SessionResolutionOutput::SQL_NAME,
         &[&want, &want_nulls],
     )
     .await;
@@ -664,7 +675,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
 /// a query of their own would.
 async fn permission(conn: &mut PgConnection) -> [Permission; 2] {
     let full = NewPermission {
-        id: Some(Uuid::from_u128(7)),
+        id: Some(Uuid::from_u128(7).into()),
         action: PermissionAction::Delete,
         scope: PermissionScope::Global,
         description: Some("Delete anything.".into()),
@@ -710,9 +721,9 @@ async fn permission(conn: &mut PgConnection) -> [Permission; 2] {
     [want, want_defaults]
 }
 
-async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
+async fn role(conn: &mut PgConnection, account_id: AccountId) -> [Role; 2] {
     let full = NewRole {
-        id: Some(Uuid::from_u128(8)),
+        id: Some(Uuid::from_u128(8).into()),
         account_id: Some(account_id),
         name: "admin".into(),
         description: Some("Everything.".into()),
@@ -755,7 +766,7 @@ async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
 /// No nullable column and no default: two rows, one per role.
 async fn role_permission(
     conn: &mut PgConnection,
-    account_id: Uuid,
+    account_id: AccountId,
     roles: &[Role; 2],
     permissions: &[Permission; 2],
 ) {
@@ -783,12 +794,12 @@ async fn role_permission(
 
 async fn user_role_assignment(
     conn: &mut PgConnection,
-    account_id: Uuid,
-    [user_id, granted_by]: [Uuid; 2],
-    role_id: Uuid,
+    account_id: AccountId,
+    [user_id, granted_by]: [UserId; 2],
+    role_id: RoleId,
 ) {
     let full = NewUserRoleAssignment {
-        id: Some(Uuid::from_u128(9)),
+        id: Some(Uuid::from_u128(9).into()),
         account_id: Some(account_id),
         user_id,
         role_id,
@@ -840,9 +851,9 @@ async fn user_role_assignment(
     assert_rows(conn, UserRoleAssignment::SQL_NAME, &[&want, &want_nulls]).await;
 }
 
-async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
-    let full = NewPlatformSteps {
-        id: Some(7),
+async fn platform_steps(conn: &mut PgConnection, template_tree_id: TemplateTreeId) {
+    let full = NewPlatformStep {
+        id: Some(PlatformStepId(7)),
         code: "send_mail".into(),
         template_tree_id: Some(template_tree_id),
         name: "Send mail".into(),
@@ -857,8 +868,8 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
         active: Some(false),
         updated_at: Some(naive("2024-02-29 23:59:59.5")),
     };
-    let want = PlatformSteps {
-        id: 7,
+    let want = PlatformStep {
+        id: PlatformStepId(7),
         code: full.code.clone(),
         template_tree_id: full.template_tree_id,
         name: full.name.clone(),
@@ -871,7 +882,7 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
     };
     assert_eq!(insert!(conn, full), want);
 
-    let nulls = NewPlatformSteps {
+    let nulls = NewPlatformStep {
         id: None,
         code: "noop".into(),
         template_tree_id: None,
@@ -886,9 +897,9 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
     let nulls_row = insert!(conn, nulls);
     // `now() at time zone 'utc'`: a timestamp without time zone, in UTC.
     assert_recent(nulls_row.updated_at.and_utc());
-    let want_nulls = PlatformSteps {
+    let want_nulls = PlatformStep {
         // serial: the explicit 7 did not use the sequence.
-        id: 1,
+        id: PlatformStepId(1),
         code: nulls.code.clone(),
         template_tree_id: None,
         name: nulls.name.clone(),
@@ -904,5 +915,166 @@ async fn platform_steps(conn: &mut PgConnection, template_tree_id: Uuid) {
         updated_at: nulls_row.updated_at,
     };
     assert_eq!(nulls_row, want_nulls);
-    assert_rows(conn, PlatformSteps::SQL_NAME, &[&want, &want_nulls]).await;
+    assert_rows(conn, PlatformStep::SQL_NAME, &[&want, &want_nulls]).await;
+}
+
+/// The queries of the generated crate against the reference schema: rows inserted with
+/// `New*::new` and setters under a tenant setting (no tenant id given), then `find`, `UserPatch`
+/// (only the fields set are written), `list` pages in key order, and `delete`, all inside one
+/// transaction, as an application does with a pooled connection.
+#[tokio::test]
+async fn generated_queries_find_patch_list_and_delete() {
+    let db = TestDb::new().await;
+    let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is in the workspace")
+        .join("schema");
+    let args = [
+        "apply",
+        &schema.display().to_string(),
+        "--database-url",
+        &db.url(),
+        "--yes",
+    ]
+    .map(String::from)
+    .to_vec();
+    schemac_async(args).await.expect(0);
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&db.url())
+        .await
+        .expect("connect");
+
+    let account = NewAccount::new("Acme", "acme")
+        .seats(3i16)
+        .insert(&pool)
+        .await
+        .expect("insert an account");
+    assert_eq!(account.seats, 3);
+    assert_eq!(account.plan, AccountPlan::Free, "left to the default");
+
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('app.current_account_id', $1, true)")
+        .bind(account.id.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set the tenant");
+    let mut users = Vec::new();
+    for n in 0..5i64 {
+        let user = NewUser::new(format!("user{n}@example.com"))
+            .name(format!("User {n}"))
+            .login_count(n)
+            .insert(&mut *tx)
+            .await
+            .expect("insert a user without its account id");
+        assert_eq!(user.account_id, account.id, "the session's tenant");
+        users.push(user);
+    }
+    users.sort_by_key(|user| user.id);
+
+    let found = User::find(&mut *tx, users[0].id).await.expect("find");
+    assert_eq!(found.as_ref(), Some(&users[0]));
+
+    let patched = UserPatch {
+        name: Some(None),
+        locale: Some("de".into()),
+        ..Default::default()
+    }
+    .apply(&mut *tx, users[1].id)
+    .await
+    .expect("patch")
+    .expect("the user exists");
+    assert_eq!(patched.name, None, "Some(None) writes NULL");
+    assert_eq!(patched.locale, "de");
+    assert_eq!(patched.email, users[1].email, "fields not set are kept");
+    assert_eq!(patched.login_count, users[1].login_count);
+    let unchanged = UserPatch::default()
+        .apply(&mut *tx, users[2].id)
+        .await
+        .expect("an empty patch reads the row");
+    assert_eq!(unchanged.as_ref(), Some(&users[2]));
+
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = User::list(&mut *tx, 2, after).await.expect("list");
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|user| user.id);
+        pages.push(page.iter().map(|user| user.id).collect::<Vec<_>>());
+    }
+    let ids: Vec<_> = users.iter().map(|user| user.id).collect();
+    assert_eq!(
+        pages,
+        [ids[0..2].to_vec(), ids[2..4].to_vec(), ids[4..].to_vec()]
+    );
+
+    assert!(User::delete(&mut *tx, users[3].id).await.expect("delete"));
+    assert!(!User::delete(&mut *tx, users[3].id)
+        .await
+        .expect("delete again"));
+    assert_eq!(User::find(&mut *tx, users[3].id).await.expect("find"), None);
+    let missing = UserPatch {
+        locale: Some("fr".into()),
+        ..Default::default()
+    }
+    .apply(&mut *tx, users[3].id)
+    .await
+    .expect("patch a deleted row");
+    assert_eq!(missing, None);
+
+    // A composite primary key: `find`, `list` pages and `delete` take both columns.
+    let role = NewRole::new("Editors")
+        .insert(&mut *tx)
+        .await
+        .expect("insert a role");
+    let mut granted = Vec::new();
+    for (action, scope) in [
+        (PermissionAction::Read, PermissionScope::Flow),
+        (PermissionAction::Update, PermissionScope::Flow),
+    ] {
+        let permission = NewPermission::new(action, scope)
+            .insert(&mut *tx)
+            .await
+            .expect("insert a permission");
+        let grant = NewRolePermission::new(role.id, permission.id)
+            .insert(&mut *tx)
+            .await
+            .expect("grant it");
+        assert_eq!(grant.account_id, account.id, "the session's tenant");
+        granted.push((grant.role_id, grant.permission_id));
+    }
+    granted.sort();
+    let first = RolePermission::list(&mut *tx, 1, None).await.expect("list");
+    let second = RolePermission::list(&mut *tx, 1, Some(granted[0]))
+        .await
+        .expect("list after a composite key");
+    let pages: Vec<_> = first
+        .iter()
+        .chain(&second)
+        .map(|grant| (grant.role_id, grant.permission_id))
+        .collect();
+    assert_eq!(pages, granted);
+    let (role_id, permission_id) = granted[1];
+    assert!(RolePermission::find(&mut *tx, role_id, permission_id)
+        .await
+        .expect("find")
+        .is_some());
+    assert!(RolePermission::delete(&mut *tx, role_id, permission_id)
+        .await
+        .expect("delete"));
+    assert_eq!(
+        RolePermission::list(&mut *tx, 10, None)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    tx.commit().await.expect("commit");
+
+    // The queries run on a pool as well; the test connects as a superuser, which row-level
+    // security does not restrict, so the committed rows are all visible.
+    let committed = User::list(&pool, 10, None).await.expect("list on the pool");
+    assert_eq!(committed.len(), 4, "{committed:?}");
 }

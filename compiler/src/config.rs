@@ -10,8 +10,16 @@
 //! out = "generated/src"
 //! time = "chrono"          # or "time"
 //! derives = ["Hash"]
+//! typed_keys = true        # UserId(Uuid) newtypes for primary and foreign keys
+//!
+//! [codegen.names]          # row struct names, where the singular of the table is not right
+//! people_data = "Person"
+//!
+//! [codegen.json]           # typed json/jsonb columns: sqlx::types::Json<T>
+//! "trees.definition" = "crate::TreeDefinition"
 //! ```
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -46,6 +54,12 @@ pub struct CodegenConfig {
     pub time: Option<TimeCrate>,
     /// Derives added to every generated struct and enum.
     pub derives: Vec<DerivePath>,
+    /// `typed_keys = false` turns key newtypes off; on when absent.
+    pub typed_keys: Option<bool>,
+    /// `[codegen.names]`: table name → row struct name.
+    pub names: BTreeMap<String, String>,
+    /// `[codegen.json]`: `table.column` → Rust type of a json/jsonb column.
+    pub json: BTreeMap<String, String>,
 }
 
 impl CodegenConfig {
@@ -57,6 +71,9 @@ impl CodegenConfig {
             derives: self.derives.clone(),
             root,
             source,
+            names: self.names.clone(),
+            typed_keys: self.typed_keys.unwrap_or(true),
+            json: self.json.clone(),
         }
     }
 }
@@ -98,6 +115,11 @@ struct RawCodegen {
     time: Option<TimeCrate>,
     #[serde(default)]
     derives: Vec<String>,
+    typed_keys: Option<bool>,
+    #[serde(default)]
+    names: BTreeMap<String, String>,
+    #[serde(default)]
+    json: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -117,9 +139,11 @@ impl Config {
     }
 
     /// What `schemac codegen [SCHEMA] [--out OUT]` works on: each path as given, else as these
-    /// settings name it, else [`DEFAULT_SCHEMA`] and [`DEFAULT_CODEGEN_OUT`]. The options name the
-    /// schema path as the source in each file's header, and a `src` output directory gets a
-    /// `lib.rs` (see `RootFile::for_out_dir`). One function for the command and for tests that
+    /// settings name it, else [`DEFAULT_SCHEMA`] and [`DEFAULT_CODEGEN_OUT`]. The files' header
+    /// names no schema path: the same schema generates the same text however its path is spelt
+    /// (`schema`, `./schema`, an absolute path, from another directory), so `codegen --check`
+    /// compares only what is generated. A `src` output directory gets a `lib.rs` (see
+    /// `RootFile::for_out_dir`). One function for the command and for tests that
     /// check the checked-in output, so both generate the same bytes.
     pub fn codegen_target(&self, schema: Option<&Path>, out: Option<&Path>) -> CodegenTarget {
         let schema = schema
@@ -132,7 +156,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CODEGEN_OUT));
         let options = self
             .codegen
-            .options(schema.display().to_string(), RootFile::for_out_dir(&out));
+            .options(String::new(), RootFile::for_out_dir(&out));
         CodegenTarget {
             schema,
             out,
@@ -151,12 +175,29 @@ impl Config {
                 DerivePath::parse(text).map_err(|error| format!("[codegen] derives: {error}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for (table, name) in &raw.codegen.names {
+            if syn::parse_str::<syn::Ident>(name).is_err() {
+                return Err(format!(
+                    "[codegen.names] `{table}`: `{name}` is not a Rust identifier"
+                ));
+            }
+        }
+        for (column, ty) in &raw.codegen.json {
+            if syn::parse_str::<syn::Type>(ty).is_err() {
+                return Err(format!(
+                    "[codegen.json] `{column}`: `{ty}` is not a Rust type"
+                ));
+            }
+        }
         Ok(Config {
             schema: raw.schema,
             codegen: CodegenConfig {
                 out: raw.codegen.out,
                 time: raw.codegen.time,
                 derives,
+                typed_keys: raw.codegen.typed_keys,
+                names: raw.codegen.names,
+                json: raw.codegen.json,
             },
         })
     }
@@ -208,21 +249,45 @@ mod tests {
         assert_eq!(defaults.schema, PathBuf::from(DEFAULT_SCHEMA));
         assert_eq!(defaults.out, PathBuf::from(DEFAULT_CODEGEN_OUT));
         assert_eq!(defaults.options.root, RootFile::Lib);
-        assert_eq!(defaults.options.source, "schema");
+        assert_eq!(
+            defaults.options.source, "",
+            "headers name no path: see codegen_target"
+        );
 
         let config = Config::parse("schema = \"db\"\n[codegen]\nout = \"app/models\"\n").unwrap();
         let configured = config.codegen_target(None, None);
         assert_eq!(configured.schema, PathBuf::from("db"));
         assert_eq!(configured.out, PathBuf::from("app/models"));
         assert_eq!(configured.options.root, RootFile::Mod);
-        assert_eq!(configured.options.source, "db");
 
         let given =
             config.codegen_target(Some(Path::new("other.schema")), Some(Path::new("x/src")));
         assert_eq!(given.schema, PathBuf::from("other.schema"));
         assert_eq!(given.out, PathBuf::from("x/src"));
         assert_eq!(given.options.root, RootFile::Lib);
-        assert_eq!(given.options.source, "other.schema");
+        assert_eq!(given.options.source, "");
+    }
+
+    #[test]
+    fn names_json_and_typed_keys_are_read_and_checked() {
+        let config = Config::parse(
+            "[codegen]\ntyped_keys = false\n[codegen.names]\npeople_data = \"Person\"\n[codegen.json]\n\"trees.definition\" = \"crate::Definition\"\n",
+        )
+        .unwrap();
+        let options = config.codegen.options(String::new(), RootFile::Mod);
+        assert!(!options.typed_keys);
+        assert_eq!(options.names["people_data"], "Person");
+        assert_eq!(options.json["trees.definition"], "crate::Definition");
+        assert!(
+            Config::default()
+                .codegen
+                .options(String::new(), RootFile::Mod)
+                .typed_keys
+        );
+        let bad_name = Config::parse("[codegen.names]\nusers = \"not a name\"\n").unwrap_err();
+        assert!(bad_name.contains("`not a name`"), "{bad_name}");
+        let bad_type = Config::parse("[codegen.json]\n\"a.b\" = \"Vec<\"\n").unwrap_err();
+        assert!(bad_type.contains("`Vec<`"), "{bad_type}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 ///
 /// A row of the table `public.accounts`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct Accounts {
+pub struct Account {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Shown to users.
@@ -15,24 +15,81 @@ pub struct Accounts {
     pub name: String,
 }
 
-impl Accounts {
+impl Account {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "accounts";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.accounts";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "name"];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.accounts WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.accounts WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.accounts ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `public.accounts`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewAccount::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewAccounts {
+pub struct NewAccount {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -42,9 +99,24 @@ pub struct NewAccounts {
     pub name: String,
 }
 
-impl NewAccounts {
-    /// The columns this struct has a field for, in field order.
+impl NewAccount {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "name"];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            name: name.into(),
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.accounts (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -81,18 +153,66 @@ impl NewAccounts {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Accounts`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`Account`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<Accounts, sqlx::Error> {
+    ) -> Result<Account, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, Accounts, _>(&sql, arguments).fetch_one(executor).await
+        sqlx::query_as_with::<_, Account, _>(&sql, arguments).fetch_one(executor).await
     }
 }
 
-/// Column names of `public.accounts`.
+/// Changes to a row of [`Account`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `AccountPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccountPatch {
+    /// Shown to users.
+    ///
+    /// Column `name`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl AccountPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Account>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.name {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "name", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return Account::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.accounts", sets.join(", "),
+            conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, Account, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.accounts`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -3,7 +3,7 @@
 
 /// A row of the table `public.array_values`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct ArrayValues {
+pub struct ArrayValue {
     /// Column `id`: `integer`, not null.
     pub id: i32,
     /// Column `uuid_values`: `uuid[]`, nullable.
@@ -64,14 +64,14 @@ pub struct ArrayValues {
     pub tags: Vec<String>,
 }
 
-impl ArrayValues {
+impl ArrayValue {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "array_values";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.array_values";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "uuid_values",
@@ -103,15 +103,72 @@ impl ArrayValues {
         "state_values",
         "tags",
     ];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.array_values WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.array_values WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i32>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.array_values WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.array_values ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `public.array_values`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewArrayValue::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewArrayValues {
+pub struct NewArrayValue {
     /// Column `id`: `integer`, not null.
     pub id: i32,
     /// Column `uuid_values`: `uuid[]`, nullable.
@@ -173,8 +230,9 @@ pub struct NewArrayValues {
     pub tags: Option<Vec<String>>,
 }
 
-impl NewArrayValues {
-    /// The columns this struct has a field for, in field order.
+impl NewArrayValue {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "uuid_values",
@@ -206,6 +264,230 @@ impl NewArrayValues {
         "state_values",
         "tags",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(id: impl Into<i32>) -> Self {
+        Self {
+            id: id.into(),
+            uuid_values: None,
+            text_values: None,
+            varchar_values: None,
+            varchar_unbounded_values: None,
+            char_values: None,
+            smallint_values: None,
+            integer_values: None,
+            bigint_values: None,
+            real_values: None,
+            double_values: None,
+            boolean_values: None,
+            numeric_values: None,
+            numeric_scaled_values: None,
+            date_values: None,
+            time_values: None,
+            timestamp_values: None,
+            timestamptz_values: None,
+            interval_values: None,
+            json_values: None,
+            jsonb_values: None,
+            bytea_values: None,
+            inet_values: None,
+            cidr_values: None,
+            citext_values: None,
+            enum_values: None,
+            money_values: None,
+            state_values: None,
+            tags: None,
+        }
+    }
+
+    /// Sets `uuid_values`.
+    pub fn uuid_values(mut self, value: impl Into<Vec<uuid::Uuid>>) -> Self {
+        self.uuid_values = Some(value.into());
+        self
+    }
+
+    /// Sets `text_values`.
+    pub fn text_values(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.text_values = Some(value.into());
+        self
+    }
+
+    /// Sets `varchar_values`.
+    pub fn varchar_values(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.varchar_values = Some(value.into());
+        self
+    }
+
+    /// Sets `varchar_unbounded_values`.
+    pub fn varchar_unbounded_values(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.varchar_unbounded_values = Some(value.into());
+        self
+    }
+
+    /// Sets `char_values`.
+    pub fn char_values(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.char_values = Some(value.into());
+        self
+    }
+
+    /// Sets `smallint_values`.
+    pub fn smallint_values(mut self, value: impl Into<Vec<i16>>) -> Self {
+        self.smallint_values = Some(value.into());
+        self
+    }
+
+    /// Sets `integer_values`.
+    pub fn integer_values(mut self, value: impl Into<Vec<i32>>) -> Self {
+        self.integer_values = Some(value.into());
+        self
+    }
+
+    /// Sets `bigint_values`.
+    pub fn bigint_values(mut self, value: impl Into<Vec<i64>>) -> Self {
+        self.bigint_values = Some(value.into());
+        self
+    }
+
+    /// Sets `real_values`.
+    pub fn real_values(mut self, value: impl Into<Vec<f32>>) -> Self {
+        self.real_values = Some(value.into());
+        self
+    }
+
+    /// Sets `double_values`.
+    pub fn double_values(mut self, value: impl Into<Vec<f64>>) -> Self {
+        self.double_values = Some(value.into());
+        self
+    }
+
+    /// Sets `boolean_values`.
+    pub fn boolean_values(mut self, value: impl Into<Vec<bool>>) -> Self {
+        self.boolean_values = Some(value.into());
+        self
+    }
+
+    /// Sets `numeric_values`.
+    pub fn numeric_values(
+        mut self,
+        value: impl Into<Vec<rust_decimal::Decimal>>,
+    ) -> Self {
+        self.numeric_values = Some(value.into());
+        self
+    }
+
+    /// Sets `numeric_scaled_values`.
+    pub fn numeric_scaled_values(
+        mut self,
+        value: impl Into<Vec<rust_decimal::Decimal>>,
+    ) -> Self {
+        self.numeric_scaled_values = Some(value.into());
+        self
+    }
+
+    /// Sets `date_values`.
+    pub fn date_values(mut self, value: impl Into<Vec<chrono::NaiveDate>>) -> Self {
+        self.date_values = Some(value.into());
+        self
+    }
+
+    /// Sets `time_values`.
+    pub fn time_values(mut self, value: impl Into<Vec<chrono::NaiveTime>>) -> Self {
+        self.time_values = Some(value.into());
+        self
+    }
+
+    /// Sets `timestamp_values`.
+    pub fn timestamp_values(
+        mut self,
+        value: impl Into<Vec<chrono::NaiveDateTime>>,
+    ) -> Self {
+        self.timestamp_values = Some(value.into());
+        self
+    }
+
+    /// Sets `timestamptz_values`.
+    pub fn timestamptz_values(
+        mut self,
+        value: impl Into<Vec<chrono::DateTime<chrono::Utc>>>,
+    ) -> Self {
+        self.timestamptz_values = Some(value.into());
+        self
+    }
+
+    /// Sets `interval_values`.
+    pub fn interval_values(
+        mut self,
+        value: impl Into<Vec<super::support::Interval>>,
+    ) -> Self {
+        self.interval_values = Some(value.into());
+        self
+    }
+
+    /// Sets `json_values`.
+    pub fn json_values(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.json_values = Some(value.into());
+        self
+    }
+
+    /// Sets `jsonb_values`.
+    pub fn jsonb_values(mut self, value: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.jsonb_values = Some(value.into());
+        self
+    }
+
+    /// Sets `bytea_values`.
+    pub fn bytea_values(mut self, value: impl Into<Vec<Vec<u8>>>) -> Self {
+        self.bytea_values = Some(value.into());
+        self
+    }
+
+    /// Sets `inet_values`.
+    pub fn inet_values(mut self, value: impl Into<Vec<ipnetwork::IpNetwork>>) -> Self {
+        self.inet_values = Some(value.into());
+        self
+    }
+
+    /// Sets `cidr_values`.
+    pub fn cidr_values(mut self, value: impl Into<Vec<ipnetwork::IpNetwork>>) -> Self {
+        self.cidr_values = Some(value.into());
+        self
+    }
+
+    /// Sets `citext_values`.
+    pub fn citext_values(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.citext_values = Some(value.into());
+        self
+    }
+
+    /// Sets `enum_values`.
+    pub fn enum_values(
+        mut self,
+        value: impl Into<Vec<super::enums::PermissionAction>>,
+    ) -> Self {
+        self.enum_values = Some(value.into());
+        self
+    }
+
+    /// Sets `money_values`.
+    pub fn money_values(mut self, value: impl Into<super::support::Opaque>) -> Self {
+        self.money_values = Some(value.into());
+        self
+    }
+
+    /// Sets `state_values`.
+    pub fn state_values(
+        mut self,
+        value: impl Into<Vec<super::enums::TicketState>>,
+    ) -> Self {
+        self.state_values = Some(value.into());
+        self
+    }
+
+    /// Sets `tags`.
+    pub fn tags(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.array_values (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -299,20 +581,255 @@ impl NewArrayValues {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ArrayValues`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ArrayValue`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<ArrayValues, sqlx::Error> {
+    ) -> Result<ArrayValue, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, ArrayValues, _>(&sql, arguments)
+        sqlx::query_as_with::<_, ArrayValue, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.array_values`.
+/// Changes to a row of [`ArrayValue`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `ArrayValuePatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ArrayValuePatch {
+    /// Column `uuid_values`: `uuid[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid_values: Option<Option<Vec<uuid::Uuid>>>,
+    /// Column `text_values`: `text[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_values: Option<Option<Vec<String>>>,
+    /// Column `varchar_values`: `varchar(20)[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_values: Option<Option<Vec<String>>>,
+    /// Column `varchar_unbounded_values`: `varchar[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_unbounded_values: Option<Option<Vec<String>>>,
+    /// Column `char_values`: `char(4)[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_values: Option<Option<Vec<String>>>,
+    /// Column `smallint_values`: `smallint[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smallint_values: Option<Option<Vec<i16>>>,
+    /// Column `integer_values`: `integer[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integer_values: Option<Option<Vec<i32>>>,
+    /// Column `bigint_values`: `bigint[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bigint_values: Option<Option<Vec<i64>>>,
+    /// Column `real_values`: `real[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_values: Option<Option<Vec<f32>>>,
+    /// Column `double_values`: `double precision[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub double_values: Option<Option<Vec<f64>>>,
+    /// Column `boolean_values`: `boolean[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boolean_values: Option<Option<Vec<bool>>>,
+    /// Column `numeric_values`: `numeric[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_values: Option<Option<Vec<rust_decimal::Decimal>>>,
+    /// Column `numeric_scaled_values`: `numeric(10,2)[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_scaled_values: Option<Option<Vec<rust_decimal::Decimal>>>,
+    /// Column `date_values`: `date[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_values: Option<Option<Vec<chrono::NaiveDate>>>,
+    /// Column `time_values`: `time[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_values: Option<Option<Vec<chrono::NaiveTime>>>,
+    /// Column `timestamp_values`: `timestamp[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_values: Option<Option<Vec<chrono::NaiveDateTime>>>,
+    /// Column `timestamptz_values`: `timestamptz[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamptz_values: Option<Option<Vec<chrono::DateTime<chrono::Utc>>>>,
+    /// Column `interval_values`: `interval[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_values: Option<Option<Vec<super::support::Interval>>>,
+    /// Column `json_values`: `json[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_values: Option<Option<Vec<serde_json::Value>>>,
+    /// Column `jsonb_values`: `jsonb[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jsonb_values: Option<Option<Vec<serde_json::Value>>>,
+    /// Column `bytea_values`: `bytea[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytea_values: Option<Option<Vec<Vec<u8>>>>,
+    /// Column `inet_values`: `inet[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inet_values: Option<Option<Vec<ipnetwork::IpNetwork>>>,
+    /// Column `cidr_values`: `cidr[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_values: Option<Option<Vec<ipnetwork::IpNetwork>>>,
+    /// Column `citext_values`: `citext[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citext_values: Option<Option<Vec<String>>>,
+    /// Column `enum_values`: `public.permission_action[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_values: Option<Option<Vec<super::enums::PermissionAction>>>,
+    /// Column `money_values`: `money[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money_values: Option<Option<super::support::Opaque>>,
+    /// Column `state_values`: `public.ticket_state[]`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_values: Option<Option<Vec<super::enums::TicketState>>>,
+    /// Column `tags`: `text[]`, not null, default `'{}'::text[]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+impl ArrayValuePatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<ArrayValue>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.uuid_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "uuid_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.text_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "text_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_unbounded_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_unbounded_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.char_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "char_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.smallint_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "smallint_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.integer_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "integer_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.bigint_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bigint_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.real_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "real_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.double_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "double_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.boolean_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "boolean_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_scaled_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_scaled_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.date_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "date_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.time_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "time_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamp_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamp_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamptz_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamptz_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.interval_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "interval_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.json_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "json_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.jsonb_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "jsonb_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.bytea_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bytea_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.inet_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "inet_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.cidr_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "cidr_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.citext_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "citext_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.enum_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "enum_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.money_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "money_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.state_values {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "state_values", sets.len() + 1));
+        }
+        if let Some(value) = &self.tags {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "tags", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return ArrayValue::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.array_values", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, ArrayValue, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.array_values`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -3,7 +3,7 @@
 
 /// A row of the table `audit.events`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct AuditEvents {
+pub struct AuditEvent {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
     /// Column `level`: `audit.level`, not null.
@@ -14,24 +14,81 @@ pub struct AuditEvents {
     pub payload: Option<serde_json::Value>,
 }
 
-impl AuditEvents {
+impl AuditEvent {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "events";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "audit";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "audit.events";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "level", "levels", "payload"];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM audit.events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM audit.events WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<uuid::Uuid>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM audit.events WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM audit.events ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `audit.events`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewAuditEvent::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewAuditEvents {
+pub struct NewAuditEvent {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
@@ -44,9 +101,38 @@ pub struct NewAuditEvents {
     pub payload: Option<serde_json::Value>,
 }
 
-impl NewAuditEvents {
-    /// The columns this struct has a field for, in field order.
+impl NewAuditEvent {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &["id", "level", "levels", "payload"];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(level: impl Into<super::enums::AuditLevel>) -> Self {
+        Self {
+            id: None,
+            level: level.into(),
+            levels: None,
+            payload: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `levels`.
+    pub fn levels(mut self, value: impl Into<Vec<super::enums::AuditLevel>>) -> Self {
+        self.levels = Some(value.into());
+        self
+    }
+
+    /// Sets `payload`.
+    pub fn payload(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.payload = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO audit.events (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -92,20 +178,80 @@ impl NewAuditEvents {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`AuditEvents`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`AuditEvent`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<AuditEvents, sqlx::Error> {
+    ) -> Result<AuditEvent, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, AuditEvents, _>(&sql, arguments)
+        sqlx::query_as_with::<_, AuditEvent, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `audit.events`.
+/// Changes to a row of [`AuditEvent`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `AuditEventPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEventPatch {
+    /// Column `level`: `audit.level`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<super::enums::AuditLevel>,
+    /// Column `levels`: `audit.level[]`, not null, default `'{}'::audit.level[]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levels: Option<Vec<super::enums::AuditLevel>>,
+    /// Column `payload`: `jsonb`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Option<serde_json::Value>>,
+}
+
+impl AuditEventPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: uuid::Uuid,
+    ) -> Result<Option<AuditEvent>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.level {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "level", sets.len() + 1));
+        }
+        if let Some(value) = &self.levels {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "levels", sets.len() + 1));
+        }
+        if let Some(value) = &self.payload {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "payload", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return AuditEvent::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "audit.events", sets.join(", "),
+            conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, AuditEvent, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `audit.events`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -14,21 +14,27 @@ impl EmptyTable {
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.empty_table";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[];
 }
 
 /// Values for inserting a row into `public.empty_table`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewEmptyTable::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NewEmptyTable {}
 
 impl NewEmptyTable {
-    /// The columns this struct has a field for, in field order.
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[];
+
+    /// A new row with every column left to its default or NULL; the same as `NewEmptyTable::default()`.
+    pub fn new() -> Self {
+        Self {}
+    }
 
     /// `INSERT INTO public.empty_table (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -57,5 +63,5 @@ impl NewEmptyTable {
     }
 }
 
-/// Column names of `public.empty_table`.
+/// Column names of `public.empty_table`, unquoted.
 pub mod columns {}

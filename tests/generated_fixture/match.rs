@@ -41,22 +41,79 @@ impl Match {
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.match";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "type",
         "self",
-        "Self",
+        "\"Self\"",
         "crate",
         "fn",
-        "userId",
+        "\"userId\"",
         "user_id",
     ];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.match WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.match WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i32>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.match WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.match ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `public.match`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewMatch2::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -86,17 +143,56 @@ pub struct NewMatch2 {
 }
 
 impl NewMatch2 {
-    /// The columns this struct has a field for, in field order.
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "type",
         "self",
-        "Self",
+        "\"Self\"",
         "crate",
         "fn",
-        "userId",
+        "\"userId\"",
         "user_id",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        id: impl Into<i32>,
+        r#type: impl Into<String>,
+        self_: impl Into<i32>,
+        user_id_2: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            r#type: r#type.into(),
+            self_: self_.into(),
+            self_2: None,
+            crate_: None,
+            r#fn: None,
+            user_id_2: user_id_2.into(),
+            user_id: user_id.into(),
+        }
+    }
+
+    /// Sets `Self`.
+    pub fn self_2(mut self, value: impl Into<String>) -> Self {
+        self.self_2 = Some(value.into());
+        self
+    }
+
+    /// Sets `crate`.
+    pub fn crate_(mut self, value: impl Into<bool>) -> Self {
+        self.crate_ = Some(value.into());
+        self
+    }
+
+    /// Sets `fn`.
+    pub fn r#fn(mut self, value: impl Into<String>) -> Self {
+        self.r#fn = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.match (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -157,7 +253,101 @@ impl NewMatch2 {
     }
 }
 
-/// Column names of `public.match`.
+/// Changes to a row of [`Match`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `MatchPatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MatchPatch {
+    /// A column named `type`.
+    ///
+    /// Column `type`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    /// Column `self`: `integer`, not null.
+    #[serde(rename = "self")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_: Option<i32>,
+    /// Column `Self`: `text`, nullable.
+    #[serde(rename = "Self")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_2: Option<Option<String>>,
+    /// Column `crate`: `boolean`, nullable.
+    #[serde(rename = "crate")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crate_: Option<Option<bool>>,
+    /// Column `fn`: `text`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#fn: Option<Option<String>>,
+    /// Column `userId`: `text`, not null.
+    #[serde(rename = "userId")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id_2: Option<String>,
+    /// Column `user_id`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+impl MatchPatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<Match>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.r#type {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "type", sets.len() + 1));
+        }
+        if let Some(value) = &self.self_ {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "self", sets.len() + 1));
+        }
+        if let Some(value) = &self.self_2 {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "\"Self\"", sets.len() + 1));
+        }
+        if let Some(value) = &self.crate_ {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "crate", sets.len() + 1));
+        }
+        if let Some(value) = &self.r#fn {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "fn", sets.len() + 1));
+        }
+        if let Some(value) = &self.user_id_2 {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "\"userId\"", sets.len() + 1));
+        }
+        if let Some(value) = &self.user_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "user_id", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return Match::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.match", sets.join(", "),
+            conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, Match, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.match`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

@@ -3,7 +3,7 @@
 
 /// A row of the table `public.nullable_values`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct NullableValues {
+pub struct NullableValue {
     /// Column `id`: `integer`, not null, serial.
     pub id: i32,
     /// Column `uuid_value`: `uuid`, nullable.
@@ -68,14 +68,14 @@ pub struct NullableValues {
     pub text_length: Option<i32>,
 }
 
-impl NullableValues {
+impl NullableValue {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "nullable_values";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.nullable_values";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "uuid_value",
@@ -96,7 +96,7 @@ impl NullableValues {
         "timestamp_value",
         "timestamptz_value",
         "interval_value",
-        "json_value",
+        "\"json_value\"",
         "jsonb_value",
         "bytea_value",
         "inet_value",
@@ -108,15 +108,74 @@ impl NullableValues {
         "note",
         "text_length",
     ];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.nullable_values WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.nullable_values WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i32>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.nullable_values WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.nullable_values ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `public.nullable_values`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewNullableValue::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewNullableValues {
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NewNullableValue {
     /// Column `id`: `integer`, not null, serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i32>,
@@ -181,8 +240,9 @@ pub struct NewNullableValues {
     pub note: Option<Option<String>>,
 }
 
-impl NewNullableValues {
-    /// The columns this struct has a field for, in field order.
+impl NewNullableValue {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "id",
         "uuid_value",
@@ -203,7 +263,7 @@ impl NewNullableValues {
         "timestamp_value",
         "timestamptz_value",
         "interval_value",
-        "json_value",
+        "\"json_value\"",
         "jsonb_value",
         "bytea_value",
         "inet_value",
@@ -214,6 +274,224 @@ impl NewNullableValues {
         "point_value",
         "note",
     ];
+
+    /// A new row with every column left to its default or NULL; the same as `NewNullableValue::default()`.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            uuid_value: None,
+            text_value: None,
+            varchar_value: None,
+            varchar_unbounded_value: None,
+            char_value: None,
+            smallint_value: None,
+            integer_value: None,
+            bigint_value: None,
+            real_value: None,
+            double_value: None,
+            boolean_value: None,
+            numeric_value: None,
+            numeric_scaled_value: None,
+            date_value: None,
+            time_value: None,
+            timestamp_value: None,
+            timestamptz_value: None,
+            interval_value: None,
+            json_value: None,
+            jsonb_value: None,
+            bytea_value: None,
+            inet_value: None,
+            cidr_value: None,
+            citext_value: None,
+            enum_value: None,
+            money_value: None,
+            point_value: None,
+            note: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<i32>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `uuid_value`.
+    pub fn uuid_value(mut self, value: impl Into<uuid::Uuid>) -> Self {
+        self.uuid_value = Some(value.into());
+        self
+    }
+
+    /// Sets `text_value`.
+    pub fn text_value(mut self, value: impl Into<String>) -> Self {
+        self.text_value = Some(value.into());
+        self
+    }
+
+    /// Sets `varchar_value`.
+    pub fn varchar_value(mut self, value: impl Into<String>) -> Self {
+        self.varchar_value = Some(value.into());
+        self
+    }
+
+    /// Sets `varchar_unbounded_value`.
+    pub fn varchar_unbounded_value(mut self, value: impl Into<String>) -> Self {
+        self.varchar_unbounded_value = Some(value.into());
+        self
+    }
+
+    /// Sets `char_value`.
+    pub fn char_value(mut self, value: impl Into<String>) -> Self {
+        self.char_value = Some(value.into());
+        self
+    }
+
+    /// Sets `smallint_value`.
+    pub fn smallint_value(mut self, value: impl Into<i16>) -> Self {
+        self.smallint_value = Some(value.into());
+        self
+    }
+
+    /// Sets `integer_value`.
+    pub fn integer_value(mut self, value: impl Into<i32>) -> Self {
+        self.integer_value = Some(value.into());
+        self
+    }
+
+    /// Sets `bigint_value`.
+    pub fn bigint_value(mut self, value: impl Into<i64>) -> Self {
+        self.bigint_value = Some(value.into());
+        self
+    }
+
+    /// Sets `real_value`.
+    pub fn real_value(mut self, value: impl Into<f32>) -> Self {
+        self.real_value = Some(value.into());
+        self
+    }
+
+    /// Sets `double_value`.
+    pub fn double_value(mut self, value: impl Into<f64>) -> Self {
+        self.double_value = Some(value.into());
+        self
+    }
+
+    /// Sets `boolean_value`.
+    pub fn boolean_value(mut self, value: impl Into<bool>) -> Self {
+        self.boolean_value = Some(value.into());
+        self
+    }
+
+    /// Sets `numeric_value`.
+    pub fn numeric_value(mut self, value: impl Into<rust_decimal::Decimal>) -> Self {
+        self.numeric_value = Some(value.into());
+        self
+    }
+
+    /// Sets `numeric_scaled_value`.
+    pub fn numeric_scaled_value(
+        mut self,
+        value: impl Into<rust_decimal::Decimal>,
+    ) -> Self {
+        self.numeric_scaled_value = Some(value.into());
+        self
+    }
+
+    /// Sets `date_value`.
+    pub fn date_value(mut self, value: impl Into<chrono::NaiveDate>) -> Self {
+        self.date_value = Some(value.into());
+        self
+    }
+
+    /// Sets `time_value`.
+    pub fn time_value(mut self, value: impl Into<chrono::NaiveTime>) -> Self {
+        self.time_value = Some(value.into());
+        self
+    }
+
+    /// Sets `timestamp_value`.
+    pub fn timestamp_value(mut self, value: impl Into<chrono::NaiveDateTime>) -> Self {
+        self.timestamp_value = Some(value.into());
+        self
+    }
+
+    /// Sets `timestamptz_value`.
+    pub fn timestamptz_value(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.timestamptz_value = Some(value.into());
+        self
+    }
+
+    /// Sets `interval_value`.
+    pub fn interval_value(mut self, value: impl Into<super::support::Interval>) -> Self {
+        self.interval_value = Some(value.into());
+        self
+    }
+
+    /// Sets `json_value`.
+    pub fn json_value(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.json_value = Some(value.into());
+        self
+    }
+
+    /// Sets `jsonb_value`.
+    pub fn jsonb_value(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.jsonb_value = Some(value.into());
+        self
+    }
+
+    /// Sets `bytea_value`.
+    pub fn bytea_value(mut self, value: impl Into<Vec<u8>>) -> Self {
+        self.bytea_value = Some(value.into());
+        self
+    }
+
+    /// Sets `inet_value`.
+    pub fn inet_value(mut self, value: impl Into<ipnetwork::IpNetwork>) -> Self {
+        self.inet_value = Some(value.into());
+        self
+    }
+
+    /// Sets `cidr_value`.
+    pub fn cidr_value(mut self, value: impl Into<ipnetwork::IpNetwork>) -> Self {
+        self.cidr_value = Some(value.into());
+        self
+    }
+
+    /// Sets `citext_value`.
+    pub fn citext_value(mut self, value: impl Into<String>) -> Self {
+        self.citext_value = Some(value.into());
+        self
+    }
+
+    /// Sets `enum_value`.
+    pub fn enum_value(
+        mut self,
+        value: impl Into<super::enums::PermissionAction>,
+    ) -> Self {
+        self.enum_value = Some(value.into());
+        self
+    }
+
+    /// Sets `money_value`.
+    pub fn money_value(mut self, value: impl Into<super::support::Opaque>) -> Self {
+        self.money_value = Some(value.into());
+        self
+    }
+
+    /// Sets `point_value`.
+    pub fn point_value(mut self, value: impl Into<super::support::Opaque>) -> Self {
+        self.point_value = Some(value.into());
+        self
+    }
+
+    /// Sets `note`.
+    pub fn note(mut self, value: impl Into<String>) -> Self {
+        self.note = Some(Some(value.into()));
+        self
+    }
 
     /// `INSERT INTO public.nullable_values (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -309,20 +587,257 @@ impl NewNullableValues {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`NullableValues`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`NullableValue`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<NullableValues, sqlx::Error> {
+    ) -> Result<NullableValue, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, NullableValues, _>(&sql, arguments)
+        sqlx::query_as_with::<_, NullableValue, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.nullable_values`.
+/// Changes to a row of [`NullableValue`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `NullableValuePatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NullableValuePatch {
+    /// Column `uuid_value`: `uuid`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid_value: Option<Option<uuid::Uuid>>,
+    /// Column `text_value`: `text`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_value: Option<Option<String>>,
+    /// Column `varchar_value`: `varchar(20)`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_value: Option<Option<String>>,
+    /// Column `varchar_unbounded_value`: `varchar`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_unbounded_value: Option<Option<String>>,
+    /// Column `char_value`: `char(4)`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_value: Option<Option<String>>,
+    /// Column `smallint_value`: `smallint`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smallint_value: Option<Option<i16>>,
+    /// Column `integer_value`: `integer`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integer_value: Option<Option<i32>>,
+    /// Column `bigint_value`: `bigint`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bigint_value: Option<Option<i64>>,
+    /// Column `real_value`: `real`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_value: Option<Option<f32>>,
+    /// Column `double_value`: `double precision`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub double_value: Option<Option<f64>>,
+    /// Column `boolean_value`: `boolean`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boolean_value: Option<Option<bool>>,
+    /// Column `numeric_value`: `numeric`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_value: Option<Option<rust_decimal::Decimal>>,
+    /// Column `numeric_scaled_value`: `numeric(10,2)`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_scaled_value: Option<Option<rust_decimal::Decimal>>,
+    /// Column `date_value`: `date`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_value: Option<Option<chrono::NaiveDate>>,
+    /// Column `time_value`: `time`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_value: Option<Option<chrono::NaiveTime>>,
+    /// Column `timestamp_value`: `timestamp`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_value: Option<Option<chrono::NaiveDateTime>>,
+    /// Column `timestamptz_value`: `timestamptz`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamptz_value: Option<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Column `interval_value`: `interval`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_value: Option<Option<super::support::Interval>>,
+    /// Column `json_value`: `json`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_value: Option<Option<serde_json::Value>>,
+    /// Column `jsonb_value`: `jsonb`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jsonb_value: Option<Option<serde_json::Value>>,
+    /// Column `bytea_value`: `bytea`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytea_value: Option<Option<Vec<u8>>>,
+    /// Column `inet_value`: `inet`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inet_value: Option<Option<ipnetwork::IpNetwork>>,
+    /// Column `cidr_value`: `cidr`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_value: Option<Option<ipnetwork::IpNetwork>>,
+    /// Column `citext_value`: `citext`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citext_value: Option<Option<String>>,
+    /// Column `enum_value`: `public.permission_action`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_value: Option<Option<super::enums::PermissionAction>>,
+    /// Column `money_value`: `money`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money_value: Option<Option<super::support::Opaque>>,
+    /// Column `point_value`: `point`, nullable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_value: Option<Option<super::support::Opaque>>,
+    /// Nullable with a default: `None` is the default, `Some(None)` is NULL.
+    ///
+    /// Column `note`: `text`, nullable, default `'hello'::text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Option<String>>,
+}
+
+impl NullableValuePatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i32,
+    ) -> Result<Option<NullableValue>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.uuid_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "uuid_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.text_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "text_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_unbounded_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_unbounded_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.char_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "char_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.smallint_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "smallint_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.integer_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "integer_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.bigint_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bigint_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.real_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "real_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.double_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "double_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.boolean_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "boolean_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_scaled_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_scaled_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.date_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "date_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.time_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "time_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamp_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamp_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamptz_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamptz_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.interval_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "interval_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.json_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "\"json_value\"", sets.len() + 1));
+        }
+        if let Some(value) = &self.jsonb_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "jsonb_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.bytea_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bytea_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.inet_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "inet_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.cidr_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "cidr_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.citext_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "citext_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.enum_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "enum_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.money_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "money_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.point_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "point_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.note {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "note", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return NullableValue::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.nullable_values", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, NullableValue, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.nullable_values`, unquoted.
 pub mod columns {
     /// `id`
     pub const ID: &str = "id";

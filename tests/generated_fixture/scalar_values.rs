@@ -5,7 +5,7 @@
 ///
 /// A row of the table `public.scalar_values`. A tenant table: each row belongs to the tenant in `account_id`.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
-pub struct ScalarValues {
+pub struct ScalarValue {
     /// Column `account_id`: `uuid`, not null.
     pub account_id: uuid::Uuid,
     /// Column `id`: `bigint`, not null, serial.
@@ -72,14 +72,14 @@ pub struct ScalarValues {
     pub doubled: i64,
 }
 
-impl ScalarValues {
+impl ScalarValue {
     /// The table name, unquoted.
     pub const TABLE: &'static str = "scalar_values";
     /// The schema the table is in, unquoted.
     pub const SCHEMA: &'static str = "public";
     /// The qualified name, quoted for SQL where needed.
     pub const SQL_NAME: &'static str = "public.scalar_values";
-    /// Every column, in table order.
+    /// Every column, in table order, quoted for SQL where needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "account_id",
         "id",
@@ -101,7 +101,7 @@ impl ScalarValues {
         "timestamp_value",
         "timestamptz_value",
         "interval_value",
-        "json_value",
+        "\"json_value\"",
         "jsonb_value",
         "bytea_value",
         "inet_value",
@@ -114,15 +114,74 @@ impl ScalarValues {
         "created_at",
         "doubled",
     ];
+
+    /// The row with this primary key, or `None` when there is none (or row-level security
+    /// hides it).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn find<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::query_as::<_, Self>("SELECT * FROM public.scalar_values WHERE id = $1")
+            .bind(id)
+            .fetch_optional(executor)
+            .await
+    }
+
+    /// Deletes the row with this primary key; `true` when there was one.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn delete<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM public.scalar_values WHERE id = $1")
+            .bind(id)
+            .execute(executor)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// At most `limit` rows in primary key order, starting after the key `after` (keyset
+    /// pagination: pass the last key of a page to get the next one, `None` for the first).
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn list<'e>(
+        executor: impl sqlx::PgExecutor<'e>,
+        limit: i64,
+        after: Option<i64>,
+    ) -> Result<Vec<Self>, sqlx::Error> {
+        match after {
+            Some(after) => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >(
+                        "SELECT * FROM public.scalar_values WHERE id > $1 ORDER BY id LIMIT $2",
+                    )
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+            None => {
+                sqlx::query_as::<
+                    _,
+                    Self,
+                >("SELECT * FROM public.scalar_values ORDER BY id LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(executor)
+                    .await
+            }
+        }
+    }
 }
 
 /// Values for inserting a row into `public.scalar_values`.
 ///
-/// A column with a default is an `Option`: `None` leaves the value to the default (so a nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are left out.
+/// [`NewScalarValue::new`] takes the columns that have neither a default nor NULL; chained setters give the others. A column with a default is an `Option`: `None` leaves the value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). Generated columns are left out.
 ///
 /// [`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and [`Self::insert_arguments`] are the statement and its bound values, for building queries of your own.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct NewScalarValues {
+pub struct NewScalarValue {
     /// Column `account_id`: `uuid`, not null.
     pub account_id: uuid::Uuid,
     /// Column `id`: `bigint`, not null, serial.
@@ -190,8 +249,9 @@ pub struct NewScalarValues {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl NewScalarValues {
-    /// The columns this struct has a field for, in field order.
+impl NewScalarValue {
+    /// The columns this struct has a field for, in field order, quoted for SQL where
+    /// needed.
     pub const COLUMNS: &'static [&'static str] = &[
         "account_id",
         "id",
@@ -213,7 +273,7 @@ impl NewScalarValues {
         "timestamp_value",
         "timestamptz_value",
         "interval_value",
-        "json_value",
+        "\"json_value\"",
         "jsonb_value",
         "bytea_value",
         "inet_value",
@@ -225,6 +285,93 @@ impl NewScalarValues {
         "state",
         "created_at",
     ];
+
+    /// A new row with the columns that have neither a default nor NULL; the setters give the others.
+    pub fn new(
+        account_id: impl Into<uuid::Uuid>,
+        uuid_value: impl Into<uuid::Uuid>,
+        text_value: impl Into<String>,
+        varchar_value: impl Into<String>,
+        varchar_unbounded_value: impl Into<String>,
+        char_value: impl Into<String>,
+        smallint_value: impl Into<i16>,
+        integer_value: impl Into<i32>,
+        bigint_value: impl Into<i64>,
+        real_value: impl Into<f32>,
+        double_value: impl Into<f64>,
+        boolean_value: impl Into<bool>,
+        numeric_value: impl Into<rust_decimal::Decimal>,
+        numeric_scaled_value: impl Into<rust_decimal::Decimal>,
+        date_value: impl Into<chrono::NaiveDate>,
+        time_value: impl Into<chrono::NaiveTime>,
+        timestamp_value: impl Into<chrono::NaiveDateTime>,
+        timestamptz_value: impl Into<chrono::DateTime<chrono::Utc>>,
+        interval_value: impl Into<super::support::Interval>,
+        json_value: impl Into<serde_json::Value>,
+        jsonb_value: impl Into<serde_json::Value>,
+        bytea_value: impl Into<Vec<u8>>,
+        inet_value: impl Into<ipnetwork::IpNetwork>,
+        cidr_value: impl Into<ipnetwork::IpNetwork>,
+        citext_value: impl Into<String>,
+        enum_value: impl Into<super::enums::PermissionAction>,
+        money_value: impl Into<super::support::Opaque>,
+        point_value: impl Into<super::support::Opaque>,
+    ) -> Self {
+        Self {
+            account_id: account_id.into(),
+            id: None,
+            uuid_value: uuid_value.into(),
+            text_value: text_value.into(),
+            varchar_value: varchar_value.into(),
+            varchar_unbounded_value: varchar_unbounded_value.into(),
+            char_value: char_value.into(),
+            smallint_value: smallint_value.into(),
+            integer_value: integer_value.into(),
+            bigint_value: bigint_value.into(),
+            real_value: real_value.into(),
+            double_value: double_value.into(),
+            boolean_value: boolean_value.into(),
+            numeric_value: numeric_value.into(),
+            numeric_scaled_value: numeric_scaled_value.into(),
+            date_value: date_value.into(),
+            time_value: time_value.into(),
+            timestamp_value: timestamp_value.into(),
+            timestamptz_value: timestamptz_value.into(),
+            interval_value: interval_value.into(),
+            json_value: json_value.into(),
+            jsonb_value: jsonb_value.into(),
+            bytea_value: bytea_value.into(),
+            inet_value: inet_value.into(),
+            cidr_value: cidr_value.into(),
+            citext_value: citext_value.into(),
+            enum_value: enum_value.into(),
+            money_value: money_value.into(),
+            point_value: point_value.into(),
+            state: None,
+            created_at: None,
+        }
+    }
+
+    /// Sets `id`.
+    pub fn id(mut self, value: impl Into<i64>) -> Self {
+        self.id = Some(value.into());
+        self
+    }
+
+    /// Sets `state`.
+    pub fn state(mut self, value: impl Into<super::enums::TicketState>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+
+    /// Sets `created_at`.
+    pub fn created_at(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        self.created_at = Some(value.into());
+        self
+    }
 
     /// `INSERT INTO public.scalar_values (...) VALUES ($1, ...)` for these values: a column with a default is named only when its field is `Some` (`DEFAULT VALUES` when no column is).
     ///
@@ -326,20 +473,269 @@ impl NewScalarValues {
         Ok(arguments)
     }
 
-    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ScalarValues`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
+    /// Inserts the row and returns it as stored (`RETURNING *`, as [`ScalarValue`]): defaults, serials and generated columns filled in by the database. `executor` is a connection, pool or transaction (`&mut *tx`).
     pub async fn insert<'e>(
         &self,
         executor: impl sqlx::PgExecutor<'e>,
-    ) -> Result<ScalarValues, sqlx::Error> {
+    ) -> Result<ScalarValue, sqlx::Error> {
         let sql = format!("{} RETURNING *", self.insert_sql());
         let arguments = self.insert_arguments().map_err(sqlx::Error::Encode)?;
-        sqlx::query_as_with::<_, ScalarValues, _>(&sql, arguments)
+        sqlx::query_as_with::<_, ScalarValue, _>(&sql, arguments)
             .fetch_one(executor)
             .await
     }
 }
 
-/// Column names of `public.scalar_values`.
+/// Changes to a row of [`ScalarValue`]: only the fields that are `Some` are written.
+///
+/// Set the fields to change and leave the rest to `Default`: `ScalarValuePatch { field: Some(value), ..Default::default() }`; a nullable column's field is `Option<Option<_>>`, with `Some(None)` for NULL. [`Self::apply`] writes it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScalarValuePatch {
+    /// Column `account_id`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
+    /// Column `uuid_value`: `uuid`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid_value: Option<uuid::Uuid>,
+    /// Column `text_value`: `text`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_value: Option<String>,
+    /// Column `varchar_value`: `varchar(20)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_value: Option<String>,
+    /// Column `varchar_unbounded_value`: `varchar`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub varchar_unbounded_value: Option<String>,
+    /// Column `char_value`: `char(4)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_value: Option<String>,
+    /// Column `smallint_value`: `smallint`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smallint_value: Option<i16>,
+    /// Column `integer_value`: `integer`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integer_value: Option<i32>,
+    /// Column `bigint_value`: `bigint`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bigint_value: Option<i64>,
+    /// Column `real_value`: `real`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_value: Option<f32>,
+    /// Column `double_value`: `double precision`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub double_value: Option<f64>,
+    /// Column `boolean_value`: `boolean`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boolean_value: Option<bool>,
+    /// Column `numeric_value`: `numeric`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_value: Option<rust_decimal::Decimal>,
+    /// Column `numeric_scaled_value`: `numeric(10,2)`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_scaled_value: Option<rust_decimal::Decimal>,
+    /// Column `date_value`: `date`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_value: Option<chrono::NaiveDate>,
+    /// Column `time_value`: `time`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_value: Option<chrono::NaiveTime>,
+    /// Column `timestamp_value`: `timestamp`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_value: Option<chrono::NaiveDateTime>,
+    /// Column `timestamptz_value`: `timestamptz`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamptz_value: Option<chrono::DateTime<chrono::Utc>>,
+    /// Column `interval_value`: `interval`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_value: Option<super::support::Interval>,
+    /// Column `json_value`: `json`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_value: Option<serde_json::Value>,
+    /// Column `jsonb_value`: `jsonb`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jsonb_value: Option<serde_json::Value>,
+    /// Column `bytea_value`: `bytea`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytea_value: Option<Vec<u8>>,
+    /// Column `inet_value`: `inet`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inet_value: Option<ipnetwork::IpNetwork>,
+    /// Column `cidr_value`: `cidr`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_value: Option<ipnetwork::IpNetwork>,
+    /// Column `citext_value`: `citext`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citext_value: Option<String>,
+    /// Column `enum_value`: `public.permission_action`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enum_value: Option<super::enums::PermissionAction>,
+    /// Column `money_value`: `money`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money_value: Option<super::support::Opaque>,
+    /// Column `point_value`: `point`, not null.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_value: Option<super::support::Opaque>,
+    /// Column `state`: `public.ticket_state`, not null, default `'open'::ticket_state`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<super::enums::TicketState>,
+    /// Column `created_at`: `timestamptz`, not null, default `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ScalarValuePatch {
+    /// Writes the fields that are `Some` to the row with this primary key in one
+    /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+    /// such row (or row-level security hides it). With no field set, it reads the row.
+    /// `executor` is a connection, pool or transaction (`&mut *tx`).
+    pub async fn apply<'e>(
+        &self,
+        executor: impl sqlx::PgExecutor<'e>,
+        id: i64,
+    ) -> Result<Option<ScalarValue>, sqlx::Error> {
+        let mut sets: Vec<String> = Vec::new();
+        let mut arguments = sqlx::postgres::PgArguments::default();
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "account_id", sets.len() + 1));
+        }
+        if let Some(value) = &self.uuid_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "uuid_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.text_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "text_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.varchar_unbounded_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "varchar_unbounded_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.char_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "char_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.smallint_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "smallint_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.integer_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "integer_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.bigint_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bigint_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.real_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "real_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.double_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "double_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.boolean_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "boolean_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.numeric_scaled_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "numeric_scaled_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.date_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "date_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.time_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "time_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamp_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamp_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.timestamptz_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "timestamptz_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.interval_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "interval_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.json_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "\"json_value\"", sets.len() + 1));
+        }
+        if let Some(value) = &self.jsonb_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "jsonb_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.bytea_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "bytea_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.inet_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "inet_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.cidr_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "cidr_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.citext_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "citext_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.enum_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "enum_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.money_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "money_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.point_value {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "point_value", sets.len() + 1));
+        }
+        if let Some(value) = &self.state {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "state", sets.len() + 1));
+        }
+        if let Some(value) = &self.created_at {
+            sqlx::Arguments::add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
+            sets.push(format!("{} = ${}", "created_at", sets.len() + 1));
+        }
+        if sets.is_empty() {
+            return ScalarValue::find(executor, id).await;
+        }
+        let key_columns: &[&str] = &["id"];
+        let conditions: Vec<String> = key_columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| format!("{} = ${}", column, sets.len() + 1 + index))
+            .collect();
+        sqlx::Arguments::add(&mut arguments, id).map_err(sqlx::Error::Encode)?;
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} RETURNING *", "public.scalar_values", sets
+            .join(", "), conditions.join(" AND ")
+        );
+        sqlx::query_as_with::<_, ScalarValue, _>(&sql, arguments)
+            .fetch_optional(executor)
+            .await
+    }
+}
+
+/// Column names of `public.scalar_values`, unquoted.
 pub mod columns {
     /// `account_id`
     pub const ACCOUNT_ID: &str = "account_id";

@@ -1,15 +1,28 @@
-//! Rust model code from a lowered `Catalog`: per table a row struct (`sqlx::FromRow`, serde), a
-//! `New<Table>` insert struct and name constants; per enum a `sqlx::Type` enum; doc comments from
-//! the schema. In: a `Catalog` and `CodegenOptions`. Out: `GeneratedFile`s (relative path and text),
-//! byte-for-byte the same for the same input. Pure: only [`check`] and [`write`] touch the disk.
+//! Rust model code from a lowered `Catalog`: per table a row struct named after the singular of
+//! the table (`users` → `User`; `CodegenOptions::names` overrides), a `New<Row>` insert struct,
+//! and, for a table with a primary key, a `<Row>Patch` update struct and queries; per enum a
+//! `sqlx::Type` enum; doc comments from the schema. In: a `Catalog` and `CodegenOptions`. Out:
+//! `GeneratedFile`s (relative path and text), byte-for-byte the same for the same input. Pure:
+//! only [`check`] and [`write`] touch the disk.
 //!
-//! Inserting: `New<Table>::insert(&self, executor)` runs `INSERT ... RETURNING *` and returns the
-//! row struct as stored. A field of a column with a default is an `Option`, and `None` leaves the
-//! column out of the statement, so the database's default applies. The parts are public for
-//! queries of one's own: `insert_sql(&self) -> String` (the statement, `$1..$n` for the columns
-//! named) and `insert_arguments(&self) -> Result<PgArguments, BoxDynError>` (the values in the
-//! same order, for `sqlx::query_with` / `query_as_with`); `New<Table>::COLUMNS` lists every
-//! column the struct has a field for.
+//! Keys: with `typed_keys` (the default) a single-column primary key gets a newtype (`UserId(Uuid)`,
+//! sqlx `transparent`, serde `transparent`, `From` its value, `Display`), used by the row struct and
+//! by every foreign key column that references it. `CodegenOptions::json` types json/jsonb columns
+//! as `sqlx::types::Json<T>`.
+//!
+//! Inserting: `New<Row>::new(<columns with neither default nor NULL>)` plus a chained setter per
+//! other column (and `Default` where `new` takes nothing). A field of a column with a default is an
+//! `Option`, and `None` leaves the column out of the statement, so the database's default applies
+//! (a nullable one is `Option<Option<_>>`: `None` default, `Some(None)` NULL). `insert(&self,
+//! executor)` runs `INSERT ... RETURNING *`; its parts are public for queries of one's own:
+//! `insert_sql(&self)` and `insert_arguments(&self)`; `New<Row>::COLUMNS` lists the columns it has
+//! fields for.
+//!
+//! Queries (tables with a primary key), each one statement on any `sqlx::PgExecutor`: `find`,
+//! `delete`, `list(executor, limit, after)` in key order (keyset pagination), and
+//! `<Row>Patch::apply`, which writes only the fields that are `Some` (`UPDATE ... RETURNING *`).
+//! Every identifier is quoted where it needs to be, `COLUMNS` included. The root file allows
+//! `dead_code` and `unused_imports`, so a binary crate using a little of the API builds cleanly.
 //!
 //! Layout of the output directory: one file per table (`users.rs`), `enums.rs` when the schema has
 //! enums, `support.rs` when a column needs a support type (`Interval`, `Opaque`), and a root file
@@ -19,10 +32,13 @@
 //! (`serde`), `rust_decimal` (`serde`), `ipnetwork` (`serde`), and `chrono` (`serde`) or `time`
 //! (`serde`).
 
+mod keys;
 mod names;
+mod queries;
 mod render;
 mod types;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io;
@@ -114,16 +130,41 @@ impl fmt::Display for DerivePath {
 }
 
 /// Settings for [`rust_models`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodegenOptions {
     pub time: TimeCrate,
     /// Derives added to every generated struct and enum, after the built-in ones (a derive the
     /// item already has is not repeated).
     pub derives: Vec<DerivePath>,
     pub root: RootFile,
-    /// What the code is generated from, named in each file's header (e.g. `schema/`); keep it
-    /// relative so the output does not depend on where the repository is checked out.
+    /// What the code is generated from, named in each file's header (e.g. `schema`); keep it
+    /// relative so the output does not depend on where the repository is checked out. Empty: the
+    /// header names no path.
     pub source: String,
+    /// Row struct names chosen by hand (`[codegen.names]`): table name (`audit_logs`, or
+    /// `schema.table` outside `public`) to struct name (`AuditEntry`). Other tables get the
+    /// singular of their name.
+    pub names: BTreeMap<String, String>,
+    /// A newtype per single-column primary key (`UserId(Uuid)`), used by the row struct and by
+    /// every foreign key column that references it (`typed_keys`, on by default).
+    pub typed_keys: bool,
+    /// Typed `json`/`jsonb` columns (`[codegen.json]`): `table.column` (or `schema.table.column`)
+    /// to a Rust type path; the field becomes `sqlx::types::Json<T>`.
+    pub json: BTreeMap<String, String>,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> CodegenOptions {
+        CodegenOptions {
+            time: TimeCrate::default(),
+            derives: Vec::new(),
+            root: RootFile::default(),
+            source: String::new(),
+            names: BTreeMap::new(),
+            typed_keys: true,
+            json: BTreeMap::new(),
+        }
+    }
 }
 
 /// Rust model files for every table and enum of `catalog`, sorted by path.

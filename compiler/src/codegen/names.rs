@@ -80,6 +80,24 @@ fn ascii_words(name: &str) -> String {
         .collect()
 }
 
+/// The singular of a table name, by its last word: `users` → `user`, `audit_logs` → `audit_log`,
+/// `people` → `person` (English rules of the `pluralizer` crate). A last word that is not plain
+/// ASCII letters is left as it is.
+pub(crate) fn singular(name: &str) -> String {
+    let (head, last) = match name.rfind('_') {
+        Some(at) => name.split_at(at + 1),
+        None => ("", name),
+    };
+    if last.is_empty() || !last.chars().all(|c| c.is_ascii_alphabetic()) {
+        return name.to_string();
+    }
+    let singular = pluralizer::pluralize(last, 1, false);
+    if singular.is_empty() {
+        return name.to_string();
+    }
+    format!("{head}{singular}")
+}
+
 /// `snake_case` for fields and modules: never empty, never starts with a digit.
 pub(crate) fn snake(name: &str) -> String {
     let converted = ascii_words(name).to_snake_case();
@@ -252,6 +270,38 @@ mod tests {
         "userId" -> UserId user_id USER_ID
         "a-b" -> AB a_b A_B
         "#);
+    }
+
+    #[test]
+    fn table_names_become_singular() {
+        let singulars: Vec<String> = [
+            "users",
+            "audit_logs",
+            "people",
+            "role",
+            "user_role_assignment",
+            "categories",
+            "statuses",
+            "data_2",
+            "",
+        ]
+        .iter()
+        .map(|name| upper_camel(&singular(name)))
+        .collect();
+        assert_eq!(
+            singulars,
+            [
+                "User",
+                "AuditLog",
+                "Person",
+                "Role",
+                "UserRoleAssignment",
+                "Category",
+                "Status",
+                "Data2",
+                "Value"
+            ]
+        );
     }
 
     #[test]

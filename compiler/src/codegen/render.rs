@@ -11,7 +11,9 @@ use quote::quote;
 
 use crate::catalog::{Catalog, Column, EnumType, QualifiedName, Table, TableKind};
 
+use super::keys::{self, Key};
 use super::names::{self, Scope, RESERVED_MODULE_NAMES, RESERVED_TYPE_NAMES};
+use super::queries::{self, KeyFields};
 use super::types::{rust_type, SupportNeeds, TypeContext};
 use super::{CodegenOptions, GeneratedFile, HEADER_MARKER};
 
@@ -20,6 +22,7 @@ struct TableNames {
     module: String,
     row: Ident,
     insert: Ident,
+    patch: Ident,
 }
 
 pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<GeneratedFile> {
@@ -31,8 +34,8 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
     let mut tables: Vec<&Table> = catalog.tables.iter().collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
 
-    // Enums first, then row structs, then insert structs: a table `new_users` keeps `NewUsers`
-    // and the insert struct of `users` becomes `NewUsers2`.
+    // Enums first, then row structs, then insert, patch and key structs: a table `new_users`
+    // keeps `NewUser` and the insert struct of `users` becomes `NewUser2`.
     let mut types = Scope::with_reserved(RESERVED_TYPE_NAMES);
     let enum_names: BTreeMap<QualifiedName, Ident> = enums
         .iter()
@@ -43,32 +46,64 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         .collect();
     let rows: Vec<String> = tables
         .iter()
-        .map(|t| types.claim(names::upper_camel(&rust_base_name(&t.name)), ""))
+        .map(|t| types.claim(row_name(t, options), ""))
         .collect();
     let inserts: Vec<String> = rows
         .iter()
         .map(|row| types.claim(format!("New{row}"), ""))
         .collect();
+    let patches: Vec<String> = rows
+        .iter()
+        .map(|row| types.claim(format!("{row}Patch"), ""))
+        .collect();
     let mut modules = Scope::with_reserved(RESERVED_MODULE_NAMES);
     let table_names: Vec<TableNames> = tables
         .iter()
-        .zip(rows.iter().zip(&inserts))
-        .map(|(table, (row, insert))| TableNames {
+        .zip(rows.iter().zip(inserts.iter().zip(&patches)))
+        .map(|(table, (row, (insert, patch)))| TableNames {
             module: modules.claim(names::snake(&rust_base_name(&table.name)), "_"),
             row: names::ident(row),
             insert: names::ident(insert),
+            patch: names::ident(patch),
         })
         .collect();
+    let mut keys: BTreeMap<QualifiedName, Key> = BTreeMap::new();
+    if options.typed_keys {
+        for (table, (table_names, row)) in tables.iter().zip(table_names.iter().zip(&rows)) {
+            let Some((column, copy)) = keys::keyable(table) else {
+                continue;
+            };
+            let ctx = TypeContext {
+                enums: &enum_names,
+                time: options.time,
+            };
+            let (inner, _) = rust_type(&column.ty, &ctx);
+            let key = Key {
+                ident: names::ident(&types.claim(format!("{row}Id"), "")),
+                module: names::ident(&table_names.module),
+                column: column.name.clone(),
+                inner,
+                copy,
+            };
+            keys.insert(table.name.clone(), key);
+        }
+    }
 
     let ctx = TypeContext {
         enums: &enum_names,
         time: options.time,
     };
+    let context = TableContext {
+        catalog,
+        ctx: &ctx,
+        options,
+        keys: &keys,
+    };
     let header = header(&options.source);
     let mut files = Vec::new();
     let mut needs = SupportNeeds::default();
     for (table, table_names) in tables.iter().zip(&table_names) {
-        let (tokens, table_needs) = table_file(table, table_names, catalog, &ctx, options);
+        let (tokens, table_needs) = table_file(table, table_names, &context);
         needs.merge(table_needs);
         files.push(file(format!("{}.rs", table_names.module), &header, tokens));
     }
@@ -82,10 +117,36 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
     if needs.any() {
         files.push(file("support.rs".into(), &header, support_file(needs)));
     }
-    let root = root_file(options, &enums, &enum_names, &tables, &table_names, needs);
+    let root = root_file(
+        options,
+        &enums,
+        &enum_names,
+        &tables,
+        &table_names,
+        &keys,
+        needs,
+    );
     files.push(file(options.root.file_name().into(), &header, root));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
+}
+
+/// The row struct's name: `[codegen.names]` where it names the table, else the singular of the
+/// table name in UpperCamelCase (`audit_logs` → `AuditLog`).
+fn row_name(table: &Table, options: &CodegenOptions) -> String {
+    let qualified = format!("{}.{}", table.name.schema, table.name.name);
+    let configured = options.names.get(&qualified).or_else(|| {
+        (table.name.schema == "public")
+            .then(|| options.names.get(&table.name.name))
+            .flatten()
+    });
+    match configured {
+        Some(name) => names::upper_camel(name),
+        None => {
+            let base = rust_base_name(&table.name);
+            names::upper_camel(&names::singular(&base))
+        }
+    }
 }
 
 /// `users` for `public.users`, `audit_events` for `audit.events`: the schema is part of the Rust
@@ -105,9 +166,13 @@ fn header(source: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!(
-        "{HEADER_MARKER} from {source}. Do not edit: change the schema and run `schemac codegen`.\n"
-    )
+    if source.trim().is_empty() {
+        format!("{HEADER_MARKER}. Do not edit: change the schema and run `schemac codegen`.\n")
+    } else {
+        format!(
+            "{HEADER_MARKER} from {source}. Do not edit: change the schema and run `schemac codegen`.\n"
+        )
+    }
 }
 
 fn file(path: String, header: &str, tokens: TokenStream) -> GeneratedFile {
@@ -162,7 +227,7 @@ fn space_items(body: &str) -> String {
 }
 
 /// `#[doc = " line"]` per line, so prettyplease prints `/// line`.
-fn doc_attrs(lines: &[String]) -> TokenStream {
+pub(super) fn doc_attrs(lines: &[String]) -> TokenStream {
     let attrs = lines.iter().map(|line| {
         let text = if line.is_empty() {
             String::new()
@@ -195,7 +260,7 @@ fn code(text: &str) -> String {
 }
 
 /// User-provided doc lines, then a blank line, then `summary`.
-fn docs_with_summary(comment: Option<&str>, summary: String) -> Vec<String> {
+pub(super) fn docs_with_summary(comment: Option<&str>, summary: String) -> Vec<String> {
     let mut lines = comment_lines(comment);
     if !lines.is_empty() {
         lines.push(String::new());
@@ -205,7 +270,7 @@ fn docs_with_summary(comment: Option<&str>, summary: String) -> Vec<String> {
 }
 
 /// The built-in derives followed by the configured ones that are not already there.
-fn derives(builtin: &[&str], options: &CodegenOptions) -> TokenStream {
+pub(super) fn derives(builtin: &[&str], options: &CodegenOptions) -> TokenStream {
     let last_segment = |path: &str| path.rsplit("::").next().unwrap_or(path).trim().to_string();
     let builtin_names: Vec<String> = builtin.iter().map(|path| last_segment(path)).collect();
     let paths = builtin
@@ -222,23 +287,107 @@ fn derives(builtin: &[&str], options: &CodegenOptions) -> TokenStream {
     quote!(#[derive(#(#paths),*)])
 }
 
-struct Field<'a> {
-    column: &'a Column,
-    ident: Ident,
+/// One column as a field of the generated structs.
+pub(super) struct Field<'a> {
+    pub(super) column: &'a Column,
+    pub(super) ident: Ident,
     /// The column name when it differs from the field name serde and sqlx would use.
-    rename: Option<String>,
+    pub(super) rename: Option<String>,
     /// Type of a non-null value.
-    ty: TokenStream,
+    pub(super) ty: TokenStream,
+}
+
+/// What a table file is rendered from besides the table itself.
+struct TableContext<'a> {
+    catalog: &'a Catalog,
+    ctx: &'a TypeContext<'a>,
+    options: &'a CodegenOptions,
+    keys: &'a BTreeMap<QualifiedName, Key>,
 }
 
 fn table_file(
     table: &Table,
     table_names: &TableNames,
-    catalog: &Catalog,
-    ctx: &TypeContext<'_>,
-    options: &CodegenOptions,
+    context: &TableContext<'_>,
 ) -> (TokenStream, SupportNeeds) {
+    let (fields, needs) = table_fields(table, table_names, context);
+    let qualified = table.name.to_string();
+    let module_doc = doc_lines_inner(&[format!("The table {}.", code(&qualified))]);
+    let key_item = context.keys.get(&table.name).map(|key| {
+        let mut builtin = vec!["Debug", "Clone"];
+        if key.copy {
+            builtin.push("Copy");
+        }
+        builtin.extend([
+            "PartialEq",
+            "Eq",
+            "Hash",
+            "PartialOrd",
+            "Ord",
+            "sqlx::Type",
+            "serde::Serialize",
+            "serde::Deserialize",
+        ]);
+        keys::key_item(key, &table.name, derives(&builtin, context.options))
+    });
+    let insert = insert_struct(table, table_names, &fields, context.options);
+    let key_fields: Option<KeyFields> = table.primary_key.as_ref().and_then(|pk| {
+        let fields: Option<Vec<&Field>> = pk
+            .columns
+            .iter()
+            .map(|name| fields.iter().find(|field| field.column.name == *name))
+            .collect();
+        fields.map(|fields| KeyFields { fields })
+    });
+    let sql_name = crate::sql::qualified(&table.name);
+    let patch = key_fields.as_ref().map(|key| {
+        let updatable: Vec<&Field> = fields
+            .iter()
+            .filter(|field| field.column.generated.is_none())
+            .filter(|field| {
+                !key.fields
+                    .iter()
+                    .any(|k| k.column.name == field.column.name)
+            })
+            .collect();
+        queries::patch(
+            &table_names.patch,
+            &table_names.row,
+            key,
+            &updatable,
+            &sql_name,
+            context.options,
+        )
+    });
+    let queries = key_fields
+        .as_ref()
+        .map(|key| queries::row_queries(key, &sql_name));
+    let row = row_struct(table, table_names, &fields, queries, context);
+    let columns = columns_module(table, &fields);
+    let tokens = quote! {
+        #module_doc
+
+        #key_item
+
+        #row
+
+        #insert
+
+        #patch
+
+        #columns
+    };
+    (tokens, needs)
+}
+
+/// The fields of every column, named once for all the structs of the table.
+fn table_fields<'a>(
+    table: &'a Table,
+    table_names: &TableNames,
+    context: &TableContext<'_>,
+) -> (Vec<Field<'a>>, SupportNeeds) {
     let mut needs = SupportNeeds::default();
+    let typed = keys::column_types(table, &table_names.module, context.keys, context.options);
     let wanted = table
         .columns
         .iter()
@@ -249,7 +398,7 @@ fn table_file(
         })
         .collect();
     let field_names = names::claim_all(&mut Scope::default(), wanted, "_");
-    let fields: Vec<Field> = table
+    let fields = table
         .columns
         .iter()
         .zip(&field_names)
@@ -257,8 +406,14 @@ fn table_file(
             let ident = names::ident(name);
             let rename =
                 (names::unraw(&ident.to_string()) != column.name).then(|| column.name.clone());
-            let (ty, column_needs) = rust_type(&column.ty, ctx);
-            needs.merge(column_needs);
+            let ty = match typed.get(&column.name) {
+                Some(ty) => ty.clone(),
+                None => {
+                    let (ty, column_needs) = rust_type(&column.ty, context.ctx);
+                    needs.merge(column_needs);
+                    ty
+                }
+            };
             Field {
                 column,
                 ident,
@@ -267,14 +422,22 @@ fn table_file(
             }
         })
         .collect();
+    (fields, needs)
+}
 
+/// The row struct, its name constants and `queries` (by primary key, where it has one).
+fn row_struct(
+    table: &Table,
+    table_names: &TableNames,
+    fields: &[Field],
+    queries: Option<TokenStream>,
+    context: &TableContext<'_>,
+) -> TokenStream {
     let qualified = table.name.to_string();
-    let TableNames { row, insert, .. } = table_names;
-    let module_doc = doc_lines_inner(&[format!("The table {}.", code(&qualified))]);
-
+    let row = &table_names.row;
     let mut row_summary = format!("A row of the table {}.", code(&qualified));
     if table.kind == TableKind::Tenant {
-        if let Some(tenancy) = &catalog.tenancy {
+        if let Some(tenancy) = &context.catalog.tenancy {
             row_summary.push_str(&format!(
                 " A tenant table: each row belongs to the tenant in {}.",
                 code(&tenancy.column)
@@ -291,7 +454,7 @@ fn table_file(
             "serde::Serialize",
             "serde::Deserialize",
         ],
-        options,
+        context.options,
     );
     let row_fields = fields.iter().map(|field| {
         let Field { ident, ty, .. } = field;
@@ -310,34 +473,102 @@ fn table_file(
         };
         quote!(#doc #rename pub #ident: #ty,)
     });
+    let table_name = &table.name.name;
+    let schema_name = &table.name.schema;
+    let sql_name = crate::sql::qualified(&table.name);
+    let column_names = fields
+        .iter()
+        .map(|field| crate::sql::ident(&field.column.name));
+    quote! {
+        #row_doc
+        #row_derives
+        pub struct #row {
+            #(#row_fields)*
+        }
 
+        impl #row {
+            /// The table name, unquoted.
+            pub const TABLE: &'static str = #table_name;
+            /// The schema the table is in, unquoted.
+            pub const SCHEMA: &'static str = #schema_name;
+            /// The qualified name, quoted for SQL where needed.
+            pub const SQL_NAME: &'static str = #sql_name;
+            /// Every column, in table order, quoted for SQL where needed.
+            pub const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
+
+            #queries
+        }
+    }
+}
+
+/// The `columns` module: the name of each column, unquoted.
+fn columns_module(table: &Table, fields: &[Field]) -> TokenStream {
+    let wanted_consts = fields
+        .iter()
+        .map(|field| {
+            let name = names::shouty_snake(&field.column.name);
+            let exact = name.to_lowercase() == field.column.name;
+            (name, exact)
+        })
+        .collect();
+    let const_names = names::claim_all(&mut Scope::default(), wanted_consts, "_");
+    let column_consts = fields.iter().zip(&const_names).map(|(field, name)| {
+        let name = names::ident(name);
+        let value = &field.column.name;
+        let doc = format!(" {}", code(value));
+        quote!(#[doc = #doc] pub const #name: &str = #value;)
+    });
+    let columns_doc = format!(
+        " Column names of {}, unquoted.",
+        code(&table.name.to_string())
+    );
+    quote! {
+        #[doc = #columns_doc]
+        pub mod columns {
+            #(#column_consts)*
+        }
+    }
+}
+
+/// Whether the insert struct requires a value for the column in `new`: not null, no default.
+fn required(column: &Column) -> bool {
+    !column.nullable && !has_default(column)
+}
+
+/// The insert struct: its fields, `new`, the chained setters and the insert methods.
+fn insert_struct(
+    table: &Table,
+    table_names: &TableNames,
+    fields: &[Field],
+    options: &CodegenOptions,
+) -> TokenStream {
+    let qualified = table.name.to_string();
+    let TableNames { row, insert, .. } = table_names;
     let insert_doc = doc_attrs(&[
         format!("Values for inserting a row into {}.", code(&qualified)),
         String::new(),
-        "A column with a default is an `Option`: `None` leaves the value to the default (so a \
-         nullable one is `Option<Option<_>>`, with `Some(None)` for NULL). Generated columns are \
-         left out."
-            .to_string(),
+        format!(
+            "[`{insert}::new`] takes the columns that have neither a default nor NULL; chained \
+             setters give the others. A column with a default is an `Option`: `None` leaves the \
+             value to the default (a nullable one is `Option<Option<_>>`, `Some(None)` for NULL). \
+             Generated columns are left out."
+        ),
         String::new(),
         "[`Self::insert`] inserts the row and returns it as stored; [`Self::insert_sql`] and \
          [`Self::insert_arguments`] are the statement and its bound values, for building queries \
          of your own."
             .to_string(),
     ]);
-    let insert_derives = derives(
-        &[
-            "Debug",
-            "Clone",
-            "PartialEq",
-            "serde::Serialize",
-            "serde::Deserialize",
-        ],
-        options,
-    );
     let insertable: Vec<&Field> = fields
         .iter()
         .filter(|field| field.column.generated.is_none())
         .collect();
+    let mut builtin = vec!["Debug", "Clone"];
+    if !insertable.iter().any(|field| required(field.column)) {
+        builtin.push("Default");
+    }
+    builtin.extend(["PartialEq", "serde::Serialize", "serde::Deserialize"]);
+    let insert_derives = derives(&builtin, options);
     let insert_fields = insertable.iter().map(|field| {
         let Field { ident, ty, .. } = field;
         let doc = doc_attrs(&docs_with_summary(
@@ -362,52 +593,13 @@ fn table_file(
         }
         quote!(#doc #rename #skip pub #ident: #ty,)
     });
-
-    let table_name = &table.name.name;
-    let schema_name = &table.name.schema;
     let sql_name = crate::sql::qualified(&table.name);
-    let column_names = fields.iter().map(|field| &field.column.name);
-    let insert_column_names = insertable.iter().map(|field| &field.column.name);
-
-    let insert_methods = insert_methods(&insertable, &sql_name, row, fields.is_empty());
-
-    let wanted_consts = fields
+    let insert_column_names = insertable
         .iter()
-        .map(|field| {
-            let name = names::shouty_snake(&field.column.name);
-            let exact = name.to_lowercase() == field.column.name;
-            (name, exact)
-        })
-        .collect();
-    let const_names = names::claim_all(&mut Scope::default(), wanted_consts, "_");
-    let column_consts = fields.iter().zip(&const_names).map(|(field, name)| {
-        let name = names::ident(name);
-        let value = &field.column.name;
-        let doc = format!(" {}", code(value));
-        quote!(#[doc = #doc] pub const #name: &str = #value;)
-    });
-    let columns_doc = format!(" Column names of {}.", code(&qualified));
-
-    let tokens = quote! {
-        #module_doc
-
-        #row_doc
-        #row_derives
-        pub struct #row {
-            #(#row_fields)*
-        }
-
-        impl #row {
-            /// The table name, unquoted.
-            pub const TABLE: &'static str = #table_name;
-            /// The schema the table is in, unquoted.
-            pub const SCHEMA: &'static str = #schema_name;
-            /// The qualified name, quoted for SQL where needed.
-            pub const SQL_NAME: &'static str = #sql_name;
-            /// Every column, in table order.
-            pub const COLUMNS: &'static [&'static str] = &[#(#column_names),*];
-        }
-
+        .map(|field| crate::sql::ident(&field.column.name));
+    let constructors = insert_constructors(insert, &insertable);
+    let insert_methods = insert_methods(&insertable, &sql_name, row, fields.is_empty());
+    quote! {
         #insert_doc
         #insert_derives
         pub struct #insert {
@@ -415,18 +607,83 @@ fn table_file(
         }
 
         impl #insert {
-            /// The columns this struct has a field for, in field order.
+            /// The columns this struct has a field for, in field order, quoted for SQL where
+            /// needed.
             pub const COLUMNS: &'static [&'static str] = &[#(#insert_column_names),*];
+
+            #constructors
 
             #insert_methods
         }
+    }
+}
 
-        #[doc = #columns_doc]
-        pub mod columns {
-            #(#column_consts)*
+/// Method names of the insert struct that a setter must not take.
+const INSERT_METHODS: &[&str] = &["new", "insert", "insert_sql", "insert_arguments"];
+
+/// `new(<required columns>)` and one chained setter per other column.
+fn insert_constructors(insert: &Ident, insertable: &[&Field]) -> TokenStream {
+    let required_fields: Vec<&&Field> = insertable
+        .iter()
+        .filter(|field| required(field.column))
+        .collect();
+    let params = required_fields.iter().map(|field| {
+        let Field { ident, ty, .. } = field;
+        quote!(#ident: impl Into<#ty>)
+    });
+    let inits = insertable.iter().map(|field| {
+        let ident = &field.ident;
+        if required(field.column) {
+            quote!(#ident: #ident.into(),)
+        } else {
+            quote!(#ident: None,)
         }
+    });
+    let new_doc = if required_fields.is_empty() {
+        format!(
+            " A new row with every column left to its default or NULL; the same as \
+             `{insert}::default()`."
+        )
+    } else {
+        " A new row with the columns that have neither a default nor NULL; the setters give the \
+         others."
+            .to_string()
     };
-    (tokens, needs)
+    let setters = insertable
+        .iter()
+        .filter(|field| !required(field.column))
+        .map(|field| {
+            let Field { ident, ty, .. } = field;
+            let plain = names::unraw(&ident.to_string()).to_string();
+            let setter = if INSERT_METHODS.contains(&plain.as_str()) {
+                names::ident(&format!("with_{plain}"))
+            } else {
+                ident.clone()
+            };
+            let value = if field.column.nullable && has_default(field.column) {
+                quote!(Some(Some(value.into())))
+            } else {
+                quote!(Some(value.into()))
+            };
+            let doc = format!(" Sets {}.", code(&field.column.name));
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: impl Into<#ty>) -> Self {
+                    self.#ident = #value;
+                    self
+                }
+            }
+        });
+    quote! {
+        #[doc = #new_doc]
+        pub fn new(#(#params),*) -> Self {
+            Self {
+                #(#inits)*
+            }
+        }
+
+        #(#setters)*
+    }
 }
 
 /// `insert_sql`, `insert_arguments` and `insert` of a `New*` struct: the statement names a column
@@ -558,7 +815,7 @@ fn has_default(column: &Column) -> bool {
 }
 
 /// `` Column `email`: `text`, not null, default `now()`. ``
-fn column_summary(column: &Column) -> String {
+pub(super) fn column_summary(column: &Column) -> String {
     let mut summary = format!("Column {}: {}", code(&column.name), code(&column.ty.sql()));
     summary.push_str(if column.nullable {
         ", nullable"
@@ -839,11 +1096,16 @@ fn root_file(
     enum_names: &BTreeMap<QualifiedName, Ident>,
     tables: &[&Table],
     table_names: &[TableNames],
+    keys: &BTreeMap<QualifiedName, Key>,
     needs: SupportNeeds,
 ) -> TokenStream {
-    let module_doc = doc_lines_inner(&[format!(
-        "Rust models of the tables and enums of {}, generated by `schemac codegen`.",
+    let source = if options.source.trim().is_empty() {
+        "the schema".to_string()
+    } else {
         code(&options.source)
+    };
+    let module_doc = doc_lines_inner(&[format!(
+        "Rust models of the tables and enums of {source}, generated by `schemac codegen`."
     )]);
     let enums_mod = (!enums.is_empty()).then(|| {
         let names = enums.iter().filter_map(|e| enum_names.get(&e.name));
@@ -861,13 +1123,24 @@ fn root_file(
     });
     let table_mods = tables.iter().zip(table_names).map(|(table, table_names)| {
         let module = names::ident(&table_names.module);
-        let TableNames { row, insert, .. } = table_names;
+        let TableNames {
+            row, insert, patch, ..
+        } = table_names;
         let doc = format!(" The table {}.", code(&table.name.to_string()));
+        let key = keys.get(&table.name).map(|key| &key.ident);
+        // The patch struct exists where the queries do: for tables with a primary key.
+        let extra: Vec<&Ident> = table
+            .primary_key
+            .is_some()
+            .then_some(patch)
+            .into_iter()
+            .chain(key)
+            .collect();
         quote! {
             #[doc = #doc]
             #[rustfmt::skip]
             pub mod #module;
-            pub use #module::{#row, #insert};
+            pub use #module::{#row, #insert #(, #extra)*};
         }
     });
     // rustfmt would reformat prettyplease's output (it formats `@generated` files too), so
@@ -877,11 +1150,13 @@ fn root_file(
     // inner one is invisible to rustc, where a tool attribute as an inner attribute of a module is
     // not stable; the outer ones on `mod` items are stable.
     // Doc comments come from the schema and may trip documentation lints; the code itself is
-    // plain data definitions, so clippy is told to leave it alone.
+    // plain data definitions, so clippy is told to leave it alone. In a binary crate, or a module
+    // of one, every item and re-export the application does not use would warn: they are an API
+    // to choose from, as in a library.
     quote! {
         #module_doc
         #![cfg_attr(rustfmt, rustfmt::skip)]
-        #![allow(clippy::all, clippy::pedantic)]
+        #![allow(clippy::all, clippy::pedantic, dead_code, unused_imports)]
 
         #enums_mod
         #support_mod
