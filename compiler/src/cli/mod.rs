@@ -12,6 +12,7 @@ mod fmt;
 mod human;
 mod introspect;
 pub mod json;
+mod lsp;
 mod output;
 mod plan;
 mod schema;
@@ -48,6 +49,8 @@ pub enum Command {
     Introspect(IntrospectArgs),
     /// Write Rust model structs for the schema.
     Codegen(CodegenArgs),
+    /// Language Server Protocol over stdio (for editors).
+    Lsp(LspArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -140,6 +143,13 @@ pub struct CodegenArgs {
     pub check: bool,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Accepted for editors that pass it (VS Code's client does); stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
+}
+
 /// Runs a parsed command line; returns the contract's exit code.
 pub fn run(cli: Cli, out: &mut Output) -> ExitCode {
     ExitCode::from(execute(cli, out))
@@ -155,6 +165,7 @@ pub fn execute(cli: Cli, out: &mut Output) -> u8 {
         Command::Drift(args) => drift::run(args, out),
         Command::Introspect(args) => introspect::run(args, out),
         Command::Codegen(args) => codegen::run(args, out),
+        Command::Lsp(args) => lsp::run(args, out),
     }
 }
 
