@@ -156,7 +156,7 @@ fn hover_definition_and_references() {
         .unwrap_or_default()
         .to_string();
     assert!(text.contains("CREATE TABLE public.sessions"), "{text}");
-    assert!(text.contains("account_id uuid NOT NULL,"), "{text}");
+    assert!(text.contains("account_id uuid NOT NULL"), "{text}");
     assert!(
         text.contains("FOREIGN KEY (account_id, user_id) REFERENCES public.users (account_id, id)"),
         "{text}"

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::compile::{compile, Compiled};
+use crate::compile::{compile_parsed, Compiled};
 use crate::config::Config;
+use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, SourceFile, SourceSet};
 use crate::syntax::{self, ast};
 
@@ -21,13 +22,46 @@ pub struct Analysis {
     pub sources: SourceSet,
     pub compiled: Compiled,
     lines: Vec<LineIndex>,
-    syntax: OnceLock<Vec<ast::File>>,
+    /// The syntax tree and the parse diagnostics of every file, in `sources` order.
+    syntax: Vec<ast::File>,
+    parse_diagnostics: Vec<Vec<Diagnostic>>,
     index: OnceLock<Index>,
 }
 
 impl Analysis {
-    fn new(sources: SourceSet) -> Analysis {
-        let compiled = compile(&sources);
+    /// Compiles `sources`, parsing again only the files whose path, place and text differ from
+    /// `previous` (typing in one file of 2,000 tables re-parses that file alone).
+    fn new(sources: SourceSet, previous: Option<Analysis>) -> Analysis {
+        let mut reusable: Vec<Option<(ast::File, Vec<Diagnostic>)>> = Vec::new();
+        let mut old_files = Vec::new();
+        if let Some(previous) = previous {
+            old_files = previous.sources.files;
+            reusable = previous
+                .syntax
+                .into_iter()
+                .zip(previous.parse_diagnostics)
+                .map(Some)
+                .collect();
+        }
+        let mut syntax = Vec::with_capacity(sources.files.len());
+        let mut parse_diagnostics = Vec::with_capacity(sources.files.len());
+        for (n, file) in sources.files.iter().enumerate() {
+            let same = old_files
+                .get(n)
+                .is_some_and(|old| old.path == file.path && old.text == file.text);
+            let kept = if same {
+                reusable.get_mut(n).and_then(Option::take)
+            } else {
+                None
+            };
+            let (tree, diagnostics) = kept.unwrap_or_else(|| {
+                let parsed = syntax::parse(file);
+                (parsed.file, parsed.diagnostics)
+            });
+            syntax.push(tree);
+            parse_diagnostics.push(diagnostics);
+        }
+        let compiled = compile_parsed(&sources, &syntax, &parse_diagnostics);
         let lines = sources
             .files
             .iter()
@@ -37,20 +71,15 @@ impl Analysis {
             sources,
             compiled,
             lines,
-            syntax: OnceLock::new(),
+            syntax,
+            parse_diagnostics,
             index: OnceLock::new(),
         }
     }
 
-    /// The syntax tree of every file, parsed on first use (diagnostics do not need them).
+    /// The syntax tree of every file.
     pub fn syntax(&self) -> &[ast::File] {
-        self.syntax.get_or_init(|| {
-            self.sources
-                .files
-                .iter()
-                .map(|file| syntax::parse(file).file)
-                .collect()
-        })
+        &self.syntax
     }
 
     /// The names of the schema, bound (built on first use).
@@ -133,10 +162,10 @@ impl Workspace {
                 .files
                 .iter()
                 .any(|f| self.open.contains_key(&f.path));
+            let previous = self.analyses.remove(&root);
             if has_open {
-                self.analyses.insert(root.clone(), Analysis::new(sources));
-            } else {
-                self.analyses.remove(&root);
+                let analysis = Analysis::new(sources, previous);
+                self.analyses.insert(root.clone(), analysis);
             }
             changed.push((root, before));
         }
@@ -173,9 +202,12 @@ impl Workspace {
     /// The schema's files as `check` reads them (recursively, sorted), with every open buffer
     /// below the root in place of (or beside) its file on disk.
     fn load(&self, root: &Path) -> SourceSet {
-        let mut paths: Vec<PathBuf> = SourceSet::load(root)
-            .map(|set| set.files.into_iter().map(|f| f.path).collect())
-            .unwrap_or_default();
+        let mut paths = Vec::new();
+        if root.is_dir() {
+            schema_files(root, &mut paths);
+        } else {
+            paths.push(root.to_path_buf());
+        }
         for path in self.open.keys() {
             if path.starts_with(root) && !paths.contains(path) {
                 paths.push(path.clone());
@@ -197,5 +229,21 @@ impl Workspace {
             }
         }
         set
+    }
+}
+
+/// Every `*.schema` file below a directory, as `SourceSet::load` finds them (unreadable
+/// directories are skipped: their files simply are not part of the analysis).
+fn schema_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            schema_files(&path, out);
+        } else if path.extension().is_some_and(|ext| ext == "schema") {
+            out.push(path);
+        }
     }
 }
