@@ -29,7 +29,10 @@ npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 node --test grammar.test.js tokens.test.js keywords.test.js vim.test.js folding.test.js
 
 cd "$here/vscode"
+# The extension's one runtime dependency (vscode-languageclient, for `schemac lsp`) is packaged
+# into the .vsix.
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 rm -f schemac-schema.vsix
-../test/node_modules/.bin/vsce package --no-dependencies --allow-missing-repository --out schemac-schema.vsix
+../test/node_modules/.bin/vsce package --allow-missing-repository --out schemac-schema.vsix
 test -s schemac-schema.vsix
 echo "editors: packaged $here/vscode/schemac-schema.vsix"

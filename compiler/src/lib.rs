@@ -13,6 +13,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod diff;
 pub mod introspect;
+pub mod lsp;
 pub mod model;
 pub mod pair;
 pub mod plan;

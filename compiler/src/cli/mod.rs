@@ -12,6 +12,7 @@ mod fmt;
 mod human;
 mod introspect;
 pub mod json;
+mod lsp;
 mod output;
 mod plan;
 mod schema;
@@ -53,6 +54,8 @@ pub enum Command {
     /// Prove tenant isolation on the live database; every proof is rolled back.
     #[command(long_about = VERIFY_ABOUT)]
     Verify(VerifyArgs),
+    /// Language Server Protocol over stdio (for editors).
+    Lsp(LspArgs),
 }
 
 const VERIFY_ABOUT: &str =
@@ -209,6 +212,13 @@ pub struct VerifyArgs {
     pub tenant_column: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct LspArgs {
+    /// Accepted for editors that pass it (VS Code's client does); stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
+}
+
 /// Runs a parsed command line; returns the contract's exit code.
 pub fn run(cli: Cli, out: &mut Output) -> ExitCode {
     ExitCode::from(execute(cli, out))
@@ -225,6 +235,7 @@ pub fn execute(cli: Cli, out: &mut Output) -> u8 {
         Command::Introspect(args) => introspect::run(args, out),
         Command::Codegen(args) => codegen::run(args, out),
         Command::Verify(args) => verify::run(args, out),
+        Command::Lsp(args) => lsp::run(args, out),
     }
 }
 

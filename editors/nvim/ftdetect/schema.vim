@@ -1,0 +1,2 @@
+" schemac .schema files.
+autocmd BufRead,BufNewFile *.schema setfiletype schema
