@@ -11,6 +11,7 @@ pub mod compile;
 pub mod config;
 pub mod diagnostics;
 pub mod diff;
+pub mod fleet;
 pub mod introspect;
 pub mod model;
 pub mod pair;

@@ -6,6 +6,7 @@
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
+mod databases;
 mod facts;
 mod queries;
 mod tenancy_pattern;
@@ -17,6 +18,7 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
+pub use databases::databases;
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 
