@@ -1,0 +1,576 @@
+//! Fleets (CLI.md, "Fleets"): `plan`, `apply` and `drift` with `--targets FILE` against real
+//! databases on two servers (the test server and a throwaway cluster), in mixed states: up to date,
+//! behind by one change, empty, data that makes preflight refuse, unreachable. Also: a failed canary
+//! touches nothing else, and a fleet apply killed with SIGKILL midway converges when run again.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor, PgConnection};
+use support::cli::schemac_async;
+use support::{second_server, server, TestDb};
+
+/// The fleet's schema: one change ahead of `BEHIND`.
+const SCHEMA: &str =
+    "table items {\n  id       bigint primary\n  quantity int using (trim(quantity)::int)\n}\n";
+/// A database that already matches `SCHEMA`.
+const UP_TO_DATE: &str = "CREATE TABLE items (id bigint PRIMARY KEY, quantity int NOT NULL);
+    INSERT INTO items VALUES (1, 12), (2, 7);";
+/// A database one change behind: `quantity` is still text.
+const BEHIND: &str = "CREATE TABLE items (id bigint PRIMARY KEY, quantity text NOT NULL);
+    INSERT INTO items VALUES (1, '12'), (2, ' 7 ');";
+/// A value that does not convert to int: preflight refuses the plan.
+const BAD_ROW: &str = "INSERT INTO items VALUES (3, 'twelve')";
+/// Nothing listens there.
+const UNREACHABLE: &str = "postgres://postgres@127.0.0.1:1/nowhere";
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write file");
+    path.display().to_string()
+}
+
+async fn run_sql(url: &str, sql: &str) {
+    let mut conn = PgConnection::connect(url).await.expect("connect");
+    conn.execute(sql).await.expect("setup SQL");
+    let _ = conn.close().await;
+}
+
+async fn scalar(url: &str, sql: &str) -> i64 {
+    let mut conn = PgConnection::connect(url).await.expect("connect");
+    let value: i64 = sqlx::query_scalar(sql)
+        .fetch_one(&mut conn)
+        .await
+        .expect("query");
+    let _ = conn.close().await;
+    value
+}
+
+async fn has_items(url: &str) -> bool {
+    scalar(
+        url,
+        "SELECT count(*) FROM pg_tables WHERE tablename = 'items'",
+    )
+    .await
+        == 1
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|a| a.to_string()).collect()
+}
+
+/// `name -> status` of a fleet command's JSON.
+fn statuses(json: &serde_json::Value) -> BTreeMap<String, String> {
+    json["targets"]
+        .as_array()
+        .expect("targets array")
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().expect("name").to_string(),
+                t["status"].as_str().expect("status").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn parse(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+/// A database on the second server, made by this test; the cluster is thrown away with the process.
+async fn cluster_db(name: &str) -> String {
+    let second = second_server();
+    run_sql(
+        &second.admin_url,
+        &format!(
+            "CREATE DATABASE {} TEMPLATE template0",
+            schemac::sql::ident(name)
+        ),
+    )
+    .await;
+    second.database_url(name)
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum State {
+    UpToDate,
+    Behind,
+    Empty,
+}
+
+fn state_of(index: usize) -> State {
+    match index % 3 {
+        0 => State::UpToDate,
+        1 => State::Behind,
+        _ => State::Empty,
+    }
+}
+
+async fn prepare(url: &str, state: State) {
+    match state {
+        State::UpToDate => run_sql(url, UP_TO_DATE).await,
+        State::Behind => run_sql(url, BEHIND).await,
+        State::Empty => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let run_id: String = (0..6)
+        .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
+        .collect();
+
+    // 30 databases on the test server, 30 on the throwaway cluster.
+    let mut local = Vec::new();
+    for index in 0..30 {
+        let db = TestDb::named(&format!("fleet_{run_id}_{index:02}")).await;
+        prepare(&db.url(), state_of(index)).await;
+        local.push(db);
+    }
+    // One of the databases behind holds a value that does not convert.
+    let bad = &local[1];
+    assert_eq!(state_of(1), State::Behind);
+    run_sql(&bad.url(), BAD_ROW).await;
+    let mut remote = Vec::new();
+    for index in 0..30 {
+        let name = format!("fleet_{run_id}_tenant_{index:02}");
+        let url = cluster_db(&name).await;
+        prepare(&url, state_of(index)).await;
+        remote.push((name, url));
+    }
+    let servers = format!(
+        "[[server]]\nname = \"local\"\nurl = \"{}\"\ndatabases = \"st_fleet_{run_id}_%\"\n\n\
+         [[server]]\nname = \"cluster\"\nurl = \"{}\"\ndatabases = \"fleet_{run_id}_tenant_%\"\n",
+        server().admin_url,
+        second_server().admin_url
+    );
+    let targets = write(
+        dir.path(),
+        "targets.toml",
+        &format!("[[target]]\nname = \"down/nowhere\"\nurl = \"{UNREACHABLE}\"\n\n{servers}"),
+    );
+    let reachable = write(dir.path(), "reachable.toml", &servers);
+    let name_of = |index: usize, remote_side: bool| {
+        if remote_side {
+            format!("cluster/{}", remote[index].0)
+        } else {
+            format!("local/{}", local[index].name())
+        }
+    };
+
+    // plan: three distinct plans (nothing, the type change, the whole table), 20 targets each.
+    let plan = schemac_async(args(&[
+        "plan",
+        &schema,
+        "--targets",
+        &targets,
+        "--parallel",
+        "8",
+        "--format",
+        "json",
+    ]))
+    .await
+    .expect(1);
+    let json = parse(&plan.stdout);
+    let all = statuses(&json);
+    assert_eq!(all.len(), 61, "{}", plan.stdout);
+    assert_eq!(all["down/nowhere"], "unreachable");
+    let groups = json["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 3, "{}", plan.stdout);
+    for group in groups {
+        let members: Vec<&str> = group["targets"]
+            .as_array()
+            .expect("group targets")
+            .iter()
+            .filter_map(|t| t.as_str())
+            .collect();
+        assert_eq!(members.len(), 20, "{group}");
+        let states: Vec<State> = (0..30)
+            .flat_map(|i| [(i, false), (i, true)])
+            .filter(|&(i, side)| members.contains(&name_of(i, side).as_str()))
+            .map(|(i, _)| state_of(i))
+            .collect();
+        assert!(
+            states.iter().all(|s| *s == states[0]),
+            "a group mixes states: {group}"
+        );
+    }
+    let human = schemac_async(args(&["plan", &schema, "--targets", &targets]))
+        .await
+        .expect(1);
+    assert!(
+        human.stdout.starts_with("61 targets, 3 distinct plans"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("down/nowhere: unreachable"),
+        "{}",
+        human.stdout
+    );
+
+    // apply --keep-going: every good target converges; the refused and unreachable are reported.
+    let apply_args = args(&[
+        "apply",
+        &schema,
+        "--targets",
+        &targets,
+        "--parallel",
+        "8",
+        "--per-server",
+        "4",
+        "--keep-going",
+        "--yes",
+        "--allow-destructive",
+        "--format",
+        "json",
+    ]);
+    let applied = schemac_async(apply_args.clone()).await.expect(1);
+    let json = parse(&applied.stdout);
+    let after = statuses(&json);
+    assert_eq!(after["down/nowhere"], "unreachable");
+    assert_eq!(after[&name_of(1, false)], "refused", "{}", applied.stdout);
+    let refused = json["targets"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["status"] == "refused"))
+        .expect("a refused target");
+    assert!(
+        refused["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("do not convert"),
+        "{refused}"
+    );
+    assert_eq!(json["summary"]["up_to_date"], 20, "{}", applied.stdout);
+    assert_eq!(json["summary"]["applied"], 39, "{}", applied.stdout);
+    assert_eq!(json["summary"]["failed"], 0, "{}", applied.stdout);
+    assert_eq!(json["summary"]["not_started"], 0, "{}", applied.stdout);
+    assert_eq!(
+        scalar(&local[4].url(), "SELECT sum(quantity)::bigint FROM items").await,
+        19,
+        "a behind database's rows are converted"
+    );
+    assert_eq!(
+        scalar(
+            &bad.url(),
+            "SELECT count(*) FROM items WHERE quantity = 'twelve'"
+        )
+        .await,
+        1,
+        "the refused database is untouched"
+    );
+
+    // drift: the refused target still drifts.
+    schemac_async(args(&["drift", &schema, "--targets", &reachable]))
+        .await
+        .expect(1);
+
+    // Fix the data; the same command finishes it, and leaves the rest alone.
+    run_sql(&bad.url(), "UPDATE items SET quantity = '3' WHERE id = 3").await;
+    let rerun = schemac_async(apply_args).await.expect(1);
+    let json = parse(&rerun.stdout);
+    let after = statuses(&json);
+    assert_eq!(after[&name_of(1, false)], "applied", "{}", rerun.stdout);
+    assert_eq!(json["summary"]["up_to_date"], 59, "{}", rerun.stdout);
+    assert_eq!(after["down/nowhere"], "unreachable");
+
+    // drift: every reachable target equals the schema; the unreachable one makes it exit 1.
+    let drift = schemac_async(args(&["drift", &schema, "--targets", &reachable]))
+        .await
+        .expect(0);
+    assert!(
+        drift.stdout.starts_with("60 targets: 60 equal"),
+        "{}",
+        drift.stdout
+    );
+    let drift = schemac_async(args(&["drift", &schema, "--targets", &targets]))
+        .await
+        .expect(1);
+    assert!(
+        drift.stdout.contains("down/nowhere: unreachable"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        !drift.stdout.contains("could not be checked\n")
+            || drift.stdout.contains("1 could not be checked"),
+        "{}",
+        drift.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_failed_canary_leaves_every_other_target_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let mut dbs = Vec::new();
+    for index in 0..6 {
+        let db = TestDb::named(&format!("fleet_canary_{index}")).await;
+        run_sql(&db.url(), BEHIND).await;
+        dbs.push(db);
+    }
+    // The first canary refuses: its data does not convert.
+    run_sql(&dbs[0].url(), BAD_ROW).await;
+    let file: String = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, db)| format!("[[target]]\nname = \"t{i}\"\nurl = \"{}\"\n\n", db.url()))
+        .collect();
+    let targets = write(dir.path(), "targets.toml", &file);
+    let run = schemac_async(args(&[
+        "apply",
+        &schema,
+        "--targets",
+        &targets,
+        "--canary",
+        "2",
+        "--parallel",
+        "1",
+        "--yes",
+        "--allow-destructive",
+        "--keep-going",
+        "--format",
+        "json",
+    ]))
+    .await
+    .expect(1);
+    let json = parse(&run.stdout);
+    let all = statuses(&json);
+    assert_eq!(all["t0"], "refused", "{}", run.stdout);
+    for name in ["t2", "t3", "t4", "t5"] {
+        assert_eq!(all[name], "not_started", "{}", run.stdout);
+    }
+    for db in &dbs[2..] {
+        assert_eq!(
+            scalar(
+                &db.url(),
+                "SELECT count(*) FROM information_schema.columns \
+                 WHERE table_name = 'items' AND column_name = 'quantity' AND data_type = 'text'"
+            )
+            .await,
+            1,
+            "a target after the canary was changed"
+        );
+        assert_eq!(
+            scalar(
+                &db.url(),
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'schemac_migrations'"
+            )
+            .await,
+            0,
+            "a target after the canary was written to"
+        );
+    }
+    // The human summary names the reason and the targets not started.
+    let human = schemac_async(args(&[
+        "apply",
+        &schema,
+        "--targets",
+        &targets,
+        "--canary",
+        "1",
+        "--yes",
+        "--allow-destructive",
+    ]))
+    .await
+    .expect(1);
+    assert!(human.stdout.contains("t0"), "{}", human.stdout);
+    assert!(human.stdout.contains("do not convert"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains(
+            "0 applied, 0 already up to date, 1 refused, 0 failed, 0 unreachable, 5 not started"
+        ),
+        "{}",
+        human.stdout
+    );
+}
+
+#[tokio::test]
+async fn without_keep_going_a_failure_starts_no_more_targets_and_a_rerun_picks_them_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let mut dbs = Vec::new();
+    for index in 0..4 {
+        let db = TestDb::named(&format!("fleet_stop_{index}")).await;
+        run_sql(&db.url(), BEHIND).await;
+        dbs.push(db);
+    }
+    run_sql(&dbs[1].url(), BAD_ROW).await;
+    let file: String = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, db)| format!("[[target]]\nname = \"t{i}\"\nurl = \"{}\"\n\n", db.url()))
+        .collect();
+    let targets = write(dir.path(), "targets.toml", &file);
+    let command = args(&[
+        "apply",
+        &schema,
+        "--targets",
+        &targets,
+        "--parallel",
+        "1",
+        "--yes",
+        "--allow-destructive",
+        "--format",
+        "json",
+    ]);
+    let first = schemac_async(command.clone()).await.expect(1);
+    let all = statuses(&parse(&first.stdout));
+    assert_eq!(all["t0"], "applied", "{}", first.stdout);
+    assert_eq!(all["t1"], "refused", "{}", first.stdout);
+    assert_eq!(all["t2"], "not_started", "{}", first.stdout);
+    assert_eq!(all["t3"], "not_started", "{}", first.stdout);
+    assert!(!has_items_int(&dbs[2].url()).await);
+
+    run_sql(&dbs[1].url(), "DELETE FROM items WHERE id = 3").await;
+    let second = schemac_async(command).await.expect(0);
+    let all = statuses(&parse(&second.stdout));
+    assert_eq!(all["t0"], "up_to_date", "{}", second.stdout);
+    for name in ["t1", "t2", "t3"] {
+        assert_eq!(all[name], "applied", "{}", second.stdout);
+    }
+    schemac_async(args(&["drift", &schema, "--targets", &targets]))
+        .await
+        .expect(0);
+}
+
+async fn has_items_int(url: &str) -> bool {
+    has_items(url).await
+        && scalar(
+            url,
+            "SELECT count(*) FROM information_schema.columns \
+             WHERE table_name = 'items' AND column_name = 'quantity' AND data_type = 'integer'",
+        )
+        .await
+            == 1
+}
+
+/// Set in the child process `a_fleet_apply_killed_midway_converges_on_rerun` starts: the
+/// arguments of the `schemac` run to make, one per line.
+const CHILD_ENV: &str = "SCHEMAC_FLEET_TEST_CHILD_ARGS";
+
+/// In the child process only: runs `schemac` with the arguments in `CHILD_ENV`, as the binary would.
+#[test]
+fn fleet_child_process() {
+    let Ok(list) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let argv: Vec<String> = list.lines().map(str::to_string).collect();
+    let run = support::cli::schemac(&argv);
+    std::process::exit(i32::from(run.code));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_apply_killed_midway_converges_on_rerun() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let mut dbs = Vec::new();
+    for index in 0..16 {
+        let db = TestDb::named(&format!("fleet_kill_{index:02}")).await;
+        run_sql(&db.url(), BEHIND).await;
+        // More rows, so that each target takes a moment.
+        run_sql(
+            &db.url(),
+            "INSERT INTO items SELECT g, g::text FROM generate_series(10, 20000) g",
+        )
+        .await;
+        dbs.push(db);
+    }
+    let file: String = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, db)| format!("[[target]]\nname = \"t{i:02}\"\nurl = \"{}\"\n\n", db.url()))
+        .collect();
+    let targets = write(dir.path(), "targets.toml", &file);
+    let command = args(&[
+        "apply",
+        &schema,
+        "--targets",
+        &targets,
+        "--parallel",
+        "2",
+        "--yes",
+        "--allow-destructive",
+        "--format",
+        "json",
+    ]);
+    let exe = std::env::current_exe().expect("test binary");
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "fleet_child_process",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CHILD_ENV, command.join("\n"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the child");
+    // Kill it as soon as some targets are done and others are not.
+    let started = Instant::now();
+    let done_before_kill = loop {
+        let mut done = 0;
+        for db in &dbs {
+            if has_items_int(&db.url()).await {
+                done += 1;
+            }
+        }
+        if done >= 2 || started.elapsed() > Duration::from_secs(120) {
+            child.kill().expect("SIGKILL");
+            let _ = child.wait();
+            break done;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the child ended before it could be killed: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(done_before_kill >= 2, "no target was done within 2 minutes");
+    let mut done_after_kill = 0;
+    for db in &dbs {
+        if has_items_int(&db.url()).await {
+            done_after_kill += 1;
+        }
+    }
+    assert!(
+        done_after_kill < dbs.len(),
+        "the kill came after the end: nothing to prove"
+    );
+
+    // The same command again converges every target, with every row kept.
+    let rerun = schemac_async(command).await.expect(0);
+    let json = parse(&rerun.stdout);
+    assert_eq!(
+        json["summary"]["applied"].as_u64().unwrap_or(0)
+            + json["summary"]["up_to_date"].as_u64().unwrap_or(0),
+        16,
+        "{}",
+        rerun.stdout
+    );
+    for db in &dbs {
+        assert!(has_items_int(&db.url()).await);
+        assert_eq!(
+            scalar(&db.url(), "SELECT count(*) FROM items").await,
+            2 + 19991
+        );
+        assert_eq!(
+            scalar(
+                &db.url(),
+                "SELECT sum(quantity)::bigint FROM items WHERE id < 10"
+            )
+            .await,
+            19
+        );
+    }
+    schemac_async(args(&["drift", &schema, "--targets", &targets]))
+        .await
+        .expect(0);
+}
