@@ -574,3 +574,120 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
         .await
         .expect(0);
 }
+
+#[tokio::test]
+async fn passwords_in_a_targets_file_are_never_printed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let db = TestDb::named("fleet_secret").await;
+    let mut url = url::Url::parse(&db.url()).expect("URL");
+    // Trust authentication ignores the password; it is there to be hidden.
+    let with_password = if url.set_password(Some("hunter2-fleet")).is_ok() {
+        url.to_string()
+    } else {
+        db.url()
+    };
+    let file = format!(
+        "[[target]]\nname = \"ok\"\nurl = \"{with_password}\"\n\n\
+         [[target]]\nname = \"down\"\nurl = \"postgres://app:hunter2-fleet@127.0.0.1:1/x\"\n"
+    );
+    let targets = write(dir.path(), "targets.toml", &file);
+    for command in [
+        args(&["plan", &schema, "--targets", &targets]),
+        args(&["plan", &schema, "--targets", &targets, "--format", "json"]),
+        args(&[
+            "apply",
+            &schema,
+            "--targets",
+            &targets,
+            "--yes",
+            "--keep-going",
+        ]),
+        args(&[
+            "apply",
+            &schema,
+            "--targets",
+            &targets,
+            "--yes",
+            "--format",
+            "json",
+        ]),
+        args(&["drift", &schema, "--targets", &targets]),
+    ] {
+        let run = schemac_async(command.clone()).await.expect(1);
+        assert!(
+            !run.stdout.contains("hunter2") && !run.stderr.contains("hunter2"),
+            "{command:?} printed a password:\n{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        assert!(run.stdout.contains("down"), "{}", run.stdout);
+    }
+    // A broken file's error does not show the password either.
+    let broken = write(
+        dir.path(),
+        "broken.toml",
+        "[[target]]\nurl = \"postgres://app:hunter2-fleet@h/x\"\nport = 5\n",
+    );
+    let run = schemac_async(args(&["plan", &schema, "--targets", &broken]))
+        .await
+        .expect(1);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(run.stderr.contains("broken.toml"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn fleet_drift_exits_two_when_it_cannot_tell_and_usage_errors_exit_two() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schema = write(dir.path(), "app.schema", SCHEMA);
+    let bad_schema = write(dir.path(), "bad.schema", "table t {\n  id nosuchtype\n}\n");
+    let db = TestDb::named("fleet_cannot_tell").await;
+    let targets = write(
+        dir.path(),
+        "targets.toml",
+        &format!("[[target]]\nurl = \"{}\"\n", db.url()),
+    );
+    let not_toml = write(dir.path(), "not.toml", "[[target]\n");
+    schemac_async(args(&["drift", &bad_schema, "--targets", &targets]))
+        .await
+        .expect(2);
+    schemac_async(args(&["drift", &schema, "--targets", &not_toml]))
+        .await
+        .expect(2);
+    // A database URL and a targets file are one or the other; the fleet flags need a fleet.
+    schemac_async(args(&[
+        "plan",
+        &schema,
+        "--targets",
+        &targets,
+        "--database-url",
+        &db.url(),
+    ]))
+    .await
+    .expect(2);
+    schemac_async(args(&["apply", &schema, "--canary", "1"]))
+        .await
+        .expect(2);
+    schemac_async(args(&[
+        "plan",
+        &schema,
+        "--targets",
+        &targets,
+        "--from-empty",
+    ]))
+    .await
+    .expect(2);
+    // An empty database drifts; after apply it does not.
+    schemac_async(args(&["drift", &schema, "--targets", &targets]))
+        .await
+        .expect(1);
+    schemac_async(args(&["apply", &schema, "--targets", &targets, "--yes"]))
+        .await
+        .expect(0);
+    schemac_async(args(&["drift", &schema, "--targets", &targets]))
+        .await
+        .expect(0);
+    schemac_async(args(&["plan", &schema, "--targets", &targets]))
+        .await
+        .expect(0);
+}
