@@ -7,11 +7,13 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection, Executor, PgConnection};
 use support::cli::schemac_async;
-use support::{second_server, server, TestDb};
+use support::{database_name, second_server, server};
 
 /// The fleet's schema: one change ahead of `BEHIND`.
 const SCHEMA: &str =
@@ -95,6 +97,103 @@ async fn cluster_db(name: &str) -> String {
     second.database_url(name)
 }
 
+/// Databases one test makes on the test server, created and dropped concurrently: `DROP DATABASE`
+/// asks for a checkpoint, and concurrent requests share one where sequential ones wait for one each.
+struct Databases {
+    names: Vec<String>,
+    admin_url: String,
+}
+
+impl Databases {
+    /// `count` fresh databases named `st_<label>_<NN>_<suffix>`.
+    async fn create(label: &str, count: usize) -> Databases {
+        let suffix: String = (0..8)
+            .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
+            .collect();
+        let names: Vec<String> = (0..count)
+            .map(|i| database_name(&format!("{label}_{i:02}"), &suffix))
+            .collect();
+        let databases = Databases {
+            names: names.clone(),
+            admin_url: server().admin_url.clone(),
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for name in names {
+            let admin = databases.admin_url.clone();
+            tasks.spawn(async move {
+                let sql = format!(
+                    "CREATE DATABASE {} TEMPLATE template0",
+                    schemac::sql::ident(&name)
+                );
+                run_sql(&admin, &sql).await;
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.expect("create a database");
+        }
+        databases
+    }
+
+    fn name(&self, index: usize) -> &str {
+        &self.names[index]
+    }
+
+    fn url(&self, index: usize) -> String {
+        server().database_url(&self.names[index])
+    }
+
+    fn urls(&self) -> Vec<String> {
+        (0..self.names.len()).map(|i| self.url(i)).collect()
+    }
+}
+
+impl Drop for Databases {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.names);
+        let admin = self.admin_url.clone();
+        // Drop may run inside the test's runtime: a plain thread with its own runtime does the work.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut tasks = tokio::task::JoinSet::new();
+                for name in names {
+                    let admin = admin.clone();
+                    tasks.spawn(async move {
+                        let mut conn = PgConnection::connect(&admin).await?;
+                        let sql = format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            schemac::sql::ident(&name)
+                        );
+                        conn.execute(sql.as_str()).await?;
+                        let _ = conn.close().await;
+                        Ok::<(), sqlx::Error>(())
+                    });
+                }
+                let mut errors = Vec::new();
+                while let Some(done) = tasks.join_next().await {
+                    match done {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => errors.push(e.to_string()),
+                        Err(e) => errors.push(e.to_string()),
+                    }
+                }
+                if errors.is_empty() {
+                    Ok(())
+                } else {
+                    Err(errors.join("; "))
+                }
+            })
+        })
+        .join();
+        if let Ok(Err(error)) | Err(error) = dropped.map_err(|_| "panicked".to_string()) {
+            eprintln!("test databases were not all dropped: {error}");
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum State {
     UpToDate,
@@ -127,23 +226,28 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
         .collect();
 
     // 30 databases on the test server, 30 on the throwaway cluster.
-    let mut local = Vec::new();
-    for index in 0..30 {
-        let db = TestDb::named(&format!("fleet_{run_id}_{index:02}")).await;
-        prepare(&db.url(), state_of(index)).await;
-        local.push(db);
-    }
-    // One of the databases behind holds a value that does not convert.
-    let bad = &local[1];
-    assert_eq!(state_of(1), State::Behind);
-    run_sql(&bad.url(), BAD_ROW).await;
+    let local = Databases::create(&format!("fleet_{run_id}"), 30).await;
     let mut remote = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for index in 0..30 {
         let name = format!("fleet_{run_id}_tenant_{index:02}");
-        let url = cluster_db(&name).await;
-        prepare(&url, state_of(index)).await;
-        remote.push((name, url));
+        remote.push(name.clone());
+        tasks.spawn(async move {
+            let url = cluster_db(&name).await;
+            prepare(&url, state_of(index)).await;
+        });
     }
+    for index in 0..30 {
+        let url = local.url(index);
+        tasks.spawn(async move { prepare(&url, state_of(index)).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("prepare a database");
+    }
+    // One of the databases behind holds a value that does not convert.
+    let bad = local.url(1);
+    assert_eq!(state_of(1), State::Behind);
+    run_sql(&bad, BAD_ROW).await;
     let servers = format!(
         "[[server]]\nname = \"local\"\nurl = \"{}\"\ndatabases = \"st_fleet_{run_id}_%\"\n\n\
          [[server]]\nname = \"cluster\"\nurl = \"{}\"\ndatabases = \"fleet_{run_id}_tenant_%\"\n",
@@ -158,9 +262,9 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
     let reachable = write(dir.path(), "reachable.toml", &servers);
     let name_of = |index: usize, remote_side: bool| {
         if remote_side {
-            format!("cluster/{}", remote[index].0)
+            format!("cluster/{}", remote[index])
         } else {
-            format!("local/{}", local[index].name())
+            format!("local/{}", local.name(index))
         }
     };
 
@@ -231,7 +335,37 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
         "--format",
         "json",
     ]);
+    // Meanwhile, count this fleet's connections on the test server: never more than --per-server.
+    let watching = Arc::new(AtomicBool::new(true));
+    let watcher = tokio::spawn({
+        let watching = Arc::clone(&watching);
+        let admin = server().admin_url.clone();
+        let pattern = format!("st\\_fleet\\_{run_id}\\_%");
+        async move {
+            let mut conn = PgConnection::connect(&admin).await.expect("connect");
+            let mut most = 0i64;
+            while watching.load(Ordering::Relaxed) {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE application_name = 'schemac' AND datname LIKE $1",
+                )
+                .bind(&pattern)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count connections");
+                most = most.max(open);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            most
+        }
+    });
     let applied = schemac_async(apply_args.clone()).await.expect(1);
+    watching.store(false, Ordering::Relaxed);
+    let most = watcher.await.expect("watcher");
+    assert!(
+        (1..=4).contains(&most),
+        "{most} connections at once on one server (--per-server 4)"
+    );
     let json = parse(&applied.stdout);
     let after = statuses(&json);
     assert_eq!(after["down/nowhere"], "unreachable");
@@ -252,16 +386,12 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
     assert_eq!(json["summary"]["failed"], 0, "{}", applied.stdout);
     assert_eq!(json["summary"]["not_started"], 0, "{}", applied.stdout);
     assert_eq!(
-        scalar(&local[4].url(), "SELECT sum(quantity)::bigint FROM items").await,
+        scalar(&local.url(4), "SELECT sum(quantity)::bigint FROM items").await,
         19,
         "a behind database's rows are converted"
     );
     assert_eq!(
-        scalar(
-            &bad.url(),
-            "SELECT count(*) FROM items WHERE quantity = 'twelve'"
-        )
-        .await,
+        scalar(&bad, "SELECT count(*) FROM items WHERE quantity = 'twelve'").await,
         1,
         "the refused database is untouched"
     );
@@ -272,7 +402,7 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
         .expect(1);
 
     // Fix the data; the same command finishes it, and leaves the rest alone.
-    run_sql(&bad.url(), "UPDATE items SET quantity = '3' WHERE id = 3").await;
+    run_sql(&bad, "UPDATE items SET quantity = '3' WHERE id = 3").await;
     let rerun = schemac_async(apply_args).await.expect(1);
     let json = parse(&rerun.stdout);
     let after = statuses(&json);
@@ -309,19 +439,14 @@ async fn a_fleet_of_sixty_on_two_servers_is_planned_grouped_applied_and_converge
 async fn a_failed_canary_leaves_every_other_target_untouched() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schema = write(dir.path(), "app.schema", SCHEMA);
-    let mut dbs = Vec::new();
-    for index in 0..6 {
-        let db = TestDb::named(&format!("fleet_canary_{index}")).await;
-        run_sql(&db.url(), BEHIND).await;
-        dbs.push(db);
+    let databases = Databases::create("fleet_canary", 6).await;
+    let dbs = databases.urls();
+    for url in &dbs {
+        run_sql(url, BEHIND).await;
     }
     // The first canary refuses: its data does not convert.
-    run_sql(&dbs[0].url(), BAD_ROW).await;
-    let file: String = dbs
-        .iter()
-        .enumerate()
-        .map(|(i, db)| format!("[[target]]\nname = \"t{i}\"\nurl = \"{}\"\n\n", db.url()))
-        .collect();
+    run_sql(&dbs[0], BAD_ROW).await;
+    let file = targets_file(&dbs);
     let targets = write(dir.path(), "targets.toml", &file);
     let run = schemac_async(args(&[
         "apply",
@@ -342,14 +467,14 @@ async fn a_failed_canary_leaves_every_other_target_untouched() {
     .expect(1);
     let json = parse(&run.stdout);
     let all = statuses(&json);
-    assert_eq!(all["t0"], "refused", "{}", run.stdout);
-    for name in ["t2", "t3", "t4", "t5"] {
+    assert_eq!(all["t00"], "refused", "{}", run.stdout);
+    for name in ["t02", "t03", "t04", "t05"] {
         assert_eq!(all[name], "not_started", "{}", run.stdout);
     }
     for db in &dbs[2..] {
         assert_eq!(
             scalar(
-                &db.url(),
+                db,
                 "SELECT count(*) FROM information_schema.columns \
                  WHERE table_name = 'items' AND column_name = 'quantity' AND data_type = 'text'"
             )
@@ -359,7 +484,7 @@ async fn a_failed_canary_leaves_every_other_target_untouched() {
         );
         assert_eq!(
             scalar(
-                &db.url(),
+                db,
                 "SELECT count(*) FROM pg_tables WHERE tablename = 'schemac_migrations'"
             )
             .await,
@@ -380,7 +505,7 @@ async fn a_failed_canary_leaves_every_other_target_untouched() {
     ]))
     .await
     .expect(1);
-    assert!(human.stdout.contains("t0"), "{}", human.stdout);
+    assert!(human.stdout.contains("t00"), "{}", human.stdout);
     assert!(human.stdout.contains("do not convert"), "{}", human.stdout);
     assert!(
         human.stdout.contains(
@@ -395,18 +520,13 @@ async fn a_failed_canary_leaves_every_other_target_untouched() {
 async fn without_keep_going_a_failure_starts_no_more_targets_and_a_rerun_picks_them_up() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schema = write(dir.path(), "app.schema", SCHEMA);
-    let mut dbs = Vec::new();
-    for index in 0..4 {
-        let db = TestDb::named(&format!("fleet_stop_{index}")).await;
-        run_sql(&db.url(), BEHIND).await;
-        dbs.push(db);
+    let databases = Databases::create("fleet_stop", 4).await;
+    let dbs = databases.urls();
+    for url in &dbs {
+        run_sql(url, BEHIND).await;
     }
-    run_sql(&dbs[1].url(), BAD_ROW).await;
-    let file: String = dbs
-        .iter()
-        .enumerate()
-        .map(|(i, db)| format!("[[target]]\nname = \"t{i}\"\nurl = \"{}\"\n\n", db.url()))
-        .collect();
+    run_sql(&dbs[1], BAD_ROW).await;
+    let file = targets_file(&dbs);
     let targets = write(dir.path(), "targets.toml", &file);
     let command = args(&[
         "apply",
@@ -422,22 +542,30 @@ async fn without_keep_going_a_failure_starts_no_more_targets_and_a_rerun_picks_t
     ]);
     let first = schemac_async(command.clone()).await.expect(1);
     let all = statuses(&parse(&first.stdout));
-    assert_eq!(all["t0"], "applied", "{}", first.stdout);
-    assert_eq!(all["t1"], "refused", "{}", first.stdout);
-    assert_eq!(all["t2"], "not_started", "{}", first.stdout);
-    assert_eq!(all["t3"], "not_started", "{}", first.stdout);
-    assert!(!has_items_int(&dbs[2].url()).await);
+    assert_eq!(all["t00"], "applied", "{}", first.stdout);
+    assert_eq!(all["t01"], "refused", "{}", first.stdout);
+    assert_eq!(all["t02"], "not_started", "{}", first.stdout);
+    assert_eq!(all["t03"], "not_started", "{}", first.stdout);
+    assert!(!has_items_int(&dbs[2]).await);
 
-    run_sql(&dbs[1].url(), "DELETE FROM items WHERE id = 3").await;
+    run_sql(&dbs[1], "DELETE FROM items WHERE id = 3").await;
     let second = schemac_async(command).await.expect(0);
     let all = statuses(&parse(&second.stdout));
-    assert_eq!(all["t0"], "up_to_date", "{}", second.stdout);
-    for name in ["t1", "t2", "t3"] {
+    assert_eq!(all["t00"], "up_to_date", "{}", second.stdout);
+    for name in ["t01", "t02", "t03"] {
         assert_eq!(all[name], "applied", "{}", second.stdout);
     }
     schemac_async(args(&["drift", &schema, "--targets", &targets]))
         .await
         .expect(0);
+}
+
+/// `[[target]]` entries `t00`, `t01`, ... for `urls`.
+fn targets_file(urls: &[String]) -> String {
+    urls.iter()
+        .enumerate()
+        .map(|(i, url)| format!("[[target]]\nname = \"t{i:02}\"\nurl = \"{url}\"\n\n"))
+        .collect()
 }
 
 async fn has_items_int(url: &str) -> bool {
@@ -470,23 +598,18 @@ fn fleet_child_process() {
 async fn a_fleet_apply_killed_midway_converges_on_rerun() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schema = write(dir.path(), "app.schema", SCHEMA);
-    let mut dbs = Vec::new();
-    for index in 0..16 {
-        let db = TestDb::named(&format!("fleet_kill_{index:02}")).await;
-        run_sql(&db.url(), BEHIND).await;
+    let databases = Databases::create("fleet_kill", 10).await;
+    let dbs = databases.urls();
+    for url in &dbs {
+        run_sql(url, BEHIND).await;
         // More rows, so that each target takes a moment.
         run_sql(
-            &db.url(),
+            url,
             "INSERT INTO items SELECT g, g::text FROM generate_series(10, 20000) g",
         )
         .await;
-        dbs.push(db);
     }
-    let file: String = dbs
-        .iter()
-        .enumerate()
-        .map(|(i, db)| format!("[[target]]\nname = \"t{i:02}\"\nurl = \"{}\"\n\n", db.url()))
-        .collect();
+    let file = targets_file(&dbs);
     let targets = write(dir.path(), "targets.toml", &file);
     let command = args(&[
         "apply",
@@ -519,7 +642,7 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
     let done_before_kill = loop {
         let mut done = 0;
         for db in &dbs {
-            if has_items_int(&db.url()).await {
+            if has_items_int(db).await {
                 done += 1;
             }
         }
@@ -536,7 +659,7 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
     assert!(done_before_kill >= 2, "no target was done within 2 minutes");
     let mut done_after_kill = 0;
     for db in &dbs {
-        if has_items_int(&db.url()).await {
+        if has_items_int(db).await {
             done_after_kill += 1;
         }
     }
@@ -551,22 +674,15 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
     assert_eq!(
         json["summary"]["applied"].as_u64().unwrap_or(0)
             + json["summary"]["up_to_date"].as_u64().unwrap_or(0),
-        16,
+        10,
         "{}",
         rerun.stdout
     );
     for db in &dbs {
-        assert!(has_items_int(&db.url()).await);
+        assert!(has_items_int(db).await);
+        assert_eq!(scalar(db, "SELECT count(*) FROM items").await, 2 + 19991);
         assert_eq!(
-            scalar(&db.url(), "SELECT count(*) FROM items").await,
-            2 + 19991
-        );
-        assert_eq!(
-            scalar(
-                &db.url(),
-                "SELECT sum(quantity)::bigint FROM items WHERE id < 10"
-            )
-            .await,
+            scalar(db, "SELECT sum(quantity)::bigint FROM items WHERE id < 10").await,
             19
         );
     }
@@ -579,13 +695,14 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
 async fn passwords_in_a_targets_file_are_never_printed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schema = write(dir.path(), "app.schema", SCHEMA);
-    let db = TestDb::named("fleet_secret").await;
-    let mut url = url::Url::parse(&db.url()).expect("URL");
+    let databases = Databases::create("fleet_secret", 1).await;
+    let plain = databases.url(0);
+    let mut url = url::Url::parse(&plain).expect("URL");
     // Trust authentication ignores the password; it is there to be hidden.
     let with_password = if url.set_password(Some("hunter2-fleet")).is_ok() {
         url.to_string()
     } else {
-        db.url()
+        plain
     };
     let file = format!(
         "[[target]]\nname = \"ok\"\nurl = \"{with_password}\"\n\n\
@@ -641,11 +758,12 @@ async fn fleet_drift_exits_two_when_it_cannot_tell_and_usage_errors_exit_two() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schema = write(dir.path(), "app.schema", SCHEMA);
     let bad_schema = write(dir.path(), "bad.schema", "table t {\n  id nosuchtype\n}\n");
-    let db = TestDb::named("fleet_cannot_tell").await;
+    let databases = Databases::create("fleet_cannot_tell", 1).await;
+    let db = databases.url(0);
     let targets = write(
         dir.path(),
         "targets.toml",
-        &format!("[[target]]\nurl = \"{}\"\n", db.url()),
+        &format!("[[target]]\nurl = \"{db}\"\n"),
     );
     let not_toml = write(dir.path(), "not.toml", "[[target]\n");
     schemac_async(args(&["drift", &bad_schema, "--targets", &targets]))
@@ -661,7 +779,7 @@ async fn fleet_drift_exits_two_when_it_cannot_tell_and_usage_errors_exit_two() {
         "--targets",
         &targets,
         "--database-url",
-        &db.url(),
+        &db,
     ]))
     .await
     .expect(2);
