@@ -4,6 +4,8 @@
 //! under `fleet::drive` (at most `--parallel` at once, `--per-server` on one server, each holding
 //! one connection). Results are grouped (`fleet::group`) or summed up (`fleet::Summary`) here.
 //! Per-target output is captured, never interleaved; progress goes to stderr as targets finish.
+//! Indexing `targets[..]` cannot panic: `fleet::drive` hands out indexes below `targets.len()`, and
+//! results and groups are indexed like the targets they were made from.
 
 use std::io::Write;
 use std::path::Path;
