@@ -637,17 +637,22 @@ pub fn apply(args: ApplyArgs, out: &mut Output) -> u8 {
             let desired = Arc::clone(&desired);
             move || async move {
                 let input = Input::Schema((*sources).clone(), Box::new((*desired).clone()));
-                // Each target's own messages are kept apart; its ending carries what the summary shows.
-                let (mut captured, _, _) = Output::captured();
-                status_of(apply_database(input, &args, &url, &mut captured).await)
+                // Each target's own messages are kept apart; its ending carries what the summary
+                // shows, and its messages are printed after the run when it did not succeed.
+                let (mut captured, _, stderr) = Output::captured();
+                let status = status_of(apply_database(input, &args, &url, &mut captured).await);
+                (status, stderr.text())
             }
         },
-        |status| !status.is_success() && *status != Status::DryRun,
-        |message| Status::Failed {
-            step: None,
-            message,
+        |(status, _)| !status.is_success() && *status != Status::DryRun,
+        |message| {
+            let status = Status::Failed {
+                step: None,
+                message,
+            };
+            (status, String::new())
         },
-        |index, status| {
+        |index, (status, _)| {
             let what = match status {
                 Status::Applied { steps } => {
                     format!("applied {steps} step{}", if *steps == 1 { "" } else { "s" })
@@ -665,11 +670,20 @@ pub fn apply(args: ApplyArgs, out: &mut Output) -> u8 {
         },
     ));
     progress.clear();
-    let mut rows: Vec<(&str, Status)> = targets
-        .iter()
-        .zip(results)
-        .map(|(t, r)| (t.name.as_str(), r.unwrap_or(Status::NotStarted)))
-        .collect();
+    let mut rows: Vec<(&str, Status)> = Vec::new();
+    for (target, result) in targets.iter().zip(results) {
+        let (status, log) = result.unwrap_or((Status::NotStarted, String::new()));
+        if !status.is_success() && !log.trim().is_empty() {
+            let _ = writeln!(
+                out.stderr,
+                "\n--- {}: {}\n{}",
+                target.name,
+                status.label(),
+                log.trim_end()
+            );
+        }
+        rows.push((target.name.as_str(), status));
+    }
     for (label, message) in &fleet.unlisted {
         rows.push((
             label,
