@@ -49,29 +49,31 @@ echo "building the release binary..." >&2
 
 # One template database at the schema before the change, with rows; the fleet is copied from it.
 psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$TEMPLATE\" TEMPLATE template0" >/dev/null
-"$SCHEMAC" apply "$ROOT/bench/fleet/before.schema" --database-url "$SERVER_URL/$TEMPLATE" --yes >/dev/null 2>&1
+"$SCHEMAC" apply "$ROOT/bench/fleet/before.schema" --database-url "$SERVER_URL/$TEMPLATE" --yes \
+    >/dev/null 2>"$WORK/stderr" || { echo "error: the template could not be made:" >&2; cat "$WORK/stderr" >&2; exit 1; }
 psql "$SERVER_URL/$TEMPLATE" -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 INSERT INTO accounts (name) SELECT 'account ' || g FROM generate_series(1, 20) g;
 INSERT INTO projects (account_id, name) SELECT id, 'project' FROM accounts, generate_series(1, 10);
 INSERT INTO tasks (project_id, title) SELECT id, 'task' FROM projects, generate_series(1, 3);
 SQL
 
-cat > "$WORK/targets.toml" <<TOML
+# A fresh fleet per run, ${PREFIX}_<run>_NNNN, and a targets file whose server pattern matches it;
+# every fleet is dropped at the end (drops between runs would wait on checkpoints, not measure).
+make_fleet() {
+    local run=$1
+    seq -w 1 "$DATABASES" | xargs -P 8 -I{} psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 \
+        -c "CREATE DATABASE \"${PREFIX}_${run}_{}\" TEMPLATE \"$TEMPLATE\"" >/dev/null
+    cat > "$WORK/targets.toml" <<TOML
 [[server]]
 name      = "bench"
 url       = "$ADMIN_URL"
-databases = "${PREFIX}\\\\_0%"
+databases = "${PREFIX}\\\\_${run}\\\\_%"
 TOML
-
-make_fleet() {
-    drop_like "${PREFIX}\\_0%"
-    seq -w 1 "$DATABASES" | xargs -P 8 -I{} psql "$ADMIN_URL" -qX -v ON_ERROR_STOP=1 \
-        -c "CREATE DATABASE \"${PREFIX}_0{}\" TEMPLATE \"$TEMPLATE\"" >/dev/null
 }
 
 printf '%-10s %-10s %-14s %s\n' parallel databases "wall (s)" "peak RSS (MB)"
 for parallel in "${PARALLEL[@]}"; do
-    make_fleet
+    make_fleet "p$parallel"
     "$TIME" -f '%e %M' -o "$WORK/time" "$SCHEMAC" apply "$ROOT/bench/fleet/after.schema" \
         --targets "$WORK/targets.toml" --parallel "$parallel" --per-server "$parallel" --yes \
         --format json >"$WORK/summary.json" 2>"$WORK/stderr" || {
