@@ -12,6 +12,7 @@ pub mod compile;
 pub mod config;
 pub mod diagnostics;
 pub mod diff;
+pub mod fleet;
 pub mod introspect;
 pub mod lsp;
 pub mod model;

@@ -16,6 +16,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Connection, Executor, PgConnection, Row};
 
+#[allow(unused_imports)] // only the fleet tests use a second server
+pub use server::second_server;
 #[allow(unused_imports)] // not every test binary names every type
 pub use server::{server, Server, ServerKind};
 

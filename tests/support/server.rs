@@ -179,3 +179,26 @@ pub fn redact(url: &str) -> String {
         Err(_) => "<unparsable URL>".to_string(),
     }
 }
+
+/// A second server, for tests that need two (fleets): a throwaway cluster on a Unix socket, started
+/// once per test process and removed after it exits. Its maintenance database's URL; panics saying
+/// why when it cannot start.
+pub fn second_server() -> &'static Server {
+    static SECOND: OnceLock<Result<Server, String>> = OnceLock::new();
+    let found = SECOND.get_or_init(|| {
+        std::thread::spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start a runtime: {e}"))?;
+            start_cluster(&runtime)
+                .map_err(|e| format!("the second server (a throwaway cluster) did not start: {e}"))
+        })
+        .join()
+        .unwrap_or_else(|_| Err("starting the second server panicked".to_string()))
+    });
+    match found {
+        Ok(server) => server,
+        Err(message) => panic!("{message}"),
+    }
+}

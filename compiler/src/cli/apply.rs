@@ -21,7 +21,7 @@ use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
 use crate::introspect::Printer;
 
 /// What `apply` was given.
-enum Input {
+pub(super) enum Input {
     Schema(SourceSet, Box<crate::catalog::Catalog>),
     /// The plan, the fingerprint it was made against, and the file's text (kept in the history).
     PlanFile(Plan, Option<String>, String),
@@ -30,8 +30,42 @@ enum Input {
 /// How running one plan ended.
 enum Outcome {
     Applied(ApplyReport),
-    /// Refused, not confirmed, failed, or a dry run: the exit code.
-    Stopped(u8),
+    /// Refused, not confirmed, failed, or a dry run.
+    Stopped(Ending),
+}
+
+/// How an apply to one database ended: what a fleet's summary shows, and the exit code.
+pub(super) enum Ending {
+    /// Every step ran, or there was nothing to do (`steps_run + steps_already_done == 0`).
+    Done(ApplyReport),
+    /// A dry run (preflight passed).
+    DryRun,
+    /// Nothing was changed: why.
+    Refused(String),
+    /// A step (named, when one was running) or the work around it failed.
+    Failed {
+        step: Option<String>,
+        message: String,
+    },
+    /// No connection.
+    Unreachable(String),
+}
+
+impl Ending {
+    /// The contract's exit code for one database.
+    fn code(&self) -> u8 {
+        match self {
+            Ending::Done(_) | Ending::DryRun => 0,
+            _ => 1,
+        }
+    }
+
+    fn failed(message: String) -> Ending {
+        Ending::Failed {
+            step: None,
+            message,
+        }
+    }
 }
 
 fn is_plan_file(path: &Path) -> bool {
@@ -70,12 +104,22 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
             return 1;
         }
     };
-    rt.block_on(async {
+    rt.block_on(apply_database(input, &args, &url, out)).code()
+}
+
+/// Connects, takes the apply lock, applies and lets go: one database, start to end.
+pub(super) async fn apply_database(
+    input: Input,
+    args: &ApplyArgs,
+    url: &DatabaseUrl,
+    out: &mut Output,
+) -> Ending {
+    {
         let mut conn = match url.connect().await {
             Ok(conn) => conn,
             Err(message) => {
                 out.error(&message);
-                return 1;
+                return Ending::Unreachable(message);
             }
         };
         // If this client dies, its server session notices within a second even while a statement
@@ -85,10 +129,10 @@ pub fn run(args: ApplyArgs, out: &mut Output) -> u8 {
         let _ = sqlx::raw_sql("SET client_connection_check_interval = '1s'")
             .execute(&mut conn)
             .await;
-        let code = apply_locked(&mut conn, input, &args, &url, out).await;
+        let ending = apply_locked(&mut conn, input, args, url, out).await;
         let _ = apply::lock::release(&mut conn).await;
-        code
-    })
+        ending
+    }
 }
 
 async fn apply_locked(
@@ -97,7 +141,7 @@ async fn apply_locked(
     args: &ApplyArgs,
     url: &DatabaseUrl,
     out: &mut Output,
-) -> u8 {
+) -> Ending {
     let waited = {
         let stderr = &mut out.stderr;
         let mut on_wait = |holder: Option<apply::lock::Holder>| {
@@ -110,8 +154,9 @@ async fn apply_locked(
         apply::lock::acquire(conn, &mut on_wait).await
     };
     if let Err(error) = waited {
-        out.error(&url.scrub(&error.to_string()));
-        return 1;
+        let message = url.scrub(&error.to_string());
+        out.error(&message);
+        return Ending::failed(message);
     }
     let options = ApplyOptions {
         lock_timeout: args.lock_timeout,
@@ -126,11 +171,12 @@ async fn apply_locked(
             match continue_interrupted(conn, &schema_hash, args, url, out).await {
                 Ok(Some(report)) => add(&mut total, report),
                 Ok(None) => {}
-                Err(code) => return code,
+                Err(ending) => return ending,
             }
             if !args.dry_run {
-                if let Err(code) = clear_leftovers_before_planning(conn, &options, url, out).await {
-                    return code;
+                if let Err(ending) = clear_leftovers_before_planning(conn, &options, url, out).await
+                {
+                    return ending;
                 }
             }
             let plan_options = PlanOptions {
@@ -152,13 +198,18 @@ async fn apply_locked(
                         },
                     )
                 }
-                Err(failure) => return report_failure(out, failure, &sources, Some(url)),
+                Err(failure) => {
+                    let message = failure_text(&failure, url);
+                    report_failure(out, failure, &sources, Some(url));
+                    return Ending::failed(message);
+                }
             }
         }
         Input::PlanFile(plan, fingerprint, text) => {
             if let Err(message) = check_fingerprint(conn, &plan, fingerprint.as_deref()).await {
-                out.error(&url.scrub(&message));
-                return 1;
+                let message = url.scrub(&message);
+                out.error(&message);
+                return Ending::Refused(message);
             }
             (
                 plan,
@@ -180,15 +231,14 @@ async fn apply_locked(
             .write_all(human::plan(&plan, out.colour_stderr).as_bytes());
         match run_plan(conn, &plan, origin, &sources, args, url, out).await {
             Outcome::Applied(report) => add(&mut total, report),
-            Outcome::Stopped(code) => return code,
+            Outcome::Stopped(ending) => return ending,
         }
     }
     if args.dry_run {
-        return 0;
+        return Ending::DryRun;
     }
     if let Err(error) = drop_leftover_triggers(conn, &options, out).await {
-        report_error(out, error, url);
-        return 1;
+        return report_error(out, error, url);
     }
     if total.steps_run > 0 || total.steps_already_done > 0 {
         out.result(&format!(
@@ -211,7 +261,22 @@ async fn apply_locked(
             }
         ));
     }
-    0
+    Ending::Done(total)
+}
+
+/// A planning failure in one line, password scrubbed.
+fn failure_text(failure: &super::plan::PlanFailure, url: &DatabaseUrl) -> String {
+    match failure {
+        super::plan::PlanFailure::Diagnostics(diagnostics) => format!(
+            "planning failed: {}",
+            diagnostics
+                .iter()
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        super::plan::PlanFailure::Message(message) => url.scrub(message),
+    }
 }
 
 fn add(total: &mut ApplyReport, report: ApplyReport) {
@@ -231,13 +296,14 @@ async fn continue_interrupted(
     args: &ApplyArgs,
     url: &DatabaseUrl,
     out: &mut Output,
-) -> Result<Option<ApplyReport>, u8> {
+) -> Result<Option<ApplyReport>, Ending> {
     let interrupted = match history::latest_unfinished(conn).await {
         Ok(Some(interrupted)) => interrupted,
         Ok(None) => return Ok(None),
         Err(error) => {
-            out.error(&url.scrub(&error.to_string()));
-            return Err(1);
+            let message = url.scrub(&error.to_string());
+            out.error(&message);
+            return Err(Ending::failed(message));
         }
     };
     let Interrupted {
@@ -276,7 +342,7 @@ async fn continue_interrupted(
     ));
     match run_plan(conn, &plan, origin, &SourceSet::default(), args, url, out).await {
         Outcome::Applied(report) => Ok(Some(report)),
-        Outcome::Stopped(code) => Err(code),
+        Outcome::Stopped(ending) => Err(ending),
     }
 }
 
@@ -287,7 +353,7 @@ async fn clear_leftovers_before_planning(
     options: &ApplyOptions,
     url: &DatabaseUrl,
     out: &mut Output,
-) -> Result<(), u8> {
+) -> Result<(), Ending> {
     let result = {
         let stderr = &mut out.stderr;
         let mut on_retry = |attempt: u32, wait: Duration| {
@@ -308,10 +374,7 @@ async fn clear_leftovers_before_planning(
             }
             Ok(())
         }
-        Err(error) => {
-            report_error(out, error, url);
-            Err(1)
-        }
+        Err(error) => Err(report_error(out, error, url)),
     }
 }
 
@@ -364,28 +427,25 @@ async fn run_plan(
             ),
         )
         .with_help("review them, then run again with `--allow-destructive`".to_string());
+        let reason = refusal.message.clone();
         schema::print_diagnostics(out, &[refusal], sources);
-        return Outcome::Stopped(1);
+        return Outcome::Stopped(Ending::Refused(reason));
     }
     if args.dry_run {
         return match apply::preflight(conn, plan).await {
             Ok(failures) if failures.is_empty() => {
                 out.note("dry run: preflight checks passed; nothing was changed");
-                Outcome::Stopped(0)
+                Outcome::Stopped(Ending::DryRun)
             }
             Ok(failures) => {
-                report_error(out, ApplyError::Preflight(failures), url);
-                Outcome::Stopped(1)
+                Outcome::Stopped(report_error(out, ApplyError::Preflight(failures), url))
             }
-            Err(error) => {
-                report_error(out, error, url);
-                Outcome::Stopped(1)
-            }
+            Err(error) => Outcome::Stopped(report_error(out, error, url)),
         };
     }
     if out.interactive && !args.yes && !confirm(out, plan.steps.len()) {
         out.note("not applied");
-        return Outcome::Stopped(1);
+        return Outcome::Stopped(Ending::Refused("not confirmed".to_string()));
     }
     // Kept for options other branches may add to `ApplyOptions`.
     #[allow(clippy::needless_update)]
@@ -455,11 +515,11 @@ async fn run_plan(
                 error,
                 ApplyError::Preflight(_) | ApplyError::Database(_) | ApplyError::Cleanup { .. }
             );
-            report_error(out, error, url);
+            let ending = report_error(out, error, url);
             if stopped_in_a_step {
                 report_what_ran(conn, plan, out).await;
             }
-            Outcome::Stopped(1)
+            Outcome::Stopped(ending)
         }
     }
 }
@@ -530,7 +590,52 @@ async fn check_fingerprint(
     }
 }
 
-fn report_error(out: &mut Output, error: ApplyError, url: &DatabaseUrl) {
+/// Prints why apply stopped; returns it as an ending (preflight: refused; else failed, with the
+/// step when one was running).
+fn report_error(out: &mut Output, error: ApplyError, url: &DatabaseUrl) -> Ending {
+    let ending = match &error {
+        ApplyError::Preflight(failures) => Ending::Refused(url.scrub(&format!(
+            "preflight: {}",
+            failures
+                .iter()
+                .map(|f| {
+                    let rows = if f.count > 0 {
+                        format!(" ({} row{})", f.count, if f.count == 1 { "" } else { "s" })
+                    } else {
+                        String::new()
+                    };
+                    format!("{}: {}{rows}", f.target, f.message)
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))),
+        ApplyError::Step {
+            index,
+            kind,
+            target,
+            message,
+            ..
+        } => Ending::Failed {
+            step: Some(format!("step {index} ({kind} {target})")),
+            message: url.scrub(message),
+        },
+        ApplyError::Verify {
+            index,
+            kind,
+            target,
+            ..
+        }
+        | ApplyError::LockTimeout {
+            index,
+            kind,
+            target,
+            ..
+        } => Ending::Failed {
+            step: Some(format!("step {index} ({kind} {target})")),
+            message: url.scrub(&error.to_string()),
+        },
+        other => Ending::failed(url.scrub(&other.to_string())),
+    };
     match error {
         ApplyError::Preflight(failures) => {
             out.error("refused: the plan cannot finish; nothing was changed");
@@ -558,4 +663,5 @@ fn report_error(out: &mut Output, error: ApplyError, url: &DatabaseUrl) {
         }
         other => out.error(&url.scrub(&other.to_string())),
     }
+    ending
 }

@@ -12,6 +12,11 @@ use sqlx::{ConnectOptions, PgConnection};
 pub struct DatabaseUrl(String);
 
 impl DatabaseUrl {
+    /// A URL as written (a fleet's targets file).
+    pub fn new(url: impl Into<String>) -> DatabaseUrl {
+        DatabaseUrl(url.into())
+    }
+
     /// From `--database-url`, else `DATABASE_URL`.
     pub fn from_args(flag: Option<&str>) -> Option<DatabaseUrl> {
         flag.map(str::to_string)

@@ -8,6 +8,7 @@ mod codegen;
 mod database;
 mod drift;
 mod duration;
+mod fleet;
 mod fmt;
 mod human;
 mod introspect;
@@ -117,6 +118,22 @@ pub struct PlanArgs {
     /// a throwaway local cluster). The target is only read.
     #[arg(long, conflicts_with = "from_empty")]
     pub dev_url: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// A fleet: every database of a targets file instead of one database (CLI.md, "Fleets").
+#[derive(Debug, Clone, clap::Args)]
+pub struct FleetArgs {
+    /// A targets file (TOML: `[[target]]` name/url, `[[server]]` url/databases) instead of a URL.
+    #[arg(long, value_name = "FILE", conflicts_with = "database_url")]
+    pub targets: Option<PathBuf>,
+    /// Targets worked on at once (each holds one connection).
+    #[arg(long, default_value_t = 4, requires = "targets", value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallel: u32,
+    /// Targets worked on at once on one server.
+    #[arg(long, default_value_t = 8, requires = "targets", value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_server: u32,
 }
 
 #[derive(Debug, clap::Args)]
@@ -144,6 +161,17 @@ pub struct ApplyArgs {
     /// The most rows a backfill batch updates; batches adapt their size to take about 30 ms.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// With `--targets`: apply to the first K targets first; if any fails, touch no other.
+    #[arg(long, value_name = "K", default_value_t = 0, requires = "targets")]
+    pub canary: u32,
+    /// With `--targets`: after a target fails, keep starting the others.
+    #[arg(long, requires = "targets")]
+    pub keep_going: bool,
+    /// With `--targets`: the summary as a table (human) or JSON.
+    #[arg(long, value_enum, default_value = "human", requires = "targets")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -155,6 +183,11 @@ pub struct DriftArgs {
     /// a throwaway local cluster). The target is only read.
     #[arg(long)]
     pub dev_url: Option<String>,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+    /// With `--targets`: the report as text (human) or JSON.
+    #[arg(long, value_enum, default_value = "human", requires = "targets")]
+    pub format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -229,8 +262,11 @@ pub fn execute(cli: Cli, out: &mut Output) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(args, out),
         Command::Fmt(args) => fmt::run(args, out),
+        Command::Plan(args) if args.fleet.targets.is_some() => fleet::plan(args, out),
         Command::Plan(args) => plan::run(args, out),
+        Command::Apply(args) if args.fleet.targets.is_some() => fleet::apply(args, out),
         Command::Apply(args) => apply::run(args, out),
+        Command::Drift(args) if args.fleet.targets.is_some() => fleet::drift(args, out),
         Command::Drift(args) => drift::run(args, out),
         Command::Introspect(args) => introspect::run(args, out),
         Command::Codegen(args) => codegen::run(args, out),

@@ -7,6 +7,7 @@
 
 mod canonicalize;
 mod expressions;
+mod databases;
 mod facts;
 mod local;
 mod queries;
@@ -20,6 +21,7 @@ use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use expressions::{canonicalize_with, prepare, source_text, Printer};
+pub use databases::databases;
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 
