@@ -159,6 +159,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             default: column.default.clone(),
             serial: column.serial,
             generated: column.generated.clone(),
+            identity: column.identity,
             comment: column.doc.clone(),
             renamed_from: column.renamed_from.clone(),
             using: column.using.clone(),

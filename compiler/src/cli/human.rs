@@ -395,6 +395,23 @@ pub fn describe(change: &Change) -> String {
         Change::DropDefault { table, column } => {
             format!("table `{table}`: column `{column}` has a default the schema does not")
         }
+        Change::AlterIdentity {
+            table,
+            column,
+            current,
+            desired,
+            ..
+        } => {
+            let says = |identity: &Option<crate::catalog::Identity>| match identity {
+                Some(identity) => format!("GENERATED {} AS IDENTITY", identity.sql()),
+                None => "not an identity column".to_string(),
+            };
+            format!(
+                "table `{table}`: column `{column}` is {}, the schema says {}",
+                says(current),
+                says(desired)
+            )
+        }
         Change::ReplaceGeneratedColumn { table, desired, .. } => {
             format!(
                 "table `{table}`: column `{}` generation expression differs",

@@ -11,8 +11,9 @@ use sqlx::{PgConnection, Row};
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::{
-    Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Grant, Index, IndexKey,
-    Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table, UniqueConstraint,
+    Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Grant, Identity, Index,
+    IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table,
+    UniqueConstraint,
 };
 
 /// Which schemas to read.
@@ -97,6 +98,7 @@ order by n.nspname collate "C", c.relname collate "C"
 const COLUMNS: &str = r#"
 select a.attrelid::int8 as table_oid, a.attname::text as name, a.attnotnull as not_null,
   a.attgenerated::text as generated_kind,
+  a.attidentity::text as identity_kind,
   pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
   pg_catalog.col_description(a.attrelid, a.attnum) as comment,
   a.atttypmod as typmod,
@@ -451,6 +453,13 @@ fn column(row: &PgRow) -> Result<Column, IntrospectError> {
         column.default = expr;
     }
     column.serial = get(row, WHAT, "serial")?;
+    // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
+    // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
+    column.identity = match get::<String>(row, WHAT, "identity_kind")?.as_str() {
+        "a" => Some(Identity::Always),
+        "d" => Some(Identity::ByDefault),
+        _ => None,
+    };
     column.comment = get(row, WHAT, "comment")?;
     Ok(column)
 }

@@ -13,8 +13,8 @@ use self::read_back::ReadBack;
 use super::tenancy_pattern::{self, Generated, TenancyPattern};
 use crate::catalog::names;
 use crate::catalog::{
-    BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, IndexKey,
-    Policy, Privilege, QualifiedName, Table,
+    BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index,
+    IndexKey, Policy, Privilege, QualifiedName, Table,
 };
 
 /// Access methods the language's `index ... using` accepts.
@@ -626,6 +626,11 @@ impl<'a> Writer<'a> {
             }
             if let Some(generated) = &column.generated {
                 attrs.push(format!("generated ({generated})"));
+            }
+            match column.identity {
+                Some(Identity::ByDefault) => attrs.push("identity".to_string()),
+                Some(Identity::Always) => attrs.push("identity always".to_string()),
+                None => {}
             }
             let placed_attrs = attributes.remove(&column.name).unwrap_or_default();
             // The compiler writes the tenant column itself; write it only to keep its default.

@@ -114,6 +114,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `generated (expr)` text.
     pub generated: Option<String>,
+    /// `identity` / `identity always`.
+    pub identity: Option<crate::catalog::Identity>,
     pub doc: Option<String>,
     pub renamed_from: Option<String>,
     pub using: Option<String>,

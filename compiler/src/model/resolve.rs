@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types;
 use super::*;
-use crate::catalog::{self, BaseType};
+use crate::catalog::{self, BaseType, Identity};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
@@ -495,6 +495,7 @@ impl Resolver {
             nullable: def.nullable,
             default: None,
             generated: None,
+            identity: None,
             doc: def.doc.as_ref().map(|d| d.text.clone()),
             renamed_from: None,
             using: None,
@@ -506,6 +507,7 @@ impl Resolver {
         let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
         let mut default_span = None;
         let mut generated_span = None;
+        let mut identity_span = None;
         for attribute in &def.attributes {
             let keyword = attribute.kind.keyword();
             // Several checks on one column are fine; any other attribute twice is a mistake.
@@ -568,7 +570,18 @@ impl Resolver {
                     column.generated = Some(trimmed(expr));
                     generated_span = Some(attribute.span);
                 }
+                ast::AttributeKind::Identity { always } => {
+                    column.identity = Some(if *always {
+                        Identity::Always
+                    } else {
+                        Identity::ByDefault
+                    });
+                    identity_span = Some(attribute.span);
+                }
             }
+        }
+        if let Some(at) = identity_span {
+            self.check_identity(&column, default_span.is_some(), at);
         }
         if let (Some(generated), Some(default)) = (generated_span, default_span) {
             self.error(Diagnostic::generated_with_default(
@@ -581,6 +594,32 @@ impl Resolver {
             self.error(Diagnostic::serial_with_default(&column.name, default));
         }
         Some(column)
+    }
+
+    /// PostgreSQL makes an identity column `NOT NULL` itself and refuses one with a default, a
+    /// generation expression, or a type other than the integers (the sequence's types).
+    /// https://www.postgresql.org/docs/current/sql-createtable.html
+    fn check_identity(&mut self, column: &Column, has_default: bool, at: Span) {
+        let reason = if column.ty.array
+            || !matches!(
+                column.ty.base,
+                BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+            ) {
+            Some("its type is not `smallint`, `int` or `bigint`")
+        } else if column.serial {
+            Some("a serial column already takes its values from a sequence")
+        } else if column.nullable {
+            Some("an identity column is never NULL (remove `?`)")
+        } else if has_default {
+            Some("it also has a default")
+        } else if column.generated.is_some() {
+            Some("it is also generated")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.error(Diagnostic::invalid_identity(&column.name, reason, at));
+        }
     }
 
     /// Checks that every column a key or index names exists in its table (the tenant column

@@ -40,6 +40,15 @@ impl Hazard {
         )
     }
 
+    /// A column that stops being an identity column no longer numbers new rows: inserts that
+    /// leave it out fail (it stays NOT NULL) until the application gives a value.
+    pub fn stops_numbering(table: &str, column: &str) -> Hazard {
+        Hazard::new(
+            "requires-application-deploy",
+            format!("from here on, inserts into `{table}` must set `{column}` (no longer an identity column): deploy the application that writes it first"),
+        )
+    }
+
     /// A dropped index loses no data, but queries that used it may become slow.
     pub fn drops_index(name: &str) -> Hazard {
         Hazard::new(

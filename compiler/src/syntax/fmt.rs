@@ -448,6 +448,8 @@ fn attribute(attribute: &Attribute) -> String {
         AttributeKind::Using(expr) => format!("using {}", paren(expr)),
         AttributeKind::Backfill(expr) => format!("backfill {}", paren(expr)),
         AttributeKind::Generated(expr) => format!("generated {}", paren(expr)),
+        AttributeKind::Identity { always: false } => "identity".to_string(),
+        AttributeKind::Identity { always: true } => "identity always".to_string(),
     }
 }
 

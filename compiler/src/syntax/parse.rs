@@ -619,6 +619,9 @@ impl<'t> Builder<'t> {
             Rule::attr_using => AttributeKind::Using(first_expr(self, pair)?),
             Rule::attr_backfill => AttributeKind::Backfill(first_expr(self, pair)?),
             Rule::attr_generated => AttributeKind::Generated(first_expr(self, pair)?),
+            Rule::attr_identity => AttributeKind::Identity {
+                always: pair.into_inner().any(|p| p.as_rule() == Rule::k_always),
+            },
             Rule::attr_renamed => AttributeKind::RenamedFrom(
                 self.ident(pair.into_inner().find(|p| p.as_rule() == Rule::ident)?),
             ),
@@ -890,6 +893,8 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_using => "using",
         Rule::k_backfill => "backfill",
         Rule::k_generated => "generated",
+        Rule::k_identity => "identity",
+        Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",
         Rule::k_cascade => "cascade",
@@ -932,6 +937,7 @@ const ATTRIBUTE_RULES: &[Rule] = &[
     Rule::k_using,
     Rule::k_backfill,
     Rule::k_generated,
+    Rule::k_identity,
 ];
 
 /// What the parser expected, in words: "a column type", "`)`", "`on delete` or `on update`".

@@ -3,6 +3,7 @@
 
 mod columns;
 mod create;
+mod identity;
 mod not_null;
 mod objects;
 mod security;
@@ -66,7 +67,10 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
-                if !column.nullable && column.generated.is_none() && ctx.has_rows(table) =>
+                if !column.nullable
+                    && column.generated.is_none()
+                    && column.identity.is_none()
+                    && ctx.has_rows(table) =>
             {
                 if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned)
                 {
@@ -89,6 +93,7 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::DropDefault { .. }
             | Change::ReplaceGeneratedColumn { .. }
             | Change::CommentColumn { .. } => columns::plan(ctx, change, &mut planned),
+            Change::AlterIdentity { .. } => identity::plan(ctx, change, &mut planned),
             Change::AddObject { .. }
             | Change::DropObject { .. }
             | Change::RenameObject { .. }
