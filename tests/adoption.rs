@@ -174,3 +174,8 @@ async fn adopts(case: &str) {
 async fn identity_and_sequences() {
     adopts("identity_and_sequences").await;
 }
+
+#[tokio::test]
+async fn unique_indexes() {
+    adopts("unique_indexes").await;
+}

@@ -215,7 +215,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .iter()
         .map(|index| Index {
             name: index.name.clone().unwrap_or_default(),
-            unique: false,
+            unique: index.unique,
             method: index.method.clone().unwrap_or_else(|| "btree".to_string()),
             keys: index.keys.clone(),
             predicate: index.predicate.clone(),

@@ -801,9 +801,7 @@ impl<'a> Writer<'a> {
         index: &Index,
         skipped_columns: &BTreeSet<String>,
     ) -> Option<String> {
-        let problem = if index.unique {
-            Some("a unique index is not a constraint, and the schema language has no unique index")
-        } else if !INDEX_METHODS.contains(&index.method.as_str()) {
+        let problem = if !INDEX_METHODS.contains(&index.method.as_str()) {
             Some("the schema language has no such index method")
         } else if !spellable(&index.name) {
             Some("the schema language cannot spell its name")
@@ -838,10 +836,15 @@ impl<'a> Writer<'a> {
                 "idx",
             ),
         );
-        let mut entry = if default {
-            format!("index ({})", keys.join(", "))
+        let kind = if index.unique {
+            "unique index"
         } else {
-            format!("index {} ({})", index.name, keys.join(", "))
+            "index"
+        };
+        let mut entry = if default {
+            format!("{kind} ({})", keys.join(", "))
+        } else {
+            format!("{kind} {} ({})", index.name, keys.join(", "))
         };
         if index.method != "btree" {
             let _ = write!(entry, " using {}", index.method);

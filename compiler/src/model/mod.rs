@@ -149,6 +149,8 @@ pub struct Key {
 /// A (non-unique) index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
+    /// `unique index` (never a unique constraint).
+    pub unique: bool,
     pub name: Option<String>,
     pub keys: Vec<IndexKey>,
     /// `using` method as written; `lower` defaults it to `btree`.

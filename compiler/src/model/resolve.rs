@@ -78,6 +78,7 @@ enum KeyPart<'a> {
 }
 
 struct IndexRef<'a> {
+    unique: bool,
     name: Option<&'a ast::Ident>,
     keys: Vec<KeyPart<'a>>,
     method: Option<&'a ast::Ident>,
@@ -405,6 +406,7 @@ impl Resolver {
                     span: entry.span,
                 }),
                 ast::TableEntryKind::Index(index) => pending.indexes.push(IndexRef {
+                    unique: index.unique,
                     name: index.name.as_ref(),
                     keys: index
                         .keys
@@ -531,6 +533,7 @@ impl Resolver {
                 ast::AttributeKind::Primary => pending.primary_keys.push(name_only()),
                 ast::AttributeKind::Unique => pending.uniques.push(name_only()),
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
+                    unique: false,
                     name: None,
                     keys: vec![KeyPart::Column(&def.name)],
                     method: None,
@@ -700,6 +703,7 @@ impl Resolver {
             }
             if ok {
                 indexes.push(Index {
+                    unique: index_ref.unique,
                     name: index_ref.name.map(|n| n.name.clone()),
                     keys: index_ref
                         .keys
@@ -747,7 +751,21 @@ impl Resolver {
     fn is_key(table: &Table, columns: &[String]) -> bool {
         let wanted: BTreeSet<&String> = columns.iter().collect();
         let same = |key: &Key| key.columns.iter().collect::<BTreeSet<_>>() == wanted;
-        table.primary_key.as_ref().is_some_and(same) || table.uniques.iter().any(same)
+        // PostgreSQL also accepts a unique index over exactly these columns, without a predicate
+        // or expression keys, as what a foreign key references.
+        // https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-PARMS-REFERENCES
+        let unique_index = |index: &Index| {
+            index.unique
+                && index.predicate.is_none()
+                && index.keys.len() == wanted.len()
+                && index
+                    .keys
+                    .iter()
+                    .all(|k| matches!(k, catalog::IndexKey::Column(c) if wanted.contains(c)))
+        };
+        table.primary_key.as_ref().is_some_and(same)
+            || table.uniques.iter().any(same)
+            || table.indexes.iter().any(unique_index)
     }
 
     fn bind_foreign_keys(&mut self, index: usize, pending: &Pending<'_>) {

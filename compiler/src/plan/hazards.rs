@@ -49,6 +49,15 @@ impl Hazard {
         )
     }
 
+    /// A dropped unique index or unique constraint loses no data, but duplicates can be written
+    /// afterwards: what goes is a guarantee the application may rely on, not only speed.
+    pub fn removes_uniqueness(what: &str, name: &str) -> Hazard {
+        Hazard::new(
+            "removes-uniqueness-guarantee",
+            format!("drops unique {what} `{name}`: the database stops rejecting duplicate values"),
+        )
+    }
+
     /// A dropped index loses no data, but queries that used it may become slow.
     pub fn drops_index(name: &str) -> Hazard {
         Hazard::new(

@@ -337,6 +337,8 @@ impl FkAction {
 /// `index [name] (keys) [using m] [where (expr)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexDef {
+    /// `unique index`: a unique index, which is not a unique constraint.
+    pub unique: bool,
     pub name: Option<Ident>,
     pub keys: Vec<IndexKey>,
     pub method: Option<Ident>,

@@ -490,7 +490,11 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
                     IndexKey::Expr(e) => e.text.clone(),
                 })
                 .collect();
-            let mut line = String::from("index ");
+            let mut line = String::from(if index.unique {
+                "unique index "
+            } else {
+                "index "
+            });
             if let Some(name) = &index.name {
                 line.push_str(&name.name);
                 line.push(' ');

@@ -351,6 +351,10 @@ impl<'t> Builder<'t> {
                 TableEntryKind::Unique { name, columns }
             }
             Rule::index_entry => TableEntryKind::Index(self.index_entry(inner)),
+            Rule::unique_index_entry => TableEntryKind::Index(IndexDef {
+                unique: true,
+                ..self.index_entry(inner)
+            }),
             Rule::check_entry => {
                 let mut name = None;
                 let mut expr = None;
@@ -405,6 +409,7 @@ impl<'t> Builder<'t> {
 
     fn index_entry(&mut self, pair: Pair<'_, Rule>) -> IndexDef {
         let mut index = IndexDef {
+            unique: false,
             name: None,
             keys: Vec::new(),
             method: None,

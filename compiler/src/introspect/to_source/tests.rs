@@ -261,6 +261,7 @@ fn plain_database_uses_short_forms_for_default_names() {
       unique one_name_per_level (name, level)
       index users_lower_idx (lower((name)::text), id)
       index (tags) using gin where (state <> 'closed'::status)
+      unique index (name)
       check ((name)::text <> (email)::text)
       check email_has_at (strpos((email)::text, '@'::text) > 0)
       row level security forced
@@ -279,7 +280,6 @@ fn plain_database_uses_short_forms_for_default_names() {
             "extension `pg_trgm` is not written: the schema language has no declaration for it; keep creating it outside schemac",
             "primary key `sessions_pk` of `app.sessions` cannot be named in the schema language; it reads back as `sessions_pkey`",
             "foreign key `sessions_other` of `app.sessions` cannot be named in the schema language; it reads back as `sessions_other_user_id_fkey`",
-            "index `users_name_idx` of `public.users` is left out: a unique index is not a constraint, and the schema language has no unique index",
         ]
     );
 }
