@@ -179,3 +179,8 @@ async fn identity_and_sequences() {
 async fn unique_indexes() {
     adopts("unique_indexes").await;
 }
+
+#[tokio::test]
+async fn constraint_names() {
+    adopts("constraint_names").await;
+}

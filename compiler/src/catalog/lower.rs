@@ -52,6 +52,11 @@ pub fn lower(model: &Model) -> Catalog {
                 namespace.reserve_constraint(name);
             }
         }
+        for fk in &table.foreign_keys {
+            if let Some(name) = &fk.name {
+                namespace.reserve_constraint(name);
+            }
+        }
     }
 
     let tenancy = model.tenancy.as_ref();
@@ -226,7 +231,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .foreign_keys
         .iter()
         .map(|fk| ForeignKey {
-            name: String::new(),
+            name: fk.name.clone().unwrap_or_default(),
             columns: fk.columns.clone(),
             referenced_table: model.table(fk.referenced_table).name.clone(),
             referenced_columns: fk.referenced_columns.clone(),
@@ -457,8 +462,10 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
         }
     }
     for fk in &mut table.foreign_keys {
-        let addition = names::name_addition(&fk.columns);
-        fk.name = namespace.choose_constraint_name(&table_name, Some(&addition), "fkey");
+        if fk.name.is_empty() {
+            let addition = names::name_addition(&fk.columns);
+            fk.name = namespace.choose_constraint_name(&table_name, Some(&addition), "fkey");
+        }
     }
     for index in &mut table.indexes {
         if index.name.is_empty() {

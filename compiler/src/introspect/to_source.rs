@@ -99,6 +99,11 @@ fn named_differently(catalog: &Catalog, read: &ReadBack) -> BTreeSet<(QualifiedN
                 names.insert((table.name.clone(), check.name.clone()));
             }
         }
+        for fk in &table.foreign_keys {
+            if !other.foreign_keys.iter().any(|f| f.name == fk.name) {
+                names.insert((table.name.clone(), fk.name.clone()));
+            }
+        }
     }
     names
 }
@@ -469,7 +474,8 @@ impl<'a> Writer<'a> {
     }
 
     /// `references t[(col)]`, as written on a column.
-    fn references(&self, fk: &ForeignKey, referenced_column: &str) -> Option<String> {
+    /// `references t[(col)] [name NAME] [rules]`; `named`: write the key's own name.
+    fn references(&self, fk: &ForeignKey, referenced_column: &str, named: bool) -> Option<String> {
         let target = Self::qname(&fk.referenced_table)?;
         let pk_is_column = self
             .catalog
@@ -479,6 +485,9 @@ impl<'a> Writer<'a> {
         let mut text = format!("references {target}");
         if !pk_is_column {
             let _ = write!(text, "({referenced_column})");
+        }
+        if named {
+            let _ = write!(text, " name {}", fk.name);
         }
         text.push_str(&fk_rules(fk));
         Some(text)
@@ -571,7 +580,7 @@ impl<'a> Writer<'a> {
                 .map(|(column, _)| column.clone())
             {
                 let referenced = fk.referenced_columns.get(1).cloned().unwrap_or_default();
-                if let Some(text) = self.references(fk, &referenced) {
+                if let Some(text) = self.references(fk, &referenced, false) {
                     attributes.entry(column).or_default().push(text);
                 }
                 continue;
@@ -585,13 +594,19 @@ impl<'a> Writer<'a> {
                 let has_reference = attributes
                     .get(column)
                     .is_some_and(|a| a.iter().any(|a| a.starts_with("references ")));
-                if fk.name == default_name(table_name, &[column], "fkey")
-                    && fk.on_delete_columns.is_empty()
+                // A name other than PostgreSQL's default (Rails' `fk_rails_<hash>`) is kept.
+                let named = !self.is_default(
+                    table,
+                    &fk.name,
+                    &default_name(table_name, &[column], "fkey"),
+                );
+                if fk.on_delete_columns.is_empty()
                     && !has_reference
+                    && spellable(&fk.name)
                     && !skipped_columns.contains(column)
                     && !self.skipped_tables.contains(&fk.referenced_table)
                 {
-                    if let Some(text) = self.references(fk, referenced) {
+                    if let Some(text) = self.references(fk, referenced, named) {
                         attributes.entry(column.clone()).or_default().push(text);
                         placed.insert(fk.name.clone());
                     }
@@ -875,7 +890,8 @@ impl<'a> Writer<'a> {
         };
         let columns: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
         let default = default_name(&table.name.name, &columns, "fkey");
-        if fk.name != default {
+        let named = !self.is_default(table, &fk.name, &default);
+        if named && !spellable(&fk.name) {
             self.warn(format!(
                 "foreign key `{}` of `{}` cannot be named in the schema language; it reads back \
                  as `{default}`",
@@ -891,8 +907,13 @@ impl<'a> Writer<'a> {
                 fk.on_delete_columns.join(", ")
             ));
         }
+        let name = if named && spellable(&fk.name) {
+            format!(" {}", fk.name)
+        } else {
+            String::new()
+        };
         Some(format!(
-            "foreign key ({}) references {target} ({}){}",
+            "foreign key{name} ({}) references {target} ({}){}",
             columns.join(", "),
             fk.referenced_columns.join(", "),
             fk_rules(fk)

@@ -87,6 +87,7 @@ struct IndexRef<'a> {
 }
 
 struct ForeignKeyRef<'a> {
+    name: Option<&'a ast::Ident>,
     columns: Vec<&'a ast::Ident>,
     table: &'a ast::QualName,
     referenced: Option<Vec<&'a ast::Ident>>,
@@ -426,6 +427,7 @@ impl Resolver {
                 ast::TableEntryKind::ForeignKey(fk) => {
                     let (on_delete, on_update, on_delete_span) = rules(&fk.rules);
                     pending.foreign_keys.push(ForeignKeyRef {
+                        name: fk.name.as_ref(),
                         columns: fk.columns.iter().collect(),
                         table: &fk.table,
                         referenced: fk.referenced_columns.as_ref().map(|c| c.iter().collect()),
@@ -547,6 +549,7 @@ impl Resolver {
                 ast::AttributeKind::References(references) => {
                     let (on_delete, on_update, on_delete_span) = rules(&references.rules);
                     pending.foreign_keys.push(ForeignKeyRef {
+                        name: references.name.as_ref(),
                         columns: vec![&def.name],
                         table: &references.table,
                         referenced: references.column.as_ref().map(|c| vec![c]),
@@ -922,7 +925,7 @@ impl Resolver {
             return None;
         }
         Some(ForeignKey {
-            name: None,
+            name: fk.name.map(|n| n.name.clone()),
             columns: fk.columns.iter().map(|c| c.name.clone()).collect(),
             referenced_table: target_id,
             referenced_columns: referenced,

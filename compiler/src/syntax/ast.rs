@@ -295,6 +295,8 @@ impl AttributeKind {
 pub struct References {
     pub table: QualName,
     pub column: Option<Ident>,
+    /// `name NAME`: the constraint's name, where not PostgreSQL's default.
+    pub name: Option<Ident>,
     pub rules: Vec<FkRule>,
 }
 
@@ -355,6 +357,8 @@ pub enum IndexKey {
 /// `foreign key (a, b) references t [(x, y)] [on delete A] [on update A]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForeignKeyDef {
+    /// `foreign key NAME (...)`: the constraint's name, where not PostgreSQL's default.
+    pub name: Option<Ident>,
     pub columns: Vec<Ident>,
     pub table: QualName,
     pub referenced_columns: Option<Vec<Ident>>,

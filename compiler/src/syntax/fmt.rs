@@ -440,6 +440,9 @@ fn attribute(attribute: &Attribute) -> String {
             if let Some(column) = &references.column {
                 text.push_str(&format!("({})", column.name));
             }
+            if let Some(name) = &references.name {
+                text.push_str(&format!(" name {}", name.name));
+            }
             text.push_str(&rules(&references.rules));
             text
         }
@@ -513,11 +516,19 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
             None => format!("check {}", paren(expr)),
         }],
         TableEntryKind::ForeignKey(fk) => {
-            let mut line = format!(
-                "foreign key ({}) references {}",
-                names(&fk.columns),
-                fk.table.text()
-            );
+            let mut line = match &fk.name {
+                Some(name) => format!(
+                    "foreign key {} ({}) references {}",
+                    name.name,
+                    names(&fk.columns),
+                    fk.table.text()
+                ),
+                None => format!(
+                    "foreign key ({}) references {}",
+                    names(&fk.columns),
+                    fk.table.text()
+                ),
+            };
             if let Some(columns) = &fk.referenced_columns {
                 line.push_str(&format!(" ({})", names(columns)));
             }

@@ -476,8 +476,10 @@ impl<'t> Builder<'t> {
         let mut lists = Vec::new();
         let mut table = None;
         let mut rules = Vec::new();
+        let mut name = None;
         for child in pair.into_inner() {
             match child.as_rule() {
+                Rule::constraint_name => name = child.into_inner().next().map(|p| self.ident(p)),
                 Rule::column_list => lists.push(self.column_list(child)),
                 Rule::qname => table = Some(self.qname(child)),
                 Rule::fk_rule => rules.extend(self.fk_rule(child)),
@@ -486,6 +488,7 @@ impl<'t> Builder<'t> {
         }
         let mut lists = lists.into_iter();
         Some(ForeignKeyDef {
+            name,
             columns: lists.next()?,
             table: table?,
             referenced_columns: lists.next(),
@@ -633,18 +636,27 @@ impl<'t> Builder<'t> {
             Rule::attr_references => {
                 let mut table = None;
                 let mut column = None;
+                let mut name = None;
                 let mut rules = Vec::new();
                 for child in pair.into_inner() {
                     match child.as_rule() {
                         Rule::qname => table = Some(self.qname(child)),
                         Rule::ident => column = Some(self.ident(child)),
                         Rule::fk_rule => rules.extend(self.fk_rule(child)),
+                        Rule::fk_name => {
+                            name = child
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::constraint_name)
+                                .and_then(|p| p.into_inner().next())
+                                .map(|p| self.ident(p))
+                        }
                         _ => {}
                     }
                 }
                 AttributeKind::References(References {
                     table: table?,
                     column,
+                    name,
                     rules,
                 })
             }
@@ -899,6 +911,7 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_backfill => "backfill",
         Rule::k_generated => "generated",
         Rule::k_identity => "identity",
+        Rule::k_name => "name",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",
