@@ -209,7 +209,7 @@ async fn accounts(conn: &mut PgConnection) -> Accounts {
 async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
     let full = NewUsers {
         id: Some(Uuid::from_u128(1)),
-        account_id,
+        account_id: Some(account_id),
         email: "Ada@Example.com".into(),
         name: Some("Ada Lovelace".into()),
         locale: Some("de-DE".into()),
@@ -241,7 +241,7 @@ async fn users(conn: &mut PgConnection, account_id: Uuid) -> [Users; 2] {
 
     let nulls = NewUsers {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         email: "nulls@example.com".into(),
         name: None,
         locale: None,
@@ -334,7 +334,7 @@ async fn trees(
 ) -> Trees {
     let full = NewTrees {
         id: Some(Uuid::from_u128(3)),
-        account_id,
+        account_id: Some(account_id),
         name: "Support triage".into(),
         description: Some("Routes tickets.\nTwo lines.".into()),
         template_id: Some(template_id),
@@ -364,7 +364,7 @@ async fn trees(
 
     let nulls = NewTrees {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         name: "Draft".into(),
         description: None,
         template_id: None,
@@ -405,7 +405,7 @@ async fn sessions(
 ) -> Sessions {
     let full = NewSessions {
         id: Some(Uuid::from_u128(4)),
-        account_id,
+        account_id: Some(account_id),
         user_id,
         tree_id: Some(tree_id),
         status: Some("closed".into()),
@@ -429,7 +429,7 @@ async fn sessions(
 
     let nulls = NewSessions {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         user_id,
         tree_id: None,
         status: None,
@@ -459,7 +459,7 @@ async fn sessions(
 async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
     let full = NewAttachments {
         id: Some(Uuid::from_u128(5)),
-        account_id,
+        account_id: Some(account_id),
         session_id,
         file_name: "report, final.pdf".into(),
         content_type: Some("application/pdf".into()),
@@ -487,7 +487,7 @@ async fn attachments(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid
 
     let nulls = NewAttachments {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         session_id,
         file_name: "empty".into(),
         content_type: None,
@@ -524,7 +524,7 @@ async fn ai_sessions(
 ) -> AiSessions {
     let full = NewAiSessions {
         id: Some(Uuid::from_u128(6)),
-        account_id,
+        account_id: Some(account_id),
         user_id,
         session_id: Some(session_id),
         model: "model-x".into(),
@@ -562,7 +562,7 @@ async fn ai_sessions(
 
     let nulls = NewAiSessions {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         user_id,
         session_id: None,
         model: "model-y".into(),
@@ -600,7 +600,7 @@ async fn ai_sessions(
 async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, session_id: Uuid) {
     let full = NewSessionResolutionOutputs {
         id: Some(10),
-        account_id,
+        account_id: Some(account_id),
         session_id,
         position: Some(2),
         output: json!({"resolution": "restart", "steps": ["a", "b"]}),
@@ -626,7 +626,7 @@ async fn session_resolution_outputs(conn: &mut PgConnection, account_id: Uuid, s
 
     let nulls = NewSessionResolutionOutputs {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         session_id,
         position: None,
         output: json!(null),
@@ -713,7 +713,7 @@ async fn permission(conn: &mut PgConnection) -> [Permission; 2] {
 async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
     let full = NewRole {
         id: Some(Uuid::from_u128(8)),
-        account_id,
+        account_id: Some(account_id),
         name: "admin".into(),
         description: Some("Everything.".into()),
         is_builtin: Some(true),
@@ -731,7 +731,7 @@ async fn role(conn: &mut PgConnection, account_id: Uuid) -> [Role; 2] {
 
     let nulls = NewRole {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         name: "viewer".into(),
         description: None,
         is_builtin: None,
@@ -763,7 +763,7 @@ async fn role_permission(
     for (role, permission) in roles.iter().zip(permissions) {
         let new = NewRolePermission {
             role_id: role.id,
-            account_id,
+            account_id: Some(account_id),
             permission_id: permission.id,
         };
         let row = insert!(conn, new);
@@ -789,7 +789,7 @@ async fn user_role_assignment(
 ) {
     let full = NewUserRoleAssignment {
         id: Some(Uuid::from_u128(9)),
-        account_id,
+        account_id: Some(account_id),
         user_id,
         role_id,
         scope_type: PermissionScope::Project,
@@ -814,7 +814,7 @@ async fn user_role_assignment(
     // scope_id is NULL exactly when the scope is 'global' (a table check).
     let nulls = NewUserRoleAssignment {
         id: None,
-        account_id,
+        account_id: Some(account_id),
         user_id,
         role_id,
         scope_type: PermissionScope::Global,

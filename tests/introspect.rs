@@ -559,7 +559,8 @@ async fn to_source_recognises_a_tenancy_database() {
     let mut db = LocalDb::new("to_source").await;
     let admin = db.role("platform_admin").await;
     let app = db.role("app_user").await;
-    let isolation = "account_id = current_setting('app.current_account_id', true)::uuid";
+    let isolation =
+        "account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid";
     let mut sql = String::from(
         "create table accounts (id uuid primary key default gen_random_uuid(), name text not null);
          create table templates (id uuid primary key default gen_random_uuid(), name text not null);
@@ -567,12 +568,12 @@ async fn to_source_recognises_a_tenancy_database() {
              id uuid primary key default gen_random_uuid(),
              email text not null unique,
              name text,
-             account_id uuid not null references accounts on delete cascade,
+             account_id uuid not null default NULLIF(current_setting('app.current_account_id', true), '')::uuid references accounts on delete cascade,
              unique (account_id, id));
          create table sessions (
              id uuid primary key default gen_random_uuid(),
              user_id uuid not null,
-             account_id uuid not null references accounts on delete cascade,
+             account_id uuid not null default NULLIF(current_setting('app.current_account_id', true), '')::uuid references accounts on delete cascade,
              foreign key (account_id, user_id) references users (account_id, id) on delete cascade);
          create index on sessions (account_id);",
     );

@@ -923,7 +923,7 @@ impl<'c> Probe<'_, 'c> {
             format!("{table}: RLS enabled {enabled}, forced {forced}")
         });
         let expected = format!(
-            "({} = (current_setting({}::text, true))::{})",
+            "({} = (NULLIF(current_setting({}::text, true), ''::text))::{})",
             self.tenancy.column,
             literal(&self.setting()),
             self.tenancy.key_type.sql()

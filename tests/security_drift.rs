@@ -309,20 +309,20 @@ async fn a_database_with_policies_roles_and_grants_introspects_to_source_that_pl
         db.execute(&format!("CREATE ROLE {role} NOLOGIN")).await;
     }
     let setting = "app.tenant";
-    let isolation = format!("account_id = current_setting('{setting}', true)::bigint");
+    let isolation = format!("account_id = NULLIF(current_setting('{setting}', true), '')::bigint");
     let mut sql = format!(
         r#"
         CREATE TABLE accounts (id bigserial PRIMARY KEY, name text NOT NULL);
         CREATE TABLE projects (
           id bigserial PRIMARY KEY,
-          account_id bigint NOT NULL REFERENCES accounts ON DELETE CASCADE,
+          account_id bigint NOT NULL DEFAULT NULLIF(current_setting('{setting}', true), '')::bigint REFERENCES accounts ON DELETE CASCADE,
           name text NOT NULL,
           public boolean NOT NULL DEFAULT false,
           UNIQUE (account_id, id)
         );
         CREATE TABLE tasks (
           id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-          account_id bigint NOT NULL REFERENCES accounts ON DELETE CASCADE,
+          account_id bigint NOT NULL DEFAULT NULLIF(current_setting('{setting}', true), '')::bigint REFERENCES accounts ON DELETE CASCADE,
           project_id bigint NOT NULL,
           title text NOT NULL,
           FOREIGN KEY (account_id, project_id) REFERENCES projects (account_id, id) ON DELETE CASCADE

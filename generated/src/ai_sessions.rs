@@ -8,7 +8,7 @@
 pub struct AiSessions {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `user_id`: `uuid`, not null.
     pub user_id: uuid::Uuid,
@@ -76,8 +76,9 @@ pub struct NewAiSessions {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `user_id`: `uuid`, not null.
     pub user_id: uuid::Uuid,
     /// The tree session this conversation helps with, if any.
@@ -130,7 +131,7 @@ impl NewAiSessions {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 12] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("user_id", true),
             ("session_id", true),
             ("model", true),
@@ -168,7 +169,9 @@ impl NewAiSessions {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.user_id)?;
         sqlx::Arguments::add(&mut arguments, &self.session_id)?;
         sqlx::Arguments::add(&mut arguments, &self.model)?;

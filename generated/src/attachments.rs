@@ -8,7 +8,7 @@
 pub struct Attachments {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `session_id`: `uuid`, not null.
     pub session_id: uuid::Uuid,
@@ -67,8 +67,9 @@ pub struct NewAttachments {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `session_id`: `uuid`, not null.
     pub session_id: uuid::Uuid,
     /// Column `file_name`: `text`, not null.
@@ -112,7 +113,7 @@ impl NewAttachments {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 10] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("session_id", true),
             ("file_name", true),
             ("content_type", self.content_type.is_some()),
@@ -148,7 +149,9 @@ impl NewAttachments {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.session_id)?;
         sqlx::Arguments::add(&mut arguments, &self.file_name)?;
         if let Some(value) = &self.content_type {

@@ -9,7 +9,7 @@
 pub struct Role {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `name`: `varchar(64)`, not null.
     pub name: String,
@@ -51,8 +51,9 @@ pub struct NewRole {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `name`: `varchar(64)`, not null.
     pub name: String,
     /// Column `description`: `text`, nullable.
@@ -84,7 +85,7 @@ impl NewRole {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 6] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("name", true),
             ("description", true),
             ("is_builtin", self.is_builtin.is_some()),
@@ -116,7 +117,9 @@ impl NewRole {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.name)?;
         sqlx::Arguments::add(&mut arguments, &self.description)?;
         if let Some(value) = &self.is_builtin {

@@ -8,7 +8,7 @@
 pub struct RolePermission {
     /// Column `role_id`: `uuid`, not null.
     pub role_id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `permission_id`: `uuid`, not null.
     pub permission_id: uuid::Uuid,
@@ -38,8 +38,9 @@ impl RolePermission {
 pub struct NewRolePermission {
     /// Column `role_id`: `uuid`, not null.
     pub role_id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `permission_id`: `uuid`, not null.
     pub permission_id: uuid::Uuid,
 }
@@ -58,7 +59,7 @@ impl NewRolePermission {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 3] = [
             ("role_id", true),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("permission_id", true),
         ];
         let names: Vec<&str> = columns
@@ -85,7 +86,9 @@ impl NewRolePermission {
     ) -> Result<sqlx::postgres::PgArguments, sqlx::error::BoxDynError> {
         let mut arguments = sqlx::postgres::PgArguments::default();
         sqlx::Arguments::add(&mut arguments, &self.role_id)?;
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.permission_id)?;
         Ok(arguments)
     }

@@ -8,7 +8,7 @@
 pub struct SessionResolutionOutputs {
     /// Column `id`: `bigint`, not null, serial.
     pub id: i64,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `session_id`: `uuid`, not null.
     pub session_id: uuid::Uuid,
@@ -64,8 +64,9 @@ pub struct NewSessionResolutionOutputs {
     /// Column `id`: `bigint`, not null, serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<i64>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `session_id`: `uuid`, not null.
     pub session_id: uuid::Uuid,
     /// Column `position`: `smallint`, not null, default `0`.
@@ -111,7 +112,7 @@ impl NewSessionResolutionOutputs {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 10] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("session_id", true),
             ("\"position\"", self.position.is_some()),
             ("output", true),
@@ -149,7 +150,9 @@ impl NewSessionResolutionOutputs {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.session_id)?;
         if let Some(value) = &self.position {
             sqlx::Arguments::add(&mut arguments, value)?;

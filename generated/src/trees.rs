@@ -8,7 +8,7 @@
 pub struct Trees {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `name`: `text`, not null.
     pub name: String,
@@ -68,8 +68,9 @@ pub struct NewTrees {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `name`: `text`, not null.
     pub name: String,
     /// Column `description`: `text`, nullable.
@@ -123,7 +124,7 @@ impl NewTrees {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 12] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("name", true),
             ("description", true),
             ("template_id", true),
@@ -161,7 +162,9 @@ impl NewTrees {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.name)?;
         sqlx::Arguments::add(&mut arguments, &self.description)?;
         sqlx::Arguments::add(&mut arguments, &self.template_id)?;

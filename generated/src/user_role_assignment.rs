@@ -8,7 +8,7 @@
 pub struct UserRoleAssignment {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `user_id`: `uuid`, not null.
     pub user_id: uuid::Uuid,
@@ -59,8 +59,9 @@ pub struct NewUserRoleAssignment {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `user_id`: `uuid`, not null.
     pub user_id: uuid::Uuid,
     /// Column `role_id`: `uuid`, not null.
@@ -100,7 +101,7 @@ impl NewUserRoleAssignment {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 9] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("user_id", true),
             ("role_id", true),
             ("scope_type", true),
@@ -137,7 +138,9 @@ impl NewUserRoleAssignment {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.user_id)?;
         sqlx::Arguments::add(&mut arguments, &self.role_id)?;
         sqlx::Arguments::add(&mut arguments, &self.scope_type)?;

@@ -8,7 +8,7 @@
 pub struct Users {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     pub id: uuid::Uuid,
-    /// Column `account_id`: `uuid`, not null.
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
     pub account_id: uuid::Uuid,
     /// Column `email`: `citext`, not null.
     pub email: String,
@@ -73,8 +73,9 @@ pub struct NewUsers {
     /// Column `id`: `uuid`, not null, default `gen_random_uuid()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<uuid::Uuid>,
-    /// Column `account_id`: `uuid`, not null.
-    pub account_id: uuid::Uuid,
+    /// Column `account_id`: `uuid`, not null, default `NULLIF(current_setting('app.current_account_id', true), '')::uuid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<uuid::Uuid>,
     /// Column `email`: `citext`, not null.
     pub email: String,
     /// Column `name`: `text`, nullable.
@@ -131,7 +132,7 @@ impl NewUsers {
     pub fn insert_sql(&self) -> String {
         let columns: [(&str, bool); 13] = [
             ("id", self.id.is_some()),
-            ("account_id", true),
+            ("account_id", self.account_id.is_some()),
             ("email", true),
             ("name", true),
             ("locale", self.locale.is_some()),
@@ -170,7 +171,9 @@ impl NewUsers {
         if let Some(value) = &self.id {
             sqlx::Arguments::add(&mut arguments, value)?;
         }
-        sqlx::Arguments::add(&mut arguments, &self.account_id)?;
+        if let Some(value) = &self.account_id {
+            sqlx::Arguments::add(&mut arguments, value)?;
+        }
         sqlx::Arguments::add(&mut arguments, &self.email)?;
         sqlx::Arguments::add(&mut arguments, &self.name)?;
         if let Some(value) = &self.locale {

@@ -80,6 +80,24 @@ pub fn lower(model: &Model) -> Catalog {
             bypass: tenancy.bypass.clone(),
             rls: tenancy.rls,
         });
+        let current_tenant = super::current_tenant_sql(&setting, &tenancy.key_type);
+        // A row inserted without the tenant column takes the session's tenant; a tenant column
+        // written with a default of its own keeps that default.
+        for (draft, table) in tables.iter_mut().zip(&model.tables) {
+            if table.kind != TableKind::Tenant {
+                continue;
+            }
+            if let Some(column) = draft
+                .table
+                .columns
+                .iter_mut()
+                .find(|c| c.name == tenancy.column)
+            {
+                if column.default.is_none() && column.generated.is_none() {
+                    column.default = Some(current_tenant.clone());
+                }
+            }
+        }
         if tenancy.rls {
             for (draft, table) in tables.iter_mut().zip(&model.tables) {
                 if table.kind == TableKind::Tenant {
@@ -394,10 +412,9 @@ fn add_tenancy_policies(
     table.rls_enabled = true;
     table.rls_forced = true;
     let predicate = format!(
-        "{} = current_setting({}, true)::{}",
+        "{} = {}",
         crate::sql::ident(&tenancy.column),
-        crate::sql::literal(setting),
-        tenancy.key_type.sql()
+        super::current_tenant_sql(setting, &tenancy.key_type)
     );
     let mut policies = vec![Policy {
         name: "tenant_isolation".to_string(),
@@ -617,9 +634,14 @@ mod tests {
         assert!(policy.roles.is_empty());
         assert_eq!(
             policy.using.as_deref(),
-            Some("org = current_setting('app.org', true)::bigint")
+            Some("org = NULLIF(current_setting('app.org', true), '')::bigint")
         );
         assert_eq!(policy.using, policy.with_check);
+        assert_eq!(
+            docs.columns[1].default.as_deref(),
+            Some("NULLIF(current_setting('app.org', true), '')::bigint"),
+            "a row inserted without the tenant column takes the session's tenant"
+        );
         assert_eq!(docs.policies[1].name, "admin_bypass");
         assert_eq!(docs.policies[1].roles, ["admin"]);
         assert!(catalog.has_role("admin"));

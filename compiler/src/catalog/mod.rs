@@ -177,6 +177,18 @@ impl Catalog {
     }
 }
 
+/// `<current tenant>` of LANGUAGE.md: the tenant the session's setting names, or NULL when the
+/// setting is unset or empty. A pooled connection whose earlier transaction ran
+/// `set_config(setting, ..., true)` reads the setting as `''` afterwards; `NULLIF` turns that into
+/// "no tenant" instead of a cast error. Used by the isolation policy and the tenant column default.
+pub fn current_tenant_sql(setting: &str, key_type: &SqlType) -> String {
+    format!(
+        "NULLIF(current_setting({}, true), '')::{}",
+        crate::sql::literal(setting),
+        key_type.sql()
+    )
+}
+
 /// The lowered `tenancy` block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tenancy {

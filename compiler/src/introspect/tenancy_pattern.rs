@@ -35,25 +35,30 @@ pub(crate) struct Generated {
     pub policies: BTreeSet<String>,
 }
 
-/// `(account_id = (current_setting('app.current_account_id'::text, true))::uuid)`, as PostgreSQL
-/// prints the isolation policy: (column, setting, type as printed).
+/// `(account_id = (NULLIF(current_setting('app.current_account_id'::text, true), ''::text))::uuid)`,
+/// as PostgreSQL prints the isolation policy: (column, setting, type as printed).
 fn isolation_parts(expr: &str) -> Option<(String, String, String)> {
     let inner = expr.strip_prefix('(')?.strip_suffix(')')?;
-    let (column, rest) = inner.split_once(" = (current_setting('")?;
-    let (setting, rest) = rest.split_once("'::text, true))::")?;
+    let (column, rest) = inner.split_once(" = (NULLIF(current_setting('")?;
+    let (setting, rest) = rest.split_once("'::text, true), ''::text))::")?;
     if setting.contains('\'') || !super::to_source::spellable(column) {
         return None;
     }
     Some((column.to_string(), setting.to_string(), rest.to_string()))
 }
 
-/// The isolation policy text PostgreSQL prints for this tenancy.
-fn isolation_text(column: &str, setting: &str, key_type: &SqlType) -> String {
+/// `<current tenant>` as PostgreSQL prints it (`pg_get_expr` of the tenant column default).
+pub(crate) fn current_tenant_text(setting: &str, key_type: &SqlType) -> String {
     format!(
-        "({column} = (current_setting({}::text, true))::{})",
+        "(NULLIF(current_setting({}::text, true), ''::text))::{}",
         crate::sql::literal(setting),
         key_type.sql()
     )
+}
+
+/// The isolation policy text PostgreSQL prints for this tenancy.
+fn isolation_text(column: &str, setting: &str, key_type: &SqlType) -> String {
+    format!("({column} = {})", current_tenant_text(setting, key_type))
 }
 
 fn is_isolation(policy: &Policy, text: &str) -> bool {

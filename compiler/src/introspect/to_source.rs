@@ -634,7 +634,13 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let mut attrs = Vec::new();
-            if !column.serial {
+            // The tenant column's default is `<current tenant>` unless the schema says otherwise.
+            let is_tenant_column = tenant_column.as_deref() == Some(column.name.as_str());
+            let tenant_default = self
+                .tenancy
+                .filter(|_| is_tenant_column)
+                .map(|t| super::tenancy_pattern::current_tenant_text(&t.setting, &t.key_type));
+            if !column.serial && column.default != tenant_default {
                 if let Some(default) = &column.default {
                     attrs.push(format!("default({default})"));
                 }

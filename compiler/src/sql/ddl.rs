@@ -929,14 +929,16 @@ mod tests {
             command: PolicyCommand::All,
             roles: Vec::new(),
             using: Some(
-                "account_id = current_setting('app.current_account_id', true)::uuid".into(),
+                "account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid"
+                    .into(),
             ),
             with_check: Some(
-                "account_id = current_setting('app.current_account_id', true)::uuid".into(),
+                "account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid"
+                    .into(),
             ),
             origin: None,
         };
-        assert_snapshot!(create_policy(&users(), &policy), @"CREATE POLICY tenant_isolation ON public.users FOR ALL TO PUBLIC USING (account_id = current_setting('app.current_account_id', true)::uuid) WITH CHECK (account_id = current_setting('app.current_account_id', true)::uuid)");
+        assert_snapshot!(create_policy(&users(), &policy), @"CREATE POLICY tenant_isolation ON public.users FOR ALL TO PUBLIC USING (account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid) WITH CHECK (account_id = NULLIF(current_setting('app.current_account_id', true), '')::uuid)");
         let read = Policy {
             name: "readers".into(),
             command: PolicyCommand::Select,

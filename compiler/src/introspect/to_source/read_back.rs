@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{Catalog, QualifiedName, Table};
+use crate::catalog::{current_tenant_sql, Catalog, QualifiedName, Table, Tenancy};
 use crate::compile::compile;
 use crate::source::SourceSet;
 
@@ -56,8 +56,9 @@ pub(super) fn read_back(catalog: &Catalog, text: &str) -> ReadBack {
             .map_or_else(|| "no catalog".to_string(), |d| d.message.clone());
         return ReadBack::Invalid(first);
     };
-    let expected = comparable(catalog);
-    let actual = comparable(&lowered);
+    let tenancy = lowered.tenancy.clone();
+    let expected = comparable(catalog, tenancy.as_ref());
+    let actual = comparable(&lowered, tenancy.as_ref());
     let mut tables = BTreeMap::new();
     for table in &expected.tables {
         let parts = match actual.table(&table.name) {
@@ -84,13 +85,30 @@ pub(super) fn read_back(catalog: &Catalog, text: &str) -> ReadBack {
 /// namespaces (implied), and without the text of the generated tenancy policies: the compiler
 /// writes them as the language says and the database prints them its own way, and
 /// `tenancy_pattern` has already checked the printed text is exactly what the server prints for
-/// them.
-fn comparable(catalog: &Catalog) -> Catalog {
+/// them. The tenant column's `<current tenant>` default is left out for the same reason.
+fn comparable(catalog: &Catalog, tenancy: Option<&Tenancy>) -> Catalog {
+    let tenant_defaults = tenancy.and_then(|t| {
+        let setting = t.setting.as_deref()?;
+        Some((
+            t.column.as_str(),
+            [
+                current_tenant_sql(setting, &t.key_type),
+                super::super::tenancy_pattern::current_tenant_text(setting, &t.key_type),
+            ],
+        ))
+    });
     let mut catalog = catalog.normalized();
     catalog.roles.clear();
     catalog.extensions.clear();
     catalog.namespaces.clear();
     for table in &mut catalog.tables {
+        if let Some((column, defaults)) = &tenant_defaults {
+            for c in table.columns.iter_mut().filter(|c| c.name == *column) {
+                if c.default.as_ref().is_some_and(|d| defaults.contains(d)) {
+                    c.default = None;
+                }
+            }
+        }
         for policy in &mut table.policies {
             if policy.name == "tenant_isolation" {
                 policy.using = None;

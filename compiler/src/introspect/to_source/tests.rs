@@ -285,7 +285,15 @@ fn plain_database_uses_short_forms_for_default_names() {
 /// A database laid out the way a tenancy schema compiles: root `accounts`, tenant tables `users`
 /// and `sessions` (whose `user_id` is a composite same-tenant key), global `templates`.
 fn tenancy_database() -> Catalog {
-    let isolation = "(account_id = (current_setting('app.current_account_id'::text, true))::uuid)";
+    let current_tenant =
+        "(NULLIF(current_setting('app.current_account_id'::text, true), ''::text))::uuid";
+    let isolation = format!("(account_id = {current_tenant})");
+    let isolation = isolation.as_str();
+    let tenant_column = || {
+        let mut column = column("account_id", BaseType::Uuid);
+        column.default = Some(current_tenant.into());
+        column
+    };
     let tenant_policies = || {
         vec![
             policy(
@@ -309,11 +317,7 @@ fn tenancy_database() -> Catalog {
     accounts.primary_key = pk("accounts", &["id"]);
 
     let mut users = Table::new(QualifiedName::public("users"));
-    users.columns = vec![
-        uuid_pk(),
-        column("email", BaseType::Text),
-        column("account_id", BaseType::Uuid),
-    ];
+    users.columns = vec![uuid_pk(), column("email", BaseType::Text), tenant_column()];
     users.primary_key = pk("users", &["id"]);
     users.uniques = vec![
         UniqueConstraint {
@@ -343,7 +347,7 @@ fn tenancy_database() -> Catalog {
     let mut sessions = Table::new(QualifiedName::public("sessions"));
     let mut user_id = column("user_id", BaseType::Uuid);
     user_id.nullable = true;
-    sessions.columns = vec![uuid_pk(), user_id, column("account_id", BaseType::Uuid)];
+    sessions.columns = vec![uuid_pk(), user_id, tenant_column()];
     sessions.primary_key = pk("sessions", &["id"]);
     sessions.foreign_keys = vec![
         fk(
@@ -436,12 +440,12 @@ fn tenancy_not_followed_exactly_falls_back_to_plain_tables() {
     table sessions {
       id          uuid   primary default(gen_random_uuid())
       user_id     uuid?
-      account_id  uuid   index references accounts on delete cascade
+      account_id  uuid   index default((NULLIF(current_setting('app.current_account_id'::text, true), ''::text))::uuid) references accounts on delete cascade
 
       foreign key (account_id, user_id) references users (account_id, id) on delete set null
       row level security
       policy platform_admin_bypass for all to platform_admin using (true) with check (true)
-      policy tenant_isolation for all using ((account_id = (current_setting('app.current_account_id'::text, true))::uuid)) with check ((account_id = (current_setting('app.current_account_id'::text, true))::uuid))
+      policy tenant_isolation for all using ((account_id = (NULLIF(current_setting('app.current_account_id'::text, true), ''::text))::uuid)) with check ((account_id = (NULLIF(current_setting('app.current_account_id'::text, true), ''::text))::uuid))
     }
     ");
     assert_eq!(

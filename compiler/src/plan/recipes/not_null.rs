@@ -39,7 +39,7 @@ pub fn plan_new_column(
         None => {
             // A non-volatile default is stored in the catalog: the add is instant and every existing
             // row reads it (PostgreSQL 11+).
-            match column.default.as_deref() {
+            match backfill_default(column) {
                 Some(default) if !is_volatile(default) => {
                     planned.steps.push(add_column(ctx, table, column));
                     return Ok(());
@@ -95,11 +95,21 @@ pub fn plan_set_not_null(
     }
     let source = match source(ctx, table, column)? {
         Some(source) => source,
-        None if column.default.is_some() => Source::Default,
+        None if backfill_default(column).is_some() => Source::Default,
         None => return Err(vec![missing_source(table, column)]),
     };
     fill(ctx, table, column, &source, planned);
     Ok(())
+}
+
+/// The column's default where it can fill existing rows. A default that reads a session setting
+/// (the tenant column's `<current tenant>`) is NULL in the migration's session, so it is no source:
+/// worse, as a non-volatile default on `ADD COLUMN ... NOT NULL` it would be evaluated once, to NULL.
+fn backfill_default(column: &Column) -> Option<&str> {
+    column
+        .default
+        .as_deref()
+        .filter(|default| !default.to_ascii_lowercase().contains("current_setting("))
 }
 
 /// The backfill source, in the order LANGUAGE.md gives: an explicit `backfill`, a foreign-key path
