@@ -184,3 +184,8 @@ async fn unique_indexes() {
 async fn constraint_names() {
     adopts("constraint_names").await;
 }
+
+#[tokio::test]
+async fn extensions() {
+    adopts("extensions").await;
+}

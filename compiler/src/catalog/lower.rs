@@ -15,6 +15,15 @@ pub fn lower(model: &Model) -> Catalog {
     let mut catalog = Catalog::default();
     let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
 
+    for extension in &model.extensions {
+        catalog.extensions.insert(extension.name.clone());
+        if let Some(schema) = extension.schema.as_ref().filter(|s| *s != "public") {
+            note_schema(&mut catalog, schema);
+            catalog
+                .extension_schemas
+                .insert(extension.name.clone(), schema.clone());
+        }
+    }
     for item in &model.enums {
         note_schema(&mut catalog, &item.name.schema);
         catalog.enums.push(EnumType {

@@ -11,7 +11,7 @@ mod types;
 
 use sha2::{Digest, Sha256};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::source::Span;
@@ -54,6 +54,9 @@ pub struct Catalog {
     pub namespaces: BTreeSet<String>,
     /// Extensions the types need (`citext`), or that the database has.
     pub extensions: BTreeSet<String>,
+    /// The schema of each extension that is not in `public` (declared with `extension x schema s`,
+    /// or where the database has it).
+    pub extension_schemas: BTreeMap<String, String>,
     pub enums: Vec<EnumType>,
     pub tables: Vec<Table>,
     /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).

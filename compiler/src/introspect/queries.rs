@@ -49,8 +49,9 @@ order by n.nspname collate "C"
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
 const EXTENSIONS: &str = r#"
-select e.extname::text as name
+select e.extname::text as name, n.nspname::text as schema
 from pg_catalog.pg_extension e
+join pg_catalog.pg_namespace n on n.oid = e.extnamespace
 where e.extname <> 'plpgsql'
 order by e.extname collate "C"
 "#;
@@ -296,7 +297,12 @@ impl<'c> Reader<'c> {
                     .map(|row| get::<String>(row, "schemas", "name"))
                     .collect::<Result<Vec<_>, _>>()?;
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
-                    catalog.extensions.insert(get(&row, "extensions", "name")?);
+                    let name: String = get(&row, "extensions", "name")?;
+                    let schema: String = get(&row, "extensions", "schema")?;
+                    if schema != "public" {
+                        catalog.extension_schemas.insert(name.clone(), schema);
+                    }
+                    catalog.extensions.insert(name);
                 }
                 for row in self.fetch("roles", ROLES, None).await? {
                     catalog.roles.push(Role {

@@ -301,7 +301,10 @@ impl<'a> Writer<'a> {
     fn write(mut self) -> Source {
         self.find_skipped();
         let mut items: Vec<String> = Vec::new();
-        self.check_extensions_and_namespaces();
+        let extensions = self.check_extensions_and_namespaces();
+        if !extensions.is_empty() {
+            items.push(extensions.join("\n"));
+        }
         if let Some(tenancy) = self.tenancy {
             items.push(self.tenancy_block(tenancy));
         }
@@ -360,7 +363,9 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn check_extensions_and_namespaces(&mut self) {
+    /// `extension` items for the extensions, and warnings for what cannot be written.
+    fn check_extensions_and_namespaces(&mut self) -> Vec<String> {
+        let mut items = Vec::new();
         let uses_citext = self
             .catalog
             .tables
@@ -368,12 +373,29 @@ impl<'a> Writer<'a> {
             .flat_map(|t| &t.columns)
             .any(|c| c.ty.base == BaseType::Citext);
         for extension in &self.catalog.extensions {
-            if !(extension == "citext" && uses_citext) {
-                self.warn(format!(
-                    "extension `{extension}` is not written: the schema language has no \
-                     declaration for it; keep creating it outside schemac"
-                ));
+            let schema = self.catalog.extension_schemas.get(extension);
+            // A citext column declares the extension itself (in the default schema).
+            if extension == "citext" && uses_citext && schema.is_none() {
+                continue;
             }
+            let name_ok = extension
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && extension
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !name_ok || schema.is_some_and(|s| !spellable(s)) {
+                self.warn(format!(
+                    "extension `{extension}` is not written: the schema language cannot spell its \
+                     name or schema; keep creating it outside schemac"
+                ));
+                continue;
+            }
+            items.push(match schema {
+                Some(schema) => format!("extension {extension} schema {schema}"),
+                None => format!("extension {extension}"),
+            });
         }
         for namespace in &self.catalog.namespaces {
             let used = self
@@ -385,13 +407,19 @@ impl<'a> Writer<'a> {
                     .catalog
                     .enums
                     .iter()
-                    .any(|e| &e.name.schema == namespace);
+                    .any(|e| &e.name.schema == namespace)
+                || self
+                    .catalog
+                    .extension_schemas
+                    .values()
+                    .any(|s| s == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
                 ));
             }
         }
+        items
     }
 
     fn tenancy_block(&mut self, tenancy: &TenancyPattern) -> String {

@@ -28,6 +28,17 @@ pub struct Model {
     pub tables: Vec<Table>,
     pub roles: Vec<Role>,
     pub grants: Vec<Grant>,
+    /// `extension` items, in the order first declared (one per name).
+    pub extensions: Vec<Extension>,
+}
+
+/// `extension name [schema s]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extension {
+    pub name: String,
+    /// Where its objects go; `None` is the server's choice (the first schema on the search path).
+    pub schema: Option<String>,
+    pub span: Span,
 }
 
 impl Model {

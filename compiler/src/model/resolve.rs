@@ -178,6 +178,20 @@ impl Resolver {
                         }
                     }
                     ast::Item::Grant(_) => {}
+                    ast::Item::Extension(def) => {
+                        if !self
+                            .model
+                            .extensions
+                            .iter()
+                            .any(|e| e.name == def.name.name)
+                        {
+                            self.model.extensions.push(Extension {
+                                name: def.name.name.clone(),
+                                schema: def.schema.as_ref().map(|s| s.name.clone()),
+                                span: def.span,
+                            });
+                        }
+                    }
                 }
             }
         }

@@ -43,6 +43,15 @@ pub fn create_extension(name: &str) -> String {
     format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name))
 }
 
+/// `CREATE EXTENSION IF NOT EXISTS name SCHEMA s`: its objects go in `s`.
+pub fn create_extension_in(name: &str, schema: &str) -> String {
+    format!(
+        "CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}",
+        ident(name),
+        ident(schema)
+    )
+}
+
 /// `CREATE TYPE name AS ENUM ('a', 'b')`, values in their declared order.
 pub fn create_enum(enum_type: &EnumType) -> String {
     let values: Vec<String> = enum_type.values.iter().map(|v| literal(v)).collect();

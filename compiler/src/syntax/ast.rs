@@ -83,6 +83,7 @@ pub enum Item {
     Table(TableDef),
     Role(RoleDef),
     Grant(GrantDef),
+    Extension(ExtensionDef),
 }
 
 impl Item {
@@ -93,6 +94,7 @@ impl Item {
             Item::Table(t) => t.span,
             Item::Role(r) => r.span,
             Item::Grant(g) => g.span,
+            Item::Extension(e) => e.span,
         }
     }
 }
@@ -404,6 +406,14 @@ pub enum BackfillSource {
     From(Ident),
     /// `backfill col (expr)`.
     Expr(Expr),
+}
+
+/// `extension name [schema s]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtensionDef {
+    pub name: Ident,
+    pub schema: Option<Ident>,
+    pub span: Span,
 }
 
 /// `role a[, b]`.

@@ -189,6 +189,21 @@ impl Printer<'_> {
                         role.span.end as usize,
                     );
                 }
+                Item::Extension(extension) => {
+                    let mut line = format!("extension {}", extension.name.name);
+                    if let Some(schema) = &extension.schema {
+                        line.push_str(&format!(" schema {}", schema.name));
+                    }
+                    self.sequence(
+                        vec![Node {
+                            span: extension.span,
+                            lines: vec![line],
+                        }],
+                        "",
+                        last_end,
+                        extension.span.end as usize,
+                    );
+                }
                 Item::Grant(grant) => {
                     let lines = vec![grant_line(grant)];
                     self.sequence(
@@ -228,7 +243,7 @@ impl Printer<'_> {
         match item {
             Item::Tenancy(_) | Item::Table(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
-            Item::Role(_) | Item::Grant(_) => false,
+            Item::Role(_) | Item::Grant(_) | Item::Extension(_) => false,
         }
     }
 

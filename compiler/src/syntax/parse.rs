@@ -167,6 +167,26 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::extension_def => {
+                let span = self.span(&pair);
+                let mut name = None;
+                let mut schema = None;
+                for child in pair.into_inner() {
+                    match child.as_rule() {
+                        Rule::extension_name => {
+                            name = Some(Ident {
+                                name: child.as_str().to_string(),
+                                span: self.span(&child),
+                            })
+                        }
+                        Rule::ident => schema = Some(self.ident(child)),
+                        _ => {}
+                    }
+                }
+                if let Some(name) = name {
+                    items.push(Item::Extension(ExtensionDef { name, schema, span }));
+                }
+            }
             Rule::bad_item => self.explain(&pair, Context::Item),
             _ => {}
         }
@@ -912,6 +932,8 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_generated => "generated",
         Rule::k_identity => "identity",
         Rule::k_name => "name",
+        Rule::k_extension => "extension",
+        Rule::k_schema => "schema",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",

@@ -57,7 +57,7 @@ const KEYWORDS = [
   'where', 'policy', 'for', 'select', 'insert', 'all', 'to', 'with', 'role', 'grant', 'tables',
   'row', 'level', 'security', 'forced', 'always', 'as', 'stored', 'nologin', 'login', 'truncate',
   'trigger', 'privileges', 'permissive', 'restrictive', 'only', 'zone', 'without', 'array',
-  'identity',
+  'identity', 'name', 'extension', 'schema',
 ];
 
 /**

@@ -229,6 +229,8 @@ fn plain_database_uses_short_forms_for_default_names() {
 
     let source = to_source(&catalog);
     assert_snapshot!(source.text, @r#"
+    extension pg_trgm
+
     /// Lifecycle.
     ///
     /// Of an order.
@@ -276,7 +278,6 @@ fn plain_database_uses_short_forms_for_default_names() {
     assert_eq!(
         source.warnings,
         [
-            "extension `pg_trgm` is not written: the schema language has no declaration for it; keep creating it outside schemac",
             "primary key `sessions_pk` of `app.sessions` cannot be named in the schema language; it reads back as `sessions_pkey`",
         ]
     );

@@ -20,15 +20,23 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             )
             .provides([Resource::Namespace(name.clone())]),
         ),
-        Change::CreateExtension(name) => steps.push(
-            Step::sql(
+        Change::CreateExtension(name) => {
+            let schema = ctx.catalogs.desired.extension_schemas.get(name);
+            let step = Step::sql(
                 StepKind::CreateExtension,
                 name.clone(),
                 phase::SETUP,
-                vec![ddl::create_extension(name)],
+                vec![match schema {
+                    Some(schema) => ddl::create_extension_in(name, schema),
+                    None => ddl::create_extension(name),
+                }],
             )
-            .provides([Resource::Extension(name.clone())]),
-        ),
+            .provides([Resource::Extension(name.clone())]);
+            steps.push(match schema {
+                Some(schema) => step.needs([Resource::Namespace(schema.clone())]),
+                None => step,
+            })
+        }
         Change::CreateRole(name) => steps.push(
             Step::sql(
                 StepKind::CreateRole,
