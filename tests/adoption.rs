@@ -189,3 +189,8 @@ async fn constraint_names() {
 async fn extensions() {
     adopts("extensions").await;
 }
+
+#[tokio::test]
+async fn standalone_sequences() {
+    adopts("standalone_sequences").await;
+}

@@ -24,6 +24,20 @@ pub fn lower(model: &Model) -> Catalog {
                 .insert(extension.name.clone(), schema.clone());
         }
     }
+    for sequence in &model.sequences {
+        note_schema(&mut catalog, &sequence.name.schema);
+        catalog.sequences.push(Sequence {
+            name: sequence.name.clone(),
+            ty: SqlType::scalar(sequence.ty.clone()),
+            start: sequence.start,
+            increment: sequence.increment,
+            min: sequence.min,
+            max: sequence.max,
+            cache: sequence.cache,
+            cycle: sequence.cycle,
+            origin: Some(sequence.span),
+        });
+    }
     for item in &model.enums {
         note_schema(&mut catalog, &item.name.schema);
         catalog.enums.push(EnumType {

@@ -58,6 +58,8 @@ pub struct Catalog {
     /// or where the database has it).
     pub extension_schemas: BTreeMap<String, String>,
     pub enums: Vec<EnumType>,
+    /// Sequences that no column owns as `serial` or identity (those come with their column).
+    pub sequences: Vec<Sequence>,
     pub tables: Vec<Table>,
     /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).
     /// Roles are cluster-wide, so they are created when missing and never dropped.
@@ -101,6 +103,10 @@ impl Catalog {
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;
             enum_type.origin = None;
+        }
+        catalog.sequences.sort_by(|a, b| a.name.cmp(&b.name));
+        for sequence in &mut catalog.sequences {
+            sequence.origin = None;
         }
         catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut catalog.tables {
@@ -147,6 +153,9 @@ impl Catalog {
         }
         for role in &mut self.roles {
             role.origin = None;
+        }
+        for sequence in &mut self.sequences {
+            sequence.origin = None;
         }
         for table in &mut self.tables {
             table.origin = None;
@@ -215,6 +224,21 @@ pub struct EnumType {
     pub comment: Option<String>,
     /// Intent: the enum's previous name (`renamed from`).
     pub renamed_from: Option<QualifiedName>,
+    pub origin: Option<Span>,
+}
+
+/// `CREATE SEQUENCE`, every option explicit (as `pg_sequence` holds it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// `smallint`, `integer` or `bigint`.
+    pub ty: SqlType,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
     pub origin: Option<Span>,
 }
 

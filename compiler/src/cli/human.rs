@@ -341,6 +341,14 @@ pub fn describe(change: &Change) -> String {
         Change::CreateExtension(name) => format!("extension `{name}` is missing"),
         Change::CreateRole(name) => format!("role `{name}` is missing"),
         Change::CreateEnum(e) => format!("enum `{}` is missing", e.name),
+        Change::CreateSequence(s) => format!("sequence `{}` is missing", s.name),
+        Change::AlterSequence { desired, .. } => {
+            format!(
+                "sequence `{}` has other options than the schema says",
+                desired.name
+            )
+        }
+        Change::DropSequence(s) => format!("sequence `{}` is not in the schema", s.name),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {

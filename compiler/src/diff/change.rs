@@ -4,7 +4,7 @@
 
 use crate::catalog::{
     CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Policy, PrimaryKey,
-    QualifiedName, SqlType, Table, UniqueConstraint,
+    QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 /// Where a new enum value goes, relative to an existing value.
@@ -72,6 +72,15 @@ pub enum Change {
     CreateRole(String),
 
     CreateEnum(EnumType),
+    /// A `sequence` item the database lacks.
+    CreateSequence(Sequence),
+    /// A sequence whose options differ (type, start, increment, bounds, cache, cycle).
+    AlterSequence {
+        current: Sequence,
+        desired: Sequence,
+    },
+    /// A standalone sequence the schema does not declare.
+    DropSequence(Sequence),
     RenameEnum {
         from: QualifiedName,
         to: QualifiedName,

@@ -10,10 +10,11 @@ use sqlx::{PgConnection, Row};
 
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
+use crate::catalog::BaseType;
 use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Grant, Identity, Index,
-    IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table,
-    UniqueConstraint,
+    IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence, SqlType,
+    Table, UniqueConstraint,
 };
 
 /// Which schemas to read.
@@ -75,6 +76,30 @@ where t.typtype = 'e' and n.nspname = any($1)
     select 1 from pg_catalog.pg_depend d
     where d.classid = 'pg_catalog.pg_type'::regclass and d.objid = t.oid and d.deptype = 'e')
 order by n.nspname collate "C", t.typname collate "C"
+"#;
+
+// Sequences that stand alone: not an identity column's (pg_depend 'i'), not an extension's, and
+// not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`).
+const SEQUENCES: &str = r#"
+select n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
+  s.seqstart as start, s.seqincrement as increment, s.seqmin as min, s.seqmax as max,
+  s.seqcache as cache, s.seqcycle as cycle
+from pg_catalog.pg_sequence s
+join pg_catalog.pg_class c on c.oid = s.seqrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join pg_catalog.pg_type t on t.oid = s.seqtypid
+where n.nspname = any($1) and c.relname not like 'schemac\_%'
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('i', 'e'))
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    join pg_catalog.pg_attrdef ad on ad.adrelid = d.refobjid and ad.adnum = d.refobjsubid
+    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'a'
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+          = 'nextval(' || pg_catalog.quote_literal(c.oid::regclass::text) || '::regclass)')
+order by n.nspname collate "C", c.relname collate "C"
 "#;
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
@@ -330,6 +355,29 @@ impl<'c> Reader<'c> {
                 values: get(&row, "enums", "labels")?,
                 comment: get(&row, "enums", "comment")?,
                 renamed_from: None,
+                origin: None,
+            });
+        }
+
+        for row in self.fetch("sequences", SEQUENCES, Some(schemas)).await? {
+            const WHAT: &str = "sequences";
+            let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
+                "int2" => BaseType::SmallInt,
+                "int4" => BaseType::Integer,
+                _ => BaseType::BigInt,
+            };
+            catalog.sequences.push(Sequence {
+                name: QualifiedName::new(
+                    get::<String>(&row, WHAT, "schema")?,
+                    get::<String>(&row, WHAT, "name")?,
+                ),
+                ty: SqlType::scalar(ty),
+                start: get(&row, WHAT, "start")?,
+                increment: get(&row, WHAT, "increment")?,
+                min: get(&row, WHAT, "min")?,
+                max: get(&row, WHAT, "max")?,
+                cache: get(&row, WHAT, "cache")?,
+                cycle: get(&row, WHAT, "cycle")?,
                 origin: None,
             });
         }

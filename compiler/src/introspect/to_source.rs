@@ -313,6 +313,15 @@ impl<'a> Writer<'a> {
                 items.push(self.enum_item(enum_type));
             }
         }
+        let sequences: Vec<String> = self
+            .catalog
+            .sequences
+            .iter()
+            .filter_map(|s| self.sequence_item(s))
+            .collect();
+        if !sequences.is_empty() {
+            items.push(sequences.join("\n"));
+        }
         for table in &self.catalog.tables {
             if !self.skipped_tables.contains(&table.name) {
                 items.push(self.table_item(table));
@@ -334,6 +343,55 @@ impl<'a> Writer<'a> {
             text,
             warnings: self.warnings,
         }
+    }
+
+    /// `sequence name [options]`, each option only where it is not PostgreSQL's default.
+    fn sequence_item(&mut self, sequence: &crate::catalog::Sequence) -> Option<String> {
+        let Some(name) = Self::qname(&sequence.name) else {
+            self.warn(format!(
+                "sequence `{}` is left out: the schema language cannot spell its name",
+                sequence.name
+            ));
+            return None;
+        };
+        let mut text = format!("sequence {name}");
+        let (type_min, type_max) = match sequence.ty.base {
+            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        match sequence.ty.base {
+            BaseType::SmallInt => text.push_str(" as smallint"),
+            BaseType::Integer => text.push_str(" as int"),
+            _ => {}
+        }
+        let ascending = sequence.increment > 0;
+        let default_min = if ascending { 1 } else { type_min };
+        let default_max = if ascending { type_max } else { -1 };
+        let default_start = if ascending {
+            sequence.min
+        } else {
+            sequence.max
+        };
+        if sequence.start != default_start {
+            let _ = write!(text, " start {}", sequence.start);
+        }
+        if sequence.increment != 1 {
+            let _ = write!(text, " increment {}", sequence.increment);
+        }
+        if sequence.min != default_min {
+            let _ = write!(text, " minvalue {}", sequence.min);
+        }
+        if sequence.max != default_max {
+            let _ = write!(text, " maxvalue {}", sequence.max);
+        }
+        if sequence.cache != 1 {
+            let _ = write!(text, " cache {}", sequence.cache);
+        }
+        if sequence.cycle {
+            text.push_str(" cycle");
+        }
+        Some(text)
     }
 
     fn find_skipped(&mut self) {
@@ -412,7 +470,12 @@ impl<'a> Writer<'a> {
                     .catalog
                     .extension_schemas
                     .values()
-                    .any(|s| s == namespace);
+                    .any(|s| s == namespace)
+                || self
+                    .catalog
+                    .sequences
+                    .iter()
+                    .any(|s| &s.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"

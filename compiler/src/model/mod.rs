@@ -30,6 +30,23 @@ pub struct Model {
     pub grants: Vec<Grant>,
     /// `extension` items, in the order first declared (one per name).
     pub extensions: Vec<Extension>,
+    /// `sequence` items, in the order declared (one per name).
+    pub sequences: Vec<Sequence>,
+}
+
+/// `sequence name [options]`, with PostgreSQL's defaults applied for what is not written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// `smallint`, `integer` or `bigint` (the default).
+    pub ty: crate::catalog::BaseType,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    pub span: Span,
 }
 
 /// `extension name [schema s]`.

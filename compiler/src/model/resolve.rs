@@ -178,6 +178,7 @@ impl Resolver {
                         }
                     }
                     ast::Item::Grant(_) => {}
+                    ast::Item::Sequence(def) => self.sequence_def(def),
                     ast::Item::Extension(def) => {
                         if !self
                             .model
@@ -289,6 +290,66 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+    }
+
+    /// A `sequence` item with PostgreSQL's defaults for what it does not say (CREATE SEQUENCE: an
+    /// ascending one runs from 1 to its type's maximum, a descending one from -1 down to its minimum,
+    /// and starts at the end it moves away from).
+    /// https://www.postgresql.org/docs/current/sql-createsequence.html
+    fn sequence_def(&mut self, def: &ast::SequenceDef) {
+        let name = qualified(&def.name);
+        self.check_length(&name.name, def.name.name.span);
+        if self.model.sequences.iter().any(|s| s.name == name) {
+            return;
+        }
+        let mut ty = BaseType::BigInt;
+        let (mut start, mut increment, mut min, mut max, mut cache, mut cycle) =
+            (None, 1, None, None, 1, false);
+        for option in &def.options {
+            match option {
+                ast::SequenceOption::As(written) => {
+                    ty = match written.name.as_str() {
+                        "smallint" | "int2" => BaseType::SmallInt,
+                        "int" | "integer" | "int4" => BaseType::Integer,
+                        "bigint" | "int8" => BaseType::BigInt,
+                        other => {
+                            self.error(Diagnostic::invalid_type_arguments(
+                                other,
+                                "a sequence is `smallint`, `int` or `bigint`",
+                                written.span,
+                            ));
+                            BaseType::BigInt
+                        }
+                    }
+                }
+                ast::SequenceOption::Start(n) => start = Some(*n),
+                ast::SequenceOption::Increment(n) => increment = *n,
+                ast::SequenceOption::MinValue(n) => min = Some(*n),
+                ast::SequenceOption::MaxValue(n) => max = Some(*n),
+                ast::SequenceOption::Cache(n) => cache = *n,
+                ast::SequenceOption::Cycle => cycle = true,
+            }
+        }
+        let (type_min, type_max) = match ty {
+            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let ascending = increment > 0;
+        let min = min.unwrap_or(if ascending { 1 } else { type_min });
+        let max = max.unwrap_or(if ascending { type_max } else { -1 });
+        let start = start.unwrap_or(if ascending { min } else { max });
+        self.model.sequences.push(Sequence {
+            name,
+            ty,
+            start,
+            increment,
+            min,
+            max,
+            cache,
+            cycle,
+            span: def.span,
+        });
     }
 
     fn enum_def(&mut self, def: &ast::EnumDef) {

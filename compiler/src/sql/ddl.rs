@@ -7,7 +7,7 @@
 
 use crate::catalog::{
     CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, Policy,
-    PrimaryKey, Privilege, QualifiedName, SqlType, Table, UniqueConstraint,
+    PrimaryKey, Privilege, QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 use super::{ident, literal, qualified};
@@ -102,6 +102,39 @@ pub fn rename_sequence(name: &QualifiedName, new_name: &str) -> String {
 /// `CREATE SEQUENCE name AS <type>`: what `serial` makes, written out.
 pub fn create_sequence(name: &QualifiedName, ty: &SqlType) -> String {
     format!("CREATE SEQUENCE {} AS {}", qualified(name), ty.sql())
+}
+
+/// The options of a `sequence` item, every one explicit.
+fn sequence_options(sequence: &Sequence) -> String {
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+        sequence.ty.sql(),
+        sequence.increment,
+        sequence.min,
+        sequence.max,
+        sequence.start,
+        sequence.cache,
+        if sequence.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
+}
+
+/// `CREATE SEQUENCE name AS t INCREMENT BY ... NO CYCLE`.
+pub fn create_sequence_item(sequence: &Sequence) -> String {
+    format!(
+        "CREATE SEQUENCE {} {}",
+        qualified(&sequence.name),
+        sequence_options(sequence)
+    )
+}
+
+/// `ALTER SEQUENCE name AS t INCREMENT BY ...`: the definition only; its position stays (`START
+/// WITH` records where a `RESTART` would go, it does not move the sequence).
+pub fn alter_sequence_item(sequence: &Sequence) -> String {
+    format!(
+        "ALTER SEQUENCE {} {}",
+        qualified(&sequence.name),
+        sequence_options(sequence)
+    )
 }
 
 /// `DROP SEQUENCE name` (a serial column's own sequence, once the column no longer reads it).

@@ -84,6 +84,7 @@ pub enum Item {
     Role(RoleDef),
     Grant(GrantDef),
     Extension(ExtensionDef),
+    Sequence(SequenceDef),
 }
 
 impl Item {
@@ -95,6 +96,7 @@ impl Item {
             Item::Role(r) => r.span,
             Item::Grant(g) => g.span,
             Item::Extension(e) => e.span,
+            Item::Sequence(s) => s.span,
         }
     }
 }
@@ -414,6 +416,41 @@ pub struct ExtensionDef {
     pub name: Ident,
     pub schema: Option<Ident>,
     pub span: Span,
+}
+
+/// `sequence name [options]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequenceDef {
+    pub name: QualName,
+    pub options: Vec<SequenceOption>,
+    pub span: Span,
+}
+
+/// One option of a `sequence` item, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SequenceOption {
+    As(Ident),
+    Start(i64),
+    Increment(i64),
+    MinValue(i64),
+    MaxValue(i64),
+    Cache(i64),
+    Cycle,
+}
+
+impl SequenceOption {
+    /// The option as written in the source (`start 1000`, `cycle`).
+    pub fn source(&self) -> String {
+        match self {
+            SequenceOption::As(ty) => format!("as {}", ty.name),
+            SequenceOption::Start(n) => format!("start {n}"),
+            SequenceOption::Increment(n) => format!("increment {n}"),
+            SequenceOption::MinValue(n) => format!("minvalue {n}"),
+            SequenceOption::MaxValue(n) => format!("maxvalue {n}"),
+            SequenceOption::Cache(n) => format!("cache {n}"),
+            SequenceOption::Cycle => "cycle".to_string(),
+        }
+    }
 }
 
 /// `role a[, b]`.

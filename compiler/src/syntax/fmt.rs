@@ -189,6 +189,22 @@ impl Printer<'_> {
                         role.span.end as usize,
                     );
                 }
+                Item::Sequence(sequence) => {
+                    let mut line = format!("sequence {}", sequence.name.text());
+                    for option in &sequence.options {
+                        line.push(' ');
+                        line.push_str(&option.source());
+                    }
+                    self.sequence(
+                        vec![Node {
+                            span: sequence.span,
+                            lines: vec![line],
+                        }],
+                        "",
+                        last_end,
+                        sequence.span.end as usize,
+                    );
+                }
                 Item::Extension(extension) => {
                     let mut line = format!("extension {}", extension.name.name);
                     if let Some(schema) = &extension.schema {
@@ -243,7 +259,7 @@ impl Printer<'_> {
         match item {
             Item::Tenancy(_) | Item::Table(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
-            Item::Role(_) | Item::Grant(_) | Item::Extension(_) => false,
+            Item::Role(_) | Item::Grant(_) | Item::Extension(_) | Item::Sequence(_) => false,
         }
     }
 

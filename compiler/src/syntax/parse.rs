@@ -167,6 +167,56 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::sequence_def => {
+                let span = self.span(&pair);
+                let mut name = None;
+                let mut options = Vec::new();
+                for child in pair.into_inner() {
+                    let rule = child.as_rule();
+                    if rule == Rule::qname {
+                        name = Some(self.qname(child));
+                        continue;
+                    }
+                    let number = || {
+                        child
+                            .clone()
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::signed_number)
+                            .map(|p| (p.as_str().parse::<i64>(), self.span(&p), p.as_str()))
+                    };
+                    let option = match rule {
+                        Rule::seq_as => child
+                            .clone()
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::ident)
+                            .map(|p| SequenceOption::As(self.ident(p))),
+                        Rule::seq_cycle => Some(SequenceOption::Cycle),
+                        _ => match number() {
+                            Some((Ok(n), _, _)) => match rule {
+                                Rule::seq_start => Some(SequenceOption::Start(n)),
+                                Rule::seq_increment => Some(SequenceOption::Increment(n)),
+                                Rule::seq_minvalue => Some(SequenceOption::MinValue(n)),
+                                Rule::seq_maxvalue => Some(SequenceOption::MaxValue(n)),
+                                Rule::seq_cache => Some(SequenceOption::Cache(n)),
+                                _ => None,
+                            },
+                            Some((Err(_), at, text)) => {
+                                self.diagnostics.push(Diagnostic::invalid_number(text, at));
+                                None
+                            }
+                            None => None,
+                        },
+                    };
+                    options.extend(option);
+                }
+                if let Some(name) = name {
+                    items.push(Item::Sequence(SequenceDef {
+                        name,
+                        options,
+                        span,
+                    }));
+                }
+            }
             Rule::extension_def => {
                 let span = self.span(&pair);
                 let mut name = None;
@@ -934,6 +984,14 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_name => "name",
         Rule::k_extension => "extension",
         Rule::k_schema => "schema",
+        Rule::k_sequence => "sequence",
+        Rule::k_as => "as",
+        Rule::k_start => "start",
+        Rule::k_increment => "increment",
+        Rule::k_minvalue => "minvalue",
+        Rule::k_maxvalue => "maxvalue",
+        Rule::k_cache => "cache",
+        Rule::k_cycle => "cycle",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",

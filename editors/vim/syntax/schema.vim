@@ -41,7 +41,8 @@ syn keyword schemaKeyword    action select insert all truncate trigger always as
 syn keyword schemaKeyword    privileges permissive restrictive only zone without array
 syn keyword schemaAttribute  primary unique index default references check using backfill generated
 syn keyword schemaAttribute  identity
-syn keyword schemaKeyword    name extension schema
+syn keyword schemaKeyword    name extension schema sequence start increment minvalue maxvalue cache
+syn keyword schemaKeyword    cycle
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaType       uuid text varchar char character varying smallint int integer bigint

@@ -7,6 +7,7 @@ mod identity;
 mod not_null;
 mod objects;
 mod security;
+mod sequences;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -65,6 +66,9 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
+            Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
+                sequences::plan(change, &mut planned)
+            }
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable
