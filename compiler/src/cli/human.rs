@@ -157,6 +157,26 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     if has(" DROP NOT NULL") {
         breaks.push(("ban-drop-not-null", "the schema makes the column nullable"));
     }
+    if has(" ALTER COLUMN ")
+        && (has(" AS IDENTITY") || has(" SET GENERATED ") || has(" DROP IDENTITY"))
+    {
+        breaks.push((
+            "ban-alter-identity",
+            "the schema changes the identity; a step that stops numbering lists the hazard",
+        ));
+    }
+    if has("DROP SEQUENCE") {
+        breaks.push((
+            "ban-drop-sequence",
+            "the schema no longer declares the sequence, or an identity column replaces a serial",
+        ));
+    }
+    if has(" ADD COLUMN ") && has(" DEFAULT NEXTVAL(") {
+        breaks.push((
+            "adding-field-with-default",
+            "each row takes its number from the sequence; the step lists the rewrite",
+        ));
+    }
     if has(" RENAME COLUMN ") {
         breaks.push(("renaming-column", CONSENT));
     } else if has("ALTER TABLE") && has(" RENAME TO ") {
