@@ -15,6 +15,29 @@ pub fn lower(model: &Model) -> Catalog {
     let mut catalog = Catalog::default();
     let mut namespaces: BTreeMap<String, Namespace> = BTreeMap::new();
 
+    for extension in &model.extensions {
+        catalog.extensions.insert(extension.name.clone());
+        if let Some(schema) = extension.schema.as_ref().filter(|s| *s != "public") {
+            note_schema(&mut catalog, schema);
+            catalog
+                .extension_schemas
+                .insert(extension.name.clone(), schema.clone());
+        }
+    }
+    for sequence in &model.sequences {
+        note_schema(&mut catalog, &sequence.name.schema);
+        catalog.sequences.push(Sequence {
+            name: sequence.name.clone(),
+            ty: SqlType::scalar(sequence.ty.clone()),
+            start: sequence.start,
+            increment: sequence.increment,
+            min: sequence.min,
+            max: sequence.max,
+            cache: sequence.cache,
+            cycle: sequence.cycle,
+            origin: Some(sequence.span),
+        });
+    }
     for item in &model.enums {
         note_schema(&mut catalog, &item.name.schema);
         catalog.enums.push(EnumType {
@@ -49,6 +72,11 @@ pub fn lower(model: &Model) -> Catalog {
         }
         for check in &table.checks {
             if let Some(name) = &check.name {
+                namespace.reserve_constraint(name);
+            }
+        }
+        for fk in &table.foreign_keys {
+            if let Some(name) = &fk.name {
                 namespace.reserve_constraint(name);
             }
         }
@@ -178,6 +206,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             default: column.default.clone(),
             serial: column.serial,
             generated: column.generated.clone(),
+            identity: column.identity,
             comment: column.doc.clone(),
             renamed_from: column.renamed_from.clone(),
             using: column.using.clone(),
@@ -233,7 +262,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .iter()
         .map(|index| Index {
             name: index.name.clone().unwrap_or_default(),
-            unique: false,
+            unique: index.unique,
             method: index.method.clone().unwrap_or_else(|| "btree".to_string()),
             keys: index.keys.clone(),
             predicate: index.predicate.clone(),
@@ -244,7 +273,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         .foreign_keys
         .iter()
         .map(|fk| ForeignKey {
-            name: String::new(),
+            name: fk.name.clone().unwrap_or_default(),
             columns: fk.columns.clone(),
             referenced_table: model.table(fk.referenced_table).name.clone(),
             referenced_columns: fk.referenced_columns.clone(),
@@ -474,8 +503,10 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
         }
     }
     for fk in &mut table.foreign_keys {
-        let addition = names::name_addition(&fk.columns);
-        fk.name = namespace.choose_constraint_name(&table_name, Some(&addition), "fkey");
+        if fk.name.is_empty() {
+            let addition = names::name_addition(&fk.columns);
+            fk.name = namespace.choose_constraint_name(&table_name, Some(&addition), "fkey");
+        }
     }
     for index in &mut table.indexes {
         if index.name.is_empty() {

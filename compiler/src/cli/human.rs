@@ -157,6 +157,26 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     if has(" DROP NOT NULL") {
         breaks.push(("ban-drop-not-null", "the schema makes the column nullable"));
     }
+    if has(" ALTER COLUMN ")
+        && (has(" AS IDENTITY") || has(" SET GENERATED ") || has(" DROP IDENTITY"))
+    {
+        breaks.push((
+            "ban-alter-identity",
+            "the schema changes the identity; a step that stops numbering lists the hazard",
+        ));
+    }
+    if has("DROP SEQUENCE") {
+        breaks.push((
+            "ban-drop-sequence",
+            "the schema no longer declares the sequence, or an identity column replaces a serial",
+        ));
+    }
+    if has(" ADD COLUMN ") && has(" DEFAULT NEXTVAL(") {
+        breaks.push((
+            "adding-field-with-default",
+            "each row takes its number from the sequence; the step lists the rewrite",
+        ));
+    }
     if has(" RENAME COLUMN ") {
         breaks.push(("renaming-column", CONSENT));
     } else if has("ALTER TABLE") && has(" RENAME TO ") {
@@ -352,6 +372,14 @@ pub fn describe(change: &Change) -> String {
         Change::CreateExtension(name) => format!("extension `{name}` is missing"),
         Change::CreateRole(name) => format!("role `{name}` is missing"),
         Change::CreateEnum(e) => format!("enum `{}` is missing", e.name),
+        Change::CreateSequence(s) => format!("sequence `{}` is missing", s.name),
+        Change::AlterSequence { desired, .. } => {
+            format!(
+                "sequence `{}` has other options than the schema says",
+                desired.name
+            )
+        }
+        Change::DropSequence(s) => format!("sequence `{}` is not in the schema", s.name),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {
@@ -405,6 +433,23 @@ pub fn describe(change: &Change) -> String {
         } => format!("table `{table}`: column `{column}` default should be {default}"),
         Change::DropDefault { table, column } => {
             format!("table `{table}`: column `{column}` has a default the schema does not")
+        }
+        Change::AlterIdentity {
+            table,
+            column,
+            current,
+            desired,
+            ..
+        } => {
+            let says = |identity: &Option<crate::catalog::Identity>| match identity {
+                Some(identity) => format!("GENERATED {} AS IDENTITY", identity.sql()),
+                None => "not an identity column".to_string(),
+            };
+            format!(
+                "table `{table}`: column `{column}` is {}, the schema says {}",
+                says(current),
+                says(desired)
+            )
         }
         Change::ReplaceGeneratedColumn { table, desired, .. } => {
             format!(

@@ -179,6 +179,7 @@ fn hazard_code(code: &str) -> &'static str {
         "drops-constraint",
         "drops-index",
         "requires-application-deploy",
+        "removes-uniqueness-guarantee",
     ];
     KNOWN
         .iter()

@@ -561,7 +561,9 @@ fn insert_struct(
     ]);
     let insertable: Vec<&Field> = fields
         .iter()
-        .filter(|field| field.column.generated.is_none())
+        // The database computes these: a generated column refuses a value, and an identity column
+        // numbers the row itself (`ALWAYS` refuses one too).
+        .filter(|field| field.column.generated.is_none() && field.column.identity.is_none())
         .collect();
     let mut builtin = vec!["Debug", "Clone"];
     if !insertable.iter().any(|field| required(field.column)) {
@@ -824,6 +826,14 @@ pub(super) fn column_summary(column: &Column) -> String {
     });
     if let Some(generated) = &column.generated {
         summary.push_str(&format!(", generated as {}", code(generated)));
+    } else if let Some(identity) = column.identity {
+        summary.push_str(&format!(
+            ", {}",
+            code(&format!(
+                "generated {} as identity",
+                identity.sql().to_lowercase()
+            ))
+        ));
     } else if column.serial {
         summary.push_str(", serial");
     } else if let Some(default) = &column.default {

@@ -62,6 +62,8 @@ pub const POLICY_WITHOUT_ROW_LEVEL_SECURITY: &str =
     "schemac::resolve::policy_without_row_level_security";
 pub const DUPLICATE_POLICY: &str = "schemac::resolve::duplicate_policy";
 pub const ENUM_VALUE_TOO_LONG: &str = "schemac::resolve::enum_value_too_long";
+/// `identity` on a column that cannot be one (not an integer, nullable, with a default, ...).
+pub const INVALID_IDENTITY: &str = "schemac::resolve::invalid_identity";
 
 // --- plan and apply ---------------------------------------------------------------------------
 

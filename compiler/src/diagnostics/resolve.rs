@@ -357,6 +357,20 @@ impl Diagnostic {
         .with_help("remove `default(...)` or `generated (...)`".to_string())
     }
 
+    /// `identity` on a column PostgreSQL would refuse or silently change (`reason` says why).
+    pub fn invalid_identity(column: &str, reason: &str, at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::INVALID_IDENTITY,
+            format!("column `{column}` cannot be an identity column: {reason}"),
+        )
+        .with_label(at, "identity here")
+        .with_help(
+            "an identity column is a `smallint`, `int` or `bigint` without `?`, `default(...)` \
+             or `generated (...)`"
+                .to_string(),
+        )
+    }
+
     pub fn serial_array(at: Span) -> Diagnostic {
         Diagnostic::error(codes::SERIAL_ARRAY, "a `serial` type cannot be an array")
             .with_label(at, "array of serial")

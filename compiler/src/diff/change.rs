@@ -3,8 +3,8 @@
 //! lookups back into either catalog for the common cases.
 
 use crate::catalog::{
-    CheckConstraint, Column, EnumType, ForeignKey, Grant, Index, Policy, PrimaryKey, QualifiedName,
-    SqlType, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Policy, PrimaryKey,
+    QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 /// Where a new enum value goes, relative to an existing value.
@@ -72,6 +72,15 @@ pub enum Change {
     CreateRole(String),
 
     CreateEnum(EnumType),
+    /// A `sequence` item the database lacks.
+    CreateSequence(Sequence),
+    /// A sequence whose options differ (type, start, increment, bounds, cache, cycle).
+    AlterSequence {
+        current: Sequence,
+        desired: Sequence,
+    },
+    /// A standalone sequence the schema does not declare.
+    DropSequence(Sequence),
     RenameEnum {
         from: QualifiedName,
         to: QualifiedName,
@@ -140,6 +149,17 @@ pub enum Change {
     DropDefault {
         table: QualifiedName,
         column: String,
+    },
+    /// The column becomes an identity column, stops being one, or changes between `ALWAYS` and
+    /// `BY DEFAULT`. A default the column has is dropped before it becomes one (PostgreSQL refuses
+    /// both); `default` is the desired default, set after it stops being one.
+    AlterIdentity {
+        table: QualifiedName,
+        column: String,
+        current: Option<Identity>,
+        desired: Option<Identity>,
+        drop_default: bool,
+        default: Option<String>,
     },
     /// A generated column's expression changed (or a column became/stopped being generated): the
     /// column is dropped and added again.

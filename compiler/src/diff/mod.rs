@@ -9,6 +9,7 @@ mod enums;
 pub(crate) mod expr;
 mod pair;
 mod security;
+mod sequences;
 mod tables;
 
 pub use change::{Change, EnumPosition, TableObject};
@@ -32,6 +33,7 @@ pub fn diff(catalogs: Pair<&Catalog>) -> Vec<Change> {
         }
     }
     enums::diff_enums(catalogs, &mut changes);
+    sequences::diff_sequences(catalogs, &mut changes);
     tables::diff_tables(catalogs, &mut changes);
     changes
 }

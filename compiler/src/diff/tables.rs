@@ -237,7 +237,22 @@ fn diff_column(
     // print `nextval('<table>_<column>_seq'::regclass)` — except after a table or column rename,
     // where the plan renames the sequence (and the default, which holds its oid, follows).
     let serial_on_both_sides = current.serial && desired.serial;
-    if current.default != desired.default && !serial_on_both_sides {
+    // An identity column has no default: the identity change drops or sets it in its own step.
+    let identity_changes = current.identity != desired.identity;
+    if identity_changes {
+        changes.push(Change::AlterIdentity {
+            table: table.clone(),
+            column: column(),
+            current: current.identity,
+            desired: desired.identity,
+            drop_default: current.identity.is_none() && current.default.is_some(),
+            default: desired
+                .default
+                .clone()
+                .filter(|_| desired.identity.is_none()),
+        });
+    }
+    if current.default != desired.default && !serial_on_both_sides && !identity_changes {
         match &desired.default {
             Some(default) => changes.push(Change::SetDefault {
                 table: table.clone(),

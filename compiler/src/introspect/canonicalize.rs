@@ -419,6 +419,39 @@ async fn build_and_read(
         .execute(&mut *conn)
         .await
         .map_err(database("setting the search_path"))?;
+    // Declared sequences, so that a default `nextval('s'::regclass)` resolves (to the scratch one,
+    // printed back under its real name) in a database that does not have them yet.
+    for sequence in &desired.sequences {
+        sqlx::query(&ddl::create_sequence_item(&crate::catalog::Sequence {
+            name: scratch.name(&sequence.name),
+            ..sequence.clone()
+        }))
+        .persistent(false)
+        .execute(&mut *conn)
+        .await
+        .map_err(database("creating a scratch sequence"))?;
+        // A qualified name inside the `'...'::regclass` literal is not rewritten to the scratch
+        // schema: where the real schema or sequence is missing, make it here too (rolled back).
+        if sequence.name.schema != "public" {
+            for statement in [
+                format!(
+                    "CREATE SCHEMA IF NOT EXISTS {}",
+                    ident(&sequence.name.schema)
+                ),
+                format!(
+                    "CREATE SEQUENCE IF NOT EXISTS {}.{}",
+                    ident(&sequence.name.schema),
+                    ident(&sequence.name.name)
+                ),
+            ] {
+                sqlx::query(&statement)
+                    .persistent(false)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(database("creating a scratch sequence"))?;
+            }
+        }
+    }
     exec_internal(
         conn,
         "SAVEPOINT schemac_canonicalize",

@@ -10,10 +10,11 @@ use sqlx::{PgConnection, Row};
 
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
+use crate::catalog::BaseType;
 use crate::catalog::{
-    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Index,
-    IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Table,
-    UniqueConstraint,
+    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
+    Index, IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence,
+    SqlType, Table, UniqueConstraint,
 };
 
 /// Which schemas to read.
@@ -49,8 +50,9 @@ order by n.nspname collate "C"
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
 const EXTENSIONS: &str = r#"
-select e.extname::text as name
+select e.extname::text as name, n.nspname::text as schema
 from pg_catalog.pg_extension e
+join pg_catalog.pg_namespace n on n.oid = e.extnamespace
 where e.extname <> 'plpgsql'
 order by e.extname collate "C"
 "#;
@@ -76,6 +78,30 @@ where t.typtype = 'e' and n.nspname = any($1)
 order by n.nspname collate "C", t.typname collate "C"
 "#;
 
+// Sequences that stand alone: not an identity column's (pg_depend 'i'), not an extension's, and
+// not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`).
+const SEQUENCES: &str = r#"
+select n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
+  s.seqstart as start, s.seqincrement as increment, s.seqmin as min, s.seqmax as max,
+  s.seqcache as cache, s.seqcycle as cycle
+from pg_catalog.pg_sequence s
+join pg_catalog.pg_class c on c.oid = s.seqrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join pg_catalog.pg_type t on t.oid = s.seqtypid
+where n.nspname = any($1) and c.relname not like 'schemac\_%'
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('i', 'e'))
+  and not exists (
+    select 1 from pg_catalog.pg_depend d
+    join pg_catalog.pg_attrdef ad on ad.adrelid = d.refobjid and ad.adnum = d.refobjsubid
+    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'a'
+      and d.refclassid = 'pg_catalog.pg_class'::regclass
+      and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
+          = 'nextval(' || pg_catalog.quote_literal(c.oid::regclass::text) || '::regclass)')
+order by n.nspname collate "C", c.relname collate "C"
+"#;
+
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
 // part of any schema.
 const TABLES: &str = r#"
@@ -98,6 +124,7 @@ order by n.nspname collate "C", c.relname collate "C"
 const COLUMNS: &str = r#"
 select a.attrelid::int8 as table_oid, a.attname::text as name, a.attnotnull as not_null,
   a.attgenerated::text as generated_kind,
+  a.attidentity::text as identity_kind,
   pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
   pg_catalog.col_description(a.attrelid, a.attnum) as comment,
   a.atttypmod as typmod,
@@ -312,7 +339,12 @@ impl<'c> Reader<'c> {
                     .map(|row| get::<String>(row, "schemas", "name"))
                     .collect::<Result<Vec<_>, _>>()?;
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
-                    catalog.extensions.insert(get(&row, "extensions", "name")?);
+                    let name: String = get(&row, "extensions", "name")?;
+                    let schema: String = get(&row, "extensions", "schema")?;
+                    if schema != "public" {
+                        catalog.extension_schemas.insert(name.clone(), schema);
+                    }
+                    catalog.extensions.insert(name);
                 }
                 for row in self.fetch("roles", ROLES, None).await? {
                     catalog.roles.push(Role {
@@ -340,6 +372,29 @@ impl<'c> Reader<'c> {
                 values: get(&row, "enums", "labels")?,
                 comment: get(&row, "enums", "comment")?,
                 renamed_from: None,
+                origin: None,
+            });
+        }
+
+        for row in self.fetch("sequences", SEQUENCES, Some(schemas)).await? {
+            const WHAT: &str = "sequences";
+            let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
+                "int2" => BaseType::SmallInt,
+                "int4" => BaseType::Integer,
+                _ => BaseType::BigInt,
+            };
+            catalog.sequences.push(Sequence {
+                name: QualifiedName::new(
+                    get::<String>(&row, WHAT, "schema")?,
+                    get::<String>(&row, WHAT, "name")?,
+                ),
+                ty: SqlType::scalar(ty),
+                start: get(&row, WHAT, "start")?,
+                increment: get(&row, WHAT, "increment")?,
+                min: get(&row, WHAT, "min")?,
+                max: get(&row, WHAT, "max")?,
+                cache: get(&row, WHAT, "cache")?,
+                cycle: get(&row, WHAT, "cycle")?,
                 origin: None,
             });
         }
@@ -483,6 +538,13 @@ fn column(row: &PgRow) -> Result<Column, IntrospectError> {
         column.default = expr;
     }
     column.serial = get(row, WHAT, "serial")?;
+    // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
+    // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
+    column.identity = match get::<String>(row, WHAT, "identity_kind")?.as_str() {
+        "a" => Some(Identity::Always),
+        "d" => Some(Identity::ByDefault),
+        _ => None,
+    };
     column.comment = get(row, WHAT, "comment")?;
     Ok(column)
 }

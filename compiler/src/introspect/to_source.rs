@@ -13,8 +13,8 @@ use self::read_back::ReadBack;
 use super::tenancy_pattern::{self, Generated, TenancyPattern};
 use crate::catalog::names;
 use crate::catalog::{
-    BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, IndexKey,
-    Policy, Privilege, QualifiedName, Table,
+    BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index,
+    IndexKey, Policy, Privilege, QualifiedName, Table,
 };
 
 /// Access methods the language's `index ... using` accepts.
@@ -97,6 +97,11 @@ fn named_differently(catalog: &Catalog, read: &ReadBack) -> BTreeSet<(QualifiedN
         for check in &table.checks {
             if !other.checks.iter().any(|c| c.name == check.name) {
                 names.insert((table.name.clone(), check.name.clone()));
+            }
+        }
+        for fk in &table.foreign_keys {
+            if !other.foreign_keys.iter().any(|f| f.name == fk.name) {
+                names.insert((table.name.clone(), fk.name.clone()));
             }
         }
     }
@@ -296,7 +301,10 @@ impl<'a> Writer<'a> {
     fn write(mut self) -> Source {
         self.find_skipped();
         let mut items: Vec<String> = Vec::new();
-        self.check_extensions_and_namespaces();
+        let extensions = self.check_extensions_and_namespaces();
+        if !extensions.is_empty() {
+            items.push(extensions.join("\n"));
+        }
         if let Some(tenancy) = self.tenancy {
             items.push(self.tenancy_block(tenancy));
         }
@@ -304,6 +312,15 @@ impl<'a> Writer<'a> {
             if !self.skipped_enums.contains(&enum_type.name) {
                 items.push(self.enum_item(enum_type));
             }
+        }
+        let sequences: Vec<String> = self
+            .catalog
+            .sequences
+            .iter()
+            .filter_map(|s| self.sequence_item(s))
+            .collect();
+        if !sequences.is_empty() {
+            items.push(sequences.join("\n"));
         }
         for table in &self.catalog.tables {
             if !self.skipped_tables.contains(&table.name) {
@@ -326,6 +343,55 @@ impl<'a> Writer<'a> {
             text,
             warnings: self.warnings,
         }
+    }
+
+    /// `sequence name [options]`, each option only where it is not PostgreSQL's default.
+    fn sequence_item(&mut self, sequence: &crate::catalog::Sequence) -> Option<String> {
+        let Some(name) = Self::qname(&sequence.name) else {
+            self.warn(format!(
+                "sequence `{}` is left out: the schema language cannot spell its name",
+                sequence.name
+            ));
+            return None;
+        };
+        let mut text = format!("sequence {name}");
+        let (type_min, type_max) = match sequence.ty.base {
+            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        match sequence.ty.base {
+            BaseType::SmallInt => text.push_str(" as smallint"),
+            BaseType::Integer => text.push_str(" as int"),
+            _ => {}
+        }
+        let ascending = sequence.increment > 0;
+        let default_min = if ascending { 1 } else { type_min };
+        let default_max = if ascending { type_max } else { -1 };
+        let default_start = if ascending {
+            sequence.min
+        } else {
+            sequence.max
+        };
+        if sequence.start != default_start {
+            let _ = write!(text, " start {}", sequence.start);
+        }
+        if sequence.increment != 1 {
+            let _ = write!(text, " increment {}", sequence.increment);
+        }
+        if sequence.min != default_min {
+            let _ = write!(text, " minvalue {}", sequence.min);
+        }
+        if sequence.max != default_max {
+            let _ = write!(text, " maxvalue {}", sequence.max);
+        }
+        if sequence.cache != 1 {
+            let _ = write!(text, " cache {}", sequence.cache);
+        }
+        if sequence.cycle {
+            text.push_str(" cycle");
+        }
+        Some(text)
     }
 
     fn find_skipped(&mut self) {
@@ -355,7 +421,9 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn check_extensions_and_namespaces(&mut self) {
+    /// `extension` items for the extensions, and warnings for what cannot be written.
+    fn check_extensions_and_namespaces(&mut self) -> Vec<String> {
+        let mut items = Vec::new();
         let uses_citext = self
             .catalog
             .tables
@@ -363,12 +431,29 @@ impl<'a> Writer<'a> {
             .flat_map(|t| &t.columns)
             .any(|c| c.ty.base == BaseType::Citext);
         for extension in &self.catalog.extensions {
-            if !(extension == "citext" && uses_citext) {
-                self.warn(format!(
-                    "extension `{extension}` is not written: the schema language has no \
-                     declaration for it; keep creating it outside schemac"
-                ));
+            let schema = self.catalog.extension_schemas.get(extension);
+            // A citext column declares the extension itself (in the default schema).
+            if extension == "citext" && uses_citext && schema.is_none() {
+                continue;
             }
+            let name_ok = extension
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && extension
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !name_ok || schema.is_some_and(|s| !spellable(s)) {
+                self.warn(format!(
+                    "extension `{extension}` is not written: the schema language cannot spell its \
+                     name or schema; keep creating it outside schemac"
+                ));
+                continue;
+            }
+            items.push(match schema {
+                Some(schema) => format!("extension {extension} schema {schema}"),
+                None => format!("extension {extension}"),
+            });
         }
         for namespace in &self.catalog.namespaces {
             let used = self
@@ -380,13 +465,24 @@ impl<'a> Writer<'a> {
                     .catalog
                     .enums
                     .iter()
-                    .any(|e| &e.name.schema == namespace);
+                    .any(|e| &e.name.schema == namespace)
+                || self
+                    .catalog
+                    .extension_schemas
+                    .values()
+                    .any(|s| s == namespace)
+                || self
+                    .catalog
+                    .sequences
+                    .iter()
+                    .any(|s| &s.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
                 ));
             }
         }
+        items
     }
 
     fn tenancy_block(&mut self, tenancy: &TenancyPattern) -> String {
@@ -484,7 +580,8 @@ impl<'a> Writer<'a> {
     }
 
     /// `references t[(col)]`, as written on a column.
-    fn references(&self, fk: &ForeignKey, referenced_column: &str) -> Option<String> {
+    /// `references t[(col)] [name NAME] [rules]`; `named`: write the key's own name.
+    fn references(&self, fk: &ForeignKey, referenced_column: &str, named: bool) -> Option<String> {
         let target = Self::qname(&fk.referenced_table)?;
         let pk_is_column = self
             .catalog
@@ -494,6 +591,9 @@ impl<'a> Writer<'a> {
         let mut text = format!("references {target}");
         if !pk_is_column {
             let _ = write!(text, "({referenced_column})");
+        }
+        if named {
+            let _ = write!(text, " name {}", fk.name);
         }
         text.push_str(&fk_rules(fk));
         Some(text)
@@ -608,7 +708,7 @@ impl<'a> Writer<'a> {
                 .map(|(column, _)| column.clone())
             {
                 let referenced = fk.referenced_columns.get(1).cloned().unwrap_or_default();
-                if let Some(text) = self.references(fk, &referenced) {
+                if let Some(text) = self.references(fk, &referenced, false) {
                     attributes.entry(column).or_default().push(text);
                 }
                 continue;
@@ -622,13 +722,19 @@ impl<'a> Writer<'a> {
                 let has_reference = attributes
                     .get(column)
                     .is_some_and(|a| a.iter().any(|a| a.starts_with("references ")));
-                if fk.name == default_name(table_name, &[column], "fkey")
-                    && fk.on_delete_columns.is_empty()
+                // A name other than PostgreSQL's default (Rails' `fk_rails_<hash>`) is kept.
+                let named = !self.is_default(
+                    table,
+                    &fk.name,
+                    &default_name(table_name, &[column], "fkey"),
+                );
+                if fk.on_delete_columns.is_empty()
                     && !has_reference
+                    && spellable(&fk.name)
                     && !skipped_columns.contains(column)
                     && !self.skipped_tables.contains(&fk.referenced_table)
                 {
-                    if let Some(text) = self.references(fk, referenced) {
+                    if let Some(text) = self.references(fk, referenced, named) {
                         attributes.entry(column.clone()).or_default().push(text);
                         placed.insert(fk.name.clone());
                     }
@@ -669,6 +775,11 @@ impl<'a> Writer<'a> {
             }
             if let Some(generated) = &column.generated {
                 attrs.push(format!("generated ({generated})"));
+            }
+            match column.identity {
+                Some(Identity::ByDefault) => attrs.push("identity".to_string()),
+                Some(Identity::Always) => attrs.push("identity always".to_string()),
+                None => {}
             }
             let placed_attrs = attributes.remove(&column.name).unwrap_or_default();
             // The compiler writes the tenant column itself; write it only to keep its default.
@@ -845,9 +956,7 @@ impl<'a> Writer<'a> {
         index: &Index,
         skipped_columns: &BTreeSet<String>,
     ) -> Option<String> {
-        let problem = if index.unique {
-            Some("a unique index is not a constraint, and the schema language has no unique index")
-        } else if !INDEX_METHODS.contains(&index.method.as_str()) {
+        let problem = if !INDEX_METHODS.contains(&index.method.as_str()) {
             Some("the schema language has no such index method")
         } else if !spellable(&index.name) {
             Some("the schema language cannot spell its name")
@@ -882,10 +991,15 @@ impl<'a> Writer<'a> {
                 "idx",
             ),
         );
-        let mut entry = if default {
-            format!("index ({})", keys.join(", "))
+        let kind = if index.unique {
+            "unique index"
         } else {
-            format!("index {} ({})", index.name, keys.join(", "))
+            "index"
+        };
+        let mut entry = if default {
+            format!("{kind} ({})", keys.join(", "))
+        } else {
+            format!("{kind} {} ({})", index.name, keys.join(", "))
         };
         if index.method != "btree" {
             let _ = write!(entry, " using {}", index.method);
@@ -916,7 +1030,8 @@ impl<'a> Writer<'a> {
         };
         let columns: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
         let default = default_name(&table.name.name, &columns, "fkey");
-        if fk.name != default {
+        let named = !self.is_default(table, &fk.name, &default);
+        if named && !spellable(&fk.name) {
             self.warn(format!(
                 "foreign key `{}` of `{}` cannot be named in the schema language; it reads back \
                  as `{default}`",
@@ -932,8 +1047,13 @@ impl<'a> Writer<'a> {
                 fk.on_delete_columns.join(", ")
             ));
         }
+        let name = if named && spellable(&fk.name) {
+            format!(" {}", fk.name)
+        } else {
+            String::new()
+        };
         Some(format!(
-            "foreign key ({}) references {target} ({}){}",
+            "foreign key{name} ({}) references {target} ({}){}",
             columns.join(", "),
             fk.referenced_columns.join(", "),
             fk_rules(fk)

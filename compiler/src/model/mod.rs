@@ -28,6 +28,34 @@ pub struct Model {
     pub tables: Vec<Table>,
     pub roles: Vec<Role>,
     pub grants: Vec<Grant>,
+    /// `extension` items, in the order first declared (one per name).
+    pub extensions: Vec<Extension>,
+    /// `sequence` items, in the order declared (one per name).
+    pub sequences: Vec<Sequence>,
+}
+
+/// `sequence name [options]`, with PostgreSQL's defaults applied for what is not written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sequence {
+    pub name: QualifiedName,
+    /// `smallint`, `integer` or `bigint` (the default).
+    pub ty: crate::catalog::BaseType,
+    pub start: i64,
+    pub increment: i64,
+    pub min: i64,
+    pub max: i64,
+    pub cache: i64,
+    pub cycle: bool,
+    pub span: Span,
+}
+
+/// `extension name [schema s]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extension {
+    pub name: String,
+    /// Where its objects go; `None` is the server's choice (the first schema on the search path).
+    pub schema: Option<String>,
+    pub span: Span,
 }
 
 impl Model {
@@ -116,6 +144,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `generated (expr)` text.
     pub generated: Option<String>,
+    /// `identity` / `identity always`.
+    pub identity: Option<crate::catalog::Identity>,
     pub doc: Option<String>,
     pub renamed_from: Option<String>,
     pub using: Option<String>,
@@ -149,6 +179,8 @@ pub struct Key {
 /// A (non-unique) index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
+    /// `unique index` (never a unique constraint).
+    pub unique: bool,
     pub name: Option<String>,
     pub keys: Vec<IndexKey>,
     /// `using` method as written; `lower` defaults it to `btree`.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types;
 use super::*;
-use crate::catalog::{self, BaseType};
+use crate::catalog::{self, BaseType, Identity};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
@@ -78,6 +78,7 @@ enum KeyPart<'a> {
 }
 
 struct IndexRef<'a> {
+    unique: bool,
     name: Option<&'a ast::Ident>,
     keys: Vec<KeyPart<'a>>,
     method: Option<&'a ast::Ident>,
@@ -86,6 +87,7 @@ struct IndexRef<'a> {
 }
 
 struct ForeignKeyRef<'a> {
+    name: Option<&'a ast::Ident>,
     columns: Vec<&'a ast::Ident>,
     table: &'a ast::QualName,
     referenced: Option<Vec<&'a ast::Ident>>,
@@ -176,6 +178,21 @@ impl Resolver {
                         }
                     }
                     ast::Item::Grant(_) => {}
+                    ast::Item::Sequence(def) => self.sequence_def(def),
+                    ast::Item::Extension(def) => {
+                        if !self
+                            .model
+                            .extensions
+                            .iter()
+                            .any(|e| e.name == def.name.name)
+                        {
+                            self.model.extensions.push(Extension {
+                                name: def.name.name.clone(),
+                                schema: def.schema.as_ref().map(|s| s.name.clone()),
+                                span: def.span,
+                            });
+                        }
+                    }
                 }
             }
         }
@@ -273,6 +290,66 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+    }
+
+    /// A `sequence` item with PostgreSQL's defaults for what it does not say (CREATE SEQUENCE: an
+    /// ascending one runs from 1 to its type's maximum, a descending one from -1 down to its minimum,
+    /// and starts at the end it moves away from).
+    /// https://www.postgresql.org/docs/current/sql-createsequence.html
+    fn sequence_def(&mut self, def: &ast::SequenceDef) {
+        let name = qualified(&def.name);
+        self.check_length(&name.name, def.name.name.span);
+        if self.model.sequences.iter().any(|s| s.name == name) {
+            return;
+        }
+        let mut ty = BaseType::BigInt;
+        let (mut start, mut increment, mut min, mut max, mut cache, mut cycle) =
+            (None, 1, None, None, 1, false);
+        for option in &def.options {
+            match option {
+                ast::SequenceOption::As(written) => {
+                    ty = match written.name.as_str() {
+                        "smallint" | "int2" => BaseType::SmallInt,
+                        "int" | "integer" | "int4" => BaseType::Integer,
+                        "bigint" | "int8" => BaseType::BigInt,
+                        other => {
+                            self.error(Diagnostic::invalid_type_arguments(
+                                other,
+                                "a sequence is `smallint`, `int` or `bigint`",
+                                written.span,
+                            ));
+                            BaseType::BigInt
+                        }
+                    }
+                }
+                ast::SequenceOption::Start(n) => start = Some(*n),
+                ast::SequenceOption::Increment(n) => increment = *n,
+                ast::SequenceOption::MinValue(n) => min = Some(*n),
+                ast::SequenceOption::MaxValue(n) => max = Some(*n),
+                ast::SequenceOption::Cache(n) => cache = *n,
+                ast::SequenceOption::Cycle => cycle = true,
+            }
+        }
+        let (type_min, type_max) = match ty {
+            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            _ => (i64::MIN, i64::MAX),
+        };
+        let ascending = increment > 0;
+        let min = min.unwrap_or(if ascending { 1 } else { type_min });
+        let max = max.unwrap_or(if ascending { type_max } else { -1 });
+        let start = start.unwrap_or(if ascending { min } else { max });
+        self.model.sequences.push(Sequence {
+            name,
+            ty,
+            start,
+            increment,
+            min,
+            max,
+            cache,
+            cycle,
+            span: def.span,
+        });
     }
 
     fn enum_def(&mut self, def: &ast::EnumDef) {
@@ -405,6 +482,7 @@ impl Resolver {
                     span: entry.span,
                 }),
                 ast::TableEntryKind::Index(index) => pending.indexes.push(IndexRef {
+                    unique: index.unique,
                     name: index.name.as_ref(),
                     keys: index
                         .keys
@@ -424,6 +502,7 @@ impl Resolver {
                 ast::TableEntryKind::ForeignKey(fk) => {
                     let (on_delete, on_update, on_delete_span) = rules(&fk.rules);
                     pending.foreign_keys.push(ForeignKeyRef {
+                        name: fk.name.as_ref(),
                         columns: fk.columns.iter().collect(),
                         table: &fk.table,
                         referenced: fk.referenced_columns.as_ref().map(|c| c.iter().collect()),
@@ -495,6 +574,7 @@ impl Resolver {
             nullable: def.nullable,
             default: None,
             generated: None,
+            identity: None,
             doc: def.doc.as_ref().map(|d| d.text.clone()),
             renamed_from: None,
             using: None,
@@ -506,6 +586,7 @@ impl Resolver {
         let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
         let mut default_span = None;
         let mut generated_span = None;
+        let mut identity_span = None;
         for attribute in &def.attributes {
             let keyword = attribute.kind.keyword();
             // Several checks on one column are fine; any other attribute twice is a mistake.
@@ -529,6 +610,7 @@ impl Resolver {
                 ast::AttributeKind::Primary => pending.primary_keys.push(name_only()),
                 ast::AttributeKind::Unique => pending.uniques.push(name_only()),
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
+                    unique: false,
                     name: None,
                     keys: vec![KeyPart::Column(&def.name)],
                     method: None,
@@ -542,6 +624,7 @@ impl Resolver {
                 ast::AttributeKind::References(references) => {
                     let (on_delete, on_update, on_delete_span) = rules(&references.rules);
                     pending.foreign_keys.push(ForeignKeyRef {
+                        name: references.name.as_ref(),
                         columns: vec![&def.name],
                         table: &references.table,
                         referenced: references.column.as_ref().map(|c| vec![c]),
@@ -568,7 +651,18 @@ impl Resolver {
                     column.generated = Some(trimmed(expr));
                     generated_span = Some(attribute.span);
                 }
+                ast::AttributeKind::Identity { always } => {
+                    column.identity = Some(if *always {
+                        Identity::Always
+                    } else {
+                        Identity::ByDefault
+                    });
+                    identity_span = Some(attribute.span);
+                }
             }
+        }
+        if let Some(at) = identity_span {
+            self.check_identity(&column, default_span.is_some(), at);
         }
         if let (Some(generated), Some(default)) = (generated_span, default_span) {
             self.error(Diagnostic::generated_with_default(
@@ -581,6 +675,32 @@ impl Resolver {
             self.error(Diagnostic::serial_with_default(&column.name, default));
         }
         Some(column)
+    }
+
+    /// PostgreSQL makes an identity column `NOT NULL` itself and refuses one with a default, a
+    /// generation expression, or a type other than the integers (the sequence's types).
+    /// https://www.postgresql.org/docs/current/sql-createtable.html
+    fn check_identity(&mut self, column: &Column, has_default: bool, at: Span) {
+        let reason = if column.ty.array
+            || !matches!(
+                column.ty.base,
+                BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+            ) {
+            Some("its type is not `smallint`, `int` or `bigint`")
+        } else if column.serial {
+            Some("a serial column already takes its values from a sequence")
+        } else if column.nullable {
+            Some("an identity column is never NULL (remove `?`)")
+        } else if has_default {
+            Some("it also has a default")
+        } else if column.generated.is_some() {
+            Some("it is also generated")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.error(Diagnostic::invalid_identity(&column.name, reason, at));
+        }
     }
 
     /// Checks that every column a key or index names exists in its table (the tenant column
@@ -661,6 +781,7 @@ impl Resolver {
             }
             if ok {
                 indexes.push(Index {
+                    unique: index_ref.unique,
                     name: index_ref.name.map(|n| n.name.clone()),
                     keys: index_ref
                         .keys
@@ -708,7 +829,21 @@ impl Resolver {
     fn is_key(table: &Table, columns: &[String]) -> bool {
         let wanted: BTreeSet<&String> = columns.iter().collect();
         let same = |key: &Key| key.columns.iter().collect::<BTreeSet<_>>() == wanted;
-        table.primary_key.as_ref().is_some_and(same) || table.uniques.iter().any(same)
+        // PostgreSQL also accepts a unique index over exactly these columns, without a predicate
+        // or expression keys, as what a foreign key references.
+        // https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-PARMS-REFERENCES
+        let unique_index = |index: &Index| {
+            index.unique
+                && index.predicate.is_none()
+                && index.keys.len() == wanted.len()
+                && index
+                    .keys
+                    .iter()
+                    .all(|k| matches!(k, catalog::IndexKey::Column(c) if wanted.contains(c)))
+        };
+        table.primary_key.as_ref().is_some_and(same)
+            || table.uniques.iter().any(same)
+            || table.indexes.iter().any(unique_index)
     }
 
     fn bind_foreign_keys(&mut self, index: usize, pending: &Pending<'_>) {
@@ -865,7 +1000,7 @@ impl Resolver {
             return None;
         }
         Some(ForeignKey {
-            name: None,
+            name: fk.name.map(|n| n.name.clone()),
             columns: fk.columns.iter().map(|c| c.name.clone()).collect(),
             referenced_table: target_id,
             referenced_columns: referenced,

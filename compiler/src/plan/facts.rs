@@ -80,7 +80,9 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             // recomputed for every row is a rewrite.
             Change::AddObject { table, .. }
             | Change::DropObject { table, .. }
-            | Change::ReplaceGeneratedColumn { table, .. } => {
+            | Change::ReplaceGeneratedColumn { table, .. }
+            // A column becoming an identity column moves its sequence past the rows' values.
+            | Change::AlterIdentity { table, .. } => {
                 query.tables.insert(current_table_name(catalogs, table));
             }
             // Every column of the enum is converted to the new type: a rewrite where it has rows.

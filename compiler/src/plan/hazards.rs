@@ -40,6 +40,24 @@ impl Hazard {
         )
     }
 
+    /// A column that stops being an identity column no longer numbers new rows: inserts that
+    /// leave it out fail (it stays NOT NULL) until the application gives a value.
+    pub fn stops_numbering(table: &str, column: &str) -> Hazard {
+        Hazard::new(
+            "requires-application-deploy",
+            format!("from here on, inserts into `{table}` must set `{column}` (no longer an identity column): deploy the application that writes it first"),
+        )
+    }
+
+    /// A dropped unique index or unique constraint loses no data, but duplicates can be written
+    /// afterwards: what goes is a guarantee the application may rely on, not only speed.
+    pub fn removes_uniqueness(what: &str, name: &str) -> Hazard {
+        Hazard::new(
+            "removes-uniqueness-guarantee",
+            format!("drops unique {what} `{name}`: the database stops rejecting duplicate values"),
+        )
+    }
+
     /// A dropped index loses no data, but queries that used it may become slow.
     pub fn drops_index(name: &str) -> Hazard {
         Hazard::new(

@@ -6,8 +6,8 @@
 //! statement should run (that is the planner's job) or talks to a database.
 
 use crate::catalog::{
-    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Index, IndexKey, Policy, PrimaryKey,
-    Privilege, QualifiedName, SqlType, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index, IndexKey, Policy,
+    PrimaryKey, Privilege, QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 use super::{ident, literal, qualified};
@@ -41,6 +41,15 @@ pub fn drop_schema(name: &str) -> String {
 /// `CREATE EXTENSION IF NOT EXISTS name`.
 pub fn create_extension(name: &str) -> String {
     format!("CREATE EXTENSION IF NOT EXISTS {}", ident(name))
+}
+
+/// `CREATE EXTENSION IF NOT EXISTS name SCHEMA s`: its objects go in `s`.
+pub fn create_extension_in(name: &str, schema: &str) -> String {
+    format!(
+        "CREATE EXTENSION IF NOT EXISTS {} SCHEMA {}",
+        ident(name),
+        ident(schema)
+    )
 }
 
 /// `CREATE TYPE name AS ENUM ('a', 'b')`, values in their declared order.
@@ -93,6 +102,44 @@ pub fn rename_sequence(name: &QualifiedName, new_name: &str) -> String {
 /// `CREATE SEQUENCE name AS <type>`: what `serial` makes, written out.
 pub fn create_sequence(name: &QualifiedName, ty: &SqlType) -> String {
     format!("CREATE SEQUENCE {} AS {}", qualified(name), ty.sql())
+}
+
+/// The options of a `sequence` item, every one explicit.
+fn sequence_options(sequence: &Sequence) -> String {
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {}",
+        sequence.ty.sql(),
+        sequence.increment,
+        sequence.min,
+        sequence.max,
+        sequence.start,
+        sequence.cache,
+        if sequence.cycle { "CYCLE" } else { "NO CYCLE" }
+    )
+}
+
+/// `CREATE SEQUENCE name AS t INCREMENT BY ... NO CYCLE`.
+pub fn create_sequence_item(sequence: &Sequence) -> String {
+    format!(
+        "CREATE SEQUENCE {} {}",
+        qualified(&sequence.name),
+        sequence_options(sequence)
+    )
+}
+
+/// `ALTER SEQUENCE name AS t INCREMENT BY ...`: the definition only; its position stays (`START
+/// WITH` records where a `RESTART` would go, it does not move the sequence).
+pub fn alter_sequence_item(sequence: &Sequence) -> String {
+    format!(
+        "ALTER SEQUENCE {} {}",
+        qualified(&sequence.name),
+        sequence_options(sequence)
+    )
+}
+
+/// `DROP SEQUENCE name` (a serial column's own sequence, once the column no longer reads it).
+pub fn drop_sequence(name: &QualifiedName) -> String {
+    format!("DROP SEQUENCE {}", qualified(name))
 }
 
 /// `ALTER SEQUENCE name OWNED BY t.col`: dropped with the column, as `serial` does.
@@ -157,6 +204,9 @@ pub fn column_definition(column: &Column) -> String {
     }
     if let Some(generated) = &column.generated {
         sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED"));
+    }
+    if let Some(identity) = column.identity {
+        sql.push_str(&format!(" GENERATED {} AS IDENTITY", identity.sql()));
     }
     sql
 }
@@ -620,6 +670,44 @@ pub fn set_default(table: &QualifiedName, column: &str, expr: &str) -> String {
 /// `ALTER TABLE t ALTER COLUMN c DROP DEFAULT`.
 pub fn drop_default(table: &QualifiedName, column: &str) -> String {
     format!("{} DROP DEFAULT", alter_column(table, column))
+}
+
+/// `ALTER TABLE t ALTER COLUMN c ADD GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`.
+pub fn add_identity(table: &QualifiedName, column: &str, identity: Identity) -> String {
+    format!(
+        "{} ADD GENERATED {} AS IDENTITY",
+        alter_column(table, column),
+        identity.sql()
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN c SET GENERATED { BY DEFAULT | ALWAYS }`.
+pub fn set_identity(table: &QualifiedName, column: &str, identity: Identity) -> String {
+    format!(
+        "{} SET GENERATED {}",
+        alter_column(table, column),
+        identity.sql()
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN c DROP IDENTITY` (drops its sequence; the values stay).
+pub fn drop_identity(table: &QualifiedName, column: &str) -> String {
+    format!("{} DROP IDENTITY", alter_column(table, column))
+}
+
+/// Moves the sequence of an identity or serial column past the values the rows already hold, so
+/// that the next insert does not take one of them (a new sequence starts at 1). Without a row above 1
+/// there is nothing to skip (and `setval` refuses values below the sequence's minimum, 1).
+pub fn sequence_past_rows(table: &QualifiedName, column: &str) -> String {
+    format!(
+        "SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), max({})) FROM {} \
+         HAVING max({}) >= 1",
+        literal(&qualified(table)),
+        literal(column),
+        ident(column),
+        qualified(table),
+        ident(column)
+    )
 }
 
 /// `ALTER TABLE t ALTER COLUMN c SET NOT NULL`.

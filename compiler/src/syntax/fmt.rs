@@ -189,6 +189,37 @@ impl Printer<'_> {
                         role.span.end as usize,
                     );
                 }
+                Item::Sequence(sequence) => {
+                    let mut line = format!("sequence {}", sequence.name.text());
+                    for option in &sequence.options {
+                        line.push(' ');
+                        line.push_str(&option.source());
+                    }
+                    self.sequence(
+                        vec![Node {
+                            span: sequence.span,
+                            lines: vec![line],
+                        }],
+                        "",
+                        last_end,
+                        sequence.span.end as usize,
+                    );
+                }
+                Item::Extension(extension) => {
+                    let mut line = format!("extension {}", extension.name.name);
+                    if let Some(schema) = &extension.schema {
+                        line.push_str(&format!(" schema {}", schema.name));
+                    }
+                    self.sequence(
+                        vec![Node {
+                            span: extension.span,
+                            lines: vec![line],
+                        }],
+                        "",
+                        last_end,
+                        extension.span.end as usize,
+                    );
+                }
                 Item::Grant(grant) => {
                     let lines = vec![grant_line(grant)];
                     self.sequence(
@@ -228,7 +259,7 @@ impl Printer<'_> {
         match item {
             Item::Tenancy(_) | Item::Table(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
-            Item::Role(_) | Item::Grant(_) => false,
+            Item::Role(_) | Item::Grant(_) | Item::Extension(_) | Item::Sequence(_) => false,
         }
     }
 
@@ -442,6 +473,9 @@ fn attribute(attribute: &Attribute) -> String {
             if let Some(column) = &references.column {
                 text.push_str(&format!("({})", column.name));
             }
+            if let Some(name) = &references.name {
+                text.push_str(&format!(" name {}", name.name));
+            }
             text.push_str(&rules(&references.rules));
             text
         }
@@ -450,6 +484,8 @@ fn attribute(attribute: &Attribute) -> String {
         AttributeKind::Using(expr) => format!("using {}", paren(expr)),
         AttributeKind::Backfill(expr) => format!("backfill {}", paren(expr)),
         AttributeKind::Generated(expr) => format!("generated {}", paren(expr)),
+        AttributeKind::Identity { always: false } => "identity".to_string(),
+        AttributeKind::Identity { always: true } => "identity always".to_string(),
     }
 }
 
@@ -490,7 +526,11 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
                     IndexKey::Expr(e) => e.text.clone(),
                 })
                 .collect();
-            let mut line = String::from("index ");
+            let mut line = String::from(if index.unique {
+                "unique index "
+            } else {
+                "index "
+            });
             if let Some(name) = &index.name {
                 line.push_str(&name.name);
                 line.push(' ');
@@ -509,11 +549,19 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
             None => format!("check {}", paren(expr)),
         }],
         TableEntryKind::ForeignKey(fk) => {
-            let mut line = format!(
-                "foreign key ({}) references {}",
-                names(&fk.columns),
-                fk.table.text()
-            );
+            let mut line = match &fk.name {
+                Some(name) => format!(
+                    "foreign key {} ({}) references {}",
+                    name.name,
+                    names(&fk.columns),
+                    fk.table.text()
+                ),
+                None => format!(
+                    "foreign key ({}) references {}",
+                    names(&fk.columns),
+                    fk.table.text()
+                ),
+            };
             if let Some(columns) = &fk.referenced_columns {
                 line.push_str(&format!(" ({})", names(columns)));
             }

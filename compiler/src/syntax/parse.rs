@@ -167,6 +167,76 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::sequence_def => {
+                let span = self.span(&pair);
+                let mut name = None;
+                let mut options = Vec::new();
+                for child in pair.into_inner() {
+                    let rule = child.as_rule();
+                    if rule == Rule::qname {
+                        name = Some(self.qname(child));
+                        continue;
+                    }
+                    let number = || {
+                        child
+                            .clone()
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::signed_number)
+                            .map(|p| (p.as_str().parse::<i64>(), self.span(&p), p.as_str()))
+                    };
+                    let option = match rule {
+                        Rule::seq_as => child
+                            .clone()
+                            .into_inner()
+                            .find(|p| p.as_rule() == Rule::ident)
+                            .map(|p| SequenceOption::As(self.ident(p))),
+                        Rule::seq_cycle => Some(SequenceOption::Cycle),
+                        _ => match number() {
+                            Some((Ok(n), _, _)) => match rule {
+                                Rule::seq_start => Some(SequenceOption::Start(n)),
+                                Rule::seq_increment => Some(SequenceOption::Increment(n)),
+                                Rule::seq_minvalue => Some(SequenceOption::MinValue(n)),
+                                Rule::seq_maxvalue => Some(SequenceOption::MaxValue(n)),
+                                Rule::seq_cache => Some(SequenceOption::Cache(n)),
+                                _ => None,
+                            },
+                            Some((Err(_), at, text)) => {
+                                self.diagnostics.push(Diagnostic::invalid_number(text, at));
+                                None
+                            }
+                            None => None,
+                        },
+                    };
+                    options.extend(option);
+                }
+                if let Some(name) = name {
+                    items.push(Item::Sequence(SequenceDef {
+                        name,
+                        options,
+                        span,
+                    }));
+                }
+            }
+            Rule::extension_def => {
+                let span = self.span(&pair);
+                let mut name = None;
+                let mut schema = None;
+                for child in pair.into_inner() {
+                    match child.as_rule() {
+                        Rule::extension_name => {
+                            name = Some(Ident {
+                                name: child.as_str().to_string(),
+                                span: self.span(&child),
+                            })
+                        }
+                        Rule::ident => schema = Some(self.ident(child)),
+                        _ => {}
+                    }
+                }
+                if let Some(name) = name {
+                    items.push(Item::Extension(ExtensionDef { name, schema, span }));
+                }
+            }
             Rule::bad_item => self.explain(&pair, Context::Item),
             _ => {}
         }
@@ -354,6 +424,10 @@ impl<'t> Builder<'t> {
                 TableEntryKind::Unique { name, columns }
             }
             Rule::index_entry => TableEntryKind::Index(self.index_entry(inner)),
+            Rule::unique_index_entry => TableEntryKind::Index(IndexDef {
+                unique: true,
+                ..self.index_entry(inner)
+            }),
             Rule::check_entry => {
                 let mut name = None;
                 let mut expr = None;
@@ -408,6 +482,7 @@ impl<'t> Builder<'t> {
 
     fn index_entry(&mut self, pair: Pair<'_, Rule>) -> IndexDef {
         let mut index = IndexDef {
+            unique: false,
             name: None,
             keys: Vec::new(),
             method: None,
@@ -474,8 +549,10 @@ impl<'t> Builder<'t> {
         let mut lists = Vec::new();
         let mut table = None;
         let mut rules = Vec::new();
+        let mut name = None;
         for child in pair.into_inner() {
             match child.as_rule() {
+                Rule::constraint_name => name = child.into_inner().next().map(|p| self.ident(p)),
                 Rule::column_list => lists.push(self.column_list(child)),
                 Rule::qname => table = Some(self.qname(child)),
                 Rule::fk_rule => rules.extend(self.fk_rule(child)),
@@ -484,6 +561,7 @@ impl<'t> Builder<'t> {
         }
         let mut lists = lists.into_iter();
         Some(ForeignKeyDef {
+            name,
             columns: lists.next()?,
             table: table?,
             referenced_columns: lists.next(),
@@ -622,24 +700,36 @@ impl<'t> Builder<'t> {
             Rule::attr_using => AttributeKind::Using(first_expr(self, pair)?),
             Rule::attr_backfill => AttributeKind::Backfill(first_expr(self, pair)?),
             Rule::attr_generated => AttributeKind::Generated(first_expr(self, pair)?),
+            Rule::attr_identity => AttributeKind::Identity {
+                always: pair.into_inner().any(|p| p.as_rule() == Rule::k_always),
+            },
             Rule::attr_renamed => AttributeKind::RenamedFrom(
                 self.ident(pair.into_inner().find(|p| p.as_rule() == Rule::ident)?),
             ),
             Rule::attr_references => {
                 let mut table = None;
                 let mut column = None;
+                let mut name = None;
                 let mut rules = Vec::new();
                 for child in pair.into_inner() {
                     match child.as_rule() {
                         Rule::qname => table = Some(self.qname(child)),
                         Rule::ident => column = Some(self.ident(child)),
                         Rule::fk_rule => rules.extend(self.fk_rule(child)),
+                        Rule::fk_name => {
+                            name = child
+                                .into_inner()
+                                .find(|p| p.as_rule() == Rule::constraint_name)
+                                .and_then(|p| p.into_inner().next())
+                                .map(|p| self.ident(p))
+                        }
                         _ => {}
                     }
                 }
                 AttributeKind::References(References {
                     table: table?,
                     column,
+                    name,
                     rules,
                 })
             }
@@ -894,6 +984,19 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_using => "using",
         Rule::k_backfill => "backfill",
         Rule::k_generated => "generated",
+        Rule::k_identity => "identity",
+        Rule::k_name => "name",
+        Rule::k_extension => "extension",
+        Rule::k_schema => "schema",
+        Rule::k_sequence => "sequence",
+        Rule::k_as => "as",
+        Rule::k_start => "start",
+        Rule::k_increment => "increment",
+        Rule::k_minvalue => "minvalue",
+        Rule::k_maxvalue => "maxvalue",
+        Rule::k_cache => "cache",
+        Rule::k_cycle => "cycle",
+        Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",
         Rule::k_cascade => "cascade",
@@ -936,6 +1039,7 @@ const ATTRIBUTE_RULES: &[Rule] = &[
     Rule::k_using,
     Rule::k_backfill,
     Rule::k_generated,
+    Rule::k_identity,
 ];
 
 /// What the parser expected, in words: "a column type", "`)`", "`on delete` or `on update`".

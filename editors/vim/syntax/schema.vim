@@ -40,6 +40,9 @@ syn keyword schemaKeyword    for to with tables row level security forced on del
 syn keyword schemaKeyword    action select insert all truncate trigger always as stored nologin login
 syn keyword schemaKeyword    privileges permissive restrictive only zone without array
 syn keyword schemaAttribute  primary unique index default references check using backfill generated
+syn keyword schemaAttribute  identity
+syn keyword schemaKeyword    name extension schema sequence start increment minvalue maxvalue cache
+syn keyword schemaKeyword    cycle
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaType       uuid text varchar char character varying smallint int integer bigint

@@ -57,6 +57,8 @@ const KEYWORDS = [
   'where', 'policy', 'for', 'select', 'insert', 'all', 'to', 'with', 'role', 'grant', 'tables',
   'row', 'level', 'security', 'forced', 'always', 'as', 'stored', 'nologin', 'login', 'truncate',
   'trigger', 'privileges', 'permissive', 'restrictive', 'only', 'zone', 'without', 'array',
+  'identity', 'name', 'extension', 'schema', 'sequence', 'start', 'increment', 'minvalue',
+  'maxvalue', 'cache', 'cycle',
 ];
 
 /**

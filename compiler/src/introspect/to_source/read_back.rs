@@ -100,6 +100,7 @@ fn comparable(catalog: &Catalog, tenancy: Option<&Tenancy>) -> Catalog {
     let mut catalog = catalog.normalized();
     catalog.roles.clear();
     catalog.extensions.clear();
+    catalog.extension_schemas.clear();
     catalog.namespaces.clear();
     for table in &mut catalog.tables {
         if let Some((column, defaults)) = &tenant_defaults {

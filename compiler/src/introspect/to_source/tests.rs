@@ -229,6 +229,8 @@ fn plain_database_uses_short_forms_for_default_names() {
 
     let source = to_source(&catalog);
     assert_snapshot!(source.text, @r#"
+    extension pg_trgm
+
     /// Lifecycle.
     ///
     /// Of an order.
@@ -239,10 +241,9 @@ fn plain_database_uses_short_forms_for_default_names() {
     table app.sessions {
       id             uuid     default(gen_random_uuid())
       user_id        bigint   references users on delete set null on update cascade
-      other_user_id  bigint?
+      other_user_id  bigint?  references users name sessions_other
 
       primary key (id, user_id)
-      foreign key (other_user_id) references users (id)
     }
 
     /// People who log in.
@@ -261,6 +262,7 @@ fn plain_database_uses_short_forms_for_default_names() {
       unique one_name_per_level (name, level)
       index users_lower_idx (lower((name)::text), id)
       index (tags) using gin where (state <> 'closed'::status)
+      unique index (name)
       check ((name)::text <> (email)::text)
       check email_has_at (strpos((email)::text, '@'::text) > 0)
       row level security forced
@@ -276,10 +278,7 @@ fn plain_database_uses_short_forms_for_default_names() {
     assert_eq!(
         source.warnings,
         [
-            "extension `pg_trgm` is not written: the schema language has no declaration for it; keep creating it outside schemac",
             "primary key `sessions_pk` of `app.sessions` cannot be named in the schema language; it reads back as `sessions_pkey`",
-            "foreign key `sessions_other` of `app.sessions` cannot be named in the schema language; it reads back as `sessions_other_user_id_fkey`",
-            "index `users_name_idx` of `public.users` is left out: a unique index is not a constraint, and the schema language has no unique index",
         ]
     );
 }

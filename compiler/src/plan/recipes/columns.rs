@@ -229,6 +229,7 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
     let rewrites = rows
         && ((column.serial && sequence.is_none())
             || column.generated.is_some()
+            || column.identity.is_some()
             || column.default.as_deref().is_some_and(is_volatile));
     let mut statements = match &sequence {
         Some(sequence) => {

@@ -20,15 +20,23 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             )
             .provides([Resource::Namespace(name.clone())]),
         ),
-        Change::CreateExtension(name) => steps.push(
-            Step::sql(
+        Change::CreateExtension(name) => {
+            let schema = ctx.catalogs.desired.extension_schemas.get(name);
+            let step = Step::sql(
                 StepKind::CreateExtension,
                 name.clone(),
                 phase::SETUP,
-                vec![ddl::create_extension(name)],
+                vec![match schema {
+                    Some(schema) => ddl::create_extension_in(name, schema),
+                    None => ddl::create_extension(name),
+                }],
             )
-            .provides([Resource::Extension(name.clone())]),
-        ),
+            .provides([Resource::Extension(name.clone())]);
+            steps.push(match schema {
+                Some(schema) => step.needs([Resource::Namespace(schema.clone())]),
+                None => step,
+            })
+        }
         Change::CreateRole(name) => steps.push(
             Step::sql(
                 StepKind::CreateRole,
@@ -211,11 +219,23 @@ fn enum_value(name: &QualifiedName, value: &str) -> Resource {
 }
 
 pub fn type_needs(column: &Column) -> Vec<Resource> {
-    match &column.ty.base {
+    let mut needs = match &column.ty.base {
         BaseType::Enum(name) => vec![Resource::Type(name.clone())],
         BaseType::Citext => vec![Resource::Extension("citext".into())],
         _ => Vec::new(),
+    };
+    // A default `nextval('s'::regclass)` needs its sequence (`serial` makes its own; a sequence
+    // nobody creates in the plan already exists). Unqualified names are read as in `public`, where
+    // the default search_path finds them.
+    if let Some(sequence) = column
+        .default
+        .as_deref()
+        .filter(|_| !column.serial)
+        .and_then(|d| ddl::nextval_sequence(d, "public"))
+    {
+        needs.push(Resource::Sequence(sequence));
     }
+    needs
 }
 
 fn create_table(table: &Table) -> Step {

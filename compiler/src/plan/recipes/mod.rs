@@ -4,10 +4,12 @@
 mod columns;
 mod create;
 mod fill;
+mod identity;
 mod not_null;
 mod objects;
 mod retype;
 mod security;
+mod sequences;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -66,9 +68,15 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
+            Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
+                sequences::plan(change, &mut planned)
+            }
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
-                if !column.nullable && column.generated.is_none() && ctx.has_rows(table) =>
+                if !column.nullable
+                    && column.generated.is_none()
+                    && column.identity.is_none()
+                    && ctx.has_rows(table) =>
             {
                 if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned)
                 {
@@ -91,6 +99,7 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::DropDefault { .. }
             | Change::ReplaceGeneratedColumn { .. }
             | Change::CommentColumn { .. } => columns::plan(ctx, change, &mut planned),
+            Change::AlterIdentity { .. } => identity::plan(ctx, change, &mut planned),
             Change::AddObject { .. }
             | Change::DropObject { .. }
             | Change::RenameObject { .. }

@@ -760,6 +760,12 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
             step
         }
         // Every drop is destructive (LANGUAGE.md, Items): the schema no longer says it exists.
+        None if matches!(object, TableObject::Index(index) if index.unique) => step
+            .destructive()
+            .hazard(Hazard::removes_uniqueness("index", name)),
+        None if matches!(object, TableObject::Unique(_)) => step
+            .destructive()
+            .hazard(Hazard::removes_uniqueness("constraint", name)),
         None if matches!(object, TableObject::Index(_)) => {
             step.destructive().hazard(Hazard::drops_index(name))
         }
