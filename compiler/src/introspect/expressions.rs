@@ -58,6 +58,10 @@ pub async fn canonicalize_with(
     let mut sub = Catalog {
         namespaces: desired.namespaces.clone(),
         extensions: desired.extensions.clone(),
+        extension_schemas: desired.extension_schemas.clone(),
+        // Sequences that `nextval` defaults name must exist where the defaults are printed.
+        sequences: desired.sequences.clone(),
+        fill_triggers: Vec::new(),
         enums: desired.enums.clone(),
         roles: desired.roles.clone(),
         tenancy: desired.tenancy.clone(),

@@ -6,8 +6,8 @@
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
-mod expressions;
 mod databases;
+mod expressions;
 mod facts;
 mod local;
 mod queries;
@@ -20,8 +20,8 @@ use sqlx::PgConnection;
 use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
-pub use expressions::{canonicalize_with, prepare, source_text, Printer};
 pub use databases::databases;
+pub use expressions::{canonicalize_with, prepare, source_text, Printer};
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 
