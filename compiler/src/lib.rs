@@ -22,3 +22,4 @@ pub mod source;
 pub mod sql;
 pub mod syntax;
 pub mod verify;
+pub mod vocab;

@@ -9,10 +9,10 @@ mod resolve;
 pub mod tenancy;
 pub mod types;
 
-use crate::catalog::{
+use crate::source::Span;
+use crate::vocab::{
     FkAction, IndexKey, PolicyCommand, Privilege, QualifiedName, SqlType, TableKind,
 };
-use crate::source::Span;
 
 pub use resolve::resolve;
 
@@ -39,7 +39,7 @@ pub struct Model {
 pub struct Sequence {
     pub name: QualifiedName,
     /// `smallint`, `integer` or `bigint` (the default).
-    pub ty: crate::catalog::BaseType,
+    pub ty: crate::vocab::BaseType,
     pub start: i64,
     pub increment: i64,
     pub min: i64,
@@ -145,7 +145,7 @@ pub struct Column {
     /// `generated (expr)` text.
     pub generated: Option<String>,
     /// `identity` / `identity always`.
-    pub identity: Option<crate::catalog::Identity>,
+    pub identity: Option<crate::vocab::Identity>,
     pub doc: Option<String>,
     pub renamed_from: Option<String>,
     pub using: Option<String>,

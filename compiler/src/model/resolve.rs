@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::types;
 use super::*;
-use crate::catalog::{self, BaseType, Identity};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
+use crate::vocab::{self, BaseType, Identity};
 
 /// Column attribute keywords, which may also be column names.
 const ATTRIBUTE_WORDS: &[&str] = &[
@@ -91,8 +91,8 @@ struct ForeignKeyRef<'a> {
     columns: Vec<&'a ast::Ident>,
     table: &'a ast::QualName,
     referenced: Option<Vec<&'a ast::Ident>>,
-    on_delete: catalog::FkAction,
-    on_update: catalog::FkAction,
+    on_delete: vocab::FkAction,
+    on_update: vocab::FkAction,
     /// Where the `on delete` rule is, for the set-null warning.
     on_delete_span: Option<Span>,
     span: Span,
@@ -111,19 +111,19 @@ struct Pending<'a> {
     policy_spans: Vec<Span>,
 }
 
-fn fk_action(action: ast::FkAction) -> catalog::FkAction {
+fn fk_action(action: ast::FkAction) -> vocab::FkAction {
     match action {
-        ast::FkAction::Cascade => catalog::FkAction::Cascade,
-        ast::FkAction::Restrict => catalog::FkAction::Restrict,
-        ast::FkAction::SetNull => catalog::FkAction::SetNull,
-        ast::FkAction::SetDefault => catalog::FkAction::SetDefault,
-        ast::FkAction::NoAction => catalog::FkAction::NoAction,
+        ast::FkAction::Cascade => vocab::FkAction::Cascade,
+        ast::FkAction::Restrict => vocab::FkAction::Restrict,
+        ast::FkAction::SetNull => vocab::FkAction::SetNull,
+        ast::FkAction::SetDefault => vocab::FkAction::SetDefault,
+        ast::FkAction::NoAction => vocab::FkAction::NoAction,
     }
 }
 
-fn rules(rules: &[ast::FkRule]) -> (catalog::FkAction, catalog::FkAction, Option<Span>) {
-    let mut on_delete = catalog::FkAction::NoAction;
-    let mut on_update = catalog::FkAction::NoAction;
+fn rules(rules: &[ast::FkRule]) -> (vocab::FkAction, vocab::FkAction, Option<Span>) {
+    let mut on_delete = vocab::FkAction::NoAction;
+    let mut on_update = vocab::FkAction::NoAction;
     let mut on_delete_span = None;
     for rule in rules {
         match rule.event {
@@ -217,9 +217,9 @@ impl Resolver {
                 id,
                 name,
                 kind: match def.kind {
-                    ast::TableKind::Plain => catalog::TableKind::Plain,
-                    ast::TableKind::Tenant => catalog::TableKind::Tenant,
-                    ast::TableKind::Global => catalog::TableKind::Global,
+                    ast::TableKind::Plain => vocab::TableKind::Plain,
+                    ast::TableKind::Tenant => vocab::TableKind::Tenant,
+                    ast::TableKind::Global => vocab::TableKind::Global,
                 },
                 doc: def.doc.as_ref().map(|d| d.text.clone()),
                 renamed_from: def.renamed_from.as_ref().map(qualified),
@@ -260,7 +260,7 @@ impl Resolver {
                     .model
                     .tables
                     .iter()
-                    .filter(|t| t.kind == catalog::TableKind::Tenant)
+                    .filter(|t| t.kind == vocab::TableKind::Tenant)
                     .map(|t| (display_name(&t.name), t.name_span))
                     .collect();
                 for (name, span) in orphans {
@@ -787,8 +787,8 @@ impl Resolver {
                         .keys
                         .iter()
                         .map(|k| match k {
-                            KeyPart::Column(c) => catalog::IndexKey::Column(c.name.clone()),
-                            KeyPart::Expr(e) => catalog::IndexKey::Expr(trimmed(e)),
+                            KeyPart::Column(c) => vocab::IndexKey::Column(c.name.clone()),
+                            KeyPart::Expr(e) => vocab::IndexKey::Expr(trimmed(e)),
                         })
                         .collect(),
                     method: index_ref.method.map(|m| m.name.clone()),
@@ -839,7 +839,7 @@ impl Resolver {
                 && index
                     .keys
                     .iter()
-                    .all(|k| matches!(k, catalog::IndexKey::Column(c) if wanted.contains(c)))
+                    .all(|k| matches!(k, vocab::IndexKey::Column(c) if wanted.contains(c)))
         };
         table.primary_key.as_ref().is_some_and(same)
             || table.uniques.iter().any(same)
@@ -885,9 +885,9 @@ impl Resolver {
         let target_name = display_name(&target.name);
 
         // A global table must not point at one tenant's rows; a plain table probably should not.
-        if target.kind == catalog::TableKind::Tenant {
+        if target.kind == vocab::TableKind::Tenant {
             match kind {
-                catalog::TableKind::Global => {
+                vocab::TableKind::Global => {
                     self.diagnostics.push(Diagnostic::global_references_tenant(
                         &table_name,
                         &target_name,
@@ -895,10 +895,10 @@ impl Resolver {
                     ));
                     ok = false;
                 }
-                catalog::TableKind::Plain => self.diagnostics.push(
+                vocab::TableKind::Plain => self.diagnostics.push(
                     Diagnostic::plain_references_tenant(&table_name, &target_name, fk.span),
                 ),
-                catalog::TableKind::Tenant => {}
+                vocab::TableKind::Tenant => {}
             }
         }
 
@@ -951,7 +951,7 @@ impl Resolver {
         // Between tenant tables the key may also be written with the tenant column in it:
         // `lower` adds `unique (tenant, key)` on the parent.
         let tenant_pair =
-            table.kind == catalog::TableKind::Tenant && target.kind == catalog::TableKind::Tenant;
+            table.kind == vocab::TableKind::Tenant && target.kind == vocab::TableKind::Tenant;
         let without_tenant: Vec<String> = referenced
             .iter()
             .filter(|c| !(tenant_pair && target.column(c).is_some_and(|col| col.tenant)))
@@ -987,7 +987,7 @@ impl Resolver {
                     theirs.span,
                 ));
             }
-            if matches!(fk.on_delete, catalog::FkAction::SetNull) && !mine.nullable {
+            if matches!(fk.on_delete, vocab::FkAction::SetNull) && !mine.nullable {
                 mismatches.push(Diagnostic::set_null_on_not_null_column(
                     &column.name,
                     fk.on_delete_span.unwrap_or(fk.span),
@@ -1088,7 +1088,7 @@ impl Resolver {
     fn bind_policies(&mut self, index: usize, pending: &Pending<'_>) {
         let table = &self.model.tables[index];
         let table_name = display_name(&table.name);
-        let tenancy_rls = table.kind == catalog::TableKind::Tenant
+        let tenancy_rls = table.kind == vocab::TableKind::Tenant
             && self.model.tenancy.as_ref().is_some_and(|t| t.rls);
         let rls = tenancy_rls || table.row_level_security.is_some();
         // Names the tenancy gives its own policies on this table.
@@ -1138,11 +1138,11 @@ impl Resolver {
             policies.push(Policy {
                 name: name.to_string(),
                 command: match policy.command {
-                    ast::PolicyCommand::Select => catalog::PolicyCommand::Select,
-                    ast::PolicyCommand::Insert => catalog::PolicyCommand::Insert,
-                    ast::PolicyCommand::Update => catalog::PolicyCommand::Update,
-                    ast::PolicyCommand::Delete => catalog::PolicyCommand::Delete,
-                    ast::PolicyCommand::All => catalog::PolicyCommand::All,
+                    ast::PolicyCommand::Select => vocab::PolicyCommand::Select,
+                    ast::PolicyCommand::Insert => vocab::PolicyCommand::Insert,
+                    ast::PolicyCommand::Update => vocab::PolicyCommand::Update,
+                    ast::PolicyCommand::Delete => vocab::PolicyCommand::Delete,
+                    ast::PolicyCommand::All => vocab::PolicyCommand::All,
                 },
                 roles: policy.roles.iter().map(|r| r.name.clone()).collect(),
                 using: policy.using.as_ref().map(trimmed),
@@ -1167,21 +1167,21 @@ impl Resolver {
                 }
                 ids
             }
-            ast::GrantTargets::TenantTables(_) => self.tables_of(Some(catalog::TableKind::Tenant)),
-            ast::GrantTargets::GlobalTables(_) => self.tables_of(Some(catalog::TableKind::Global)),
+            ast::GrantTargets::TenantTables(_) => self.tables_of(Some(vocab::TableKind::Tenant)),
+            ast::GrantTargets::GlobalTables(_) => self.tables_of(Some(vocab::TableKind::Global)),
             ast::GrantTargets::AllTables(_) => self.tables_of(None),
         };
-        let mut privileges: Vec<catalog::Privilege> = Vec::new();
+        let mut privileges: Vec<vocab::Privilege> = Vec::new();
         for privilege in &grant.privileges {
-            let expanded: &[catalog::Privilege] = match privilege.privilege {
-                ast::Privilege::Select => &[catalog::Privilege::Select],
-                ast::Privilege::Insert => &[catalog::Privilege::Insert],
-                ast::Privilege::Update => &[catalog::Privilege::Update],
-                ast::Privilege::Delete => &[catalog::Privilege::Delete],
-                ast::Privilege::Truncate => &[catalog::Privilege::Truncate],
-                ast::Privilege::References => &[catalog::Privilege::References],
-                ast::Privilege::Trigger => &[catalog::Privilege::Trigger],
-                ast::Privilege::All => &catalog::Privilege::ALL,
+            let expanded: &[vocab::Privilege] = match privilege.privilege {
+                ast::Privilege::Select => &[vocab::Privilege::Select],
+                ast::Privilege::Insert => &[vocab::Privilege::Insert],
+                ast::Privilege::Update => &[vocab::Privilege::Update],
+                ast::Privilege::Delete => &[vocab::Privilege::Delete],
+                ast::Privilege::Truncate => &[vocab::Privilege::Truncate],
+                ast::Privilege::References => &[vocab::Privilege::References],
+                ast::Privilege::Trigger => &[vocab::Privilege::Trigger],
+                ast::Privilege::All => &vocab::Privilege::ALL,
             };
             for p in expanded {
                 if !privileges.contains(p) {
@@ -1198,7 +1198,7 @@ impl Resolver {
         });
     }
 
-    fn tables_of(&self, kind: Option<catalog::TableKind>) -> Vec<TableId> {
+    fn tables_of(&self, kind: Option<vocab::TableKind>) -> Vec<TableId> {
         self.model
             .tables
             .iter()

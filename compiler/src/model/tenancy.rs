@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use super::{Column, Table, TableId, Tenancy};
-use crate::catalog::{QualifiedName, SqlType, TableKind};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
+use crate::vocab::{QualifiedName, SqlType, TableKind};
 
 /// English singular of a table name, for the default tenant column (`accounts` → `account`).
 pub fn singular(word: &str) -> String {
@@ -191,8 +191,8 @@ pub(super) fn add_tenant_columns(
 
 fn serial_spelling(ty: &SqlType) -> String {
     match ty.base {
-        crate::catalog::BaseType::BigInt => "bigserial".to_string(),
-        crate::catalog::BaseType::SmallInt => "smallserial".to_string(),
+        crate::vocab::BaseType::BigInt => "bigserial".to_string(),
+        crate::vocab::BaseType::SmallInt => "smallserial".to_string(),
         _ => "serial".to_string(),
     }
 }

@@ -1,7 +1,7 @@
 //! Type normalisation: every spelling the language accepts (`int`, `int4`, `integer`,
 //! `"character varying(20)"`, `serial`, enum names) to one `SqlType`.
 
-use crate::catalog::BaseType;
+use crate::vocab::BaseType;
 
 /// A built-in type by name with its arguments: `Some(Ok((base, serial)))`, `Some(Err(reason))`
 /// for bad arguments, `None` when the name is not a built-in type.

@@ -3,6 +3,5 @@
 //! names by hand.
 
 pub mod ddl;
-mod quote;
-
-pub use quote::{ident, literal, qualified};
+// Quoting lives with the names it quotes, in the bottom layer (`vocab`).
+pub use crate::vocab::{ident, literal, qualified};

@@ -1,6 +1,6 @@
 //! Identifier and literal quoting, following PostgreSQL's `quote_ident` and `quote_literal`.
 
-use crate::catalog::QualifiedName;
+use super::QualifiedName;
 
 /// PostgreSQL keywords that `quote_ident` quotes: reserved, type/function-name and column-name
 /// keywords (unreserved keywords such as `action` or `role` need no quotes).

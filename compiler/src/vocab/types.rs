@@ -84,7 +84,7 @@ impl BaseType {
             BaseType::Inet => "inet".into(),
             BaseType::Cidr => "cidr".into(),
             BaseType::Citext => "citext".into(),
-            BaseType::Enum(name) => crate::sql::qualified(name),
+            BaseType::Enum(name) => super::qualified(name),
             BaseType::Other(text) => text.clone(),
         }
     }
