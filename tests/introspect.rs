@@ -590,7 +590,7 @@ async fn to_source_recognises_a_tenancy_database() {
     db.run(&sql).await;
 
     let catalog = introspect::catalog(db.conn()).await.unwrap();
-    let source = introspect::to_source(&catalog);
+    let source = schemac::to_source::to_source(&catalog);
     assert_eq!(source.warnings, Vec::<String>::new());
     let expected = format!(
         r#"tenancy {{
@@ -715,7 +715,7 @@ Who log in.';
     .await;
 
     let catalog = introspect::catalog(db.conn()).await.unwrap();
-    let source = introspect::to_source(&catalog);
+    let source = schemac::to_source::to_source(&catalog);
     assert_eq!(source.warnings, Vec::<String>::new(), "{}", source.text);
     assert!(
         !source.text.contains("tenancy"),

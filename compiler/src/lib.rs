@@ -21,5 +21,6 @@ pub mod plan;
 pub mod source;
 pub mod sql;
 pub mod syntax;
+pub mod to_source;
 pub mod verify;
 pub mod vocab;

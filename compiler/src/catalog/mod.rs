@@ -5,6 +5,7 @@
 //! Fields that only the schema can carry (rename hints, `using`, `backfill`, tenancy) are intent for
 //! the planner; they are never compared.
 
+pub mod backfill_path;
 pub mod lower;
 pub mod names;
 use sha2::{Digest, Sha256};

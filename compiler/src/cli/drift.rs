@@ -44,8 +44,8 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     for change in &planned.changes {
         text.push_str(&format!("  - {}\n", human::describe(change)));
     }
-    let current = crate::introspect::to_source(&planned.current.normalized()).text;
-    let desired = crate::introspect::to_source(&planned.desired.normalized()).text;
+    let current = crate::to_source::to_source(&planned.current.normalized()).text;
+    let desired = crate::to_source::to_source(&planned.desired.normalized()).text;
     let diff = similar::TextDiff::from_lines(&current, &desired);
     text.push('\n');
     text.push_str(

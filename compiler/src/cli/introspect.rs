@@ -23,7 +23,7 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
             return 1;
         }
     };
-    let source = crate::introspect::to_source(&catalog);
+    let source = crate::to_source::to_source(&catalog);
     for warning in &source.warnings {
         out.note(&format!("warning: {warning}"));
     }

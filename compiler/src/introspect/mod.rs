@@ -2,7 +2,8 @@
 //! so that a database created from a schema reads back equal to that schema's lowered (and
 //! canonicalised) `Catalog`. Reads pg_catalog with a fixed number of queries, one per object kind.
 //! Also: `canonicalize` (expressions as the server prints them, via scratch schemas in a
-//! rolled-back transaction) and `to_source` (`.schema` text for an existing database).
+//! rolled-back transaction). `.schema` text for an existing database is `crate::to_source`, which is
+//! pure.
 //! Never writes anything that outlives the call.
 
 mod canonicalize;
@@ -11,8 +12,6 @@ mod expressions;
 mod facts;
 mod local;
 mod queries;
-mod tenancy_pattern;
-pub mod to_source;
 mod types;
 
 use sqlx::PgConnection;
@@ -23,7 +22,6 @@ pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use databases::databases;
 pub use expressions::{canonicalize_with, prepare, source_text, Printer};
 pub use facts::facts;
-pub use to_source::{to_source, Source};
 
 /// Reading the catalog failed.
 #[derive(Debug, thiserror::Error)]

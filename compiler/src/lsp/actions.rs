@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use lsp_types::{CodeAction, CodeActionKind, TextEdit, Url, WorkspaceEdit};
 
+use crate::catalog::backfill_path::{self, PathSearch};
 use crate::catalog::TableKind;
-use crate::plan::backfill_path::{self, PathSearch};
 use crate::source::{SourceFile, Span};
 use crate::syntax::ast::{self, Item};
 

@@ -6,8 +6,8 @@
 //! In: an `Analysis` and a `Symbol`. Out: Markdown. Needs the lowered `Catalog`, so on a schema
 //! with errors it says so instead.
 
+use crate::catalog::backfill_path::{self, PathSearch};
 use crate::catalog::{Backfill, Catalog, QualifiedName, Table, TableKind};
-use crate::plan::backfill_path::{self, PathSearch};
 use crate::sql::ddl;
 
 use super::index::Symbol;

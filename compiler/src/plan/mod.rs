@@ -4,7 +4,6 @@
 //! Pure: no IO. Facts the recipes need (does a table have rows, does a column hold NULLs) are
 //! gathered beforehand by the caller through `facts_needed` + `introspect::facts`.
 
-pub mod backfill_path;
 mod facts;
 mod graph;
 mod hazards;

@@ -8,8 +8,8 @@
 
 use super::not_null::{fill_body, fill_statements, own_name, Source};
 use super::{phase, target, Context, Planned};
+use crate::catalog::backfill_path::{self, Hop, PathSearch};
 use crate::catalog::{Backfill, Catalog, QualifiedName, TableKind};
-use crate::plan::backfill_path::{self, Hop, PathSearch};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql;

@@ -7,9 +7,9 @@
 use super::columns::{add_column, is_volatile};
 use super::create::example_key;
 use super::{phase, target, Context, Planned};
+use crate::catalog::backfill_path::{self, Hop, PathSearch};
 use crate::catalog::{Backfill, Column, QualifiedName, Table};
 use crate::diagnostics::{codes, Diagnostic};
-use crate::plan::backfill_path::{self, Hop, PathSearch};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;

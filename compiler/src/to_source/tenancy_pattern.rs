@@ -10,7 +10,7 @@ use crate::catalog::{
     Catalog, FkAction, ForeignKey, IndexKey, Policy, PolicyCommand, QualifiedName, SqlType, Table,
 };
 
-use super::to_source::default_name;
+use super::spelling::{default_name, spellable};
 
 /// A tenancy that the database follows exactly.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +41,7 @@ fn isolation_parts(expr: &str) -> Option<(String, String, String)> {
     let inner = expr.strip_prefix('(')?.strip_suffix(')')?;
     let (column, rest) = inner.split_once(" = (NULLIF(current_setting('")?;
     let (setting, rest) = rest.split_once("'::text, true), ''::text))::")?;
-    if setting.contains('\'') || !super::to_source::spellable(column) {
+    if setting.contains('\'') || !spellable(column) {
         return None;
     }
     Some((column.to_string(), setting.to_string(), rest.to_string()))

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use self::read_back::ReadBack;
-use super::tenancy_pattern::{self, Generated, TenancyPattern};
+use self::spelling::{default_name, spellable};
+use self::tenancy_pattern::{Generated, TenancyPattern};
 use crate::catalog::names;
 use crate::catalog::{
     BaseType, Catalog, CheckConstraint, Column, EnumType, FkAction, ForeignKey, Identity, Index,
@@ -138,23 +139,6 @@ fn finish(checked: Checked) -> Source {
         }
     }
     source
-}
-
-/// Whether the language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`.
-pub(crate) fn spellable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// PostgreSQL's default name for a constraint or index of `table` on `columns` with `label`
-/// (`pkey`, `key`, `fkey`, `idx`, `check`): `<table>_<col>_<col>_<label>` shortened to 63 bytes,
-/// as `catalog::names` (and so the compiler) chooses it when there is no collision.
-pub(crate) fn default_name<S: AsRef<str>>(table: &str, columns: &[S], label: &str) -> String {
-    let addition = (!columns.is_empty()).then(|| names::name_addition(columns));
-    names::make_object_name(table, addition.as_deref(), Some(label))
 }
 
 /// Whether `name` is the name PostgreSQL gives the primary key of `table` (and `lower` reproduces):
@@ -603,7 +587,7 @@ impl<'a> Writer<'a> {
     /// that the shortest-path rule would not choose by itself (two equally short paths, or a
     /// longer one): the trigger's `UPDATE OF` columns say which key it follows.
     fn fill_path_entry(&self, table: &Table, column: &str) -> Option<String> {
-        use crate::plan::backfill_path::{self, PathSearch};
+        use crate::catalog::backfill_path::{self, PathSearch};
         let trigger = self
             .catalog
             .fill_triggers
@@ -767,7 +751,7 @@ impl<'a> Writer<'a> {
             let tenant_default = self
                 .tenancy
                 .filter(|_| is_tenant_column)
-                .map(|t| super::tenancy_pattern::current_tenant_text(&t.setting, &t.key_type));
+                .map(|t| tenancy_pattern::current_tenant_text(&t.setting, &t.key_type));
             if !column.serial && column.default != tenant_default {
                 if let Some(default) = &column.default {
                     attrs.push(format!("default({default})"));
@@ -1134,5 +1118,7 @@ impl<'a> Writer<'a> {
 }
 
 mod read_back;
+mod spelling;
+mod tenancy_pattern;
 #[cfg(test)]
 mod tests;

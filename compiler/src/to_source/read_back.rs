@@ -93,7 +93,7 @@ fn comparable(catalog: &Catalog, tenancy: Option<&Tenancy>) -> Catalog {
             t.column.as_str(),
             [
                 current_tenant_sql(setting, &t.key_type),
-                super::super::tenancy_pattern::current_tenant_text(setting, &t.key_type),
+                super::tenancy_pattern::current_tenant_text(setting, &t.key_type),
             ],
         ))
     });

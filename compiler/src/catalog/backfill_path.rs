@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-use crate::catalog::{Catalog, ForeignKey, QualifiedName};
+use super::{Catalog, ForeignKey, QualifiedName};
 
 /// One step along a foreign key: `child(child_columns) → parent(parent_columns)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
