@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod fleet;
 pub mod introspect;
+pub mod live;
 pub mod lsp;
 pub mod model;
 pub mod pair;

@@ -16,9 +16,10 @@ use crate::diagnostics::{codes, Diagnostic};
 use crate::plan::{Plan, PlanOptions};
 use crate::source::SourceSet;
 
-use super::plan::{make_plan_with, report_failure};
+use super::plan::report_failure;
 use super::{human, json, runtime, schema, ApplyArgs, DatabaseUrl, Output};
 use crate::introspect::Printer;
+use crate::live::{make_plan_with, PlanFailure};
 
 /// What `apply` was given.
 pub(super) enum Input {
@@ -265,9 +266,9 @@ async fn apply_locked(
 }
 
 /// A planning failure in one line, password scrubbed.
-fn failure_text(failure: &super::plan::PlanFailure, url: &DatabaseUrl) -> String {
+fn failure_text(failure: &PlanFailure, url: &DatabaseUrl) -> String {
     match failure {
-        super::plan::PlanFailure::Diagnostics(diagnostics) => format!(
+        PlanFailure::Diagnostics(diagnostics) => format!(
             "planning failed: {}",
             diagnostics
                 .iter()
@@ -275,7 +276,7 @@ fn failure_text(failure: &super::plan::PlanFailure, url: &DatabaseUrl) -> String
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
-        super::plan::PlanFailure::Message(message) => url.scrub(message),
+        PlanFailure::Message(message) => url.scrub(message),
     }
 }
 

@@ -1,11 +1,12 @@
 //! `schemac drift`: whether the database equals the schema; one entry per difference, and a
 //! source-level diff. Exit 0 equal, 1 drift, 2 could not tell (bad schema, no connection, ...), as
-//! `diff(1)` does. The target is only read (see `plan::printer`).
+//! `diff(1)` does. The target is only read (see `live::printer`).
 
 use crate::plan::PlanOptions;
 
-use super::plan::{make_plan_with, printer, report_failure};
+use super::plan::report_failure;
 use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
+use crate::live::{make_plan_with, printer};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {

@@ -1,6 +1,6 @@
 //! `plan`, `apply` and `drift` with `--targets FILE`: the schema is compiled once, the targets file
 //! read and its servers listed (`fleet::targets`, `introspect::databases`), then every target is
-//! worked on by the same code as a single database (`plan::make_plan`, `apply::apply_database`)
+//! worked on by the same code as a single database (`live::make_plan`, `apply::apply_database`)
 //! under `fleet::drive` (at most `--parallel` at once, `--per-server` on one server, each holding
 //! one connection). Results are grouped (`fleet::group`) or summed up (`fleet::Summary`) here.
 //! Per-target output is captured, never interleaved; progress goes to stderr as targets finish.
@@ -19,9 +19,9 @@ use crate::fleet::{self, Limits, Rollout, Status, Summary, Target, TargetsFile};
 use crate::plan::{Plan, PlanOptions};
 
 use super::apply::{apply_database, Ending, Input};
-use super::plan::{make_plan, PlanFailure};
 use super::PlanArgs;
 use super::{human, json, schema, ApplyArgs, DatabaseUrl, DriftArgs, FleetArgs, Format, Output};
+use crate::live::{make_plan, PlanFailure};
 
 /// The fleet as the targets file names it, with the servers that could not be listed.
 struct Fleet {

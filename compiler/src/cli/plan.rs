@@ -1,127 +1,14 @@
 //! `schemac plan`: the schema against the database (or an empty one), printed as a human summary,
 //! an SQL script or JSON; `-o` also saves a plan file that `apply` can run.
 
-use sqlx::PgConnection;
-
 use crate::catalog::Catalog;
-use crate::diagnostics::Diagnostic;
-use crate::diff::{diff, Change};
-use crate::introspect::{self, CanonicalizeError, Printer};
+use crate::diff::diff;
+use crate::live::{make_plan_with, printer, PlanFailure};
 use crate::pair::Pair;
-use crate::plan::{self, Facts, Plan, PlanOptions};
+use crate::plan::{self, Facts, PlanOptions};
 use crate::source::SourceSet;
 
 use super::{human, json, runtime, schema, DatabaseUrl, Format, Output, PlanArgs};
-
-/// A plan made against a live database, with what it was made from.
-pub struct Planned {
-    pub plan: Plan,
-    pub changes: Vec<Change>,
-    pub current: Catalog,
-    pub desired: Catalog,
-    /// What the user should know about how the plan was made (assumed facts).
-    pub notes: Vec<String>,
-}
-
-/// Why planning against a database failed.
-pub enum PlanFailure {
-    /// Problems in the schema, with places to point at.
-    Diagnostics(Vec<Diagnostic>),
-    /// Anything else (the database could not be read).
-    Message(String),
-}
-
-/// Introspects, canonicalises the schema's expressions without writing to the target (locally,
-/// else on a throwaway cluster), diffs, gathers the facts the recipes need and plans.
-// Kept for callers that plan many targets (fleets) with the default printer.
-#[allow(dead_code)]
-pub async fn make_plan(
-    conn: &mut PgConnection,
-    desired: &Catalog,
-    options: &PlanOptions,
-) -> Result<Planned, PlanFailure> {
-    make_plan_with(conn, desired, options, &Printer::Throwaway).await
-}
-
-/// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`.
-/// Only `apply` passes `Printer::Target`.
-pub async fn make_plan_with(
-    conn: &mut PgConnection,
-    desired: &Catalog,
-    options: &PlanOptions,
-    printer: &Printer,
-) -> Result<Planned, PlanFailure> {
-    introspect::prepare(desired, printer);
-    let current = introspect::catalog(conn)
-        .await
-        .map_err(|e| PlanFailure::Message(e.to_string()))?;
-    let source = desired;
-    let desired = match introspect::canonicalize_with(conn, desired, printer).await {
-        Ok((desired, _)) => desired,
-        Err(CanonicalizeError::Invalid(invalid)) => {
-            return Err(PlanFailure::Diagnostics(
-                invalid
-                    .into_iter()
-                    .map(|i| {
-                        Diagnostic::error(
-                            crate::diagnostics::codes::PLAN_INVALID_EXPRESSION,
-                            i.message,
-                        )
-                        .with_optional_label(i.origin, "rejected by the database")
-                        .with_help(
-                            "fix the SQL expression; it is passed to PostgreSQL verbatim"
-                                .to_string(),
-                        )
-                    })
-                    .collect(),
-            ))
-        }
-        Err(error) => return Err(PlanFailure::Message(error.to_string())),
-    };
-    let pair = Pair::new(&current, &desired);
-    let mut changes = diff(pair);
-    introspect::source_text(&mut changes, source);
-    let query = plan::facts_needed(&changes, pair);
-    let mut notes = Vec::new();
-    let facts = match introspect::facts(conn, &query).await {
-        Ok(facts) => facts,
-        // A role that may not read every row (row-level security, no SELECT): the plan assumes
-        // the worst (rows, and NULLs), which is safe, and says so.
-        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
-            notes.push(format!(
-                "this role cannot read every row ({}); the plan assumes the tables hold rows \
-                 and the columns NULLs",
-                error.message()
-            ));
-            Facts {
-                tables_with_rows: query.tables.iter().cloned().collect(),
-                columns_with_nulls: query.null_columns.iter().cloned().collect(),
-            }
-        }
-        Err(e) => {
-            return Err(PlanFailure::Message(format!(
-                "reading row facts failed: {e}"
-            )))
-        }
-    };
-    let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
-    Ok(Planned {
-        plan,
-        changes,
-        current,
-        desired,
-        notes,
-    })
-}
-
-/// Where `plan` and `drift` print the expressions schemac does not know: `--dev-url`, else a
-/// throwaway cluster; never the target.
-pub fn printer(dev_url: Option<&str>) -> Printer {
-    match dev_url {
-        Some(url) => Printer::Dev(url.to_string()),
-        None => Printer::Throwaway,
-    }
-}
 
 /// Prints a planning failure; returns exit code 1.
 pub fn report_failure(

@@ -5,8 +5,8 @@
 use crate::plan::PlanOptions;
 use crate::verify::{self, report};
 
-use super::plan::{make_plan, PlanFailure};
 use super::{human, runtime, schema, DatabaseUrl, Output, VerifyArgs, VerifyFormat};
+use crate::live::{make_plan, PlanFailure};
 
 pub fn run(args: VerifyArgs, out: &mut Output) -> u8 {
     let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {

@@ -3,8 +3,8 @@
 
 use sqlx::PgConnection;
 
-use crate::plan::{FactQuery, Facts};
 use crate::sql;
+use crate::vocab::{FactQuery, Facts};
 
 /// Reads the facts in one round trip.
 pub async fn facts(conn: &mut PgConnection, query: &FactQuery) -> Result<Facts, sqlx::Error> {

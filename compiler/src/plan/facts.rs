@@ -2,45 +2,10 @@
 //! column with no NULLs needs no source. The planner lists what it needs (`FactQuery`); the caller
 //! reads it from the database (`introspect::facts`) or assumes an empty database.
 
-use std::collections::BTreeSet;
-
 use crate::catalog::{Catalog, QualifiedName};
 use crate::diff::Change;
 use crate::pair::Pair;
-
-/// What to ask the database before planning.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FactQuery {
-    /// Tables (by their name in the database) whose emptiness matters.
-    pub tables: BTreeSet<QualifiedName>,
-    /// Columns (table in the database, column in the database) whose NULLs matter.
-    pub null_columns: BTreeSet<(QualifiedName, String)>,
-}
-
-/// What the database said. Unknown tables are taken as empty.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Facts {
-    /// Tables that hold at least one row (named as in the database).
-    pub tables_with_rows: BTreeSet<QualifiedName>,
-    /// Columns that hold at least one NULL.
-    pub columns_with_nulls: BTreeSet<(QualifiedName, String)>,
-}
-
-impl Facts {
-    /// Facts for a database with no rows anywhere (`plan --from-empty`).
-    pub fn empty() -> Facts {
-        Facts::default()
-    }
-
-    pub fn has_rows(&self, table: &QualifiedName) -> bool {
-        self.tables_with_rows.contains(table)
-    }
-
-    pub fn has_nulls(&self, table: &QualifiedName, column: &str) -> bool {
-        self.columns_with_nulls
-            .contains(&(table.clone(), column.to_string()))
-    }
-}
+use crate::vocab::FactQuery;
 
 /// The current (database) name of a desired table: its `renamed from` while that still exists.
 pub fn current_table_name(catalogs: Pair<&Catalog>, desired: &QualifiedName) -> QualifiedName {

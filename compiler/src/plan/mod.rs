@@ -10,7 +10,7 @@ mod hazards;
 mod recipes;
 mod step;
 
-pub use facts::{FactQuery, Facts};
+pub use crate::vocab::{FactQuery, Facts};
 pub use hazards::Hazard;
 pub use step::{Action, Backfill, LockLevel, Resource, Step, StepKind};
 

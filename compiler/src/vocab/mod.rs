@@ -3,11 +3,13 @@
 //! the model, the catalog and the SQL renderers all name — with how each is spelled in SQL
 //! (`quote`). The bottom layer: it imports nothing from the crate.
 
+mod facts;
 mod quote;
 mod types;
 
 use std::fmt;
 
+pub use facts::{FactQuery, Facts};
 pub use quote::{ident, literal, qualified};
 pub use types::{BaseType, SqlType};
 
