@@ -437,7 +437,7 @@ fn add_tenancy_policies(
     table.rls_forced = true;
     let predicate = format!(
         "{} = {}",
-        crate::sql::ident(&tenancy.column),
+        crate::vocab::ident(&tenancy.column),
         super::current_tenant_sql(setting, &tenancy.key_type)
     );
     let mut policies = vec![Policy {
@@ -477,13 +477,13 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
             let sequence =
                 namespace.choose_relation_name(&table_name, Some(&column.name), "seq", false);
             let qualified = if table.name.schema == "public" {
-                crate::sql::ident(&sequence)
+                crate::vocab::ident(&sequence)
             } else {
-                crate::sql::qualified(&QualifiedName::new(table.name.schema.clone(), sequence))
+                crate::vocab::qualified(&QualifiedName::new(table.name.schema.clone(), sequence))
             };
             column.default = Some(format!(
                 "nextval({}::regclass)",
-                crate::sql::literal(&qualified)
+                crate::vocab::literal(&qualified)
             ));
         }
     }
