@@ -10,155 +10,178 @@ use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
 use crate::sql::{self, ddl};
 
-pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
-    match change {
-        Change::AddColumn { table, column } => planned.steps.push(add_column(ctx, table, column)),
-        Change::RenameColumn { table, from, to } => planned.steps.push(
-            Step::sql(
-                StepKind::RenameColumn,
-                target(table, to),
-                phase::RENAME,
-                std::iter::once(ddl::rename_column(table, from, to))
-                    // A renamed table renames its columns' sequences itself.
-                    .chain(
-                        if &super::current_table_name(ctx.catalogs, table) == table {
-                            super::create::sequence_renames(ctx, table, Some(to))
-                        } else {
-                            Vec::new()
-                        },
-                    )
-                    .collect(),
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .hazard(Hazard::renames_object("column", from, to))
-            // A type change whose `using` names the old column runs before the rename.
-            .needs([Resource::Table(table.clone()), retyped(table, from)])
-            .provides([Resource::Column(table.clone(), to.clone())]),
-        ),
-        Change::DropColumn { table, column } => {
-            let mut step = Step::sql(
-                StepKind::DropColumn,
-                target(table, &column.name),
-                phase::DROP_COLUMNS,
-                vec![ddl::drop_column(table, &column.name)],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .destructive()
-            .hazard(Hazard::deletes_data(&format!(
-                "column `{}.{}`",
-                table.name, column.name
-            )))
-            .needs([Resource::Table(table.clone())])
-            .removes([Resource::Column(table.clone(), column.name.clone())])
-            .releases(type_needs(column));
-            step.phase = phase::DROP_COLUMNS;
-            planned.steps.push(step);
-        }
-        Change::AlterColumnType {
-            table,
-            column,
-            from,
-            to,
-            using,
-        } => alter_type(ctx, table, column, from, to, using.as_deref(), planned),
-        Change::SetDefault {
-            table,
-            column,
-            default,
-        } if !type_changes(ctx, table, column) => {
-            let desired = ctx
-                .catalogs
-                .desired
-                .table(table)
-                .and_then(|t| t.column(column));
-            planned.steps.push(
-                Step::sql(
-                    StepKind::SetDefault,
-                    target(table, column),
-                    phase::COLUMNS,
-                    vec![ddl::set_default(table, column, default)],
+/// `ALTER TABLE ... RENAME COLUMN`, and the sequence of a serial column.
+pub fn rename_column(
+    ctx: &Context,
+    table: &QualifiedName,
+    from: &str,
+    to: &str,
+    planned: &mut Planned,
+) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::RenameColumn,
+            target(table, to),
+            phase::RENAME,
+            std::iter::once(ddl::rename_column(table, from, to))
+                // A renamed table renames its columns' sequences itself.
+                .chain(
+                    if &super::current_table_name(ctx.catalogs, table) == table {
+                        super::create::sequence_renames(ctx, table, Some(to))
+                    } else {
+                        Vec::new()
+                    },
                 )
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs([column_exists(ctx, table, column)])
-                .needs(desired.map(type_needs).unwrap_or_default()),
-            )
-        }
-        Change::DropDefault { table, column } if !type_changes(ctx, table, column) => {
-            planned.steps.push(
-                Step::sql(
-                    StepKind::DropDefault,
-                    target(table, column),
-                    phase::COLUMNS,
-                    vec![ddl::drop_default(table, column)],
-                )
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs([column_exists(ctx, table, column)]),
-            )
-        }
-        Change::DropNotNull { table, column } => planned.steps.push(
-            Step::sql(
-                StepKind::DropNotNull,
-                target(table, column),
-                phase::COLUMNS,
-                vec![ddl::drop_not_null(table, column)],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs([Resource::Column(table.clone(), column.clone())]),
-        ),
-        Change::ReplaceGeneratedColumn {
-            table,
-            current,
-            desired,
-        } => {
-            // PostgreSQL 15 cannot change a generation expression in place: the column is dropped and
-            // added again, and the new expression computed for every row.
-            let rows = ctx.has_rows(table);
-            let mut step = Step::sql(
-                StepKind::AlterColumnType,
-                target(table, &desired.name),
-                phase::COLUMNS,
-                vec![
-                    ddl::drop_column(table, &current.name),
-                    ddl::add_column(table, desired),
-                ],
-            )
-            .on_table(table)
-            .lock(if rows {
-                LockLevel::AccessExclusiveRewrite
-            } else {
-                LockLevel::AccessExclusiveInstant
-            })
-            .needs([Resource::Table(table.clone())])
-            .needs(type_needs(desired))
-            .provides([Resource::Column(table.clone(), desired.name.clone())]);
-            if rows {
-                step.rewrites = true;
-                step.hazards.push(Hazard::rewrites_table(&table.name));
-            }
-            planned.steps.push(step);
-        }
-        Change::CommentColumn {
-            table,
-            column,
-            comment,
-        } => planned.steps.push(
-            Step::sql(
-                StepKind::Comment,
-                target(table, column),
-                phase::SECURITY,
-                vec![ddl::comment_on_column(table, column, comment.as_deref())],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs([Resource::Column(table.clone(), column.clone())]),
-        ),
-        _ => {}
+                .collect(),
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::renames_object("column", from, to))
+        // A type change whose `using` names the old column runs before the rename.
+        .needs([Resource::Table(table.clone()), retyped(table, from)])
+        .provides([Resource::Column(table.clone(), to.to_string())]),
+    );
+}
+
+/// `ALTER TABLE ... DROP COLUMN`.
+pub fn drop_column(table: &QualifiedName, column: &Column, planned: &mut Planned) {
+    let mut step = Step::sql(
+        StepKind::DropColumn,
+        target(table, &column.name),
+        phase::DROP_COLUMNS,
+        vec![ddl::drop_column(table, &column.name)],
+    )
+    .on_table(table)
+    .lock(LockLevel::AccessExclusiveInstant)
+    .destructive()
+    .hazard(Hazard::deletes_data(&format!(
+        "column `{}.{}`",
+        table.name, column.name
+    )))
+    .needs([Resource::Table(table.clone())])
+    .removes([Resource::Column(table.clone(), column.name.clone())])
+    .releases(type_needs(column));
+    step.phase = phase::DROP_COLUMNS;
+    planned.steps.push(step);
+}
+
+/// `ALTER COLUMN ... SET DEFAULT`.
+pub fn set_default(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    default: &str,
+    planned: &mut Planned,
+) {
+    if type_changes(ctx, table, column) {
+        return; // the type change sets the default itself
     }
+    let desired = ctx
+        .catalogs
+        .desired
+        .table(table)
+        .and_then(|t| t.column(column));
+    planned.steps.push(
+        Step::sql(
+            StepKind::SetDefault,
+            target(table, column),
+            phase::COLUMNS,
+            vec![ddl::set_default(table, column, default)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([column_exists(ctx, table, column)])
+        .needs(desired.map(type_needs).unwrap_or_default()),
+    )
+}
+
+/// `ALTER COLUMN ... DROP DEFAULT`.
+pub fn drop_default(ctx: &Context, table: &QualifiedName, column: &str, planned: &mut Planned) {
+    if type_changes(ctx, table, column) {
+        return; // the type change drops the default itself
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::DropDefault,
+            target(table, column),
+            phase::COLUMNS,
+            vec![ddl::drop_default(table, column)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([column_exists(ctx, table, column)]),
+    )
+}
+
+/// `ALTER COLUMN ... DROP NOT NULL`.
+pub fn drop_not_null(table: &QualifiedName, column: &str, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::DropNotNull,
+            target(table, column),
+            phase::COLUMNS,
+            vec![ddl::drop_not_null(table, column)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([Resource::Column(table.clone(), column.to_string())]),
+    );
+}
+
+/// A generated column whose expression changed: dropped and added again.
+pub fn replace_generated_column(
+    ctx: &Context,
+    table: &QualifiedName,
+    current: &Column,
+    desired: &Column,
+    planned: &mut Planned,
+) {
+    // PostgreSQL 15 cannot change a generation expression in place: the column is dropped and
+    // added again, and the new expression computed for every row.
+    let rows = ctx.has_rows(table);
+    let mut step = Step::sql(
+        StepKind::AlterColumnType,
+        target(table, &desired.name),
+        phase::COLUMNS,
+        vec![
+            ddl::drop_column(table, &current.name),
+            ddl::add_column(table, desired),
+        ],
+    )
+    .on_table(table)
+    .lock(if rows {
+        LockLevel::AccessExclusiveRewrite
+    } else {
+        LockLevel::AccessExclusiveInstant
+    })
+    .needs([Resource::Table(table.clone())])
+    .needs(type_needs(desired))
+    .provides([Resource::Column(table.clone(), desired.name.clone())]);
+    if rows {
+        step.rewrites = true;
+        step.hazards.push(Hazard::rewrites_table(&table.name));
+    }
+    planned.steps.push(step);
+}
+
+/// `COMMENT ON COLUMN`.
+pub fn comment_column(
+    table: &QualifiedName,
+    column: &str,
+    comment: &Option<String>,
+    planned: &mut Planned,
+) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::Comment,
+            target(table, column),
+            phase::SECURITY,
+            vec![ddl::comment_on_column(table, column, comment.as_deref())],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([Resource::Column(table.clone(), column.to_string())]),
+    );
 }
 
 /// The column (by its name in the database) has its new type: the rename waits for it.
@@ -347,7 +370,7 @@ fn is_widening(from: &SqlType, to: &SqlType) -> bool {
     )
 }
 
-fn alter_type(
+pub fn alter_type(
     ctx: &Context,
     table: &QualifiedName,
     column: &str,

@@ -2,161 +2,201 @@
 
 use super::{phase, Context, Planned};
 use crate::catalog::{BaseType, Column, EnumType, QualifiedName, Table};
-use crate::diff::{Change, EnumPosition};
+use crate::diff::EnumPosition;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
 use crate::sql::{self, ddl};
 
-pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
-    let steps = &mut planned.steps;
-    match change {
-        Change::CreateSchema(name) => steps.push(
-            Step::sql(
-                StepKind::CreateSchema,
-                name.clone(),
-                phase::SETUP,
-                vec![ddl::create_schema(name)],
-            )
-            .provides([Resource::Namespace(name.clone())]),
-        ),
-        Change::CreateExtension(name) => {
-            let schema = ctx.catalogs.desired.extension_schemas.get(name);
-            let step = Step::sql(
-                StepKind::CreateExtension,
-                name.clone(),
-                phase::SETUP,
-                vec![match schema {
-                    Some(schema) => ddl::create_extension_in(name, schema),
-                    None => ddl::create_extension(name),
-                }],
-            )
-            .provides([Resource::Extension(name.clone())]);
-            steps.push(match schema {
-                Some(schema) => step.needs([Resource::Namespace(schema.clone())]),
-                None => step,
-            })
-        }
-        Change::CreateRole(name) => steps.push(
-            Step::sql(
-                StepKind::CreateRole,
-                name.clone(),
-                phase::SETUP,
-                vec![ddl::create_role_if_missing(name)],
-            )
-            .provides([Resource::Role(name.clone())]),
-        ),
-        Change::CreateEnum(enum_type) => {
-            let mut statements = vec![ddl::create_enum(enum_type)];
-            if let Some(comment) = &enum_type.comment {
-                statements.push(ddl::comment_on_type(&enum_type.name, Some(comment)));
-            }
-            steps.push(
-                Step::sql(
-                    StepKind::CreateEnum,
-                    enum_type.name.to_string(),
-                    phase::TYPES,
-                    statements,
-                )
-                .needs(namespace(&enum_type.name))
-                .provides([Resource::Type(enum_type.name.clone())]),
-            );
-        }
-        Change::RenameEnum { from, to } => steps.push(
-            Step::sql(
-                StepKind::RenameEnum,
-                to.to_string(),
-                phase::TYPES,
-                vec![ddl::rename_type(from, &to.name)],
-            )
-            .hazard(Hazard::renames_object("type", &from.name, &to.name))
-            .provides([Resource::Type(to.clone()), enum_named(to)]),
-        ),
-        Change::AddEnumValue {
-            name,
-            value,
-            position,
-        } => {
-            let anchor = match position {
-                EnumPosition::Before(v) | EnumPosition::After(v) => Some(enum_value(name, v)),
-                EnumPosition::End => None,
-            };
-            let position = match position {
-                EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
-                EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
-                EnumPosition::End => None,
-            };
-            // A new value cannot be used in the transaction that adds it ("unsafe use of new
-            // value"), so it is committed on its own before anything uses it.
-            steps.push(
-                Step::sql(
-                    StepKind::AddEnumValue,
-                    format!("{name}.{value}"),
-                    phase::TYPES,
-                    vec![ddl::add_enum_value(name, value, position)],
-                )
-                .outside_transaction()
-                // Values are added one after the other, each once its anchor exists (a value added
-                // just before it, or one the type has); the type is complete, for the columns that
-                // use it, once every value is in.
-                .needs([enum_named(name)])
-                .needs(anchor)
-                .provides([Resource::Type(name.clone()), enum_value(name, value)]),
-            );
-        }
-        Change::ReplaceEnum { current, desired } => replace_enum(ctx, current, desired, planned),
-        Change::DropEnum(enum_type) => steps.push(
-            Step::sql(
-                StepKind::DropEnum,
-                enum_type.name.to_string(),
-                phase::DROP_TYPES,
-                vec![ddl::drop_type(&enum_type.name)],
-            )
-            .destructive()
-            .hazard(Hazard::deletes_data(&format!(
-                "enum type `{}`",
-                enum_type.name.name
-            )))
-            .removes([Resource::Type(enum_type.name.clone())]),
-        ),
-        Change::CommentEnum { name, comment } => steps.push(
-            Step::sql(
-                StepKind::Comment,
-                name.to_string(),
-                phase::SECURITY,
-                vec![ddl::comment_on_type(name, comment.as_deref())],
-            )
-            .needs([Resource::Type(name.clone())]),
-        ),
-        Change::CreateTable(table) => steps.push(create_table(table)),
-        Change::RenameTable { from, to } => steps.push(
-            Step::sql(
-                StepKind::RenameTable,
-                to.to_string(),
-                phase::RENAME,
-                std::iter::once(ddl::rename_table(from, &to.name))
-                    .chain(sequence_renames(ctx, to, None))
-                    .collect(),
-            )
-            .on_table(to)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .hazard(Hazard::renames_object("table", &from.name, &to.name))
-            .provides([Resource::Table(to.clone())]),
-        ),
-        Change::DropTable(table) => steps.push(drop_table(ctx, table)),
-        Change::CommentTable { table, comment } => steps.push(
-            Step::sql(
-                StepKind::Comment,
-                table.to_string(),
-                phase::SECURITY,
-                vec![ddl::comment_on_table(table, comment.as_deref())],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs([Resource::Table(table.clone())]),
-        ),
-        _ => {}
+/// `CREATE SCHEMA`.
+pub fn create_schema(name: &str, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateSchema,
+            name.to_string(),
+            phase::SETUP,
+            vec![ddl::create_schema(name)],
+        )
+        .provides([Resource::Namespace(name.to_string())]),
+    );
+}
+
+/// `CREATE EXTENSION`, in its schema when the schema names one.
+pub fn create_extension(ctx: &Context, name: &str, planned: &mut Planned) {
+    let schema = ctx.catalogs.desired.extension_schemas.get(name);
+    let step = Step::sql(
+        StepKind::CreateExtension,
+        name.to_string(),
+        phase::SETUP,
+        vec![match schema {
+            Some(schema) => ddl::create_extension_in(name, schema),
+            None => ddl::create_extension(name),
+        }],
+    )
+    .provides([Resource::Extension(name.to_string())]);
+    planned.steps.push(match schema {
+        Some(schema) => step.needs([Resource::Namespace(schema.clone())]),
+        None => step,
+    })
+}
+
+/// A role the database lacks, created unless another database of the cluster made it.
+pub fn create_role(name: &str, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateRole,
+            name.to_string(),
+            phase::SETUP,
+            vec![ddl::create_role_if_missing(name)],
+        )
+        .provides([Resource::Role(name.to_string())]),
+    );
+}
+
+/// `CREATE TYPE ... AS ENUM`, with its comment.
+pub fn create_enum(enum_type: &EnumType, planned: &mut Planned) {
+    let mut statements = vec![ddl::create_enum(enum_type)];
+    if let Some(comment) = &enum_type.comment {
+        statements.push(ddl::comment_on_type(&enum_type.name, Some(comment)));
     }
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateEnum,
+            enum_type.name.to_string(),
+            phase::TYPES,
+            statements,
+        )
+        .needs(namespace(&enum_type.name))
+        .provides([Resource::Type(enum_type.name.clone())]),
+    );
+}
+
+/// `ALTER TYPE ... RENAME TO`.
+pub fn rename_enum(from: &QualifiedName, to: &QualifiedName, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::RenameEnum,
+            to.to_string(),
+            phase::TYPES,
+            vec![ddl::rename_type(from, &to.name)],
+        )
+        .hazard(Hazard::renames_object("type", &from.name, &to.name))
+        .provides([Resource::Type(to.clone()), enum_named(to)]),
+    );
+}
+
+/// `ALTER TYPE ... ADD VALUE`, committed on its own.
+pub fn add_enum_value(
+    name: &QualifiedName,
+    value: &str,
+    position: &EnumPosition,
+    planned: &mut Planned,
+) {
+    let anchor = match position {
+        EnumPosition::Before(v) | EnumPosition::After(v) => Some(enum_value(name, v)),
+        EnumPosition::End => None,
+    };
+    let position = match position {
+        EnumPosition::Before(v) => Some((ddl::Position::Before, v.as_str())),
+        EnumPosition::After(v) => Some((ddl::Position::After, v.as_str())),
+        EnumPosition::End => None,
+    };
+    // A new value cannot be used in the transaction that adds it ("unsafe use of new
+    // value"), so it is committed on its own before anything uses it.
+    planned.steps.push(
+        Step::sql(
+            StepKind::AddEnumValue,
+            format!("{name}.{value}"),
+            phase::TYPES,
+            vec![ddl::add_enum_value(name, value, position)],
+        )
+        .outside_transaction()
+        // Values are added one after the other, each once its anchor exists (a value added
+        // just before it, or one the type has); the type is complete, for the columns that
+        // use it, once every value is in.
+        .needs([enum_named(name)])
+        .needs(anchor)
+        .provides([Resource::Type(name.clone()), enum_value(name, value)]),
+    );
+}
+
+/// `DROP TYPE` of an enum the schema no longer has.
+pub fn drop_enum(enum_type: &EnumType, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::DropEnum,
+            enum_type.name.to_string(),
+            phase::DROP_TYPES,
+            vec![ddl::drop_type(&enum_type.name)],
+        )
+        .destructive()
+        .hazard(Hazard::deletes_data(&format!(
+            "enum type `{}`",
+            enum_type.name.name
+        )))
+        .removes([Resource::Type(enum_type.name.clone())]),
+    );
+}
+
+/// `COMMENT ON TYPE`.
+pub fn comment_enum(name: &QualifiedName, comment: &Option<String>, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::Comment,
+            name.to_string(),
+            phase::SECURITY,
+            vec![ddl::comment_on_type(name, comment.as_deref())],
+        )
+        .needs([Resource::Type(name.clone())]),
+    );
+}
+
+/// `CREATE TABLE` with everything the table carries.
+pub fn create_table(table: &Table, planned: &mut Planned) {
+    planned.steps.push(new_table_step(table));
+}
+
+/// `ALTER TABLE ... RENAME TO`, and the sequences of its serial columns.
+pub fn rename_table(
+    ctx: &Context,
+    from: &QualifiedName,
+    to: &QualifiedName,
+    planned: &mut Planned,
+) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::RenameTable,
+            to.to_string(),
+            phase::RENAME,
+            std::iter::once(ddl::rename_table(from, &to.name))
+                .chain(sequence_renames(ctx, to, None))
+                .collect(),
+        )
+        .on_table(to)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::renames_object("table", &from.name, &to.name))
+        .provides([Resource::Table(to.clone())]),
+    );
+}
+
+/// `DROP TABLE`.
+pub fn drop_table(ctx: &Context, table: &Table, planned: &mut Planned) {
+    planned.steps.push(drop_table_step(ctx, table));
+}
+
+/// `COMMENT ON TABLE`.
+pub fn comment_table(table: &QualifiedName, comment: &Option<String>, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::Comment,
+            table.to_string(),
+            phase::SECURITY,
+            vec![ddl::comment_on_table(table, comment.as_deref())],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs([Resource::Table(table.clone())]),
+    );
 }
 
 /// `ALTER SEQUENCE ... RENAME` for the `serial` columns of a table (named as in the schema) whose
@@ -238,7 +278,7 @@ pub fn type_needs(column: &Column) -> Vec<Resource> {
     needs
 }
 
-fn create_table(table: &Table) -> Step {
+fn new_table_step(table: &Table) -> Step {
     let name = &table.name;
     let mut statements = vec![ddl::create_table(table)];
     if let Some(comment) = &table.comment {
@@ -277,7 +317,7 @@ fn create_table(table: &Table) -> Step {
     .provides(provides)
 }
 
-fn drop_table(ctx: &Context, table: &Table) -> Step {
+fn drop_table_step(ctx: &Context, table: &Table) -> Step {
     let name = &table.name;
     let mut removes = vec![Resource::Table(name.clone())];
     removes.extend(
@@ -328,7 +368,7 @@ fn drop_table(ctx: &Context, table: &Table) -> Step {
 /// Enum values cannot be removed or reordered in place: build the new type under the old name,
 /// convert every column through text, drop the old type. Rows holding a removed value would make
 /// the conversion fail, so a preflight check refuses the plan first.
-fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: &mut Planned) {
+pub fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: &mut Planned) {
     let old_name = QualifiedName::new(
         current.name.schema.clone(),
         format!("schemac_old_{}", current.name.name),

@@ -4,24 +4,24 @@
 //! A column added as an identity column is `columns.rs` (`ADD COLUMN`).
 
 use super::{current_column_name, current_table_name, phase, target, Context, Planned};
-use crate::catalog::Column;
-use crate::diff::Change;
+use crate::catalog::{Column, Identity, QualifiedName};
+use crate::pair::Pair;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::ddl;
 
-pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
-    let Change::AlterIdentity {
-        table,
-        column,
-        current,
-        desired,
-        drop_default,
-        default,
-    } = change
-    else {
-        return;
-    };
+/// A column becomes an identity column, stops being one, or switches between `ALWAYS` and
+/// `BY DEFAULT`; `drop_default` and `default` as in `Change::AlterIdentity`.
+pub fn alter_identity(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &str,
+    identity: Pair<&Option<Identity>>,
+    drop_default: bool,
+    default: Option<&str>,
+    planned: &mut Planned,
+) {
+    let (current, desired) = (identity.current, identity.desired);
     let rows = ctx.has_rows(table);
     let column_in = |catalog: &crate::catalog::Catalog, table_name: &_, column_name: &str| {
         catalog
@@ -50,7 +50,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             // PostgreSQL refuses `ADD GENERATED` on a column that has a default ("column ... already
             // has a default value"), and on a nullable one: `Resource::Column` below waits for the
             // column's NOT NULL. https://www.postgresql.org/docs/current/sql-altertable.html
-            if *drop_default {
+            if drop_default {
                 statements.push(ddl::drop_default(table, column));
             }
             // serial → identity: the serial's own sequence goes (the identity one takes over its
@@ -101,7 +101,7 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     } else {
         LockLevel::AccessExclusiveInstant
     })
-    .needs([Resource::Column(table.clone(), column.clone())]);
+    .needs([Resource::Column(table.clone(), column.to_string())]);
     step.scans = scans;
     for hazard in hazards {
         step = step.hazard(hazard);

@@ -14,7 +14,7 @@ mod sequences;
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
 use super::{Facts, PlanOptions, Preflight};
-use crate::catalog::{Catalog, QualifiedName};
+use crate::catalog::{Catalog, Column, QualifiedName};
 use crate::diagnostics::Diagnostic;
 use crate::diff::Change;
 use crate::pair::Pair;
@@ -54,63 +54,8 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     let mut planned = Planned::default();
     let mut diagnostics = Vec::new();
     for change in ctx.changes {
-        match change {
-            Change::CreateSchema(_)
-            | Change::CreateExtension(_)
-            | Change::CreateRole(_)
-            | Change::CreateEnum(_)
-            | Change::RenameEnum { .. }
-            | Change::AddEnumValue { .. }
-            | Change::ReplaceEnum { .. }
-            | Change::DropEnum(_)
-            | Change::CommentEnum { .. }
-            | Change::CreateTable(_)
-            | Change::RenameTable { .. }
-            | Change::DropTable(_)
-            | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
-            Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
-                sequences::plan(change, &mut planned)
-            }
-            // A generated column computes its own value for every row (a rewrite, listed as such).
-            Change::AddColumn { table, column }
-                if !column.nullable
-                    && column.generated.is_none()
-                    && column.identity.is_none()
-                    && ctx.has_rows(table) =>
-            {
-                if let Err(mut errors) = not_null::plan_new_column(ctx, table, column, &mut planned)
-                {
-                    diagnostics.append(&mut errors);
-                }
-            }
-            Change::SetNotNull { table, column } => {
-                if let Err(mut errors) =
-                    not_null::plan_set_not_null(ctx, table, column, &mut planned)
-                {
-                    diagnostics.append(&mut errors);
-                }
-            }
-            Change::AddColumn { .. }
-            | Change::RenameColumn { .. }
-            | Change::DropColumn { .. }
-            | Change::AlterColumnType { .. }
-            | Change::DropNotNull { .. }
-            | Change::SetDefault { .. }
-            | Change::DropDefault { .. }
-            | Change::ReplaceGeneratedColumn { .. }
-            | Change::CommentColumn { .. } => columns::plan(ctx, change, &mut planned),
-            Change::AlterIdentity { .. } => identity::plan(ctx, change, &mut planned),
-            Change::AddObject { .. }
-            | Change::DropObject { .. }
-            | Change::RenameObject { .. }
-            | Change::ValidateObject { .. } => objects::plan(ctx, change, &mut planned),
-            Change::SetRowLevelSecurity { .. }
-            | Change::SetForceRowLevelSecurity { .. }
-            | Change::CreatePolicy { .. }
-            | Change::AlterPolicy { .. }
-            | Change::DropPolicy { .. }
-            | Change::Grant { .. }
-            | Change::Revoke { .. } => security::plan(ctx, change, &mut planned),
+        if let Err(mut errors) = plan_change(ctx, change, &mut planned) {
+            diagnostics.append(&mut errors);
         }
     }
     // Last: the fill triggers depend on which columns the other recipes add.
@@ -120,6 +65,143 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     } else {
         Err(diagnostics)
     }
+}
+
+/// The one dispatch: every `Change` variant to the recipe that makes it. Exhaustive and without a
+/// wildcard, so a new variant does not compile until it is routed here.
+fn plan_change(
+    ctx: &Context,
+    change: &Change,
+    planned: &mut Planned,
+) -> Result<(), Vec<Diagnostic>> {
+    match change {
+        Change::CreateSchema(name) => create::create_schema(name, planned),
+        Change::CreateExtension(name) => create::create_extension(ctx, name, planned),
+        Change::CreateRole(name) => create::create_role(name, planned),
+        Change::CreateEnum(enum_type) => create::create_enum(enum_type, planned),
+        Change::RenameEnum { from, to } => create::rename_enum(from, to, planned),
+        Change::AddEnumValue {
+            name,
+            value,
+            position,
+        } => create::add_enum_value(name, value, position, planned),
+        Change::ReplaceEnum { current, desired } => {
+            create::replace_enum(ctx, current, desired, planned)
+        }
+        Change::DropEnum(enum_type) => create::drop_enum(enum_type, planned),
+        Change::CommentEnum { name, comment } => create::comment_enum(name, comment, planned),
+        Change::CreateSequence(sequence) => sequences::create_sequence(sequence, planned),
+        Change::AlterSequence {
+            current: _,
+            desired,
+        } => sequences::alter_sequence(desired, planned),
+        Change::DropSequence(sequence) => sequences::drop_sequence(sequence, planned),
+        Change::CreateTable(table) => create::create_table(table, planned),
+        Change::RenameTable { from, to } => create::rename_table(ctx, from, to, planned),
+        Change::DropTable(table) => create::drop_table(ctx, table, planned),
+        Change::CommentTable { table, comment } => create::comment_table(table, comment, planned),
+        Change::AddColumn { table, column } => return add_column(ctx, table, column, planned),
+        Change::SetNotNull { table, column } => {
+            return not_null::plan_set_not_null(ctx, table, column, planned)
+        }
+        Change::RenameColumn { table, from, to } => {
+            columns::rename_column(ctx, table, from, to, planned)
+        }
+        Change::DropColumn { table, column } => columns::drop_column(table, column, planned),
+        Change::AlterColumnType {
+            table,
+            column,
+            from,
+            to,
+            using,
+        } => columns::alter_type(ctx, table, column, from, to, using.as_deref(), planned),
+        Change::DropNotNull { table, column } => columns::drop_not_null(table, column, planned),
+        Change::SetDefault {
+            table,
+            column,
+            default,
+        } => columns::set_default(ctx, table, column, default, planned),
+        Change::DropDefault { table, column } => columns::drop_default(ctx, table, column, planned),
+        Change::ReplaceGeneratedColumn {
+            table,
+            current,
+            desired,
+        } => columns::replace_generated_column(ctx, table, current, desired, planned),
+        Change::CommentColumn {
+            table,
+            column,
+            comment,
+        } => columns::comment_column(table, column, comment, planned),
+        Change::AlterIdentity {
+            table,
+            column,
+            current,
+            desired,
+            drop_default,
+            default,
+        } => identity::alter_identity(
+            ctx,
+            table,
+            column,
+            Pair::new(current, desired),
+            *drop_default,
+            default.as_deref(),
+            planned,
+        ),
+        Change::AddObject { table, object } => objects::add_object(ctx, table, object, planned),
+        Change::DropObject { table, object } => objects::drop_object(ctx, table, object, planned),
+        Change::RenameObject {
+            table,
+            object,
+            from,
+        } => objects::rename_object(table, object, from, planned),
+        Change::ValidateObject { table, object } => {
+            objects::validate_object(table, object, planned)
+        }
+        Change::SetRowLevelSecurity {
+            table,
+            enabled: true,
+        } => security::enable_rls(ctx, table, planned),
+        Change::SetRowLevelSecurity {
+            table,
+            enabled: false,
+        } => security::disable_rls(ctx, table, planned),
+        Change::SetForceRowLevelSecurity { table, forced } => {
+            security::force_rls(table, *forced, planned)
+        }
+        Change::CreatePolicy { table, policy } => planned
+            .steps
+            .push(security::create_policy(ctx, table, policy)),
+        Change::AlterPolicy {
+            table,
+            current,
+            desired,
+        } => security::alter_policy(ctx, table, current, desired, planned),
+        Change::DropPolicy { table, policy } => security::drop_policy(table, policy, planned),
+        Change::Grant { table, grants } => security::grant(ctx, table, grants, planned),
+        Change::Revoke { table, grants } => security::revoke(ctx, table, grants, planned),
+    }
+    Ok(())
+}
+
+/// A NOT NULL column added to a table with rows goes through the backfill recipe (`not_null`);
+/// any other is one `ADD COLUMN`. A generated or identity column computes its own value for every
+/// row (a rewrite, listed as such).
+fn add_column(
+    ctx: &Context,
+    table: &QualifiedName,
+    column: &Column,
+    planned: &mut Planned,
+) -> Result<(), Vec<Diagnostic>> {
+    if !column.nullable
+        && column.generated.is_none()
+        && column.identity.is_none()
+        && ctx.has_rows(table)
+    {
+        return not_null::plan_new_column(ctx, table, column, planned);
+    }
+    planned.steps.push(columns::add_column(ctx, table, column));
+    Ok(())
 }
 
 /// `schema.table.name` for step targets.

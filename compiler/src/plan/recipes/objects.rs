@@ -10,53 +10,63 @@ use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
 use crate::sql::{self, ddl};
 
-pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
-    match change {
-        Change::AddObject { table, object } => add(ctx, table, object, planned),
-        // Dropped and added again under the same name (its definition changed): the add does
-        // both, so the table is never without it (`add`).
-        Change::DropObject { table, object } if readded(ctx, table, object) => {}
-        Change::DropObject { table, object } => planned.steps.push(drop(ctx, table, object)),
-        // Added NOT VALID by a run that stopped before validating it: finish the job.
-        Change::ValidateObject { table, object } => planned.steps.push(
-            Step::sql(
-                StepKind::ValidateConstraint,
-                target(table, object.name()),
-                phase::FOREIGN_KEYS,
-                vec![ddl::validate_constraint(table, object.name())],
-            )
-            .on_table(table)
-            .lock(LockLevel::ShareUpdateExclusive)
-            .hazard(Hazard::long_validation(&table.name))
-            .needs([Resource::Table(table.clone())])
-            .provides([Resource::Object(table.clone(), object.name().to_string())]),
-        ),
-        Change::RenameObject {
-            table,
-            object,
-            from,
-        } => {
-            let to = object.name();
-            let statement = if object.is_index() {
-                ddl::rename_index(&QualifiedName::new(table.schema.clone(), from.clone()), to)
-            } else {
-                ddl::rename_constraint(table, from, to)
-            };
-            let kind = if object.is_index() {
-                StepKind::RenameIndex
-            } else {
-                StepKind::RenameConstraint
-            };
-            planned.steps.push(
-                Step::sql(kind, target(table, to), phase::RENAME, vec![statement])
-                    .on_table(table)
-                    .lock(LockLevel::AccessExclusiveInstant)
-                    .needs([Resource::Table(table.clone())])
-                    .provides([Resource::Object(table.clone(), to.to_string())]),
-            );
-        }
-        _ => {}
+/// A constraint or index the schema no longer has.
+pub fn drop_object(
+    ctx: &Context,
+    table: &QualifiedName,
+    object: &TableObject,
+    planned: &mut Planned,
+) {
+    // Dropped and added again under the same name (its definition changed): the add does
+    // both, so the table is never without it (`add_object`).
+    if readded(ctx, table, object) {
+        return;
     }
+    planned.steps.push(drop(ctx, table, object));
+}
+
+/// Added NOT VALID by a run that stopped before validating it: finish the job.
+pub fn validate_object(table: &QualifiedName, object: &TableObject, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::ValidateConstraint,
+            target(table, object.name()),
+            phase::FOREIGN_KEYS,
+            vec![ddl::validate_constraint(table, object.name())],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareUpdateExclusive)
+        .hazard(Hazard::long_validation(&table.name))
+        .needs([Resource::Table(table.clone())])
+        .provides([Resource::Object(table.clone(), object.name().to_string())]),
+    );
+}
+
+/// `ALTER INDEX ... RENAME` or `ALTER TABLE ... RENAME CONSTRAINT`.
+pub fn rename_object(
+    table: &QualifiedName,
+    object: &TableObject,
+    from: &str,
+    planned: &mut Planned,
+) {
+    let to = object.name();
+    let statement = if object.is_index() {
+        ddl::rename_index(&QualifiedName::new(table.schema.clone(), from), to)
+    } else {
+        ddl::rename_constraint(table, from, to)
+    };
+    let kind = if object.is_index() {
+        StepKind::RenameIndex
+    } else {
+        StepKind::RenameConstraint
+    };
+    planned.steps.push(
+        Step::sql(kind, target(table, to), phase::RENAME, vec![statement])
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs([Resource::Table(table.clone())])
+            .provides([Resource::Object(table.clone(), to.to_string())]),
+    );
 }
 
 fn column_needs(table: &QualifiedName, columns: &[String]) -> Vec<Resource> {
@@ -75,7 +85,14 @@ fn name_free(table: &QualifiedName, name: &str) -> Resource {
     Resource::Object(table.clone(), format!("free {name}"))
 }
 
-fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut Planned) {
+/// A constraint or index the table lacks, or one whose definition changed (dropped and added here,
+/// so the table is never without it).
+pub fn add_object(
+    ctx: &Context,
+    table: &QualifiedName,
+    object: &TableObject,
+    planned: &mut Planned,
+) {
     let rows = ctx.has_rows(table);
     let name = object.name().to_string();
     let first = planned.steps.len();

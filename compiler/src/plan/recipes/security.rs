@@ -6,215 +6,218 @@ use std::collections::BTreeMap;
 
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Grant, Policy, PolicyCommand, Privilege, QualifiedName, Table};
-use crate::diff::Change;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::ddl;
 
-pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
-    let steps = &mut planned.steps;
-    match change {
-        Change::SetRowLevelSecurity {
-            table,
-            enabled: true,
-        } => {
-            let policies = desired_policies(ctx, table);
-            let mut needs = vec![Resource::Table(table.clone())];
-            needs.extend(
-                policies
-                    .iter()
-                    .map(|p| Resource::Policy(table.clone(), p.name.clone())),
-            );
-            if let Some(tenancy) = &ctx.catalogs.desired.tenancy {
-                if ctx
-                    .catalogs
-                    .desired
-                    .table(table)
-                    .is_some_and(|t| t.column(&tenancy.column).is_some())
-                {
-                    needs.push(Resource::Column(table.clone(), tenancy.column.clone()));
-                }
+/// `ENABLE ROW LEVEL SECURITY`, once the policies and the tenant column it relies on exist.
+pub fn enable_rls(ctx: &Context, table: &QualifiedName, planned: &mut Planned) {
+    let policies = desired_policies(ctx, table);
+    let mut needs = vec![Resource::Table(table.clone())];
+    needs.extend(
+        policies
+            .iter()
+            .map(|p| Resource::Policy(table.clone(), p.name.clone())),
+    );
+    if let Some(tenancy) = &ctx.catalogs.desired.tenancy {
+        if ctx
+            .catalogs
+            .desired
+            .table(table)
+            .is_some_and(|t| t.column(&tenancy.column).is_some())
+        {
+            needs.push(Resource::Column(table.clone(), tenancy.column.clone()));
+        }
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::EnableRowLevelSecurity,
+            table.to_string(),
+            phase::SECURITY + 1,
+            vec![ddl::enable_rls(table)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::enables_rls(&table.name))
+        .hazard(visibility(ctx, table, &policies))
+        .needs(needs),
+    );
+}
+
+/// `DISABLE ROW LEVEL SECURITY`: the rows are exposed, and its policies no longer matter.
+pub fn disable_rls(ctx: &Context, table: &QualifiedName, planned: &mut Planned) {
+    let current = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table));
+    let releases: Vec<Resource> = current
+        .map(|t| {
+            t.policies
+                .iter()
+                .map(|p| Resource::Policy(table.clone(), p.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    planned.steps.push(
+        Step::sql(
+            StepKind::DisableRowLevelSecurity,
+            table.to_string(),
+            phase::DETACH,
+            vec![ddl::disable_rls(table)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::exposes_rows(
+            &table.name,
+            "row-level security turned off",
+        ))
+        .needs([Resource::Table(table.clone())])
+        .releases(releases),
+    );
+}
+
+/// `FORCE` or `NO FORCE ROW LEVEL SECURITY`.
+pub fn force_rls(table: &QualifiedName, forced: bool, planned: &mut Planned) {
+    let (kind, statement) = if forced {
+        (StepKind::ForceRowLevelSecurity, ddl::force_rls(table))
+    } else {
+        (StepKind::NoForceRowLevelSecurity, ddl::no_force_rls(table))
+    };
+    let mut step = Step::sql(
+        kind,
+        table.to_string(),
+        phase::SECURITY + 1,
+        vec![statement],
+    )
+    .on_table(table)
+    .lock(LockLevel::AccessExclusiveInstant)
+    .needs([Resource::Table(table.clone())]);
+    if !forced {
+        step = step.hazard(Hazard::exposes_rows(
+            &table.name,
+            "the table owner no longer subject to policies",
+        ));
+    }
+    planned.steps.push(step);
+}
+
+/// `ALTER POLICY`, or drop and create where it cannot alter.
+pub fn alter_policy(
+    ctx: &Context,
+    table: &QualifiedName,
+    current: &Policy,
+    desired: &Policy,
+    planned: &mut Planned,
+) {
+    // `ALTER POLICY` can change roles and replace a clause, but not remove one: a USING or
+    // WITH CHECK the schema no longer has (one added by hand, say) needs the policy made
+    // again, or the plan would repeat the same `ALTER` forever.
+    let alterable = current.command == desired.command
+        && (current.using.is_none() || desired.using.is_some())
+        && (current.with_check.is_none() || desired.with_check.is_some());
+    let statements = if alterable {
+        vec![ddl::alter_policy(table, desired)]
+    } else {
+        vec![
+            ddl::drop_policy(table, &current.name),
+            ddl::create_policy(table, desired),
+        ]
+    };
+    planned.steps.push(
+        Step::sql(
+            StepKind::AlterPolicy,
+            target(table, &desired.name),
+            phase::SECURITY,
+            statements,
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::exposes_rows(
+            &table.name,
+            &format!("policy `{}` changed", desired.name),
+        ))
+        .needs(policy_needs(ctx, table, desired))
+        .provides([Resource::Policy(table.clone(), desired.name.clone())]),
+    );
+}
+
+/// `DROP POLICY`.
+pub fn drop_policy(table: &QualifiedName, policy: &Policy, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
+            StepKind::DropPolicy,
+            target(table, &policy.name),
+            phase::DETACH,
+            vec![ddl::drop_policy(table, &policy.name)],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .destructive()
+        .hazard(Hazard::exposes_rows(
+            &table.name,
+            &format!("policy `{}` dropped", policy.name),
+        ))
+        .needs([Resource::Table(table.clone())])
+        .removes([Resource::Policy(table.clone(), policy.name.clone())]),
+    );
+}
+
+/// `GRANT` per role, with `USAGE` on the serial sequences to a role that may insert.
+pub fn grant(ctx: &Context, table: &QualifiedName, grants: &[Grant], planned: &mut Planned) {
+    let serials = ctx
+        .catalogs
+        .desired
+        .table(table)
+        .map(serial_sequences)
+        .unwrap_or_default();
+    for (role, privileges) in by_role(grants) {
+        let mut statements = vec![ddl::grant(table, &role, &privileges)];
+        let mut needs = vec![Resource::Table(table.clone()), Resource::Role(role.clone())];
+        if privileges.contains(&Privilege::Insert) {
+            for (column, sequence) in &serials {
+                statements.push(ddl::grant_sequence_usage(sequence, &role));
+                needs.push(Resource::Column(table.clone(), column.clone()));
             }
-            steps.push(
-                Step::sql(
-                    StepKind::EnableRowLevelSecurity,
-                    table.to_string(),
-                    phase::SECURITY + 1,
-                    vec![ddl::enable_rls(table)],
-                )
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .hazard(Hazard::enables_rls(&table.name))
-                .hazard(visibility(ctx, table, &policies))
-                .needs(needs),
-            );
         }
-        Change::SetRowLevelSecurity {
-            table,
-            enabled: false,
-        } => {
-            let current = ctx
-                .catalogs
-                .current
-                .table(&super::current_table_name(ctx.catalogs, table));
-            let releases: Vec<Resource> = current
-                .map(|t| {
-                    t.policies
-                        .iter()
-                        .map(|p| Resource::Policy(table.clone(), p.name.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            steps.push(
-                Step::sql(
-                    StepKind::DisableRowLevelSecurity,
-                    table.to_string(),
-                    phase::DETACH,
-                    vec![ddl::disable_rls(table)],
-                )
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .hazard(Hazard::exposes_rows(
-                    &table.name,
-                    "row-level security turned off",
-                ))
-                .needs([Resource::Table(table.clone())])
-                .releases(releases),
-            );
-        }
-        Change::SetForceRowLevelSecurity { table, forced } => {
-            let (kind, statement) = if *forced {
-                (StepKind::ForceRowLevelSecurity, ddl::force_rls(table))
-            } else {
-                (StepKind::NoForceRowLevelSecurity, ddl::no_force_rls(table))
-            };
-            let mut step = Step::sql(
-                kind,
-                table.to_string(),
-                phase::SECURITY + 1,
-                vec![statement],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs([Resource::Table(table.clone())]);
-            if !forced {
-                step = step.hazard(Hazard::exposes_rows(
-                    &table.name,
-                    "the table owner no longer subject to policies",
-                ));
-            }
-            steps.push(step);
-        }
-        Change::CreatePolicy { table, policy } => steps.push(create_policy(ctx, table, policy)),
-        Change::AlterPolicy {
-            table,
-            current,
-            desired,
-        } => {
-            // `ALTER POLICY` can change roles and replace a clause, but not remove one: a USING or
-            // WITH CHECK the schema no longer has (one added by hand, say) needs the policy made
-            // again, or the plan would repeat the same `ALTER` forever.
-            let alterable = current.command == desired.command
-                && (current.using.is_none() || desired.using.is_some())
-                && (current.with_check.is_none() || desired.with_check.is_some());
-            let statements = if alterable {
-                vec![ddl::alter_policy(table, desired)]
-            } else {
-                vec![
-                    ddl::drop_policy(table, &current.name),
-                    ddl::create_policy(table, desired),
-                ]
-            };
-            steps.push(
-                Step::sql(
-                    StepKind::AlterPolicy,
-                    target(table, &desired.name),
-                    phase::SECURITY,
-                    statements,
-                )
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .hazard(Hazard::exposes_rows(
-                    &table.name,
-                    &format!("policy `{}` changed", desired.name),
-                ))
-                .needs(policy_needs(ctx, table, desired))
-                .provides([Resource::Policy(table.clone(), desired.name.clone())]),
-            );
-        }
-        Change::DropPolicy { table, policy } => steps.push(
+        planned.steps.push(
             Step::sql(
-                StepKind::DropPolicy,
-                target(table, &policy.name),
-                phase::DETACH,
-                vec![ddl::drop_policy(table, &policy.name)],
+                StepKind::Grant,
+                format!("{table}.{role}"),
+                phase::SECURITY,
+                statements,
             )
             .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .destructive()
-            .hazard(Hazard::exposes_rows(
-                &table.name,
-                &format!("policy `{}` dropped", policy.name),
-            ))
-            .needs([Resource::Table(table.clone())])
-            .removes([Resource::Policy(table.clone(), policy.name.clone())]),
-        ),
-        Change::Grant { table, grants } => {
-            let serials = ctx
-                .catalogs
-                .desired
-                .table(table)
-                .map(serial_sequences)
-                .unwrap_or_default();
-            for (role, privileges) in by_role(grants) {
-                let mut statements = vec![ddl::grant(table, &role, &privileges)];
-                let mut needs = vec![Resource::Table(table.clone()), Resource::Role(role.clone())];
-                if privileges.contains(&Privilege::Insert) {
-                    for (column, sequence) in &serials {
-                        statements.push(ddl::grant_sequence_usage(sequence, &role));
-                        needs.push(Resource::Column(table.clone(), column.clone()));
-                    }
-                }
-                steps.push(
-                    Step::sql(
-                        StepKind::Grant,
-                        format!("{table}.{role}"),
-                        phase::SECURITY,
-                        statements,
-                    )
-                    .on_table(table)
-                    .needs(needs),
-                );
+            .needs(needs),
+        );
+    }
+}
+
+/// `REVOKE` per role, with `USAGE` on the serial sequences.
+pub fn revoke(ctx: &Context, table: &QualifiedName, grants: &[Grant], planned: &mut Planned) {
+    let serials = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))
+        .map(serial_sequences)
+        .unwrap_or_default();
+    for (role, privileges) in by_role(grants) {
+        let mut statements = vec![ddl::revoke(table, &role, &privileges)];
+        if privileges.contains(&Privilege::Insert) {
+            for (_, sequence) in &serials {
+                statements.push(ddl::revoke_sequence_usage(sequence, &role));
             }
         }
-        Change::Revoke { table, grants } => {
-            let serials = ctx
-                .catalogs
-                .current
-                .table(&super::current_table_name(ctx.catalogs, table))
-                .map(serial_sequences)
-                .unwrap_or_default();
-            for (role, privileges) in by_role(grants) {
-                let mut statements = vec![ddl::revoke(table, &role, &privileges)];
-                if privileges.contains(&Privilege::Insert) {
-                    for (_, sequence) in &serials {
-                        statements.push(ddl::revoke_sequence_usage(sequence, &role));
-                    }
-                }
-                steps.push(
-                    Step::sql(
-                        StepKind::Revoke,
-                        format!("{table}.{role}"),
-                        phase::DETACH,
-                        statements,
-                    )
-                    .on_table(table)
-                    .hazard(Hazard::revokes_privilege(&table.name, &role))
-                    .needs([Resource::Table(table.clone())]),
-                );
-            }
-        }
-        _ => {}
+        planned.steps.push(
+            Step::sql(
+                StepKind::Revoke,
+                format!("{table}.{role}"),
+                phase::DETACH,
+                statements,
+            )
+            .on_table(table)
+            .hazard(Hazard::revokes_privilege(&table.name, &role))
+            .needs([Resource::Table(table.clone())]),
+        );
     }
 }
 
@@ -334,7 +337,7 @@ fn policy_needs(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Vec<Re
     needs
 }
 
-fn create_policy(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Step {
+pub fn create_policy(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Step {
     Step::sql(
         StepKind::CreatePolicy,
         target(table, &policy.name),

@@ -3,28 +3,46 @@
 //! a catalog-only change on the sequence alone, no table lock.
 
 use super::{phase, Planned};
-use crate::diff::Change;
+use crate::catalog::Sequence;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::ddl;
 
-pub fn plan(change: &Change, planned: &mut Planned) {
-    let step = match change {
-        Change::CreateSequence(sequence) => Step::sql(
+/// A `sequence` item the database lacks.
+pub fn create_sequence(sequence: &Sequence, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
             StepKind::CreateSequence,
             sequence.name.to_string(),
             phase::TYPES,
             vec![ddl::create_sequence_item(sequence)],
         )
         .needs(namespace(&sequence.name.schema))
-        .provides([Resource::Sequence(sequence.name.clone())]),
-        Change::AlterSequence { desired, .. } => Step::sql(
+        .provides([Resource::Sequence(sequence.name.clone())])
+        .lock(LockLevel::None),
+    );
+}
+
+// `ALTER SEQUENCE` and `DROP SEQUENCE` lock the sequence against every `nextval` for an instant:
+// with a short lock_timeout, like brief table DDL, so they never queue behind a long writer.
+
+/// A sequence whose options differ: altered in place.
+pub fn alter_sequence(desired: &Sequence, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
             StepKind::AlterSequence,
             desired.name.to_string(),
             phase::TYPES,
             vec![ddl::alter_sequence_item(desired)],
-        ),
-        Change::DropSequence(sequence) => Step::sql(
+        )
+        .lock(LockLevel::AccessExclusiveInstant),
+    );
+}
+
+/// A standalone sequence the schema does not declare.
+pub fn drop_sequence(sequence: &Sequence, planned: &mut Planned) {
+    planned.steps.push(
+        Step::sql(
             StepKind::DropSequence,
             sequence.name.to_string(),
             phase::DROP_TYPES,
@@ -35,16 +53,9 @@ pub fn plan(change: &Change, planned: &mut Planned) {
             "sequence `{}` (its position)",
             sequence.name
         )))
-        .removes([Resource::Sequence(sequence.name.clone())]),
-        _ => return,
-    };
-    // `ALTER SEQUENCE` and `DROP SEQUENCE` lock the sequence against every `nextval` for an instant:
-    // with a short lock_timeout, like brief table DDL, so they never queue behind a long writer.
-    let lock = match change {
-        Change::CreateSequence(_) => LockLevel::None,
-        _ => LockLevel::AccessExclusiveInstant,
-    };
-    planned.steps.push(step.lock(lock));
+        .removes([Resource::Sequence(sequence.name.clone())])
+        .lock(LockLevel::AccessExclusiveInstant),
+    );
 }
 
 fn namespace(schema: &str) -> Vec<Resource> {
