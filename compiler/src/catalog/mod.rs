@@ -8,6 +8,7 @@
 pub mod backfill_path;
 pub mod lower;
 pub mod names;
+mod tables;
 use sha2::{Digest, Sha256};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::source::Span;
 
 pub use lower::lower;
+pub use tables::Tables;
 // The shared vocabulary, re-exported: a catalog is spoken in these words.
 pub use crate::vocab::{
     BaseType, FkAction, Identity, IndexKey, PolicyCommand, Privilege, QualifiedName, SqlType,
@@ -34,7 +36,8 @@ pub struct Catalog {
     pub enums: Vec<EnumType>,
     /// Sequences that no column owns as `serial` or identity (those come with their column).
     pub sequences: Vec<Sequence>,
-    pub tables: Vec<Table>,
+    /// In order, indexed by name (`Catalog::table`).
+    pub tables: Tables,
     /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).
     /// Roles are cluster-wide, so they are created when missing and never dropped.
     pub roles: Vec<Role>,
@@ -61,7 +64,7 @@ pub struct FillTrigger {
 
 impl Catalog {
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
-        self.tables.iter().find(|t| &t.name == name)
+        self.tables.get(name)
     }
 
     pub fn enum_type(&self, name: &QualifiedName) -> Option<&EnumType> {

@@ -1241,7 +1241,7 @@ mod tests {
                     origin: None,
                 });
                 Catalog {
-                    tables,
+                    tables: tables.into(),
                     enums,
                     ..Catalog::default()
                 }

@@ -15,7 +15,7 @@ fn table(name: &str, columns: Vec<Column>) -> Table {
 
 fn catalog(tables: Vec<Table>) -> Catalog {
     Catalog {
-        tables,
+        tables: tables.into(),
         ..Catalog::default()
     }
 }

@@ -100,7 +100,7 @@ mod tests {
 
     fn catalog(tables: Vec<Table>) -> Catalog {
         Catalog {
-            tables,
+            tables: tables.into(),
             ..Catalog::default()
         }
     }

@@ -225,7 +225,7 @@ fn plain_database_uses_short_forms_for_default_names() {
     sessions
         .grants
         .extend(grants("public", &[Privilege::Select]));
-    catalog.tables = vec![sessions, users];
+    catalog.tables = vec![sessions, users].into();
 
     let source = to_source(&catalog);
     assert_snapshot!(source.text, @r#"
@@ -383,7 +383,7 @@ fn tenancy_database() -> Catalog {
     templates.primary_key = pk("templates", &["id"]);
     templates.grants = grants("app_user", &[Privilege::Select]);
 
-    catalog.tables = vec![accounts, sessions, templates, users];
+    catalog.tables = vec![accounts, sessions, templates, users].into();
     catalog
 }
 
@@ -538,7 +538,7 @@ fn a_primary_key_numbered_around_a_taken_name_is_the_default() {
         columns: vec!["id".into()],
         origin: None,
     });
-    catalog.tables = vec![plans, taken];
+    catalog.tables = vec![plans, taken].into();
     assert!(is_default_pkey_name(
         &catalog,
         &catalog.tables[0],

@@ -824,13 +824,14 @@ mod tests {
             tables: vec![table(
                 "tasks",
                 vec![id.clone(), column("priority", BaseType::Integer, true)],
-            )],
+            )]
+            .into(),
             ..Catalog::default()
         };
         let mut priority = column("priority", BaseType::Integer, false);
         priority.default = Some("3".into());
         let desired = Catalog {
-            tables: vec![table("tasks", vec![id, priority])],
+            tables: vec![table("tasks", vec![id, priority])].into(),
             ..Catalog::default()
         };
         let mut facts = Facts::default();
@@ -849,14 +850,15 @@ mod tests {
             tables: vec![table(
                 "posts",
                 vec![id.clone(), column("state", BaseType::Text, true)],
-            )],
+            )]
+            .into(),
             ..Catalog::default()
         };
         let mut status = column("status", BaseType::Text, true);
         status.renamed_from = Some("state".into());
         status.default = Some("'draft'::text".into());
         let desired = Catalog {
-            tables: vec![table("posts", vec![id, status])],
+            tables: vec![table("posts", vec![id, status])].into(),
             ..Catalog::default()
         };
         let steps = steps(&current, &desired, &Facts::default());
@@ -871,14 +873,15 @@ mod tests {
             tables: vec![table(
                 "tickets",
                 vec![id.clone(), column("status", BaseType::Text, false)],
-            )],
+            )]
+            .into(),
             ..Catalog::default()
         };
         let enum_name = QualifiedName::public("ticket_status");
         let mut status = column("status", BaseType::Enum(enum_name.clone()), false);
         status.using = Some("lower(status)::ticket_status".into());
         let desired = Catalog {
-            tables: vec![table("tickets", vec![id, status])],
+            tables: vec![table("tickets", vec![id, status])].into(),
             enums: vec![EnumType {
                 name: enum_name,
                 values: vec!["open".into(), "closed".into()],
@@ -940,14 +943,16 @@ mod tests {
             tables: vec![table(
                 "users",
                 vec![id.clone(), column("email", BaseType::Text, false)],
-            )],
+            )]
+            .into(),
             ..Catalog::default()
         };
         let desired = Catalog {
             tables: vec![table(
                 "users",
                 vec![id, column("email", BaseType::Citext, false)],
-            )],
+            )]
+            .into(),
             extensions: ["citext".to_string()].into(),
             ..Catalog::default()
         };
@@ -986,14 +991,14 @@ mod tests {
         let name = QualifiedName::public("tickets");
         let id = column("id", BaseType::Uuid, false);
         let current = Catalog {
-            tables: vec![table("tickets", vec![id.clone()])],
+            tables: vec![table("tickets", vec![id.clone()])].into(),
             ..Catalog::default()
         };
         let mut number = column("number", BaseType::BigInt, false);
         number.serial = true;
         number.default = Some("nextval('tickets_number_seq'::regclass)".into());
         let desired = Catalog {
-            tables: vec![table("tickets", vec![id, number])],
+            tables: vec![table("tickets", vec![id, number])].into(),
             ..Catalog::default()
         };
         let mut facts = Facts::default();

@@ -620,7 +620,7 @@ mod tests {
         table.columns = vec![id];
         table.renamed_from = renamed_from.map(QualifiedName::public);
         Catalog {
-            tables: vec![table],
+            tables: vec![table].into(),
             ..Catalog::default()
         }
     }

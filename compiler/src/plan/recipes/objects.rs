@@ -896,7 +896,7 @@ mod tests {
             .collect();
         objects(&mut table);
         Catalog {
-            tables: vec![table],
+            tables: vec![table].into(),
             ..Catalog::default()
         }
     }

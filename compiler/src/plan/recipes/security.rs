@@ -465,11 +465,11 @@ mod tests {
 
     fn sql_of(current: Vec<Table>, desired: Vec<Table>) -> Vec<String> {
         let current = Catalog {
-            tables: current,
+            tables: current.into(),
             ..Catalog::default()
         };
         let desired = Catalog {
-            tables: desired,
+            tables: desired.into(),
             ..Catalog::default()
         };
         let pair = Pair::new(&current, &desired);
@@ -587,11 +587,11 @@ mod tests {
         ];
         let catalogs = (
             Catalog {
-                tables: vec![current],
+                tables: vec![current].into(),
                 ..Catalog::default()
             },
             Catalog {
-                tables: vec![desired],
+                tables: vec![desired].into(),
                 ..Catalog::default()
             },
         );
