@@ -308,6 +308,7 @@ pub fn fixture_catalog() -> Catalog {
         new_match,
         option,
         events,
-    ];
+    ]
+    .into();
     catalog
 }
