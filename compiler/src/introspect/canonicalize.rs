@@ -392,9 +392,31 @@ async fn build_and_read(
     scratch: &ScratchNames,
 ) -> Result<Catalog, CanonicalizeError> {
     let mut invalid: Vec<InvalidExpression> = Vec::new();
+    enter_scratch_schemas(conn, scratch).await?;
+    create_scratch_sequences(conn, desired, scratch).await?;
+    exec_internal(
+        conn,
+        "SAVEPOINT schemac_canonicalize",
+        "creating a savepoint",
+    )
+    .await?;
+    create_missing_extensions(conn, desired, scratch, &mut invalid).await?;
+    create_policy_roles(conn, desired, scratch, &mut invalid).await?;
+    create_scratch_enums(conn, desired, scratch, &mut invalid).await?;
+    let printed = read_tables(conn, desired, scratch, &mut invalid).await?;
+    if !invalid.is_empty() {
+        return Err(CanonicalizeError::Invalid(invalid));
+    }
+    Ok(unscratch_catalog(printed, scratch))
+}
 
-    // Mirror the session's search_path with each scratch schema just before its real one: names
-    // resolve to the scratch objects first, and print unqualified exactly where the real ones would.
+/// Creates the scratch schemas and mirrors the session's search_path with each scratch schema just
+/// before its real one: names resolve to the scratch objects first, and print unqualified exactly
+/// where the real ones would.
+async fn enter_scratch_schemas(
+    conn: &mut PgConnection,
+    scratch: &ScratchNames,
+) -> Result<(), CanonicalizeError> {
     let path: Vec<String> = sqlx::query_scalar("select pg_catalog.current_schemas(false)::text[]")
         .fetch_one(&mut *conn)
         .await
@@ -419,8 +441,16 @@ async fn build_and_read(
         .execute(&mut *conn)
         .await
         .map_err(database("setting the search_path"))?;
-    // Declared sequences, so that a default `nextval('s'::regclass)` resolves (to the scratch one,
-    // printed back under its real name) in a database that does not have them yet.
+    Ok(())
+}
+
+/// Declared sequences, so that a default `nextval('s'::regclass)` resolves (to the scratch one,
+/// printed back under its real name) in a database that does not have them yet.
+async fn create_scratch_sequences(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+) -> Result<(), CanonicalizeError> {
     for sequence in &desired.sequences {
         sqlx::query(&ddl::create_sequence_item(&crate::catalog::Sequence {
             name: scratch.name(&sequence.name),
@@ -452,13 +482,16 @@ async fn build_and_read(
             }
         }
     }
-    exec_internal(
-        conn,
-        "SAVEPOINT schemac_canonicalize",
-        "creating a savepoint",
-    )
-    .await?;
+    Ok(())
+}
 
+/// The extensions the schema needs that the database lacks (rolled back with the rest).
+async fn create_missing_extensions(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<(), CanonicalizeError> {
     let existing_extensions: Vec<String> =
         sqlx::query_scalar("select extname::text from pg_catalog.pg_extension")
             .fetch_all(&mut *conn)
@@ -476,15 +509,23 @@ async fn build_and_read(
                     sql,
                     what,
                     origin: None,
-                    invalid: &mut invalid,
+                    invalid,
                 },
             )
             .await
             .map_err(Stop::into_error)?;
         }
     }
+    Ok(())
+}
 
-    // Roles named by policies must exist for `CREATE POLICY`; made here, they vanish on rollback.
+/// Roles named by policies must exist for `CREATE POLICY`; made here, they vanish on rollback.
+async fn create_policy_roles(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<(), CanonicalizeError> {
     let existing_roles: Vec<String> =
         sqlx::query_scalar("select rolname::text from pg_catalog.pg_roles")
             .fetch_all(&mut *conn)
@@ -512,13 +553,22 @@ async fn build_and_read(
                 sql,
                 what,
                 origin,
-                invalid: &mut invalid,
+                invalid,
             },
         )
         .await
         .map_err(Stop::into_error)?;
     }
+    Ok(())
+}
 
+/// The schema's enums, under their scratch names.
+async fn create_scratch_enums(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<(), CanonicalizeError> {
     for enum_type in &desired.enums {
         let mut scratch_enum = enum_type.clone();
         scratch_enum.name = scratch.name(&enum_type.name);
@@ -532,26 +582,28 @@ async fn build_and_read(
                 sql,
                 what,
                 origin: enum_type.origin,
-                invalid: &mut invalid,
+                invalid,
             },
         )
         .await
         .map_err(Stop::into_error)?;
     }
+    Ok(())
+}
 
+/// The tables, `TABLES_PER_BATCH` at a time, each batch rolled back once read so that its locks
+/// never fill the server's lock table: the printed tables under their scratch names.
+async fn read_tables(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<Catalog, CanonicalizeError> {
     let schemas: Vec<String> = scratch.to_scratch.values().cloned().collect();
     let mut printed = Catalog::default();
     for batch in desired.tables.chunks(TABLES_PER_BATCH) {
         exec_internal(conn, "SAVEPOINT schemac_batch", "starting a batch").await?;
-        let fast = build_batch(
-            conn,
-            scratch,
-            Mode::Fast,
-            desired,
-            batch,
-            &schemas,
-            &mut invalid,
-        );
+        let fast = build_batch(conn, scratch, Mode::Fast, desired, batch, &schemas, invalid);
         let read = match fast.await {
             Ok(read) => read,
             Err(Stop::Failed(error)) => return Err(error),
@@ -571,7 +623,7 @@ async fn build_and_read(
                     desired,
                     batch,
                     &schemas,
-                    &mut invalid,
+                    invalid,
                 )
                 .await
                 .map_err(Stop::into_error)?
@@ -593,11 +645,7 @@ async fn build_and_read(
                 .extend(read.tables.into_iter().filter(|t| wanted.contains(&t.name)));
         }
     }
-
-    if !invalid.is_empty() {
-        return Err(CanonicalizeError::Invalid(invalid));
-    }
-    Ok(unscratch_catalog(printed, scratch))
+    Ok(printed)
 }
 
 /// Desired tables outside `batch` that a policy of `batch` may name (any word of a policy
