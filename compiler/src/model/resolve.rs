@@ -857,13 +857,40 @@ impl Resolver {
     }
 
     fn foreign_key(&mut self, index: usize, fk: &ForeignKeyRef<'_>) -> Option<ForeignKey> {
+        let columns_ok = Self::own_columns(&self.model.tables[index], fk, &mut self.diagnostics);
+        let target_id = self.lookup_table(fk.table)?;
         let table = &self.model.tables[index];
+        let target = &self.model.tables[target_id.0 as usize];
+        let direction_ok = Self::tenancy_direction(table, target, fk, &mut self.diagnostics);
+        let (referenced, referenced_ok) =
+            Self::referenced_columns(target, fk, &mut self.diagnostics)?;
+        if !(columns_ok && direction_ok && referenced_ok)
+            || !Self::references_a_key(table, target, fk, &referenced, &mut self.diagnostics)
+            || !Self::column_pairs_match(table, target, fk, &referenced, &mut self.diagnostics)
+        {
+            return None;
+        }
+        Some(ForeignKey {
+            name: fk.name.map(|n| n.name.clone()),
+            columns: fk.columns.iter().map(|c| c.name.clone()).collect(),
+            referenced_table: target_id,
+            referenced_columns: referenced,
+            on_delete: fk.on_delete,
+            on_update: fk.on_update,
+            span: fk.span,
+        })
+    }
+
+    /// The key's own columns exist, each once.
+    fn own_columns(
+        table: &Table,
+        fk: &ForeignKeyRef<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
         let table_name = display_name(&table.name);
-        let kind = table.kind;
         let mut ok = true;
         let mut seen = BTreeSet::new();
         let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-        let mut diagnostics = Vec::new();
         for column in &fk.columns {
             if !known.contains(&column.name.as_str()) {
                 let closest = suggest::closest(&column.name, known.iter().copied());
@@ -879,34 +906,55 @@ impl Resolver {
                 ok = false;
             }
         }
-        self.diagnostics.extend(diagnostics);
-        let target_id = self.lookup_table(fk.table)?;
-        let target = &self.model.tables[target_id.0 as usize];
-        let target_name = display_name(&target.name);
+        ok
+    }
 
-        // A global table must not point at one tenant's rows; a plain table probably should not.
-        if target.kind == vocab::TableKind::Tenant {
-            match kind {
-                vocab::TableKind::Global => {
-                    self.diagnostics.push(Diagnostic::global_references_tenant(
-                        &table_name,
-                        &target_name,
-                        fk.span,
-                    ));
-                    ok = false;
-                }
-                vocab::TableKind::Plain => self.diagnostics.push(
-                    Diagnostic::plain_references_tenant(&table_name, &target_name, fk.span),
-                ),
-                vocab::TableKind::Tenant => {}
-            }
+    /// A global table must not point at one tenant's rows (an error); a plain table probably
+    /// should not (a warning).
+    fn tenancy_direction(
+        table: &Table,
+        target: &Table,
+        fk: &ForeignKeyRef<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if target.kind != vocab::TableKind::Tenant {
+            return true;
         }
+        let (table_name, target_name) = (display_name(&table.name), display_name(&target.name));
+        match table.kind {
+            vocab::TableKind::Global => {
+                diagnostics.push(Diagnostic::global_references_tenant(
+                    &table_name,
+                    &target_name,
+                    fk.span,
+                ));
+                false
+            }
+            vocab::TableKind::Plain => {
+                diagnostics.push(Diagnostic::plain_references_tenant(
+                    &table_name,
+                    &target_name,
+                    fk.span,
+                ));
+                true
+            }
+            vocab::TableKind::Tenant => true,
+        }
+    }
 
-        let referenced: Vec<String> = match &fk.referenced {
+    /// The referenced columns: as written (whether each exists), else the target's primary key;
+    /// `None` when there is neither.
+    fn referenced_columns(
+        target: &Table,
+        fk: &ForeignKeyRef<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<(Vec<String>, bool)> {
+        let target_name = display_name(&target.name);
+        match &fk.referenced {
             Some(columns) => {
                 let target_known: Vec<&str> =
                     target.columns.iter().map(|c| c.name.as_str()).collect();
-                let mut diagnostics = Vec::new();
+                let mut ok = true;
                 for column in columns {
                     if !target_known.contains(&column.name.as_str()) {
                         let closest = suggest::closest(&column.name, target_known.iter().copied());
@@ -919,34 +967,39 @@ impl Resolver {
                         ok = false;
                     }
                 }
-                self.diagnostics.extend(diagnostics);
-                columns.iter().map(|c| c.name.clone()).collect()
+                Some((columns.iter().map(|c| c.name.clone()).collect(), ok))
             }
             None => match &target.primary_key {
-                Some(key) => key.columns.clone(),
+                Some(key) => Some((key.columns.clone(), true)),
                 None => {
-                    self.diagnostics
-                        .push(Diagnostic::referenced_table_without_key(
-                            &target_name,
-                            fk.span,
-                        ));
-                    return None;
+                    diagnostics.push(Diagnostic::referenced_table_without_key(
+                        &target_name,
+                        fk.span,
+                    ));
+                    None
                 }
             },
-        };
-        if !ok {
-            return None;
         }
-        let table = &self.model.tables[index];
-        let target = &self.model.tables[target_id.0 as usize];
+    }
+
+    /// As many referenced columns as the key has, and they are the target's primary key or a
+    /// unique constraint.
+    fn references_a_key(
+        table: &Table,
+        target: &Table,
+        fk: &ForeignKeyRef<'_>,
+        referenced: &[String],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let target_name = display_name(&target.name);
         if referenced.len() != fk.columns.len() {
-            self.diagnostics.push(Diagnostic::foreign_key_column_count(
+            diagnostics.push(Diagnostic::foreign_key_column_count(
                 fk.columns.len(),
                 &target_name,
                 referenced.len(),
                 fk.span,
             ));
-            return None;
+            return false;
         }
         // Between tenant tables the key may also be written with the tenant column in it:
         // `lower` adds `unique (tenant, key)` on the parent.
@@ -957,20 +1010,32 @@ impl Resolver {
             .filter(|c| !(tenant_pair && target.column(c).is_some_and(|col| col.tenant)))
             .cloned()
             .collect();
-        if !(Self::is_key(target, &referenced)
+        if !(Self::is_key(target, referenced)
             || tenant_pair && Self::is_key(target, &without_tenant))
         {
-            self.diagnostics
-                .push(Diagnostic::referenced_columns_not_unique(
-                    &target_name,
-                    &referenced,
-                    fk.span,
-                    target.name_span,
-                ));
-            return None;
+            diagnostics.push(Diagnostic::referenced_columns_not_unique(
+                &target_name,
+                referenced,
+                fk.span,
+                target.name_span,
+            ));
+            return false;
         }
+        true
+    }
+
+    /// Each column has its referenced column's type, and `ON DELETE SET NULL` only on nullable
+    /// columns.
+    fn column_pairs_match(
+        table: &Table,
+        target: &Table,
+        fk: &ForeignKeyRef<'_>,
+        referenced: &[String],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let target_name = display_name(&target.name);
         let mut mismatches = Vec::new();
-        for (column, referenced_column) in fk.columns.iter().zip(&referenced) {
+        for (column, referenced_column) in fk.columns.iter().zip(referenced) {
             let (Some(mine), Some(theirs)) =
                 (table.column(&column.name), target.column(referenced_column))
             else {
@@ -995,19 +1060,8 @@ impl Resolver {
             }
         }
         let failed = mismatches.iter().any(Diagnostic::is_error);
-        self.diagnostics.extend(mismatches);
-        if failed {
-            return None;
-        }
-        Some(ForeignKey {
-            name: fk.name.map(|n| n.name.clone()),
-            columns: fk.columns.iter().map(|c| c.name.clone()).collect(),
-            referenced_table: target_id,
-            referenced_columns: referenced,
-            on_delete: fk.on_delete,
-            on_update: fk.on_update,
-            span: fk.span,
-        })
+        diagnostics.extend(mismatches);
+        !failed
     }
 
     fn bind_backfills(&mut self, index: usize, pending: &Pending<'_>) {
