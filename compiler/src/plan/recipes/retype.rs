@@ -12,7 +12,7 @@
 
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
-use crate::catalog::{Column, IndexKey, QualifiedName, SqlType};
+use crate::catalog::{Column, IndexKey, PrimaryKey, QualifiedName, SqlType, Table};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::sql::{self, ddl};
@@ -37,19 +37,54 @@ pub fn plan(
     provides: &[Resource],
     planned: &mut Planned,
 ) -> bool {
+    let Some(found) = plain_column(ctx, table, column) else {
+        return false;
+    };
+    let shadow = Shadow::new(table, column, to, using);
+    let added = shadow.add(found.desired_column, planned);
+    let synced = shadow.sync_trigger(added, planned);
+    let filled = shadow.backfill(ctx, found.current, synced, planned);
+    let verified = shadow.verify(filled, planned);
+    let mut swap_needs = vec![verified.clone()];
+    let key_index = found.key.map(|pk| {
+        let (index, built) = shadow.key_index(verified, planned);
+        swap_needs.push(built);
+        (pk.name.clone(), index)
+    });
+    let mut swap = Vec::new();
+    if !found.desired_column.nullable {
+        let (validated, statements) = shadow.not_null(swap_needs.clone(), planned);
+        swap_needs.push(validated);
+        swap.extend(statements);
+    }
+    let mut step = shadow
+        .swap(swap, key_index, found.desired_column)
+        .needs(swap_needs)
+        .provides(provides.iter().cloned());
+    if let Some(current_column) = found.current.column(column) {
+        step = step.releases(super::create::type_needs(current_column));
+    }
+    planned.steps.push(step);
+    true
+}
+
+/// The column as both catalogs have it, when the recipe applies.
+struct Found<'c> {
+    current: &'c Table,
+    desired_column: &'c Column,
+    /// The current single-column primary key on the column, rebuilt on the shadow.
+    key: Option<&'c PrimaryKey>,
+}
+
+/// The column, when it is plain: under its own name in an unrenamed table, not generated, owning
+/// no sequence, and no key (but a lone primary key no foreign key references), index, check or
+/// policy reads it — those would have to be rebuilt on the shadow column too.
+fn plain_column<'c>(ctx: &Context<'c>, table: &QualifiedName, column: &str) -> Option<Found<'c>> {
     let current_table_name = super::current_table_name(ctx.catalogs, table);
     let current_name = super::current_column_name(ctx.catalogs, table, column);
-    let (Some(current), Some(desired)) = (
-        ctx.catalogs.current.table(&current_table_name),
-        ctx.catalogs.desired.table(table),
-    ) else {
-        return false;
-    };
-    let Some(desired_column) = desired.column(column) else {
-        return false;
-    };
-    // Only a plain column, under its own name in an unrenamed table: keys, indexes, checks and
-    // policies on it would have to be rebuilt on the shadow column too.
+    let current = ctx.catalogs.current.table(&current_table_name)?;
+    let desired = ctx.catalogs.desired.table(table)?;
+    let desired_column = desired.column(column)?;
     let mentions = |text: &str| text.contains(column);
     // A serial column's sequence belongs to it and would go with the old column.
     let owns_sequence = current
@@ -98,128 +133,195 @@ pub fn plan(
             policy.using.as_deref().is_some_and(mentions)
                 || policy.with_check.as_deref().is_some_and(mentions)
         });
-    if !plain {
-        return false;
+    plain.then_some(Found {
+        current,
+        desired_column,
+        key,
+    })
+}
+
+/// The shadow column of one type change, and the names its steps share.
+struct Shadow<'a> {
+    table: &'a QualifiedName,
+    column: &'a str,
+    to: &'a SqlType,
+    shadow: String,
+    /// The old column's value converted: `(<using or column>)::<type>`.
+    conversion: String,
+    /// The sync trigger's function (and the trigger's name).
+    function: QualifiedName,
+}
+
+impl<'a> Shadow<'a> {
+    fn new(
+        table: &'a QualifiedName,
+        column: &'a str,
+        to: &'a SqlType,
+        using: Option<&str>,
+    ) -> Shadow<'a> {
+        Shadow {
+            table,
+            column,
+            to,
+            shadow: shadow_name(column),
+            conversion: format!(
+                "({})::{}",
+                using.map_or_else(|| sql::ident(column), str::to_string),
+                to.sql()
+            ),
+            function: QualifiedName::new(table.schema.clone(), own_name(table, column, "sync")),
+        }
     }
 
-    let shadow = shadow_name(column);
-    let conversion = format!(
-        "({})::{}",
-        using.map_or_else(|| sql::ident(column), str::to_string),
-        to.sql()
-    );
-    let function = QualifiedName::new(table.schema.clone(), own_name(table, column, "sync"));
-    let added = Resource::Object(table.clone(), format!("{shadow} added"));
-    let synced = Resource::Object(table.clone(), format!("{shadow} synced"));
-    let filled = Resource::Filled(table.clone(), shadow.clone());
-    let verified = Resource::Object(table.clone(), format!("{shadow} verified"));
-    let mut shadow_column = Column::new(&shadow, to.clone());
-    shadow_column.nullable = true;
+    fn resource(&self, what: &str) -> Resource {
+        Resource::Object(self.table.clone(), format!("{} {what}", self.shadow))
+    }
 
-    planned.steps.push(
-        Step::sql(
-            StepKind::AddColumn,
-            target(table, &shadow),
-            phase::COLUMNS,
-            vec![ddl::add_column(table, &shadow_column).replacen(
-                " ADD COLUMN ",
-                " ADD COLUMN IF NOT EXISTS ",
-                1,
-            )],
-        )
-        .on_table(table)
-        .lock(LockLevel::AccessExclusiveInstant)
-        .needs([Resource::Table(table.clone())])
-        .needs(super::create::type_needs(desired_column))
-        .provides([added.clone()]),
-    );
-    // Every write from here on keeps the shadow column equal to the converted value; the row is
-    // exposed under the table's name so `using` reads as it does in the schema.
-    let body = format!(
-        "\nBEGIN\n  NEW.{shadow_ident} := (SELECT {conversion} FROM (SELECT NEW.*) AS {table_ident});\n  RETURN NEW;\nEND\n",
-        shadow_ident = sql::ident(&shadow),
-        table_ident = sql::ident(&table.name),
-    );
-    planned.steps.push(
-        Step::sql(
-            StepKind::CreateSyncTrigger,
-            target(table, column),
-            phase::BACKFILL,
-            vec![
-                format!(
-                    "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac${body}$schemac$",
-                    sql::qualified(&function)
-                ),
-                format!(
-                    "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
-                    sql::ident(&function.name),
-                    sql::qualified(table),
-                    sql::qualified(&function)
-                ),
-            ],
-        )
-        .on_table(table)
-        .lock(LockLevel::ShareRowExclusiveInstant)
-        .needs([added.clone()])
-        .provides([synced.clone()]),
-    );
-    planned.steps.push(
-        Step::new(
-            StepKind::Backfill,
-            target(table, &shadow),
-            phase::BACKFILL,
-            Action::Backfill(BatchedBackfill {
-                table: table.clone(),
-                column: shadow.clone(),
-                batch_sql: batch_sql(
-                    current,
-                    &shadow_column,
-                    &Source::Expr(conversion.clone()),
-                    ctx.options.batch_size,
-                ),
-                remaining_sql: format!(
-                    "SELECT count(*) FROM {} WHERE {} IS NULL AND {} IS NOT NULL",
-                    sql::qualified(table),
-                    sql::ident(&shadow),
-                    sql::ident(column)
-                ),
-            }),
-        )
-        .on_table(table)
-        .outside_transaction()
-        .lock(LockLevel::RowExclusive)
-        .hazard(Hazard::backfills_rows(&table.name, &shadow))
-        .needs([synced.clone()])
-        .provides([filled.clone()]),
-    );
-    planned.steps.push(
-        Step::new(
-            StepKind::Verify,
-            target(table, column),
-            phase::BACKFILL,
-            Action::Verify {
-                sql: format!(
-                    "SELECT count(*) FROM {} WHERE {} IS DISTINCT FROM {conversion}",
-                    sql::qualified(table),
-                    sql::ident(&shadow)
-                ),
-                message: format!(
-                    "rows of `{}` hold a `{shadow}` that differs from `{column}` converted to {}",
-                    table.name,
-                    to.sql()
-                ),
-            },
-        )
-        .on_table(table)
-        .lock(LockLevel::None)
-        .needs([filled])
-        .provides([verified.clone()]),
-    );
+    fn column(&self) -> Column {
+        let mut shadow_column = Column::new(&self.shadow, self.to.clone());
+        shadow_column.nullable = true;
+        shadow_column
+    }
 
-    let mut swap = Vec::new();
-    let mut swap_needs = vec![verified.clone()];
-    let key_index = key.map(|pk| {
-        let index = QualifiedName::new(table.schema.clone(), own_name(table, column, "pkey"));
+    /// `ADD COLUMN IF NOT EXISTS` of the nullable shadow column.
+    fn add(&self, desired_column: &Column, planned: &mut Planned) -> Resource {
+        let (table, shadow) = (self.table, &self.shadow);
+        let added = self.resource("added");
+        planned.steps.push(
+            Step::sql(
+                StepKind::AddColumn,
+                target(table, shadow),
+                phase::COLUMNS,
+                vec![ddl::add_column(table, &self.column()).replacen(
+                    " ADD COLUMN ",
+                    " ADD COLUMN IF NOT EXISTS ",
+                    1,
+                )],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs([Resource::Table(table.clone())])
+            .needs(super::create::type_needs(desired_column))
+            .provides([added.clone()]),
+        );
+        added
+    }
+
+    /// Every write from here on keeps the shadow column equal to the converted value; the row is
+    /// exposed under the table's name so `using` reads as it does in the schema.
+    fn sync_trigger(&self, added: Resource, planned: &mut Planned) -> Resource {
+        let (table, function) = (self.table, &self.function);
+        let synced = self.resource("synced");
+        let body = format!(
+            "\nBEGIN\n  NEW.{shadow_ident} := (SELECT {conversion} FROM (SELECT NEW.*) AS {table_ident});\n  RETURN NEW;\nEND\n",
+            shadow_ident = sql::ident(&self.shadow),
+            conversion = self.conversion,
+            table_ident = sql::ident(&table.name),
+        );
+        planned.steps.push(
+            Step::sql(
+                StepKind::CreateSyncTrigger,
+                target(table, self.column),
+                phase::BACKFILL,
+                vec![
+                    format!(
+                        "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $schemac${body}$schemac$",
+                        sql::qualified(function)
+                    ),
+                    format!(
+                        "CREATE OR REPLACE TRIGGER {} BEFORE INSERT OR UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {}()",
+                        sql::ident(&function.name),
+                        sql::qualified(table),
+                        sql::qualified(function)
+                    ),
+                ],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareRowExclusiveInstant)
+            .needs([added])
+            .provides([synced.clone()]),
+        );
+        synced
+    }
+
+    /// The batched backfill of the rows the trigger has not written.
+    fn backfill(
+        &self,
+        ctx: &Context,
+        current: &Table,
+        synced: Resource,
+        planned: &mut Planned,
+    ) -> Resource {
+        let (table, shadow) = (self.table, &self.shadow);
+        let filled = Resource::Filled(table.clone(), shadow.clone());
+        planned.steps.push(
+            Step::new(
+                StepKind::Backfill,
+                target(table, shadow),
+                phase::BACKFILL,
+                Action::Backfill(BatchedBackfill {
+                    table: table.clone(),
+                    column: shadow.clone(),
+                    batch_sql: batch_sql(
+                        current,
+                        &self.column(),
+                        &Source::Expr(self.conversion.clone()),
+                        ctx.options.batch_size,
+                    ),
+                    remaining_sql: format!(
+                        "SELECT count(*) FROM {} WHERE {} IS NULL AND {} IS NOT NULL",
+                        sql::qualified(table),
+                        sql::ident(shadow),
+                        sql::ident(self.column)
+                    ),
+                }),
+            )
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::RowExclusive)
+            .hazard(Hazard::backfills_rows(&table.name, shadow))
+            .needs([synced])
+            .provides([filled.clone()]),
+        );
+        filled
+    }
+
+    /// Every row's shadow holds the converted value.
+    fn verify(&self, filled: Resource, planned: &mut Planned) -> Resource {
+        let (table, shadow, column) = (self.table, &self.shadow, self.column);
+        let verified = self.resource("verified");
+        planned.steps.push(
+            Step::new(
+                StepKind::Verify,
+                target(table, column),
+                phase::BACKFILL,
+                Action::Verify {
+                    sql: format!(
+                        "SELECT count(*) FROM {} WHERE {} IS DISTINCT FROM {}",
+                        sql::qualified(table),
+                        sql::ident(shadow),
+                        self.conversion
+                    ),
+                    message: format!(
+                        "rows of `{}` hold a `{shadow}` that differs from `{column}` converted to {}",
+                        table.name,
+                        self.to.sql()
+                    ),
+                },
+            )
+            .on_table(table)
+            .lock(LockLevel::None)
+            .needs([filled])
+            .provides([verified.clone()]),
+        );
+        verified
+    }
+
+    /// The unique index, built concurrently on the shadow, that becomes the primary key in the
+    /// swap: its name, and the resource of it being built.
+    fn key_index(&self, verified: Resource, planned: &mut Planned) -> (String, Resource) {
+        let table = self.table;
+        let index = QualifiedName::new(table.schema.clone(), own_name(table, self.column, "pkey"));
         let built = Resource::Object(table.clone(), format!("{} built", index.name));
         planned.steps.push(
             Step::new(
@@ -232,7 +334,7 @@ pub fn plan(
                         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
                         sql::ident(&index.name),
                         sql::qualified(table),
-                        sql::ident(&shadow)
+                        sql::ident(&self.shadow)
                     ),
                 },
             )
@@ -240,38 +342,40 @@ pub fn plan(
             .outside_transaction()
             .lock(LockLevel::ShareUpdateExclusive)
             .hazard(Hazard::long_validation(&table.name))
-            .needs([verified.clone()])
+            .needs([verified])
             .provides([built.clone()]),
         );
-        swap_needs.push(built);
-        (pk.name.clone(), index.name)
-    });
-    if !desired_column.nullable {
-        // NOT NULL on the shadow without a scan under ACCESS EXCLUSIVE: a validated check first.
-        let check = own_name(table, &shadow, "not_null");
+        (index.name, built)
+    }
+
+    /// NOT NULL on the shadow without a scan under ACCESS EXCLUSIVE: a check added NOT VALID and
+    /// validated; the swap's statements set NOT NULL and drop the check.
+    fn not_null(&self, needs: Vec<Resource>, planned: &mut Planned) -> (Resource, Vec<String>) {
+        let (table, shadow) = (self.table, &self.shadow);
+        let check = own_name(table, shadow, "not_null");
         let check_added = Resource::Object(table.clone(), format!("{check} added"));
         let validated = Resource::Object(table.clone(), format!("{check} validated"));
         planned.steps.push(
             Step::sql(
                 StepKind::AddCheckNotValid,
-                target(table, &shadow),
+                target(table, shadow),
                 phase::BACKFILL,
                 vec![format!(
                     "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
                     sql::qualified(table),
                     sql::ident(&check),
-                    sql::ident(&shadow)
+                    sql::ident(shadow)
                 )],
             )
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
-            .needs(swap_needs.clone())
+            .needs(needs)
             .provides([check_added.clone()]),
         );
         planned.steps.push(
             Step::sql(
                 StepKind::ValidateConstraint,
-                target(table, &shadow),
+                target(table, shadow),
                 phase::BACKFILL,
                 vec![ddl::validate_constraint(table, &check)],
             )
@@ -281,49 +385,51 @@ pub fn plan(
             .needs([check_added])
             .provides([validated.clone()]),
         );
-        swap_needs.push(validated);
-        swap.push(ddl::set_not_null(table, &shadow));
-        swap.push(ddl::drop_constraint(table, &check));
+        let statements = vec![
+            ddl::set_not_null(table, shadow),
+            ddl::drop_constraint(table, &check),
+        ];
+        (validated, statements)
     }
-    // The swap: one brief ACCESS EXCLUSIVE transaction, no scan (the shadow is already complete).
-    swap.insert(
-        0,
-        format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            sql::ident(&function.name),
-            sql::qualified(table)
-        ),
-    );
-    swap.insert(
-        1,
-        format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
-    );
-    if let Some((constraint, _)) = &key_index {
-        swap.push(ddl::drop_constraint(table, constraint));
+
+    /// The swap: one brief ACCESS EXCLUSIVE transaction, no scan (the shadow is already complete):
+    /// drop the trigger, its function and the old column, rename the shadow, attach the key index
+    /// (renamed to the key's name: no scan), set the default. `not_null` comes from `not_null`.
+    fn swap(
+        &self,
+        not_null: Vec<String>,
+        key_index: Option<(String, String)>,
+        desired_column: &Column,
+    ) -> Step {
+        let (table, column, function) = (self.table, self.column, &self.function);
+        let mut swap = vec![
+            format!(
+                "DROP TRIGGER IF EXISTS {} ON {}",
+                sql::ident(&function.name),
+                sql::qualified(table)
+            ),
+            format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(function)),
+        ];
+        swap.extend(not_null);
+        if let Some((constraint, _)) = &key_index {
+            swap.push(ddl::drop_constraint(table, constraint));
+        }
+        swap.push(ddl::drop_column(table, column));
+        swap.push(ddl::rename_column(table, &self.shadow, column));
+        if let Some((constraint, index)) = &key_index {
+            swap.push(ddl::add_primary_key_using_index(table, constraint, index));
+        }
+        if let Some(default) = &desired_column.default {
+            swap.push(ddl::set_default(table, column, default));
+        }
+        Step::sql(
+            StepKind::SwapColumn,
+            target(table, column),
+            phase::BACKFILL,
+            swap,
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .hazard(Hazard::swaps_column(&table.name, column, &self.to.sql()))
     }
-    swap.push(ddl::drop_column(table, column));
-    swap.push(ddl::rename_column(table, &shadow, column));
-    // The unique index on the (now NOT NULL) column becomes the key, renamed to its name: no scan.
-    if let Some((constraint, index)) = &key_index {
-        swap.push(ddl::add_primary_key_using_index(table, constraint, index));
-    }
-    if let Some(default) = &desired_column.default {
-        swap.push(ddl::set_default(table, column, default));
-    }
-    let mut step = Step::sql(
-        StepKind::SwapColumn,
-        target(table, column),
-        phase::BACKFILL,
-        swap,
-    )
-    .on_table(table)
-    .lock(LockLevel::AccessExclusiveInstant)
-    .hazard(Hazard::swaps_column(&table.name, column, &to.sql()))
-    .needs(swap_needs)
-    .provides(provides.iter().cloned());
-    if let Some(current_column) = current.column(column) {
-        step = step.releases(super::create::type_needs(current_column));
-    }
-    planned.steps.push(step);
-    true
 }
