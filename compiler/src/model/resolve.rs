@@ -864,10 +864,12 @@ impl Resolver {
         let direction_ok = Self::tenancy_direction(table, target, fk, &mut self.diagnostics);
         let (referenced, referenced_ok) =
             Self::referenced_columns(target, fk, &mut self.diagnostics)?;
-        if !(columns_ok && direction_ok && referenced_ok)
-            || !Self::references_a_key(table, target, fk, &referenced, &mut self.diagnostics)
-            || !Self::column_pairs_match(table, target, fk, &referenced, &mut self.diagnostics)
-        {
+        let valid = columns_ok
+            && direction_ok
+            && referenced_ok
+            && Self::references_a_key(table, target, fk, &referenced, &mut self.diagnostics)
+            && Self::column_pairs_match(table, target, fk, &referenced, &mut self.diagnostics);
+        if !valid {
             return None;
         }
         Some(ForeignKey {

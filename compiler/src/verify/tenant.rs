@@ -376,16 +376,51 @@ impl<'c> Probe<'c> {
         prelude: &[String],
         label: &str,
     ) -> Res {
-        let table = self.name();
-        let t = qualified(&self.table.name);
         let owner = label == "owner";
         let privileges = if owner {
             Privilege::ALL.into_iter().collect()
         } else {
             self.privileges(role)
         };
-        let (a, b) = (self.of_tenant(0), self.of_tenant(1));
+        let who = Who {
+            role,
+            prelude,
+            label,
+        };
+        let a = self.of_tenant(0);
         let a_rows = self.rows_of(conn, &a).await?;
+        if privileges.contains(&Privilege::Select) {
+            self.reads_as(conn, report, &who, a_rows).await?;
+        }
+        if privileges.contains(&Privilege::Insert) {
+            self.inserts_as(conn, generator, report, &who).await?;
+        }
+        if privileges.contains(&Privilege::Update) && privileges.contains(&Privilege::Select) {
+            self.updates_as(conn, report, &who, a_rows).await?;
+        }
+        if privileges.contains(&Privilege::Delete) && privileges.contains(&Privilege::Select) {
+            self.deletes_as(conn, report, &who).await?;
+        }
+        Ok(())
+    }
+
+    /// Tenant A reads its own rows, and of other tenants only those an explicit policy shows; an
+    /// empty setting fails closed.
+    async fn reads_as(
+        &self,
+        conn: &mut PgConnection,
+        report: &mut Report,
+        who: &Who<'_>,
+        a_rows: i64,
+    ) -> Res {
+        let Who {
+            role,
+            prelude,
+            label,
+        } = *who;
+        let table = self.name();
+        let t = qualified(&self.table.name);
+        let (a, b) = (self.of_tenant(0), self.of_tenant(1));
         let b_rows = self.rows_of(conn, &b).await?;
         let extra = self.extra_visibility(role, PolicyCommand::Select);
         let not_a = format!(
@@ -393,203 +428,241 @@ impl<'c> Probe<'c> {
             ident(&self.tenancy.column),
             typed(&self.keys[0], &self.tenancy.key_type)
         );
+        // Tenant A sees its own rows, and of other tenants only those an explicit policy shows.
+        self.begin(conn, prelude, role, Some(0)).await?;
+        let own = count(conn, &format!("SELECT count(*) FROM {t} WHERE {a}")).await?;
+        let others_sql = format!("SELECT count(*) FROM {t} WHERE {not_a}");
+        let others = count(conn, &others_sql).await?;
+        let leaked = if matches!(others, Ok(0)) {
+            Vec::new()
+        } else {
+            self.sample(conn, &not_a).await
+        };
+        self.rollback(conn).await?;
+        report
+            .check(
+                &table,
+                "read-own",
+                matches!(own, Ok(n) if n == a_rows),
+                format!("with A's setting sees {} of A's {a_rows} rows", shown(&own)),
+            )
+            .role(label);
+        let check = report.check(
+            &table,
+            "read-others",
+            matches!(others, Ok(0)),
+            format!(
+                "with A's setting sees {} rows of other tenants (B has {b_rows})",
+                shown(&others)
+            ),
+        );
+        check.role(label).query(&others_sql);
+        check.rows = leaked;
 
-        if privileges.contains(&Privilege::Select) {
-            // Tenant A sees its own rows, and of other tenants only those an explicit policy shows.
-            self.begin(conn, prelude, role, Some(0)).await?;
-            let own = count(conn, &format!("SELECT count(*) FROM {t} WHERE {a}")).await?;
-            let others_sql = format!("SELECT count(*) FROM {t} WHERE {not_a}");
-            let others = count(conn, &others_sql).await?;
-            let leaked = if matches!(others, Ok(0)) {
-                Vec::new()
-            } else {
-                self.sample(conn, &not_a).await
-            };
+        // An empty setting fails closed: an error or no row, never another tenant's rows.
+        self.begin(conn, prelude, role, None).await?;
+        exec(
+            conn,
+            &format!(
+                "SELECT set_config({}, '', true)",
+                literal(&setting(self.tenancy))
+            ),
+        )
+        .await?;
+        let sql = format!("SELECT count(*) FROM {t} WHERE NOT {extra}");
+        let empty = count(conn, &sql).await?;
+        self.rollback(conn).await?;
+        report
+            .check(
+                &table,
+                "empty-setting-read",
+                matches!(empty, Ok(0) | Err(_)),
+                format!("with an empty setting sees {} rows", shown(&empty)),
+            )
+            .role(label)
+            .query(&sql);
+        Ok(())
+    }
+
+    /// A's row goes in, B's is refused, and a row without the tenant column lands in A.
+    async fn inserts_as(
+        &self,
+        conn: &mut PgConnection,
+        generator: &mut Generator<'c>,
+        report: &mut Report,
+        who: &Who<'_>,
+    ) -> Res {
+        let Who {
+            role,
+            prelude,
+            label,
+        } = *who;
+        let table = self.name();
+        let t = qualified(&self.table.name);
+        let a = self.of_tenant(0);
+        if self.extra_policies(role, PolicyCommand::Insert).is_empty() {
+            // The control: A's row goes in; then B's row, the same way, is refused. The
+            // table is emptied first so that no key of the existing rows gets in the way.
+            let mut emptied = prelude.to_vec();
+            emptied.push(format!("TRUNCATE {t} CASCADE"));
+            self.begin(conn, &emptied, role, Some(0)).await?;
+            let own = generator
+                .insert(conn, self.table, Some(0), self.data, false)
+                .await
+                .map_err(|e| DbError::from(&e));
+            let foreign = generator
+                .insert(conn, self.table, Some(1), self.data, false)
+                .await
+                .map_err(|e| DbError::from(&e));
+            self.rollback(conn).await?;
+            // A row that leaves the tenant column to its default lands in A.
+            let mut given = BTreeMap::new();
+            given.insert(self.tenancy.column.clone(), "DEFAULT".to_string());
+            self.begin(conn, &emptied, role, Some(0)).await?;
+            let defaulted = generator
+                .insert_with(conn, self.table, Some(0), self.data, false, &given)
+                .await
+                .map_err(|e| DbError::from(&e));
+            exec(conn, "RESET ROLE").await?;
+            let landed = self.rows_of(conn, &a).await?;
             self.rollback(conn).await?;
             report
                 .check(
                     &table,
-                    "read-own",
-                    matches!(own, Ok(n) if n == a_rows),
-                    format!("with A's setting sees {} of A's {a_rows} rows", shown(&own)),
+                    "insert-own",
+                    own.is_ok(),
+                    format!("with A's setting inserting A's row: {own:?}"),
                 )
                 .role(label);
-            let check = report.check(
-                &table,
-                "read-others",
-                matches!(others, Ok(0)),
-                format!(
-                    "with A's setting sees {} rows of other tenants (B has {b_rows})",
-                    shown(&others)
-                ),
-            );
-            check.role(label).query(&others_sql);
-            check.rows = leaked;
+            report
+                .check(
+                    &table,
+                    "insert-other",
+                    matches!(&foreign, Err(e) if e.is_policy_violation()),
+                    format!("with A's setting inserting B's row gives {foreign:?}, not a policy violation"),
+                )
+                .role(label);
+            report
+                .check(
+                    &table,
+                    "insert-default-tenant",
+                    defaulted.is_ok() && landed == 1,
+                    format!(
+                        "with A's setting a row without the tenant column: {defaulted:?}, A's rows afterwards {landed}, not 1"
+                    ),
+                )
+                .role(label);
+        } else {
+            report.notes.push(format!(
+                "{table} as {label}: an explicit INSERT policy applies; insert isolation not checked"
+            ));
+        }
+        Ok(())
+    }
 
-            // An empty setting fails closed: an error or no row, never another tenant's rows.
-            self.begin(conn, prelude, role, None).await?;
-            exec(
+    /// A's rows update, other tenants' rows are not touched, and a row cannot move to B.
+    async fn updates_as(
+        &self,
+        conn: &mut PgConnection,
+        report: &mut Report,
+        who: &Who<'_>,
+        a_rows: i64,
+    ) -> Res {
+        let Who {
+            role,
+            prelude,
+            label,
+        } = *who;
+        let table = self.name();
+        let t = qualified(&self.table.name);
+        let a = self.of_tenant(0);
+        if self.extra_policies(role, PolicyCommand::Update).is_empty() {
+            let column = ident(&self.tenancy.column);
+            self.begin(conn, prelude, role, Some(0)).await?;
+            let own = attempt(
+                conn,
+                &format!("UPDATE {t} SET {column} = {column} WHERE {a}"),
+            )
+            .await?;
+            let foreign_sql = format!("UPDATE {t} SET {column} = {column} WHERE NOT ({a})");
+            let foreign = attempt(conn, &foreign_sql).await?;
+            let moved = attempt(
                 conn,
                 &format!(
-                    "SELECT set_config({}, '', true)",
-                    literal(&setting(self.tenancy))
+                    "UPDATE {t} SET {column} = {} WHERE {a}",
+                    typed(&self.keys[1], &self.tenancy.key_type)
                 ),
             )
             .await?;
-            let sql = format!("SELECT count(*) FROM {t} WHERE NOT {extra}");
-            let empty = count(conn, &sql).await?;
             self.rollback(conn).await?;
             report
                 .check(
                     &table,
-                    "empty-setting-read",
-                    matches!(empty, Ok(0) | Err(_)),
-                    format!("with an empty setting sees {} rows", shown(&empty)),
+                    "update-own",
+                    matches!(own, Ok(n) if n as i64 == a_rows),
+                    format!("updating A's rows affected {}, not {a_rows}", shown(&own)),
+                )
+                .role(label);
+            report
+                .check(
+                    &table,
+                    "update-others",
+                    matches!(foreign, Ok(0)),
+                    format!("updating other tenants' rows affected {}", shown(&foreign)),
+                )
+                .role(label)
+                .query(&foreign_sql);
+            report
+                .check(
+                    &table,
+                    "update-move",
+                    matches!(&moved, Err(e) if e.is_policy_violation()),
+                    format!("moving A's row to B gives {moved:?}, not a policy violation"),
+                )
+                .role(label);
+        } else {
+            report.notes.push(format!(
+                "{table} as {label}: an explicit UPDATE policy applies; update isolation not checked"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Other tenants' rows cannot be deleted.
+    async fn deletes_as(&self, conn: &mut PgConnection, report: &mut Report, who: &Who<'_>) -> Res {
+        let Who {
+            role,
+            prelude,
+            label,
+        } = *who;
+        let table = self.name();
+        let t = qualified(&self.table.name);
+        let a = self.of_tenant(0);
+        if self.extra_policies(role, PolicyCommand::Delete).is_empty() {
+            let others = self.rows_of(conn, &format!("NOT ({a})")).await?;
+            self.begin(conn, prelude, role, Some(0)).await?;
+            let sql = format!("DELETE FROM {t} WHERE NOT ({a})");
+            let foreign = attempt(conn, &sql).await?;
+            exec(conn, "RESET ROLE").await?;
+            let left = count(conn, &format!("SELECT count(*) FROM {t} WHERE NOT ({a})")).await?;
+            self.rollback(conn).await?;
+            report
+                .check(
+                    &table,
+                    "delete-others",
+                    matches!(foreign, Ok(0)) && matches!(left, Ok(n) if n == others),
+                    format!(
+                        "deleting other tenants' rows affected {}; {} of their {others} rows left",
+                        shown(&foreign),
+                        shown(&left)
+                    ),
                 )
                 .role(label)
                 .query(&sql);
-        }
-
-        if privileges.contains(&Privilege::Insert) {
-            if self.extra_policies(role, PolicyCommand::Insert).is_empty() {
-                // The control: A's row goes in; then B's row, the same way, is refused. The
-                // table is emptied first so that no key of the existing rows gets in the way.
-                let mut emptied = prelude.to_vec();
-                emptied.push(format!("TRUNCATE {t} CASCADE"));
-                self.begin(conn, &emptied, role, Some(0)).await?;
-                let own = generator
-                    .insert(conn, self.table, Some(0), self.data, false)
-                    .await
-                    .map_err(|e| DbError::from(&e));
-                let foreign = generator
-                    .insert(conn, self.table, Some(1), self.data, false)
-                    .await
-                    .map_err(|e| DbError::from(&e));
-                self.rollback(conn).await?;
-                // A row that leaves the tenant column to its default lands in A.
-                let mut given = BTreeMap::new();
-                given.insert(self.tenancy.column.clone(), "DEFAULT".to_string());
-                self.begin(conn, &emptied, role, Some(0)).await?;
-                let defaulted = generator
-                    .insert_with(conn, self.table, Some(0), self.data, false, &given)
-                    .await
-                    .map_err(|e| DbError::from(&e));
-                exec(conn, "RESET ROLE").await?;
-                let landed = self.rows_of(conn, &a).await?;
-                self.rollback(conn).await?;
-                report
-                    .check(
-                        &table,
-                        "insert-own",
-                        own.is_ok(),
-                        format!("with A's setting inserting A's row: {own:?}"),
-                    )
-                    .role(label);
-                report
-                    .check(
-                        &table,
-                        "insert-other",
-                        matches!(&foreign, Err(e) if e.is_policy_violation()),
-                        format!("with A's setting inserting B's row gives {foreign:?}, not a policy violation"),
-                    )
-                    .role(label);
-                report
-                    .check(
-                        &table,
-                        "insert-default-tenant",
-                        defaulted.is_ok() && landed == 1,
-                        format!(
-                            "with A's setting a row without the tenant column: {defaulted:?}, A's rows afterwards {landed}, not 1"
-                        ),
-                    )
-                    .role(label);
-            } else {
-                report.notes.push(format!(
-                    "{table} as {label}: an explicit INSERT policy applies; insert isolation not checked"
-                ));
-            }
-        }
-
-        if privileges.contains(&Privilege::Update) && privileges.contains(&Privilege::Select) {
-            if self.extra_policies(role, PolicyCommand::Update).is_empty() {
-                let column = ident(&self.tenancy.column);
-                self.begin(conn, prelude, role, Some(0)).await?;
-                let own = attempt(
-                    conn,
-                    &format!("UPDATE {t} SET {column} = {column} WHERE {a}"),
-                )
-                .await?;
-                let foreign_sql = format!("UPDATE {t} SET {column} = {column} WHERE NOT ({a})");
-                let foreign = attempt(conn, &foreign_sql).await?;
-                let moved = attempt(
-                    conn,
-                    &format!(
-                        "UPDATE {t} SET {column} = {} WHERE {a}",
-                        typed(&self.keys[1], &self.tenancy.key_type)
-                    ),
-                )
-                .await?;
-                self.rollback(conn).await?;
-                report
-                    .check(
-                        &table,
-                        "update-own",
-                        matches!(own, Ok(n) if n as i64 == a_rows),
-                        format!("updating A's rows affected {}, not {a_rows}", shown(&own)),
-                    )
-                    .role(label);
-                report
-                    .check(
-                        &table,
-                        "update-others",
-                        matches!(foreign, Ok(0)),
-                        format!("updating other tenants' rows affected {}", shown(&foreign)),
-                    )
-                    .role(label)
-                    .query(&foreign_sql);
-                report
-                    .check(
-                        &table,
-                        "update-move",
-                        matches!(&moved, Err(e) if e.is_policy_violation()),
-                        format!("moving A's row to B gives {moved:?}, not a policy violation"),
-                    )
-                    .role(label);
-            } else {
-                report.notes.push(format!(
-                    "{table} as {label}: an explicit UPDATE policy applies; update isolation not checked"
-                ));
-            }
-        }
-
-        if privileges.contains(&Privilege::Delete) && privileges.contains(&Privilege::Select) {
-            if self.extra_policies(role, PolicyCommand::Delete).is_empty() {
-                let others = self.rows_of(conn, &format!("NOT ({a})")).await?;
-                self.begin(conn, prelude, role, Some(0)).await?;
-                let sql = format!("DELETE FROM {t} WHERE NOT ({a})");
-                let foreign = attempt(conn, &sql).await?;
-                exec(conn, "RESET ROLE").await?;
-                let left =
-                    count(conn, &format!("SELECT count(*) FROM {t} WHERE NOT ({a})")).await?;
-                self.rollback(conn).await?;
-                report
-                    .check(
-                        &table,
-                        "delete-others",
-                        matches!(foreign, Ok(0)) && matches!(left, Ok(n) if n == others),
-                        format!(
-                            "deleting other tenants' rows affected {}; {} of their {others} rows left",
-                            shown(&foreign),
-                            shown(&left)
-                        ),
-                    )
-                    .role(label)
-                    .query(&sql);
-            } else {
-                report.notes.push(format!(
-                    "{table} as {label}: an explicit DELETE policy applies; delete isolation not checked"
-                ));
-            }
+        } else {
+            report.notes.push(format!(
+                "{table} as {label}: an explicit DELETE policy applies; delete isolation not checked"
+            ));
         }
         Ok(())
     }
@@ -792,4 +865,13 @@ impl<'c> Probe<'c> {
         }
         Ok(())
     }
+}
+
+/// The role a proof runs as: its name, the statements that start its session, and its label in
+/// the report.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    role: &'a str,
+    prelude: &'a [String],
+    label: &'a str,
 }
