@@ -206,165 +206,189 @@ impl Server {
         }
     }
 
-    fn request(&mut self, request: Request) -> Result<Value, (ErrorCode, String)> {
+    fn request(&mut self, request: Request) -> Answer {
         let params = request.params;
-        let json = |value: Result<Value, serde_json::Error>| {
-            value.map_err(|e| (ErrorCode::InternalError, e.to_string()))
-        };
         match request.method.as_str() {
-            req::Initialize::METHOD => {
-                let p: lsp_types::InitializeParams = parse(params)?;
-                #[allow(deprecated)]
-                let root = p
-                    .workspace_folders
-                    .as_ref()
-                    .and_then(|folders| folders.first())
-                    .and_then(|folder| path_of(&folder.uri))
-                    .or_else(|| p.root_uri.as_ref().and_then(path_of));
-                self.workspace = Workspace::new(root);
-                json(serde_json::to_value(initialize_result()))
-            }
-            req::Shutdown::METHOD => {
-                self.shutdown = true;
-                Ok(Value::Null)
-            }
-            req::HoverRequest::METHOD => {
-                let p: lsp_types::HoverParams = parse(params)?;
-                let Some((analysis, file, offset)) = self.at(&p.text_document_position_params)
-                else {
-                    return Ok(Value::Null);
-                };
-                let Some(occurrence) = analysis.index().at(file, offset as u32) else {
-                    return Ok(Value::Null);
-                };
-                let text = hover::hover(analysis, &occurrence.symbol, !occurrence.definition);
-                json(serde_json::to_value(text.map(|value| Hover {
-                    contents: HoverContents::Markup(MarkupContent {
-                        kind: MarkupKind::Markdown,
-                        value,
-                    }),
-                    range: Some(diagnostics::range(analysis, occurrence.span)),
-                })))
-            }
-            req::GotoDefinition::METHOD => {
-                let p: lsp_types::GotoDefinitionParams = parse(params)?;
-                let Some((analysis, file, offset)) = self.at(&p.text_document_position_params)
-                else {
-                    return Ok(Value::Null);
-                };
-                let index = analysis.index();
-                let Some(occurrence) = index.at(file, offset as u32) else {
-                    return Ok(Value::Null);
-                };
-                let locations: Vec<Location> = index
-                    .of(&occurrence.symbol)
-                    .filter(|o| o.definition)
-                    .filter_map(|o| location(analysis, o.span))
-                    .collect();
-                json(serde_json::to_value(
-                    (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)),
-                ))
-            }
-            req::References::METHOD => {
-                let p: lsp_types::ReferenceParams = parse(params)?;
-                let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
-                    return Ok(Value::Null);
-                };
-                let index = analysis.index();
-                let Some(occurrence) = index.at(file, offset as u32) else {
-                    return Ok(Value::Null);
-                };
-                let locations: Vec<Location> = index
-                    .of(&occurrence.symbol)
-                    .filter(|o| p.context.include_declaration || !o.definition)
-                    .filter_map(|o| location(analysis, o.span))
-                    .collect();
-                json(serde_json::to_value(locations))
-            }
-            req::Completion::METHOD => {
-                let p: lsp_types::CompletionParams = parse(params)?;
-                let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
-                    return Ok(Value::Null);
-                };
-                let Some(source) = analysis.file(file) else {
-                    return Ok(Value::Null);
-                };
-                let items = completion::complete(analysis, analysis.index(), source, offset);
-                json(serde_json::to_value(CompletionResponse::Array(items)))
-            }
-            req::DocumentSymbolRequest::METHOD => {
-                let p: lsp_types::DocumentSymbolParams = parse(params)?;
-                let Some((analysis, file)) = self.file(&p.text_document.uri) else {
-                    return Ok(Value::Null);
-                };
-                let Some(tree) = analysis.syntax().iter().find(|t| t.file == file) else {
-                    return Ok(Value::Null);
-                };
-                json(serde_json::to_value(DocumentSymbolResponse::Nested(
-                    symbols::outline(analysis, tree),
-                )))
-            }
-            req::Formatting::METHOD => {
-                let p: lsp_types::DocumentFormattingParams = parse(params)?;
-                let Some((analysis, file)) = self.file(&p.text_document.uri) else {
-                    return Ok(Value::Null);
-                };
-                let Some(source) = analysis.file(file) else {
-                    return Ok(Value::Null);
-                };
-                match crate::syntax::fmt::format(source) {
-                    Ok(formatted) if formatted == source.text => {
-                        json(serde_json::to_value(Vec::<TextEdit>::new()))
-                    }
-                    Ok(formatted) => {
-                        let lines = LineIndex::new(&source.text);
-                        let whole = lines.range(&source.text, 0, source.text.len());
-                        json(serde_json::to_value(vec![TextEdit::new(whole, formatted)]))
-                    }
-                    // A file that does not parse is not formatted; its diagnostics say why.
-                    Err(_) => Ok(Value::Null),
-                }
-            }
-            req::Rename::METHOD => {
-                let p: lsp_types::RenameParams = parse(params)?;
-                let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
-                    return Ok(Value::Null);
-                };
-                let index = analysis.index();
-                let Some(occurrence) = index.at(file, offset as u32) else {
-                    return Err((ErrorCode::InvalidParams, "nothing to rename here".into()));
-                };
-                let edit = rename::rename(analysis, index, &occurrence.symbol, &p.new_name)
-                    .map_err(|message| (ErrorCode::InvalidParams, message))?;
-                json(serde_json::to_value(edit))
-            }
-            req::CodeActionRequest::METHOD => {
-                let p: lsp_types::CodeActionParams = parse(params)?;
-                let Some((analysis, file)) = self.file(&p.text_document.uri) else {
-                    return Ok(Value::Null);
-                };
-                let (Some(source), Some(lines)) = (analysis.file(file), analysis.lines(file))
-                else {
-                    return Ok(Value::Null);
-                };
-                let start = lines
-                    .offset(&source.text, p.range.start)
-                    .unwrap_or(source.text.len());
-                let end = lines
-                    .offset(&source.text, p.range.end)
-                    .unwrap_or(source.text.len());
-                let list: Vec<CodeActionOrCommand> =
-                    actions::actions(analysis, source, start as u32, end as u32)
-                        .into_iter()
-                        .map(CodeActionOrCommand::CodeAction)
-                        .collect();
-                json(serde_json::to_value(list))
-            }
+            req::Initialize::METHOD => self.initialize(params),
+            req::Shutdown::METHOD => self.shut_down(params),
+            req::HoverRequest::METHOD => self.hover(params),
+            req::GotoDefinition::METHOD => self.definition(params),
+            req::References::METHOD => self.references(params),
+            req::Completion::METHOD => self.completion(params),
+            req::DocumentSymbolRequest::METHOD => self.document_symbols(params),
+            req::Formatting::METHOD => self.formatting(params),
+            req::Rename::METHOD => self.rename(params),
+            req::CodeActionRequest::METHOD => self.code_actions(params),
             _ => Err((
                 ErrorCode::MethodNotFound,
                 format!("`{}` is not supported", request.method),
             )),
         }
+    }
+
+    /// The workspace root: the first folder, else the root URI.
+    fn initialize(&mut self, params: Value) -> Answer {
+        let p: lsp_types::InitializeParams = parse(params)?;
+        #[allow(deprecated)]
+        let root = p
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .and_then(|folder| path_of(&folder.uri))
+            .or_else(|| p.root_uri.as_ref().and_then(path_of));
+        self.workspace = Workspace::new(root);
+        json(serde_json::to_value(initialize_result()))
+    }
+
+    /// The client will exit next.
+    fn shut_down(&mut self, _params: Value) -> Answer {
+        self.shutdown = true;
+        Ok(Value::Null)
+    }
+
+    /// What the name under the cursor is.
+    fn hover(&mut self, params: Value) -> Answer {
+        let p: lsp_types::HoverParams = parse(params)?;
+        let Some((analysis, file, offset)) = self.at(&p.text_document_position_params) else {
+            return Ok(Value::Null);
+        };
+        let Some(occurrence) = analysis.index().at(file, offset as u32) else {
+            return Ok(Value::Null);
+        };
+        let text = hover::hover(analysis, &occurrence.symbol, !occurrence.definition);
+        json(serde_json::to_value(text.map(|value| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
+            range: Some(diagnostics::range(analysis, occurrence.span)),
+        })))
+    }
+
+    /// Where the name under the cursor is defined.
+    fn definition(&mut self, params: Value) -> Answer {
+        let p: lsp_types::GotoDefinitionParams = parse(params)?;
+        let Some((analysis, file, offset)) = self.at(&p.text_document_position_params) else {
+            return Ok(Value::Null);
+        };
+        let index = analysis.index();
+        let Some(occurrence) = index.at(file, offset as u32) else {
+            return Ok(Value::Null);
+        };
+        let locations: Vec<Location> = index
+            .of(&occurrence.symbol)
+            .filter(|o| o.definition)
+            .filter_map(|o| location(analysis, o.span))
+            .collect();
+        json(serde_json::to_value(
+            (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)),
+        ))
+    }
+
+    /// Every use of the name under the cursor.
+    fn references(&mut self, params: Value) -> Answer {
+        let p: lsp_types::ReferenceParams = parse(params)?;
+        let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
+            return Ok(Value::Null);
+        };
+        let index = analysis.index();
+        let Some(occurrence) = index.at(file, offset as u32) else {
+            return Ok(Value::Null);
+        };
+        let locations: Vec<Location> = index
+            .of(&occurrence.symbol)
+            .filter(|o| p.context.include_declaration || !o.definition)
+            .filter_map(|o| location(analysis, o.span))
+            .collect();
+        json(serde_json::to_value(locations))
+    }
+
+    /// Keywords and names that fit at the cursor.
+    fn completion(&mut self, params: Value) -> Answer {
+        let p: lsp_types::CompletionParams = parse(params)?;
+        let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
+            return Ok(Value::Null);
+        };
+        let Some(source) = analysis.file(file) else {
+            return Ok(Value::Null);
+        };
+        let items = completion::complete(analysis, analysis.index(), source, offset);
+        json(serde_json::to_value(CompletionResponse::Array(items)))
+    }
+
+    /// The outline of a file.
+    fn document_symbols(&mut self, params: Value) -> Answer {
+        let p: lsp_types::DocumentSymbolParams = parse(params)?;
+        let Some((analysis, file)) = self.file(&p.text_document.uri) else {
+            return Ok(Value::Null);
+        };
+        let Some(tree) = analysis.syntax().iter().find(|t| t.file == file) else {
+            return Ok(Value::Null);
+        };
+        json(serde_json::to_value(DocumentSymbolResponse::Nested(
+            symbols::outline(analysis, tree),
+        )))
+    }
+
+    /// The whole file, formatted (nothing for a file that does not parse).
+    fn formatting(&mut self, params: Value) -> Answer {
+        let p: lsp_types::DocumentFormattingParams = parse(params)?;
+        let Some((analysis, file)) = self.file(&p.text_document.uri) else {
+            return Ok(Value::Null);
+        };
+        let Some(source) = analysis.file(file) else {
+            return Ok(Value::Null);
+        };
+        match crate::syntax::fmt::format(source) {
+            Ok(formatted) if formatted == source.text => {
+                json(serde_json::to_value(Vec::<TextEdit>::new()))
+            }
+            Ok(formatted) => {
+                let lines = LineIndex::new(&source.text);
+                let whole = lines.range(&source.text, 0, source.text.len());
+                json(serde_json::to_value(vec![TextEdit::new(whole, formatted)]))
+            }
+            // A file that does not parse is not formatted; its diagnostics say why.
+            Err(_) => Ok(Value::Null),
+        }
+    }
+
+    /// Renames the name under the cursor everywhere, with `renamed from` where the database needs it.
+    fn rename(&mut self, params: Value) -> Answer {
+        let p: lsp_types::RenameParams = parse(params)?;
+        let Some((analysis, file, offset)) = self.at(&p.text_document_position) else {
+            return Ok(Value::Null);
+        };
+        let index = analysis.index();
+        let Some(occurrence) = index.at(file, offset as u32) else {
+            return Err((ErrorCode::InvalidParams, "nothing to rename here".into()));
+        };
+        let edit = rename::rename(analysis, index, &occurrence.symbol, &p.new_name)
+            .map_err(|message| (ErrorCode::InvalidParams, message))?;
+        json(serde_json::to_value(edit))
+    }
+
+    /// Fixes for the diagnostics in the range.
+    fn code_actions(&mut self, params: Value) -> Answer {
+        let p: lsp_types::CodeActionParams = parse(params)?;
+        let Some((analysis, file)) = self.file(&p.text_document.uri) else {
+            return Ok(Value::Null);
+        };
+        let (Some(source), Some(lines)) = (analysis.file(file), analysis.lines(file)) else {
+            return Ok(Value::Null);
+        };
+        let start = lines
+            .offset(&source.text, p.range.start)
+            .unwrap_or(source.text.len());
+        let end = lines
+            .offset(&source.text, p.range.end)
+            .unwrap_or(source.text.len());
+        let list: Vec<CodeActionOrCommand> =
+            actions::actions(analysis, source, start as u32, end as u32)
+                .into_iter()
+                .map(CodeActionOrCommand::CodeAction)
+                .collect();
+        json(serde_json::to_value(list))
     }
 
     fn file(&self, uri: &Url) -> Option<(&Analysis, crate::source::FileId)> {
@@ -427,6 +451,14 @@ fn path_of(uri: &Url) -> Option<PathBuf> {
         return None;
     }
     uri.to_file_path().ok()
+}
+
+/// A request's result, or the error code and message to answer with.
+type Answer = Result<Value, (ErrorCode, String)>;
+
+/// A result as JSON; serialising a response type does not fail, but if it did the client hears.
+fn json(value: Result<Value, serde_json::Error>) -> Answer {
+    value.map_err(|e| (ErrorCode::InternalError, e.to_string()))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, (ErrorCode, String)> {
