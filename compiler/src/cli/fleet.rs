@@ -652,26 +652,45 @@ pub fn apply(args: ApplyArgs, out: &mut Output) -> u8 {
             };
             (status, String::new())
         },
-        |index, (status, _)| {
-            let what = match status {
-                Status::Applied { steps } => {
-                    format!("applied {steps} step{}", if *steps == 1 { "" } else { "s" })
-                }
-                other => {
-                    let reason = other.reason();
-                    if reason.is_empty() {
-                        other.label().to_string()
-                    } else {
-                        format!("{}: {reason}", other.label())
-                    }
-                }
-            };
-            progress.finished(out, &targets[index].name, &what);
-        },
+        |index, (status, _)| progress.finished(out, &targets[index].name, &applied_label(status)),
     ));
     progress.clear();
+    let rows = apply_rows(out, &fleet, results);
+    let summary = Summary::of(rows.iter().map(|(_, s)| s));
+    let text = match format {
+        Format::Json => apply_json(&rows, &summary),
+        Format::Human | Format::Sql => summary_table(&rows, &summary),
+    };
+    out.result(&text);
+    u8::from(!summary.all_succeeded())
+}
+
+/// What the progress line says of one target's apply.
+fn applied_label(status: &Status) -> String {
+    match status {
+        Status::Applied { steps } => {
+            format!("applied {steps} step{}", if *steps == 1 { "" } else { "s" })
+        }
+        other => {
+            let reason = other.reason();
+            if reason.is_empty() {
+                other.label().to_string()
+            } else {
+                format!("{}: {reason}", other.label())
+            }
+        }
+    }
+}
+
+/// One row per target, in the file's order, then the unreachable servers; the captured messages
+/// of each target that did not succeed are printed.
+fn apply_rows<'f>(
+    out: &mut Output,
+    fleet: &'f Fleet,
+    results: Vec<Option<(Status, String)>>,
+) -> Vec<(&'f str, Status)> {
     let mut rows: Vec<(&str, Status)> = Vec::new();
-    for (target, result) in targets.iter().zip(results) {
+    for (target, result) in fleet.targets.iter().zip(results) {
         let (status, log) = result.unwrap_or((Status::NotStarted, String::new()));
         if !status.is_success() && !log.trim().is_empty() {
             let _ = writeln!(
@@ -692,45 +711,42 @@ pub fn apply(args: ApplyArgs, out: &mut Output) -> u8 {
             },
         ));
     }
-    let summary = Summary::of(rows.iter().map(|(_, s)| s));
-    let text = match format {
-        Format::Json => {
-            let entries: Vec<ApplyTargetJson> = rows
-                .iter()
-                .map(|(name, status)| ApplyTargetJson {
-                    name,
-                    status: status.kind(),
-                    steps: match status {
-                        Status::Applied { steps } => Some(*steps),
-                        _ => None,
-                    },
-                    step: match status {
-                        Status::Failed { step, .. } => step.as_deref(),
-                        _ => None,
-                    },
-                    reason: Some(status.reason()).filter(|r| !r.is_empty()),
-                })
-                .collect();
-            let value = serde_json::json!({
-                "targets": entries,
-                "summary": {
-                    "applied": summary.applied,
-                    "up_to_date": summary.up_to_date,
-                    "dry_run": summary.dry_run,
-                    "refused": summary.refused,
-                    "failed": summary.failed,
-                    "unreachable": summary.unreachable,
-                    "not_started": summary.not_started,
-                },
-            });
-            let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            text.push('\n');
-            text
-        }
-        Format::Human | Format::Sql => summary_table(&rows, &summary),
-    };
-    out.result(&text);
-    u8::from(!summary.all_succeeded())
+    rows
+}
+
+/// The JSON of `apply --targets --format json`: each target, then the counts.
+fn apply_json(rows: &[(&str, Status)], summary: &Summary) -> String {
+    let entries: Vec<ApplyTargetJson> = rows
+        .iter()
+        .map(|(name, status)| ApplyTargetJson {
+            name,
+            status: status.kind(),
+            steps: match status {
+                Status::Applied { steps } => Some(*steps),
+                _ => None,
+            },
+            step: match status {
+                Status::Failed { step, .. } => step.as_deref(),
+                _ => None,
+            },
+            reason: Some(status.reason()).filter(|r| !r.is_empty()),
+        })
+        .collect();
+    let value = serde_json::json!({
+        "targets": entries,
+        "summary": {
+            "applied": summary.applied,
+            "up_to_date": summary.up_to_date,
+            "dry_run": summary.dry_run,
+            "refused": summary.refused,
+            "failed": summary.failed,
+            "unreachable": summary.unreachable,
+            "not_started": summary.not_started,
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The summary: one row per target (name, status, detail), then the counts.
