@@ -304,96 +304,119 @@ pub fn plan(args: PlanArgs, out: &mut Output) -> u8 {
         _ => None,
     });
     let groups = fleet::group(keyed);
-    let names = |members: &[usize]| -> Vec<&str> {
-        members
-            .iter()
-            .map(|&i| fleet.targets[i].name.as_str())
-            .collect()
+    let text = match args.format {
+        Format::Json => plans_json(&fleet, &planned, &groups),
+        Format::Human | Format::Sql => plans_text(&fleet, &planned, &groups, args.format, out),
     };
-    let first_plan = |members: &[usize]| match members.first().map(|&i| &planned[i]) {
-        Some(Planned::Plan(plan)) => Some(plan),
-        _ => None,
-    };
-    let mut text = String::new();
-    match args.format {
-        Format::Json => {
-            let group_of = |index: usize| groups.iter().position(|g| g.members.contains(&index));
-            let mut entries: Vec<PlanTargetJson> = fleet
-                .targets
-                .iter()
-                .zip(&planned)
-                .enumerate()
-                .map(|(index, (target, p))| PlanTargetJson {
-                    name: &target.name,
-                    status: p.status(),
-                    group: group_of(index),
-                    plan: match p {
-                        Planned::Plan(plan) => {
-                            serde_json::from_str(&json::plan_json(plan, None)).ok()
-                        }
-                        _ => None,
-                    },
-                    error: p.error(),
-                })
-                .collect();
-            for (label, message) in &fleet.unlisted {
-                entries.push(PlanTargetJson {
-                    name: label,
-                    status: "unreachable",
-                    group: None,
-                    plan: None,
-                    error: Some(message),
-                });
-            }
-            let value = serde_json::json!({
-                "targets": entries,
-                "groups": groups.iter().map(|g| serde_json::json!({
-                    "targets": names(&g.members),
-                    "steps": first_plan(&g.members).map_or(0, |p| p.steps.len()),
-                })).collect::<Vec<_>>(),
-            });
-            text = serde_json::to_string_pretty(&value).unwrap_or_default();
-            text.push('\n');
-        }
-        Format::Human | Format::Sql => {
-            text.push_str(&format!(
-                "{} target{}, {} distinct plan{}\n",
-                fleet.len(),
-                if fleet.len() == 1 { "" } else { "s" },
-                groups.len(),
-                if groups.len() == 1 { "" } else { "s" }
-            ));
-            for (number, group) in groups.iter().enumerate() {
-                let count = group.members.len();
-                text.push_str(&format!(
-                    "\n== plan {} of {}: {count} target{}\n{}\n\n",
-                    number + 1,
-                    groups.len(),
-                    if count == 1 { "" } else { "s" },
-                    wrap_names(&names(&group.members))
-                ));
-                if let Some(plan) = first_plan(&group.members) {
-                    text.push_str(&match args.format {
-                        Format::Sql => human::sql_script(plan),
-                        _ => human::plan(plan, out.colour_stdout),
-                    });
-                }
-            }
-            let failed = failures(&fleet, &planned);
-            if !failed.is_empty() {
-                text.push_str(&format!(
-                    "\n== not planned: {} target{}\n",
-                    failed.len(),
-                    if failed.len() == 1 { "" } else { "s" }
-                ));
-                for (name, status, error) in &failed {
-                    text.push_str(&format!("{name}: {status}: {error}\n"));
-                }
-            }
-        }
-    }
     out.result(&text);
     u8::from(!failures(&fleet, &planned).is_empty())
+}
+
+/// The names of a group's targets.
+fn member_names<'f>(fleet: &'f Fleet, members: &[usize]) -> Vec<&'f str> {
+    members
+        .iter()
+        .map(|&i| fleet.targets[i].name.as_str())
+        .collect()
+}
+
+/// The plan a group shares (its first member's).
+fn first_plan<'p>(planned: &'p [Planned], members: &[usize]) -> Option<&'p Plan> {
+    match members.first().map(|&i| &planned[i]) {
+        Some(Planned::Plan(plan)) => Some(plan),
+        _ => None,
+    }
+}
+
+/// `plan --targets --format json`: each target with its group and plan, then the groups.
+fn plans_json<K>(fleet: &Fleet, planned: &[Planned], groups: &[fleet::Group<K>]) -> String {
+    let names = |members: &[usize]| member_names(fleet, members);
+    let first_plan = |members: &[usize]| first_plan(planned, members);
+    let group_of = |index: usize| groups.iter().position(|g| g.members.contains(&index));
+    let mut entries: Vec<PlanTargetJson> = fleet
+        .targets
+        .iter()
+        .zip(planned)
+        .enumerate()
+        .map(|(index, (target, p))| PlanTargetJson {
+            name: &target.name,
+            status: p.status(),
+            group: group_of(index),
+            plan: match p {
+                Planned::Plan(plan) => serde_json::from_str(&json::plan_json(plan, None)).ok(),
+                _ => None,
+            },
+            error: p.error(),
+        })
+        .collect();
+    for (label, message) in &fleet.unlisted {
+        entries.push(PlanTargetJson {
+            name: label,
+            status: "unreachable",
+            group: None,
+            plan: None,
+            error: Some(message),
+        });
+    }
+    let value = serde_json::json!({
+        "targets": entries,
+        "groups": groups.iter().map(|g| serde_json::json!({
+            "targets": names(&g.members),
+            "steps": first_plan(&g.members).map_or(0, |p| p.steps.len()),
+        })).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// `plan --targets`: each distinct plan once with the targets it is for, then the targets that
+/// could not be planned.
+fn plans_text<K>(
+    fleet: &Fleet,
+    planned: &[Planned],
+    groups: &[fleet::Group<K>],
+    format: Format,
+    out: &Output,
+) -> String {
+    let names = |members: &[usize]| member_names(fleet, members);
+    let first_plan = |members: &[usize]| first_plan(planned, members);
+    let mut text = String::new();
+    text.push_str(&format!(
+        "{} target{}, {} distinct plan{}\n",
+        fleet.len(),
+        if fleet.len() == 1 { "" } else { "s" },
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" }
+    ));
+    for (number, group) in groups.iter().enumerate() {
+        let count = group.members.len();
+        text.push_str(&format!(
+            "\n== plan {} of {}: {count} target{}\n{}\n\n",
+            number + 1,
+            groups.len(),
+            if count == 1 { "" } else { "s" },
+            wrap_names(&names(&group.members))
+        ));
+        if let Some(plan) = first_plan(&group.members) {
+            text.push_str(&match format {
+                Format::Sql => human::sql_script(plan),
+                _ => human::plan(plan, out.colour_stdout),
+            });
+        }
+    }
+    let failed = failures(fleet, planned);
+    if !failed.is_empty() {
+        text.push_str(&format!(
+            "\n== not planned: {} target{}\n",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" }
+        ));
+        for (name, status, error) in &failed {
+            text.push_str(&format!("{name}: {status}: {error}\n"));
+        }
+    }
+    text
 }
 
 /// `(name, status, error)` of each target that could not be planned, servers that could not be
