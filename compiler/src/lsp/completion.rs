@@ -43,107 +43,140 @@ pub fn complete(
 
     // Inside parentheses opened on this line.
     if let Some(open) = unclosed_paren(head) {
-        let pre: Vec<&str> = words(&head[..open]);
-        if let Around::Table(table) = &around {
-            let key = qualified(&table.name);
-            if let Some(at) = pre.iter().rposition(|w| *w == "references") {
-                if let Some(target) = pre.get(at + 1) {
-                    return names.columns(&qualify(target));
-                }
-            }
-            if pre.last() == Some(&"default") || pre.iter().rev().nth(1) == Some(&"default") {
-                if let Some(values) = enum_values_of_line(analysis, table, &pre) {
-                    return values;
-                }
-            }
-            return names.columns(&key);
-        }
-        return Vec::new();
+        return in_parentheses(analysis, &names, &around, &head[..open]);
     }
     let head_words = words(head);
+    if let Some(items) = after_keyword(&names, &around, &head_words) {
+        return items;
+    }
+    match around {
+        Around::Table(table) => in_table(&names, table, &head_words),
+        Around::Tenancy => in_tenancy(&names, &head_words),
+        Around::Enum => Vec::new(),
+        Around::TopLevel => at_top_level(&names, &head_words),
+    }
+}
+
+/// Inside parentheses opened on this line, after `pre`: the columns of a referenced table, an
+/// enum's values after `default`, else the table's own columns.
+fn in_parentheses(
+    analysis: &Analysis,
+    names: &Names,
+    around: &Around,
+    pre: &str,
+) -> Vec<CompletionItem> {
+    let pre: Vec<&str> = words(pre);
+    if let Around::Table(table) = around {
+        let key = qualified(&table.name);
+        if let Some(at) = pre.iter().rposition(|w| *w == "references") {
+            if let Some(target) = pre.get(at + 1) {
+                return names.columns(&qualify(target));
+            }
+        }
+        if pre.last() == Some(&"default") || pre.iter().rev().nth(1) == Some(&"default") {
+            if let Some(values) = enum_values_of_line(analysis, table, &pre) {
+                return values;
+            }
+        }
+        return names.columns(&key);
+    }
+    Vec::new()
+}
+
+/// What follows a keyword wherever it is written (`references`, `on delete`, `to`, ...).
+fn after_keyword(
+    names: &Names,
+    around: &Around,
+    head_words: &[&str],
+) -> Option<Vec<CompletionItem>> {
     let last = head_words.last().copied();
     let previous = head_words.iter().rev().nth(1).copied();
-
     match last {
-        Some("references") => return names.tables(),
-        Some("delete" | "update") if previous == Some("on") => {
-            return keyword_items(&[
-                "cascade",
-                "restrict",
-                "set null",
-                "set default",
-                "no action",
-            ])
-        }
+        Some("references") => Some(names.tables()),
+        Some("delete" | "update") if previous == Some("on") => Some(keyword_items(&[
+            "cascade",
+            "restrict",
+            "set null",
+            "set default",
+            "no action",
+        ])),
         Some("on") if !matches!(around, Around::TopLevel) => {
-            return keyword_items(&["delete", "update"])
+            Some(keyword_items(&["delete", "update"]))
         }
-        Some("to") => return names.roles(),
-        Some("for") if head_words.first() == Some(&"policy") => {
-            return keyword_items(&["select", "insert", "update", "delete", "all"])
-        }
-        Some("from") if head_words.first() == Some(&"backfill") => {
-            if let Around::Table(table) = &around {
-                return names.columns(&qualified(&table.name));
-            }
-        }
-        _ => {}
+        Some("to") => Some(names.roles()),
+        Some("for") if head_words.first() == Some(&"policy") => Some(keyword_items(&[
+            "select", "insert", "update", "delete", "all",
+        ])),
+        Some("from") if head_words.first() == Some(&"backfill") => match around {
+            Around::Table(table) => Some(names.columns(&qualified(&table.name))),
+            _ => None,
+        },
+        _ => None,
     }
+}
 
-    match around {
-        Around::Table(table) => {
-            let first = head_words.first().copied();
-            let is_entry = first.is_some_and(|w| keywords::entries().iter().any(|e| e == w));
-            match head_words.len() {
-                0 => {
-                    let mut items = keyword_items_owned(&keywords::entries());
-                    items.extend(keyword_items(&[
-                        "primary key",
-                        "foreign key",
-                        "row level security",
-                    ]));
-                    items
-                }
-                1 if first == Some("backfill") => names.columns(&qualified(&table.name)),
-                1 if !is_entry => names.types(),
-                _ if !is_entry => keyword_items_owned(&keywords::attributes()),
-                _ => Vec::new(),
-            }
+/// In a table: an entry or attribute keyword, a type, or the columns a `backfill` reads.
+fn in_table(names: &Names, table: &ast::TableDef, head_words: &[&str]) -> Vec<CompletionItem> {
+    let first = head_words.first().copied();
+    let is_entry = first.is_some_and(|w| keywords::entries().iter().any(|e| e == w));
+    match head_words.len() {
+        0 => {
+            let mut items = keyword_items_owned(&keywords::entries());
+            items.extend(keyword_items(&[
+                "primary key",
+                "foreign key",
+                "row level security",
+            ]));
+            items
         }
-        Around::Tenancy => match last {
-            None => keyword_items_owned(&tenancy_keywords()),
-            Some("root") => names.tables(),
-            Some("bypass") => names.roles(),
-            Some(_) if head_words.len() == 1 && matches!(last, Some("rls" | "fill")) => {
-                keyword_items(&["on", "off"])
-            }
-            _ => Vec::new(),
-        },
-        Around::Enum => Vec::new(),
-        Around::TopLevel => match (head_words.first().copied(), last) {
-            (None, _) => keyword_items_owned(&keywords::items()),
-            (_, Some("tenant" | "global")) if head_words.len() == 1 => keyword_items(&["table"]),
-            (Some("grant"), Some("on")) => {
-                let mut items = names.tables();
-                items.extend(keyword_items(&[
-                    "tenant tables",
-                    "global tables",
-                    "all tables",
-                ]));
-                items
-            }
-            (Some("grant"), _) if !head_words.contains(&"on") => keyword_items(&[
-                "select",
-                "insert",
-                "update",
-                "delete",
-                "truncate",
-                "references",
-                "trigger",
-                "all",
-            ]),
-            _ => Vec::new(),
-        },
+        1 if first == Some("backfill") => names.columns(&qualified(&table.name)),
+        1 if !is_entry => names.types(),
+        _ if !is_entry => keyword_items_owned(&keywords::attributes()),
+        _ => Vec::new(),
+    }
+}
+
+/// In the tenancy block: its keywords, the root table, the bypass role, `on`/`off`.
+fn in_tenancy(names: &Names, head_words: &[&str]) -> Vec<CompletionItem> {
+    let last = head_words.last().copied();
+    match last {
+        None => keyword_items_owned(&tenancy_keywords()),
+        Some("root") => names.tables(),
+        Some("bypass") => names.roles(),
+        Some(_) if head_words.len() == 1 && matches!(last, Some("rls" | "fill")) => {
+            keyword_items(&["on", "off"])
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Between items: the item keywords, `table` after `tenant`/`global`, and a grant's privileges
+/// and targets.
+fn at_top_level(names: &Names, head_words: &[&str]) -> Vec<CompletionItem> {
+    let last = head_words.last().copied();
+    match (head_words.first().copied(), last) {
+        (None, _) => keyword_items_owned(&keywords::items()),
+        (_, Some("tenant" | "global")) if head_words.len() == 1 => keyword_items(&["table"]),
+        (Some("grant"), Some("on")) => {
+            let mut items = names.tables();
+            items.extend(keyword_items(&[
+                "tenant tables",
+                "global tables",
+                "all tables",
+            ]));
+            items
+        }
+        (Some("grant"), _) if !head_words.contains(&"on") => keyword_items(&[
+            "select",
+            "insert",
+            "update",
+            "delete",
+            "truncate",
+            "references",
+            "trigger",
+            "all",
+        ]),
+        _ => Vec::new(),
     }
 }
 
