@@ -158,14 +158,13 @@ pub async fn verify(conn: &mut PgConnection, catalog: &Catalog) -> Result<Report
     Ok(report)
 }
 
-async fn prove(
-    conn: &mut PgConnection,
+/// The keys of tenants A and B, and a note of where they come from.
+fn tenants(
+    data: &Data,
     catalog: &Catalog,
     tenancy: &Tenancy,
-) -> Result<Report, VerifyError> {
-    let mut report = Report::default();
-    let mut generator = Generator::new(catalog, tenancy);
-    let data: Data = generator.fill(conn).await.map_err(VerifyError::Setup)?;
+    report: &mut Report,
+) -> Result<[String; 2], VerifyError> {
     let keys = match (
         data.tenant_key(tenancy, catalog, 0),
         data.tenant_key(tenancy, catalog, 1),
@@ -185,19 +184,16 @@ async fn prove(
     } else {
         "tenants A and B are synthetic (the database has fewer than two tenants)".to_string()
     });
-    let suffix: String = (0..8)
-        .map(|_| char::from_digit(fastrand::u32(..36), 36).unwrap_or('x'))
-        .collect();
-    let owner = format!("schemac_verify_owner_{suffix}");
-    exec(conn, &format!("CREATE ROLE {} NOLOGIN", ident(&owner))).await?;
+    Ok(keys)
+}
 
-    global::roles(conn, catalog, tenancy, &mut report).await?;
-    let tenant_tables: Vec<_> = catalog
-        .tables
-        .iter()
-        .filter(|t| t.kind == TableKind::Tenant)
-        .collect();
-    // The fresh session first: nothing has set the setting on this connection yet.
+/// The fresh-session proofs run first, before anything sets the setting on this connection; a
+/// connection that already had it set is noted.
+async fn note_a_used_session(
+    conn: &mut PgConnection,
+    tenancy: &Tenancy,
+    report: &mut Report,
+) -> Result<(), VerifyError> {
     let state: Option<String> = sqlx::query_scalar(&format!(
         "SELECT current_setting({}, true)",
         literal(&setting(tenancy))
@@ -210,30 +206,24 @@ async fn prove(
             setting(tenancy)
         ));
     }
-    let mut probes: Vec<tenant::Probe> = tenant_tables
-        .iter()
-        .map(|table| tenant::Probe {
-            catalog,
-            tenancy,
-            table,
-            data: &data,
-            keys: keys.clone(),
-            owner: owner.clone(),
-        })
-        .collect();
-    for probe in &probes {
-        probe
-            .unset(conn, &mut generator, &mut report, "fresh")
-            .await?;
-    }
-    // A transaction that set the setting has ended: from now on it reads as `''`.
+    Ok(())
+}
+
+/// A transaction that set the setting has ended: from now on it reads as `''`, as on a pooled
+/// connection (noted if it does not).
+async fn end_a_transaction_that_set_it(
+    conn: &mut PgConnection,
+    tenancy: &Tenancy,
+    key: &str,
+    report: &mut Report,
+) -> Result<(), VerifyError> {
     exec(conn, "SAVEPOINT pooled").await?;
     exec(
         conn,
         &format!(
             "SELECT set_config({}, {}, true)",
             literal(&setting(tenancy)),
-            literal(&keys[0])
+            literal(key)
         ),
     )
     .await?;
@@ -251,6 +241,52 @@ async fn prove(
             setting(tenancy)
         ));
     }
+    Ok(())
+}
+
+/// Every proof, in one transaction the caller rolls back: tenants chosen (rows generated where
+/// needed), a role to own each table, the application roles, each tenant table on a fresh and a
+/// pooled session, then the global tables.
+async fn prove(
+    conn: &mut PgConnection,
+    catalog: &Catalog,
+    tenancy: &Tenancy,
+) -> Result<Report, VerifyError> {
+    let mut report = Report::default();
+    let mut generator = Generator::new(catalog, tenancy);
+    let data: Data = generator.fill(conn).await.map_err(VerifyError::Setup)?;
+    let keys = tenants(&data, catalog, tenancy, &mut report)?;
+    let suffix: String = (0..8)
+        .map(|_| char::from_digit(fastrand::u32(..36), 36).unwrap_or('x'))
+        .collect();
+    let owner = format!("schemac_verify_owner_{suffix}");
+    exec(conn, &format!("CREATE ROLE {} NOLOGIN", ident(&owner))).await?;
+
+    global::roles(conn, catalog, tenancy, &mut report).await?;
+    let tenant_tables: Vec<_> = catalog
+        .tables
+        .iter()
+        .filter(|t| t.kind == TableKind::Tenant)
+        .collect();
+    // The fresh session first: nothing has set the setting on this connection yet.
+    note_a_used_session(conn, tenancy, &mut report).await?;
+    let mut probes: Vec<tenant::Probe> = tenant_tables
+        .iter()
+        .map(|table| tenant::Probe {
+            catalog,
+            tenancy,
+            table,
+            data: &data,
+            keys: keys.clone(),
+            owner: owner.clone(),
+        })
+        .collect();
+    for probe in &probes {
+        probe
+            .unset(conn, &mut generator, &mut report, "fresh")
+            .await?;
+    }
+    end_a_transaction_that_set_it(conn, tenancy, &keys[0], &mut report).await?;
     for probe in &mut probes {
         probe
             .unset(conn, &mut generator, &mut report, "pooled")
