@@ -174,31 +174,68 @@ pub(crate) fn patch(
         ],
         options,
     );
-    let fields = updatable.iter().map(|field| {
-        let Field { ident, ty, .. } = field;
-        let doc = doc_attrs(&docs_with_summary(
-            field.column.comment.as_deref(),
-            super::render::column_summary(field.column),
-        ));
-        let rename = field
-            .rename
-            .as_ref()
-            .map(|name| quote!(#[serde(rename = #name)]));
-        let ty = if field.column.nullable {
-            quote!(Option<Option<#ty>>)
-        } else {
-            quote!(Option<#ty>)
-        };
-        quote! {
-            #doc
-            #rename
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            pub #ident: #ty,
-        }
-    });
+    let fields = updatable.iter().map(|field| patch_field(field));
     let params = key.params();
     let types: Vec<&TokenStream> = key.fields.iter().map(|field| &field.ty).collect();
-    let body = if updatable.is_empty() {
+    let body = apply_body(row, key, updatable, sql_name);
+    quote! {
+        #doc
+        #patch_derives
+        pub struct #patch {
+            #(#fields)*
+        }
+
+        impl #patch {
+            /// Writes the fields that are `Some` to the row with this primary key in one
+            /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
+            /// such row (or row-level security hides it). With no field set, it reads the row.
+            /// `executor` is a connection, pool or transaction (`&mut *tx`).
+            pub async fn apply<'e>(
+                &self,
+                executor: impl sqlx::PgExecutor<'e>,
+                #(#params: #types),*
+            ) -> Result<Option<#row>, sqlx::Error> {
+                #body
+            }
+        }
+    }
+}
+
+/// One field of the patch struct: `Option<_>` of the row's type (`Option<Option<_>>` for a
+/// nullable column), left out of the JSON when `None`.
+fn patch_field(field: &Field<'_>) -> TokenStream {
+    let Field { ident, ty, .. } = field;
+    let doc = doc_attrs(&docs_with_summary(
+        field.column.comment.as_deref(),
+        super::render::column_summary(field.column),
+    ));
+    let rename = field
+        .rename
+        .as_ref()
+        .map(|name| quote!(#[serde(rename = #name)]));
+    let ty = if field.column.nullable {
+        quote!(Option<Option<#ty>>)
+    } else {
+        quote!(Option<#ty>)
+    };
+    quote! {
+        #doc
+        #rename
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub #ident: #ty,
+    }
+}
+
+/// The body of `apply`: one `UPDATE ... SET <the fields that are Some> WHERE <key> RETURNING *`,
+/// or a read of the row when there is nothing to write.
+fn apply_body(
+    row: &Ident,
+    key: &KeyFields<'_>,
+    updatable: &[&Field<'_>],
+    sql_name: &str,
+) -> TokenStream {
+    let params = key.params();
+    if updatable.is_empty() {
         quote!(#row::find(executor, #(#params),*).await)
     } else {
         let sets = updatable.iter().map(|field| {
@@ -239,27 +276,6 @@ pub(crate) fn patch(
             sqlx::query_as_with::<_, #row, _>(&sql, arguments)
                 .fetch_optional(executor)
                 .await
-        }
-    };
-    quote! {
-        #doc
-        #patch_derives
-        pub struct #patch {
-            #(#fields)*
-        }
-
-        impl #patch {
-            /// Writes the fields that are `Some` to the row with this primary key in one
-            /// `UPDATE ... RETURNING *`, and returns the row as stored; `None` when there is no
-            /// such row (or row-level security hides it). With no field set, it reads the row.
-            /// `executor` is a connection, pool or transaction (`&mut *tx`).
-            pub async fn apply<'e>(
-                &self,
-                executor: impl sqlx::PgExecutor<'e>,
-                #(#params: #types),*
-            ) -> Result<Option<#row>, sqlx::Error> {
-                #body
-            }
         }
     }
 }
