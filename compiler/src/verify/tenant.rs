@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{PgConnection, Row};
 
-use crate::catalog::{Catalog, Policy, PolicyCommand, Privilege, Table, TableKind, Tenancy};
+use crate::catalog::{
+    Catalog, ForeignKey, Policy, PolicyCommand, Privilege, Table, TableKind, Tenancy,
+};
 use crate::sql::{ident, literal, qualified};
 
 use super::data::{text_of, typed, Data, Generator};
@@ -760,109 +762,136 @@ impl<'c> Probe<'c> {
         generator: &mut Generator<'c>,
         report: &mut Report,
     ) -> Res {
-        let t = qualified(&self.table.name);
-        let table = self.name();
-        let this: &'c Table = self.table;
-        let column = &self.tenancy.column;
-        for fk in &this.foreign_keys {
+        for fk in &self.table.foreign_keys {
             let Some(parent) = self.catalog.table(&fk.referenced_table) else {
                 continue;
             };
             if parent.kind != TableKind::Tenant {
                 continue;
             }
-            // Rows of this table whose parent (joined without the tenant column) is another
-            // tenant's: what a single-column key lets in.
-            let joins: Vec<String> = fk
-                .columns
-                .iter()
-                .zip(&fk.referenced_columns)
-                .filter(|(c, _)| *c != column)
-                .map(|(c, r)| format!("p.{} = c.{}", ident(r), ident(c)))
-                .collect();
-            if !joins.is_empty() {
-                let condition = format!(
-                    "EXISTS (SELECT 1 FROM {} AS p WHERE {} AND p.{col} IS DISTINCT FROM c.{col})",
-                    qualified(&parent.name),
-                    joins.join(" AND "),
-                    col = ident(column)
+            self.cross_tenant_rows(conn, report, fk, parent).await?;
+            self.crossing_insert(conn, generator, report, fk).await?;
+        }
+        Ok(())
+    }
+
+    /// Rows of this table whose parent (joined without the tenant column) is another tenant's:
+    /// what a single-column key lets in.
+    async fn cross_tenant_rows(
+        &self,
+        conn: &mut PgConnection,
+        report: &mut Report,
+        fk: &ForeignKey,
+        parent: &Table,
+    ) -> Res {
+        let t = qualified(&self.table.name);
+        let table = self.name();
+        let column = &self.tenancy.column;
+        let joins: Vec<String> = fk
+            .columns
+            .iter()
+            .zip(&fk.referenced_columns)
+            .filter(|(c, _)| *c != column)
+            .map(|(c, r)| format!("p.{} = c.{}", ident(r), ident(c)))
+            .collect();
+        if !joins.is_empty() {
+            let condition = format!(
+                "EXISTS (SELECT 1 FROM {} AS p WHERE {} AND p.{col} IS DISTINCT FROM c.{col})",
+                qualified(&parent.name),
+                joins.join(" AND "),
+                col = ident(column)
+            );
+            let sql = format!("SELECT count(*) FROM {t} AS c WHERE {condition}");
+            let crossing = count(conn, &sql).await?;
+            let rows = if matches!(crossing, Ok(0)) {
+                Vec::new()
+            } else {
+                let sample = format!(
+                    "SELECT row_to_json(c.*)::text FROM {t} AS c WHERE {condition} LIMIT 5"
                 );
-                let sql = format!("SELECT count(*) FROM {t} AS c WHERE {condition}");
-                let crossing = count(conn, &sql).await?;
-                let rows = if matches!(crossing, Ok(0)) {
-                    Vec::new()
-                } else {
-                    let sample = format!(
-                        "SELECT row_to_json(c.*)::text FROM {t} AS c WHERE {condition} LIMIT 5"
-                    );
-                    sqlx::query_scalar::<_, String>(&sample)
-                        .fetch_all(&mut *conn)
-                        .await
-                        .unwrap_or_default()
-                };
-                let check = report.check(
-                    &table,
-                    "cross-tenant-rows",
-                    matches!(crossing, Ok(0)),
-                    format!(
-                        "{} rows point through {} at a parent of another tenant",
-                        shown(&crossing),
-                        fk.name
-                    ),
-                );
-                check.query(&sql);
-                check.rows = rows;
-            }
-            let pointing_at = |tenant: usize| -> Option<BTreeMap<String, String>> {
-                let parent = self.data.row(&fk.referenced_table, Some(tenant))?;
-                let mut given = BTreeMap::new();
-                for (c, referenced) in fk.columns.iter().zip(&fk.referenced_columns) {
-                    if c == column {
-                        continue;
-                    }
-                    let ty = &this.column(c)?.ty;
-                    let value = typed(&text_of(parent.values.get(referenced.as_str())?), ty);
-                    given.insert(c.clone(), value);
-                }
-                Some(given)
+                sqlx::query_scalar::<_, String>(&sample)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap_or_default()
             };
-            let (Some(own), Some(foreign)) = (pointing_at(0), pointing_at(1)) else {
-                continue;
-            };
-            exec(conn, "SAVEPOINT proof").await?;
-            if fk.referenced_table != this.name {
-                exec(conn, &format!("TRUNCATE {t} CASCADE")).await?;
-            }
-            exec(conn, "SAVEPOINT control").await?;
-            let control = generator
-                .insert_with(conn, this, Some(0), self.data, false, &own)
-                .await
-                .map_err(|e| DbError::from(&e));
-            exec(conn, "ROLLBACK TO SAVEPOINT control").await?;
-            let crossed = generator
-                .insert_with(conn, this, Some(0), self.data, false, &foreign)
-                .await
-                .map_err(|e| DbError::from(&e));
-            self.rollback(conn).await?;
-            report.check(
+            let check = report.check(
                 &table,
-                "same-tenant-key-control",
-                control.is_ok(),
+                "cross-tenant-rows",
+                matches!(crossing, Ok(0)),
                 format!(
-                    "a row of A pointing at A's parent through {} gave {control:?}",
+                    "{} rows point through {} at a parent of another tenant",
+                    shown(&crossing),
                     fk.name
                 ),
             );
-            report.check(
-                &table,
-                "same-tenant-key",
-                matches!(&crossed, Err(e) if e.code == "23503"),
-                format!(
-                    "a row of A pointing at B's parent through {} ({:?}) gave {crossed:?}, not a foreign key violation",
-                    fk.name, fk.columns
-                ),
-            );
+            check.query(&sql);
+            check.rows = rows;
         }
+        Ok(())
+    }
+
+    /// A row of A pointing at A's parent goes in (the control); pointing at B's parent through
+    /// the key, it is refused with a foreign key violation.
+    async fn crossing_insert(
+        &self,
+        conn: &mut PgConnection,
+        generator: &mut Generator<'c>,
+        report: &mut Report,
+        fk: &ForeignKey,
+    ) -> Res {
+        let t = qualified(&self.table.name);
+        let table = self.name();
+        let this: &'c Table = self.table;
+        let column = &self.tenancy.column;
+        let pointing_at = |tenant: usize| -> Option<BTreeMap<String, String>> {
+            let parent = self.data.row(&fk.referenced_table, Some(tenant))?;
+            let mut given = BTreeMap::new();
+            for (c, referenced) in fk.columns.iter().zip(&fk.referenced_columns) {
+                if c == column {
+                    continue;
+                }
+                let ty = &this.column(c)?.ty;
+                let value = typed(&text_of(parent.values.get(referenced.as_str())?), ty);
+                given.insert(c.clone(), value);
+            }
+            Some(given)
+        };
+        let (Some(own), Some(foreign)) = (pointing_at(0), pointing_at(1)) else {
+            return Ok(());
+        };
+        exec(conn, "SAVEPOINT proof").await?;
+        if fk.referenced_table != this.name {
+            exec(conn, &format!("TRUNCATE {t} CASCADE")).await?;
+        }
+        exec(conn, "SAVEPOINT control").await?;
+        let control = generator
+            .insert_with(conn, this, Some(0), self.data, false, &own)
+            .await
+            .map_err(|e| DbError::from(&e));
+        exec(conn, "ROLLBACK TO SAVEPOINT control").await?;
+        let crossed = generator
+            .insert_with(conn, this, Some(0), self.data, false, &foreign)
+            .await
+            .map_err(|e| DbError::from(&e));
+        self.rollback(conn).await?;
+        report.check(
+            &table,
+            "same-tenant-key-control",
+            control.is_ok(),
+            format!(
+                "a row of A pointing at A's parent through {} gave {control:?}",
+                fk.name
+            ),
+        );
+        report.check(
+            &table,
+            "same-tenant-key",
+            matches!(&crossed, Err(e) if e.code == "23503"),
+            format!(
+                "a row of A pointing at B's parent through {} ({:?}) gave {crossed:?}, not a foreign key violation",
+                fk.name, fk.columns
+            ),
+        );
         Ok(())
     }
 }
