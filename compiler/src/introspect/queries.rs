@@ -118,11 +118,17 @@ where c.relkind in ('r', 'p') and n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C"
 "#;
 
+// PostgreSQL 18 sets `attnotnull` also for a `NOT NULL ... NOT VALID` constraint (contype 'n'),
+// which old rows may still violate: such a column is nullable until the constraint is validated.
 // `serial` is `integer` + a sequence owned by the column (pg_depend deptype 'a', which identity
 // columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`.
 // https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
 const COLUMNS: &str = r#"
-select a.attrelid::int8 as table_oid, a.attname::text as name, a.attnotnull as not_null,
+select a.attrelid::int8 as table_oid, a.attname::text as name,
+  a.attnotnull and not exists (
+    select 1 from pg_catalog.pg_constraint nn
+    where nn.conrelid = a.attrelid and nn.contype = 'n' and not nn.convalidated
+      and nn.conkey[1] = a.attnum) as not_null,
   a.attgenerated::text as generated_kind,
   a.attidentity::text as identity_kind,
   pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
