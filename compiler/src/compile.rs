@@ -37,7 +37,8 @@ pub fn compile(sources: &SourceSet) -> Compiled {
         }));
     }
     let mut files = Vec::with_capacity(sources.files.len());
-    for parsed in parse_all(sources) {
+    for file in &sources.files {
+        let parsed = syntax::parse(file);
         diagnostics.extend(parsed.diagnostics);
         files.push(parsed.file);
     }
@@ -65,57 +66,6 @@ pub fn compile(sources: &SourceSet) -> Compiled {
         catalog: Some(catalog),
         diagnostics,
     }
-}
-
-/// Below this many bytes of source, threads cost more than they save.
-const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
-/// The main thread's stack size: pest parses by recursion and checks the stack it has left.
-const PARSE_STACK: usize = 8 * 1024 * 1024;
-
-/// `syntax::parse` of every file, in file order. Files are independent and parsing is half of
-/// `check`'s time on a large schema, so a large schema is parsed on every core, each thread taking
-/// a contiguous run of files of about the same size.
-fn parse_all(sources: &SourceSet) -> Vec<syntax::Parsed> {
-    let total: usize = sources.files.iter().map(|f| f.text.len()).sum();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(sources.files.len());
-    if threads < 2 || total < PARALLEL_PARSE_BYTES {
-        return sources.files.iter().map(syntax::parse).collect();
-    }
-    // Cut the file list where the running size passes each thread's share.
-    let share = total.div_ceil(threads);
-    let mut runs: Vec<&[crate::source::SourceFile]> = Vec::with_capacity(threads);
-    let (mut start, mut size) = (0, 0);
-    for (i, file) in sources.files.iter().enumerate() {
-        size += file.text.len();
-        if size >= share && runs.len() + 1 < threads {
-            runs.push(&sources.files[start..=i]);
-            (start, size) = (i + 1, 0);
-        }
-    }
-    runs.push(&sources.files[start..]);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = runs
-            .iter()
-            .map(|run| {
-                std::thread::Builder::new()
-                    .stack_size(PARSE_STACK)
-                    .spawn_scoped(scope, move || {
-                        run.iter().map(syntax::parse).collect::<Vec<_>>()
-                    })
-            })
-            .collect();
-        let mut parsed = Vec::with_capacity(sources.files.len());
-        for (run, handle) in runs.iter().zip(handles) {
-            // A thread that cannot start, or that panicked, leaves its files to this thread.
-            match handle.map(|h| h.join()) {
-                Ok(Ok(files)) => parsed.extend(files),
-                _ => parsed.extend(run.iter().map(syntax::parse)),
-            }
-        }
-        parsed
-    })
 }
 
 /// `compile` for a caller that keeps the syntax trees (the language server parses again only the
