@@ -206,6 +206,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             default: column.default.clone(),
             serial: column.serial,
             generated: column.generated.clone(),
+            generated_virtual: column.generated_virtual,
             identity: column.identity,
             comment: column.doc.clone(),
             renamed_from: column.renamed_from.clone(),
@@ -224,7 +225,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         });
     }
     table.primary_key = source.primary_key.as_ref().map(|key| PrimaryKey {
-        name: String::new(),
+        name: key.name.clone().unwrap_or_default(),
         columns: key.columns.clone(),
         origin: Some(key.span),
     });
@@ -245,6 +246,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         table.uniques.push(UniqueConstraint {
             name: key.name.clone().unwrap_or_default(),
             columns: key.columns.clone(),
+            nulls_not_distinct: key.nulls_not_distinct,
             origin: Some(key.span),
         });
     }
@@ -266,6 +268,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             method: index.method.clone().unwrap_or_else(|| "btree".to_string()),
             keys: index.keys.clone(),
             predicate: index.predicate.clone(),
+            options: index.options.clone(),
             origin: Some(index.span),
         })
         .collect();
@@ -389,6 +392,7 @@ fn apply_tenancy(model: &Model, tenancy: &model::Tenancy, tables: &mut [Draft]) 
             table.uniques.push(UniqueConstraint {
                 name: String::new(),
                 columns,
+                nulls_not_distinct: false,
                 origin,
             });
         }
@@ -419,6 +423,7 @@ fn apply_tenancy(model: &Model, tenancy: &model::Tenancy, tables: &mut [Draft]) 
                     method: "btree".to_string(),
                     keys: vec![IndexKey::Column(column.to_string())],
                     predicate: None,
+                    options: Default::default(),
                     origin: source.tenant_column().map(|c| c.span),
                 },
             );
@@ -494,7 +499,9 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
         }
     }
     if let Some(key) = &mut table.primary_key {
-        key.name = namespace.choose_relation_name(&table_name, None, "pkey", true);
+        if key.name.is_empty() {
+            key.name = namespace.choose_relation_name(&table_name, None, "pkey", true);
+        }
     }
     for unique in &mut table.uniques {
         if unique.name.is_empty() {

@@ -96,6 +96,7 @@ pub async fn make_plan_with(
             Facts {
                 tables_with_rows: query.tables.iter().cloned().collect(),
                 columns_with_nulls: query.null_columns.iter().cloned().collect(),
+                server_version: None,
             }
         }
         Err(e) => {

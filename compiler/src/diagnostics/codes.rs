@@ -71,4 +71,6 @@ pub const PLAN_CYCLE: &str = "schemac::plan::cycle";
 pub const PLAN_AMBIGUOUS_BACKFILL: &str = "schemac::plan::ambiguous_backfill";
 pub const PLAN_MISSING_BACKFILL: &str = "schemac::plan::missing_backfill";
 pub const PLAN_INVALID_EXPRESSION: &str = "schemac::plan::invalid_expression";
+/// The schema uses a feature the target's PostgreSQL version does not have.
+pub const PLAN_UNSUPPORTED_BY_SERVER: &str = "schemac::plan::unsupported_by_server";
 pub const PLAN_DESTRUCTIVE_REFUSED: &str = "schemac::apply::destructive_refused";

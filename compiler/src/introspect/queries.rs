@@ -13,8 +13,8 @@ use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
-    Index, IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence,
-    SqlType, Table, UniqueConstraint,
+    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
+    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 /// Which schemas to read.
@@ -173,7 +173,9 @@ select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::
         order by k.ord) as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
-  con.convalidated as validated
+  con.convalidated as validated,
+  coalesce((select ix.indnullsnotdistinct from pg_catalog.pg_index ix
+            where ix.indexrelid = con.conindid and con.contype = 'u'), false) as nulls_not_distinct
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -184,7 +186,10 @@ order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
 "#;
 
 // Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone.
+// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone,
+// without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
+// (an operator class that is not its type's default, as `pg_get_indexdef` itself decides to print
+// one; qualified unless in pg_catalog or public). Keys past `indnkeyatts` are `INCLUDE` columns.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
   i.indisvalid as is_valid,
@@ -194,6 +199,19 @@ select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
   array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
+  array(select i.indoption[k]::int4
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_flags,
+  array(select (select case when oc.opcdefault then ''
+                            when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
+                            else ocn.nspname::text || '.' || oc.opcname::text end
+                from pg_catalog.pg_opclass oc
+                join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
+                where oc.oid = i.indclass[k])
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
+  array(select a.attname::text from generate_series(i.indnkeyatts::int, i.indnatts::int - 1) k
+        join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+        order by k) as include_columns,
+  i.indnullsnotdistinct as nulls_not_distinct,
   pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
 from pg_catalog.pg_index i
 join pg_catalog.pg_class ic on ic.oid = i.indexrelid
@@ -530,10 +548,12 @@ fn column(row: &PgRow) -> Result<Column, IntrospectError> {
     );
     column.nullable = !get::<bool>(row, WHAT, "not_null")?;
     let expr: Option<String> = get(row, WHAT, "expr")?;
-    // attgenerated is 's' for a stored generated column; its pg_attrdef entry is the generation
-    // expression, not a default.
-    if get::<String>(row, WHAT, "generated_kind")? == "s" {
+    // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
+    // its pg_attrdef entry is the generation expression, not a default.
+    let generated_kind = get::<String>(row, WHAT, "generated_kind")?;
+    if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
+        column.generated_virtual = generated_kind == "v";
     } else {
         column.default = expr;
     }
@@ -579,6 +599,7 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
         "u" => table.uniques.push(UniqueConstraint {
             name,
             columns,
+            nulls_not_distinct: get(row, WHAT, "nulls_not_distinct")?,
             origin: None,
         }),
         "f" => table.foreign_keys.push(ForeignKey {
@@ -616,12 +637,28 @@ fn index(row: &PgRow) -> Result<Index, IntrospectError> {
             None => IndexKey::Expr(strip_outer_parens(&definition).to_string()),
         })
         .collect();
+    let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
+    let opclasses: Vec<Option<String>> = get(row, WHAT, "key_opclasses")?;
+    let key_options = flags
+        .iter()
+        .zip(opclasses)
+        .map(|(flags, opclass)| KeyOptions {
+            opclass: opclass.filter(|o| !o.is_empty()),
+            descending: flags & 1 != 0,
+            nulls_first: flags & 2 != 0,
+        })
+        .collect();
     Ok(Index {
         name: get(row, WHAT, "name")?,
         unique: get(row, WHAT, "is_unique")?,
         method: get(row, WHAT, "method")?,
         keys,
         predicate: get(row, WHAT, "predicate")?,
+        options: IndexOptions::new(
+            key_options,
+            get(row, WHAT, "include_columns")?,
+            get(row, WHAT, "nulls_not_distinct")?,
+        ),
         origin: None,
     })
 }
