@@ -194,3 +194,58 @@ async fn extensions() {
 async fn standalone_sequences() {
     adopts("standalone_sequences").await;
 }
+
+#[tokio::test]
+async fn index_options_and_names() {
+    adopts("index_options").await;
+}
+
+/// Virtual generated columns exist from PostgreSQL 18 (run with `DATABASE_URL` on port 5418).
+#[tokio::test]
+async fn virtual_generated_columns() {
+    if server_version().await < 180_000 {
+        eprintln!("skipped: virtual generated columns need PostgreSQL 18");
+        return;
+    }
+    adopts("virtual_generated").await;
+}
+
+async fn server_version() -> i32 {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let version: String = sqlx::query_scalar("select current_setting('server_version_num')")
+        .fetch_one(&mut conn)
+        .await
+        .expect("server version");
+    version.parse().expect("server_version_num")
+}
+
+/// Below PostgreSQL 18 a schema with a virtual column is refused by `plan`, with the reason.
+#[tokio::test]
+async fn virtual_column_needs_postgres_18() {
+    if server_version().await >= 180_000 {
+        eprintln!("skipped: the server has virtual generated columns");
+        return;
+    }
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("schema.schema"),
+        "table invoices {\n  id bigint primary\n  cents bigint\n  eur numeric? generated (cents / 100.0) virtual\n}\n",
+    )
+    .expect("write schema");
+    let schema = dir.path().display().to_string();
+    let plan = run(&db, &["plan", &schema]).await;
+    assert_eq!(plan.code, 1, "{}{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr.contains("needs PostgreSQL 18") && plan.stderr.contains("schema.schema:4"),
+        "{}",
+        plan.stderr
+    );
+    let tables: i64 =
+        sqlx::query_scalar("select count(*) from pg_tables where tablename = 'invoices'")
+            .fetch_one(&mut db.connect().await)
+            .await
+            .expect("count");
+    assert_eq!(tables, 0);
+}
