@@ -229,7 +229,8 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
         .filter(|_| rows && column.serial && column.nullable);
     let rewrites = rows
         && ((column.serial && sequence.is_none())
-            || column.generated.is_some()
+            // A virtual column is computed when read: adding one writes nothing.
+            || (column.generated.is_some() && !column.generated_virtual)
             || column.identity.is_some()
             || column.default.as_deref().is_some_and(is_volatile));
     let mut statements = match &sequence {

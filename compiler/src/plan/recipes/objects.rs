@@ -91,7 +91,7 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
     };
     match object {
         TableObject::PrimaryKey(pk) => {
-            duplicates_preflight(ctx, table, &pk.columns, &name, planned);
+            duplicates_preflight(ctx, table, &pk.columns, false, &name, planned);
             add_key(
                 ctx,
                 table,
@@ -103,7 +103,14 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
             );
         }
         TableObject::Unique(unique) => {
-            duplicates_preflight(ctx, table, &unique.columns, &name, planned);
+            duplicates_preflight(
+                ctx,
+                table,
+                &unique.columns,
+                unique.nulls_not_distinct,
+                &name,
+                planned,
+            );
             add_key(
                 ctx,
                 table,
@@ -186,7 +193,14 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     })
                     .collect();
                 if columns.len() == index.keys.len() && index.predicate.is_none() {
-                    duplicates_preflight(ctx, table, &columns, &name, planned);
+                    duplicates_preflight(
+                        ctx,
+                        table,
+                        &columns,
+                        index.options.nulls_not_distinct,
+                        &name,
+                        planned,
+                    );
                 }
             }
             planned
@@ -489,10 +503,12 @@ fn add_key(
 }
 
 /// Rows that share a key would make the unique index build fail (and leave it INVALID).
+/// With `nulls_not_distinct`, rows that are NULL alike collide too.
 fn duplicates_preflight(
     ctx: &Context,
     table: &QualifiedName,
     columns: &[String],
+    nulls_not_distinct: bool,
     name: &str,
     planned: &mut Planned,
 ) {
@@ -519,7 +535,11 @@ fn duplicates_preflight(
             "SELECT coalesce(sum(n), 0)::bigint, min(e) FROM (SELECT count(*) AS n, concat(max({key}), {}, ', like key ', min({key})) AS e FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
             values.join(", "),
             sql::qualified(table),
-            list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
+            if nulls_not_distinct {
+                "true".to_string()
+            } else {
+                list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ")
+            },
             list.join(", ")
         ),
         message: format!("rows of `{}` share values of ({}), so `{name}` cannot be built", table.name, columns.join(", ")),
