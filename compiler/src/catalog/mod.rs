@@ -8,6 +8,7 @@
 pub mod lower;
 pub mod names;
 mod types;
+mod unmanaged;
 
 use sha2::{Digest, Sha256};
 
@@ -18,6 +19,7 @@ use crate::source::Span;
 
 pub use lower::lower;
 pub use types::{BaseType, SqlType};
+pub use unmanaged::Unmanaged;
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,6 +72,9 @@ pub struct Catalog {
     /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
     /// drift.
     pub fill_triggers: Vec<FillTrigger>,
+    /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
+    /// compared as drift.
+    pub unmanaged: Vec<Unmanaged>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -117,6 +122,7 @@ impl Catalog {
         let mut catalog = self.clone();
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
+        catalog.unmanaged.clear();
         catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;

@@ -78,6 +78,8 @@ pub async fn make_plan_with(
         }
         Err(error) => return Err(PlanFailure::Message(error.to_string())),
     };
+    // Objects in schemas the source does not mention are not managed: never compared or dropped.
+    let current = current.managed_by(&desired);
     let pair = Pair::new(&current, &desired);
     let mut changes = diff(pair);
     introspect::source_text(&mut changes, source);

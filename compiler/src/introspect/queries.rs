@@ -14,7 +14,7 @@ use crate::catalog::BaseType;
 use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
     Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
-    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint,
+    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
 };
 
 /// Which schemas to read.
@@ -34,18 +34,75 @@ pub(crate) struct Reader<'c> {
     pub queries: usize,
 }
 
-// Schemas that hold user objects. Names starting with `pg_` are reserved for the system
+// Schemas that hold user objects (`kind` empty), and in the same round trip every object in them
+// (or the database) that the language does not manage (LANGUAGE.md, "What else real databases
+// hold"), named by `pg_identify_object`. Names starting with `pg_` are reserved for the system
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
+// Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
+// array types, a range's multirange) are left out. Views, functions, triggers, domains and
+// partitions are not listed: the language manages them.
 const SCHEMAS: &str = r#"
-select n.nspname::text as name
-from pg_catalog.pg_namespace n
-where n.nspname !~ '^pg_'
-  and n.nspname <> 'information_schema'
-  and n.nspname not like 'schemac\_%'
-  and not exists (
+with user_ns as (
+  select n.oid, n.nspname from pg_catalog.pg_namespace n
+  where n.nspname !~ '^pg_'
+    and n.nspname <> 'information_schema'
+    and n.nspname not like 'schemac\_%'
+    and not exists (
+      select 1 from pg_catalog.pg_depend d
+      where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+),
+unmanaged (classid, objid) as (
+  select 'pg_catalog.pg_proc'::regclass, p.oid from pg_catalog.pg_proc p
+  where p.prokind = 'a' and p.pronamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_operator'::regclass, o.oid from pg_catalog.pg_operator o
+  where o.oprnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_cast'::regclass, c.oid from pg_catalog.pg_cast c where c.oid >= 16384
+  union all
+  select 'pg_catalog.pg_event_trigger'::regclass, e.oid from pg_catalog.pg_event_trigger e
+  where e.evtname not like 'schemac\_%'
+  union all
+  select 'pg_catalog.pg_publication'::regclass, p.oid from pg_catalog.pg_publication p
+  union all
+  select 'pg_catalog.pg_foreign_server'::regclass, s.oid from pg_catalog.pg_foreign_server s
+  union all
+  select 'pg_catalog.pg_foreign_data_wrapper'::regclass, w.oid from pg_catalog.pg_foreign_data_wrapper w
+  union all
+  select 'pg_catalog.pg_class'::regclass, c.oid from pg_catalog.pg_class c
+  where c.relkind = 'f' and c.relnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_type'::regclass, t.oid from pg_catalog.pg_type t
+  where t.typnamespace in (select oid from user_ns)
+    and (t.typtype in ('r', 'b')
+         or t.typtype = 'c' and exists (select 1 from pg_catalog.pg_class c
+                                        where c.oid = t.typrelid and c.relkind = 'c'))
+  union all
+  select 'pg_catalog.pg_collation'::regclass, c.oid from pg_catalog.pg_collation c
+  where c.collnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_statistic_ext'::regclass, s.oid from pg_catalog.pg_statistic_ext s
+  where s.stxnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_ts_config'::regclass, c.oid from pg_catalog.pg_ts_config c
+  where c.cfgnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_opclass'::regclass, c.oid from pg_catalog.pg_opclass c
+  where c.opcnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_conversion'::regclass, c.oid from pg_catalog.pg_conversion c
+  where c.connamespace in (select oid from user_ns)
+)
+select kind, name from (
+  select ''::text as kind, n.nspname::text as name from user_ns n
+  union all
+  select i.type::text, i.identity::text
+  from unmanaged u cross join lateral pg_catalog.pg_identify_object(u.classid, u.objid, 0) i
+  where not exists (
     select 1 from pg_catalog.pg_depend d
-    where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
-order by n.nspname collate "C"
+    where d.classid = u.classid and d.objid = u.objid and d.deptype in ('e', 'i'))
+) objects
+order by kind collate "C", name collate "C"
 "#;
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
@@ -351,11 +408,16 @@ impl<'c> Reader<'c> {
         let mut catalog = Catalog::default();
         let schemas: Vec<String> = match scope {
             Scope::User => {
-                let rows = self.fetch("schemas", SCHEMAS, None).await?;
-                let schemas = rows
-                    .iter()
-                    .map(|row| get::<String>(row, "schemas", "name"))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut schemas = Vec::new();
+                for row in self.fetch("schemas", SCHEMAS, None).await? {
+                    let kind: String = get(&row, "schemas", "kind")?;
+                    let name: String = get(&row, "schemas", "name")?;
+                    if kind.is_empty() {
+                        schemas.push(name);
+                    } else {
+                        catalog.unmanaged.push(Unmanaged { kind, name });
+                    }
+                }
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
                     let name: String = get(&row, "extensions", "name")?;
                     let schema: String = get(&row, "extensions", "schema")?;

@@ -31,6 +31,21 @@ pub struct Source {
 /// tenancy pattern exactly (and it reads back at least as well as plain tables), else with plain
 /// tables. The text is compiled and compared with `catalog`; what does not read back is warned of.
 pub fn to_source(catalog: &Catalog) -> Source {
+    let mut source = written(catalog);
+    // Named one by one: the source leaves them out, and no plan touches them.
+    source
+        .warnings
+        .extend(catalog.unmanaged.iter().map(|object| {
+            format!(
+                "{} `{}` is not managed: the schema language does not declare it; \
+                 plans leave it as it is and never drop it",
+                object.kind, object.name
+            )
+        }));
+    source
+}
+
+fn written(catalog: &Catalog) -> Source {
     let plain = write_checked(catalog, None);
     if let Some(pattern) = tenancy_pattern::recognise(catalog) {
         let tenancy = write_checked(catalog, Some(&pattern));
