@@ -25,6 +25,8 @@ pub const UNCLOSED_PARENTHESIS: &str = "schemac::parse::unclosed_parenthesis";
 pub const UNKNOWN_TYPE: &str = "schemac::resolve::unknown_type";
 pub const UNKNOWN_TABLE: &str = "schemac::resolve::unknown_table";
 pub const UNKNOWN_COLUMN: &str = "schemac::resolve::unknown_column";
+/// `using m` where `m` is a misspelt built-in access method (an extension's method is accepted).
+pub const UNKNOWN_INDEX_METHOD: &str = "schemac::resolve::unknown_index_method";
 pub const DUPLICATE_TABLE: &str = "schemac::resolve::duplicate_table";
 pub const DUPLICATE_COLUMN: &str = "schemac::resolve::duplicate_column";
 pub const DUPLICATE_ENUM: &str = "schemac::resolve::duplicate_enum";

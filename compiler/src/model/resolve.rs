@@ -807,6 +807,19 @@ impl Resolver {
                 .chain(index_ref.include.iter().copied())
                 .collect();
             let mut ok = true;
+            if let Some(method) = index_ref.method {
+                const BUILT_IN: [&str; 6] = ["btree", "hash", "gist", "spgist", "gin", "brin"];
+                if !BUILT_IN.contains(&method.name.as_str()) {
+                    if let Some(closest) = suggest::closest(&method.name, BUILT_IN) {
+                        diagnostics.push(Diagnostic::unknown_index_method(
+                            &method.name,
+                            method.span,
+                            closest,
+                        ));
+                        ok = false;
+                    }
+                }
+            }
             for column in columns {
                 if !known.contains(&column.name.as_str()) {
                     let closest = suggest::closest(&column.name, known.iter().copied());

@@ -1100,7 +1100,7 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
             Rule::index_keys => "a list of index keys in parentheses".to_string(),
             Rule::key_column | Rule::key_expr => "a column or an expression".to_string(),
             Rule::index_method => {
-                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin` or `brin`)".to_string()
+                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin`, `brin` or an extension's)".to_string()
             }
             Rule::fk_action
             | Rule::act_cascade
