@@ -728,6 +728,37 @@ mod tests {
     }
 
     #[test]
+    fn index_options_names_and_virtual_columns_reach_the_catalog() {
+        let catalog = catalog(
+            "table t {\n  id  int\n  name  text\n  at  timestamptz?\n  h  text?\n  v  int? generated (id + 1) virtual\n\n  primary key t_primary (id)\n  unique (h) nulls not distinct\n  index (name gin_trgm_ops) using gin\n  index (at desc, id nulls first)\n  unique index (lower(name) text_pattern_ops) include (at)\n}\n",
+        );
+        let t = table(&catalog, "t");
+        assert_eq!(
+            t.primary_key.as_ref().map(|k| k.name.as_str()),
+            Some("t_primary")
+        );
+        assert!(t.uniques[0].nulls_not_distinct);
+        assert!(t.column("v").is_some_and(|c| c.generated_virtual));
+        let trgm = &t.indexes[0];
+        assert_eq!(trgm.name, "t_name_idx");
+        assert_eq!(trgm.keys, [IndexKey::Column("name".into())]);
+        assert_eq!(
+            trgm.options.keys[0].opclass.as_deref(),
+            Some("gin_trgm_ops")
+        );
+        let order = &t.indexes[1].options.keys;
+        assert!(order[0].descending && order[0].nulls_first);
+        assert!(!order[1].descending && order[1].nulls_first);
+        let covering = &t.indexes[2];
+        assert_eq!(covering.keys, [IndexKey::Expr("lower(name)".into())]);
+        assert_eq!(covering.options.include, ["at"]);
+        assert_eq!(
+            crate::sql::ddl::create_index(&t.name, covering, false),
+            "CREATE UNIQUE INDEX t_lower_idx ON public.t ((lower(name)) text_pattern_ops) INCLUDE (at)"
+        );
+    }
+
+    #[test]
     fn generated_names_avoid_explicit_ones() {
         let catalog = catalog("table t {\n  a  int\n  index t_a_idx (a)\n  index (a)\n}\n");
         let names: Vec<&str> = table(&catalog, "t")
