@@ -17,8 +17,6 @@ use crate::catalog::{
     IndexKey, Policy, Privilege, QualifiedName, Table,
 };
 
-/// Access methods the language's `index ... using` accepts.
-
 /// `.schema` text for a database, and what could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Source {

@@ -125,6 +125,20 @@ fn options(rest: &str) -> Option<KeyOptions> {
     words.next().is_none().then_some(options)
 }
 
+/// A key as `.schema` text: the key, parenthesised where its options would not split off
+/// otherwise, then its options (`lower(email) text_pattern_ops`, `(a + b) desc`).
+pub fn source_text(key: &str, options: &KeyOptions) -> String {
+    if options.is_default() {
+        return key.to_string();
+    }
+    let key = if key_end(key) == Some(key.len()) {
+        key.to_string()
+    } else {
+        format!("({key})")
+    };
+    format!("{key}{}", options.suffix(false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,18 +200,4 @@ mod tests {
         }
         assert_eq!(source_text("a + b", &KeyOptions::default()), "a + b");
     }
-}
-
-/// A key as `.schema` text: the key, parenthesised where its options would not split off
-/// otherwise, then its options (`lower(email) text_pattern_ops`, `(a + b) desc`).
-pub fn source_text(key: &str, options: &KeyOptions) -> String {
-    if options.is_default() {
-        return key.to_string();
-    }
-    let key = if key_end(key) == Some(key.len()) {
-        key.to_string()
-    } else {
-        format!("({key})")
-    };
-    format!("{key}{}", options.suffix(false))
 }
