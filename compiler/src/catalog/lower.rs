@@ -517,7 +517,7 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
     }
     for index in &mut table.indexes {
         if index.name.is_empty() {
-            let addition = names::name_addition(&names::index_column_names(&index.keys));
+            let addition = names::name_addition(&names::index_name_columns(index));
             index.name = namespace.choose_relation_name(&table_name, Some(&addition), "idx", false);
         }
     }
@@ -754,7 +754,7 @@ mod tests {
         assert_eq!(covering.options.include, ["at"]);
         assert_eq!(
             crate::sql::ddl::create_index(&t.name, covering, false),
-            "CREATE UNIQUE INDEX t_lower_idx ON public.t ((lower(name)) text_pattern_ops) INCLUDE (at)"
+            "CREATE UNIQUE INDEX t_lower_at_idx ON public.t ((lower(name)) text_pattern_ops) INCLUDE (at)"
         );
     }
 

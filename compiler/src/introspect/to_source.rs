@@ -1027,11 +1027,7 @@ impl<'a> Writer<'a> {
         let default = self.is_default(
             table,
             &index.name,
-            &default_name(
-                &table.name.name,
-                &names::index_column_names(&index.keys),
-                "idx",
-            ),
+            &default_name(&table.name.name, &names::index_name_columns(index), "idx"),
         );
         let kind = if index.unique {
             "unique index"
