@@ -527,6 +527,9 @@ impl IndexOptions {
 /// default is `NULLS FIRST` for `DESC` and `NULLS LAST` otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyOptions {
+    /// `COLLATE c` where it is not the column's own collation, as SQL text (`"C"`, quoted as
+    /// PostgreSQL's `quote_ident` does). Column keys only: an expression key's collation is not read.
+    pub collation: Option<String>,
     /// A non-default operator class (`gin_trgm_ops`, `text_pattern_ops`), schema-qualified when
     /// it is not in `pg_catalog` or `public`.
     pub opclass: Option<String>,
@@ -536,13 +539,17 @@ pub struct KeyOptions {
 
 impl KeyOptions {
     pub fn is_default(&self) -> bool {
-        self.opclass.is_none() && !self.descending && !self.nulls_first
+        self.collation.is_none() && self.opclass.is_none() && !self.descending && !self.nulls_first
     }
 
     /// What follows the key in SQL and in `.schema` text: ` gin_trgm_ops DESC NULLS LAST`
     /// (uppercase for SQL, lowercase for the source), each part only where it is not the default.
     pub fn suffix(&self, upper: bool) -> String {
         let mut out = String::new();
+        if let Some(collation) = &self.collation {
+            out.push_str(if upper { " COLLATE " } else { " collate " });
+            out.push_str(collation);
+        }
         if let Some(opclass) = &self.opclass {
             out.push(' ');
             out.push_str(opclass);

@@ -265,6 +265,12 @@ select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as
                 join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
                 where oc.oid = i.indclass[k])
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
+  array(select (select pg_catalog.quote_ident(co.collname)
+                from pg_catalog.pg_attribute a
+                join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
+                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
+                  and i.indcollation[k] <> a.attcollation)
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_collations,
   array(select a.attname::text from generate_series(i.indnkeyatts::int, i.indnatts::int - 1) k
         join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
         order by k) as include_columns,
@@ -701,10 +707,13 @@ fn index(row: &PgRow) -> Result<Index, IntrospectError> {
         .collect();
     let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
     let opclasses: Vec<Option<String>> = get(row, WHAT, "key_opclasses")?;
+    let collations: Vec<Option<String>> = get(row, WHAT, "key_collations")?;
     let key_options = flags
         .iter()
         .zip(opclasses)
-        .map(|(flags, opclass)| KeyOptions {
+        .zip(collations)
+        .map(|((flags, opclass), collation)| KeyOptions {
+            collation,
             opclass: opclass.filter(|o| !o.is_empty()),
             descending: flags & 1 != 0,
             nulls_first: flags & 2 != 0,

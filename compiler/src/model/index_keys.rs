@@ -90,11 +90,35 @@ fn is_ident(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// `[opclass] [asc | desc] [nulls first | last]`, or `None` when the text is something else.
+/// `[collate c] [opclass] [asc | desc] [nulls first | last]`, or `None` when the text is
+/// something else. A collation keeps its spelling (`"C"`); an unquoted one folds to lower case.
 fn options(rest: &str) -> Option<KeyOptions> {
+    let mut options = KeyOptions::default();
+    let mut rest = rest.trim_start();
+    if rest.len() > 7
+        && rest[..7].eq_ignore_ascii_case("collate")
+        && rest[7..].starts_with(char::is_whitespace)
+    {
+        let name = rest[7..].trim_start();
+        let end = if let Some(quoted) = name.strip_prefix('"') {
+            1 + quoted.find('"')? + 1
+        } else {
+            name.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(name.len())
+        };
+        if end == 0 {
+            return None;
+        }
+        let collation = &name[..end];
+        options.collation = Some(if collation.starts_with('"') {
+            collation.to_string()
+        } else {
+            collation.to_lowercase()
+        });
+        rest = &name[end..];
+    }
     let words: Vec<String> = rest.split_whitespace().map(str::to_lowercase).collect();
     let mut words = words.iter().map(String::as_str).peekable();
-    let mut options = KeyOptions::default();
     if let Some(&word) = words.peek() {
         if !matches!(word, "asc" | "desc" | "nulls") {
             let valid = word
@@ -145,6 +169,7 @@ mod tests {
 
     fn opts(opclass: Option<&str>, descending: bool, nulls_first: bool) -> KeyOptions {
         KeyOptions {
+            collation: None,
             opclass: opclass.map(str::to_string),
             descending,
             nulls_first,
@@ -167,6 +192,15 @@ mod tests {
         assert_eq!(key.options, opts(None, true, true));
         let key = split("id nulls first");
         assert_eq!(key.options, opts(None, false, true));
+        let key = split("name collate \"C\" text_pattern_ops desc");
+        assert_eq!((key.key, key.column), ("name", true));
+        assert_eq!(key.options.collation.as_deref(), Some("\"C\""));
+        assert_eq!(key.options.opclass.as_deref(), Some("text_pattern_ops"));
+        assert!(key.options.descending);
+        assert_eq!(
+            source_text("name", &key.options),
+            "name collate \"C\" text_pattern_ops desc"
+        );
         let key = split("name public.gin_trgm_ops");
         assert_eq!(key.options.opclass.as_deref(), Some("public.gin_trgm_ops"));
     }
@@ -177,7 +211,7 @@ mod tests {
             "a + b",
             "lower(email)",
             "(a)",
-            "a collate \"C\"",
+            "a collate",
             "x nulls sometimes",
             "f(a) b c",
         ] {
