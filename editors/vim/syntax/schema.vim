@@ -46,7 +46,7 @@ syn keyword schemaKeyword    cycle
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaIndexMethod bloom
-syn keyword schemaKeyword    include nulls not distinct virtual asc desc first last
+syn keyword schemaKeyword    include nulls not distinct virtual asc desc first last collate
 syn keyword schemaType       uuid text varchar char character varying smallint int integer bigint
 syn keyword schemaType       int2 int4 int8 smallserial serial bigserial serial2 serial4 serial8
 syn keyword schemaType       bool boolean real float float4 float8 double precision numeric decimal

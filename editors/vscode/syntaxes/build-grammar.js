@@ -559,7 +559,8 @@ const repository = {
       }),
       sqlExpression('(\\()', { 1: { name: sc('punctuation.section.parens.begin') } }),
       // After a key: its order and operator class (`name gin_trgm_ops`, `at desc nulls last`).
-      { match: '\\b(?:asc|desc|nulls|first|last)\\b', name: sc('keyword.control.order') },
+      { match: '\\b(?:asc|desc|nulls|first|last|collate)\\b', name: sc('keyword.control.order') },
+      { include: '#string' },
       {
         match: '(?<=[A-Za-z0-9_)])\\s+([A-Za-z_][A-Za-z0-9_.]*_ops)\\b',
         captures: { 1: { name: sc('support.constant.operator-class') } },
