@@ -182,11 +182,13 @@ Who log in.';
         users.uniques,
         [
             UniqueConstraint {
+                nulls_not_distinct: false,
                 name: "users_account_id_id_key".into(),
                 columns: vec!["account_id".into(), "id".into()],
                 origin: None
             },
             UniqueConstraint {
+                nulls_not_distinct: false,
                 name: "users_email_key".into(),
                 columns: vec!["email".into()],
                 origin: None
@@ -219,6 +221,7 @@ Who log in.';
         users.indexes,
         [
             Index {
+                options: Default::default(),
                 name: "users_lower_idx".into(),
                 unique: false,
                 method: "btree".into(),
@@ -230,6 +233,7 @@ Who log in.';
                 origin: None
             },
             Index {
+                options: Default::default(),
                 name: "users_sum_idx".into(),
                 unique: true,
                 method: "btree".into(),
@@ -238,6 +242,7 @@ Who log in.';
                 origin: None
             },
             Index {
+                options: Default::default(),
                 name: "users_tags_idx".into(),
                 unique: false,
                 method: "gin".into(),
@@ -316,6 +321,7 @@ Who log in.';
     assert_eq!(
         sessions.indexes,
         [Index {
+            options: Default::default(),
             name: "sessions_user_idx".into(),
             unique: false,
             method: "btree".into(),
@@ -383,6 +389,7 @@ fn desired_catalog(reader: &str) -> Catalog {
         origin: span(100),
     });
     table.indexes.push(Index {
+        options: Default::default(),
         name: "orders_lower_idx".into(),
         unique: false,
         method: "btree".into(),

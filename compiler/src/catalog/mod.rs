@@ -8,6 +8,7 @@
 pub mod lower;
 pub mod names;
 mod types;
+mod unmanaged;
 
 use sha2::{Digest, Sha256};
 
@@ -18,6 +19,7 @@ use crate::source::Span;
 
 pub use lower::lower;
 pub use types::{BaseType, SqlType};
+pub use unmanaged::Unmanaged;
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,6 +72,9 @@ pub struct Catalog {
     /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
     /// drift.
     pub fill_triggers: Vec<FillTrigger>,
+    /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
+    /// compared as drift.
+    pub unmanaged: Vec<Unmanaged>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -117,6 +122,7 @@ impl Catalog {
         let mut catalog = self.clone();
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
+        catalog.unmanaged.clear();
         catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;
@@ -333,8 +339,10 @@ pub struct Column {
     pub default: Option<String>,
     /// True for `serial`/`bigserial`: the column owns a sequence named `<table>_<column>_seq`.
     pub serial: bool,
-    /// `GENERATED ALWAYS AS (expr) STORED`.
+    /// `GENERATED ALWAYS AS (expr) STORED`, or `VIRTUAL` with `generated_virtual`.
     pub generated: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) VIRTUAL` (PostgreSQL 18, `attgenerated = 'v'`).
+    pub generated_virtual: bool,
     /// `GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`: the column takes its values from a sequence
     /// it owns (and has no `default`).
     pub identity: Option<Identity>,
@@ -357,6 +365,7 @@ impl Column {
             default: None,
             serial: false,
             generated: None,
+            generated_virtual: false,
             identity: None,
             comment: None,
             renamed_from: None,
@@ -410,6 +419,8 @@ pub struct PrimaryKey {
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+): two NULLs count as equal.
+    pub nulls_not_distinct: bool,
     pub origin: Option<Span>,
 }
 
@@ -474,7 +485,96 @@ pub struct Index {
     pub keys: Vec<IndexKey>,
     /// Partial index predicate (`WHERE ...`), without the keyword.
     pub predicate: Option<String>,
+    /// Operator classes, order, `INCLUDE` and `NULLS NOT DISTINCT`; all default for most indexes.
+    pub options: IndexOptions,
     pub origin: Option<Span>,
+}
+
+/// What an index has besides its keys, as `pg_index` holds it (see `IndexOptions::new`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexOptions {
+    /// One entry per key, or empty when every key has the defaults (so an index written without
+    /// options compares equal to one read back).
+    pub keys: Vec<KeyOptions>,
+    /// `INCLUDE (cols)`: non-key columns stored in the index.
+    pub include: Vec<String>,
+    /// `NULLS NOT DISTINCT` on a unique index (PostgreSQL 15+).
+    pub nulls_not_distinct: bool,
+}
+
+impl IndexOptions {
+    /// Options with `keys` cleared when every key has the defaults.
+    pub fn new(keys: Vec<KeyOptions>, include: Vec<String>, nulls_not_distinct: bool) -> Self {
+        let keys = if keys.iter().all(KeyOptions::is_default) {
+            Vec::new()
+        } else {
+            keys
+        };
+        IndexOptions {
+            keys,
+            include,
+            nulls_not_distinct,
+        }
+    }
+
+    /// The options of key `i` (the defaults where none are recorded).
+    pub fn key(&self, i: usize) -> KeyOptions {
+        self.keys.get(i).cloned().unwrap_or_default()
+    }
+}
+
+/// One index key's operator class and order. `nulls_first` is always explicit: PostgreSQL's
+/// default is `NULLS FIRST` for `DESC` and `NULLS LAST` otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyOptions {
+    /// `COLLATE c` where it is not the column's own collation, as SQL text (`"C"`, quoted as
+    /// PostgreSQL's `quote_ident` does). Column keys only: an expression key's collation is not read.
+    pub collation: Option<String>,
+    /// A non-default operator class (`gin_trgm_ops`, `text_pattern_ops`), schema-qualified when
+    /// it is not in `pg_catalog` or `public`.
+    pub opclass: Option<String>,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+impl KeyOptions {
+    pub fn is_default(&self) -> bool {
+        self.collation.is_none() && self.opclass.is_none() && !self.descending && !self.nulls_first
+    }
+
+    /// What follows the key in SQL and in `.schema` text: ` gin_trgm_ops DESC NULLS LAST`
+    /// (uppercase for SQL, lowercase for the source), each part only where it is not the default.
+    pub fn suffix(&self, upper: bool) -> String {
+        let mut out = String::new();
+        if let Some(collation) = &self.collation {
+            out.push_str(if upper { " COLLATE " } else { " collate " });
+            out.push_str(collation);
+        }
+        if let Some(opclass) = &self.opclass {
+            out.push(' ');
+            out.push_str(opclass);
+        }
+        let word = |w: &str| {
+            if upper {
+                w.to_uppercase()
+            } else {
+                w.to_string()
+            }
+        };
+        if self.descending {
+            out.push(' ');
+            out.push_str(&word("desc"));
+        }
+        if self.nulls_first != self.descending {
+            out.push(' ');
+            out.push_str(&word(if self.nulls_first {
+                "nulls first"
+            } else {
+                "nulls last"
+            }));
+        }
+        out
+    }
 }
 
 /// `FOR` clause of a policy.

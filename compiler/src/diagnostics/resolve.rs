@@ -46,6 +46,20 @@ impl Diagnostic {
         )
     }
 
+    /// `using btre`: close to a built-in method, so a typo rather than an extension's method.
+    pub fn unknown_index_method(method: &str, at: Span, closest: &str) -> Diagnostic {
+        Diagnostic::error(
+            codes::UNKNOWN_INDEX_METHOD,
+            format!("unknown index method `{method}`"),
+        )
+        .with_label(at, "not an index method")
+        .with_help(Some(format!(
+            "did you mean `{closest}`? The built-in methods are `btree`, `hash`, `gist`, \
+             `spgist`, `gin` and `brin`; an extension's method (`bloom`) is written as the \
+             extension names it"
+        )))
+    }
+
     pub fn duplicate_table(name: &str, at: Span, first: Span) -> Diagnostic {
         Diagnostic::error(
             codes::DUPLICATE_TABLE,

@@ -216,7 +216,10 @@ fn diff_column(
             to: desired.name.clone(),
         });
     }
-    if current.generated != desired.generated {
+    // Stored ↔ virtual cannot be altered in place (PostgreSQL 18): the column is replaced.
+    if current.generated != desired.generated
+        || current.generated_virtual != desired.generated_virtual
+    {
         changes.push(Change::ReplaceGeneratedColumn {
             table: table.clone(),
             current: current.clone(),
@@ -394,7 +397,9 @@ fn same_definition(
         (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => {
             columns(&a.columns) == b.columns
         }
-        (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
+        (TableObject::Unique(a), TableObject::Unique(b)) => {
+            columns(&a.columns) == b.columns && a.nulls_not_distinct == b.nulls_not_distinct
+        }
         (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
             let referenced = renames.table(&a.referenced_table);
             let referenced_columns: Vec<String> = a
@@ -428,6 +433,9 @@ fn same_definition(
             a.unique == b.unique
                 && a.method == b.method
                 && keys(a) == b.keys
+                && a.options.keys == b.options.keys
+                && columns(&a.options.include) == b.options.include
+                && a.options.nulls_not_distinct == b.options.nulls_not_distinct
                 && a.predicate.as_deref().map(|p| renames.expr(table, p)) == b.predicate
         }
         _ => false,

@@ -13,8 +13,8 @@ use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
-    Index, IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence,
-    SqlType, Table, UniqueConstraint,
+    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
+    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
 };
 
 /// Which schemas to read.
@@ -34,18 +34,75 @@ pub(crate) struct Reader<'c> {
     pub queries: usize,
 }
 
-// Schemas that hold user objects. Names starting with `pg_` are reserved for the system
+// Schemas that hold user objects (`kind` empty), and in the same round trip every object in them
+// (or the database) that the language does not manage (LANGUAGE.md, "What else real databases
+// hold"), named by `pg_identify_object`. Names starting with `pg_` are reserved for the system
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
+// Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
+// array types, a range's multirange) are left out. Views, functions, triggers, domains and
+// partitions are not listed: the language manages them.
 const SCHEMAS: &str = r#"
-select n.nspname::text as name
-from pg_catalog.pg_namespace n
-where n.nspname !~ '^pg_'
-  and n.nspname <> 'information_schema'
-  and n.nspname not like 'schemac\_%'
-  and not exists (
+with user_ns as (
+  select n.oid, n.nspname from pg_catalog.pg_namespace n
+  where n.nspname !~ '^pg_'
+    and n.nspname <> 'information_schema'
+    and n.nspname not like 'schemac\_%'
+    and not exists (
+      select 1 from pg_catalog.pg_depend d
+      where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+),
+unmanaged (classid, objid) as (
+  select 'pg_catalog.pg_proc'::regclass, p.oid from pg_catalog.pg_proc p
+  where p.prokind = 'a' and p.pronamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_operator'::regclass, o.oid from pg_catalog.pg_operator o
+  where o.oprnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_cast'::regclass, c.oid from pg_catalog.pg_cast c where c.oid >= 16384
+  union all
+  select 'pg_catalog.pg_event_trigger'::regclass, e.oid from pg_catalog.pg_event_trigger e
+  where e.evtname not like 'schemac\_%'
+  union all
+  select 'pg_catalog.pg_publication'::regclass, p.oid from pg_catalog.pg_publication p
+  union all
+  select 'pg_catalog.pg_foreign_server'::regclass, s.oid from pg_catalog.pg_foreign_server s
+  union all
+  select 'pg_catalog.pg_foreign_data_wrapper'::regclass, w.oid from pg_catalog.pg_foreign_data_wrapper w
+  union all
+  select 'pg_catalog.pg_class'::regclass, c.oid from pg_catalog.pg_class c
+  where c.relkind = 'f' and c.relnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_type'::regclass, t.oid from pg_catalog.pg_type t
+  where t.typnamespace in (select oid from user_ns)
+    and (t.typtype in ('r', 'b')
+         or t.typtype = 'c' and exists (select 1 from pg_catalog.pg_class c
+                                        where c.oid = t.typrelid and c.relkind = 'c'))
+  union all
+  select 'pg_catalog.pg_collation'::regclass, c.oid from pg_catalog.pg_collation c
+  where c.collnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_statistic_ext'::regclass, s.oid from pg_catalog.pg_statistic_ext s
+  where s.stxnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_ts_config'::regclass, c.oid from pg_catalog.pg_ts_config c
+  where c.cfgnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_opclass'::regclass, c.oid from pg_catalog.pg_opclass c
+  where c.opcnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_conversion'::regclass, c.oid from pg_catalog.pg_conversion c
+  where c.connamespace in (select oid from user_ns)
+)
+select kind, name from (
+  select ''::text as kind, n.nspname::text as name from user_ns n
+  union all
+  select i.type::text, i.identity::text
+  from unmanaged u cross join lateral pg_catalog.pg_identify_object(u.classid, u.objid, 0) i
+  where not exists (
     select 1 from pg_catalog.pg_depend d
-    where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
-order by n.nspname collate "C"
+    where d.classid = u.classid and d.objid = u.objid and d.deptype in ('e', 'i'))
+) objects
+order by kind collate "C", name collate "C"
 "#;
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
@@ -178,7 +235,9 @@ select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::
         order by k.ord) as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
-  con.convalidated as validated
+  con.convalidated as validated,
+  coalesce((select ix.indnullsnotdistinct from pg_catalog.pg_index ix
+            where ix.indexrelid = con.conindid and con.contype = 'u'), false) as nulls_not_distinct
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -189,7 +248,10 @@ order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
 "#;
 
 // Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone.
+// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone,
+// without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
+// (an operator class that is not its type's default, as `pg_get_indexdef` itself decides to print
+// one; qualified unless in pg_catalog or public). Keys past `indnkeyatts` are `INCLUDE` columns.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
   i.indisvalid as is_valid,
@@ -199,6 +261,25 @@ select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
   array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
+  array(select i.indoption[k]::int4
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_flags,
+  array(select (select case when oc.opcdefault then ''
+                            when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
+                            else ocn.nspname::text || '.' || oc.opcname::text end
+                from pg_catalog.pg_opclass oc
+                join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
+                where oc.oid = i.indclass[k])
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
+  array(select (select pg_catalog.quote_ident(co.collname)
+                from pg_catalog.pg_attribute a
+                join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
+                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
+                  and i.indcollation[k] <> a.attcollation)
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_collations,
+  array(select a.attname::text from generate_series(i.indnkeyatts::int, i.indnatts::int - 1) k
+        join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+        order by k) as include_columns,
+  i.indnullsnotdistinct as nulls_not_distinct,
   pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
 from pg_catalog.pg_index i
 join pg_catalog.pg_class ic on ic.oid = i.indexrelid
@@ -338,11 +419,16 @@ impl<'c> Reader<'c> {
         let mut catalog = Catalog::default();
         let schemas: Vec<String> = match scope {
             Scope::User => {
-                let rows = self.fetch("schemas", SCHEMAS, None).await?;
-                let schemas = rows
-                    .iter()
-                    .map(|row| get::<String>(row, "schemas", "name"))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut schemas = Vec::new();
+                for row in self.fetch("schemas", SCHEMAS, None).await? {
+                    let kind: String = get(&row, "schemas", "kind")?;
+                    let name: String = get(&row, "schemas", "name")?;
+                    if kind.is_empty() {
+                        schemas.push(name);
+                    } else {
+                        catalog.unmanaged.push(Unmanaged { kind, name });
+                    }
+                }
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
                     let name: String = get(&row, "extensions", "name")?;
                     let schema: String = get(&row, "extensions", "schema")?;
@@ -568,10 +654,12 @@ fn column(row: &PgRow, serial_sequences: &mut BTreeSet<i64>) -> Result<Column, I
         serial_sequences.insert(oid);
     }
     column.serial = serial_sequence.is_some();
-    // attgenerated is 's' for a stored generated column; its pg_attrdef entry is the generation
-    // expression, not a default.
-    if get::<String>(row, WHAT, "generated_kind")? == "s" {
+    // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
+    // its pg_attrdef entry is the generation expression, not a default.
+    let generated_kind = get::<String>(row, WHAT, "generated_kind")?;
+    if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
+        column.generated_virtual = generated_kind == "v";
     } else {
         column.default = expr;
     }
@@ -616,6 +704,7 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
         "u" => table.uniques.push(UniqueConstraint {
             name,
             columns,
+            nulls_not_distinct: get(row, WHAT, "nulls_not_distinct")?,
             origin: None,
         }),
         "f" => table.foreign_keys.push(ForeignKey {
@@ -653,12 +742,31 @@ fn index(row: &PgRow) -> Result<Index, IntrospectError> {
             None => IndexKey::Expr(strip_outer_parens(&definition).to_string()),
         })
         .collect();
+    let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
+    let opclasses: Vec<Option<String>> = get(row, WHAT, "key_opclasses")?;
+    let collations: Vec<Option<String>> = get(row, WHAT, "key_collations")?;
+    let key_options = flags
+        .iter()
+        .zip(opclasses)
+        .zip(collations)
+        .map(|((flags, opclass), collation)| KeyOptions {
+            collation,
+            opclass: opclass.filter(|o| !o.is_empty()),
+            descending: flags & 1 != 0,
+            nulls_first: flags & 2 != 0,
+        })
+        .collect();
     Ok(Index {
         name: get(row, WHAT, "name")?,
         unique: get(row, WHAT, "is_unique")?,
         method: get(row, WHAT, "method")?,
         keys,
         predicate: get(row, WHAT, "predicate")?,
+        options: IndexOptions::new(
+            key_options,
+            get(row, WHAT, "include_columns")?,
+            get(row, WHAT, "nulls_not_distinct")?,
+        ),
         origin: None,
     })
 }

@@ -17,9 +17,6 @@ use crate::catalog::{
     IndexKey, Policy, Privilege, QualifiedName, Table,
 };
 
-/// Access methods the language's `index ... using` accepts.
-const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
-
 /// `.schema` text for a database, and what could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Source {
@@ -32,6 +29,21 @@ pub struct Source {
 /// tenancy pattern exactly (and it reads back at least as well as plain tables), else with plain
 /// tables. The text is compiled and compared with `catalog`; what does not read back is warned of.
 pub fn to_source(catalog: &Catalog) -> Source {
+    let mut source = written(catalog);
+    // Named one by one: the source leaves them out, and no plan touches them.
+    source
+        .warnings
+        .extend(catalog.unmanaged.iter().map(|object| {
+            format!(
+                "{} `{}` is not managed: the schema language does not declare it; \
+                 plans leave it as it is and never drop it",
+                object.kind, object.name
+            )
+        }));
+    source
+}
+
+fn written(catalog: &Catalog) -> Source {
     let plain = write_checked(catalog, None);
     if let Some(pattern) = tenancy_pattern::recognise(catalog) {
         let tenancy = write_checked(catalog, Some(&pattern));
@@ -664,7 +676,7 @@ impl<'a> Writer<'a> {
             if generated.uniques.contains(&unique.name) {
                 continue;
             }
-            if let [column] = unique.columns.as_slice() {
+            if let ([column], false) = (unique.columns.as_slice(), unique.nulls_not_distinct) {
                 let entry = attributes.entry(column.clone()).or_default();
                 if self.is_default(
                     table,
@@ -687,6 +699,7 @@ impl<'a> Writer<'a> {
                 if !index.unique
                     && index.method == "btree"
                     && index.predicate.is_none()
+                    && index.options == Default::default()
                     && self.is_default(
                         table,
                         &index.name,
@@ -774,7 +787,12 @@ impl<'a> Writer<'a> {
                 }
             }
             if let Some(generated) = &column.generated {
-                attrs.push(format!("generated ({generated})"));
+                let storage = if column.generated_virtual {
+                    " virtual"
+                } else {
+                    ""
+                };
+                attrs.push(format!("generated ({generated}){storage}"));
             }
             match column.identity {
                 Some(Identity::ByDefault) => attrs.push("identity".to_string()),
@@ -814,6 +832,15 @@ impl<'a> Writer<'a> {
                         "primary key `{}` of `{}` is left out: it names a column left out",
                         pk.name, table.name
                     ));
+                } else if !is_default_pkey_name(self.catalog, table, &pk.name)
+                    && spellable(&pk.name)
+                {
+                    // A non-default name is written at table level, even for one column.
+                    entries.push(format!(
+                        "primary key {} ({})",
+                        pk.name,
+                        pk.columns.join(", ")
+                    ));
                 } else {
                     if !is_default_pkey_name(self.catalog, table, &pk.name) {
                         self.warn(format!(
@@ -840,14 +867,23 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let columns: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
+            let nulls = if unique.nulls_not_distinct {
+                " nulls not distinct"
+            } else {
+                ""
+            };
             if self.is_default(
                 table,
                 &unique.name,
                 &default_name(table_name, &columns, "key"),
             ) {
-                entries.push(format!("unique ({})", columns.join(", ")));
+                entries.push(format!("unique ({}){nulls}", columns.join(", ")));
             } else {
-                entries.push(format!("unique {} ({})", unique.name, columns.join(", ")));
+                entries.push(format!(
+                    "unique {} ({}){nulls}",
+                    unique.name,
+                    columns.join(", ")
+                ));
             }
         }
         for index in &table.indexes {
@@ -956,14 +992,17 @@ impl<'a> Writer<'a> {
         index: &Index,
         skipped_columns: &BTreeSet<String>,
     ) -> Option<String> {
-        let problem = if !INDEX_METHODS.contains(&index.method.as_str()) {
-            Some("the schema language has no such index method")
-        } else if !spellable(&index.name) {
+        let problem = if !spellable(&index.name) || !spellable(&index.method) {
             Some("the schema language cannot spell its name")
         } else if index.keys.iter().any(|k| match k {
             IndexKey::Column(c) => skipped_columns.contains(c) || !spellable(c),
             IndexKey::Expr(e) => e.contains(['\n', '\r']),
-        }) {
+        }) || index
+            .options
+            .include
+            .iter()
+            .any(|c| skipped_columns.contains(c) || !spellable(c))
+        {
             Some("it names a column left out")
         } else {
             None
@@ -975,21 +1014,20 @@ impl<'a> Writer<'a> {
             ));
             return None;
         }
-        let keys: Vec<&str> = index
+        let keys: Vec<String> = index
             .keys
             .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) | IndexKey::Expr(c) => c.as_str(),
+            .enumerate()
+            .map(|(i, k)| match k {
+                IndexKey::Column(c) | IndexKey::Expr(c) => {
+                    crate::model::index_keys::source_text(c, &index.options.key(i))
+                }
             })
             .collect();
         let default = self.is_default(
             table,
             &index.name,
-            &default_name(
-                &table.name.name,
-                &names::index_column_names(&index.keys),
-                "idx",
-            ),
+            &default_name(&table.name.name, &names::index_name_columns(index), "idx"),
         );
         let kind = if index.unique {
             "unique index"
@@ -1003,6 +1041,12 @@ impl<'a> Writer<'a> {
         };
         if index.method != "btree" {
             let _ = write!(entry, " using {}", index.method);
+        }
+        if !index.options.include.is_empty() {
+            let _ = write!(entry, " include ({})", index.options.include.join(", "));
+        }
+        if index.options.nulls_not_distinct {
+            entry.push_str(" nulls not distinct");
         }
         if let Some(predicate) = &index.predicate {
             let _ = write!(entry, " where ({predicate})");

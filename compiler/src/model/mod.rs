@@ -5,6 +5,7 @@
 //! indexes, policies) are NOT applied here; `catalog::lower` does that, once.
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
+pub mod index_keys;
 mod resolve;
 pub mod tenancy;
 pub mod types;
@@ -144,6 +145,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `generated (expr)` text.
     pub generated: Option<String>,
+    /// `generated (expr) virtual` (PostgreSQL 18): computed when read, not stored.
+    pub generated_virtual: bool,
     /// `identity` / `identity always`.
     pub identity: Option<crate::catalog::Identity>,
     pub doc: Option<String>,
@@ -173,6 +176,8 @@ pub struct Key {
     /// Explicit name, if written.
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `unique (a) nulls not distinct` (unique constraints only).
+    pub nulls_not_distinct: bool,
     pub span: Span,
 }
 
@@ -186,6 +191,8 @@ pub struct Index {
     /// `using` method as written; `lower` defaults it to `btree`.
     pub method: Option<String>,
     pub predicate: Option<String>,
+    /// Operator classes and order of the keys, `include`, `nulls not distinct`.
+    pub options: crate::catalog::IndexOptions,
     pub span: Span,
 }
 

@@ -69,18 +69,24 @@ struct Resolver {
 struct KeyRef<'a> {
     name: Option<&'a ast::Ident>,
     columns: Vec<&'a ast::Ident>,
+    nulls_not_distinct: bool,
     span: Span,
 }
 
-enum KeyPart<'a> {
-    Column(&'a ast::Ident),
-    Expr(&'a ast::Expr),
+/// One index key with its options split off (`model::index_keys`).
+enum KeyPart {
+    Column(ast::Ident),
+    Expr(String),
 }
 
 struct IndexRef<'a> {
     unique: bool,
     name: Option<&'a ast::Ident>,
-    keys: Vec<KeyPart<'a>>,
+    keys: Vec<KeyPart>,
+    /// One per key.
+    key_options: Vec<catalog::KeyOptions>,
+    include: Vec<&'a ast::Ident>,
+    nulls_not_distinct: bool,
     method: Option<&'a ast::Ident>,
     predicate: Option<&'a ast::Expr>,
     span: Span,
@@ -139,6 +145,26 @@ fn rules(rules: &[ast::FkRule]) -> (catalog::FkAction, catalog::FkAction, Option
 
 fn trimmed(expr: &ast::Expr) -> String {
     expr.text.trim().to_string()
+}
+
+/// An index key as written, split into the key and its operator class and order.
+fn key_part(key: &ast::IndexKey) -> (KeyPart, catalog::KeyOptions) {
+    match key {
+        ast::IndexKey::Column(c) => (KeyPart::Column(c.clone()), catalog::KeyOptions::default()),
+        ast::IndexKey::Expr(e) => {
+            let split = super::index_keys::split(&e.text);
+            let part = if split.column {
+                let start = e.span.start as usize + (e.text.len() - e.text.trim_start().len());
+                KeyPart::Column(ast::Ident {
+                    name: split.key.to_string(),
+                    span: Span::new(e.span.file, start, start + split.key.len()),
+                })
+            } else {
+                KeyPart::Expr(split.key.to_string())
+            };
+            (part, split.options)
+        }
+    }
 }
 
 impl Resolver {
@@ -471,27 +497,31 @@ impl Resolver {
                         columns.push(resolved);
                     }
                 }
-                ast::TableEntryKind::PrimaryKey(cols) => pending.primary_keys.push(KeyRef {
-                    name: None,
-                    columns: cols.iter().collect(),
-                    span: entry.span,
-                }),
-                ast::TableEntryKind::Unique { name, columns } => pending.uniques.push(KeyRef {
+                ast::TableEntryKind::PrimaryKey { name, columns } => {
+                    pending.primary_keys.push(KeyRef {
+                        name: name.as_ref(),
+                        columns: columns.iter().collect(),
+                        nulls_not_distinct: false,
+                        span: entry.span,
+                    })
+                }
+                ast::TableEntryKind::Unique {
+                    name,
+                    columns,
+                    nulls_not_distinct,
+                } => pending.uniques.push(KeyRef {
                     name: name.as_ref(),
                     columns: columns.iter().collect(),
+                    nulls_not_distinct: *nulls_not_distinct,
                     span: entry.span,
                 }),
                 ast::TableEntryKind::Index(index) => pending.indexes.push(IndexRef {
                     unique: index.unique,
                     name: index.name.as_ref(),
-                    keys: index
-                        .keys
-                        .iter()
-                        .map(|k| match k {
-                            ast::IndexKey::Column(c) => KeyPart::Column(c),
-                            ast::IndexKey::Expr(e) => KeyPart::Expr(e),
-                        })
-                        .collect(),
+                    keys: index.keys.iter().map(|k| key_part(k).0).collect(),
+                    key_options: index.keys.iter().map(|k| key_part(k).1).collect(),
+                    include: index.include.iter().collect(),
+                    nulls_not_distinct: index.nulls_not_distinct,
                     method: index.method.as_ref(),
                     predicate: index.predicate.as_ref(),
                     span: entry.span,
@@ -535,8 +565,9 @@ impl Resolver {
                 None => {
                     first_key = Some(key.span);
                     table.primary_key = Some(Key {
-                        name: None,
+                        name: key.name.map(|n| n.name.clone()),
                         columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                        nulls_not_distinct: false,
                         span: key.span,
                     });
                 }
@@ -574,6 +605,7 @@ impl Resolver {
             nullable: def.nullable,
             default: None,
             generated: None,
+            generated_virtual: false,
             identity: None,
             doc: def.doc.as_ref().map(|d| d.text.clone()),
             renamed_from: None,
@@ -604,6 +636,7 @@ impl Resolver {
             let name_only = || KeyRef {
                 name: None,
                 columns: vec![&def.name],
+                nulls_not_distinct: false,
                 span: attribute.span,
             };
             match &attribute.kind {
@@ -612,7 +645,10 @@ impl Resolver {
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
                     unique: false,
                     name: None,
-                    keys: vec![KeyPart::Column(&def.name)],
+                    keys: vec![KeyPart::Column(def.name.clone())],
+                    key_options: vec![catalog::KeyOptions::default()],
+                    include: Vec::new(),
+                    nulls_not_distinct: false,
                     method: None,
                     predicate: None,
                     span: attribute.span,
@@ -647,8 +683,9 @@ impl Resolver {
                         span: attribute.span,
                     })
                 }
-                ast::AttributeKind::Generated(expr) => {
+                ast::AttributeKind::Generated { expr, virtual_kind } => {
                     column.generated = Some(trimmed(expr));
+                    column.generated_virtual = *virtual_kind == Some(true);
                     generated_span = Some(attribute.span);
                 }
                 ast::AttributeKind::Identity { always } => {
@@ -740,8 +777,9 @@ impl Resolver {
                     }
                 }
                 primary_key = Some(Key {
-                    name: None,
+                    name: key.name.map(|n| n.name.clone()),
                     columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                    nulls_not_distinct: false,
                     span: key.span,
                 });
             }
@@ -752,6 +790,7 @@ impl Resolver {
                 uniques.push(Key {
                     name: key.name.map(|n| n.name.clone()),
                     columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                    nulls_not_distinct: key.nulls_not_distinct,
                     span: key.span,
                 });
             }
@@ -762,11 +801,25 @@ impl Resolver {
                 .keys
                 .iter()
                 .filter_map(|k| match k {
-                    KeyPart::Column(c) => Some(*c),
+                    KeyPart::Column(c) => Some(c),
                     KeyPart::Expr(_) => None,
                 })
+                .chain(index_ref.include.iter().copied())
                 .collect();
             let mut ok = true;
+            if let Some(method) = index_ref.method {
+                const BUILT_IN: [&str; 6] = ["btree", "hash", "gist", "spgist", "gin", "brin"];
+                if !BUILT_IN.contains(&method.name.as_str()) {
+                    if let Some(closest) = suggest::closest(&method.name, BUILT_IN) {
+                        diagnostics.push(Diagnostic::unknown_index_method(
+                            &method.name,
+                            method.span,
+                            closest,
+                        ));
+                        ok = false;
+                    }
+                }
+            }
             for column in columns {
                 if !known.contains(&column.name.as_str()) {
                     let closest = suggest::closest(&column.name, known.iter().copied());
@@ -788,9 +841,14 @@ impl Resolver {
                         .iter()
                         .map(|k| match k {
                             KeyPart::Column(c) => catalog::IndexKey::Column(c.name.clone()),
-                            KeyPart::Expr(e) => catalog::IndexKey::Expr(trimmed(e)),
+                            KeyPart::Expr(e) => catalog::IndexKey::Expr(e.trim().to_string()),
                         })
                         .collect(),
+                    options: catalog::IndexOptions::new(
+                        index_ref.key_options.clone(),
+                        index_ref.include.iter().map(|c| c.name.clone()).collect(),
+                        index_ref.nulls_not_distinct,
+                    ),
                     method: index_ref.method.map(|m| m.name.clone()),
                     predicate: index_ref.predicate.map(trimmed),
                     span: index_ref.span,

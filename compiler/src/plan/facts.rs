@@ -24,6 +24,8 @@ pub struct Facts {
     pub tables_with_rows: BTreeSet<QualifiedName>,
     /// Columns that hold at least one NULL.
     pub columns_with_nulls: BTreeSet<(QualifiedName, String)>,
+    /// The server's `server_version_num`, where a database was asked.
+    pub server_version: Option<u32>,
 }
 
 impl Facts {
@@ -161,6 +163,7 @@ mod tests {
         let mut regenerated = generated.clone();
         regenerated.generated = Some("lower(a)".into());
         let index = crate::catalog::Index {
+            options: Default::default(),
             name: "t_a_idx".into(),
             unique: false,
             method: "btree".into(),

@@ -403,25 +403,29 @@ impl<'t> Builder<'t> {
         let rule = inner.as_rule();
         let kind = match rule {
             Rule::column => TableEntryKind::Column(self.column(inner)?),
-            Rule::primary_key_entry => {
-                let list = inner
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::column_list)?;
-                TableEntryKind::PrimaryKey(self.column_list(list))
-            }
-            Rule::unique_entry => {
+            Rule::primary_key_entry | Rule::unique_entry => {
                 let mut name = None;
                 let mut columns = Vec::new();
+                let mut nulls_not_distinct = false;
                 for child in inner.into_inner() {
                     match child.as_rule() {
                         Rule::constraint_name => {
                             name = child.into_inner().next().map(|p| self.ident(p))
                         }
                         Rule::column_list => columns = self.column_list(child),
+                        Rule::nulls_not_distinct => nulls_not_distinct = true,
                         _ => {}
                     }
                 }
-                TableEntryKind::Unique { name, columns }
+                if rule == Rule::primary_key_entry {
+                    TableEntryKind::PrimaryKey { name, columns }
+                } else {
+                    TableEntryKind::Unique {
+                        name,
+                        columns,
+                        nulls_not_distinct,
+                    }
+                }
             }
             Rule::index_entry => TableEntryKind::Index(self.index_entry(inner)),
             Rule::unique_index_entry => TableEntryKind::Index(IndexDef {
@@ -486,6 +490,8 @@ impl<'t> Builder<'t> {
             name: None,
             keys: Vec::new(),
             method: None,
+            include: Vec::new(),
+            nulls_not_distinct: false,
             predicate: None,
         };
         for child in pair.into_inner() {
@@ -511,6 +517,12 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::index_method => index.method = Some(self.ident(child)),
+                Rule::include_columns => {
+                    if let Some(list) = child.into_inner().next() {
+                        index.include = self.column_list(list);
+                    }
+                }
+                Rule::nulls_not_distinct => index.nulls_not_distinct = true,
                 Rule::expr => index.predicate = Some(self.expr(child)),
                 _ => {}
             }
@@ -699,7 +711,17 @@ impl<'t> Builder<'t> {
             Rule::attr_check => AttributeKind::Check(first_expr(self, pair)?),
             Rule::attr_using => AttributeKind::Using(first_expr(self, pair)?),
             Rule::attr_backfill => AttributeKind::Backfill(first_expr(self, pair)?),
-            Rule::attr_generated => AttributeKind::Generated(first_expr(self, pair)?),
+            Rule::attr_generated => {
+                let virtual_kind = pair.clone().into_inner().find_map(|p| match p.as_rule() {
+                    Rule::generated_virtual => Some(true),
+                    Rule::generated_stored => Some(false),
+                    _ => None,
+                });
+                AttributeKind::Generated {
+                    expr: first_expr(self, pair)?,
+                    virtual_kind,
+                }
+            }
             Rule::attr_identity => AttributeKind::Identity {
                 always: pair.into_inner().any(|p| p.as_rule() == Rule::k_always),
             },
@@ -1078,7 +1100,7 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
             Rule::index_keys => "a list of index keys in parentheses".to_string(),
             Rule::key_column | Rule::key_expr => "a column or an expression".to_string(),
             Rule::index_method => {
-                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin` or `brin`)".to_string()
+                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin`, `brin` or an extension's)".to_string()
             }
             Rule::fk_action
             | Rule::act_cascade

@@ -10,6 +10,7 @@ mod objects;
 mod retype;
 mod security;
 mod sequences;
+mod server_version;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -52,7 +53,7 @@ pub struct Planned {
 
 pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     let mut planned = Planned::default();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = server_version::check(ctx.changes, ctx.facts.server_version);
     for change in ctx.changes {
         match change {
             Change::CreateSchema(_)
