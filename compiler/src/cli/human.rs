@@ -365,6 +365,13 @@ fn step_sql_of(action: &Action) -> String {
     }
 }
 
+fn partitioned(partitioning: Option<&crate::catalog::Partitioning>) -> String {
+    match partitioning {
+        Some(p) => format!("partitioned by {} ({})", p.strategy.source(), p.keys),
+        None => "not partitioned".to_string(),
+    }
+}
+
 /// One drift entry per change, naming the table and the object.
 pub fn describe(change: &Change) -> String {
     match change {
@@ -396,6 +403,25 @@ pub fn describe(change: &Change) -> String {
         Change::RenameTable { from, to } => format!("table `{from}` should be named `{}`", to.name),
         Change::DropTable(t) => format!("table `{}` is not in the schema", t.name),
         Change::CommentTable { table, .. } => format!("table `{table}`: comment differs"),
+        Change::AddPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is missing",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::DropPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is not in the schema",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::AlterPartitioning {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}` is {}, the schema says {}",
+            partitioned(current.as_ref()),
+            partitioned(desired.as_ref())
+        ),
         Change::AddColumn { table, column } => {
             format!("table `{table}`: column `{}` is missing", column.name)
         }

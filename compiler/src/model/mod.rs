@@ -5,6 +5,7 @@
 //! indexes, policies) are NOT applied here; `catalog::lower` does that, once.
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
+mod partitions;
 mod resolve;
 pub mod tenancy;
 pub mod types;
@@ -114,6 +115,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// `row level security [forced]` written on the table: `Some(forced)`.
     pub row_level_security: Option<bool>,
+    /// `partition by ...` with its partitions, bound values as written.
+    pub partitioning: Option<crate::catalog::Partitioning>,
     /// Span of the whole declaration.
     pub span: Span,
     /// Span of the table's name.

@@ -1,0 +1,60 @@
+//! Partitioned tables: the partitions are paired by name; a changed bound is a partition dropped
+//! and made again (PostgreSQL cannot alter a bound in place). A table whose partition key or
+//! strategy changes is reported as such. `partitions unmanaged` compares no partitions at all.
+
+use super::Change;
+use crate::catalog::{Partitioning, QualifiedName};
+use crate::pair::Pair;
+
+pub fn diff_partitions(
+    table: &QualifiedName,
+    partitionings: Pair<Option<&Partitioning>>,
+    changes: &mut Vec<Change>,
+) {
+    let Pair { current, desired } = partitionings;
+    let same_key = match (current, desired) {
+        (None, None) => return,
+        (Some(current), Some(desired)) => {
+            current.strategy == desired.strategy && current.keys == desired.keys
+        }
+        _ => false,
+    };
+    // A new table (no current side) is created partitioned; only its partitions follow.
+    if !same_key && current.is_some() {
+        changes.push(Change::AlterPartitioning {
+            table: table.clone(),
+            current: current.cloned(),
+            desired: desired.cloned(),
+        });
+        return;
+    }
+    let Some(wanted) = desired.and_then(|d| d.partitions.as_ref()) else {
+        return;
+    };
+    let existing = current
+        .and_then(|c| c.partitions.as_ref())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for partition in existing {
+        let kept = wanted
+            .iter()
+            .any(|w| w.name == partition.name && w.bound == partition.bound);
+        if !kept {
+            changes.push(Change::DropPartition {
+                table: table.clone(),
+                partition: partition.clone(),
+            });
+        }
+    }
+    for partition in wanted {
+        let there = existing
+            .iter()
+            .any(|e| e.name == partition.name && e.bound == partition.bound);
+        if !there {
+            changes.push(Change::AddPartition {
+                table: table.clone(),
+                partition: partition.clone(),
+            });
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! Partitions of a partitioned table: add (a new partition) and drop (destructive).
+//!
+//! Locks (ONLINE-SAFETY.md; https://www.postgresql.org/docs/current/sql-altertable.html):
+//! `CREATE TABLE ... PARTITION OF` takes ACCESS EXCLUSIVE on the parent, and scans the default
+//! partition under it; `ATTACH PARTITION` takes only SHARE UPDATE EXCLUSIVE on the parent (PG12+).
+//! So a partition of a parent that holds rows is made as a plain table `LIKE` the parent and
+//! attached. A default partition with rows would still be scanned by the attach (under ACCESS
+//! EXCLUSIVE on it): a CHECK that excludes the new bound is added `NOT VALID` and validated first
+//! (SHARE UPDATE EXCLUSIVE), which lets the attach skip the scan, and is dropped afterwards.
+//! Dropping detaches first, `CONCURRENTLY` where PostgreSQL allows it (no default partition).
+
+use super::{phase, Context, Planned};
+use crate::catalog::{Partition, PartitionBound, PartitionStrategy, Partitioning, QualifiedName};
+use crate::diagnostics::{codes, Diagnostic};
+use crate::diff::Change;
+use crate::plan::hazards::Hazard;
+use crate::plan::step::{LockLevel, Resource, Step, StepKind};
+use crate::sql::{ident, qualified};
+
+pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
+    match change {
+        Change::AddPartition { table, partition } => add(ctx, table, partition, planned),
+        Change::DropPartition { table, partition } => drop(ctx, table, partition, planned),
+        _ => {}
+    }
+}
+
+/// The partition is the step's target: `schema.parent.partition`.
+fn target(table: &QualifiedName, partition: &Partition) -> String {
+    super::target(table, &partition.name.name)
+}
+
+/// Made once the old partition of the same name is gone (a bound that changed).
+fn gone(table: &QualifiedName, partition: &Partition) -> Resource {
+    Resource::Object(table.clone(), format!("{} dropped", partition.name.name))
+}
+
+fn partitioning<'a>(ctx: &Context<'a>, table: &QualifiedName) -> Option<&'a Partitioning> {
+    ctx.catalogs.desired.table(table)?.partitioning.as_ref()
+}
+
+/// The current partitions of the parent (named as in the schema).
+fn current_partitions<'a>(ctx: &Context<'a>, table: &QualifiedName) -> &'a [Partition] {
+    let current = super::current_table_name(ctx.catalogs, table);
+    ctx.catalogs
+        .current
+        .table(&current)
+        .and_then(|t| t.partitioning.as_ref())
+        .and_then(|p| p.partitions.as_deref())
+        .unwrap_or_default()
+}
+
+fn add(ctx: &Context, table: &QualifiedName, partition: &Partition, planned: &mut Planned) {
+    let name = &partition.name;
+    let exists = ctx
+        .catalogs
+        .current
+        .table(&super::current_table_name(ctx.catalogs, table))
+        .is_some();
+    let mut needs = vec![Resource::Table(table.clone()), gone(table, partition)];
+    needs.extend(super::create::namespace(name));
+    let provides = [Resource::Object(table.clone(), name.name.clone())];
+    if !exists || !ctx.has_rows(table) {
+        // An empty parent: the brief ACCESS EXCLUSIVE of PARTITION OF blocks nothing for long.
+        planned.steps.push(
+            Step::sql(
+                StepKind::CreatePartition,
+                target(table, partition),
+                phase::TABLES,
+                vec![format!(
+                    "CREATE TABLE {} PARTITION OF {} {}",
+                    qualified(name),
+                    qualified(table),
+                    partition.bound.sql()
+                )],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs)
+            .provides(provides),
+        );
+        return;
+    }
+    let default = current_partitions(ctx, table)
+        .iter()
+        .find(|p| p.bound == PartitionBound::Default && p.name != *name);
+    let check = default
+        .filter(|d| ctx.facts.has_rows(&d.name))
+        .and_then(|d| {
+            let expr = exclusion(partitioning(ctx, table)?, &partition.bound)?;
+            Some((d, expr))
+        });
+    let check_name = super::not_null::own_name(table, &name.name, "bound");
+    let prepared = Resource::Object(table.clone(), format!("{} prepared", name.name));
+    let mut create = vec![format!(
+        "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)",
+        qualified(name),
+        qualified(table)
+    )];
+    if let Some((default, expr)) = &check {
+        create.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
+            qualified(&default.name),
+            ident(&check_name)
+        ));
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateTable,
+            name.to_string(),
+            phase::TABLES,
+            create,
+        )
+        .on_table(table)
+        .lock(if check.is_some() {
+            LockLevel::AccessExclusiveInstant
+        } else {
+            LockLevel::None
+        })
+        .needs(needs)
+        .provides([prepared.clone()]),
+    );
+    let mut attach_needs = vec![prepared];
+    let mut attach = vec![format!(
+        "ALTER TABLE {} ATTACH PARTITION {} {}",
+        qualified(table),
+        qualified(name),
+        partition.bound.sql()
+    )];
+    if let Some((default, _)) = &check {
+        let validated = Resource::Object(table.clone(), format!("{} validated", name.name));
+        planned.steps.push(
+            Step::sql(
+                StepKind::ValidateConstraint,
+                super::target(&default.name, &check_name),
+                phase::TABLES,
+                vec![format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                    qualified(&default.name),
+                    ident(&check_name)
+                )],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .needs(attach_needs.clone())
+            .provides([validated.clone()]),
+        );
+        attach_needs.push(validated);
+        attach.push(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            qualified(&default.name),
+            ident(&check_name)
+        ));
+    } else if default.is_some() {
+        // An empty default partition is scanned in no time; one whose bound cannot be written
+        // as a CHECK (a multi-column range) is scanned under the attach's lock.
+        if default.is_some_and(|d| ctx.facts.has_rows(&d.name)) {
+            planned.notes.push(format!(
+                "attaching partition `{}` scans the default partition of `{}` while it holds \
+                 ACCESS EXCLUSIVE on it",
+                name.name, table.name
+            ));
+        }
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::AttachPartition,
+            target(table, partition),
+            phase::TABLES,
+            attach,
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs(attach_needs)
+        .provides(provides),
+    );
+}
+
+/// `NOT (<partition constraint>)` for a bound over one plain column: the form PostgreSQL's
+/// `ATTACH PARTITION` recognises as proof that the default partition holds none of its rows.
+fn exclusion(partitioning: &Partitioning, bound: &PartitionBound) -> Option<String> {
+    let columns = partitioning.key_columns();
+    let [column] = columns.as_slice() else {
+        return None;
+    };
+    if partitioning.key_parts().len() != 1 {
+        return None;
+    }
+    let key = ident(column);
+    let mut parts = vec![format!("{key} IS NOT NULL")];
+    match (partitioning.strategy, bound) {
+        (PartitionStrategy::Range, PartitionBound::Range { from, to }) => {
+            let (from, to) = (from.first()?, to.first()?);
+            if from != "MINVALUE" {
+                parts.push(format!("{key} >= {from}"));
+            }
+            if to != "MAXVALUE" {
+                parts.push(format!("{key} < {to}"));
+            }
+        }
+        (PartitionStrategy::List, PartitionBound::List(all)) => {
+            let values: Vec<&str> = all
+                .iter()
+                .map(String::as_str)
+                .filter(|v| *v != "NULL")
+                .collect();
+            if values.is_empty() {
+                return None;
+            }
+            let list = values.join(", ");
+            // A NULL in the list: the partition takes NULLs too.
+            if values.len() != all.len() {
+                return Some(format!("NOT ({key} IS NULL OR {key} = ANY (ARRAY[{list}]))"));
+            }
+            parts.push(format!("{key} = ANY (ARRAY[{list}])"));
+        }
+        _ => return None,
+    }
+    Some(format!("NOT ({})", parts.join(" AND ")))
+}
+
+fn drop(ctx: &Context, table: &QualifiedName, partition: &Partition, planned: &mut Planned) {
+    let name = &partition.name;
+    let parent = super::current_table_name(ctx.catalogs, table);
+    // DETACH ... CONCURRENTLY (PG14+) is refused while the parent has a default partition, and
+    // cannot detach the default partition itself.
+    let has_default = current_partitions(ctx, table)
+        .iter()
+        .any(|p| p.bound == PartitionBound::Default);
+    let detached = Resource::Object(table.clone(), format!("{} detached", name.name));
+    let detach = format!(
+        "ALTER TABLE {} DETACH PARTITION {}{}",
+        qualified(&parent),
+        qualified(name),
+        if has_default { "" } else { " CONCURRENTLY" }
+    );
+    let step = Step::sql(
+        StepKind::DropPartition,
+        format!("{} detach", target(table, partition)),
+        phase::DROP_TABLES,
+        vec![detach],
+    )
+    .on_table(table)
+    .provides([detached.clone()]);
+    planned.steps.push(if has_default {
+        step.lock(LockLevel::AccessExclusiveInstant)
+    } else {
+        step.lock(LockLevel::ShareUpdateExclusive)
+            .outside_transaction()
+    });
+    let mut drop = Step::sql(
+        StepKind::DropTable,
+        name.to_string(),
+        phase::DROP_TABLES,
+        vec![format!("DROP TABLE {}", qualified(name))],
+    )
+    .on_table(table)
+    .lock(LockLevel::AccessExclusiveInstant)
+    .destructive()
+    .hazard(Hazard::deletes_data(&format!(
+        "partition `{}` of `{}`",
+        name.name, table.name
+    )))
+    .needs([detached])
+    .provides([gone(table, partition)]);
+    if ctx.facts.has_rows(name) {
+        drop.hazards.push(Hazard::deletes_data(&format!(
+            "the rows of partition `{}`",
+            name.name
+        )));
+    }
+    planned.steps.push(drop);
+}
+
+/// Changing how a table is partitioned (or whether it is) rewrites it into a new table; schemac
+/// does not guess how the rows move.
+pub fn repartition_refused(ctx: &Context, table: &QualifiedName) -> Diagnostic {
+    let origin = ctx.catalogs.desired.table(table).and_then(|t| t.origin);
+    Diagnostic::error(
+        codes::PLAN_REPARTITION,
+        format!(
+            "table `{}` would change how it is partitioned, which PostgreSQL cannot do in place",
+            table.name
+        ),
+    )
+    .with_optional_label(origin, "this table")
+    .with_help(format!(
+        "create a new table with the partitioning you want, move the rows, and rename it to \
+         `{}` (`renamed from`)",
+        table.name
+    ))
+}
