@@ -125,7 +125,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema no longer has this column; apply refuses it without --allow-destructive",
         ));
     }
-    if has(" DROP CONSTRAINT SCHEMAC_") {
+    if has(" DROP CONSTRAINT SCHEMAC_") && has("_BOUND") {
+        breaks.push((
+            "ban-drop-constraint",
+            "schemac's own check on the default partition: the attached partition now holds those rows",
+        ));
+    } else if has(" DROP CONSTRAINT SCHEMAC_") {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
@@ -210,7 +215,13 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     } else if has(" ADD CONSTRAINT ") && has(" CHECK ") && !has("NOT VALID") {
         breaks.push(("constraint-missing-not-valid", EMPTY));
     }
-    if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
+    if has("CREATE ") && has(" INDEX ") && has(" ON ONLY ") {
+        breaks.push((
+            "require-concurrent-index-creation",
+            "the partitioned parent's own index builds nothing: each partition's is built \
+             concurrently and attached",
+        ));
+    } else if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
         breaks.push(("require-concurrent-index-creation", EMPTY));
     }
     if has(" ADD CONSTRAINT ") && (has(" UNIQUE (") || has(" PRIMARY KEY (")) {

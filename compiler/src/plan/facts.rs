@@ -118,8 +118,18 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             _ => {}
         }
     }
-    // Only tables that exist in the database can have rows.
-    query.tables.retain(|t| catalogs.current.table(t).is_some());
+    // Only tables that exist in the database can have rows (partitions are no `Table`s).
+    let partitions: Vec<&QualifiedName> = catalogs
+        .current
+        .tables
+        .iter()
+        .filter_map(|t| t.partitioning.as_ref()?.partitions.as_ref())
+        .flatten()
+        .map(|p| &p.name)
+        .collect();
+    query
+        .tables
+        .retain(|t| catalogs.current.table(t).is_some() || partitions.contains(&t));
     query
         .null_columns
         .retain(|(t, _)| catalogs.current.table(t).is_some());

@@ -179,9 +179,13 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     duplicates_preflight(ctx, table, &columns, &name, planned);
                 }
             }
-            planned
-                .steps
-                .push(create_index(table, index, rows).provides(provides));
+            if rows && super::partitions::is_partitioned(ctx, table) {
+                super::partitions::create_index(ctx, table, index, provides, planned);
+            } else {
+                planned
+                    .steps
+                    .push(create_index(table, index, rows).provides(provides));
+            }
         }
     }
     for step in &mut planned.steps[first..] {

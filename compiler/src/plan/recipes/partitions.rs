@@ -14,8 +14,9 @@ use crate::catalog::{Partition, PartitionBound, PartitionStrategy, Partitioning,
 use crate::diagnostics::{codes, Diagnostic};
 use crate::diff::Change;
 use crate::plan::hazards::Hazard;
-use crate::plan::step::{LockLevel, Resource, Step, StepKind};
-use crate::sql::{ident, qualified};
+use crate::catalog::{names, Index};
+use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
+use crate::sql::{ddl, ident, qualified};
 
 pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
@@ -289,4 +290,110 @@ pub fn repartition_refused(ctx: &Context, table: &QualifiedName) -> Diagnostic {
          `{}` (`renamed from`)",
         table.name
     ))
+}
+
+/// Whether the table (named as in the schema) is partitioned in the database now.
+pub fn is_partitioned(ctx: &Context, table: &QualifiedName) -> bool {
+    let current = super::current_table_name(ctx.catalogs, table);
+    ctx.catalogs
+        .current
+        .table(&current)
+        .is_some_and(|t| t.partitioning.is_some())
+}
+
+/// An index on a partitioned table that holds rows, built without blocking writes: PostgreSQL
+/// refuses `CONCURRENTLY` on a partitioned table, and a plain `CREATE INDEX` on it builds every
+/// partition's index under SHARE locks. So the parent's index is made `ON ONLY` the parent (no
+/// build, left invalid), each partition's index is built `CONCURRENTLY`, and each is attached with
+/// `ALTER INDEX ... ATTACH PARTITION` (brief); the parent's index is valid once all are attached.
+/// https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE
+pub fn create_index(
+    ctx: &Context,
+    table: &QualifiedName,
+    index: &Index,
+    provides: Vec<Resource>,
+    planned: &mut Planned,
+) {
+    let parent_index = QualifiedName::new(table.schema.clone(), index.name.clone());
+    let only = ddl::create_index(table, index, false).replacen(
+        &format!(" ON {}", qualified(table)),
+        &format!(" ON ONLY {}", qualified(table)),
+        1,
+    );
+    let made = Resource::Object(table.clone(), format!("{} on only", index.name));
+    let columns: Vec<Resource> = names::index_column_names(&index.keys)
+        .into_iter()
+        .filter(|c| ctx.catalogs.desired.table(table).is_some_and(|t| t.column(c).is_some()))
+        .map(|c| Resource::Column(table.clone(), c))
+        .collect();
+    planned.steps.push(
+        Step::sql(
+            StepKind::CreateIndex,
+            super::target(table, &index.name),
+            phase::KEYS,
+            vec![only],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs(columns)
+        .needs([Resource::Table(table.clone())])
+        .provides([made.clone()]),
+    );
+    let mut attached = Vec::new();
+    let mut built_all = Vec::new();
+    for partition in current_partitions(ctx, table) {
+        let name = &partition.name;
+        // The name PostgreSQL gives the index it creates on a partition (ChooseIndexName).
+        let index_name = names::make_object_name(
+            &name.name,
+            Some(&names::name_addition(&names::index_column_names(&index.keys))),
+            Some(if index.unique { "key" } else { "idx" }),
+        );
+        let mut on_partition = index.clone();
+        on_partition.name = index_name.clone();
+        let built = Resource::Object(table.clone(), format!("{} on {}", index.name, name.name));
+        planned.steps.push(
+            Step::new(
+                StepKind::CreateIndexConcurrently,
+                super::target(name, &index_name),
+                phase::KEYS,
+                Action::ConcurrentIndex {
+                    index: QualifiedName::new(name.schema.clone(), index_name.clone()),
+                    sql: ddl::create_index(name, &on_partition, true),
+                },
+            )
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&name.name))
+            .needs([made.clone(), gone(table, partition)])
+            .provides([built.clone()]),
+        );
+        attached.push(format!(
+            "ALTER INDEX {} ATTACH PARTITION {}",
+            qualified(&parent_index),
+            qualified(&QualifiedName::new(name.schema.clone(), index_name))
+        ));
+        built_all.push(built);
+    }
+    if attached.is_empty() {
+        // No partition yet: the parent's `ON ONLY` index is already valid.
+        if let Some(step) = planned.steps.last_mut() {
+            step.provides.extend(provides);
+        }
+        return;
+    }
+    planned.steps.push(
+        Step::sql(
+            StepKind::AttachIndex,
+            super::target(table, &format!("{} attach", index.name)),
+            phase::KEYS,
+            attached,
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs(built_all)
+        .needs([made])
+        .provides(provides),
+    );
 }
