@@ -108,7 +108,11 @@ impl PartitionBound {
     pub fn sql(&self) -> String {
         match self {
             PartitionBound::Range { from, to } => {
-                format!("FOR VALUES FROM ({}) TO ({})", from.join(", "), to.join(", "))
+                format!(
+                    "FOR VALUES FROM ({}) TO ({})",
+                    from.join(", "),
+                    to.join(", ")
+                )
             }
             PartitionBound::List(values) => format!("FOR VALUES IN ({})", values.join(", ")),
             PartitionBound::Hash { modulus, remainder } => {
@@ -272,10 +276,7 @@ pub fn canonical_value(value: &str, ty: Option<&SqlType>) -> String {
         return value.to_string();
     };
     // A quoted literal's text, `''` undoubled; an unquoted one as it is.
-    let text = match value
-        .strip_prefix('\'')
-        .and_then(|v| v.strip_suffix('\''))
-    {
+    let text = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
         Some(inner) => inner.replace("''", "'"),
         None => value.to_string(),
     };
@@ -470,9 +471,15 @@ mod tests {
                 remainder: 3
             })
         );
-        assert_eq!(PartitionBound::parse("DEFAULT"), Some(PartitionBound::Default));
+        assert_eq!(
+            PartitionBound::parse("DEFAULT"),
+            Some(PartitionBound::Default)
+        );
         let bound = PartitionBound::parse("FOR VALUES FROM (MINVALUE, 1) TO (10, MAXVALUE)");
-        assert_eq!(bound.unwrap().sql(), "FOR VALUES FROM (MINVALUE, 1) TO (10, MAXVALUE)");
+        assert_eq!(
+            bound.unwrap().sql(),
+            "FOR VALUES FROM (MINVALUE, 1) TO (10, MAXVALUE)"
+        );
     }
 
     #[test]
@@ -491,7 +498,10 @@ mod tests {
             "'2026-03-01 11:00:00.5+00'"
         );
         let ts = ty(BaseType::Timestamp);
-        assert_eq!(canonical_value("'2024-02-29'", ts.as_ref()), "'2024-02-29 00:00:00'");
+        assert_eq!(
+            canonical_value("'2024-02-29'", ts.as_ref()),
+            "'2024-02-29 00:00:00'"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! lookups back into either catalog for the common cases.
 
 use crate::catalog::{
-    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Partition,
-    Partitioning, Policy, PrimaryKey, QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Partition, Partitioning,
+    Policy, PrimaryKey, QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 /// Where a new enum value goes, relative to an existing value.

@@ -12,12 +12,12 @@ use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
+    partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
+};
+use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
     Index, IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence,
     SqlType, Table, UniqueConstraint,
-};
-use crate::catalog::{
-    partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
 };
 
 /// Which schemas to read.
@@ -499,11 +499,14 @@ impl<'c> Reader<'c> {
                 continue;
             };
             if let Some(bound) = PartitionBound::parse(&bound) {
-                partitioning.partitions.get_or_insert_with(Vec::new).push(Partition {
-                    name,
-                    bound,
-                    origin: None,
-                });
+                partitioning
+                    .partitions
+                    .get_or_insert_with(Vec::new)
+                    .push(Partition {
+                        name,
+                        bound,
+                        origin: None,
+                    });
             }
         }
         for table in &mut catalog.tables {

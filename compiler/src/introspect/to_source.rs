@@ -1105,7 +1105,6 @@ impl<'a> Writer<'a> {
         entries
     }
 
-
     fn policy_entry(&mut self, table: &Table, policy: &Policy) -> Option<String> {
         if !spellable(&policy.name) || policy.roles.iter().any(|r| !spellable(r)) {
             self.warn(format!(

@@ -120,7 +120,10 @@ pub(super) fn partitioning(
                     strategy.source()
                 ),
                 at,
-                &format!("write its bound as `partition {} {form}`", partition.name.name),
+                &format!(
+                    "write its bound as `partition {} {form}`",
+                    partition.name.name
+                ),
             ));
         }
         if strategy == PartitionStrategy::Hash && matches!(partition.bound, PartitionBound::Default)

@@ -10,11 +10,11 @@
 //! Dropping detaches first, `CONCURRENTLY` where PostgreSQL allows it (no default partition).
 
 use super::{phase, Context, Planned};
+use crate::catalog::{names, Index};
 use crate::catalog::{Partition, PartitionBound, PartitionStrategy, Partitioning, QualifiedName};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::diff::Change;
 use crate::plan::hazards::Hazard;
-use crate::catalog::{names, Index};
 use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
 use crate::sql::{ddl, ident, qualified};
 
@@ -211,7 +211,9 @@ fn exclusion(partitioning: &Partitioning, bound: &PartitionBound) -> Option<Stri
             let list = values.join(", ");
             // A NULL in the list: the partition takes NULLs too.
             if values.len() != all.len() {
-                return Some(format!("NOT ({key} IS NULL OR {key} = ANY (ARRAY[{list}]))"));
+                return Some(format!(
+                    "NOT ({key} IS NULL OR {key} = ANY (ARRAY[{list}]))"
+                ));
             }
             parts.push(format!("{key} = ANY (ARRAY[{list}])"));
         }
@@ -323,7 +325,12 @@ pub fn create_index(
     let made = Resource::Object(table.clone(), format!("{} on only", index.name));
     let columns: Vec<Resource> = names::index_column_names(&index.keys)
         .into_iter()
-        .filter(|c| ctx.catalogs.desired.table(table).is_some_and(|t| t.column(c).is_some()))
+        .filter(|c| {
+            ctx.catalogs
+                .desired
+                .table(table)
+                .is_some_and(|t| t.column(c).is_some())
+        })
         .map(|c| Resource::Column(table.clone(), c))
         .collect();
     planned.steps.push(
@@ -346,7 +353,9 @@ pub fn create_index(
         // The name PostgreSQL gives the index it creates on a partition (ChooseIndexName).
         let index_name = names::make_object_name(
             &name.name,
-            Some(&names::name_addition(&names::index_column_names(&index.keys))),
+            Some(&names::name_addition(&names::index_column_names(
+                &index.keys,
+            ))),
             Some(if index.unique { "key" } else { "idx" }),
         );
         let mut on_partition = index.clone();
