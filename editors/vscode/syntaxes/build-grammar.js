@@ -58,7 +58,8 @@ const KEYWORDS = [
   'row', 'level', 'security', 'forced', 'always', 'as', 'stored', 'nologin', 'login', 'truncate',
   'trigger', 'privileges', 'permissive', 'restrictive', 'only', 'zone', 'without', 'array',
   'identity', 'name', 'extension', 'schema', 'sequence', 'start', 'increment', 'minvalue',
-  'maxvalue', 'cache', 'cycle',
+  'maxvalue', 'cache', 'cycle', 'partition', 'partitions', 'unmanaged', 'by', 'range', 'list',
+  'hash', 'in', 'modulus', 'remainder',
 ];
 
 /**
