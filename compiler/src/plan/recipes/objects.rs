@@ -575,6 +575,24 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
     }
     orphans_preflight(ctx, table, fk, planned);
     cross_tenant_preflight(ctx, table, fk, planned);
+    // PostgreSQL refuses `NOT VALID` for a foreign key on a partitioned table (ONLINE-SAFETY.md,
+    // recipe B): it is added validated, which scans every partition under SHARE ROW EXCLUSIVE.
+    if super::partitions::is_partitioned(ctx, table) {
+        planned.steps.push(
+            Step::sql(
+                StepKind::AddForeignKey,
+                target(table, &fk.name),
+                phase::FOREIGN_KEYS,
+                vec![ddl::add_foreign_key(table, fk, false)],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareForScan)
+            .hazard(Hazard::blocks_writes(&table.name))
+            .needs(needs)
+            .provides(provides),
+        );
+        return;
+    }
     not_valid_then_validate(
         table,
         &fk.name,
