@@ -405,7 +405,14 @@ fn add_key(
     } else {
         StepKind::AddUnique
     };
-    if !rows {
+    // On a partitioned table with rows, each partition's unique index is built concurrently
+    // first; the constraint added to the parent then adopts them instead of building its own.
+    let (built, adopted) = if rows && super::partitions::is_partitioned(ctx, table) {
+        super::partitions::build_key_indexes(ctx, table, (name, primary), columns, &needs, planned)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if !rows || !built.is_empty() {
         let statement = if primary {
             ddl::add_primary_key(
                 table,
@@ -426,11 +433,17 @@ fn add_key(
             )
         };
         planned.steps.push(
-            Step::sql(kind, target(table, name), phase::KEYS, vec![statement])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs(needs)
-                .provides(provides),
+            Step::sql(
+                kind,
+                target(table, name),
+                phase::KEYS,
+                adopted.into_iter().chain([statement]).collect(),
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs)
+            .needs(built)
+            .provides(provides),
         );
         return;
     }

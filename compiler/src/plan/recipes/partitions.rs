@@ -406,3 +406,77 @@ pub fn create_index(
         .provides(provides),
     );
 }
+
+/// The unique index of a new primary key or unique constraint on each partition of a populated
+/// partitioned table, built `CONCURRENTLY` (`ADD CONSTRAINT ... USING INDEX` is refused on a
+/// partitioned table), then made each partition's own constraint `USING INDEX` (the statements
+/// returned, run just before the parent's `ADD CONSTRAINT`): the parent's constraint then adopts
+/// the partitions' constraints instead of building new indexes, so it holds its ACCESS EXCLUSIVE
+/// lock only briefly (a plain index is not adopted: PostgreSQL builds a second one). Returns what
+/// that step needs and the statements; both empty when the table has no partitions yet.
+pub fn build_key_indexes(
+    ctx: &Context,
+    table: &QualifiedName,
+    (name, primary): (&str, bool),
+    columns: &[String],
+    needs: &[Resource],
+    planned: &mut Planned,
+) -> (Vec<Resource>, Vec<String>) {
+    let mut built = Vec::new();
+    let mut statements = Vec::new();
+    for partition in current_partitions(ctx, table) {
+        let partition_name = &partition.name;
+        let index_name = names::make_object_name(
+            &partition_name.name,
+            Some(&names::name_addition(columns)),
+            Some("key"),
+        );
+        let index = Index {
+            name: index_name.clone(),
+            unique: true,
+            method: "btree".into(),
+            keys: columns
+                .iter()
+                .cloned()
+                .map(crate::catalog::IndexKey::Column)
+                .collect(),
+            predicate: None,
+            origin: None,
+        };
+        let resource =
+            Resource::Object(table.clone(), format!("{name} on {}", partition_name.name));
+        let (constraint, kind) = if primary {
+            (
+                names::make_object_name(&partition_name.name, None, Some("pkey")),
+                "PRIMARY KEY",
+            )
+        } else {
+            (index_name.clone(), "UNIQUE")
+        };
+        statements.push(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} {kind} USING INDEX {}",
+            qualified(partition_name),
+            ident(&constraint),
+            ident(&index_name)
+        ));
+        planned.steps.push(
+            Step::new(
+                StepKind::CreateIndexConcurrently,
+                super::target(partition_name, &index_name),
+                phase::KEYS,
+                Action::ConcurrentIndex {
+                    index: QualifiedName::new(partition_name.schema.clone(), index_name),
+                    sql: ddl::create_index(partition_name, &index, true),
+                },
+            )
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::ShareUpdateExclusive)
+            .hazard(Hazard::long_validation(&partition_name.name))
+            .needs(needs.iter().cloned())
+            .provides([resource.clone()]),
+        );
+        built.push(resource);
+    }
+    (built, statements)
+}
