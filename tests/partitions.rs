@@ -88,3 +88,35 @@ fn codegen_writes_one_struct_for_a_partitioned_table() {
     assert!(!all.to_lowercase().contains("events_2026"), "{all}");
     assert!(!all.contains("Events2026"), "{all}");
 }
+
+#[tokio::test]
+async fn introspect_warns_about_a_partition_that_is_itself_partitioned() {
+    let db = TestDb::new().await;
+    db.execute(
+        "CREATE TABLE m (region text NOT NULL, at date NOT NULL) PARTITION BY LIST (region);
+         CREATE TABLE m_eu PARTITION OF m FOR VALUES IN ('eu') PARTITION BY RANGE (at);
+         CREATE TABLE m_eu_2026 PARTITION OF m_eu FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         CREATE TABLE m_us PARTITION OF m FOR VALUES IN ('us');",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    let run = schemac_async(vec![
+        "introspect".into(),
+        "--database-url".into(),
+        db.url(),
+        "-o".into(),
+        out.clone(),
+    ])
+    .await
+    .expect(0);
+    assert!(
+        run.stderr
+            .contains("partition `public.m_eu` of `public.m` is itself partitioned"),
+        "{}",
+        run.stderr
+    );
+    let source = std::fs::read_to_string(std::path::Path::new(&out).join("schema.schema")).unwrap();
+    assert!(source.contains("partition m_us in ('us')"), "{source}");
+    assert!(!source.contains("m_eu_2026"), "{source}");
+}

@@ -91,6 +91,9 @@ impl Partitioning {
 pub struct Partition {
     pub name: QualifiedName,
     pub bound: PartitionBound,
+    /// The partition is itself partitioned (database side only): the language cannot say that,
+    /// so `to_source` warns; its own partitions are not read.
+    pub subpartitioned: bool,
     pub origin: Option<Span>,
 }
 

@@ -412,8 +412,8 @@ impl<'c> Reader<'c> {
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
-        // Partitions: (parent oid, name, bound as the server prints it).
-        let mut partitions: Vec<(i64, QualifiedName, String)> = Vec::new();
+        // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
+        let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
         for row in self.fetch("tables", TABLES, Some(schemas)).await? {
             let name = QualifiedName::new(
                 get::<String>(&row, "tables", "schema")?,
@@ -421,7 +421,8 @@ impl<'c> Reader<'c> {
             );
             if let Some(parent) = get::<Option<i64>>(&row, "tables", "partition_of")? {
                 let bound: Option<String> = get(&row, "tables", "partition_bound")?;
-                partitions.push((parent, name, bound.unwrap_or_default()));
+                let key: Option<String> = get(&row, "tables", "partition_key")?;
+                partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
                 continue;
             }
             let mut table = Table::new(name);
@@ -489,8 +490,8 @@ impl<'c> Reader<'c> {
             table.grants.dedup();
         }
         // A partition of a partition (sub-partitioning) has a parent that is not a table here:
-        // the language does not describe it, and it is left alone.
-        for (parent, name, bound) in partitions {
+        // the language does not describe it, and it is left alone (`to_source` warns).
+        for (parent, name, bound, subpartitioned) in partitions {
             let Some(&index) = by_oid.get(&parent) else {
                 continue;
             };
@@ -505,6 +506,7 @@ impl<'c> Reader<'c> {
                     .push(Partition {
                         name,
                         bound,
+                        subpartitioned,
                         origin: None,
                     });
             }

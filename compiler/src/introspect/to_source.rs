@@ -1090,6 +1090,13 @@ impl<'a> Writer<'a> {
                 ));
                 continue;
             }
+            if partition.subpartitioned {
+                self.warn(format!(
+                    "partition `{}` of `{}` is itself partitioned; the schema language cannot say \
+                     that, so it is written as a plain partition and its own partitions are left out",
+                    partition.name, table.name
+                ));
+            }
             let bound = match &partition.bound {
                 PartitionBound::Range { from, to } => {
                     format!("from ({}) to ({})", from.join(", "), to.join(", "))

@@ -71,6 +71,7 @@ pub(super) fn partitioning(
                 partitions.push(Partition {
                     name: QualifiedName::new(table.schema.clone(), name.name.clone()),
                     bound,
+                    subpartitioned: false,
                     origin: Some(entry.span),
                 });
             }
