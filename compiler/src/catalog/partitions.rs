@@ -80,6 +80,55 @@ impl Partitioning {
         }
     }
 
+    /// The partition constraint PostgreSQL derives from a bound over one plain column, as a CHECK
+    /// expression; `None` for other keys and for hash and default bounds.
+    pub fn constraint(&self, bound: &PartitionBound) -> Option<String> {
+        let columns = self.key_columns();
+        let [column] = columns.as_slice() else {
+            return None;
+        };
+        if self.key_parts().len() != 1 {
+            return None;
+        }
+        let key = crate::sql::ident(column);
+        let mut parts = vec![format!("{key} IS NOT NULL")];
+        match (self.strategy, bound) {
+            (PartitionStrategy::Range, PartitionBound::Range { from, to }) => {
+                let (from, to) = (from.first()?, to.first()?);
+                if from != "MINVALUE" {
+                    parts.push(format!("{key} >= {from}"));
+                }
+                if to != "MAXVALUE" {
+                    parts.push(format!("{key} < {to}"));
+                }
+            }
+            (PartitionStrategy::List, PartitionBound::List(all)) => {
+                let values: Vec<&str> = all
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|v| *v != "NULL")
+                    .collect();
+                if values.is_empty() {
+                    return None;
+                }
+                let list = values.join(", ");
+                // A NULL in the list: the partition takes NULLs too.
+                if values.len() != all.len() {
+                    return Some(format!("{key} IS NULL OR {key} = ANY (ARRAY[{list}])"));
+                }
+                parts.push(format!("{key} = ANY (ARRAY[{list}])"));
+            }
+            _ => return None,
+        }
+        Some(parts.join(" AND "))
+    }
+
+    /// Whether a changed bound can be moved in place (`rebound`): one plain key column, range or
+    /// list, neither side the default partition.
+    pub fn can_rebound(&self, current: &Partition, desired: &Partition) -> bool {
+        self.constraint(&current.bound).is_some() && self.constraint(&desired.bound).is_some()
+    }
+
     /// `PARTITION BY RANGE (at)`.
     pub fn sql(&self) -> String {
         format!("PARTITION BY {} ({})", self.strategy.sql(), self.keys)

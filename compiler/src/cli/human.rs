@@ -424,6 +424,16 @@ pub fn describe(change: &Change) -> String {
             partition.name.name,
             partition.bound.sql()
         ),
+        Change::AlterPartitionBound {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}`: partition `{}` is {}, the schema says {}",
+            current.name.name,
+            current.bound.sql(),
+            desired.bound.sql()
+        ),
         Change::AlterPartitioning {
             table,
             current,

@@ -121,6 +121,13 @@ pub enum Change {
         table: QualifiedName,
         partition: Partition,
     },
+    /// A partition whose bound changed, moved in place with its rows (a range or list bound over
+    /// one plain column; any other change of bound is a drop and an add).
+    AlterPartitionBound {
+        table: QualifiedName,
+        current: Partition,
+        desired: Partition,
+    },
     /// The partition key or strategy differs, or one side is not partitioned: PostgreSQL cannot
     /// change it in place (the planner refuses it).
     AlterPartitioning {

@@ -3,7 +3,7 @@
 //! strategy changes is reported as such. `partitions unmanaged` compares no partitions at all.
 
 use super::Change;
-use crate::catalog::{Partitioning, QualifiedName};
+use crate::catalog::{Partition, Partitioning, QualifiedName};
 use crate::pair::Pair;
 
 pub fn diff_partitions(
@@ -35,7 +35,26 @@ pub fn diff_partitions(
         .and_then(|c| c.partitions.as_ref())
         .map(Vec::as_slice)
         .unwrap_or_default();
+    let Some(partitioning) = desired else {
+        return;
+    };
+    // Same name, new bound, and PostgreSQL can be shown the rows fit: moved in place.
+    let rebound = |current: &Partition| {
+        wanted.iter().find(|w| {
+            w.name == current.name
+                && w.bound != current.bound
+                && partitioning.can_rebound(current, w)
+        })
+    };
     for partition in existing {
+        if let Some(desired) = rebound(partition) {
+            changes.push(Change::AlterPartitionBound {
+                table: table.clone(),
+                current: partition.clone(),
+                desired: desired.clone(),
+            });
+            continue;
+        }
         let kept = wanted
             .iter()
             .any(|w| w.name == partition.name && w.bound == partition.bound);
@@ -47,9 +66,9 @@ pub fn diff_partitions(
         }
     }
     for partition in wanted {
-        let there = existing
-            .iter()
-            .any(|e| e.name == partition.name && e.bound == partition.bound);
+        let there = existing.iter().any(|e| {
+            e.name == partition.name && (e.bound == partition.bound || rebound(e).is_some())
+        });
         if !there {
             changes.push(Change::AddPartition {
                 table: table.clone(),

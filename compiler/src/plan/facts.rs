@@ -81,7 +81,7 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             Change::DropPartition { partition, .. } => {
                 query.tables.insert(partition.name.clone());
             }
-            Change::AddPartition { table, .. } => {
+            Change::AddPartition { table, .. } | Change::AlterPartitionBound { table, .. } => {
                 let current = current_table_name(catalogs, table);
                 let default = catalogs
                     .current

@@ -69,9 +69,9 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
-            Change::AddPartition { .. } | Change::DropPartition { .. } => {
-                partitions::plan(ctx, change, &mut planned)
-            }
+            Change::AddPartition { .. }
+            | Change::DropPartition { .. }
+            | Change::AlterPartitionBound { .. } => partitions::plan(ctx, change, &mut planned),
             Change::AlterPartitioning { table, .. } => {
                 diagnostics.push(partitions::repartition_refused(ctx, table))
             }

@@ -11,7 +11,7 @@
 
 use super::{phase, Context, Planned};
 use crate::catalog::{names, Index};
-use crate::catalog::{Partition, PartitionBound, PartitionStrategy, Partitioning, QualifiedName};
+use crate::catalog::{Partition, PartitionBound, Partitioning, QualifiedName};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::diff::Change;
 use crate::plan::hazards::Hazard;
@@ -22,6 +22,11 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::AddPartition { table, partition } => add(ctx, table, partition, planned),
         Change::DropPartition { table, partition } => drop(ctx, table, partition, planned),
+        Change::AlterPartitionBound {
+            table,
+            current,
+            desired,
+        } => rebound(ctx, table, current, desired, planned),
         _ => {}
     }
 }
@@ -180,46 +185,113 @@ fn add(ctx: &Context, table: &QualifiedName, partition: &Partition, planned: &mu
 /// `NOT (<partition constraint>)` for a bound over one plain column: the form PostgreSQL's
 /// `ATTACH PARTITION` recognises as proof that the default partition holds none of its rows.
 fn exclusion(partitioning: &Partitioning, bound: &PartitionBound) -> Option<String> {
-    let columns = partitioning.key_columns();
-    let [column] = columns.as_slice() else {
-        return None;
+    Some(format!("NOT ({})", partitioning.constraint(bound)?))
+}
+
+/// A partition whose bound changed keeps its rows: a CHECK of the new bound is added `NOT VALID`
+/// to it and validated (SHARE UPDATE EXCLUSIVE; rows outside the new bound stop the plan there,
+/// before anything moved), and likewise a CHECK excluding the new bound on a default partition
+/// that has rows; then, in one brief transaction, the partition is detached and attached with
+/// the new bound (the attach finds the checks and scans nothing) and the checks are dropped.
+pub fn rebound(
+    ctx: &Context,
+    table: &QualifiedName,
+    current: &Partition,
+    desired: &Partition,
+    planned: &mut Planned,
+) {
+    let Some(partitioning) = partitioning(ctx, table) else {
+        return;
     };
-    if partitioning.key_parts().len() != 1 {
-        return None;
+    let (Some(new_constraint), Some(new_exclusion)) = (
+        partitioning.constraint(&desired.bound),
+        exclusion(partitioning, &desired.bound),
+    ) else {
+        return;
+    };
+    let name = &current.name;
+    let parent = super::current_table_name(ctx.catalogs, table);
+    let check_name = super::not_null::own_name(table, &name.name, "bound");
+    let mut checks = vec![(name.clone(), check_name.clone(), new_constraint)];
+    if let Some(default) = current_partitions(ctx, table)
+        .iter()
+        .find(|p| p.bound == PartitionBound::Default && ctx.facts.has_rows(&p.name))
+    {
+        checks.push((
+            default.name.clone(),
+            super::not_null::own_name(table, &default.name.name, "bound"),
+            new_exclusion,
+        ));
     }
-    let key = ident(column);
-    let mut parts = vec![format!("{key} IS NOT NULL")];
-    match (partitioning.strategy, bound) {
-        (PartitionStrategy::Range, PartitionBound::Range { from, to }) => {
-            let (from, to) = (from.first()?, to.first()?);
-            if from != "MINVALUE" {
-                parts.push(format!("{key} >= {from}"));
-            }
-            if to != "MAXVALUE" {
-                parts.push(format!("{key} < {to}"));
-            }
-        }
-        (PartitionStrategy::List, PartitionBound::List(all)) => {
-            let values: Vec<&str> = all
-                .iter()
-                .map(String::as_str)
-                .filter(|v| *v != "NULL")
-                .collect();
-            if values.is_empty() {
-                return None;
-            }
-            let list = values.join(", ");
-            // A NULL in the list: the partition takes NULLs too.
-            if values.len() != all.len() {
-                return Some(format!(
-                    "NOT ({key} IS NULL OR {key} = ANY (ARRAY[{list}]))"
-                ));
-            }
-            parts.push(format!("{key} = ANY (ARRAY[{list}])"));
-        }
-        _ => return None,
+    let mut validated = Vec::new();
+    for (on, check, expr) in &checks {
+        let added = Resource::Object(table.clone(), format!("{check} added"));
+        planned.steps.push(
+            Step::sql(
+                StepKind::AddCheckNotValid,
+                super::target(on, check),
+                phase::TABLES,
+                vec![format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({expr}) NOT VALID",
+                    qualified(on),
+                    ident(check)
+                )],
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .provides([added.clone()]),
+        );
+        let done = Resource::Object(table.clone(), format!("{check} validated"));
+        planned.steps.push(
+            Step::sql(
+                StepKind::ValidateConstraint,
+                super::target(on, check),
+                phase::TABLES,
+                vec![format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                    qualified(on),
+                    ident(check)
+                )],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareUpdateExclusive)
+            .needs([added])
+            .provides([done.clone()]),
+        );
+        validated.push(done);
     }
-    Some(format!("NOT ({})", parts.join(" AND ")))
+    let mut statements = vec![
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            qualified(&parent),
+            qualified(name)
+        ),
+        format!(
+            "ALTER TABLE {} ATTACH PARTITION {} {}",
+            qualified(&parent),
+            qualified(name),
+            desired.bound.sql()
+        ),
+    ];
+    statements.extend(checks.iter().map(|(on, check, _)| {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            qualified(on),
+            ident(check)
+        )
+    }));
+    planned.steps.push(
+        Step::sql(
+            StepKind::AttachPartition,
+            target(table, desired),
+            phase::TABLES,
+            statements,
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs(validated)
+        .provides([Resource::Object(table.clone(), name.name.clone())]),
+    );
 }
 
 fn drop(ctx: &Context, table: &QualifiedName, partition: &Partition, planned: &mut Planned) {
