@@ -77,3 +77,107 @@ pub fn diff_partitions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{PartitionBound, PartitionStrategy};
+
+    fn partition(name: &str, bound: PartitionBound) -> Partition {
+        Partition {
+            name: QualifiedName::public(name),
+            bound,
+            subpartitioned: false,
+            origin: None,
+        }
+    }
+
+    fn range(from: &str, to: &str) -> PartitionBound {
+        PartitionBound::Range {
+            from: vec![from.into()],
+            to: vec![to.into()],
+        }
+    }
+
+    fn by(
+        strategy: PartitionStrategy,
+        keys: &str,
+        partitions: Option<Vec<Partition>>,
+    ) -> Partitioning {
+        Partitioning {
+            strategy,
+            keys: keys.into(),
+            partitions,
+        }
+    }
+
+    fn diff(current: &Partitioning, desired: &Partitioning) -> Vec<Change> {
+        let mut changes = Vec::new();
+        diff_partitions(
+            &QualifiedName::public("t"),
+            Pair::new(Some(current), Some(desired)),
+            &mut changes,
+        );
+        changes
+    }
+
+    #[test]
+    fn unmanaged_partitions_are_never_compared() {
+        let current = by(
+            PartitionStrategy::Range,
+            "n",
+            Some(vec![partition("t_1", range("1", "10"))]),
+        );
+        assert!(diff(&current, &by(PartitionStrategy::Range, "n", None)).is_empty());
+    }
+
+    #[test]
+    fn a_new_range_bound_moves_in_place_and_a_hash_one_is_made_again() {
+        let current = by(
+            PartitionStrategy::Range,
+            "n",
+            Some(vec![partition("t_1", range("1", "10"))]),
+        );
+        let desired = by(
+            PartitionStrategy::Range,
+            "n",
+            Some(vec![partition("t_1", range("1", "20"))]),
+        );
+        let changes = diff(&current, &desired);
+        assert!(
+            matches!(changes.as_slice(), [Change::AlterPartitionBound { .. }]),
+            "{changes:?}"
+        );
+        let hash = |r| {
+            by(
+                PartitionStrategy::Hash,
+                "n",
+                Some(vec![partition(
+                    "t_0",
+                    PartitionBound::Hash {
+                        modulus: 2,
+                        remainder: r,
+                    },
+                )]),
+            )
+        };
+        let changes = diff(&hash(0), &hash(1));
+        assert!(
+            matches!(
+                changes.as_slice(),
+                [Change::DropPartition { .. }, Change::AddPartition { .. }]
+            ),
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn another_key_is_a_change_of_partitioning() {
+        let current = by(PartitionStrategy::Range, "n", Some(Vec::new()));
+        let desired = by(PartitionStrategy::Range, "m", Some(Vec::new()));
+        assert!(matches!(
+            diff(&current, &desired).as_slice(),
+            [Change::AlterPartitioning { .. }]
+        ));
+    }
+}
