@@ -364,3 +364,8 @@ async fn schemas_the_source_does_not_mention_are_not_managed() {
     .expect("count");
     assert_eq!(kept, 1);
 }
+
+#[tokio::test]
+async fn partitions() {
+    adopts("partitions").await;
+}

@@ -290,6 +290,10 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         table.rls_enabled = true;
         table.rls_forced = forced;
     }
+    table.partitioning = source.partitioning.clone().map(|mut partitioning| {
+        partitioning.canonicalize(&table.columns);
+        partitioning
+    });
     table.policies = source
         .policies
         .iter()

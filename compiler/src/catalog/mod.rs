@@ -7,6 +7,7 @@
 
 pub mod lower;
 pub mod names;
+pub mod partitions;
 mod types;
 mod unmanaged;
 
@@ -18,6 +19,7 @@ use std::fmt;
 use crate::source::Span;
 
 pub use lower::lower;
+pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use types::{BaseType, SqlType};
 pub use unmanaged::Unmanaged;
 
@@ -162,6 +164,14 @@ impl Catalog {
             }
             table.grants.sort();
             table.grants.dedup();
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.sort_by(|a, b| a.name.cmp(&b.name));
+                partitions.iter_mut().for_each(|p| p.origin = None);
+            }
         }
         for role in &mut catalog.roles {
             role.origin = None;
@@ -208,6 +218,13 @@ impl Catalog {
             }
             for policy in &mut table.policies {
                 policy.origin = None;
+            }
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.iter_mut().for_each(|p| p.origin = None);
             }
         }
     }
@@ -297,6 +314,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` and the partitions (catalog/partitions.rs); `None` for a plain table.
+    pub partitioning: Option<Partitioning>,
     /// Intent: the table's previous name (`renamed from`).
     pub renamed_from: Option<QualifiedName>,
     pub origin: Option<Span>,
@@ -319,6 +338,7 @@ impl Table {
             policies: Vec::new(),
             grants: Vec::new(),
             comment: None,
+            partitioning: None,
             renamed_from: None,
             origin: None,
         }

@@ -498,4 +498,40 @@ impl Diagnostic {
         .with_label(at, "too long")
         .with_help("PostgreSQL enum labels are at most 63 bytes: shorten it".to_string())
     }
+
+    /// A `partition` entry that the table's partitioning cannot take.
+    pub fn invalid_partitioning(table: &str, problem: &str, at: Span, help: &str) -> Diagnostic {
+        Diagnostic::error(
+            codes::INVALID_PARTITIONING,
+            format!("table `{table}`: {problem}"),
+        )
+        .with_label(at, "here")
+        .with_help(help.to_string())
+    }
+
+    /// PostgreSQL enforces uniqueness per partition, so a key must contain the partition key.
+    pub fn unique_without_partition_key(
+        table: &str,
+        what: &str,
+        missing: &[String],
+        at: Span,
+    ) -> Diagnostic {
+        Diagnostic::error(
+            codes::UNIQUE_WITHOUT_PARTITION_KEY,
+            format!(
+                "the {what} of partitioned table `{table}` does not include the partition key ({})",
+                missing.join(", ")
+            ),
+        )
+        .with_label(at, "declared here")
+        .with_help(format!(
+            "PostgreSQL checks uniqueness in each partition separately: add {} to the {what}'s \
+             columns",
+            missing
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
 }

@@ -133,6 +133,9 @@ impl Renames {
 /// indexes, policies, grants and comments as their own changes so they can be ordered.
 fn create_table(table: &Table, changes: &mut Vec<Change>) {
     let mut bare = table.clone();
+    if let Some(partitioning) = &mut bare.partitioning {
+        partitioning.partitions = None;
+    }
     bare.foreign_keys.clear();
     bare.indexes.clear();
     bare.policies.clear();
@@ -141,6 +144,7 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
     bare.rls_forced = false;
     changes.push(Change::CreateTable(bare));
     let name = &table.name;
+    super::partitions::diff_partitions(name, Pair::new(None, table.partitioning.as_ref()), changes);
     for fk in &table.foreign_keys {
         changes.push(Change::AddObject {
             table: name.clone(),
@@ -191,6 +195,11 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
             (None, None) => {}
         }
     }
+    super::partitions::diff_partitions(
+        name,
+        Pair::new(current.partitioning.as_ref(), desired.partitioning.as_ref()),
+        changes,
+    );
     diff_objects(tables, renames, changes);
     security::diff_security(tables, changes);
     if current.comment != desired.comment {

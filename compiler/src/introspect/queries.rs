@@ -12,6 +12,9 @@ use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
+    partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
+};
+use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
     Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
     QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
@@ -156,11 +159,17 @@ order by n.nspname collate "C", c.relname collate "C"
 "#;
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
-// part of any schema.
+// part of any schema. A partition (`relispartition`) is read with its parent and its bound, and
+// becomes a `Partition` of the parent, not a table (catalog/partitions.rs).
 const TABLES: &str = r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
-  pg_catalog.obj_description(c.oid, 'pg_class') as comment
+  pg_catalog.obj_description(c.oid, 'pg_class') as comment,
+  case when c.relkind = 'p' then pg_catalog.pg_get_partkeydef(c.oid) end as partition_key,
+  (select i.inhparent::int8 from pg_catalog.pg_inherits i
+   where c.relispartition and i.inhrelid = c.oid) as partition_of,
+  case when c.relispartition then pg_catalog.pg_get_expr(c.relpartbound, c.oid) end
+    as partition_bound
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any($1)
@@ -309,7 +318,8 @@ order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
 
 // schemac's own fill triggers (LANGUAGE.md, "Fill triggers"): named `schemac_*_fill`, each with a
 // function of the same name. They are not user objects: read only so the planner can tell whether
-// the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`.
+// the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`. The clones PostgreSQL makes
+// on each partition of a partitioned table (`tgparentid`) belong to the parent's trigger.
 const FILL_TRIGGERS: &str = r#"
 select n.nspname::text as schema, c.relname::text as table_name, t.tgname::text as name,
   array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality k(attnum, ord)
@@ -321,6 +331,7 @@ join pg_catalog.pg_class c on c.oid = t.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_proc p on p.oid = t.tgfoid
 where not t.tgisinternal and t.tgname like 'schemac\_%\_fill' and n.nspname = any($1)
+  and t.tgparentid = 0
 order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
 "#;
 
@@ -498,11 +509,22 @@ impl<'c> Reader<'c> {
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
+        let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
         for row in self.fetch("tables", TABLES, Some(schemas)).await? {
-            let mut table = Table::new(QualifiedName::new(
+            let name = QualifiedName::new(
                 get::<String>(&row, "tables", "schema")?,
                 get::<String>(&row, "tables", "name")?,
-            ));
+            );
+            if let Some(parent) = get::<Option<i64>>(&row, "tables", "partition_of")? {
+                let bound: Option<String> = get(&row, "tables", "partition_bound")?;
+                let key: Option<String> = get(&row, "tables", "partition_key")?;
+                partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
+                continue;
+            }
+            let mut table = Table::new(name);
+            let key: Option<String> = get(&row, "tables", "partition_key")?;
+            table.partitioning = key.as_deref().and_then(partition_key);
             table.rls_enabled = get(&row, "tables", "rls_enabled")?;
             table.rls_forced = get(&row, "tables", "rls_forced")?;
             table.comment = get(&row, "tables", "comment")?;
@@ -578,6 +600,34 @@ impl<'c> Reader<'c> {
             table.grants.sort();
             table.grants.dedup();
         }
+        // A partition of a partition (sub-partitioning) has a parent that is not a table here:
+        // the language does not describe it, and it is left alone (`to_source` warns).
+        for (parent, name, bound, subpartitioned) in partitions {
+            let Some(&index) = by_oid.get(&parent) else {
+                continue;
+            };
+            let table = &mut catalog.tables[index];
+            let Some(partitioning) = table.partitioning.as_mut() else {
+                continue;
+            };
+            if let Some(bound) = PartitionBound::parse(&bound) {
+                partitioning
+                    .partitions
+                    .get_or_insert_with(Vec::new)
+                    .push(Partition {
+                        name,
+                        bound,
+                        subpartitioned,
+                        origin: None,
+                    });
+            }
+        }
+        for table in &mut catalog.tables {
+            let columns = table.columns.clone();
+            if let Some(partitioning) = table.partitioning.as_mut() {
+                partitioning.canonicalize(&columns);
+            }
+        }
         for row in self
             .fetch("fill triggers", FILL_TRIGGERS, Some(schemas))
             .await?
@@ -594,6 +644,23 @@ impl<'c> Reader<'c> {
         }
         Ok(catalog)
     }
+}
+
+/// `RANGE (at)` (`pg_get_partkeydef`) → a partitioning with no partitions yet.
+fn partition_key(text: &str) -> Option<Partitioning> {
+    let (strategy, rest) = text.trim().split_once(' ')?;
+    let strategy = match strategy {
+        "RANGE" => PartitionStrategy::Range,
+        "LIST" => PartitionStrategy::List,
+        "HASH" => PartitionStrategy::Hash,
+        _ => return None,
+    };
+    let keys = rest.trim().strip_prefix('(')?.strip_suffix(')')?;
+    Some(Partitioning {
+        strategy,
+        keys: split_top_level(keys).join(", "),
+        partitions: Some(Vec::new()),
+    })
 }
 
 fn get<T>(row: &PgRow, what: &'static str, column: &'static str) -> Result<T, IntrospectError>

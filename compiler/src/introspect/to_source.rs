@@ -931,6 +931,9 @@ impl<'a> Writer<'a> {
                 (false, false) => {}
             }
         }
+        if let Some(partitioning) = &table.partitioning {
+            entries.extend(self.partition_entries(table, partitioning));
+        }
         for policy in &table.policies {
             if generated.policies.contains(&policy.name) {
                 continue;
@@ -1102,6 +1105,55 @@ impl<'a> Writer<'a> {
             fk.referenced_columns.join(", "),
             fk_rules(fk)
         ))
+    }
+
+    /// `partition by ...` and one `partition` entry per partition (in name order).
+    fn partition_entries(
+        &mut self,
+        table: &Table,
+        partitioning: &crate::catalog::Partitioning,
+    ) -> Vec<String> {
+        use crate::catalog::PartitionBound;
+        let mut entries = vec![format!(
+            "partition by {} ({})",
+            partitioning.strategy.source(),
+            partitioning.keys
+        )];
+        let Some(partitions) = &partitioning.partitions else {
+            entries.push("partitions unmanaged".to_string());
+            return entries;
+        };
+        let mut partitions: Vec<_> = partitions.iter().collect();
+        partitions.sort_by(|a, b| a.name.cmp(&b.name));
+        for partition in partitions {
+            if partition.name.schema != table.name.schema {
+                self.warn(format!(
+                    "partition `{}` of `{}` is in another schema; the schema language puts \
+                     partitions in their table's schema, so it is left out",
+                    partition.name, table.name
+                ));
+                continue;
+            }
+            if partition.subpartitioned {
+                self.warn(format!(
+                    "partition `{}` of `{}` is itself partitioned; the schema language cannot say \
+                     that, so it is written as a plain partition and its own partitions are left out",
+                    partition.name, table.name
+                ));
+            }
+            let bound = match &partition.bound {
+                PartitionBound::Range { from, to } => {
+                    format!("from ({}) to ({})", from.join(", "), to.join(", "))
+                }
+                PartitionBound::List(values) => format!("in ({})", values.join(", ")),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            };
+            entries.push(format!("partition {} {bound}", partition.name.name));
+        }
+        entries
     }
 
     fn policy_entry(&mut self, table: &Table, policy: &Policy) -> Option<String> {

@@ -6,6 +6,7 @@
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
 pub mod index_keys;
+mod partitions;
 mod resolve;
 pub mod tenancy;
 pub mod types;
@@ -115,6 +116,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// `row level security [forced]` written on the table: `Some(forced)`.
     pub row_level_security: Option<bool>,
+    /// `partition by ...` with its partitions, bound values as written.
+    pub partitioning: Option<crate::catalog::Partitioning>,
     /// Span of the whole declaration.
     pub span: Span,
     /// Span of the table's name.

@@ -172,6 +172,12 @@ impl Resolver {
         self.diagnostics.push(diagnostic);
     }
 
+    fn check_length_into(&self, name: &str, at: Span, diagnostics: &mut Vec<Diagnostic>) {
+        if name.len() > MAX_NAME_BYTES {
+            diagnostics.push(Diagnostic::name_too_long(name, at));
+        }
+    }
+
     fn check_length(&mut self, name: &str, at: Span) {
         if name.len() > MAX_NAME_BYTES {
             self.error(Diagnostic::name_too_long(name, at));
@@ -257,6 +263,7 @@ impl Resolver {
                 foreign_keys: Vec::new(),
                 policies: Vec::new(),
                 row_level_security: None,
+                partitioning: None,
                 span: def.span,
                 name_span: def.name.span,
             });
@@ -300,6 +307,10 @@ impl Resolver {
 
         for (index, pending) in pending.iter().enumerate() {
             self.bind_keys(index, pending);
+        }
+        for table in &self.model.tables {
+            let display = display_name(&table.name);
+            super::partitions::check_keys(table, &display, &mut self.diagnostics);
         }
         for (index, pending) in pending.iter().enumerate() {
             self.bind_foreign_keys(index, pending);
@@ -552,9 +563,32 @@ impl Resolver {
                 ast::TableEntryKind::RowLevelSecurity { forced } => {
                     row_level_security = Some(row_level_security.unwrap_or(false) || *forced)
                 }
+                ast::TableEntryKind::PartitionBy { .. }
+                | ast::TableEntryKind::Partition { .. }
+                | ast::TableEntryKind::PartitionsUnmanaged => {}
+            }
+        }
+        let partitioning = super::partitions::partitioning(
+            &self.model.tables[index].name,
+            &table_name,
+            &def.entries,
+            &mut self.diagnostics,
+        );
+        if let Some(partitioning) = &partitioning {
+            for key in partitioning.key_columns() {
+                if !columns.iter().any(|c| c.name == key) {
+                    let at = def
+                        .entries
+                        .iter()
+                        .find(|e| matches!(e.kind, ast::TableEntryKind::PartitionBy { .. }))
+                        .map_or(def.name.span, |e| e.span);
+                    let closest = suggest::closest(&key, columns.iter().map(|c| c.name.as_str()));
+                    self.error(Diagnostic::unknown_column(&table_name, &key, at, closest));
+                }
             }
         }
         let table = &mut self.model.tables[index];
+        table.partitioning = partitioning;
         table.columns = columns;
         table.row_level_security = row_level_security;
         // The first primary key stands; others are reported.
@@ -1276,6 +1310,27 @@ impl Resolver {
             );
         }
         let mut diagnostics = Vec::new();
+        // A partition is a relation too: its name may not be another table's.
+        for table in &self.model.tables {
+            let partitions = table
+                .partitioning
+                .iter()
+                .flat_map(|p| p.partitions.iter().flatten());
+            for partition in partitions {
+                let key = (partition.name.schema.clone(), partition.name.name.clone());
+                let at = partition.origin.unwrap_or(table.name_span);
+                self.check_length_into(&partition.name.name, at, &mut diagnostics);
+                if let Some(first) = relations.get(&key) {
+                    diagnostics.push(Diagnostic::duplicate_constraint_name(
+                        &partition.name.name,
+                        at,
+                        *first,
+                    ));
+                } else {
+                    relations.insert(key, at);
+                }
+            }
+        }
         for (table, pending) in self.model.tables.iter().zip(pending) {
             let names = pending
                 .uniques

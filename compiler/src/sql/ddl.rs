@@ -273,11 +273,16 @@ pub fn create_table(table: &Table) -> String {
     }
     items.extend(table.uniques.iter().map(unique_clause));
     items.extend(table.checks.iter().map(check_clause));
+    let partition_by = table
+        .partitioning
+        .as_ref()
+        .map(|p| format!(" {}", p.sql()))
+        .unwrap_or_default();
     if items.is_empty() {
-        return format!("CREATE TABLE {} ()", qualified(&table.name));
+        return format!("CREATE TABLE {} (){partition_by}", qualified(&table.name));
     }
     format!(
-        "CREATE TABLE {} (\n    {}\n)",
+        "CREATE TABLE {} (\n    {}\n){partition_by}",
         qualified(&table.name),
         items.join(",\n    ")
     )

@@ -215,6 +215,46 @@ pub enum TableEntryKind {
     RowLevelSecurity {
         forced: bool,
     },
+    /// `partition by range|list|hash (keys)`; the keys are kept verbatim.
+    PartitionBy {
+        strategy: PartitionStrategy,
+        keys: Expr,
+    },
+    /// `partition NAME <bound>`.
+    Partition {
+        name: Ident,
+        bound: PartitionBound,
+    },
+    /// `partitions unmanaged`: the partitions are made by someone else.
+    PartitionsUnmanaged,
+}
+
+/// How a partitioned table splits its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartitionStrategy {
+    Range,
+    List,
+    Hash,
+}
+
+impl PartitionStrategy {
+    /// The keyword as written in the source.
+    pub fn source(self) -> &'static str {
+        match self {
+            PartitionStrategy::Range => "range",
+            PartitionStrategy::List => "list",
+            PartitionStrategy::Hash => "hash",
+        }
+    }
+}
+
+/// The values a partition holds, as written (the expressions are verbatim SQL value lists).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartitionBound {
+    Range { from: Expr, to: Expr },
+    List(Expr),
+    Hash { modulus: u32, remainder: u32 },
+    Default,
 }
 
 /// `name type[?] attributes...`.

@@ -642,6 +642,27 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
         } else {
             "row level security".to_string()
         }],
+        TableEntryKind::PartitionBy { strategy, keys } => {
+            vec![format!(
+                "partition by {} {}",
+                strategy.source(),
+                paren(keys)
+            )]
+        }
+        TableEntryKind::Partition { name, bound } => vec![format!(
+            "partition {} {}",
+            name.name,
+            match bound {
+                PartitionBound::Range { from, to } =>
+                    format!("from {} to {}", paren(from), paren(to)),
+                PartitionBound::List(values) => format!("in {}", paren(values)),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            }
+        )],
+        TableEntryKind::PartitionsUnmanaged => vec!["partitions unmanaged".to_string()],
     }
 }
 

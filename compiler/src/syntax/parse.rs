@@ -472,9 +472,72 @@ impl<'t> Builder<'t> {
             Rule::rls_entry => TableEntryKind::RowLevelSecurity {
                 forced: inner.into_inner().any(|p| p.as_rule() == Rule::rls_forced),
             },
+            Rule::partition_by_entry => self.partition_by_entry(inner)?,
+            Rule::partition_entry => self.partition_entry(inner)?,
+            Rule::partitions_unmanaged => TableEntryKind::PartitionsUnmanaged,
             _ => return None,
         };
         Some(TableEntry { kind, span })
+    }
+
+    fn partition_by_entry(&self, pair: Pair<'_, Rule>) -> Option<TableEntryKind> {
+        let mut strategy = None;
+        let mut keys = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::partition_strategy => {
+                    strategy = match child.as_str().trim() {
+                        "range" => Some(PartitionStrategy::Range),
+                        "list" => Some(PartitionStrategy::List),
+                        _ => Some(PartitionStrategy::Hash),
+                    }
+                }
+                Rule::expr => keys = Some(self.expr(child)),
+                _ => {}
+            }
+        }
+        Some(TableEntryKind::PartitionBy {
+            strategy: strategy?,
+            keys: keys?,
+        })
+    }
+
+    fn partition_entry(&self, pair: Pair<'_, Rule>) -> Option<TableEntryKind> {
+        let mut name = None;
+        let mut bound = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(child)),
+                Rule::bound_range => {
+                    let mut exprs = child
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::expr)
+                        .map(|p| self.expr(p));
+                    let from = exprs.next()?;
+                    let to = exprs.next()?;
+                    bound = Some(PartitionBound::Range { from, to });
+                }
+                Rule::bound_list => {
+                    let expr = child.into_inner().find(|p| p.as_rule() == Rule::expr)?;
+                    bound = Some(PartitionBound::List(self.expr(expr)));
+                }
+                Rule::bound_hash => {
+                    let mut numbers = child
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::number)
+                        .map(|p| p.as_str().parse::<u32>().ok());
+                    let modulus = numbers.next()??;
+                    let remainder = numbers.next()??;
+                    bound = Some(PartitionBound::Hash { modulus, remainder });
+                }
+                Rule::bound_default => bound = Some(PartitionBound::Default),
+                _ => {}
+            }
+        }
+        Some(TableEntryKind::Partition {
+            name: name?,
+            bound: bound?,
+        })
     }
 
     fn column_list(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {

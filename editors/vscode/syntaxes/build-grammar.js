@@ -62,6 +62,8 @@ const KEYWORDS = [
   'identity', 'name', 'extension', 'schema', 'sequence', 'start', 'increment', 'minvalue',
   'maxvalue', 'cache', 'cycle',
   ...INDEX_KEYWORDS,
+  'partition', 'partitions', 'unmanaged', 'by', 'range', 'list',
+  'hash', 'in', 'modulus', 'remainder',
 ];
 
 /**

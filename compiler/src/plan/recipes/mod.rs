@@ -7,6 +7,7 @@ mod fill;
 mod identity;
 mod not_null;
 mod objects;
+mod partitions;
 mod retype;
 mod security;
 mod sequences;
@@ -69,6 +70,12 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
+            Change::AddPartition { .. }
+            | Change::DropPartition { .. }
+            | Change::AlterPartitionBound { .. } => partitions::plan(ctx, change, &mut planned),
+            Change::AlterPartitioning { table, .. } => {
+                diagnostics.push(partitions::repartition_refused(ctx, table))
+            }
             Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
                 sequences::plan(change, &mut planned)
             }

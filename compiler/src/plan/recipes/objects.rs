@@ -203,9 +203,13 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     );
                 }
             }
-            planned
-                .steps
-                .push(create_index(table, index, rows).provides(provides));
+            if rows && super::partitions::is_partitioned(ctx, table) {
+                super::partitions::create_index(ctx, table, index, provides, planned);
+            } else {
+                planned
+                    .steps
+                    .push(create_index(table, index, rows).provides(provides));
+            }
         }
     }
     for step in &mut planned.steps[first..] {
@@ -439,7 +443,14 @@ fn add_key(
     } else {
         StepKind::AddUnique
     };
-    if !rows {
+    // On a partitioned table with rows, each partition's unique index is built concurrently
+    // first; the constraint added to the parent then adopts them instead of building its own.
+    let (built, adopted) = if rows && super::partitions::is_partitioned(ctx, table) {
+        super::partitions::build_key_indexes(ctx, table, (name, primary), columns, &needs, planned)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if !rows || !built.is_empty() {
         let statement = if primary {
             ddl::add_primary_key(
                 table,
@@ -461,11 +472,17 @@ fn add_key(
             )
         };
         planned.steps.push(
-            Step::sql(kind, target(table, name), phase::KEYS, vec![statement])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs(needs)
-                .provides(provides),
+            Step::sql(
+                kind,
+                target(table, name),
+                phase::KEYS,
+                adopted.into_iter().chain([statement]).collect(),
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs)
+            .needs(built)
+            .provides(provides),
         );
         return;
     }
@@ -617,6 +634,24 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
     }
     orphans_preflight(ctx, table, fk, planned);
     cross_tenant_preflight(ctx, table, fk, planned);
+    // PostgreSQL refuses `NOT VALID` for a foreign key on a partitioned table (ONLINE-SAFETY.md,
+    // recipe B): it is added validated, which scans every partition under SHARE ROW EXCLUSIVE.
+    if super::partitions::is_partitioned(ctx, table) {
+        planned.steps.push(
+            Step::sql(
+                StepKind::AddForeignKey,
+                target(table, &fk.name),
+                phase::FOREIGN_KEYS,
+                vec![ddl::add_foreign_key(table, fk, false)],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareForScan)
+            .hazard(Hazard::blocks_writes(&table.name))
+            .needs(needs)
+            .provides(provides),
+        );
+        return;
+    }
     not_valid_then_validate(
         table,
         &fk.name,
