@@ -326,3 +326,97 @@ async fn without_a_dev_database_the_error_names_the_expression_and_the_flag() {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
 }
+
+/// The target is untouched (issue 11, "Done means"): on a private cluster with autovacuum off, where
+/// nothing else runs, `plan`, `drift` and `introspect` (a schema with an expression that needs a dev
+/// database among them) assign no transaction id at all — the cluster's next transaction id is the
+/// same before and after, which no `CREATE`, even rolled back, and no write of any session allows —
+/// and the catalogs hold as many rows as before. `apply` afterwards moves the counter: the measure
+/// can fail.
+#[tokio::test]
+async fn plan_drift_and_introspect_assign_no_transaction_id_on_the_target() {
+    use sqlx::Connection;
+    let primary = schemac::cluster::start().expect("throwaway cluster");
+    let admin_url = schemac::cluster::socket_url(&primary, "postgres");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("cluster answers");
+    // One statement at a time: ALTER SYSTEM and CREATE DATABASE refuse a multi-statement string.
+    for sql in [
+        "ALTER SYSTEM SET autovacuum = off",
+        "SELECT pg_reload_conf()",
+        "CREATE DATABASE app",
+    ] {
+        sqlx::raw_sql(sql)
+            .execute(&mut admin)
+            .await
+            .expect("set up the cluster");
+    }
+    let app = schemac::cluster::socket_url(&primary, "app");
+    let (_dir, same) = write_schema(SCHEMA);
+    let (_dir2, change) = write_schema(&changed());
+    run(&["apply", &same, "--database-url", &app, "--yes"])
+        .await
+        .expect(0);
+    let mut observer = sqlx::PgConnection::connect(&app).await.expect("observer");
+    // Reading the snapshot assigns no transaction id; its xmax is the next one to be assigned once
+    // every transaction has ended.
+    const NEXT_XID: &str = "select pg_snapshot_xmax(pg_current_snapshot())::text";
+    const CATALOG_ROWS: &str = "select (select count(*) from pg_class) + \
+        (select count(*) from pg_attribute) + (select count(*) from pg_namespace) + \
+        (select count(*) from pg_constraint) + (select count(*) from pg_depend)";
+    let before = next_xid(&mut observer, NEXT_XID).await;
+    let rows_before: i64 = sqlx::query_scalar(CATALOG_ROWS)
+        .fetch_one(&mut observer)
+        .await
+        .expect("catalog rows");
+
+    run(&["plan", &same, "--database-url", &app])
+        .await
+        .expect(0);
+    let plan = run(&["plan", &change, "--database-url", &app, "--format", "json"])
+        .await
+        .expect(0);
+    assert!(steps(&plan.stdout) > 0, "{}", plan.stdout);
+    run(&["drift", &same, "--database-url", &app])
+        .await
+        .expect(0);
+    run(&["drift", &change, "--database-url", &app])
+        .await
+        .expect(1);
+    run(&["introspect", "--database-url", &app]).await.expect(0);
+
+    assert_eq!(
+        next_xid(&mut observer, NEXT_XID).await,
+        before,
+        "plan, drift or introspect assigned a transaction id on the target"
+    );
+    let rows_after: i64 = sqlx::query_scalar(CATALOG_ROWS)
+        .fetch_one(&mut observer)
+        .await
+        .expect("catalog rows");
+    assert_eq!(rows_after, rows_before);
+    let scratch: i64 = sqlx::query_scalar(
+        "select count(*) from pg_namespace where nspname like 'schemac\\_scratch%'",
+    )
+    .fetch_one(&mut observer)
+    .await
+    .expect("scratch schemas");
+    assert_eq!(scratch, 0);
+
+    run(&["apply", &change, "--database-url", &app, "--yes"])
+        .await
+        .expect(0);
+    assert_ne!(
+        next_xid(&mut observer, NEXT_XID).await,
+        before,
+        "apply writes, so the measure moves"
+    );
+}
+
+async fn next_xid(conn: &mut sqlx::PgConnection, sql: &str) -> String {
+    sqlx::query_scalar(sql)
+        .fetch_one(conn)
+        .await
+        .expect("next xid")
+}

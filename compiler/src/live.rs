@@ -74,6 +74,8 @@ pub async fn make_plan_with(
         }
         Err(error) => return Err(PlanFailure::Message(error.to_string())),
     };
+    // Objects in schemas the source does not mention are not managed: never compared or dropped.
+    let current = current.managed_by(&desired);
     let pair = Pair::new(&current, &desired);
     let mut changes = diff(pair);
     introspect::source_text(&mut changes, source);
@@ -92,6 +94,7 @@ pub async fn make_plan_with(
             Facts {
                 tables_with_rows: query.tables.iter().cloned().collect(),
                 columns_with_nulls: query.null_columns.iter().cloned().collect(),
+                server_version: None,
             }
         }
         Err(e) => {

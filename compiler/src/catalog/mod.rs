@@ -9,6 +9,8 @@ pub mod backfill_path;
 pub mod lower;
 pub mod names;
 mod tables;
+mod unmanaged;
+
 use sha2::{Digest, Sha256};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,9 +21,11 @@ pub use lower::lower;
 pub use tables::Tables;
 // The shared vocabulary, re-exported: a catalog is spoken in these words.
 pub use crate::vocab::{
-    BaseType, FkAction, Identity, IndexKey, PolicyCommand, Privilege, QualifiedName, SqlType,
-    TableKind,
+    BaseType, FkAction, Identity, IndexKey, IndexOptions, KeyOptions, PolicyCommand, Privilege,
+    QualifiedName, SqlType, TableKind,
 };
+pub use crate::vocab::{Partition, PartitionBound, PartitionStrategy, Partitioning};
+pub use unmanaged::Unmanaged;
 
 /// A whole database schema, as PostgreSQL would show it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,6 +51,9 @@ pub struct Catalog {
     /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
     /// drift.
     pub fill_triggers: Vec<FillTrigger>,
+    /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
+    /// compared as drift.
+    pub unmanaged: Vec<Unmanaged>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -94,6 +101,7 @@ impl Catalog {
         let mut catalog = self.clone();
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
+        catalog.unmanaged.clear();
         catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;
@@ -133,6 +141,14 @@ impl Catalog {
             }
             table.grants.sort();
             table.grants.dedup();
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.sort_by(|a, b| a.name.cmp(&b.name));
+                partitions.iter_mut().for_each(|p| p.origin = None);
+            }
         }
         for role in &mut catalog.roles {
             role.origin = None;
@@ -179,6 +195,13 @@ impl Catalog {
             }
             for policy in &mut table.policies {
                 policy.origin = None;
+            }
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.iter_mut().for_each(|p| p.origin = None);
             }
         }
     }
@@ -259,6 +282,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` and the partitions (vocab/partitions.rs); `None` for a plain table.
+    pub partitioning: Option<Partitioning>,
     /// Intent: the table's previous name (`renamed from`).
     pub renamed_from: Option<QualifiedName>,
     pub origin: Option<Span>,
@@ -281,6 +306,7 @@ impl Table {
             policies: Vec::new(),
             grants: Vec::new(),
             comment: None,
+            partitioning: None,
             renamed_from: None,
             origin: None,
         }
@@ -301,8 +327,10 @@ pub struct Column {
     pub default: Option<String>,
     /// True for `serial`/`bigserial`: the column owns a sequence named `<table>_<column>_seq`.
     pub serial: bool,
-    /// `GENERATED ALWAYS AS (expr) STORED`.
+    /// `GENERATED ALWAYS AS (expr) STORED`, or `VIRTUAL` with `generated_virtual`.
     pub generated: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) VIRTUAL` (PostgreSQL 18, `attgenerated = 'v'`).
+    pub generated_virtual: bool,
     /// `GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`: the column takes its values from a sequence
     /// it owns (and has no `default`).
     pub identity: Option<Identity>,
@@ -325,6 +353,7 @@ impl Column {
             default: None,
             serial: false,
             generated: None,
+            generated_virtual: false,
             identity: None,
             comment: None,
             renamed_from: None,
@@ -358,6 +387,8 @@ pub struct PrimaryKey {
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+): two NULLs count as equal.
+    pub nulls_not_distinct: bool,
     pub origin: Option<Span>,
 }
 
@@ -391,6 +422,8 @@ pub struct Index {
     pub keys: Vec<IndexKey>,
     /// Partial index predicate (`WHERE ...`), without the keyword.
     pub predicate: Option<String>,
+    /// Operator classes, order, `INCLUDE` and `NULLS NOT DISTINCT`; all default for most indexes.
+    pub options: IndexOptions,
     pub origin: Option<Span>,
 }
 

@@ -125,7 +125,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema no longer has this column; apply refuses it without --allow-destructive",
         ));
     }
-    if has(" DROP CONSTRAINT SCHEMAC_") {
+    if has(" DROP CONSTRAINT SCHEMAC_") && has("_BOUND") {
+        breaks.push((
+            "ban-drop-constraint",
+            "schemac's own check on the default partition: the attached partition now holds those rows",
+        ));
+    } else if has(" DROP CONSTRAINT SCHEMAC_") {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
@@ -196,7 +201,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema changes the type; the step lists any rewrite as a hazard",
         ));
     }
-    if has(" ADD COLUMN ") && has(" GENERATED ") {
+    if has(" ADD COLUMN ") && has(" GENERATED ") && has(" VIRTUAL") {
+        breaks.push((
+            "adding-field-with-default",
+            "a virtual generated column is computed when read: nothing is written",
+        ));
+    } else if has(" ADD COLUMN ") && has(" GENERATED ") {
         breaks.push((
             "adding-field-with-default",
             "a generated column is computed for every row; the step lists the rewrite",
@@ -210,7 +220,13 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     } else if has(" ADD CONSTRAINT ") && has(" CHECK ") && !has("NOT VALID") {
         breaks.push(("constraint-missing-not-valid", EMPTY));
     }
-    if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
+    if has("CREATE ") && has(" INDEX ") && has(" ON ONLY ") {
+        breaks.push((
+            "require-concurrent-index-creation",
+            "the partitioned parent's own index builds nothing: each partition's is built \
+             concurrently and attached",
+        ));
+    } else if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
         breaks.push(("require-concurrent-index-creation", EMPTY));
     }
     if has(" ADD CONSTRAINT ") && (has(" UNIQUE (") || has(" PRIMARY KEY (")) {
@@ -365,6 +381,13 @@ fn step_sql_of(action: &Action) -> String {
     }
 }
 
+fn partitioned(partitioning: Option<&crate::catalog::Partitioning>) -> String {
+    match partitioning {
+        Some(p) => format!("partitioned by {} ({})", p.strategy.source(), p.keys),
+        None => "not partitioned".to_string(),
+    }
+}
+
 /// One drift entry per change, naming the table and the object.
 pub fn describe(change: &Change) -> String {
     match change {
@@ -396,6 +419,35 @@ pub fn describe(change: &Change) -> String {
         Change::RenameTable { from, to } => format!("table `{from}` should be named `{}`", to.name),
         Change::DropTable(t) => format!("table `{}` is not in the schema", t.name),
         Change::CommentTable { table, .. } => format!("table `{table}`: comment differs"),
+        Change::AddPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is missing",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::DropPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is not in the schema",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::AlterPartitionBound {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}`: partition `{}` is {}, the schema says {}",
+            current.name.name,
+            current.bound.sql(),
+            desired.bound.sql()
+        ),
+        Change::AlterPartitioning {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}` is {}, the schema says {}",
+            partitioned(current.as_ref()),
+            partitioned(desired.as_ref())
+        ),
         Change::AddColumn { table, column } => {
             format!("table `{table}`: column `{}` is missing", column.name)
         }

@@ -343,7 +343,12 @@ fn table_file(
     let patch = key_fields.as_ref().map(|key| {
         let updatable: Vec<&Field> = fields
             .iter()
-            .filter(|field| field.column.generated.is_none())
+            // The database computes a generated column, and refuses a value for an
+            // `identity always` one in an UPDATE too.
+            .filter(|field| {
+                field.column.generated.is_none()
+                    && field.column.identity != Some(crate::catalog::Identity::Always)
+            })
             .filter(|field| {
                 !key.fields
                     .iter()
@@ -826,6 +831,9 @@ pub(super) fn column_summary(column: &Column) -> String {
     });
     if let Some(generated) = &column.generated {
         summary.push_str(&format!(", generated as {}", code(generated)));
+        if column.generated_virtual {
+            summary.push_str(" (virtual)");
+        }
     } else if let Some(identity) = column.identity {
         summary.push_str(&format!(
             ", {}",

@@ -3,8 +3,8 @@
 //! lookups back into either catalog for the common cases.
 
 use crate::catalog::{
-    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Policy, PrimaryKey,
-    QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Partition, Partitioning,
+    Policy, PrimaryKey, QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
 };
 
 /// Where a new enum value goes, relative to an existing value.
@@ -110,6 +110,30 @@ pub enum Change {
     CommentTable {
         table: QualifiedName,
         comment: Option<String>,
+    },
+    /// A partition of a partitioned table the database lacks (vocab/partitions.rs).
+    AddPartition {
+        table: QualifiedName,
+        partition: Partition,
+    },
+    /// A partition the schema does not declare, or whose bound changed (destructive).
+    DropPartition {
+        table: QualifiedName,
+        partition: Partition,
+    },
+    /// A partition whose bound changed, moved in place with its rows (a range or list bound over
+    /// one plain column; any other change of bound is a drop and an add).
+    AlterPartitionBound {
+        table: QualifiedName,
+        current: Partition,
+        desired: Partition,
+    },
+    /// The partition key or strategy differs, or one side is not partitioned: PostgreSQL cannot
+    /// change it in place (the planner refuses it).
+    AlterPartitioning {
+        table: QualifiedName,
+        current: Option<Partitioning>,
+        desired: Option<Partitioning>,
     },
 
     AddColumn {

@@ -8,6 +8,7 @@ mod change;
 mod enums;
 pub(crate) mod expr;
 mod pair;
+mod partitions;
 mod security;
 mod sequences;
 mod tables;

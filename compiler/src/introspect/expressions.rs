@@ -62,6 +62,7 @@ pub async fn canonicalize_with(
         // Sequences that `nextval` defaults name must exist where the defaults are printed.
         sequences: desired.sequences.clone(),
         fill_triggers: Vec::new(),
+        unmanaged: Vec::new(),
         enums: desired.enums.clone(),
         roles: desired.roles.clone(),
         tenancy: desired.tenancy.clone(),

@@ -5,6 +5,8 @@
 //! indexes, policies) are NOT applied here; `catalog::lower` does that, once.
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
+pub mod index_keys;
+mod partitions;
 mod resolve;
 pub mod tenancy;
 pub mod types;
@@ -114,6 +116,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// `row level security [forced]` written on the table: `Some(forced)`.
     pub row_level_security: Option<bool>,
+    /// `partition by ...` with its partitions, bound values as written.
+    pub partitioning: Option<crate::vocab::Partitioning>,
     /// Span of the whole declaration.
     pub span: Span,
     /// Span of the table's name.
@@ -144,6 +148,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `generated (expr)` text.
     pub generated: Option<String>,
+    /// `generated (expr) virtual` (PostgreSQL 18): computed when read, not stored.
+    pub generated_virtual: bool,
     /// `identity` / `identity always`.
     pub identity: Option<crate::vocab::Identity>,
     pub doc: Option<String>,
@@ -173,6 +179,8 @@ pub struct Key {
     /// Explicit name, if written.
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `unique (a) nulls not distinct` (unique constraints only).
+    pub nulls_not_distinct: bool,
     pub span: Span,
 }
 
@@ -186,6 +194,8 @@ pub struct Index {
     /// `using` method as written; `lower` defaults it to `btree`.
     pub method: Option<String>,
     pub predicate: Option<String>,
+    /// Operator classes and order of the keys, `include`, `nulls not distinct`.
+    pub options: crate::vocab::IndexOptions,
     pub span: Span,
 }
 

@@ -59,6 +59,10 @@ pub enum StepKind {
     Grant,
     Revoke,
     Comment,
+    CreatePartition,
+    AttachPartition,
+    DropPartition,
+    AttachIndex,
 }
 
 impl StepKind {
@@ -115,6 +119,10 @@ impl StepKind {
         StepKind::Grant,
         StepKind::Revoke,
         StepKind::Comment,
+        StepKind::CreatePartition,
+        StepKind::AttachPartition,
+        StepKind::DropPartition,
+        StepKind::AttachIndex,
     ];
 
     /// The kind named by `as_str`.
@@ -176,6 +184,10 @@ impl StepKind {
             StepKind::Grant => "grant",
             StepKind::Revoke => "revoke",
             StepKind::Comment => "comment",
+            StepKind::CreatePartition => "create_partition",
+            StepKind::AttachPartition => "attach_partition",
+            StepKind::DropPartition => "drop_partition",
+            StepKind::AttachIndex => "attach_index",
         }
     }
 }

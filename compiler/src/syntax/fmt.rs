@@ -483,7 +483,15 @@ fn attribute(attribute: &Attribute) -> String {
         AttributeKind::RenamedFrom(old) => format!("renamed from {}", old.name),
         AttributeKind::Using(expr) => format!("using {}", paren(expr)),
         AttributeKind::Backfill(expr) => format!("backfill {}", paren(expr)),
-        AttributeKind::Generated(expr) => format!("generated {}", paren(expr)),
+        AttributeKind::Generated { expr, virtual_kind } => format!(
+            "generated {}{}",
+            paren(expr),
+            match virtual_kind {
+                Some(true) => " virtual",
+                Some(false) => " stored",
+                None => "",
+            }
+        ),
         AttributeKind::Identity { always: false } => "identity".to_string(),
         AttributeKind::Identity { always: true } => "identity always".to_string(),
     }
@@ -512,11 +520,26 @@ fn names(idents: &[Ident]) -> String {
 fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
     match entry {
         TableEntryKind::Column(_) => Vec::new(),
-        TableEntryKind::PrimaryKey(columns) => vec![format!("primary key ({})", names(columns))],
-        TableEntryKind::Unique { name, columns } => vec![match name {
-            Some(name) => format!("unique {} ({})", name.name, names(columns)),
-            None => format!("unique ({})", names(columns)),
+        TableEntryKind::PrimaryKey { name, columns } => vec![match name {
+            Some(name) => format!("primary key {} ({})", name.name, names(columns)),
+            None => format!("primary key ({})", names(columns)),
         }],
+        TableEntryKind::Unique {
+            name,
+            columns,
+            nulls_not_distinct,
+        } => vec![format!(
+            "unique {}({}){}",
+            name.as_ref()
+                .map(|n| format!("{} ", n.name))
+                .unwrap_or_default(),
+            names(columns),
+            if *nulls_not_distinct {
+                " nulls not distinct"
+            } else {
+                ""
+            }
+        )],
         TableEntryKind::Index(index) => {
             let keys: Vec<String> = index
                 .keys
@@ -538,6 +561,12 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
             line.push_str(&format!("({})", keys.join(", ")));
             if let Some(method) = &index.method {
                 line.push_str(&format!(" using {}", method.name));
+            }
+            if !index.include.is_empty() {
+                line.push_str(&format!(" include ({})", names(&index.include)));
+            }
+            if index.nulls_not_distinct {
+                line.push_str(" nulls not distinct");
             }
             if let Some(predicate) = &index.predicate {
                 line.push_str(&format!(" where {}", paren(predicate)));
@@ -613,6 +642,27 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
         } else {
             "row level security".to_string()
         }],
+        TableEntryKind::PartitionBy { strategy, keys } => {
+            vec![format!(
+                "partition by {} {}",
+                strategy.source(),
+                paren(keys)
+            )]
+        }
+        TableEntryKind::Partition { name, bound } => vec![format!(
+            "partition {} {}",
+            name.name,
+            match bound {
+                PartitionBound::Range { from, to } =>
+                    format!("from {} to {}", paren(from), paren(to)),
+                PartitionBound::List(values) => format!("in {}", paren(values)),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            }
+        )],
+        TableEntryKind::PartitionsUnmanaged => vec!["partitions unmanaged".to_string()],
     }
 }
 

@@ -18,9 +18,6 @@ use crate::catalog::{
     Policy, Privilege, QualifiedName, Table,
 };
 
-/// Access methods the language's `index ... using` accepts.
-const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
-
 /// `.schema` text for a database, and what could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Source {
@@ -33,6 +30,21 @@ pub struct Source {
 /// tenancy pattern exactly (and it reads back at least as well as plain tables), else with plain
 /// tables. The text is compiled and compared with `catalog`; what does not read back is warned of.
 pub fn to_source(catalog: &Catalog) -> Source {
+    let mut source = written(catalog);
+    // Named one by one: the source leaves them out, and no plan touches them.
+    source
+        .warnings
+        .extend(catalog.unmanaged.iter().map(|object| {
+            format!(
+                "{} `{}` is not managed: the schema language does not declare it; \
+                 plans leave it as it is and never drop it",
+                object.kind, object.name
+            )
+        }));
+    source
+}
+
+fn written(catalog: &Catalog) -> Source {
     let plain = write_checked(catalog, None);
     if let Some(pattern) = tenancy_pattern::recognise(catalog) {
         let tenancy = write_checked(catalog, Some(&pattern));
@@ -611,14 +623,17 @@ impl<'a> Writer<'a> {
         index: &Index,
         skipped_columns: &BTreeSet<String>,
     ) -> Option<String> {
-        let problem = if !INDEX_METHODS.contains(&index.method.as_str()) {
-            Some("the schema language has no such index method")
-        } else if !spellable(&index.name) {
+        let problem = if !spellable(&index.name) || !spellable(&index.method) {
             Some("the schema language cannot spell its name")
         } else if index.keys.iter().any(|k| match k {
             IndexKey::Column(c) => skipped_columns.contains(c) || !spellable(c),
             IndexKey::Expr(e) => e.contains(['\n', '\r']),
-        }) {
+        }) || index
+            .options
+            .include
+            .iter()
+            .any(|c| skipped_columns.contains(c) || !spellable(c))
+        {
             Some("it names a column left out")
         } else {
             None
@@ -630,21 +645,20 @@ impl<'a> Writer<'a> {
             ));
             return None;
         }
-        let keys: Vec<&str> = index
+        let keys: Vec<String> = index
             .keys
             .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) | IndexKey::Expr(c) => c.as_str(),
+            .enumerate()
+            .map(|(i, k)| match k {
+                IndexKey::Column(c) | IndexKey::Expr(c) => {
+                    crate::model::index_keys::source_text(c, &index.options.key(i))
+                }
             })
             .collect();
         let default = self.is_default(
             table,
             &index.name,
-            &default_name(
-                &table.name.name,
-                &names::index_column_names(&index.keys),
-                "idx",
-            ),
+            &default_name(&table.name.name, &names::index_name_columns(index), "idx"),
         );
         let kind = if index.unique {
             "unique index"
@@ -658,6 +672,12 @@ impl<'a> Writer<'a> {
         };
         if index.method != "btree" {
             let _ = write!(entry, " using {}", index.method);
+        }
+        if !index.options.include.is_empty() {
+            let _ = write!(entry, " include ({})", index.options.include.join(", "));
+        }
+        if index.options.nulls_not_distinct {
+            entry.push_str(" nulls not distinct");
         }
         if let Some(predicate) = &index.predicate {
             let _ = write!(entry, " where ({predicate})");
@@ -713,6 +733,55 @@ impl<'a> Writer<'a> {
             fk.referenced_columns.join(", "),
             fk_rules(fk)
         ))
+    }
+
+    /// `partition by ...` and one `partition` entry per partition (in name order).
+    fn partition_entries(
+        &mut self,
+        table: &Table,
+        partitioning: &crate::catalog::Partitioning,
+    ) -> Vec<String> {
+        use crate::catalog::PartitionBound;
+        let mut entries = vec![format!(
+            "partition by {} ({})",
+            partitioning.strategy.source(),
+            partitioning.keys
+        )];
+        let Some(partitions) = &partitioning.partitions else {
+            entries.push("partitions unmanaged".to_string());
+            return entries;
+        };
+        let mut partitions: Vec<_> = partitions.iter().collect();
+        partitions.sort_by(|a, b| a.name.cmp(&b.name));
+        for partition in partitions {
+            if partition.name.schema != table.name.schema {
+                self.warn(format!(
+                    "partition `{}` of `{}` is in another schema; the schema language puts \
+                     partitions in their table's schema, so it is left out",
+                    partition.name, table.name
+                ));
+                continue;
+            }
+            if partition.subpartitioned {
+                self.warn(format!(
+                    "partition `{}` of `{}` is itself partitioned; the schema language cannot say \
+                     that, so it is written as a plain partition and its own partitions are left out",
+                    partition.name, table.name
+                ));
+            }
+            let bound = match &partition.bound {
+                PartitionBound::Range { from, to } => {
+                    format!("from ({}) to ({})", from.join(", "), to.join(", "))
+                }
+                PartitionBound::List(values) => format!("in ({})", values.join(", ")),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            };
+            entries.push(format!("partition {} {bound}", partition.name.name));
+        }
+        entries
     }
 
     fn policy_entry(&mut self, table: &Table, policy: &Policy) -> Option<String> {

@@ -120,7 +120,7 @@ impl Writer<'_> {
             if context.generated.uniques.contains(&unique.name) {
                 continue;
             }
-            if let [column] = unique.columns.as_slice() {
+            if let ([column], false) = (unique.columns.as_slice(), unique.nulls_not_distinct) {
                 if self.is_default(
                     table,
                     &unique.name,
@@ -145,6 +145,7 @@ impl Writer<'_> {
                 if !index.unique
                     && index.method == "btree"
                     && index.predicate.is_none()
+                    && index.options == Default::default()
                     && self.is_default(
                         table,
                         &index.name,
@@ -248,7 +249,12 @@ impl Writer<'_> {
                 }
             }
             if let Some(generated) = &column.generated {
-                attrs.push(format!("generated ({generated})"));
+                let storage = if column.generated_virtual {
+                    " virtual"
+                } else {
+                    ""
+                };
+                attrs.push(format!("generated ({generated}){storage}"));
             }
             match column.identity {
                 Some(Identity::ByDefault) => attrs.push("identity".to_string()),
@@ -292,6 +298,15 @@ impl Writer<'_> {
                         "primary key `{}` of `{}` is left out: it names a column left out",
                         pk.name, table.name
                     ));
+                } else if !is_default_pkey_name(self.catalog, table, &pk.name)
+                    && spellable(&pk.name)
+                {
+                    // A non-default name is written at table level, even for one column.
+                    entries.push(format!(
+                        "primary key {} ({})",
+                        pk.name,
+                        pk.columns.join(", ")
+                    ));
                 } else {
                     if !is_default_pkey_name(self.catalog, table, &pk.name) {
                         self.warn(format!(
@@ -318,14 +333,23 @@ impl Writer<'_> {
                 continue;
             }
             let columns: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
+            let nulls = if unique.nulls_not_distinct {
+                " nulls not distinct"
+            } else {
+                ""
+            };
             if self.is_default(
                 table,
                 &unique.name,
                 &default_name(context.name(), &columns, "key"),
             ) {
-                entries.push(format!("unique ({})", columns.join(", ")));
+                entries.push(format!("unique ({}){nulls}", columns.join(", ")));
             } else {
-                entries.push(format!("unique {} ({})", unique.name, columns.join(", ")));
+                entries.push(format!(
+                    "unique {} ({}){nulls}",
+                    unique.name,
+                    columns.join(", ")
+                ));
             }
         }
         entries
@@ -371,8 +395,8 @@ impl Writer<'_> {
         entries
     }
 
-    /// Row level security (a tenant table's comes with the tenancy), policies, and the fill path
-    /// of a tenant table.
+    /// Row level security (a tenant table's comes with the tenancy), partitions, policies, and the
+    /// fill path of a tenant table.
     fn security_entries(&mut self, context: &TableContext) -> Vec<String> {
         let table = context.table;
         let mut entries = Vec::new();
@@ -387,6 +411,9 @@ impl Writer<'_> {
                 )),
                 (false, false) => {}
             }
+        }
+        if let Some(partitioning) = &table.partitioning {
+            entries.extend(self.partition_entries(table, partitioning));
         }
         for policy in &table.policies {
             if context.generated.policies.contains(&policy.name) {

@@ -21,6 +21,8 @@ pub struct Facts {
     pub tables_with_rows: BTreeSet<QualifiedName>,
     /// Columns that hold at least one NULL.
     pub columns_with_nulls: BTreeSet<(QualifiedName, String)>,
+    /// The server's `server_version_num`, where a database was asked.
+    pub server_version: Option<u32>,
 }
 
 impl Facts {

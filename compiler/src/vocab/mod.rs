@@ -1,15 +1,20 @@
 //! The shared vocabulary every layer speaks: schema-qualified names, column types, and the small
 //! enums (table kinds, identity, referential actions, index keys, policy commands, privileges) that
 //! the model, the catalog and the SQL renderers all name — with how each is spelled in SQL
-//! (`quote`). The bottom layer: it imports nothing from the crate.
+//! (`quote`); index key options (`index_options.rs`) and partitioning (`partitions.rs`), which the
+//! model and the catalog both hold. The bottom layer: it imports only `source` (spans).
 
 mod facts;
+mod index_options;
+pub mod partitions;
 mod quote;
 mod types;
 
 use std::fmt;
 
 pub use facts::{FactQuery, Facts};
+pub use index_options::{IndexOptions, KeyOptions};
+pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use quote::{ident, literal, qualified};
 pub use types::{BaseType, SqlType};
 

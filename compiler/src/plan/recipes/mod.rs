@@ -7,9 +7,11 @@ mod fill;
 mod identity;
 mod not_null;
 mod objects;
+mod partitions;
 mod retype;
 mod security;
 mod sequences;
+mod server_version;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -52,7 +54,7 @@ pub struct Planned {
 
 pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     let mut planned = Planned::default();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = server_version::check(ctx.changes, ctx.facts.server_version);
     for change in ctx.changes {
         if let Err(mut errors) = plan_change(ctx, change, &mut planned) {
             diagnostics.append(&mut errors);
@@ -99,6 +101,20 @@ fn plan_change(
         Change::CreateTable(table) => create::create_table(table, planned),
         Change::RenameTable { from, to } => create::rename_table(ctx, from, to, planned),
         Change::DropTable(table) => create::drop_table(ctx, table, planned),
+        Change::AddPartition { table, partition } => {
+            partitions::add_partition(ctx, table, partition, planned)
+        }
+        Change::DropPartition { table, partition } => {
+            partitions::drop_partition(ctx, table, partition, planned)
+        }
+        Change::AlterPartitionBound {
+            table,
+            current,
+            desired,
+        } => partitions::rebound(ctx, table, current, desired, planned),
+        Change::AlterPartitioning { table, .. } => {
+            return Err(vec![partitions::repartition_refused(ctx, table)])
+        }
         Change::CommentTable { table, comment } => create::comment_table(table, comment, planned),
         Change::AddColumn { table, column } => return add_column(ctx, table, column, planned),
         Change::SetNotNull { table, column } => {
