@@ -8,6 +8,7 @@
 pub mod lower;
 pub mod names;
 mod types;
+mod views;
 
 use sha2::{Digest, Sha256};
 
@@ -18,6 +19,7 @@ use crate::source::Span;
 
 pub use lower::lower;
 pub use types::{BaseType, SqlType};
+pub use views::View;
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,6 +72,8 @@ pub struct Catalog {
     /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
     /// drift.
     pub fill_triggers: Vec<FillTrigger>,
+    /// Views and materialized views.
+    pub views: Vec<View>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -160,7 +164,13 @@ impl Catalog {
         for role in &mut catalog.roles {
             role.origin = None;
         }
+        catalog.views = catalog.views.iter().map(View::normalized).collect();
+        catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
         catalog
+    }
+
+    pub fn view(&self, name: &QualifiedName) -> Option<&View> {
+        self.views.iter().find(|v| &v.name == name)
     }
 
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from

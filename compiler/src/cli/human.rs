@@ -380,6 +380,29 @@ pub fn describe(change: &Change) -> String {
             )
         }
         Change::DropSequence(s) => format!("sequence `{}` is not in the schema", s.name),
+        Change::CreateView(v) => format!("{} `{}` is missing", v.kind(), v.name),
+        Change::ReplaceView { desired, .. } => {
+            format!(
+                "{} `{}` has another query or options",
+                desired.kind(),
+                desired.name
+            )
+        }
+        Change::RecreateView {
+            desired, because, ..
+        } => format!(
+            "{} `{}` is dropped and created again: {because}",
+            desired.kind(),
+            desired.name
+        ),
+        Change::DropView(v) => format!("{} `{}` is not in the schema", v.kind(), v.name),
+        Change::CreateViewIndex { view, index } => {
+            format!("materialized view `{view}` lacks index `{}`", index.name)
+        }
+        Change::DropViewIndex { view, index } => format!(
+            "materialized view `{view}` has index `{}`, which the schema does not declare so",
+            index.name
+        ),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {

@@ -64,6 +64,10 @@ pub const DUPLICATE_POLICY: &str = "schemac::resolve::duplicate_policy";
 pub const ENUM_VALUE_TOO_LONG: &str = "schemac::resolve::enum_value_too_long";
 /// `identity` on a column that cannot be one (not an integer, nullable, with a default, ...).
 pub const INVALID_IDENTITY: &str = "schemac::resolve::invalid_identity";
+pub const DUPLICATE_VIEW: &str = "schemac::resolve::duplicate_view";
+pub const EMPTY_VIEW_QUERY: &str = "schemac::resolve::empty_view_query";
+/// `index` inside a `view` that is not materialized.
+pub const VIEW_WITH_INDEXES: &str = "schemac::resolve::view_with_indexes";
 
 // --- plan and apply ---------------------------------------------------------------------------
 

@@ -33,7 +33,11 @@ pub enum Printer {
 /// canonicaliser does not know and `printer` will need it, so that `initdb` runs while the target
 /// is introspected.
 pub fn prepare(desired: &Catalog, printer: &Printer) {
-    if *printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty() {
+    let views = !desired.views.is_empty() && *printer != Printer::LocalOnly;
+    let throwaway = matches!(printer, Printer::Throwaway | Printer::Target);
+    if (views && throwaway)
+        || (*printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty())
+    {
         std::thread::spawn(|| {
             // The outcome is kept by `shared` for the caller that needs it.
             let _ = crate::cluster::shared();
@@ -44,6 +48,19 @@ pub fn prepare(desired: &Catalog, printer: &Printer) {
 /// `desired` with every expression as PostgreSQL prints it, without writing to `target` unless
 /// `printer` is `Printer::Target`. Also says how many tables needed a server.
 pub async fn canonicalize_with(
+    target: &mut PgConnection,
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<(Catalog, usize), CanonicalizeError> {
+    let (mut result, count) = canonicalize_tables(target, desired, printer).await?;
+    // Views are printed on a dev database only when the schema has some.
+    if !desired.views.is_empty() {
+        result.views = super::view_printing::print(desired, printer).await?;
+    }
+    Ok((result, count))
+}
+
+async fn canonicalize_tables(
     target: &mut PgConnection,
     desired: &Catalog,
     printer: &Printer,
@@ -62,6 +79,7 @@ pub async fn canonicalize_with(
         // Sequences that `nextval` defaults name must exist where the defaults are printed.
         sequences: desired.sequences.clone(),
         fill_triggers: Vec::new(),
+        views: Vec::new(),
         enums: desired.enums.clone(),
         roles: desired.roles.clone(),
         tenancy: desired.tenancy.clone(),

@@ -14,6 +14,8 @@ mod queries;
 mod tenancy_pattern;
 pub mod to_source;
 mod types;
+mod view_printing;
+mod views;
 
 use sqlx::PgConnection;
 

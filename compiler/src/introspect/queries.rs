@@ -103,14 +103,33 @@ order by n.nspname collate "C", c.relname collate "C"
 "#;
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
-// part of any schema.
+// part of any schema. Views and materialized views come in the same query (`kind` 'v' or 'm'):
+// their query as the server prints it, their options, and what their rewrite rule depends on
+// (`[schema, relation, column or null]`, as JSON) — read here so that the count stays fixed.
 const TABLES: &str = r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
-  pg_catalog.obj_description(c.oid, 'pg_class') as comment
+  pg_catalog.obj_description(c.oid, 'pg_class') as comment,
+  c.relkind::text as kind,
+  case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid, true) end
+    as view_definition,
+  case when c.relkind in ('v', 'm') then coalesce(c.reloptions::text[], '{}') end as view_options,
+  case when c.relkind in ('v', 'm') then (
+    select coalesce(json_agg(json_build_array(dn.nspname, dc.relname, da.attname)
+                             order by dn.nspname, dc.relname, da.attname), '[]')::text
+    from (select distinct d.refobjid, d.refobjsubid
+          from pg_catalog.pg_rewrite rw
+          join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass
+            and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+            and d.refobjid <> c.oid
+          where rw.ev_class = c.oid) dep
+    join pg_catalog.pg_class dc on dc.oid = dep.refobjid
+    join pg_catalog.pg_namespace dn on dn.oid = dc.relnamespace
+    left join pg_catalog.pg_attribute da on dep.refobjsubid > 0
+      and da.attrelid = dep.refobjid and da.attnum = dep.refobjsubid) end as view_depends
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and n.nspname = any($1)
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1)
   and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -151,7 +170,8 @@ join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
 left join pg_catalog.pg_type et on t.typcategory = 'A' and t.typelem <> 0 and et.oid = t.typelem
 left join pg_catalog.pg_namespace etn on etn.oid = et.typnamespace
 left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
-where c.relkind in ('r', 'p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0
+  and not a.attisdropped
 order by n.nspname collate "C", c.relname collate "C", a.attnum
 "#;
 
@@ -401,7 +421,14 @@ impl<'c> Reader<'c> {
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // View oid → index into `catalog.views` (their columns and indexes come with the tables').
+        let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
         for row in self.fetch("tables", TABLES, Some(schemas)).await? {
+            if let Some(view) = super::views::view(&row)? {
+                views_by_oid.insert(get(&row, "tables", "oid")?, catalog.views.len());
+                catalog.views.push(view);
+                continue;
+            }
             let mut table = Table::new(QualifiedName::new(
                 get::<String>(&row, "tables", "schema")?,
                 get::<String>(&row, "tables", "name")?,
@@ -415,6 +442,11 @@ impl<'c> Reader<'c> {
 
         for row in self.fetch("columns", COLUMNS, Some(schemas)).await? {
             let Some(table) = table_of(&row, "columns", &by_oid, &mut catalog)? else {
+                if let Some(view) =
+                    super::views::view_of(&row, "columns", &views_by_oid, &mut catalog)?
+                {
+                    view.columns.push(column(&row)?);
+                }
                 continue;
             };
             table.columns.push(column(&row)?);
@@ -432,6 +464,11 @@ impl<'c> Reader<'c> {
 
         for row in self.fetch("indexes", INDEXES, Some(schemas)).await? {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
+                if let Some(view) =
+                    super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
+                {
+                    view.indexes.push(index(&row)?);
+                }
                 continue;
             };
             let index = index(&row)?;
@@ -485,7 +522,11 @@ impl<'c> Reader<'c> {
     }
 }
 
-fn get<T>(row: &PgRow, what: &'static str, column: &'static str) -> Result<T, IntrospectError>
+pub(super) fn get<T>(
+    row: &PgRow,
+    what: &'static str,
+    column: &'static str,
+) -> Result<T, IntrospectError>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
