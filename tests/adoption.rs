@@ -194,3 +194,8 @@ async fn extensions() {
 async fn standalone_sequences() {
     adopts("standalone_sequences").await;
 }
+
+#[tokio::test]
+async fn views() {
+    adopts("views").await;
+}

@@ -332,6 +332,19 @@ pub fn sql_script(plan: &Plan) -> String {
                                 }
                             }
                         }
+                        // A materialized view takes no writes: a plain index build blocks only
+                        // REFRESH.
+                        if matches!(
+                            step.kind,
+                            crate::plan::StepKind::CreateView
+                                | crate::plan::StepKind::CreateViewIndex
+                        ) {
+                            for why in &mut reasons {
+                                if why.starts_with("the table holds no rows") {
+                                    *why = "a materialized view takes no writes: a plain index build blocks only REFRESH";
+                                }
+                            }
+                        }
                         reasons.dedup();
                         let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {

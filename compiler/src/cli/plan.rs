@@ -56,7 +56,7 @@ pub async fn make_plan_with(
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
     let source = desired;
-    let desired = match introspect::canonicalize_with(conn, desired, printer).await {
+    let desired = match introspect::canonicalize_against(conn, desired, Some(&current), printer).await {
         Ok((desired, _)) => desired,
         Err(CanonicalizeError::Invalid(invalid)) => {
             return Err(PlanFailure::Diagnostics(

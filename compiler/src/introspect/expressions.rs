@@ -52,10 +52,22 @@ pub async fn canonicalize_with(
     desired: &Catalog,
     printer: &Printer,
 ) -> Result<(Catalog, usize), CanonicalizeError> {
+    canonicalize_against(target, desired, None, printer).await
+}
+
+/// `canonicalize_with`, also given the database's catalog: a view whose query the dev server
+/// prints as it prints the database's own query for it is given the database's text, so that a
+/// dev server of another major version (which prints some queries differently) finds no change.
+pub async fn canonicalize_against(
+    target: &mut PgConnection,
+    desired: &Catalog,
+    current: Option<&Catalog>,
+    printer: &Printer,
+) -> Result<(Catalog, usize), CanonicalizeError> {
     let (mut result, count) = canonicalize_tables(target, desired, printer).await?;
     // Views are printed on a dev database only when the schema has some.
     if !desired.views.is_empty() {
-        result.views = super::view_printing::print(desired, printer).await?;
+        result.views = super::view_printing::print(desired, current, printer).await?;
     }
     Ok((result, count))
 }

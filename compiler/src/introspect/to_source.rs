@@ -481,7 +481,8 @@ impl<'a> Writer<'a> {
                     .catalog
                     .sequences
                     .iter()
-                    .any(|s| &s.name.schema == namespace);
+                    .any(|s| &s.name.schema == namespace)
+                || self.catalog.views.iter().any(|v| &v.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"

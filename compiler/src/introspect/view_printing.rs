@@ -19,6 +19,7 @@ use crate::sql::{ddl, ident, views as view_ddl};
 /// The desired views with their printed definitions, columns and dependencies.
 pub(super) async fn print(
     desired: &Catalog,
+    current: Option<&Catalog>,
     printer: &Printer,
 ) -> Result<Vec<View>, CanonicalizeError> {
     let no_dev = |reason: String| CanonicalizeError::NoDevDatabase {
@@ -31,7 +32,7 @@ pub(super) async fn print(
             let mut dev = PgConnection::connect(url).await.map_err(|error| {
                 no_dev(format!("the dev database given does not answer: {error}"))
             })?;
-            let printed = print_on(&mut dev, desired).await;
+            let printed = print_on(&mut dev, desired, current).await;
             let _ = dev.close().await;
             printed
         }
@@ -52,7 +53,7 @@ pub(super) async fn print(
             let printed =
                 match PgConnection::connect(&crate::cluster::socket_url(dir, &database)).await {
                     Ok(mut dev) => {
-                        let printed = print_on(&mut dev, desired).await;
+                        let printed = print_on(&mut dev, desired, current).await;
                         let _ = dev.close().await;
                         printed
                     }
@@ -115,9 +116,10 @@ async fn attempt(conn: &mut PgConnection, sql: &str) -> Result<Option<String>, C
 async fn print_on(
     conn: &mut PgConnection,
     desired: &Catalog,
+    current: Option<&Catalog>,
 ) -> Result<Vec<View>, CanonicalizeError> {
     run(conn, "BEGIN").await?;
-    let printed = build_and_read(conn, desired).await;
+    let printed = build_and_read(conn, desired, current).await;
     let _ = run(conn, "ROLLBACK").await;
     printed
 }
@@ -153,6 +155,7 @@ fn names(text: &str, word: &str) -> bool {
 async fn build_and_read(
     conn: &mut PgConnection,
     desired: &Catalog,
+    current: Option<&Catalog>,
 ) -> Result<Vec<View>, CanonicalizeError> {
     // The search_path the target is read with by default, so that names print alike.
     run(conn, "SET LOCAL search_path = public").await?;
@@ -190,13 +193,90 @@ async fn build_and_read(
             });
         }
     }
-    // Views in any order that works: each round creates those whose relations exist.
-    let mut pending: Vec<&View> = desired.views.iter().collect();
-    let mut errors: Vec<(usize, String)> = Vec::new();
+    run(conn, "SAVEPOINT schemac_views").await?;
+    let views: Vec<&View> = desired.views.iter().collect();
+    invalid.extend(create_views(conn, &views).await?);
+    if !invalid.is_empty() {
+        return Err(CanonicalizeError::Invalid(invalid));
+    }
+    let mut schemas = vec!["public".to_string()];
+    schemas.extend(desired.namespaces.iter().cloned());
+    let read = Reader::new(conn).read(&Scope::Schemas(schemas.clone())).await?;
+    // The database's own queries printed by this server, where they can be created here.
+    let mut theirs = Catalog::default();
+    if let Some(current) = current.filter(|c| !c.views.is_empty()) {
+        run(conn, "ROLLBACK TO SAVEPOINT schemac_views").await?;
+        let views: Vec<&View> = current.views.iter().collect();
+        create_views(conn, &views).await?;
+        theirs = Reader::new(conn).read(&Scope::Schemas(schemas)).await?;
+    }
+    let align = |printed: &View| -> View {
+        let mut printed = printed.clone();
+        let (Some(db), Some(here)) = (
+            current.and_then(|c| c.view(&printed.name)),
+            theirs.view(&printed.name),
+        ) else {
+            return printed;
+        };
+        if here.definition == printed.definition {
+            printed.definition.clone_from(&db.definition);
+        }
+        for index in &mut printed.indexes {
+            let same = |i: &&crate::catalog::Index| i.name == index.name;
+            if let (Some(db_index), Some(here_index)) =
+                (db.indexes.iter().find(same), here.indexes.iter().find(same))
+            {
+                let mut compared = here_index.clone();
+                compared.origin = index.origin;
+                if &compared == index {
+                    *index = db_index.clone();
+                }
+            }
+        }
+        printed
+    };
+    Ok(desired
+        .views
+        .iter()
+        .map(|view| match read.view(&view.name) {
+            Some(printed) => View {
+                source: view.source.clone(),
+                origin: view.origin,
+                ..align(printed)
+            },
+            None => view.clone(),
+        })
+        .map(|view| View {
+            indexes: view
+                .indexes
+                .iter()
+                .map(|index| {
+                    let mut index = index.clone();
+                    index.origin = desired
+                        .view(&view.name)
+                        .and_then(|v| v.indexes.iter().find(|i| i.name == index.name))
+                        .and_then(|i| i.origin);
+                    index
+                })
+                .collect(),
+            ..view
+        })
+        .collect())
+}
+
+/// Creates the views, in rounds until no more can be created (each after those it reads), with a
+/// materialized view's indexes; returns what the server refused.
+async fn create_views(
+    conn: &mut PgConnection,
+    views: &[&View],
+) -> Result<Vec<InvalidExpression>, CanonicalizeError> {
+    let mut invalid = Vec::new();
+    let mut pending: Vec<&View> = views.to_vec();
+    let mut errors: Vec<String> = Vec::new();
     loop {
         errors.clear();
         let mut left = Vec::new();
-        for (i, view) in pending.iter().enumerate() {
+        for view in &pending {
             match attempt(conn, &view_ddl::create_view(view, false, false)).await? {
                 None => {
                     for index in &view.indexes {
@@ -214,7 +294,7 @@ async fn build_and_read(
                     }
                 }
                 Some(message) => {
-                    errors.push((i, message));
+                    errors.push(message);
                     left.push(*view);
                 }
             }
@@ -225,43 +305,13 @@ async fn build_and_read(
             break;
         }
     }
-    for (view, (_, message)) in pending.iter().zip(&errors) {
+    for (view, message) in pending.iter().zip(&errors) {
         invalid.push(InvalidExpression {
             origin: view.origin,
             message: format!("{} `{}`: {message}", view.kind(), view.name),
         });
     }
-    if !invalid.is_empty() {
-        return Err(CanonicalizeError::Invalid(invalid));
-    }
-    let mut schemas = vec!["public".to_string()];
-    schemas.extend(desired.namespaces.iter().cloned());
-    let read = Reader::new(conn).read(&Scope::Schemas(schemas)).await?;
-    Ok(desired
-        .views
-        .iter()
-        .map(|view| match read.view(&view.name) {
-            Some(printed) => View {
-                source: view.source.clone(),
-                origin: view.origin,
-                indexes: printed
-                    .indexes
-                    .iter()
-                    .map(|index| {
-                        let mut index = index.clone();
-                        index.origin = view
-                            .indexes
-                            .iter()
-                            .find(|i| i.name == index.name)
-                            .and_then(|i| i.origin);
-                        index
-                    })
-                    .collect(),
-                ..printed.clone()
-            },
-            None => view.clone(),
-        })
-        .collect())
+    Ok(invalid)
 }
 
 #[cfg(test)]
