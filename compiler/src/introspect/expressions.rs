@@ -72,6 +72,15 @@ pub async fn canonicalize_against(
     Ok((result, count))
 }
 
+/// The schema's views as a dev server prints them, with their columns (what codegen needs), without
+/// any target database.
+pub async fn print_views(
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<Vec<crate::catalog::View>, CanonicalizeError> {
+    super::view_printing::print(desired, None, printer).await
+}
+
 async fn canonicalize_tables(
     target: &mut PgConnection,
     desired: &Catalog,

@@ -23,7 +23,9 @@ use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use databases::databases;
-pub use expressions::{canonicalize_against, canonicalize_with, prepare, source_text, Printer};
+pub use expressions::{
+    canonicalize_against, canonicalize_with, prepare, print_views, source_text, Printer,
+};
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 

@@ -482,7 +482,11 @@ impl<'a> Writer<'a> {
                     .sequences
                     .iter()
                     .any(|s| &s.name.schema == namespace)
-                || self.catalog.views.iter().any(|v| &v.name.schema == namespace);
+                || self
+                    .catalog
+                    .views
+                    .iter()
+                    .any(|v| &v.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"

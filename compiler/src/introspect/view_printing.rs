@@ -201,7 +201,9 @@ async fn build_and_read(
     }
     let mut schemas = vec!["public".to_string()];
     schemas.extend(desired.namespaces.iter().cloned());
-    let read = Reader::new(conn).read(&Scope::Schemas(schemas.clone())).await?;
+    let read = Reader::new(conn)
+        .read(&Scope::Schemas(schemas.clone()))
+        .await?;
     // The database's own queries printed by this server, where they can be created here.
     let mut theirs = Catalog::default();
     if let Some(current) = current.filter(|c| !c.views.is_empty()) {

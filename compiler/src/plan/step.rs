@@ -204,6 +204,9 @@ pub enum LockLevel {
     RowExclusive,
     /// SHARE UPDATE EXCLUSIVE for the whole statement (VALIDATE, CREATE INDEX CONCURRENTLY): writes go on.
     ShareUpdateExclusive,
+    /// ACCESS SHARE on the tables a query reads, for as long as it runs (a materialized view
+    /// built `WITH DATA`): reads and writes go on.
+    AccessShareScan,
     /// SHARE ROW EXCLUSIVE, brief (adding a foreign key NOT VALID; blocks writes for an instant).
     ShareRowExclusiveInstant,
     /// SHARE for the whole build (CREATE INDEX without CONCURRENTLY): blocks writes.
@@ -222,6 +225,7 @@ impl LockLevel {
         LockLevel::None,
         LockLevel::RowExclusive,
         LockLevel::ShareUpdateExclusive,
+        LockLevel::AccessShareScan,
         LockLevel::ShareRowExclusiveInstant,
         LockLevel::ShareForScan,
         LockLevel::AccessExclusiveInstant,
@@ -243,6 +247,9 @@ impl LockLevel {
             LockLevel::None => "none",
             LockLevel::RowExclusive => "ROW EXCLUSIVE (row locks, per batch)",
             LockLevel::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            LockLevel::AccessShareScan => {
+                "ACCESS SHARE (while the query runs; reads and writes continue)"
+            }
             LockLevel::ShareRowExclusiveInstant => "SHARE ROW EXCLUSIVE (instant)",
             LockLevel::ShareForScan => "SHARE (for the whole build; blocks writes)",
             LockLevel::AccessExclusiveInstant => "ACCESS EXCLUSIVE (instant)",
@@ -257,7 +264,10 @@ impl LockLevel {
     pub fn wants_lock_timeout(self) -> bool {
         !matches!(
             self,
-            LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive
+            LockLevel::None
+                | LockLevel::ShareUpdateExclusive
+                | LockLevel::RowExclusive
+                | LockLevel::AccessShareScan
         )
     }
     /// Whether the step only touches the catalog, so it should finish in milliseconds: such steps

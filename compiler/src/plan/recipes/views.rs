@@ -132,6 +132,9 @@ fn create(view: &View, again: Option<&String>) -> Step {
         )]);
     }
     if view.materialized {
+        // Reads every row its query reads: no statement_timeout, and never one transaction with
+        // the brief steps.
+        step.lock = LockLevel::AccessShareScan;
         step.scans = true;
         step = step.hazard(Hazard::builds_materialized_view(&view.name.to_string()));
     }
