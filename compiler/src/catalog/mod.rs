@@ -185,6 +185,10 @@ impl Catalog {
         for sequence in &mut self.sequences {
             sequence.origin = None;
         }
+        for view in &mut self.views {
+            view.origin = None;
+            view.indexes.iter_mut().for_each(|i| i.origin = None);
+        }
         for table in &mut self.tables {
             table.origin = None;
             for column in &mut table.columns {

@@ -42,7 +42,7 @@ syn keyword schemaKeyword    privileges permissive restrictive only zone without
 syn keyword schemaAttribute  primary unique index default references check using backfill generated
 syn keyword schemaAttribute  identity
 syn keyword schemaKeyword    name extension schema sequence start increment minvalue maxvalue cache
-syn keyword schemaKeyword    cycle
+syn keyword schemaKeyword    cycle view materialized
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaType       uuid text varchar char character varying smallint int integer bigint

@@ -58,7 +58,7 @@ const KEYWORDS = [
   'row', 'level', 'security', 'forced', 'always', 'as', 'stored', 'nologin', 'login', 'truncate',
   'trigger', 'privileges', 'permissive', 'restrictive', 'only', 'zone', 'without', 'array',
   'identity', 'name', 'extension', 'schema', 'sequence', 'start', 'increment', 'minvalue',
-  'maxvalue', 'cache', 'cycle',
+  'maxvalue', 'cache', 'cycle', 'view', 'materialized',
 ];
 
 /**
