@@ -80,6 +80,24 @@ pub(super) fn view_of<'a>(
     Ok(by_oid.get(&oid).and_then(|&i| catalog.views.get_mut(i)))
 }
 
+/// The views in an order they can be created in: each after the views it reads (name order
+/// otherwise; a cycle, which PostgreSQL cannot hold, keeps name order).
+pub(crate) fn creation_order(views: &[View]) -> Vec<&View> {
+    let mut left: Vec<&View> = views.iter().collect();
+    left.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut ordered: Vec<&View> = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let ready = left.iter().position(|v| {
+            v.depends_on
+                .iter()
+                .all(|d| *d == v.name || !left.iter().any(|o| o.name == *d))
+        });
+        let next = left.remove(ready.unwrap_or(0));
+        ordered.push(next);
+    }
+    ordered
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,22 +116,4 @@ mod tests {
         assert_eq!(columns.len(), 2);
         assert_eq!(printed(" SELECT 1;\n"), "SELECT 1");
     }
-}
-
-/// The views in an order they can be created in: each after the views it reads (name order
-/// otherwise; a cycle, which PostgreSQL cannot hold, keeps name order).
-pub(crate) fn creation_order(views: &[View]) -> Vec<&View> {
-    let mut left: Vec<&View> = views.iter().collect();
-    left.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut ordered: Vec<&View> = Vec::with_capacity(left.len());
-    while !left.is_empty() {
-        let ready = left.iter().position(|v| {
-            v.depends_on
-                .iter()
-                .all(|d| *d == v.name || !left.iter().any(|o| o.name == *d))
-        });
-        let next = left.remove(ready.unwrap_or(0));
-        ordered.push(next);
-    }
-    ordered
 }
