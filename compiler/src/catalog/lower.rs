@@ -184,6 +184,7 @@ pub fn lower(model: &Model) -> Catalog {
         let namespace = namespaces.entry(view.name.schema.clone()).or_default();
         catalog.views.push(super::views::lower(view, namespace));
     }
+    super::views::guess_dependencies(&mut catalog);
     catalog
 }
 

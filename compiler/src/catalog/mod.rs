@@ -8,7 +8,7 @@
 pub mod lower;
 pub mod names;
 mod types;
-mod views;
+pub mod views;
 
 use sha2::{Digest, Sha256};
 

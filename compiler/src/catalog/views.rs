@@ -102,3 +102,50 @@ pub(super) fn lower(view: &crate::model::View, namespace: &mut super::names::Nam
         origin: Some(view.span),
     }
 }
+
+/// Whether `word` occurs in `text` as a whole identifier (case-insensitive): a guess at what a
+/// query reads, for where no server has printed it yet.
+pub fn mentions(text: &str, word: &str) -> bool {
+    let text = text.to_lowercase();
+    let word = word.to_lowercase();
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(&word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// Each view's `depends_on` guessed from its text: the tables and other views it names. A plan
+/// made without a server (`plan --from-empty`) then still creates each view after what it reads;
+/// canonicalisation replaces the guess with what the server records.
+pub(super) fn guess_dependencies(catalog: &mut super::Catalog) {
+    let relations: Vec<QualifiedName> = catalog
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .chain(catalog.views.iter().map(|v| v.name.clone()))
+        .collect();
+    for view in &mut catalog.views {
+        let query = view.query().to_string();
+        view.depends_on = relations
+            .iter()
+            .filter(|r| **r != view.name && mentions(&query, &r.name))
+            .cloned()
+            .collect();
+        view.depends_on.sort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn finds_whole_names() {
+        assert!(mentions("select * from Users u", "users"));
+        assert!(mentions("select * from public.users", "users"));
+        assert!(!mentions("select * from users_archive", "users"));
+        assert!(!mentions("select app_users.id from app_users", "users"));
+    }
+}

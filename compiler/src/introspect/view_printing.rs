@@ -13,6 +13,7 @@ use sqlx::{Connection, PgConnection};
 use super::canonicalize::{CanonicalizeError, InvalidExpression};
 use super::expressions::Printer;
 use super::queries::{Reader, Scope};
+use crate::catalog::views::mentions;
 use crate::catalog::{Catalog, Table, View};
 use crate::sql::{ddl, ident, views as view_ddl};
 
@@ -140,18 +141,6 @@ fn bare_table(table: &Table) -> Table {
     bare
 }
 
-/// Whether `word` occurs in `text` as a whole identifier (case-insensitive).
-fn names(text: &str, word: &str) -> bool {
-    let text = text.to_lowercase();
-    let word = word.to_lowercase();
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(&word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
-}
-
 async fn build_and_read(
     conn: &mut PgConnection,
     desired: &Catalog,
@@ -183,7 +172,7 @@ async fn build_and_read(
     let queries: Vec<&str> = desired.views.iter().map(View::query).collect();
     let mut invalid = Vec::new();
     for table in &desired.tables {
-        if !queries.iter().any(|q| names(q, &table.name.name)) {
+        if !queries.iter().any(|q| mentions(q, &table.name.name)) {
             continue;
         }
         if let Some(message) = attempt(conn, &ddl::create_table(&bare_table(table))).await? {
@@ -314,17 +303,4 @@ async fn create_views(
         });
     }
     Ok(invalid)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names;
-
-    #[test]
-    fn finds_whole_names() {
-        assert!(names("select * from Users u", "users"));
-        assert!(names("select * from public.users", "users"));
-        assert!(!names("select * from users_archive", "users"));
-        assert!(!names("select app_users.id from app_users", "users"));
-    }
 }
