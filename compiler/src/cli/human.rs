@@ -165,6 +165,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema changes the identity; a step that stops numbering lists the hazard",
         ));
     }
+    if has("DROP VIEW") || has("DROP MATERIALIZED VIEW") {
+        breaks.push((
+            "ban-drop-view",
+            "the schema no longer has this view, or it is created again later in this plan (the step's hazard says why)",
+        ));
+    }
     if has("DROP SEQUENCE") {
         breaks.push((
             "ban-drop-sequence",
