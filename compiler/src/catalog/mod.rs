@@ -10,6 +10,7 @@ pub mod names;
 pub mod partitions;
 mod types;
 mod unmanaged;
+pub mod views;
 
 use sha2::{Digest, Sha256};
 
@@ -22,6 +23,7 @@ pub use lower::lower;
 pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use types::{BaseType, SqlType};
 pub use unmanaged::Unmanaged;
+pub use views::View;
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,6 +79,8 @@ pub struct Catalog {
     /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
     /// compared as drift.
     pub unmanaged: Vec<Unmanaged>,
+    /// Views and materialized views.
+    pub views: Vec<View>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -176,7 +180,13 @@ impl Catalog {
         for role in &mut catalog.roles {
             role.origin = None;
         }
+        catalog.views = catalog.views.iter().map(View::normalized).collect();
+        catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
         catalog
+    }
+
+    pub fn view(&self, name: &QualifiedName) -> Option<&View> {
+        self.views.iter().find(|v| &v.name == name)
     }
 
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
@@ -190,6 +200,10 @@ impl Catalog {
         }
         for sequence in &mut self.sequences {
             sequence.origin = None;
+        }
+        for view in &mut self.views {
+            view.origin = None;
+            view.indexes.iter_mut().for_each(|i| i.origin = None);
         }
         for table in &mut self.tables {
             table.origin = None;

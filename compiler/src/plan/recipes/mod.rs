@@ -12,6 +12,7 @@ mod retype;
 mod security;
 mod sequences;
 mod server_version;
+mod views;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -79,6 +80,12 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
                 sequences::plan(change, &mut planned)
             }
+            Change::CreateView(_)
+            | Change::ReplaceView { .. }
+            | Change::RecreateView { .. }
+            | Change::DropView(_)
+            | Change::CreateViewIndex { .. }
+            | Change::DropViewIndex { .. } => views::plan(ctx, change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable
@@ -123,6 +130,8 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     }
     // Last: the fill triggers depend on which columns the other recipes add.
     fill::plan(ctx, &mut planned);
+    // Views are dropped before, and created after, every step on the tables they read.
+    views::order(&mut planned);
     if diagnostics.is_empty() {
         Ok(planned)
     } else {
