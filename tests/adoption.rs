@@ -369,3 +369,8 @@ async fn schemas_the_source_does_not_mention_are_not_managed() {
 async fn partitions() {
     adopts("partitions").await;
 }
+
+#[tokio::test]
+async fn views() {
+    adopts("views").await;
+}

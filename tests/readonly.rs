@@ -420,3 +420,71 @@ async fn next_xid(conn: &mut sqlx::PgConnection, sql: &str) -> String {
         .await
         .expect("next xid")
 }
+const VIEWS: &str = r#"
+table orders {
+  id     bigint primary
+  cents  bigint
+  at     timestamptz
+}
+
+view big_orders as (select id, cents from orders where cents > 1000)
+view big_order_ids as (select id from big_orders)
+materialized view daily as (select date_trunc('day', at) as day, sum(cents) as cents from orders group by 1) {
+  unique index (day)
+}
+"#;
+
+/// View queries are printed on a dev database, never on the target: with every DDL statement
+/// refused on the target, a schema with stacked views and a materialized view plans empty and
+/// drifts clean, through the throwaway cluster and through `--dev-url`, and a changed view is
+/// planned as a replacement.
+#[tokio::test]
+async fn views_are_printed_off_the_target() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, same) = write_schema(VIEWS);
+    run(&["apply", &same, "--database-url", &url, "--yes"])
+        .await
+        .expect(0);
+    db.execute(
+        "CREATE FUNCTION public.refuse_ddl() RETURNS event_trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'DDL reached the target: %', tg_tag; END $$; \
+         CREATE EVENT TRIGGER refuse_ddl ON ddl_command_start EXECUTE FUNCTION public.refuse_ddl()",
+    )
+    .await;
+    let plan = run(&["plan", &same, "--database-url", &url, "--format", "json"])
+        .await
+        .expect(0);
+    assert_eq!(steps(&plan.stdout), 0, "{}", plan.stdout);
+    run(&["drift", &same, "--database-url", &url])
+        .await
+        .expect(0);
+    let dev = TestDb::new().await;
+    let dev_url = dev.url();
+    run(&[
+        "drift",
+        &same,
+        "--database-url",
+        &url,
+        "--dev-url",
+        &dev_url,
+    ])
+    .await
+    .expect(0);
+    let (_dir2, change) = write_schema(&VIEWS.replace("cents > 1000", "cents > 2000"));
+    let plan = run(&["plan", &change, "--database-url", &url, "--format", "json"])
+        .await
+        .expect(0);
+    assert_eq!(steps(&plan.stdout), 1, "{}", plan.stdout);
+    assert!(plan.stdout.contains("replace_view"), "{}", plan.stdout);
+    db.execute("DROP EVENT TRIGGER refuse_ddl; DROP FUNCTION public.refuse_ddl()")
+        .await;
+    // Nothing the printing made is left on the dev database either.
+    assert_eq!(
+        dev.count(
+            "select count(*) from pg_class where relname in ('orders', 'big_orders', 'daily')"
+        )
+        .await,
+        0
+    );
+}

@@ -56,6 +56,12 @@ pub fn lower(model: &Model) -> Catalog {
             .or_default()
             .reserve_relation(&table.name.name);
     }
+    for view in &model.views {
+        namespaces
+            .entry(view.name.schema.clone())
+            .or_default()
+            .reserve_relation(&view.name.name);
+    }
     // Explicit names too: generated names avoid them, as they would in a database that has them.
     for table in &model.tables {
         let namespace = namespaces.entry(table.name.schema.clone()).or_default();
@@ -173,6 +179,12 @@ pub fn lower(model: &Model) -> Catalog {
         name_objects(draft, namespace);
     }
     catalog.tables = tables.into_iter().map(|d| d.table).collect();
+    for view in &model.views {
+        note_schema(&mut catalog, &view.name.schema);
+        let namespace = namespaces.entry(view.name.schema.clone()).or_default();
+        catalog.views.push(super::views::lower(view, namespace));
+    }
+    super::views::guess_dependencies(&mut catalog);
     catalog
 }
 

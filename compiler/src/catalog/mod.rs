@@ -10,6 +10,7 @@ pub mod lower;
 pub mod names;
 mod tables;
 mod unmanaged;
+pub mod views;
 
 use sha2::{Digest, Sha256};
 
@@ -26,6 +27,7 @@ pub use crate::vocab::{
 };
 pub use crate::vocab::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use unmanaged::Unmanaged;
+pub use views::View;
 
 /// A whole database schema, as PostgreSQL would show it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,6 +56,8 @@ pub struct Catalog {
     /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
     /// compared as drift.
     pub unmanaged: Vec<Unmanaged>,
+    /// Views and materialized views.
+    pub views: Vec<View>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -153,7 +157,13 @@ impl Catalog {
         for role in &mut catalog.roles {
             role.origin = None;
         }
+        catalog.views = catalog.views.iter().map(View::normalized).collect();
+        catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
         catalog
+    }
+
+    pub fn view(&self, name: &QualifiedName) -> Option<&View> {
+        self.views.iter().find(|v| &v.name == name)
     }
 
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
@@ -167,6 +177,10 @@ impl Catalog {
         }
         for sequence in &mut self.sequences {
             sequence.origin = None;
+        }
+        for view in &mut self.views {
+            view.origin = None;
+            view.indexes.iter_mut().for_each(|i| i.origin = None);
         }
         for table in &mut self.tables {
             table.origin = None;

@@ -170,6 +170,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema changes the identity; a step that stops numbering lists the hazard",
         ));
     }
+    if has("DROP VIEW") || has("DROP MATERIALIZED VIEW") {
+        breaks.push((
+            "ban-drop-view",
+            "the schema no longer has this view, or it is created again later in this plan (the step's hazard says why)",
+        ));
+    }
     if has("DROP SEQUENCE") {
         breaks.push((
             "ban-drop-sequence",
@@ -348,6 +354,19 @@ pub fn sql_script(plan: &Plan) -> String {
                                 }
                             }
                         }
+                        // A materialized view takes no writes: a plain index build blocks only
+                        // REFRESH.
+                        if matches!(
+                            step.kind,
+                            crate::plan::StepKind::CreateView
+                                | crate::plan::StepKind::CreateViewIndex
+                        ) {
+                            for why in &mut reasons {
+                                if why.starts_with("the table holds no rows") {
+                                    *why = "a materialized view takes no writes: a plain index build blocks only REFRESH";
+                                }
+                            }
+                        }
                         reasons.dedup();
                         let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {
@@ -403,6 +422,29 @@ pub fn describe(change: &Change) -> String {
             )
         }
         Change::DropSequence(s) => format!("sequence `{}` is not in the schema", s.name),
+        Change::CreateView(v) => format!("{} `{}` is missing", v.kind(), v.name),
+        Change::ReplaceView { desired, .. } => {
+            format!(
+                "{} `{}` has another query or options",
+                desired.kind(),
+                desired.name
+            )
+        }
+        Change::RecreateView {
+            desired, because, ..
+        } => format!(
+            "{} `{}` is dropped and created again: {because}",
+            desired.kind(),
+            desired.name
+        ),
+        Change::DropView(v) => format!("{} `{}` is not in the schema", v.kind(), v.name),
+        Change::CreateViewIndex { view, index } => {
+            format!("materialized view `{view}` lacks index `{}`", index.name)
+        }
+        Change::DropViewIndex { view, index } => format!(
+            "materialized view `{view}` has index `{}`, which the schema does not declare so",
+            index.name
+        ),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {

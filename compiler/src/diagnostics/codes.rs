@@ -70,6 +70,10 @@ pub const INVALID_IDENTITY: &str = "schemac::resolve::invalid_identity";
 pub const INVALID_PARTITIONING: &str = "schemac::resolve::invalid_partitioning";
 /// A primary key or unique constraint/index of a partitioned table without every partition key.
 pub const UNIQUE_WITHOUT_PARTITION_KEY: &str = "schemac::resolve::unique_without_partition_key";
+pub const DUPLICATE_VIEW: &str = "schemac::resolve::duplicate_view";
+pub const EMPTY_VIEW_QUERY: &str = "schemac::resolve::empty_view_query";
+/// `index` inside a `view` that is not materialized.
+pub const VIEW_WITH_INDEXES: &str = "schemac::resolve::view_with_indexes";
 
 // --- plan and apply ---------------------------------------------------------------------------
 

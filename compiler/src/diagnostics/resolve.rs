@@ -72,6 +72,36 @@ impl Diagnostic {
         ))
     }
 
+    pub fn duplicate_view(name: &str, at: Span, first: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::DUPLICATE_VIEW,
+            format!("view `{name}` is declared twice"),
+        )
+        .with_label(at, "declared again here")
+        .with_label(first, "first declared here")
+        .with_help("rename one of them, or remove one".to_string())
+    }
+
+    pub fn empty_view_query(name: &str, at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::EMPTY_VIEW_QUERY,
+            format!("view `{name}` has no query"),
+        )
+        .with_label(at, "empty")
+        .with_help(format!("write its query: `view {name} as (select ...)`"))
+    }
+
+    pub fn view_with_indexes(name: &str, at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::VIEW_WITH_INDEXES,
+            format!("view `{name}` has indexes, but only a materialized view can"),
+        )
+        .with_label(at, "a plain view")
+        .with_help(format!(
+            "write `materialized view {name} ...`, or remove the braces and their indexes"
+        ))
+    }
+
     pub fn duplicate_column(table: &str, column: &str, at: Span, first: Span) -> Diagnostic {
         Diagnostic::error(
             codes::DUPLICATE_COLUMN,

@@ -13,6 +13,8 @@ mod facts;
 mod local;
 mod queries;
 mod types;
+mod view_printing;
+mod views;
 
 use sqlx::PgConnection;
 
@@ -20,7 +22,9 @@ use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use databases::databases;
-pub use expressions::{canonicalize_with, prepare, source_text, Printer};
+pub use expressions::{
+    canonicalize_against, canonicalize_with, prepare, print_views, source_text, Printer,
+};
 pub use facts::facts;
 
 /// Reading the catalog failed.

@@ -161,6 +161,9 @@ order by n.nspname collate "C", c.relname collate "C"
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
 // part of any schema. A partition (`relispartition`) is read with its parent and its bound, and
 // becomes a `Partition` of the parent, not a table (vocab/partitions.rs).
+// Views and materialized views come in the same query (`kind` 'v' or 'm'):
+// their query as the server prints it, their options, and what their rewrite rule depends on
+// (`[schema, relation, column or null]`, as JSON) — read here so that the count stays fixed.
 const TABLES: &str = r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
@@ -169,10 +172,27 @@ select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   (select i.inhparent::int8 from pg_catalog.pg_inherits i
    where c.relispartition and i.inhrelid = c.oid) as partition_of,
   case when c.relispartition then pg_catalog.pg_get_expr(c.relpartbound, c.oid) end
-    as partition_bound
+    as partition_bound,
+  c.relkind::text as kind,
+  case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid, true) end
+    as view_definition,
+  case when c.relkind in ('v', 'm') then coalesce(c.reloptions::text[], '{}') end as view_options,
+  case when c.relkind in ('v', 'm') then (
+    select coalesce(json_agg(json_build_array(dn.nspname, dc.relname, da.attname)
+                             order by dn.nspname, dc.relname, da.attname), '[]')::text
+    from (select distinct d.refobjid, d.refobjsubid
+          from pg_catalog.pg_rewrite rw
+          join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass
+            and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+            and d.refobjid <> c.oid
+          where rw.ev_class = c.oid) dep
+    join pg_catalog.pg_class dc on dc.oid = dep.refobjid
+    join pg_catalog.pg_namespace dn on dn.oid = dc.relnamespace
+    left join pg_catalog.pg_attribute da on dep.refobjsubid > 0
+      and da.attrelid = dep.refobjid and da.attnum = dep.refobjsubid) end as view_depends
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and n.nspname = any($1)
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1)
   and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -223,7 +243,7 @@ left join pg_catalog.pg_namespace etn on etn.oid = et.typnamespace
 left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
 left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
   and ds.classoid = 'pg_catalog.pg_class'::regclass and ds.objsubid = a.attnum
-where c.relkind in ('r', 'p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 "#;
 
 // Column lists keep the constraint's key order (`with ordinality`). Check expressions are printed
@@ -509,9 +529,16 @@ impl<'c> Reader<'c> {
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // View oid → index into `catalog.views` (their columns and indexes come with the tables').
+        let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
         // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
         let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
         for row in self.fetch("tables", TABLES, Some(schemas)).await? {
+            if let Some(view) = super::views::view(&row)? {
+                views_by_oid.insert(get(&row, "tables", "oid")?, catalog.views.len());
+                catalog.views.push(view);
+                continue;
+            }
             let name = QualifiedName::new(
                 get::<String>(&row, "tables", "schema")?,
                 get::<String>(&row, "tables", "name")?,
@@ -535,9 +562,14 @@ impl<'c> Reader<'c> {
         // (table index, attnum, column), sorted below; and the sequences of `serial` columns.
         let mut columns: Vec<(usize, i32, Column)> = Vec::new();
         let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
+        let mut view_columns: Vec<(usize, i32, Column)> = Vec::new();
         for row in self.fetch("columns", COLUMNS, Some(schemas)).await? {
             let oid: i64 = get(&row, "columns", "table_oid")?;
             let Some(&index) = by_oid.get(&oid) else {
+                if let Some(&view) = views_by_oid.get(&oid) {
+                    let column = column(&row, &mut serial_sequences)?;
+                    view_columns.push((view, get(&row, "columns", "num")?, column));
+                }
                 continue;
             };
             let column = column(&row, &mut serial_sequences)?;
@@ -546,6 +578,10 @@ impl<'c> Reader<'c> {
         columns.sort_by_key(|&(index, num, _)| (index, num));
         for (index, _, column) in columns {
             catalog.tables[index].columns.push(column);
+        }
+        view_columns.sort_by_key(|&(index, num, _)| (index, num));
+        for (index, _, column) in view_columns {
+            catalog.views[index].columns.push(column);
         }
         catalog.sequences = sequences
             .into_iter()
@@ -565,6 +601,11 @@ impl<'c> Reader<'c> {
 
         for row in self.fetch("indexes", INDEXES, Some(schemas)).await? {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
+                if let Some(view) =
+                    super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
+                {
+                    view.indexes.push(index(&row)?);
+                }
                 continue;
             };
             let index = index(&row)?;
@@ -668,7 +709,11 @@ fn partition_key(text: &str) -> Option<Partitioning> {
     })
 }
 
-fn get<T>(row: &PgRow, what: &'static str, column: &'static str) -> Result<T, IntrospectError>
+pub(super) fn get<T>(
+    row: &PgRow,
+    what: &'static str,
+    column: &'static str,
+) -> Result<T, IntrospectError>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {

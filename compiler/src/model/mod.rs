@@ -34,6 +34,21 @@ pub struct Model {
     pub extensions: Vec<Extension>,
     /// `sequence` items, in the order declared (one per name).
     pub sequences: Vec<Sequence>,
+    /// `view` and `materialized view` items, in the order declared (one per name).
+    pub views: Vec<View>,
+}
+
+/// `[materialized] view name [with (options)] as (query) [{ indexes }]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    /// `name=value` (a bare option is `name=true`), sorted.
+    pub options: Vec<String>,
+    /// The query as written, trimmed.
+    pub query: String,
+    pub indexes: Vec<Index>,
+    pub span: Span,
 }
 
 /// `sequence name [options]`, with PostgreSQL's defaults applied for what is not written.

@@ -211,6 +211,7 @@ impl Resolver {
                     }
                     ast::Item::Grant(_) => {}
                     ast::Item::Sequence(def) => self.sequence_def(def),
+                    ast::Item::View(def) => self.view_def(def),
                     ast::Item::Extension(def) => {
                         if !self
                             .model
@@ -327,6 +328,76 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+    }
+
+    /// A `view` item: its query is checked by the server (canonicalisation), not here; a plain view
+    /// has no indexes; a name is declared once.
+    fn view_def(&mut self, def: &ast::ViewDef) {
+        let name = qualified(&def.name);
+        self.check_length(&name.name, def.name.name.span);
+        if let Some(first) = self.model.views.iter().find(|v| v.name == name) {
+            let first = first.span;
+            self.error(Diagnostic::duplicate_view(
+                &def.name.text(),
+                def.name.span,
+                first,
+            ));
+            return;
+        }
+        if def.query.text.trim().is_empty() {
+            self.error(Diagnostic::empty_view_query(
+                &def.name.text(),
+                def.query.span,
+            ));
+            return;
+        }
+        if !def.materialized && def.indexes.is_some() {
+            self.error(Diagnostic::view_with_indexes(&def.name.text(), def.span));
+            return;
+        }
+        let mut options: Vec<String> = def
+            .options
+            .iter()
+            .map(|o| match o.name.split_once('=') {
+                Some((key, value)) => format!("{}={}", key.to_lowercase(), value.to_lowercase()),
+                None => format!("{}=true", o.name.to_lowercase()),
+            })
+            .collect();
+        options.sort();
+        let indexes = def
+            .indexes
+            .iter()
+            .flatten()
+            .zip(&def.index_spans)
+            .map(|(index, span)| Index {
+                unique: index.unique,
+                name: index.name.as_ref().map(|n| n.name.clone()),
+                keys: index
+                    .keys
+                    .iter()
+                    .map(|k| match key_part(k).0 {
+                        KeyPart::Column(c) => vocab::IndexKey::Column(c.name),
+                        KeyPart::Expr(e) => vocab::IndexKey::Expr(e.trim().to_string()),
+                    })
+                    .collect(),
+                options: vocab::IndexOptions::new(
+                    index.keys.iter().map(|k| key_part(k).1).collect(),
+                    index.include.iter().map(|c| c.name.clone()).collect(),
+                    index.nulls_not_distinct,
+                ),
+                method: index.method.as_ref().map(|m| m.name.clone()),
+                predicate: index.predicate.as_ref().map(trimmed),
+                span: *span,
+            })
+            .collect();
+        self.model.views.push(View {
+            name,
+            materialized: def.materialized,
+            options,
+            query: trimmed(&def.query),
+            indexes,
+            span: def.span,
+        });
     }
 
     /// A `sequence` item with PostgreSQL's defaults for what it does not say (CREATE SEQUENCE: an

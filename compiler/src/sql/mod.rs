@@ -3,5 +3,6 @@
 //! names by hand.
 
 pub mod ddl;
+pub mod views;
 // Quoting lives with the names it quotes, in the bottom layer (`vocab`).
 pub use crate::vocab::{ident, literal, qualified};

@@ -85,6 +85,7 @@ pub enum Item {
     Grant(GrantDef),
     Extension(ExtensionDef),
     Sequence(SequenceDef),
+    View(ViewDef),
 }
 
 impl Item {
@@ -97,6 +98,7 @@ impl Item {
             Item::Grant(g) => g.span,
             Item::Extension(e) => e.span,
             Item::Sequence(s) => s.span,
+            Item::View(v) => v.span,
         }
     }
 }
@@ -508,6 +510,22 @@ impl SequenceOption {
             SequenceOption::Cycle => "cycle".to_string(),
         }
     }
+}
+
+/// `[materialized] view name [with (options)] as (query) [{ indexes }]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewDef {
+    pub materialized: bool,
+    pub name: QualName,
+    /// `with (security_barrier, check_option = local)`: each option as written, `name[=value]`.
+    pub options: Vec<Ident>,
+    /// The query, verbatim.
+    pub query: Expr,
+    /// A materialized view's indexes (`None` without braces).
+    pub indexes: Option<Vec<IndexDef>>,
+    /// Each index entry's span, in the order of `indexes`.
+    pub index_spans: Vec<Span>,
+    pub span: Span,
 }
 
 /// `role a[, b]`.

@@ -205,6 +205,7 @@ impl Printer<'_> {
                         sequence.span.end as usize,
                     );
                 }
+                Item::View(view) => self.view(view, last_end),
                 Item::Extension(extension) => {
                     let mut line = format!("extension {}", extension.name.name);
                     if let Some(schema) = &extension.schema {
@@ -259,8 +260,62 @@ impl Printer<'_> {
         match item {
             Item::Tenancy(_) | Item::Table(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
+            Item::View(view) => view.indexes.is_some(),
             Item::Role(_) | Item::Grant(_) | Item::Extension(_) | Item::Sequence(_) => false,
         }
+    }
+
+    /// `[materialized] view name [with (...)] as (query)`, the query verbatim (its own lines kept),
+    /// then a materialized view's indexes in braces, one per line.
+    fn view(&mut self, view: &ViewDef, last_end: usize) {
+        let mut header = String::new();
+        if view.materialized {
+            header.push_str("materialized ");
+        }
+        header.push_str(&format!("view {}", view.name.text()));
+        if !view.options.is_empty() {
+            let options: Vec<&str> = view.options.iter().map(|o| o.name.as_str()).collect();
+            header.push_str(&format!(" with ({})", options.join(", ")));
+        }
+        header.push_str(&format!(" as ({})", view.query.text));
+        let mut lines: Vec<String> = header.split('\n').map(str::to_string).collect();
+        let Some(indexes) = &view.indexes else {
+            self.sequence(
+                vec![Node {
+                    span: view.span,
+                    lines,
+                }],
+                "",
+                last_end,
+                view.span.end as usize,
+            );
+            return;
+        };
+        if let Some(last) = lines.last_mut() {
+            last.push_str(" {");
+        }
+        let mut first = true;
+        let brace = self.brace_after(view.query.span.end as usize);
+        self.standalone_comments(view.query.span.start as usize, last_end, "", &mut first);
+        let count = lines.len();
+        for (i, line) in lines.iter().enumerate() {
+            if i + 1 < count {
+                self.line("", line);
+            } else {
+                self.header(line, brace);
+            }
+        }
+        let nodes = indexes
+            .iter()
+            .zip(&view.index_spans)
+            .map(|(index, span)| Node {
+                span: *span,
+                lines: entry_lines(&TableEntryKind::Index(index.clone())),
+            })
+            .collect();
+        let close = (view.span.end as usize).saturating_sub(1);
+        self.sequence(nodes, INDENT, brace, close);
+        self.close(view.span, close);
     }
 
     /// The header line of a block, with the trailing comment after its `{` if there is one.

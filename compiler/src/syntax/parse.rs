@@ -167,6 +167,7 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::view_def => items.push(Item::View(self.view_def(pair))),
             Rule::sequence_def => {
                 let span = self.span(&pair);
                 let mut name = None;
@@ -545,6 +546,69 @@ impl<'t> Builder<'t> {
             .filter(|p| p.as_rule() == Rule::ident)
             .map(|p| self.ident(p))
             .collect()
+    }
+
+    fn view_def(&mut self, pair: Pair<'_, Rule>) -> ViewDef {
+        let span = self.span(&pair);
+        let mut view = ViewDef {
+            materialized: false,
+            name: QualName {
+                schema: None,
+                name: Ident {
+                    name: String::new(),
+                    span,
+                },
+                span,
+            },
+            options: Vec::new(),
+            query: Expr {
+                text: String::new(),
+                span,
+            },
+            indexes: None,
+            index_spans: Vec::new(),
+            span,
+        };
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::view_materialized => view.materialized = true,
+                Rule::qname => view.name = self.qname(child),
+                Rule::view_options => {
+                    for option in child.into_inner() {
+                        if option.as_rule() == Rule::view_option {
+                            let text: String = option
+                                .as_str()
+                                .chars()
+                                .filter(|c| *c != ' ' && *c != '\t')
+                                .collect();
+                            view.options.push(Ident {
+                                name: text,
+                                span: self.span(&option),
+                            });
+                        }
+                    }
+                }
+                Rule::expr => view.query = self.expr(child),
+                Rule::view_body => {
+                    let mut indexes = Vec::new();
+                    for entry in child.into_inner() {
+                        let unique = match entry.as_rule() {
+                            Rule::unique_index_entry => true,
+                            Rule::index_entry => false,
+                            _ => continue,
+                        };
+                        view.index_spans.push(self.span(&entry));
+                        indexes.push(IndexDef {
+                            unique,
+                            ..self.index_entry(entry)
+                        });
+                    }
+                    view.indexes = Some(indexes);
+                }
+                _ => {}
+            }
+        }
+        view
     }
 
     fn index_entry(&mut self, pair: Pair<'_, Rule>) -> IndexDef {
@@ -1081,6 +1145,8 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_maxvalue => "maxvalue",
         Rule::k_cache => "cache",
         Rule::k_cycle => "cycle",
+        Rule::k_view => "view",
+        Rule::k_materialized => "materialized",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",

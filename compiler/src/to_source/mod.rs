@@ -323,6 +323,12 @@ impl<'a> Writer<'a> {
                 items.push(self.table_item(table));
             }
         }
+        // Views after the tables, each after the views it reads (the order they can be created).
+        for view in crate::catalog::views::creation_order(&self.catalog.views) {
+            if let Some(item) = self.view_item(view) {
+                items.push(item);
+            }
+        }
         let grants = self.grant_items();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
         if !roles.is_empty() {
@@ -471,7 +477,12 @@ impl<'a> Writer<'a> {
                     .catalog
                     .sequences
                     .iter()
-                    .any(|s| &s.name.schema == namespace);
+                    .any(|s| &s.name.schema == namespace)
+                || self
+                    .catalog
+                    .views
+                    .iter()
+                    .any(|v| &v.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
@@ -615,6 +626,48 @@ impl<'a> Writer<'a> {
             PathSearch::Ambiguous(_) | PathSearch::NotFound => false,
         };
         (!chosen).then(|| format!("backfill {column} from {fk_column}"))
+    }
+
+    /// `[materialized] view name [with (options)] as (query) [{ indexes }]`, the query as the
+    /// server prints it.
+    fn view_item(&mut self, view: &crate::catalog::View) -> Option<String> {
+        let Some(name) = Self::qname(&view.name) else {
+            self.warn(format!(
+                "{} `{}` is left out: the schema language cannot spell its name",
+                view.kind(),
+                view.name
+            ));
+            return None;
+        };
+        let mut text = String::new();
+        if view.materialized {
+            text.push_str("materialized ");
+        }
+        let _ = write!(text, "view {name}");
+        if !view.options.is_empty() {
+            let _ = write!(text, " with ({})", view.options.join(", "));
+        }
+        let query: Vec<String> = view
+            .definition
+            .trim_end()
+            .lines()
+            .map(|line| format!("  {line}"))
+            .collect();
+        let _ = write!(text, " as (\n{}\n)", query.join("\n"));
+        if view.materialized && !view.indexes.is_empty() {
+            let table = Table::new(view.name.clone());
+            let entries: Vec<String> = view
+                .indexes
+                .iter()
+                .filter_map(|index| self.index_entry(&table, index, &BTreeSet::new()))
+                .collect();
+            text.push_str(" {\n");
+            for entry in entries {
+                let _ = writeln!(text, "  {entry}");
+            }
+            text.push('}');
+        }
+        Some(text)
     }
 
     fn index_entry(

@@ -44,6 +44,7 @@ syn keyword schemaAttribute  identity
 syn keyword schemaKeyword    name extension schema sequence start increment minvalue maxvalue cache
 syn keyword schemaKeyword    cycle
 syn keyword schemaKeyword    partition partitions unmanaged by range list in modulus remainder
+syn keyword schemaKeyword    view materialized
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaIndexMethod bloom

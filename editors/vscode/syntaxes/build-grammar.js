@@ -64,6 +64,7 @@ const KEYWORDS = [
   ...INDEX_KEYWORDS,
   'partition', 'partitions', 'unmanaged', 'by', 'range', 'list',
   'hash', 'in', 'modulus', 'remainder',
+  'view', 'materialized',
 ];
 
 /**

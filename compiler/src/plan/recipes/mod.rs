@@ -12,6 +12,7 @@ mod retype;
 mod security;
 mod sequences;
 mod server_version;
+mod views;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -62,6 +63,8 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     }
     // Last: the fill triggers depend on which columns the other recipes add.
     fill::plan(ctx, &mut planned);
+    // Views are dropped before, and created after, every step on the tables they read.
+    views::order(&mut planned);
     if diagnostics.is_empty() {
         Ok(planned)
     } else {
@@ -98,6 +101,19 @@ fn plan_change(
             desired,
         } => sequences::alter_sequence(desired, planned),
         Change::DropSequence(sequence) => sequences::drop_sequence(sequence, planned),
+        Change::CreateView(view) => views::create_view(view, planned),
+        Change::ReplaceView {
+            current: _,
+            desired,
+        } => views::replace_view(desired, planned),
+        Change::RecreateView {
+            current,
+            desired,
+            because,
+        } => views::recreate_view(current, desired, because, planned),
+        Change::DropView(view) => views::drop_view(view, planned),
+        Change::CreateViewIndex { view, index } => views::create_view_index(view, index, planned),
+        Change::DropViewIndex { view, index } => views::drop_view_index(view, index, planned),
         Change::CreateTable(table) => create::create_table(table, planned),
         Change::RenameTable { from, to } => create::rename_table(ctx, from, to, planned),
         Change::DropTable(table) => create::drop_table(ctx, table, planned),
