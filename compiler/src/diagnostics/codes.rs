@@ -72,3 +72,12 @@ pub const PLAN_AMBIGUOUS_BACKFILL: &str = "schemac::plan::ambiguous_backfill";
 pub const PLAN_MISSING_BACKFILL: &str = "schemac::plan::missing_backfill";
 pub const PLAN_INVALID_EXPRESSION: &str = "schemac::plan::invalid_expression";
 pub const PLAN_DESTRUCTIVE_REFUSED: &str = "schemac::apply::destructive_refused";
+
+// --- functions, procedures, triggers, domains -------------------------------------------------
+
+/// A `function`/`procedure` header that does not read as PostgreSQL's syntax.
+pub const INVALID_ROUTINE: &str = "schemac::resolve::invalid_routine";
+/// Two routines with the same name and argument types, or two domains / triggers of one name.
+pub const DUPLICATE_ROUTINE: &str = "schemac::resolve::duplicate_routine";
+/// A trigger on a column its table does not have, or without events.
+pub const INVALID_TRIGGER: &str = "schemac::resolve::invalid_trigger";

@@ -62,6 +62,9 @@ pub async fn canonicalize_with(
         // Sequences that `nextval` defaults name must exist where the defaults are printed.
         sequences: desired.sequences.clone(),
         fill_triggers: Vec::new(),
+        functions: Vec::new(),
+        triggers: Vec::new(),
+        domains: desired.domains.clone(),
         enums: desired.enums.clone(),
         roles: desired.roles.clone(),
         tenancy: desired.tenancy.clone(),

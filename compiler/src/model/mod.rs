@@ -6,6 +6,7 @@
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
 mod resolve;
+pub mod routines;
 pub mod tenancy;
 pub mod types;
 
@@ -32,6 +33,10 @@ pub struct Model {
     pub extensions: Vec<Extension>,
     /// `sequence` items, in the order declared (one per name).
     pub sequences: Vec<Sequence>,
+    /// `function`/`procedure` items, `trigger` entries and `domain` items, already in catalog form.
+    pub functions: Vec<crate::catalog::Function>,
+    pub triggers: Vec<crate::catalog::Trigger>,
+    pub domains: Vec<crate::catalog::Domain>,
 }
 
 /// `sequence name [options]`, with PostgreSQL's defaults applied for what is not written.

@@ -11,6 +11,8 @@ use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
 
+mod routines;
+
 /// Column attribute keywords, which may also be column names.
 const ATTRIBUTE_WORDS: &[&str] = &[
     "primary",
@@ -179,6 +181,8 @@ impl Resolver {
                     }
                     ast::Item::Grant(_) => {}
                     ast::Item::Sequence(def) => self.sequence_def(def),
+                    ast::Item::Routine(def) => self.routine_def(def),
+                    ast::Item::Domain(def) => self.domain_def(def),
                     ast::Item::Extension(def) => {
                         if !self
                             .model
@@ -290,6 +294,7 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+        self.check_triggers();
     }
 
     /// A `sequence` item with PostgreSQL's defaults for what it does not say (CREATE SEQUENCE: an
@@ -413,6 +418,9 @@ impl Resolver {
                     }
                     None => {
                         let enum_name = qualified(name);
+                        if let Some(domain) = self.domain_type(&enum_name) {
+                            return Some((domain, false));
+                        }
                         if !self.enum_spans.contains_key(&enum_name) {
                             let mut candidates: Vec<String> =
                                 types::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
@@ -454,6 +462,10 @@ impl Resolver {
         let mut row_level_security = None;
         for entry in &def.entries {
             match &entry.kind {
+                ast::TableEntryKind::Trigger(trigger) => {
+                    let table = self.model.tables[index].name.clone();
+                    self.trigger_entry(&table, trigger, entry.span);
+                }
                 ast::TableEntryKind::Column(column) => {
                     let name = &column.name;
                     self.check_length(&name.name, name.span);

@@ -5,6 +5,8 @@
 
 use crate::source::{FileId, Span};
 
+pub use super::ast_routines::*;
+
 /// One parsed `.schema` file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {
@@ -85,6 +87,8 @@ pub enum Item {
     Grant(GrantDef),
     Extension(ExtensionDef),
     Sequence(SequenceDef),
+    Routine(RoutineDef),
+    Domain(DomainDef),
 }
 
 impl Item {
@@ -97,6 +101,8 @@ impl Item {
             Item::Grant(g) => g.span,
             Item::Extension(e) => e.span,
             Item::Sequence(s) => s.span,
+            Item::Routine(r) => r.span,
+            Item::Domain(d) => d.span,
         }
     }
 }
@@ -209,6 +215,7 @@ pub enum TableEntryKind {
     RowLevelSecurity {
         forced: bool,
     },
+    Trigger(TriggerDef),
 }
 
 /// `name type[?] attributes...`.

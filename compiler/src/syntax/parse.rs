@@ -13,6 +13,8 @@ use super::grammar::{Rule, SchemaParser};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::{FileId, SourceFile, Span};
 
+mod routines;
+
 /// The result of parsing one file: always an AST (possibly partial) and its diagnostics.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -167,6 +169,8 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::routine_def => items.extend(self.routine_def(pair).map(Item::Routine)),
+            Rule::domain_def => items.extend(self.domain_def(pair).map(Item::Domain)),
             Rule::sequence_def => {
                 let span = self.span(&pair);
                 let mut name = None;
@@ -465,6 +469,7 @@ impl<'t> Builder<'t> {
                     source: source?,
                 }
             }
+            Rule::trigger_entry => TableEntryKind::Trigger(self.trigger_entry(inner)?),
             Rule::rls_entry => TableEntryKind::RowLevelSecurity {
                 forced: inner.into_inner().any(|p| p.as_rule() == Rule::rls_forced),
             },
@@ -996,6 +1001,19 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_maxvalue => "maxvalue",
         Rule::k_cache => "cache",
         Rule::k_cycle => "cycle",
+        Rule::k_function => "function",
+        Rule::k_procedure => "procedure",
+        Rule::k_domain => "domain",
+        Rule::k_not => "not",
+        Rule::k_before => "before",
+        Rule::k_after => "after",
+        Rule::k_instead => "instead",
+        Rule::k_of => "of",
+        Rule::k_or => "or",
+        Rule::k_each => "each",
+        Rule::k_statement => "statement",
+        Rule::k_when => "when",
+        Rule::k_execute => "execute",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",
