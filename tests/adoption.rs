@@ -194,3 +194,8 @@ async fn extensions() {
 async fn standalone_sequences() {
     adopts("standalone_sequences").await;
 }
+
+#[tokio::test]
+async fn functions_triggers_and_domains() {
+    adopts("routines").await;
+}

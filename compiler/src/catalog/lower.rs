@@ -27,7 +27,12 @@ pub fn lower(model: &Model) -> Catalog {
     catalog.functions = model.functions.clone();
     catalog.triggers = model.triggers.clone();
     catalog.domains = model.domains.clone();
-    for schema in model.functions.iter().map(|f| &f.name.schema).chain(model.domains.iter().map(|d| &d.name.schema)) {
+    for schema in model
+        .functions
+        .iter()
+        .map(|f| &f.name.schema)
+        .chain(model.domains.iter().map(|d| &d.name.schema))
+    {
         note_schema(&mut catalog, schema);
     }
     for sequence in &model.sequences {

@@ -145,8 +145,12 @@ impl Catalog {
         for sequence in &mut catalog.sequences {
             sequence.origin = None;
         }
-        catalog.functions.sort_by_key(|f| (f.name.clone(), f.identity_types()));
-        catalog.triggers.sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        catalog
+            .functions
+            .sort_by_key(|f| (f.name.clone(), f.identity_types()));
+        catalog
+            .triggers
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
         catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
         catalog.clear_routine_origins();
         catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));

@@ -48,7 +48,8 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
             }
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
             {
                 i += 1;
             }
@@ -117,7 +118,10 @@ fn join_tokens(tokens: &[Tok]) -> String {
     let mut out = String::new();
     let mut prev_wordy = false;
     for tok in tokens {
-        let wordy = matches!(tok, Tok::Word(_) | Tok::Quoted(_) | Tok::Num(_) | Tok::Str(_));
+        let wordy = matches!(
+            tok,
+            Tok::Word(_) | Tok::Quoted(_) | Tok::Num(_) | Tok::Str(_)
+        );
         if wordy && prev_wordy || matches!(tok, Tok::Op(_)) || prev_op(&out) {
             if !out.is_empty() && !out.ends_with('(') {
                 out.push(' ');
@@ -247,7 +251,10 @@ fn arg(tokens: &[Tok], procedure: bool) -> Result<RoutineArg, String> {
     };
     let whole_is_type = decl.len() == 1
         || MULTIWORD_TYPES.contains(&normal_words(decl).as_str())
-        || matches!(decl.get(1), Some(Tok::Punct('.') | Tok::Punct('(') | Tok::Punct('[')));
+        || matches!(
+            decl.get(1),
+            Some(Tok::Punct('.') | Tok::Punct('(') | Tok::Punct('['))
+        );
     let (name, ty) = if whole_is_type {
         (None, normal_type(decl)?)
     } else {
@@ -267,11 +274,7 @@ fn arg(tokens: &[Tok], procedure: bool) -> Result<RoutineArg, String> {
 }
 
 fn normal_words(tokens: &[Tok]) -> String {
-    tokens
-        .iter()
-        .map(Tok::text)
-        .collect::<Vec<_>>()
-        .join(" ")
+    tokens.iter().map(Tok::text).collect::<Vec<_>>().join(" ")
 }
 
 /// Words that start a routine attribute (and so end a `returns` type).
@@ -457,7 +460,11 @@ pub fn parse_header(text: &str, procedure: bool) -> Result<RoutineSignature, Str
                 signature.config.push((name, values));
                 i = j;
             }
-            other => return Err(format!("`{other}` is not a routine attribute schemac knows")),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a routine attribute schemac knows"
+                ))
+            }
         }
     }
     if signature.language.is_empty() {
@@ -573,7 +580,10 @@ mod tests {
         assert_eq!(s.parallel, "safe");
         assert_eq!(
             s.config,
-            vec![("search_path".into(), vec!["public".into(), "pg_temp".into()])]
+            vec![(
+                "search_path".into(),
+                vec!["public".into(), "pg_temp".into()]
+            )]
         );
         let server = parse_header(
             "()\n RETURNS trigger\n LANGUAGE plpgsql\n PARALLEL SAFE SECURITY DEFINER\n SET search_path TO 'public', 'pg_temp'\nAS",
@@ -581,8 +591,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s, server);
-        let t = parse_header("(x timestamptz) returns table (a int, \"B\" text) language sql as", false)
-            .unwrap();
+        let t = parse_header(
+            "(x timestamptz) returns table (a int, \"B\" text) language sql as",
+            false,
+        )
+        .unwrap();
         assert_eq!(t.returns.as_deref(), Some("table(a integer, \"B\" text)"));
         assert_eq!(t.args[0].ty, "timestamp with time zone");
         assert!(parse_header("(a int) language sql as", true).is_ok());

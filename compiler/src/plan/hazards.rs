@@ -179,4 +179,12 @@ impl Hazard {
             format!("`{role}` loses privileges on `{table}`: its statements may fail"),
         )
     }
+
+    /// Callers of a dropped function or procedure (the application, views, other routines) fail.
+    pub fn drops_routine(what: &str) -> Hazard {
+        Hazard::new(
+            "drops-routine",
+            format!("drops `{what}`: statements that call it fail from here on"),
+        )
+    }
 }

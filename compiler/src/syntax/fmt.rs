@@ -582,7 +582,11 @@ fn trigger_line(trigger: &TriggerDef) -> String {
         trigger.name.name,
         trigger.timing.source(),
         events.join(" or "),
-        if trigger.for_each_row { "row" } else { "statement" }
+        if trigger.for_each_row {
+            "row"
+        } else {
+            "statement"
+        }
     );
     if let Some(when) = &trigger.when {
         line.push_str(&format!(" when {}", paren(when)));

@@ -45,11 +45,10 @@ impl Resolver {
             body: def.body.clone(),
             origin: Some(def.span),
         };
-        if let Some(first) = self
-            .model
-            .functions
-            .iter()
-            .find(|f| f.name == function.name && f.identity_types() == function.identity_types())
+        if let Some(first) =
+            self.model.functions.iter().find(|f| {
+                f.name == function.name && f.identity_types() == function.identity_types()
+            })
         {
             let first = first.origin.unwrap_or(def.span);
             self.error(Diagnostic::duplicate_routine(
@@ -189,4 +188,3 @@ pub(crate) fn trigger_arg(text: &str) -> String {
         None => text.to_string(),
     }
 }
-

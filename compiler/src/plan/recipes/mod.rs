@@ -8,6 +8,7 @@ mod identity;
 mod not_null;
 mod objects;
 mod retype;
+mod routines;
 mod security;
 mod sequences;
 
@@ -71,6 +72,15 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
                 sequences::plan(change, &mut planned)
             }
+            Change::CreateFunction(_)
+            | Change::ReplaceFunction(_)
+            | Change::DropFunction(_)
+            | Change::CreateTrigger(_)
+            | Change::ReplaceTrigger(_)
+            | Change::DropTrigger(_)
+            | Change::CreateDomain(_)
+            | Change::AlterDomain { .. }
+            | Change::DropDomain(_) => routines::plan(change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable
