@@ -392,6 +392,11 @@ pub fn describe(change: &Change) -> String {
         Change::ReplaceFunction(f) => {
             format!("{} `{}` differs from the schema", routine(f), f.display())
         }
+        Change::RecreateFunction { desired: f, .. } => format!(
+            "{} `{}` has another result or arguments than the schema says",
+            routine(f),
+            f.display()
+        ),
         Change::DropFunction(f) => {
             format!("{} `{}` is not in the schema", routine(f), f.display())
         }

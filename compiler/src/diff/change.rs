@@ -86,6 +86,11 @@ pub enum Change {
     /// Same name, arguments and result, other body or attributes: `CREATE OR REPLACE`.
     ReplaceFunction(crate::catalog::Function),
     DropFunction(crate::catalog::Function),
+    /// Same name and argument types, another result or argument list: dropped and created again.
+    RecreateFunction {
+        current: crate::catalog::Function,
+        desired: crate::catalog::Function,
+    },
     CreateTrigger(crate::catalog::Trigger),
     /// Same table and name, other definition: `CREATE OR REPLACE TRIGGER`.
     ReplaceTrigger(crate::catalog::Trigger),

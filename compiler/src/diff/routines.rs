@@ -21,8 +21,10 @@ pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
                 changes.push(Change::ReplaceFunction(function.clone()));
             }
             Some(existing) => {
-                changes.push(Change::DropFunction(existing.clone()));
-                changes.push(Change::CreateFunction(function.clone()));
+                changes.push(Change::RecreateFunction {
+                    current: existing.clone(),
+                    desired: function.clone(),
+                });
                 recreated.push(existing);
             }
         }

@@ -7,6 +7,7 @@
 
 mod resolve;
 pub mod routines;
+pub(crate) use resolve::domain_type_name;
 pub mod tenancy;
 pub mod types;
 

@@ -12,6 +12,7 @@ use crate::source::Span;
 use crate::syntax::ast;
 
 mod routines;
+pub(crate) use routines::domain_type_name;
 
 /// Column attribute keywords, which may also be column names.
 const ATTRIBUTE_WORDS: &[&str] = &[

@@ -75,12 +75,13 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             Change::CreateFunction(_)
             | Change::ReplaceFunction(_)
             | Change::DropFunction(_)
+            | Change::RecreateFunction { .. }
             | Change::CreateTrigger(_)
             | Change::ReplaceTrigger(_)
             | Change::DropTrigger(_)
             | Change::CreateDomain(_)
             | Change::AlterDomain { .. }
-            | Change::DropDomain(_) => routines::plan(change, &mut planned),
+            | Change::DropDomain(_) => routines::plan(ctx, change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable

@@ -5,7 +5,8 @@
 //! added `NOT VALID` and validated without blocking writes; a changed one replaces the old under a
 //! temporary name.
 
-use super::{phase, Planned};
+use super::create::example_key;
+use super::{phase, Context, Planned};
 use crate::catalog::{Domain, QualifiedName};
 use crate::diff::diff_helpers::same_check;
 use crate::diff::Change;
@@ -13,7 +14,7 @@ use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::routines as ddl;
 
-pub fn plan(change: &Change, planned: &mut Planned) {
+pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
     match change {
         Change::CreateFunction(f) | Change::ReplaceFunction(f) => {
             let replace = matches!(change, Change::ReplaceFunction(_));
@@ -43,6 +44,22 @@ pub fn plan(change: &Change, planned: &mut Planned) {
                 .provides([Resource::Function(f.name.clone())]),
             );
         }
+        // One transaction: callers never see the function missing.
+        Change::RecreateFunction { current, desired } => planned.steps.push(
+            Step::sql(
+                StepKind::ReplaceFunction,
+                desired.display(),
+                phase::TYPES,
+                vec![
+                    "SET LOCAL check_function_bodies = off".to_string(),
+                    ddl::drop_function(current),
+                    ddl::create_function(desired, false),
+                ],
+            )
+            .needs(namespace(&desired.name.schema))
+            .removes([Resource::Function(desired.name.clone())])
+            .provides([Resource::Function(desired.name.clone())]),
+        ),
         Change::DropFunction(f) => planned.steps.push(
             Step::sql(
                 StepKind::DropFunction,
@@ -94,7 +111,7 @@ pub fn plan(change: &Change, planned: &mut Planned) {
         ),
         Change::CreateDomain(d) => planned.steps.push(create_domain(d)),
         Change::DropDomain(d) => planned.steps.push(drop_domain(d)),
-        Change::AlterDomain { current, desired } => alter_domain(current, desired, planned),
+        Change::AlterDomain { current, desired } => alter_domain(ctx, current, desired, planned),
         _ => {}
     }
 }
@@ -121,7 +138,7 @@ fn drop_domain(d: &Domain) -> Step {
     .removes([Resource::Type(d.name.clone())])
 }
 
-fn alter_domain(current: &Domain, desired: &Domain, planned: &mut Planned) {
+fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: &mut Planned) {
     let name = &desired.name;
     let target = name.to_string();
     let brief = |statements: Vec<String>| {
@@ -177,6 +194,11 @@ fn alter_domain(current: &Domain, desired: &Domain, planned: &mut Planned) {
             )
             .lock(lock),
         );
+        if desired.not_null {
+            if let Some(step) = planned.steps.last_mut() {
+                step.hazards.push(Hazard::validates_domain(&target));
+            }
+        }
     }
     for check in &desired.checks {
         if current.checks.iter().any(|c| same_check(c, check)) {
@@ -192,9 +214,13 @@ fn alter_domain(current: &Domain, desired: &Domain, planned: &mut Planned) {
             name: added_name.clone(),
             expr: check.expr.clone(),
         };
+        check_preflight(ctx, desired, check, planned);
         planned
             .steps
             .push(brief(vec![ddl::add_domain_check(name, &added)]));
+        // Up to PostgreSQL 18, VALIDATE holds SHARE on every table with a column of the domain
+        // while it scans them (19 lowers it to SHARE UPDATE EXCLUSIVE); new rows are checked from
+        // the NOT VALID step on.
         planned.steps.push(
             Step::sql(
                 StepKind::AlterDomain,
@@ -202,8 +228,8 @@ fn alter_domain(current: &Domain, desired: &Domain, planned: &mut Planned) {
                 phase::TYPES,
                 vec![ddl::validate_domain_check(name, &added_name)],
             )
-            .lock(LockLevel::ShareUpdateExclusive)
-            .hazard(Hazard::long_validation(&target)),
+            .lock(LockLevel::ShareForScan)
+            .hazard(Hazard::validates_domain(&target)),
         );
         if replaced {
             planned.steps.push(brief(vec![
@@ -218,6 +244,49 @@ fn alter_domain(current: &Domain, desired: &Domain, planned: &mut Planned) {
                 brief(vec![ddl::drop_domain_check(name, &check.name)])
                     .hazard(Hazard::drops_constraint(&check.name)),
             );
+        }
+    }
+}
+
+/// Rows of every column of the domain's type that the new check would reject: the plan stops
+/// before anything changes, naming the table, column and an example row.
+fn check_preflight(
+    ctx: &Context,
+    domain: &Domain,
+    check: &crate::catalog::DomainCheck,
+    planned: &mut Planned,
+) {
+    let type_name = crate::model::domain_type_name(&domain.name);
+    for table in &ctx.catalogs.current.tables {
+        if !ctx.has_rows(&table.name) {
+            continue;
+        }
+        for column in &table.columns {
+            if column.ty.array
+                || column.ty.base != crate::catalog::BaseType::Other(type_name.clone())
+            {
+                continue;
+            }
+            let col = crate::sql::ident(&column.name);
+            let condition = crate::model::routines::replace_value(&check.expr, &col);
+            planned.preflight.push(crate::plan::Preflight {
+                target: format!("{}.{}", domain.name, check.name),
+                sql: format!(
+                    "SELECT count(*)::bigint, min(concat('key ', {key}, ' with `{column}` = ', quote_nullable({col}::text))) FROM {table} WHERE NOT ({condition})",
+                    key = example_key(table),
+                    column = column.name,
+                    table = crate::sql::qualified(&table.name),
+                ),
+                message: format!(
+                    "rows of `{}` hold values of `{}` that check `{}` of domain `{}` would reject",
+                    table.name, column.name, check.name, domain.name
+                ),
+                help: Some(format!(
+                    "change those values of `{}.{}` first, or relax the check",
+                    table.name, column.name
+                )),
+                per_row: None,
+            });
         }
     }
 }
