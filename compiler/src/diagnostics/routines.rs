@@ -10,11 +10,17 @@ impl Diagnostic {
             format!("{kind} `{name}` does not read as PostgreSQL's syntax: {reason}"),
         )
         .with_label(at, "here")
-        .with_help(format!(
-            "write what follows `CREATE {kind}` in PostgreSQL, attributes before the body: \
-             `{kind} {name}(a int) returns int language sql immutable as $$ select a $$`",
-            kind = kind,
-        ))
+        .with_help(if kind == "procedure" {
+            format!(
+                "write what follows `CREATE PROCEDURE` in PostgreSQL, attributes before the body: \
+                 `procedure {name}(a int) language sql as $$ ... $$`"
+            )
+        } else {
+            format!(
+                "write what follows `CREATE FUNCTION` in PostgreSQL, attributes before the body: \
+                 `function {name}(a int) returns int language sql immutable as $$ select a $$`"
+            )
+        })
     }
 
     pub fn duplicate_routine(what: &str, at: Span, first: Span) -> Diagnostic {
@@ -34,7 +40,8 @@ impl Diagnostic {
         )
         .with_label(at, "here")
         .with_help(
-            "write `trigger name before update of col for each row execute function_name()`"
+            "`update of` lists columns of the trigger's own table: declare the column, or leave it \
+             out of the list"
                 .to_string(),
         )
     }
