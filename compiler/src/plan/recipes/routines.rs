@@ -272,7 +272,7 @@ fn check_preflight(
             planned.preflight.push(crate::plan::Preflight {
                 target: format!("{}.{}", domain.name, check.name),
                 sql: format!(
-                    "SELECT count(*)::bigint, min(concat('key ', {key}, ' with `{column}` = ', quote_nullable({col}::text))) FROM {table} WHERE NOT ({condition})",
+                    "SELECT count(*)::bigint, min(concat({key}, ' with `{column}` = ', quote_nullable({col}::text))) FROM {table} WHERE NOT ({condition})",
                     key = example_key(table),
                     column = column.name,
                     table = crate::sql::qualified(&table.name),
