@@ -122,10 +122,11 @@ fn join_tokens(tokens: &[Tok]) -> String {
             tok,
             Tok::Word(_) | Tok::Quoted(_) | Tok::Num(_) | Tok::Str(_)
         );
-        if wordy && prev_wordy || matches!(tok, Tok::Op(_)) || prev_op(&out) {
-            if !out.is_empty() && !out.ends_with('(') {
-                out.push(' ');
-            }
+        if (wordy && prev_wordy || matches!(tok, Tok::Op(_)) || prev_op(&out))
+            && !out.is_empty()
+            && !out.ends_with('(')
+        {
+            out.push(' ');
         }
         out.push_str(&tok.text());
         prev_wordy = wordy;
@@ -486,7 +487,9 @@ pub fn parse_header(text: &str, procedure: bool) -> Result<RoutineSignature, Str
         .returns
         .as_deref()
         .is_some_and(|r| r.starts_with("setof ") || r.starts_with("table("));
-    signature.rows = rows.filter(|r| !(sets && r == "1000") && !(!sets && r == "0"));
+    // PostgreSQL's defaults: 1000 rows for a set-returning function, 0 (none) for any other.
+    let default_rows = if sets { "1000" } else { "0" };
+    signature.rows = rows.filter(|r| r != default_rows);
     Ok(signature)
 }
 

@@ -3,11 +3,9 @@
 use super::Writer;
 use crate::catalog::{Domain, Function, Trigger};
 
-/// Type text as the language reads it back: a builtin spelling as is, anything else quoted when
-/// it is not a plain (possibly qualified) name.
+/// The base type as the language reads it back.
 fn domain_type(domain: &Domain) -> String {
-    let text = domain.ty.source();
-    text
+    domain.ty.source()
 }
 
 impl Writer<'_> {

@@ -16,10 +16,13 @@ impl Builder<'_> {
         let mut body = String::new();
         for child in pair.into_inner() {
             match child.as_rule() {
-                Rule::routine_kind => {
-                    if child.into_inner().any(|p| p.as_rule() == Rule::k_procedure) {
-                        kind = RoutineKind::Procedure;
-                    }
+                Rule::routine_kind
+                    if child
+                        .clone()
+                        .into_inner()
+                        .any(|p| p.as_rule() == Rule::k_procedure) =>
+                {
+                    kind = RoutineKind::Procedure;
                 }
                 Rule::qname => name = Some(self.qname(child)),
                 Rule::routine_header => {
