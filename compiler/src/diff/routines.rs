@@ -4,7 +4,7 @@
 
 use super::Change;
 use crate::catalog::{Catalog, Domain, Function, Trigger};
-use crate::model::routines::comparable_expr;
+use crate::model::routines::{comparable_default, comparable_expr};
 use crate::pair::Pair;
 
 pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
@@ -16,7 +16,7 @@ pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
             Some(existing) if same_function(existing, function) => {}
             Some(existing)
                 if existing.signature.returns == function.signature.returns
-                    && existing.signature.args == function.signature.args =>
+                    && same_args(existing, function) =>
             {
                 changes.push(Change::ReplaceFunction(function.clone()));
             }
@@ -83,7 +83,31 @@ pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
 }
 
 fn same_function(a: &Function, b: &Function) -> bool {
-    a.signature == b.signature && a.body == b.body && a.procedure == b.procedure
+    let without_args = |f: &Function| {
+        let mut s = f.signature.clone();
+        s.args.clear();
+        s
+    };
+    without_args(a) == without_args(b)
+        && same_args(a, b)
+        && a.body == b.body
+        && a.procedure == b.procedure
+}
+
+/// Arguments equal but for how a default is spelt (the server adds casts to literals).
+fn same_args(a: &Function, b: &Function) -> bool {
+    let args = |f: &Function| -> Vec<_> {
+        f.signature
+            .args
+            .iter()
+            .map(|arg| {
+                let mut arg = arg.clone();
+                arg.default = arg.default.as_deref().map(comparable_default);
+                arg
+            })
+            .collect()
+    };
+    args(a) == args(b)
 }
 
 fn same_trigger(a: &Trigger, b: &Trigger) -> bool {

@@ -590,6 +590,33 @@ pub fn replace_value(text: &str, to: &str) -> String {
     out
 }
 
+/// An argument default for comparison: token-normalised, with the casts the server adds to a
+/// literal (`'x'::text`, `'1 day'::interval`) left off.
+pub fn comparable_default(text: &str) -> String {
+    let text = comparable_expr(text);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("::") {
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        let tail = &tail[2..];
+        let end = tail
+            .find(|c: char| {
+                !(c.is_alphanumeric()
+                    || c == '_'
+                    || c == '.'
+                    || c == '"'
+                    || c == ' '
+                    || c == '['
+                    || c == ']')
+            })
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +671,16 @@ mod tests {
         assert!(parse_header("(a int) language sql as", true).is_ok());
         assert!(parse_header("(a int) returns int as", false).is_err());
         assert!(parse_header("(a int returns int language sql as", false).is_err());
+    }
+
+    #[test]
+    fn defaults_compare_without_the_servers_casts() {
+        assert_eq!(
+            comparable_default("'world'::text"),
+            comparable_default("'world'")
+        );
+        assert_eq!(comparable_default("1"), "1");
+        assert_ne!(comparable_default("'a'::text"), comparable_default("'b'"));
     }
 
     #[test]
