@@ -3,7 +3,7 @@
 //! with the triggers that call it; any other change is `CREATE OR REPLACE`.
 
 use super::Change;
-use crate::catalog::{Catalog, Domain, Function, Trigger};
+use crate::catalog::{Catalog, Domain, Function, QualifiedName, Trigger};
 use crate::model::routines::{comparable_default, comparable_expr};
 use crate::pair::Pair;
 
@@ -36,12 +36,23 @@ pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         }
     }
 
+    // A renamed table keeps its triggers: they are found under the table's current name.
+    let current_table = |desired_table: &QualifiedName| -> QualifiedName {
+        desired
+            .tables
+            .iter()
+            .find(|t| &t.name == desired_table)
+            .and_then(|t| t.renamed_from.clone())
+            .filter(|old| current.tables.iter().any(|t| &t.name == old))
+            .unwrap_or_else(|| desired_table.clone())
+    };
     for trigger in &desired.triggers {
         let calls_recreated = recreated.iter().any(|f| f.name == trigger.function);
+        let table = current_table(&trigger.table);
         match current
             .triggers
             .iter()
-            .find(|t| t.table == trigger.table && t.name == trigger.name)
+            .find(|t| t.table == table && t.name == trigger.name)
         {
             None => changes.push(Change::CreateTrigger(trigger.clone())),
             // Dropped with its function (`DROP FUNCTION` refuses while a trigger calls it).
@@ -57,9 +68,12 @@ pub fn diff_routines(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
         if !desired
             .triggers
             .iter()
-            .any(|t| t.table == trigger.table && t.name == trigger.name)
+            .any(|t| current_table(&t.table) == trigger.table && t.name == trigger.name)
             // A dropped table takes its triggers with it.
-            && desired.tables.iter().any(|t| t.name == trigger.table)
+            && desired
+                .tables
+                .iter()
+                .any(|t| current_table(&t.name) == trigger.table)
         {
             changes.push(Change::DropTrigger(trigger.clone()));
         }

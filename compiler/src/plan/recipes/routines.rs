@@ -102,7 +102,8 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
             Step::sql(
                 StepKind::DropTrigger,
                 format!("{}.{}", t.table, t.name),
-                phase::RENAME,
+                // Before any rename, while the table has the name the trigger was read under.
+                phase::SETUP,
                 vec![ddl::drop_trigger(t)],
             )
             .on_table(&t.table)
