@@ -25,6 +25,7 @@ pub use crate::vocab::{
     BaseType, FkAction, Identity, IndexKey, IndexOptions, KeyOptions, PolicyCommand, Privilege,
     QualifiedName, SqlType, TableKind,
 };
+pub use crate::vocab::{Domain, DomainCheck, Function, RoutineArg, RoutineSignature, Trigger};
 pub use crate::vocab::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use unmanaged::Unmanaged;
 pub use views::View;
@@ -42,6 +43,11 @@ pub struct Catalog {
     pub enums: Vec<EnumType>,
     /// Sequences that no column owns as `serial` or identity (those come with their column).
     pub sequences: Vec<Sequence>,
+    /// `function` and `procedure` items (not an extension's, not schemac's own).
+    pub functions: Vec<Function>,
+    /// User triggers on tables (schemac's fill triggers are `fill_triggers`).
+    pub triggers: Vec<Trigger>,
+    pub domains: Vec<Domain>,
     /// In order, indexed by name (`Catalog::table`).
     pub tables: Tables,
     /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).
@@ -74,6 +80,18 @@ pub struct FillTrigger {
 }
 
 impl Catalog {
+    fn clear_routine_origins(&mut self) {
+        for function in &mut self.functions {
+            function.origin = None;
+        }
+        for trigger in &mut self.triggers {
+            trigger.origin = None;
+        }
+        for domain in &mut self.domains {
+            domain.origin = None;
+        }
+    }
+
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.get(name)
     }
@@ -115,6 +133,14 @@ impl Catalog {
         for sequence in &mut catalog.sequences {
             sequence.origin = None;
         }
+        catalog
+            .functions
+            .sort_by_key(|f| (f.name.clone(), f.identity_types()));
+        catalog
+            .triggers
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        catalog.clear_routine_origins();
         catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut catalog.tables {
             table.kind = TableKind::Plain;
@@ -169,6 +195,7 @@ impl Catalog {
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
     /// differently laid out sources, or read from a database, compare equal.
     pub fn clear_origins(&mut self) {
+        self.clear_routine_origins();
         for item in &mut self.enums {
             item.origin = None;
         }

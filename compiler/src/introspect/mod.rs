@@ -12,6 +12,7 @@ mod expressions;
 mod facts;
 mod local;
 mod queries;
+mod routines;
 mod types;
 mod view_printing;
 mod views;

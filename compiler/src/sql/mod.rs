@@ -3,6 +3,7 @@
 //! names by hand.
 
 pub mod ddl;
+pub mod routines;
 pub mod views;
 // Quoting lives with the names it quotes, in the bottom layer (`vocab`).
 pub use crate::vocab::{ident, literal, qualified};

@@ -318,6 +318,15 @@ impl<'a> Writer<'a> {
         if !sequences.is_empty() {
             items.push(sequences.join("\n"));
         }
+        let domains: Vec<String> = self
+            .catalog
+            .domains
+            .iter()
+            .filter_map(|d| self.domain_item(d))
+            .collect();
+        if !domains.is_empty() {
+            items.push(domains.join("\n"));
+        }
         for table in &self.catalog.tables {
             if !self.skipped_tables.contains(&table.name) {
                 items.push(self.table_item(table));
@@ -328,6 +337,9 @@ impl<'a> Writer<'a> {
             if let Some(item) = self.view_item(view) {
                 items.push(item);
             }
+        }
+        for function in &self.catalog.functions {
+            items.extend(self.function_item(function));
         }
         let grants = self.grant_items();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
@@ -482,7 +494,8 @@ impl<'a> Writer<'a> {
                     .catalog
                     .views
                     .iter()
-                    .any(|v| &v.name.schema == namespace);
+                    .any(|v| &v.name.schema == namespace)
+                || self.routines_use_schema(namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
@@ -911,6 +924,7 @@ impl<'a> Writer<'a> {
 }
 
 mod read_back;
+mod routines;
 mod spelling;
 mod table;
 mod tenancy_pattern;

@@ -395,8 +395,8 @@ impl Writer<'_> {
         entries
     }
 
-    /// Row level security (a tenant table's comes with the tenancy), partitions, policies, and the
-    /// fill path of a tenant table.
+    /// Row level security (a tenant table's comes with the tenancy), partitions, triggers,
+    /// policies, and the fill path of a tenant table.
     fn security_entries(&mut self, context: &TableContext) -> Vec<String> {
         let table = context.table;
         let mut entries = Vec::new();
@@ -414,6 +414,14 @@ impl Writer<'_> {
         }
         if let Some(partitioning) = &table.partitioning {
             entries.extend(self.partition_entries(table, partitioning));
+        }
+        for trigger in self
+            .catalog
+            .triggers
+            .iter()
+            .filter(|t| t.table == table.name)
+        {
+            entries.push(Self::trigger_entry(trigger));
         }
         for policy in &table.policies {
             if context.generated.policies.contains(&policy.name) {

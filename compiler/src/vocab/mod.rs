@@ -1,13 +1,14 @@
 //! The shared vocabulary every layer speaks: schema-qualified names, column types, and the small
 //! enums (table kinds, identity, referential actions, index keys, policy commands, privileges) that
 //! the model, the catalog and the SQL renderers all name — with how each is spelled in SQL
-//! (`quote`); index key options (`index_options.rs`) and partitioning (`partitions.rs`), which the
-//! model and the catalog both hold. The bottom layer: it imports only `source` (spans).
+//! (`quote`); index key options (`index_options.rs`), partitioning (`partitions.rs`) and functions,
+//! triggers and domains (`routines.rs`), which the model and the catalog both hold. The bottom layer: it imports only `source` (spans).
 
 mod facts;
 mod index_options;
 pub mod partitions;
 mod quote;
+mod routines;
 mod types;
 
 use std::fmt;
@@ -16,6 +17,7 @@ pub use facts::{FactQuery, Facts};
 pub use index_options::{IndexOptions, KeyOptions};
 pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use quote::{ident, literal, qualified};
+pub use routines::{Domain, DomainCheck, Function, RoutineArg, RoutineSignature, Trigger};
 pub use types::{BaseType, SqlType};
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.

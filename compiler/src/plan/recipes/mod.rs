@@ -9,6 +9,7 @@ mod not_null;
 mod objects;
 mod partitions;
 mod retype;
+mod routines;
 mod security;
 mod sequences;
 mod server_version;
@@ -101,6 +102,20 @@ fn plan_change(
             desired,
         } => sequences::alter_sequence(desired, planned),
         Change::DropSequence(sequence) => sequences::drop_sequence(sequence, planned),
+        Change::CreateFunction(f) => routines::create_function(f, false, planned),
+        Change::ReplaceFunction(f) => routines::create_function(f, true, planned),
+        Change::RecreateFunction { current, desired } => {
+            routines::recreate_function(current, desired, planned)
+        }
+        Change::DropFunction(f) => routines::drop_function(f, planned),
+        Change::CreateTrigger(t) => routines::create_trigger(t, false, planned),
+        Change::ReplaceTrigger(t) => routines::create_trigger(t, true, planned),
+        Change::DropTrigger(t) => routines::drop_trigger(t, planned),
+        Change::CreateDomain(d) => planned.steps.push(routines::create_domain(d)),
+        Change::AlterDomain { current, desired } => {
+            routines::alter_domain(ctx, current, desired, planned)
+        }
+        Change::DropDomain(d) => planned.steps.push(routines::drop_domain(d)),
         Change::CreateView(view) => views::create_view(view, planned),
         Change::ReplaceView {
             current: _,
