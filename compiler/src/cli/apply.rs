@@ -356,13 +356,7 @@ async fn clear_leftovers_before_planning(
 ) -> Result<(), Ending> {
     let result = {
         let stderr = &mut out.stderr;
-        let mut on_retry = |attempt: u32, wait: Duration| {
-            let _ = writeln!(
-                stderr,
-                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
-                wait.as_millis()
-            );
-        };
+        let mut on_retry = retry_note(stderr);
         apply::leftovers::drop_leftover_checks(conn, options, &mut on_retry).await
     };
     match result {
@@ -378,6 +372,17 @@ async fn clear_leftovers_before_planning(
     }
 }
 
+/// Tells of a lock retry while leftovers are cleared.
+fn retry_note(stderr: &mut (impl Write + Send)) -> impl FnMut(u32, Duration) + Send + '_ {
+    move |attempt, wait| {
+        let _ = writeln!(
+            stderr,
+            "  lock not granted in time (attempt {attempt}); retrying in {} ms",
+            wait.as_millis()
+        );
+    }
+}
+
 /// After a successful apply, fill functions that no trigger uses any more are dropped (fill
 /// triggers themselves are desired state: the plan makes and drops them).
 async fn drop_leftover_triggers(
@@ -387,13 +392,7 @@ async fn drop_leftover_triggers(
 ) -> Result<(), ApplyError> {
     let dropped = {
         let stderr = &mut out.stderr;
-        let mut on_retry = |attempt: u32, wait: Duration| {
-            let _ = writeln!(
-                stderr,
-                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
-                wait.as_millis()
-            );
-        };
+        let mut on_retry = retry_note(stderr);
         apply::leftovers::drop_leftover_triggers(conn, options, &mut on_retry).await?
     };
     for object in dropped {
