@@ -72,13 +72,10 @@ pub struct Interrupted {
 }
 
 /// A stable hash of a schema as written (intent such as `backfill` and `renamed from` included,
-/// which the catalog fingerprint leaves out): equal hashes mean the same plan would be made from the
-/// same database.
+/// which the catalog fingerprint leaves out; source positions, comments and layout not): equal
+/// hashes mean the same plan would be made from the same database.
 pub fn schema_hash(desired: &crate::catalog::Catalog) -> String {
-    Sha256::digest(format!("{desired:?}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::catalog::hash::hash(desired)
 }
 
 pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {

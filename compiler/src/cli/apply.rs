@@ -580,8 +580,18 @@ async fn check_fingerprint(
     let current = crate::introspect::catalog(conn)
         .await
         .map_err(|e| e.to_string())?;
+    let now = current.fingerprint();
     match fingerprint {
-        Some(expected) if expected != current.fingerprint() => Err(
+        Some(expected)
+            if crate::catalog::hash::version_of(expected) != crate::catalog::hash::version_of(&now) =>
+        {
+            Err(format!(
+                "refused: the plan file was made by a schemac version that fingerprints the database another way (fingerprint {}, this version writes {}), so it cannot tell whether the database changed; make the plan again with this version: `schemac plan -o FILE`",
+                crate::catalog::hash::version_of(expected).unwrap_or("without a version"),
+                crate::catalog::hash::VERSION,
+            ))
+        }
+        Some(expected) if expected != now => Err(
             "refused: the database schema changed since this plan was made; make a new plan with `schemac plan -o FILE`".to_string(),
         ),
         None => Err("refused: the plan file has no fingerprint of the database it was made for".to_string()),
