@@ -16,6 +16,7 @@ pub mod fleet;
 pub mod introspect;
 pub mod lsp;
 pub mod model;
+pub mod own_names;
 pub mod pair;
 pub mod plan;
 pub mod source;

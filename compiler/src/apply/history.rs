@@ -7,7 +7,10 @@ use sqlx::PgConnection;
 
 use crate::plan::Plan;
 
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.schemac_migrations (
+const CREATE: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS ",
+    crate::history_table!(),
+    " (
     id bigserial PRIMARY KEY,
     plan_hash text NOT NULL,
     status text NOT NULL DEFAULT 'running',
@@ -18,12 +21,17 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.schemac_migrations (
     backfill_cursor text,
     plan_file text,
     schema_hash text
-)";
+)"
+);
 
 /// Tables made by earlier versions lack the columns that make a run resumable from its schema.
-const UPGRADE: &str = "ALTER TABLE public.schemac_migrations
+const UPGRADE: &str = concat!(
+    "ALTER TABLE ",
+    crate::history_table!(),
+    "
     ADD COLUMN IF NOT EXISTS plan_file text,
-    ADD COLUMN IF NOT EXISTS schema_hash text";
+    ADD COLUMN IF NOT EXISTS schema_hash text"
+);
 
 /// A run recorded in the history table.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,11 +90,13 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(CREATE).execute(&mut *conn).await?;
     // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive lock even when there is nothing to
     // add: only an old table is altered.
-    let current: bool = sqlx::query_scalar(
+    let current: bool = sqlx::query_scalar(concat!(
         "SELECT count(*) = 2 FROM pg_attribute
-         WHERE attrelid = 'public.schemac_migrations'::regclass
-           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped",
-    )
+         WHERE attrelid = '",
+        crate::history_table!(),
+        "'::regclass
+           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped"
+    ))
     .fetch_one(&mut *conn)
     .await?;
     if !current {
@@ -100,10 +110,13 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 pub async fn latest_unfinished(
     conn: &mut PgConnection,
 ) -> Result<Option<Interrupted>, sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar(concat!(
+        "SELECT to_regclass('",
+        crate::history_table!(),
+        "') IS NOT NULL"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Ok(None);
     }
@@ -116,11 +129,13 @@ pub async fn latest_unfinished(
         Option<String>,
         Option<String>,
     );
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = sqlx::query_as(concat!(
         "SELECT id, completed_steps, backfill_cursor, plan_hash, jsonb_array_length(steps),
                 to_jsonb(m) ->> 'plan_file', to_jsonb(m) ->> 'schema_hash'
-         FROM public.schemac_migrations m WHERE status = 'running' ORDER BY id DESC LIMIT 1",
-    )
+         FROM ",
+        crate::history_table!(),
+        " m WHERE status = 'running' ORDER BY id DESC LIMIT 1"
+    ))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(
@@ -142,17 +157,22 @@ pub async fn latest_unfinished(
 
 /// The unfinished run of this plan, if one died part-way.
 pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Run>, sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar(concat!(
+        "SELECT to_regclass('",
+        crate::history_table!(),
+        "') IS NOT NULL"
+    ))
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Ok(None);
     }
-    let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(
-        "SELECT id, completed_steps, backfill_cursor FROM public.schemac_migrations
-         WHERE plan_hash = $1 AND status = 'running' ORDER BY id DESC LIMIT 1",
-    )
+    let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(concat!(
+        "SELECT id, completed_steps, backfill_cursor FROM ",
+        crate::history_table!(),
+        "
+         WHERE plan_hash = $1 AND status = 'running' ORDER BY id DESC LIMIT 1"
+    ))
     .bind(hash)
     .fetch_optional(conn)
     .await?;
@@ -171,14 +191,18 @@ pub async fn start(
     statements: serde_json::Value,
     origin: &Origin,
 ) -> Result<Run, sqlx::Error> {
-    sqlx::query(
-        "UPDATE public.schemac_migrations SET status = 'superseded' WHERE status = 'running'",
-    )
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::history_table!(),
+        " SET status = 'superseded' WHERE status = 'running'"
+    ))
     .execute(&mut *conn)
     .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO public.schemac_migrations (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
+    let id: i64 = sqlx::query_scalar(concat!(
+        "INSERT INTO ",
+        crate::history_table!(),
+        " (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id"
+    ))
     .bind(hash)
     .bind(statements)
     .bind(origin.plan_file.as_deref())
@@ -195,11 +219,15 @@ pub async fn start(
 /// Marks step `index` (0-based) done. Run inside the step's own transaction where it has one, so
 /// a step is recorded exactly when it committed.
 pub async fn step_done(conn: &mut PgConnection, run: i64, index: usize) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1")
-        .bind(run)
-        .bind(index as i32 + 1)
-        .execute(conn)
-        .await?;
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::history_table!(),
+        " SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1"
+    ))
+    .bind(run)
+    .bind(index as i32 + 1)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -209,18 +237,24 @@ pub async fn save_cursor(
     run: i64,
     cursor: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET backfill_cursor = $2 WHERE id = $1")
-        .bind(run)
-        .bind(cursor)
-        .execute(conn)
-        .await?;
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::history_table!(),
+        " SET backfill_cursor = $2 WHERE id = $1"
+    ))
+    .bind(run)
+    .bind(cursor)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn finish(conn: &mut PgConnection, run: i64, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE public.schemac_migrations SET status = $2, finished_at = now() WHERE id = $1",
-    )
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::history_table!(),
+        " SET status = $2, finished_at = now() WHERE id = $1"
+    ))
     .bind(run)
     .bind(status)
     .execute(conn)

@@ -24,14 +24,16 @@ pub async fn drop_leftover_checks(
     options: &ApplyOptions,
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<Vec<String>, ApplyError> {
-    let checks: Vec<(String, String, String)> = sqlx::query_as(
-        r"SELECT n.nspname::text, t.relname::text, con.conname::text
+    let checks: Vec<(String, String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, t.relname::text, con.conname::text
          FROM pg_constraint con
          JOIN pg_class t ON t.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
-         WHERE con.contype = 'c' AND con.conname LIKE 'schemac\_%\_not\_null'
+         WHERE con.contype = 'c' AND con.conname LIKE '",
+        crate::own_not_null_like!(),
+        "'
          ORDER BY 1, 2, 3",
-    )
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let mut dropped = Vec::new();
@@ -59,14 +61,16 @@ pub async fn drop_leftover_triggers(
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<Vec<String>, ApplyError> {
     let mut dropped = Vec::new();
-    let functions: Vec<(String, String)> = sqlx::query_as(
-        r"SELECT n.nspname::text, p.proname::text
+    let functions: Vec<(String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, p.proname::text
          FROM pg_proc p
          JOIN pg_namespace n ON n.oid = p.pronamespace
-         WHERE p.proname LIKE 'schemac\_%\_fill' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
+         WHERE p.proname LIKE '",
+        crate::own_fill_like!(),
+        "' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
            AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgfoid = p.oid)
          ORDER BY 1, 2",
-    )
+    ))
     .fetch_all(&mut *conn)
     .await?;
     for (schema, function) in functions {

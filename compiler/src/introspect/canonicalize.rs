@@ -14,12 +14,12 @@ use sqlx::{Connection, PgConnection};
 use super::queries::{Reader, Scope};
 use super::IntrospectError;
 use crate::catalog::{BaseType, Catalog, Column, QualifiedName, Table};
+use crate::own_names;
 use crate::source::Span;
 use crate::sql::{ddl, ident};
 
 /// PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1).
 const MAX_IDENT_BYTES: usize = 63;
-const SCRATCH_PREFIX: &str = "schemac_scratch_";
 
 /// Tables created, read back and rolled back together. Every scratch relation (table, TOAST table
 /// and index, sequence) keeps its lock until the end of its (sub)transaction, about eight lock
@@ -108,12 +108,12 @@ impl ScratchNames {
             .into_iter()
             .enumerate()
             .map(|(i, schema)| {
-                let name = format!("{SCRATCH_PREFIX}{schema}");
                 // A name PostgreSQL would truncate could collide with another; number it instead.
+                let name = own_names::scratch_schema(&schema);
                 let name = if name.len() <= MAX_IDENT_BYTES {
                     name
                 } else {
-                    format!("{SCRATCH_PREFIX}{i}")
+                    own_names::numbered_scratch_schema(i)
                 };
                 (schema, name)
             })
@@ -125,7 +125,7 @@ impl ScratchNames {
         self.to_scratch
             .get(schema)
             .cloned()
-            .unwrap_or_else(|| format!("{SCRATCH_PREFIX}{schema}"))
+            .unwrap_or_else(|| own_names::scratch_schema(schema))
     }
 
     fn name(&self, name: &QualifiedName) -> QualifiedName {
