@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod fleet;
 pub mod introspect;
+pub mod lexer;
 pub mod lsp;
 pub mod model;
 pub mod own_names;
