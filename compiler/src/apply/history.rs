@@ -105,19 +105,23 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether the history table exists (a database schemac never applied to has none).
+async fn table_exists(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(concat!(
+        "SELECT to_regclass('",
+        crate::history_table!(),
+        "') IS NOT NULL"
+    ))
+    .fetch_one(conn)
+    .await
+}
+
 /// The latest interrupted run, of any plan. Reads the row as JSON so that a table made by an
 /// earlier version (without `plan_file`) is read too.
 pub async fn latest_unfinished(
     conn: &mut PgConnection,
 ) -> Result<Option<Interrupted>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar(concat!(
-        "SELECT to_regclass('",
-        crate::history_table!(),
-        "') IS NOT NULL"
-    ))
-    .fetch_one(&mut *conn)
-    .await?;
-    if !exists {
+    if !table_exists(conn).await? {
         return Ok(None);
     }
     type Row = (
@@ -157,14 +161,7 @@ pub async fn latest_unfinished(
 
 /// The unfinished run of this plan, if one died part-way.
 pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Run>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar(concat!(
-        "SELECT to_regclass('",
-        crate::history_table!(),
-        "') IS NOT NULL"
-    ))
-    .fetch_one(&mut *conn)
-    .await?;
-    if !exists {
+    if !table_exists(conn).await? {
         return Ok(None);
     }
     let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(concat!(

@@ -125,7 +125,7 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema no longer has this column; apply refuses it without --allow-destructive",
         ));
     }
-    if has(" DROP CONSTRAINT SCHEMAC_") {
+    if has(" DROP CONSTRAINT ") && drops_own_constraint(statement) {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
@@ -217,6 +217,30 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
         breaks.push(("disallowed-unique-constraint", EMPTY));
     }
     breaks
+}
+
+/// Whether the constraint `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` drops is one of
+/// schemac's own (`own_names`), read through the shared lexer rather than from the text's case.
+fn drops_own_constraint(statement: &str) -> bool {
+    let tokens = crate::lexer::lex(statement);
+    let words: Vec<Option<String>> = tokens.iter().map(|t| t.name()).collect();
+    let is = |i: usize, word: &str| {
+        tokens
+            .get(i)
+            .is_some_and(|t| t.kind == crate::lexer::Kind::Word)
+            && words.get(i).and_then(Option::as_deref) == Some(word)
+    };
+    (0..tokens.len())
+        .filter(|&i| is(i, "drop") && is(i + 1, "constraint"))
+        .map(|i| {
+            if is(i + 2, "if") && is(i + 3, "exists") {
+                i + 4
+            } else {
+                i + 2
+            }
+        })
+        .filter_map(|at| words.get(at).cloned().flatten())
+        .any(|name| crate::own_names::is_own(&name))
 }
 
 /// squawk rules about which column types a schema should choose (not how a plan changes them):
