@@ -191,6 +191,17 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 /// One case, on a runtime of its own; its plan is compared with `<case>/plan.snap`.
 fn trial(case: PathBuf) -> Result<(), Failed> {
+    // A snapshot written where all of them used to be (a branch made before the move).
+    let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("snapshots/changes__{name}.snap"));
+    if old.exists() {
+        return Err(format!(
+            "{} is in the old place: move it to {}",
+            old.display(),
+            case.join("plan.snap").display()
+        )
+        .into());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -4,30 +4,11 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use support::cli::schemac_async;
 use support::TestDb;
 
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
-}
-
-/// The real binary (built if needed), so that an apply can be killed.
-fn binary() -> std::path::PathBuf {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build", "-q", "--locked", "-p", "schemac", "--bin", "schemac",
-        ])
-        .current_dir(&workspace)
-        .status()
-        .expect("cargo build");
-    assert!(built.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .map_or_else(|| workspace.join("target"), |dir| workspace.join(dir));
-    target.join("debug/schemac")
 }
 
 /// Written loosely on purpose: `schemac fmt` rewrites its layout.
@@ -48,42 +29,7 @@ async fn an_apply_killed_mid_backfill_continues_after_a_comment_and_fmt() {
     let path = dir.path().to_string_lossy().to_string();
     let url = db.url();
 
-    let mut child = std::process::Command::new(binary())
-        .args(["apply", &path, "--database-url", &url, "--yes"])
-        .args(["--batch-size", "100"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("schemac runs");
-    // Kill it once the backfill has committed some batches.
-    let started = Instant::now();
-    loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the backfill never started"
-        );
-        let history = db
-            .count("SELECT count(*) FROM pg_class WHERE relname = 'schemac_migrations'")
-            .await;
-        if history > 0
-            && db
-                .count(
-                    "SELECT count(*) FROM public.schemac_migrations \
-                     WHERE status = 'running' AND backfill_cursor IS NOT NULL",
-                )
-                .await
-                > 0
-        {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("schemac finished before it could be killed: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
+    support::interrupt::kill_apply_mid_backfill(&db, &path).await;
     let unfilled = db
         .count("SELECT count(*) FROM readings WHERE schemac_new_value IS NULL")
         .await;
