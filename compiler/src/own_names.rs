@@ -3,7 +3,8 @@
 //! objects renamed out of the way, the history table and the scratch schemas of canonicalisation.
 //! All start with `schemac_`, so introspection leaves them out and `apply` finds what an
 //! interrupted run left; the `LIKE` patterns that find them are here too (as macros, so that they
-//! can be spliced into the `const` SQL of the queries with `concat!`). Imports nothing.
+//! can be spliced into the `const` SQL of the queries with `concat!`, as
+//! `crate::own_names::own_like!()`). Imports nothing.
 
 /// The prefix of every object schemac makes for itself.
 pub const PREFIX: &str = "schemac_";
@@ -12,36 +13,36 @@ pub const PREFIX: &str = "schemac_";
 const MAX_IDENT_BYTES: usize = 63;
 
 /// `LIKE` pattern of every schemac object name (`schemac_%`, `_` escaped).
-#[macro_export]
 macro_rules! own_like {
     () => {
         r"schemac\_%"
     };
 }
+pub(crate) use own_like;
 
 /// `LIKE` pattern of fill triggers and their functions (`schemac_*_fill`).
-#[macro_export]
 macro_rules! own_fill_like {
     () => {
         r"schemac\_%\_fill"
     };
 }
+pub(crate) use own_fill_like;
 
 /// `LIKE` pattern of the NOT NULL checks of the NOT NULL recipe (`schemac_*_not_null`).
-#[macro_export]
 macro_rules! own_not_null_like {
     () => {
         r"schemac\_%\_not\_null"
     };
 }
+pub(crate) use own_not_null_like;
 
 /// The history table, schema-qualified (a macro, for `concat!` into the history's SQL).
-#[macro_export]
 macro_rules! history_table {
     () => {
         "public.schemac_migrations"
     };
 }
+pub(crate) use history_table;
 
 /// What an object made for one column is for: the last part of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::plan::Plan;
 
 const CREATE: &str = concat!(
     "CREATE TABLE IF NOT EXISTS ",
-    crate::history_table!(),
+    crate::own_names::history_table!(),
     " (
     id bigserial PRIMARY KEY,
     plan_hash text NOT NULL,
@@ -27,7 +27,7 @@ const CREATE: &str = concat!(
 /// Tables made by earlier versions lack the columns that make a run resumable from its schema.
 const UPGRADE: &str = concat!(
     "ALTER TABLE ",
-    crate::history_table!(),
+    crate::own_names::history_table!(),
     "
     ADD COLUMN IF NOT EXISTS plan_file text,
     ADD COLUMN IF NOT EXISTS schema_hash text"
@@ -93,7 +93,7 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     let current: bool = sqlx::query_scalar(concat!(
         "SELECT count(*) = 2 FROM pg_attribute
          WHERE attrelid = '",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         "'::regclass
            AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped"
     ))
@@ -109,7 +109,7 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
 async fn table_exists(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar(concat!(
         "SELECT to_regclass('",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         "') IS NOT NULL"
     ))
     .fetch_one(conn)
@@ -137,7 +137,7 @@ pub async fn latest_unfinished(
         "SELECT id, completed_steps, backfill_cursor, plan_hash, jsonb_array_length(steps),
                 to_jsonb(m) ->> 'plan_file', to_jsonb(m) ->> 'schema_hash'
          FROM ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " m WHERE status = 'running' ORDER BY id DESC LIMIT 1"
     ))
     .fetch_optional(conn)
@@ -166,7 +166,7 @@ pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Ru
     }
     let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(concat!(
         "SELECT id, completed_steps, backfill_cursor FROM ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         "
          WHERE plan_hash = $1 AND status = 'running' ORDER BY id DESC LIMIT 1"
     ))
@@ -190,14 +190,14 @@ pub async fn start(
 ) -> Result<Run, sqlx::Error> {
     sqlx::query(concat!(
         "UPDATE ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " SET status = 'superseded' WHERE status = 'running'"
     ))
     .execute(&mut *conn)
     .await?;
     let id: i64 = sqlx::query_scalar(concat!(
         "INSERT INTO ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id"
     ))
     .bind(hash)
@@ -218,7 +218,7 @@ pub async fn start(
 pub async fn step_done(conn: &mut PgConnection, run: i64, index: usize) -> Result<(), sqlx::Error> {
     sqlx::query(concat!(
         "UPDATE ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1"
     ))
     .bind(run)
@@ -236,7 +236,7 @@ pub async fn save_cursor(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(concat!(
         "UPDATE ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " SET backfill_cursor = $2 WHERE id = $1"
     ))
     .bind(run)
@@ -249,7 +249,7 @@ pub async fn save_cursor(
 pub async fn finish(conn: &mut PgConnection, run: i64, status: &str) -> Result<(), sqlx::Error> {
     sqlx::query(concat!(
         "UPDATE ",
-        crate::history_table!(),
+        crate::own_names::history_table!(),
         " SET status = $2, finished_at = now() WHERE id = $1"
     ))
     .bind(run)

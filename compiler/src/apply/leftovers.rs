@@ -30,7 +30,7 @@ pub async fn drop_leftover_checks(
          JOIN pg_class t ON t.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
          WHERE con.contype = 'c' AND con.conname LIKE '",
-        crate::own_not_null_like!(),
+        crate::own_names::own_not_null_like!(),
         "'
          ORDER BY 1, 2, 3",
     ))
@@ -66,7 +66,7 @@ pub async fn drop_leftover_triggers(
          FROM pg_proc p
          JOIN pg_namespace n ON n.oid = p.pronamespace
          WHERE p.proname LIKE '",
-        crate::own_fill_like!(),
+        crate::own_names::own_fill_like!(),
         "' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
            AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgfoid = p.oid)
          ORDER BY 1, 2",

@@ -43,7 +43,7 @@ from pg_catalog.pg_namespace n
 where n.nspname !~ '^pg_'
   and n.nspname <> 'information_schema'
   and n.nspname not like '"#,
-    crate::own_like!(),
+    crate::own_names::own_like!(),
     r#"'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -94,7 +94,7 @@ join pg_catalog.pg_class c on c.oid = s.seqrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_type t on t.oid = s.seqtypid
 where n.nspname = any($1) and c.relname not like '"#,
-    crate::own_like!(),
+    crate::own_names::own_like!(),
     r#"'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -121,7 +121,7 @@ from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any($1)
   and c.relname not like '"#,
-    crate::own_like!(),
+    crate::own_names::own_like!(),
     r#"'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -248,7 +248,7 @@ join pg_catalog.pg_class c on c.oid = t.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_proc p on p.oid = t.tgfoid
 where not t.tgisinternal and t.tgname like '"#,
-    crate::own_fill_like!(),
+    crate::own_names::own_fill_like!(),
     r#"' and n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
 "#
