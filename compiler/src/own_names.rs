@@ -3,8 +3,9 @@
 //! objects renamed out of the way, the history table and the scratch schemas of canonicalisation.
 //! All start with `schemac_`, so introspection leaves them out and `apply` finds what an
 //! interrupted run left; the `LIKE` patterns that find them are here too (as macros, so that they
-//! can be spliced into the `const` SQL of the queries with `concat!`, as
-//! `crate::own_names::own_like!()`). Imports nothing.
+//! can be spliced into `const` SQL with `concat!`, as `crate::own_names::own_like!()`; the
+//! introspection queries, which every new object kind edits, keep theirs written out, and a test
+//! here holds each to one of these). Imports nothing.
 
 /// The prefix of every object schemac makes for itself.
 pub const PREFIX: &str = "schemac_";
@@ -165,5 +166,23 @@ mod tests {
             assert!(like(own_like!(), &name) && is_own(&name), "{name}");
         }
         assert!(!like(own_like!(), "schemacx"));
+    }
+
+    /// Every `like 'schemac…'` of the introspection queries is a pattern of this module.
+    #[test]
+    fn introspection_searches_with_these_patterns() {
+        let queries = include_str!("introspect/queries.rs").to_ascii_lowercase();
+        let patterns = [own_like!(), own_fill_like!(), own_not_null_like!()];
+        let mut found = 0;
+        for (at, _) in queries.match_indices("like 'schemac") {
+            let rest = &queries[at + "like '".len()..];
+            let pattern = &rest[..rest.find('\'').unwrap_or(rest.len())];
+            assert!(
+                patterns.contains(&pattern),
+                "introspect/queries.rs: {pattern}"
+            );
+            found += 1;
+        }
+        assert!(found >= 4, "{found}");
     }
 }

@@ -36,21 +36,17 @@ pub(crate) struct Reader<'c> {
 
 // Schemas that hold user objects. Names starting with `pg_` are reserved for the system
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
-const SCHEMAS: &str = concat!(
-    r#"
+const SCHEMAS: &str = r#"
 select n.nspname::text as name
 from pg_catalog.pg_namespace n
 where n.nspname !~ '^pg_'
   and n.nspname <> 'information_schema'
-  and n.nspname not like '"#,
-    crate::own_names::own_like!(),
-    r#"'
+  and n.nspname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
     where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
 order by n.nspname collate "C"
-"#
-);
+"#;
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
 const EXTENSIONS: &str = r#"
@@ -84,8 +80,7 @@ order by n.nspname collate "C", t.typname collate "C"
 
 // Sequences that stand alone: not an identity column's (pg_depend 'i'), not an extension's, and
 // not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`).
-const SEQUENCES: &str = concat!(
-    r#"
+const SEQUENCES: &str = r#"
 select n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
   s.seqstart as start, s.seqincrement as increment, s.seqmin as min, s.seqmax as max,
   s.seqcache as cache, s.seqcycle as cycle
@@ -93,9 +88,7 @@ from pg_catalog.pg_sequence s
 join pg_catalog.pg_class c on c.oid = s.seqrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_type t on t.oid = s.seqtypid
-where n.nspname = any($1) and c.relname not like '"#,
-    crate::own_names::own_like!(),
-    r#"'
+where n.nspname = any($1) and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
     where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('i', 'e'))
@@ -107,28 +100,23 @@ where n.nspname = any($1) and c.relname not like '"#,
       and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
           = 'nextval(' || pg_catalog.quote_literal(c.oid::regclass::text) || '::regclass)')
 order by n.nspname collate "C", c.relname collate "C"
-"#
-);
+"#;
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
 // part of any schema.
-const TABLES: &str = concat!(
-    r#"
+const TABLES: &str = r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
   pg_catalog.obj_description(c.oid, 'pg_class') as comment
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p') and n.nspname = any($1)
-  and c.relname not like '"#,
-    crate::own_names::own_like!(),
-    r#"'
+  and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
     where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
 order by n.nspname collate "C", c.relname collate "C"
-"#
-);
+"#;
 
 // `serial` is `integer` + a sequence owned by the column (pg_depend deptype 'a', which identity
 // columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`.
@@ -236,8 +224,7 @@ order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
 // schemac's own fill triggers (LANGUAGE.md, "Fill triggers"): named `schemac_*_fill`, each with a
 // function of the same name. They are not user objects: read only so the planner can tell whether
 // the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`.
-const FILL_TRIGGERS: &str = concat!(
-    r#"
+const FILL_TRIGGERS: &str = r#"
 select n.nspname::text as schema, c.relname::text as table_name, t.tgname::text as name,
   array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality k(attnum, ord)
         join pg_catalog.pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.attnum
@@ -247,12 +234,9 @@ from pg_catalog.pg_trigger t
 join pg_catalog.pg_class c on c.oid = t.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_proc p on p.oid = t.tgfoid
-where not t.tgisinternal and t.tgname like '"#,
-    crate::own_names::own_fill_like!(),
-    r#"' and n.nspname = any($1)
+where not t.tgisinternal and t.tgname like 'schemac\_%\_fill' and n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
-"#
-);
+"#;
 
 // The owner's own privileges are implicit (and listed in relacl only once something is granted),
 // so they are not grants the schema could have written. Grantee 0 is PUBLIC.
