@@ -353,3 +353,36 @@ fn configured_names_replace_the_singular() {
     assert!(items.contains("pub owner_id: uuid::Uuid,"), "{items}");
     assert!(!items.contains("PersonId"), "{items}");
 }
+
+/// Views and materialized views become read-only row structs: their columns are what a server (the
+/// throwaway cluster) makes of the query, every field an `Option`, no insert or patch struct; the
+/// generated code is current for `--check` afterwards.
+#[test]
+fn views_become_read_only_row_structs() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("app.schema");
+    let out = dir.path().join("models");
+    let (schema_arg, out_arg) = (schema.display().to_string(), out.display().to_string());
+    fs::write(
+        &schema,
+        "table notes {\n  id bigserial primary\n  body text\n  words int\n}\n\n\
+         view long_notes as (select id, body, words * 2 as doubled from notes where words > 100)\n\n\
+         materialized view note_stats as (select count(*) as notes, sum(words) as words from notes)\n",
+    )
+    .unwrap();
+    run(&["codegen", &schema_arg, "--out", &out_arg]).expect(0);
+    let view = fs::read_to_string(out.join("long_notes.rs")).unwrap();
+    assert!(view.contains("pub struct LongNote {"), "{view}");
+    assert!(view.contains("pub id: Option<i64>,"), "{view}");
+    assert!(view.contains("pub doubled: Option<i32>,"), "{view}");
+    assert!(
+        !view.contains("NewLongNote") && !view.contains("Patch"),
+        "{view}"
+    );
+    let stats = fs::read_to_string(out.join("note_stats.rs")).unwrap();
+    assert!(stats.contains("pub notes: Option<i64>,"), "{stats}");
+    assert!(stats.contains("pub words: Option<i64>,"), "{stats}");
+    let root = fs::read_to_string(out.join("mod.rs")).unwrap();
+    assert!(root.contains("pub use long_notes::LongNote;"), "{root}");
+    run(&["codegen", &schema_arg, "--out", &out_arg, "--check"]).expect(0);
+}

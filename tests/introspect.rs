@@ -182,11 +182,13 @@ Who log in.';
         users.uniques,
         [
             UniqueConstraint {
+                nulls_not_distinct: false,
                 name: "users_account_id_id_key".into(),
                 columns: vec!["account_id".into(), "id".into()],
                 origin: None
             },
             UniqueConstraint {
+                nulls_not_distinct: false,
                 name: "users_email_key".into(),
                 columns: vec!["email".into()],
                 origin: None
@@ -219,6 +221,7 @@ Who log in.';
         users.indexes,
         [
             Index {
+                options: Default::default(),
                 name: "users_lower_idx".into(),
                 unique: false,
                 method: "btree".into(),
@@ -230,6 +233,7 @@ Who log in.';
                 origin: None
             },
             Index {
+                options: Default::default(),
                 name: "users_sum_idx".into(),
                 unique: true,
                 method: "btree".into(),
@@ -238,6 +242,7 @@ Who log in.';
                 origin: None
             },
             Index {
+                options: Default::default(),
                 name: "users_tags_idx".into(),
                 unique: false,
                 method: "gin".into(),
@@ -316,6 +321,7 @@ Who log in.';
     assert_eq!(
         sessions.indexes,
         [Index {
+            options: Default::default(),
             name: "sessions_user_idx".into(),
             unique: false,
             method: "btree".into(),
@@ -383,6 +389,7 @@ fn desired_catalog(reader: &str) -> Catalog {
         origin: span(100),
     });
     table.indexes.push(Index {
+        options: Default::default(),
         name: "orders_lower_idx".into(),
         unique: false,
         method: "btree".into(),
@@ -923,5 +930,50 @@ async fn introspection_leaves_the_session_jit_setting_as_it_was() {
             .unwrap();
         assert_eq!(jit, value);
     }
+    db.drop().await;
+}
+
+/// PostgreSQL 18 keeps NOT NULL as constraints in `pg_constraint` (contype 'n') and sets
+/// `attnotnull` even for one added `NOT VALID`, which old rows may violate: introspection reads such
+/// a column as nullable, and no NOT NULL constraint as a check. Before 18 the same table has no
+/// 'n' constraints and the column with a NULL is nullable all the same.
+#[tokio::test]
+async fn not_null_constraints_of_postgresql_18_are_read_as_nullability() {
+    let mut db = LocalDb::new("not_null_18").await;
+    db.run(
+        "create table t (id int primary key, a int not null, b int check (b > 0), c int);
+         insert into t values (1, 1, 1, null);",
+    )
+    .await;
+    let version: i32 = sqlx::query_scalar("select current_setting('server_version_num')::int")
+        .fetch_one(db.conn())
+        .await
+        .unwrap();
+    if version >= 180000 {
+        db.run("alter table t add constraint t_c_later not null c not valid")
+            .await;
+        let (kind, validated): (String, bool) = sqlx::query_as(
+            "select contype::text, convalidated from pg_constraint where conname = 't_c_later'",
+        )
+        .fetch_one(db.conn())
+        .await
+        .unwrap();
+        assert_eq!((kind.as_str(), validated), ("n", false));
+    }
+    let catalog = introspect::catalog(db.conn()).await.unwrap();
+    let table = &catalog.tables[0];
+    let nullable: Vec<(&str, bool)> = table
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.nullable))
+        .collect();
+    assert_eq!(
+        nullable,
+        [("id", false), ("a", false), ("b", true), ("c", true)],
+        "server {version}"
+    );
+    let checks: Vec<&str> = table.checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(checks, ["t_b_check"], "server {version}");
+    assert!(table.not_valid.is_empty(), "{:?}", table.not_valid);
     db.drop().await;
 }

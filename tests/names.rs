@@ -66,7 +66,9 @@ impl Database {
                 .collect()
         };
         let constraints = lines(self.run(&format!(
-            "select conname from pg_constraint where conrelid = '{table}'::regclass"
+            // PostgreSQL 18 keeps NOT NULL as constraints too (contype 'n', `<table>_<col>_not_null`);
+            // the catalog holds nullability on the column, so those are not compared here.
+            "select conname from pg_constraint where conrelid = '{table}'::regclass and contype <> 'n'"
         )));
         let indexes = lines(self.run(&format!(
             "select c.relname from pg_index i join pg_class c on c.oid = i.indexrelid \

@@ -326,3 +326,165 @@ async fn without_a_dev_database_the_error_names_the_expression_and_the_flag() {
         assert!(message.contains(needle), "{needle} in: {message}");
     }
 }
+
+/// The target is untouched (issue 11, "Done means"): on a private cluster with autovacuum off, where
+/// nothing else runs, `plan`, `drift` and `introspect` (a schema with an expression that needs a dev
+/// database among them) assign no transaction id at all — the cluster's next transaction id is the
+/// same before and after, which no `CREATE`, even rolled back, and no write of any session allows —
+/// and the catalogs hold as many rows as before. `apply` afterwards moves the counter: the measure
+/// can fail.
+#[tokio::test]
+async fn plan_drift_and_introspect_assign_no_transaction_id_on_the_target() {
+    use sqlx::Connection;
+    let primary = schemac::cluster::start().expect("throwaway cluster");
+    let admin_url = schemac::cluster::socket_url(&primary, "postgres");
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("cluster answers");
+    // One statement at a time: ALTER SYSTEM and CREATE DATABASE refuse a multi-statement string.
+    for sql in [
+        "ALTER SYSTEM SET autovacuum = off",
+        "SELECT pg_reload_conf()",
+        "CREATE DATABASE app",
+    ] {
+        sqlx::raw_sql(sql)
+            .execute(&mut admin)
+            .await
+            .expect("set up the cluster");
+    }
+    let app = schemac::cluster::socket_url(&primary, "app");
+    let (_dir, same) = write_schema(SCHEMA);
+    let (_dir2, change) = write_schema(&changed());
+    run(&["apply", &same, "--database-url", &app, "--yes"])
+        .await
+        .expect(0);
+    let mut observer = sqlx::PgConnection::connect(&app).await.expect("observer");
+    // Reading the snapshot assigns no transaction id; its xmax is the next one to be assigned once
+    // every transaction has ended.
+    const NEXT_XID: &str = "select pg_snapshot_xmax(pg_current_snapshot())::text";
+    const CATALOG_ROWS: &str = "select (select count(*) from pg_class) + \
+        (select count(*) from pg_attribute) + (select count(*) from pg_namespace) + \
+        (select count(*) from pg_constraint) + (select count(*) from pg_depend)";
+    let before = next_xid(&mut observer, NEXT_XID).await;
+    let rows_before: i64 = sqlx::query_scalar(CATALOG_ROWS)
+        .fetch_one(&mut observer)
+        .await
+        .expect("catalog rows");
+
+    run(&["plan", &same, "--database-url", &app])
+        .await
+        .expect(0);
+    let plan = run(&["plan", &change, "--database-url", &app, "--format", "json"])
+        .await
+        .expect(0);
+    assert!(steps(&plan.stdout) > 0, "{}", plan.stdout);
+    run(&["drift", &same, "--database-url", &app])
+        .await
+        .expect(0);
+    run(&["drift", &change, "--database-url", &app])
+        .await
+        .expect(1);
+    run(&["introspect", "--database-url", &app]).await.expect(0);
+
+    assert_eq!(
+        next_xid(&mut observer, NEXT_XID).await,
+        before,
+        "plan, drift or introspect assigned a transaction id on the target"
+    );
+    let rows_after: i64 = sqlx::query_scalar(CATALOG_ROWS)
+        .fetch_one(&mut observer)
+        .await
+        .expect("catalog rows");
+    assert_eq!(rows_after, rows_before);
+    let scratch: i64 = sqlx::query_scalar(
+        "select count(*) from pg_namespace where nspname like 'schemac\\_scratch%'",
+    )
+    .fetch_one(&mut observer)
+    .await
+    .expect("scratch schemas");
+    assert_eq!(scratch, 0);
+
+    run(&["apply", &change, "--database-url", &app, "--yes"])
+        .await
+        .expect(0);
+    assert_ne!(
+        next_xid(&mut observer, NEXT_XID).await,
+        before,
+        "apply writes, so the measure moves"
+    );
+}
+
+async fn next_xid(conn: &mut sqlx::PgConnection, sql: &str) -> String {
+    sqlx::query_scalar(sql)
+        .fetch_one(conn)
+        .await
+        .expect("next xid")
+}
+const VIEWS: &str = r#"
+table orders {
+  id     bigint primary
+  cents  bigint
+  at     timestamptz
+}
+
+view big_orders as (select id, cents from orders where cents > 1000)
+view big_order_ids as (select id from big_orders)
+materialized view daily as (select date_trunc('day', at) as day, sum(cents) as cents from orders group by 1) {
+  unique index (day)
+}
+"#;
+
+/// View queries are printed on a dev database, never on the target: with every DDL statement
+/// refused on the target, a schema with stacked views and a materialized view plans empty and
+/// drifts clean, through the throwaway cluster and through `--dev-url`, and a changed view is
+/// planned as a replacement.
+#[tokio::test]
+async fn views_are_printed_off_the_target() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, same) = write_schema(VIEWS);
+    run(&["apply", &same, "--database-url", &url, "--yes"])
+        .await
+        .expect(0);
+    db.execute(
+        "CREATE FUNCTION public.refuse_ddl() RETURNS event_trigger LANGUAGE plpgsql AS \
+         $$ BEGIN RAISE EXCEPTION 'DDL reached the target: %', tg_tag; END $$; \
+         CREATE EVENT TRIGGER refuse_ddl ON ddl_command_start EXECUTE FUNCTION public.refuse_ddl()",
+    )
+    .await;
+    let plan = run(&["plan", &same, "--database-url", &url, "--format", "json"])
+        .await
+        .expect(0);
+    assert_eq!(steps(&plan.stdout), 0, "{}", plan.stdout);
+    run(&["drift", &same, "--database-url", &url])
+        .await
+        .expect(0);
+    let dev = TestDb::new().await;
+    let dev_url = dev.url();
+    run(&[
+        "drift",
+        &same,
+        "--database-url",
+        &url,
+        "--dev-url",
+        &dev_url,
+    ])
+    .await
+    .expect(0);
+    let (_dir2, change) = write_schema(&VIEWS.replace("cents > 1000", "cents > 2000"));
+    let plan = run(&["plan", &change, "--database-url", &url, "--format", "json"])
+        .await
+        .expect(0);
+    assert_eq!(steps(&plan.stdout), 1, "{}", plan.stdout);
+    assert!(plan.stdout.contains("replace_view"), "{}", plan.stdout);
+    db.execute("DROP EVENT TRIGGER refuse_ddl; DROP FUNCTION public.refuse_ddl()")
+        .await;
+    // Nothing the printing made is left on the dev database either.
+    assert_eq!(
+        dev.count(
+            "select count(*) from pg_class where relname in ('orders', 'big_orders', 'daily')"
+        )
+        .await,
+        0
+    );
+}

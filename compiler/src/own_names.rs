@@ -59,6 +59,9 @@ pub enum ColumnObject {
     Sync,
     /// The unique index built concurrently for a primary key's converted copy.
     Pkey,
+    /// The check a default partition with rows gets before a partition takes some of its values
+    /// (named after the table and the partition, not a column).
+    Bound,
 }
 
 impl ColumnObject {
@@ -68,6 +71,7 @@ impl ColumnObject {
             ColumnObject::NotNull => "not_null",
             ColumnObject::Sync => "sync",
             ColumnObject::Pkey => "pkey",
+            ColumnObject::Bound => "bound",
         }
     }
 }

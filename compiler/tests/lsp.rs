@@ -419,6 +419,18 @@ fn rename_formatting_symbols_and_code_actions() {
         .unwrap_or_default();
     assert_eq!(names, vec!["users", "sessions"]);
     assert_eq!(symbols[0]["children"][1]["name"], "email");
+    // Views are in the outline too.
+    let views_path = schema.accounts.with_file_name("views.schema");
+    client.open(
+        &views_path,
+        "view user_emails as (select email from users)\n",
+    );
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": text_document(&views_path) }),
+    );
+    assert_eq!(symbols[0]["name"], "user_emails", "{symbols}");
+    assert_eq!(symbols[0]["detail"], "view");
 
     // Code action: `did you mean` replaces the name.
     let typo = USERS.replace("references users", "references userz");

@@ -14,8 +14,9 @@ use sha2::{Digest, Sha256};
 
 use super::{
     Backfill, Catalog, CheckConstraint, Column, EnumType, FillTrigger, ForeignKey, Grant, Index,
-    IndexKey, Policy, PrimaryKey, Role, Sequence, SqlType, Table, TableKind, Tenancy,
-    UniqueConstraint,
+    IndexKey, IndexOptions, KeyOptions, Partition, PartitionBound, Partitioning, Policy,
+    PrimaryKey, Role, Sequence, SqlType, Table, TableKind, Tenancy, UniqueConstraint, Unmanaged,
+    View,
 };
 
 /// The version of the serialization, the prefix of every hash (`v1:<sha256>`).
@@ -48,6 +49,8 @@ pub fn serialize(catalog: &Catalog) -> Value {
         roles,
         tenancy,
         fill_triggers,
+        unmanaged,
+        views,
     } = catalog;
     Object::new()
         .put("namespaces", strings(namespaces))
@@ -70,6 +73,8 @@ pub fn serialize(catalog: &Catalog) -> Value {
         .put("roles", list(roles, role))
         .put("tenancy", tenancy.as_ref().map(self::tenancy))
         .put("fill_triggers", list(fill_triggers, fill_trigger))
+        .put("unmanaged", list(unmanaged, self::unmanaged))
+        .put("views", list(views, view))
         .into()
 }
 
@@ -220,6 +225,7 @@ fn table(item: &Table) -> Value {
         grants,
         comment,
         renamed_from,
+        partitioning,
         origin: _,
     } = item;
     let kind = match kind {
@@ -243,6 +249,10 @@ fn table(item: &Table) -> Value {
         .put("grants", list(grants, grant))
         .put("comment", comment.as_deref())
         .put("renamed_from", renamed_from.as_ref().map(name))
+        .put(
+            "partitioning",
+            partitioning.as_ref().map(self::partitioning),
+        )
         .into()
 }
 
@@ -254,6 +264,7 @@ fn column(item: &Column) -> Value {
         default,
         serial,
         generated,
+        generated_virtual,
         identity,
         comment,
         renamed_from,
@@ -268,6 +279,7 @@ fn column(item: &Column) -> Value {
         .put("default", default.as_deref())
         .put("serial", *serial)
         .put("generated", generated.as_deref())
+        .put("generated_virtual", *generated_virtual)
         .put("identity", identity.map(|i| i.sql()))
         .put("comment", comment.as_deref())
         .put("renamed_from", renamed_from.as_deref())
@@ -303,11 +315,13 @@ fn unique(item: &UniqueConstraint) -> Value {
     let UniqueConstraint {
         name: unique_name,
         columns,
+        nulls_not_distinct,
         origin: _,
     } = item;
     Object::new()
         .put("name", unique_name.as_str())
         .put("columns", strings(columns))
+        .put("nulls_not_distinct", *nulls_not_distinct)
         .into()
 }
 
@@ -352,6 +366,7 @@ fn index(item: &Index) -> Value {
         method,
         keys,
         predicate,
+        options,
         origin: _,
     } = item;
     let key = |key: &IndexKey| match key {
@@ -364,6 +379,115 @@ fn index(item: &Index) -> Value {
         .put("method", method.as_str())
         .put("keys", Value::from_iter(keys.iter().map(key)))
         .put("predicate", predicate.as_deref())
+        .put("options", index_options(options))
+        .into()
+}
+
+fn index_options(options: &IndexOptions) -> Value {
+    let IndexOptions {
+        keys,
+        include,
+        nulls_not_distinct,
+    } = options;
+    let key = |key: &KeyOptions| {
+        let KeyOptions {
+            collation,
+            opclass,
+            descending,
+            nulls_first,
+        } = key;
+        Object::new()
+            .put("collation", collation.as_deref())
+            .put("opclass", opclass.as_deref())
+            .put("descending", *descending)
+            .put("nulls_first", *nulls_first)
+    };
+    Object::new()
+        .put("keys", Value::from_iter(keys.iter().map(key)))
+        .put("include", strings(include))
+        .put("nulls_not_distinct", *nulls_not_distinct)
+        .into()
+}
+
+fn partitioning(item: &Partitioning) -> Value {
+    let Partitioning {
+        strategy,
+        keys,
+        partitions,
+    } = item;
+    Object::new()
+        .put("strategy", strategy.sql())
+        .put("keys", keys.as_str())
+        // `None` (unmanaged) and no partitions are told apart.
+        .put(
+            "partitions",
+            partitions.as_ref().map(|list| {
+                Object::new().put("list", Value::from_iter(list.iter().map(partition)))
+            }),
+        )
+        .into()
+}
+
+fn partition(item: &Partition) -> Value {
+    let Partition {
+        name: partition_name,
+        bound,
+        subpartitioned,
+        origin: _,
+    } = item;
+    let bound = match bound {
+        PartitionBound::Range { from, to } => Object::new()
+            .put("from", strings(from))
+            .put("to", strings(to)),
+        PartitionBound::List(values) => Object::new().put("in", strings(values)),
+        PartitionBound::Hash { modulus, remainder } => Object::new()
+            .put("modulus", *modulus)
+            .put("remainder", *remainder),
+        PartitionBound::Default => Object::new().put("default", true),
+    };
+    Object::new()
+        .put("name", name(partition_name))
+        .put("bound", bound)
+        .put("subpartitioned", *subpartitioned)
+        .into()
+}
+
+fn unmanaged(item: &Unmanaged) -> Value {
+    let Unmanaged { kind, name } = item;
+    Object::new()
+        .put("kind", kind.as_str())
+        .put("name", name.as_str())
+        .into()
+}
+
+fn view(item: &View) -> Value {
+    let View {
+        name: view_name,
+        materialized,
+        definition,
+        source,
+        options,
+        columns,
+        indexes,
+        depends_on,
+        depends_on_columns,
+        origin: _,
+    } = item;
+    Object::new()
+        .put("name", name(view_name))
+        .put("materialized", *materialized)
+        .put("definition", definition.as_str())
+        .put("source", source.as_deref())
+        .put("options", strings(options))
+        .put("columns", list(columns, column))
+        .put("indexes", list(indexes, index))
+        .put("depends_on", Value::from_iter(depends_on.iter().map(name)))
+        .put(
+            "depends_on_columns",
+            Value::from_iter(depends_on_columns.iter().map(|(table, column)| {
+                Value::from(vec![name(table), Value::from(column.as_str())])
+            })),
+        )
         .into()
 }
 

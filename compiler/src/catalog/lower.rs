@@ -56,6 +56,12 @@ pub fn lower(model: &Model) -> Catalog {
             .or_default()
             .reserve_relation(&table.name.name);
     }
+    for view in &model.views {
+        namespaces
+            .entry(view.name.schema.clone())
+            .or_default()
+            .reserve_relation(&view.name.name);
+    }
     // Explicit names too: generated names avoid them, as they would in a database that has them.
     for table in &model.tables {
         let namespace = namespaces.entry(table.name.schema.clone()).or_default();
@@ -173,6 +179,12 @@ pub fn lower(model: &Model) -> Catalog {
         name_objects(draft, namespace);
     }
     catalog.tables = tables.into_iter().map(|d| d.table).collect();
+    for view in &model.views {
+        note_schema(&mut catalog, &view.name.schema);
+        let namespace = namespaces.entry(view.name.schema.clone()).or_default();
+        catalog.views.push(super::views::lower(view, namespace));
+    }
+    super::views::guess_dependencies(&mut catalog);
     catalog
 }
 
@@ -206,6 +218,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             default: column.default.clone(),
             serial: column.serial,
             generated: column.generated.clone(),
+            generated_virtual: column.generated_virtual,
             identity: column.identity,
             comment: column.doc.clone(),
             renamed_from: column.renamed_from.clone(),
@@ -224,7 +237,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         });
     }
     table.primary_key = source.primary_key.as_ref().map(|key| PrimaryKey {
-        name: String::new(),
+        name: key.name.clone().unwrap_or_default(),
         columns: key.columns.clone(),
         origin: Some(key.span),
     });
@@ -245,6 +258,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         table.uniques.push(UniqueConstraint {
             name: key.name.clone().unwrap_or_default(),
             columns: key.columns.clone(),
+            nulls_not_distinct: key.nulls_not_distinct,
             origin: Some(key.span),
         });
     }
@@ -266,6 +280,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
             method: index.method.clone().unwrap_or_else(|| "btree".to_string()),
             keys: index.keys.clone(),
             predicate: index.predicate.clone(),
+            options: index.options.clone(),
             origin: Some(index.span),
         })
         .collect();
@@ -287,6 +302,10 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
         table.rls_enabled = true;
         table.rls_forced = forced;
     }
+    table.partitioning = source.partitioning.clone().map(|mut partitioning| {
+        partitioning.canonicalize(&table.columns);
+        partitioning
+    });
     table.policies = source
         .policies
         .iter()
@@ -389,6 +408,7 @@ fn apply_tenancy(model: &Model, tenancy: &model::Tenancy, tables: &mut [Draft]) 
             table.uniques.push(UniqueConstraint {
                 name: String::new(),
                 columns,
+                nulls_not_distinct: false,
                 origin,
             });
         }
@@ -419,6 +439,7 @@ fn apply_tenancy(model: &Model, tenancy: &model::Tenancy, tables: &mut [Draft]) 
                     method: "btree".to_string(),
                     keys: vec![IndexKey::Column(column.to_string())],
                     predicate: None,
+                    options: Default::default(),
                     origin: source.tenant_column().map(|c| c.span),
                 },
             );
@@ -494,7 +515,9 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
         }
     }
     if let Some(key) = &mut table.primary_key {
-        key.name = namespace.choose_relation_name(&table_name, None, "pkey", true);
+        if key.name.is_empty() {
+            key.name = namespace.choose_relation_name(&table_name, None, "pkey", true);
+        }
     }
     for unique in &mut table.uniques {
         if unique.name.is_empty() {
@@ -510,7 +533,7 @@ fn name_objects(draft: &mut Draft, namespace: &mut Namespace) {
     }
     for index in &mut table.indexes {
         if index.name.is_empty() {
-            let addition = names::name_addition(&names::index_column_names(&index.keys));
+            let addition = names::name_addition(&names::index_name_columns(index));
             index.name = namespace.choose_relation_name(&table_name, Some(&addition), "idx", false);
         }
     }
@@ -718,6 +741,37 @@ mod tests {
         assert_eq!(items.grants.len(), 7);
         assert!(catalog.namespaces.contains("app"));
         assert!(catalog.extensions.contains("citext"));
+    }
+
+    #[test]
+    fn index_options_names_and_virtual_columns_reach_the_catalog() {
+        let catalog = catalog(
+            "table t {\n  id  int\n  name  text\n  at  timestamptz?\n  h  text?\n  v  int? generated (id + 1) virtual\n\n  primary key t_primary (id)\n  unique (h) nulls not distinct\n  index (name gin_trgm_ops) using gin\n  index (at desc, id nulls first)\n  unique index (lower(name) text_pattern_ops) include (at)\n}\n",
+        );
+        let t = table(&catalog, "t");
+        assert_eq!(
+            t.primary_key.as_ref().map(|k| k.name.as_str()),
+            Some("t_primary")
+        );
+        assert!(t.uniques[0].nulls_not_distinct);
+        assert!(t.column("v").is_some_and(|c| c.generated_virtual));
+        let trgm = &t.indexes[0];
+        assert_eq!(trgm.name, "t_name_idx");
+        assert_eq!(trgm.keys, [IndexKey::Column("name".into())]);
+        assert_eq!(
+            trgm.options.keys[0].opclass.as_deref(),
+            Some("gin_trgm_ops")
+        );
+        let order = &t.indexes[1].options.keys;
+        assert!(order[0].descending && order[0].nulls_first);
+        assert!(!order[1].descending && order[1].nulls_first);
+        let covering = &t.indexes[2];
+        assert_eq!(covering.keys, [IndexKey::Expr("lower(name)".into())]);
+        assert_eq!(covering.options.include, ["at"]);
+        assert_eq!(
+            crate::sql::ddl::create_index(&t.name, covering, false),
+            "CREATE UNIQUE INDEX t_lower_at_idx ON public.t ((lower(name)) text_pattern_ops) INCLUDE (at)"
+        );
     }
 
     #[test]

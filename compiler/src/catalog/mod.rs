@@ -8,7 +8,10 @@
 pub mod hash;
 pub mod lower;
 pub mod names;
+pub mod partitions;
 mod types;
+mod unmanaged;
+pub mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -16,7 +19,10 @@ use std::fmt;
 use crate::source::Span;
 
 pub use lower::lower;
+pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
 pub use types::{BaseType, SqlType};
+pub use unmanaged::Unmanaged;
+pub use views::View;
 
 /// A schema-qualified name; `schema` is `public` unless the source says otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +75,11 @@ pub struct Catalog {
     /// derives the wanted ones from `tenancy` (LANGUAGE.md, "Fill triggers"). Never compared as
     /// drift.
     pub fill_triggers: Vec<FillTrigger>,
+    /// Objects the language does not manage (database side only; see `unmanaged.rs`). Never
+    /// compared as drift.
+    pub unmanaged: Vec<Unmanaged>,
+    /// Views and materialized views.
+    pub views: Vec<View>,
 }
 
 /// A fill trigger as the database has it: `BEFORE INSERT OR UPDATE OF <columns>` on `table`,
@@ -113,6 +124,7 @@ impl Catalog {
         let mut catalog = self.clone();
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
+        catalog.unmanaged.clear();
         catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
         for enum_type in &mut catalog.enums {
             enum_type.renamed_from = None;
@@ -152,11 +164,25 @@ impl Catalog {
             }
             table.grants.sort();
             table.grants.dedup();
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.sort_by(|a, b| a.name.cmp(&b.name));
+                partitions.iter_mut().for_each(|p| p.origin = None);
+            }
         }
         for role in &mut catalog.roles {
             role.origin = None;
         }
+        catalog.views = catalog.views.iter().map(View::normalized).collect();
+        catalog.views.sort_by(|a, b| a.name.cmp(&b.name));
         catalog
+    }
+
+    pub fn view(&self, name: &QualifiedName) -> Option<&View> {
+        self.views.iter().find(|v| &v.name == name)
     }
 
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
@@ -170,6 +196,10 @@ impl Catalog {
         }
         for sequence in &mut self.sequences {
             sequence.origin = None;
+        }
+        for view in &mut self.views {
+            view.origin = None;
+            view.indexes.iter_mut().for_each(|i| i.origin = None);
         }
         for table in &mut self.tables {
             table.origin = None;
@@ -198,6 +228,13 @@ impl Catalog {
             }
             for policy in &mut table.policies {
                 policy.origin = None;
+            }
+            if let Some(partitions) = table
+                .partitioning
+                .as_mut()
+                .and_then(|p| p.partitions.as_mut())
+            {
+                partitions.iter_mut().for_each(|p| p.origin = None);
             }
         }
     }
@@ -287,6 +324,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
     pub comment: Option<String>,
+    /// `PARTITION BY ...` and the partitions (catalog/partitions.rs); `None` for a plain table.
+    pub partitioning: Option<Partitioning>,
     /// Intent: the table's previous name (`renamed from`).
     pub renamed_from: Option<QualifiedName>,
     pub origin: Option<Span>,
@@ -309,6 +348,7 @@ impl Table {
             policies: Vec::new(),
             grants: Vec::new(),
             comment: None,
+            partitioning: None,
             renamed_from: None,
             origin: None,
         }
@@ -329,8 +369,10 @@ pub struct Column {
     pub default: Option<String>,
     /// True for `serial`/`bigserial`: the column owns a sequence named `<table>_<column>_seq`.
     pub serial: bool,
-    /// `GENERATED ALWAYS AS (expr) STORED`.
+    /// `GENERATED ALWAYS AS (expr) STORED`, or `VIRTUAL` with `generated_virtual`.
     pub generated: Option<String>,
+    /// `GENERATED ALWAYS AS (expr) VIRTUAL` (PostgreSQL 18, `attgenerated = 'v'`).
+    pub generated_virtual: bool,
     /// `GENERATED { BY DEFAULT | ALWAYS } AS IDENTITY`: the column takes its values from a sequence
     /// it owns (and has no `default`).
     pub identity: Option<Identity>,
@@ -353,6 +395,7 @@ impl Column {
             default: None,
             serial: false,
             generated: None,
+            generated_virtual: false,
             identity: None,
             comment: None,
             renamed_from: None,
@@ -406,6 +449,8 @@ pub struct PrimaryKey {
 pub struct UniqueConstraint {
     pub name: String,
     pub columns: Vec<String>,
+    /// `UNIQUE NULLS NOT DISTINCT` (PostgreSQL 15+): two NULLs count as equal.
+    pub nulls_not_distinct: bool,
     pub origin: Option<Span>,
 }
 
@@ -470,7 +515,96 @@ pub struct Index {
     pub keys: Vec<IndexKey>,
     /// Partial index predicate (`WHERE ...`), without the keyword.
     pub predicate: Option<String>,
+    /// Operator classes, order, `INCLUDE` and `NULLS NOT DISTINCT`; all default for most indexes.
+    pub options: IndexOptions,
     pub origin: Option<Span>,
+}
+
+/// What an index has besides its keys, as `pg_index` holds it (see `IndexOptions::new`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexOptions {
+    /// One entry per key, or empty when every key has the defaults (so an index written without
+    /// options compares equal to one read back).
+    pub keys: Vec<KeyOptions>,
+    /// `INCLUDE (cols)`: non-key columns stored in the index.
+    pub include: Vec<String>,
+    /// `NULLS NOT DISTINCT` on a unique index (PostgreSQL 15+).
+    pub nulls_not_distinct: bool,
+}
+
+impl IndexOptions {
+    /// Options with `keys` cleared when every key has the defaults.
+    pub fn new(keys: Vec<KeyOptions>, include: Vec<String>, nulls_not_distinct: bool) -> Self {
+        let keys = if keys.iter().all(KeyOptions::is_default) {
+            Vec::new()
+        } else {
+            keys
+        };
+        IndexOptions {
+            keys,
+            include,
+            nulls_not_distinct,
+        }
+    }
+
+    /// The options of key `i` (the defaults where none are recorded).
+    pub fn key(&self, i: usize) -> KeyOptions {
+        self.keys.get(i).cloned().unwrap_or_default()
+    }
+}
+
+/// One index key's operator class and order. `nulls_first` is always explicit: PostgreSQL's
+/// default is `NULLS FIRST` for `DESC` and `NULLS LAST` otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyOptions {
+    /// `COLLATE c` where it is not the column's own collation, as SQL text (`"C"`, quoted as
+    /// PostgreSQL's `quote_ident` does). Column keys only: an expression key's collation is not read.
+    pub collation: Option<String>,
+    /// A non-default operator class (`gin_trgm_ops`, `text_pattern_ops`), schema-qualified when
+    /// it is not in `pg_catalog` or `public`.
+    pub opclass: Option<String>,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+impl KeyOptions {
+    pub fn is_default(&self) -> bool {
+        self.collation.is_none() && self.opclass.is_none() && !self.descending && !self.nulls_first
+    }
+
+    /// What follows the key in SQL and in `.schema` text: ` gin_trgm_ops DESC NULLS LAST`
+    /// (uppercase for SQL, lowercase for the source), each part only where it is not the default.
+    pub fn suffix(&self, upper: bool) -> String {
+        let mut out = String::new();
+        if let Some(collation) = &self.collation {
+            out.push_str(if upper { " COLLATE " } else { " collate " });
+            out.push_str(collation);
+        }
+        if let Some(opclass) = &self.opclass {
+            out.push(' ');
+            out.push_str(opclass);
+        }
+        let word = |w: &str| {
+            if upper {
+                w.to_uppercase()
+            } else {
+                w.to_string()
+            }
+        };
+        if self.descending {
+            out.push(' ');
+            out.push_str(&word("desc"));
+        }
+        if self.nulls_first != self.descending {
+            out.push(' ');
+            out.push_str(&word(if self.nulls_first {
+                "nulls first"
+            } else {
+                "nulls last"
+            }));
+        }
+        out
+    }
 }
 
 /// `FOR` clause of a policy.

@@ -71,6 +71,18 @@ pub fn name_addition<S: AsRef<str>>(columns: &[S]) -> String {
     text
 }
 
+/// The column names of an index's default name: its keys, then its `INCLUDE` columns, as
+/// `ChooseIndexColumnNames` reads every column of the index (`(a) include (b)` is `t_a_b_idx`).
+pub fn index_name_columns(index: &super::Index) -> Vec<String> {
+    let keys: Vec<IndexKey> = index
+        .keys
+        .iter()
+        .cloned()
+        .chain(index.options.include.iter().cloned().map(IndexKey::Column))
+        .collect();
+    index_column_names(&keys)
+}
+
 /// `ChooseIndexColumnNames`: one name per index key — the column, or for an expression the name
 /// `FigureIndexColname` gives it (a function's name, else `expr`) — made unique by appending
 /// 1, 2, ...

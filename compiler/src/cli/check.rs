@@ -14,6 +14,9 @@ pub fn run(args: CheckArgs, out: &mut Output) -> u8 {
                 catalog.enums.len(),
                 plural(catalog.enums.len())
             ));
+            // The process ends here: freeing 2,000 tables' worth of small allocations one by one
+            // was a tenth of `check`'s time.
+            std::mem::forget((sources, catalog));
             0
         }
         None => 1,

@@ -20,9 +20,28 @@ pub fn run(args: CodegenArgs, out: &mut Output) -> u8 {
         }
     };
     let target = config.codegen_target(args.path.as_deref(), args.out.as_deref());
-    let Some((_, catalog)) = schema::load(out, Some(&target.schema)) else {
+    let Some((_, mut catalog)) = schema::load(out, Some(&target.schema)) else {
         return if args.check { 2 } else { 1 };
     };
+    // A view's columns are what a server makes of its query: printed on a throwaway cluster.
+    if !catalog.views.is_empty() {
+        let printed = super::runtime().map_err(|e| e.to_string()).and_then(|rt| {
+            rt.block_on(crate::introspect::print_views(
+                &catalog,
+                &crate::introspect::Printer::Throwaway,
+            ))
+            .map_err(|e| e.to_string())
+        });
+        match printed {
+            Ok(views) => catalog.views = views,
+            Err(error) => {
+                out.error(&format!(
+                    "cannot read the columns of the schema's views: {error}"
+                ));
+                return if args.check { 2 } else { 1 };
+            }
+        }
+    }
     let dir = &target.out;
     let files = codegen::rust_models(&catalog, &target.options);
     if args.check {

@@ -33,6 +33,17 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
             return 2;
         }
     };
+    let unmanaged = &planned.current.unmanaged;
+    if !unmanaged.is_empty() {
+        let mut text = format!(
+            "not managed: {} object(s) the schema does not declare, left as they are\n",
+            unmanaged.len()
+        );
+        for object in unmanaged {
+            text.push_str(&format!("  - {object}\n"));
+        }
+        out.result(&text);
+    }
     if planned.changes.is_empty() {
         out.note("no drift: the database matches the schema");
         return 0;

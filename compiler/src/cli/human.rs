@@ -125,7 +125,16 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema no longer has this column; apply refuses it without --allow-destructive",
         ));
     }
-    if has(" DROP CONSTRAINT ") && drops_own_constraint(statement) {
+    let own_check = dropped_own_constraint(statement);
+    if own_check
+        .as_deref()
+        .is_some_and(|name| name.ends_with("_bound"))
+    {
+        breaks.push((
+            "ban-drop-constraint",
+            "schemac's own check on the default partition: the attached partition now holds those rows",
+        ));
+    } else if own_check.is_some() {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
@@ -165,6 +174,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema changes the identity; a step that stops numbering lists the hazard",
         ));
     }
+    if has("DROP VIEW") || has("DROP MATERIALIZED VIEW") {
+        breaks.push((
+            "ban-drop-view",
+            "the schema no longer has this view, or it is created again later in this plan (the step's hazard says why)",
+        ));
+    }
     if has("DROP SEQUENCE") {
         breaks.push((
             "ban-drop-sequence",
@@ -196,7 +211,12 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema changes the type; the step lists any rewrite as a hazard",
         ));
     }
-    if has(" ADD COLUMN ") && has(" GENERATED ") {
+    if has(" ADD COLUMN ") && has(" GENERATED ") && has(" VIRTUAL") {
+        breaks.push((
+            "adding-field-with-default",
+            "a virtual generated column is computed when read: nothing is written",
+        ));
+    } else if has(" ADD COLUMN ") && has(" GENERATED ") {
         breaks.push((
             "adding-field-with-default",
             "a generated column is computed for every row; the step lists the rewrite",
@@ -210,7 +230,13 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     } else if has(" ADD CONSTRAINT ") && has(" CHECK ") && !has("NOT VALID") {
         breaks.push(("constraint-missing-not-valid", EMPTY));
     }
-    if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
+    if has("CREATE ") && has(" INDEX ") && has(" ON ONLY ") {
+        breaks.push((
+            "require-concurrent-index-creation",
+            "the partitioned parent's own index builds nothing: each partition's is built \
+             concurrently and attached",
+        ));
+    } else if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
         breaks.push(("require-concurrent-index-creation", EMPTY));
     }
     if has(" ADD CONSTRAINT ") && (has(" UNIQUE (") || has(" PRIMARY KEY (")) {
@@ -219,9 +245,9 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
     breaks
 }
 
-/// Whether the constraint `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` drops is one of
+/// The constraint `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` drops, when it is one of
 /// schemac's own (`own_names`), read through the shared lexer rather than from the text's case.
-fn drops_own_constraint(statement: &str) -> bool {
+fn dropped_own_constraint(statement: &str) -> Option<String> {
     let tokens = crate::lexer::lex(statement);
     let words: Vec<Option<String>> = tokens.iter().map(|t| t.name()).collect();
     let is = |i: usize, word: &str| {
@@ -240,7 +266,7 @@ fn drops_own_constraint(statement: &str) -> bool {
             }
         })
         .filter_map(|at| words.get(at).cloned().flatten())
-        .any(|name| crate::own_names::is_own(&name))
+        .find(|name| crate::own_names::is_own(name))
 }
 
 /// squawk rules about which column types a schema should choose (not how a plan changes them):
@@ -356,6 +382,19 @@ pub fn sql_script(plan: &Plan) -> String {
                                 }
                             }
                         }
+                        // A materialized view takes no writes: a plain index build blocks only
+                        // REFRESH.
+                        if matches!(
+                            step.kind,
+                            crate::plan::StepKind::CreateView
+                                | crate::plan::StepKind::CreateViewIndex
+                        ) {
+                            for why in &mut reasons {
+                                if why.starts_with("the table holds no rows") {
+                                    *why = "a materialized view takes no writes: a plain index build blocks only REFRESH";
+                                }
+                            }
+                        }
                         reasons.dedup();
                         let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {
@@ -389,6 +428,13 @@ fn step_sql_of(action: &Action) -> String {
     }
 }
 
+fn partitioned(partitioning: Option<&crate::catalog::Partitioning>) -> String {
+    match partitioning {
+        Some(p) => format!("partitioned by {} ({})", p.strategy.source(), p.keys),
+        None => "not partitioned".to_string(),
+    }
+}
+
 /// One drift entry per change, naming the table and the object.
 pub fn describe(change: &Change) -> String {
     match change {
@@ -404,6 +450,29 @@ pub fn describe(change: &Change) -> String {
             )
         }
         Change::DropSequence(s) => format!("sequence `{}` is not in the schema", s.name),
+        Change::CreateView(v) => format!("{} `{}` is missing", v.kind(), v.name),
+        Change::ReplaceView { desired, .. } => {
+            format!(
+                "{} `{}` has another query or options",
+                desired.kind(),
+                desired.name
+            )
+        }
+        Change::RecreateView {
+            desired, because, ..
+        } => format!(
+            "{} `{}` is dropped and created again: {because}",
+            desired.kind(),
+            desired.name
+        ),
+        Change::DropView(v) => format!("{} `{}` is not in the schema", v.kind(), v.name),
+        Change::CreateViewIndex { view, index } => {
+            format!("materialized view `{view}` lacks index `{}`", index.name)
+        }
+        Change::DropViewIndex { view, index } => format!(
+            "materialized view `{view}` has index `{}`, which the schema does not declare so",
+            index.name
+        ),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {
@@ -420,6 +489,35 @@ pub fn describe(change: &Change) -> String {
         Change::RenameTable { from, to } => format!("table `{from}` should be named `{}`", to.name),
         Change::DropTable(t) => format!("table `{}` is not in the schema", t.name),
         Change::CommentTable { table, .. } => format!("table `{table}`: comment differs"),
+        Change::AddPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is missing",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::DropPartition { table, partition } => format!(
+            "table `{table}`: partition `{}` ({}) is not in the schema",
+            partition.name.name,
+            partition.bound.sql()
+        ),
+        Change::AlterPartitionBound {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}`: partition `{}` is {}, the schema says {}",
+            current.name.name,
+            current.bound.sql(),
+            desired.bound.sql()
+        ),
+        Change::AlterPartitioning {
+            table,
+            current,
+            desired,
+        } => format!(
+            "table `{table}` is {}, the schema says {}",
+            partitioned(current.as_ref()),
+            partitioned(desired.as_ref())
+        ),
         Change::AddColumn { table, column } => {
             format!("table `{table}`: column `{}` is missing", column.name)
         }

@@ -56,28 +56,31 @@ pub async fn make_plan_with(
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
     let source = desired;
-    let desired = match introspect::canonicalize_with(conn, desired, printer).await {
-        Ok((desired, _)) => desired,
-        Err(CanonicalizeError::Invalid(invalid)) => {
-            return Err(PlanFailure::Diagnostics(
-                invalid
-                    .into_iter()
-                    .map(|i| {
-                        Diagnostic::error(
-                            crate::diagnostics::codes::PLAN_INVALID_EXPRESSION,
-                            i.message,
-                        )
-                        .with_optional_label(i.origin, "rejected by the database")
-                        .with_help(
-                            "fix the SQL expression; it is passed to PostgreSQL verbatim"
-                                .to_string(),
-                        )
-                    })
-                    .collect(),
-            ))
-        }
-        Err(error) => return Err(PlanFailure::Message(error.to_string())),
-    };
+    let desired =
+        match introspect::canonicalize_against(conn, desired, Some(&current), printer).await {
+            Ok((desired, _)) => desired,
+            Err(CanonicalizeError::Invalid(invalid)) => {
+                return Err(PlanFailure::Diagnostics(
+                    invalid
+                        .into_iter()
+                        .map(|i| {
+                            Diagnostic::error(
+                                crate::diagnostics::codes::PLAN_INVALID_EXPRESSION,
+                                i.message,
+                            )
+                            .with_optional_label(i.origin, "rejected by the database")
+                            .with_help(
+                                "fix the SQL expression; it is passed to PostgreSQL verbatim"
+                                    .to_string(),
+                            )
+                        })
+                        .collect(),
+                ))
+            }
+            Err(error) => return Err(PlanFailure::Message(error.to_string())),
+        };
+    // Objects in schemas the source does not mention are not managed: never compared or dropped.
+    let current = current.managed_by(&desired);
     let pair = Pair::new(&current, &desired);
     let mut changes = diff(pair);
     introspect::source_text(&mut changes, source);
@@ -96,6 +99,7 @@ pub async fn make_plan_with(
             Facts {
                 tables_with_rows: query.tables.iter().cloned().collect(),
                 columns_with_nulls: query.null_columns.iter().cloned().collect(),
+                server_version: None,
             }
         }
         Err(e) => {

@@ -37,6 +37,7 @@ mod names;
 mod queries;
 mod render;
 mod types;
+mod views;
 
 use std::collections::BTreeMap;
 use std::fmt;

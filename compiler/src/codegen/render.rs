@@ -18,11 +18,11 @@ use super::types::{rust_type, SupportNeeds, TypeContext};
 use super::{CodegenOptions, GeneratedFile, HEADER_MARKER};
 
 /// The Rust names of one table.
-struct TableNames {
-    module: String,
-    row: Ident,
-    insert: Ident,
-    patch: Ident,
+pub(super) struct TableNames {
+    pub(super) module: String,
+    pub(super) row: Ident,
+    pub(super) insert: Ident,
+    pub(super) patch: Ident,
 }
 
 pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<GeneratedFile> {
@@ -56,6 +56,7 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         .iter()
         .map(|row| types.claim(format!("{row}Patch"), ""))
         .collect();
+    let views = super::views::relations(catalog, options, &mut types);
     let mut modules = Scope::with_reserved(RESERVED_MODULE_NAMES);
     let table_names: Vec<TableNames> = tables
         .iter()
@@ -94,6 +95,7 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         time: options.time,
     };
     let context = TableContext {
+        relation: "table",
         catalog,
         ctx: &ctx,
         options,
@@ -107,6 +109,22 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         needs.merge(table_needs);
         files.push(file(format!("{}.rs", table_names.module), &header, tokens));
     }
+    let view_names = super::views::names(&views, &mut modules);
+    for (view, names) in views.iter().zip(&view_names) {
+        let context = TableContext {
+            relation: view.1,
+            ..context
+        };
+        let (fields, view_needs) = table_fields(&view.0, names, &context);
+        needs.merge(view_needs);
+        let tokens = super::views::view_file(
+            &view.0,
+            view.1,
+            row_struct(&view.0, names, &fields, None, &context),
+            columns_module(&view.0, &fields),
+        );
+        files.push(file(format!("{}.rs", names.module), &header, tokens));
+    }
     if !enums.is_empty() {
         files.push(file(
             "enums.rs".into(),
@@ -117,7 +135,7 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
     if needs.any() {
         files.push(file("support.rs".into(), &header, support_file(needs)));
     }
-    let root = root_file(
+    let mut root = root_file(
         options,
         &enums,
         &enum_names,
@@ -126,6 +144,7 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
         &keys,
         needs,
     );
+    root.extend(super::views::root_items(&views, &view_names));
     files.push(file(options.root.file_name().into(), &header, root));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
@@ -133,7 +152,7 @@ pub(crate) fn render(catalog: &Catalog, options: &CodegenOptions) -> Vec<Generat
 
 /// The row struct's name: `[codegen.names]` where it names the table, else the singular of the
 /// table name in UpperCamelCase (`audit_logs` → `AuditLog`).
-fn row_name(table: &Table, options: &CodegenOptions) -> String {
+pub(super) fn row_name(table: &Table, options: &CodegenOptions) -> String {
     let qualified = format!("{}.{}", table.name.schema, table.name.name);
     let configured = options.names.get(&qualified).or_else(|| {
         (table.name.schema == "public")
@@ -151,7 +170,7 @@ fn row_name(table: &Table, options: &CodegenOptions) -> String {
 
 /// `users` for `public.users`, `audit_events` for `audit.events`: the schema is part of the Rust
 /// name only outside `public`.
-fn rust_base_name(name: &QualifiedName) -> String {
+pub(super) fn rust_base_name(name: &QualifiedName) -> String {
     if name.schema == "public" {
         name.name.clone()
     } else {
@@ -251,7 +270,7 @@ fn comment_lines(comment: Option<&str>) -> Vec<String> {
 }
 
 /// `text` as inline code, or plain where a backtick inside would end the code span.
-fn code(text: &str) -> String {
+pub(super) fn code(text: &str) -> String {
     if text.contains('`') {
         text.to_string()
     } else {
@@ -299,6 +318,8 @@ pub(super) struct Field<'a> {
 
 /// What a table file is rendered from besides the table itself.
 struct TableContext<'a> {
+    /// `table`, or `view` / `materialized view` for a read-only row struct.
+    relation: &'a str,
     catalog: &'a Catalog,
     ctx: &'a TypeContext<'a>,
     options: &'a CodegenOptions,
@@ -343,7 +364,12 @@ fn table_file(
     let patch = key_fields.as_ref().map(|key| {
         let updatable: Vec<&Field> = fields
             .iter()
-            .filter(|field| field.column.generated.is_none())
+            // The database computes a generated column, and refuses a value for an
+            // `identity always` one in an UPDATE too.
+            .filter(|field| {
+                field.column.generated.is_none()
+                    && field.column.identity != Some(crate::catalog::Identity::Always)
+            })
             .filter(|field| {
                 !key.fields
                     .iter()
@@ -435,7 +461,8 @@ fn row_struct(
 ) -> TokenStream {
     let qualified = table.name.to_string();
     let row = &table_names.row;
-    let mut row_summary = format!("A row of the table {}.", code(&qualified));
+    let what = context.relation;
+    let mut row_summary = format!("A row of the {what} {}.", code(&qualified));
     if table.kind == TableKind::Tenant {
         if let Some(tenancy) = &context.catalog.tenancy {
             row_summary.push_str(&format!(
@@ -826,6 +853,9 @@ pub(super) fn column_summary(column: &Column) -> String {
     });
     if let Some(generated) = &column.generated {
         summary.push_str(&format!(", generated as {}", code(generated)));
+        if column.generated_virtual {
+            summary.push_str(" (virtual)");
+        }
     } else if let Some(identity) = column.identity {
         summary.push_str(&format!(
             ", {}",
@@ -844,7 +874,7 @@ pub(super) fn column_summary(column: &Column) -> String {
 }
 
 /// `#![doc = " line"]` per line: the module's own documentation.
-fn doc_lines_inner(lines: &[String]) -> TokenStream {
+pub(super) fn doc_lines_inner(lines: &[String]) -> TokenStream {
     let attrs = lines.iter().map(|line| {
         let text = format!(" {line}");
         quote!(#![doc = #text])

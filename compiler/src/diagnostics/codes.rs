@@ -25,6 +25,8 @@ pub const UNCLOSED_PARENTHESIS: &str = "schemac::parse::unclosed_parenthesis";
 pub const UNKNOWN_TYPE: &str = "schemac::resolve::unknown_type";
 pub const UNKNOWN_TABLE: &str = "schemac::resolve::unknown_table";
 pub const UNKNOWN_COLUMN: &str = "schemac::resolve::unknown_column";
+/// `using m` where `m` is a misspelt built-in access method (an extension's method is accepted).
+pub const UNKNOWN_INDEX_METHOD: &str = "schemac::resolve::unknown_index_method";
 pub const DUPLICATE_TABLE: &str = "schemac::resolve::duplicate_table";
 pub const DUPLICATE_COLUMN: &str = "schemac::resolve::duplicate_column";
 pub const DUPLICATE_ENUM: &str = "schemac::resolve::duplicate_enum";
@@ -64,11 +66,23 @@ pub const DUPLICATE_POLICY: &str = "schemac::resolve::duplicate_policy";
 pub const ENUM_VALUE_TOO_LONG: &str = "schemac::resolve::enum_value_too_long";
 /// `identity` on a column that cannot be one (not an integer, nullable, with a default, ...).
 pub const INVALID_IDENTITY: &str = "schemac::resolve::invalid_identity";
+/// `partition` entries that do not fit the table's `partition by` (or have none).
+pub const INVALID_PARTITIONING: &str = "schemac::resolve::invalid_partitioning";
+/// A primary key or unique constraint/index of a partitioned table without every partition key.
+pub const UNIQUE_WITHOUT_PARTITION_KEY: &str = "schemac::resolve::unique_without_partition_key";
+pub const DUPLICATE_VIEW: &str = "schemac::resolve::duplicate_view";
+pub const EMPTY_VIEW_QUERY: &str = "schemac::resolve::empty_view_query";
+/// `index` inside a `view` that is not materialized.
+pub const VIEW_WITH_INDEXES: &str = "schemac::resolve::view_with_indexes";
 
 // --- plan and apply ---------------------------------------------------------------------------
 
 pub const PLAN_CYCLE: &str = "schemac::plan::cycle";
+/// A table's partition key or strategy changes, or it becomes (or stops being) partitioned.
+pub const PLAN_REPARTITION: &str = "schemac::plan::repartition";
 pub const PLAN_AMBIGUOUS_BACKFILL: &str = "schemac::plan::ambiguous_backfill";
 pub const PLAN_MISSING_BACKFILL: &str = "schemac::plan::missing_backfill";
 pub const PLAN_INVALID_EXPRESSION: &str = "schemac::plan::invalid_expression";
+/// The schema uses a feature the target's PostgreSQL version does not have.
+pub const PLAN_UNSUPPORTED_BY_SERVER: &str = "schemac::plan::unsupported_by_server";
 pub const PLAN_DESTRUCTIVE_REFUSED: &str = "schemac::apply::destructive_refused";

@@ -46,6 +46,20 @@ impl Diagnostic {
         )
     }
 
+    /// `using btre`: close to a built-in method, so a typo rather than an extension's method.
+    pub fn unknown_index_method(method: &str, at: Span, closest: &str) -> Diagnostic {
+        Diagnostic::error(
+            codes::UNKNOWN_INDEX_METHOD,
+            format!("unknown index method `{method}`"),
+        )
+        .with_label(at, "not an index method")
+        .with_help(Some(format!(
+            "did you mean `{closest}`? The built-in methods are `btree`, `hash`, `gist`, \
+             `spgist`, `gin` and `brin`; an extension's method (`bloom`) is written as the \
+             extension names it"
+        )))
+    }
+
     pub fn duplicate_table(name: &str, at: Span, first: Span) -> Diagnostic {
         Diagnostic::error(
             codes::DUPLICATE_TABLE,
@@ -55,6 +69,36 @@ impl Diagnostic {
         .with_label(first, "first declared here")
         .with_help(format!(
             "rename one of them, or merge their entries into one `table {name}`"
+        ))
+    }
+
+    pub fn duplicate_view(name: &str, at: Span, first: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::DUPLICATE_VIEW,
+            format!("view `{name}` is declared twice"),
+        )
+        .with_label(at, "declared again here")
+        .with_label(first, "first declared here")
+        .with_help("rename one of them, or remove one".to_string())
+    }
+
+    pub fn empty_view_query(name: &str, at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::EMPTY_VIEW_QUERY,
+            format!("view `{name}` has no query"),
+        )
+        .with_label(at, "empty")
+        .with_help(format!("write its query: `view {name} as (select ...)`"))
+    }
+
+    pub fn view_with_indexes(name: &str, at: Span) -> Diagnostic {
+        Diagnostic::error(
+            codes::VIEW_WITH_INDEXES,
+            format!("view `{name}` has indexes, but only a materialized view can"),
+        )
+        .with_label(at, "a plain view")
+        .with_help(format!(
+            "write `materialized view {name} ...`, or remove the braces and their indexes"
         ))
     }
 
@@ -483,5 +527,41 @@ impl Diagnostic {
         )
         .with_label(at, "too long")
         .with_help("PostgreSQL enum labels are at most 63 bytes: shorten it".to_string())
+    }
+
+    /// A `partition` entry that the table's partitioning cannot take.
+    pub fn invalid_partitioning(table: &str, problem: &str, at: Span, help: &str) -> Diagnostic {
+        Diagnostic::error(
+            codes::INVALID_PARTITIONING,
+            format!("table `{table}`: {problem}"),
+        )
+        .with_label(at, "here")
+        .with_help(help.to_string())
+    }
+
+    /// PostgreSQL enforces uniqueness per partition, so a key must contain the partition key.
+    pub fn unique_without_partition_key(
+        table: &str,
+        what: &str,
+        missing: &[String],
+        at: Span,
+    ) -> Diagnostic {
+        Diagnostic::error(
+            codes::UNIQUE_WITHOUT_PARTITION_KEY,
+            format!(
+                "the {what} of partitioned table `{table}` does not include the partition key ({})",
+                missing.join(", ")
+            ),
+        )
+        .with_label(at, "declared here")
+        .with_help(format!(
+            "PostgreSQL checks uniqueness in each partition separately: add {} to the {what}'s \
+             columns",
+            missing
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
 }

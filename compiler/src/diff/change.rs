@@ -3,8 +3,8 @@
 //! lookups back into either catalog for the common cases.
 
 use crate::catalog::{
-    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Policy, PrimaryKey,
-    QualifiedName, Sequence, SqlType, Table, UniqueConstraint,
+    CheckConstraint, Column, EnumType, ForeignKey, Grant, Identity, Index, Partition, Partitioning,
+    Policy, PrimaryKey, QualifiedName, Sequence, SqlType, Table, UniqueConstraint, View,
 };
 
 /// Where a new enum value goes, relative to an existing value.
@@ -81,6 +81,34 @@ pub enum Change {
     },
     /// A standalone sequence the schema does not declare.
     DropSequence(Sequence),
+    /// A view or materialized view the database lacks.
+    CreateView(View),
+    /// A view whose query or options change in a way `CREATE OR REPLACE VIEW` can make (same
+    /// leading columns, new ones only at the end).
+    ReplaceView {
+        current: View,
+        desired: View,
+    },
+    /// A view dropped and created again in the same plan: a materialized view that changes, a
+    /// view whose columns change otherwise, or one that reads a column (or a view) this plan
+    /// changes, which PostgreSQL would refuse to change under it.
+    RecreateView {
+        current: View,
+        desired: View,
+        because: String,
+    },
+    /// A view the schema does not declare.
+    DropView(View),
+    /// An index of a materialized view that the database lacks.
+    CreateViewIndex {
+        view: QualifiedName,
+        index: Index,
+    },
+    /// An index of a materialized view that the schema does not declare (or declares otherwise).
+    DropViewIndex {
+        view: QualifiedName,
+        index: Index,
+    },
     RenameEnum {
         from: QualifiedName,
         to: QualifiedName,
@@ -110,6 +138,30 @@ pub enum Change {
     CommentTable {
         table: QualifiedName,
         comment: Option<String>,
+    },
+    /// A partition of a partitioned table the database lacks (catalog/partitions.rs).
+    AddPartition {
+        table: QualifiedName,
+        partition: Partition,
+    },
+    /// A partition the schema does not declare, or whose bound changed (destructive).
+    DropPartition {
+        table: QualifiedName,
+        partition: Partition,
+    },
+    /// A partition whose bound changed, moved in place with its rows (a range or list bound over
+    /// one plain column; any other change of bound is a drop and an add).
+    AlterPartitionBound {
+        table: QualifiedName,
+        current: Partition,
+        desired: Partition,
+    },
+    /// The partition key or strategy differs, or one side is not partitioned: PostgreSQL cannot
+    /// change it in place (the planner refuses it).
+    AlterPartitioning {
+        table: QualifiedName,
+        current: Option<Partitioning>,
+        desired: Option<Partitioning>,
     },
 
     AddColumn {

@@ -8,9 +8,11 @@ mod change;
 mod enums;
 pub(crate) mod expr;
 mod pair;
+mod partitions;
 mod security;
 mod sequences;
 mod tables;
+mod views;
 
 pub use change::{Change, EnumPosition, TableObject};
 
@@ -35,6 +37,8 @@ pub fn diff(catalogs: Pair<&Catalog>) -> Vec<Change> {
     enums::diff_enums(catalogs, &mut changes);
     sequences::diff_sequences(catalogs, &mut changes);
     tables::diff_tables(catalogs, &mut changes);
+    // Last: which views must be recreated depends on the column changes.
+    views::diff_views(catalogs, &mut changes);
     changes
 }
 

@@ -133,6 +133,9 @@ impl Renames {
 /// indexes, policies, grants and comments as their own changes so they can be ordered.
 fn create_table(table: &Table, changes: &mut Vec<Change>) {
     let mut bare = table.clone();
+    if let Some(partitioning) = &mut bare.partitioning {
+        partitioning.partitions = None;
+    }
     bare.foreign_keys.clear();
     bare.indexes.clear();
     bare.policies.clear();
@@ -141,6 +144,7 @@ fn create_table(table: &Table, changes: &mut Vec<Change>) {
     bare.rls_forced = false;
     changes.push(Change::CreateTable(bare));
     let name = &table.name;
+    super::partitions::diff_partitions(name, Pair::new(None, table.partitioning.as_ref()), changes);
     for fk in &table.foreign_keys {
         changes.push(Change::AddObject {
             table: name.clone(),
@@ -191,6 +195,11 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
             (None, None) => {}
         }
     }
+    super::partitions::diff_partitions(
+        name,
+        Pair::new(current.partitioning.as_ref(), desired.partitioning.as_ref()),
+        changes,
+    );
     diff_objects(tables, renames, changes);
     security::diff_security(tables, changes);
     if current.comment != desired.comment {
@@ -216,7 +225,10 @@ fn diff_column(
             to: desired.name.clone(),
         });
     }
-    if current.generated != desired.generated {
+    // Stored ↔ virtual cannot be altered in place (PostgreSQL 18): the column is replaced.
+    if current.generated != desired.generated
+        || current.generated_virtual != desired.generated_virtual
+    {
         changes.push(Change::ReplaceGeneratedColumn {
             table: table.clone(),
             current: current.clone(),
@@ -394,7 +406,9 @@ fn same_definition(
         (TableObject::PrimaryKey(a), TableObject::PrimaryKey(b)) => {
             columns(&a.columns) == b.columns
         }
-        (TableObject::Unique(a), TableObject::Unique(b)) => columns(&a.columns) == b.columns,
+        (TableObject::Unique(a), TableObject::Unique(b)) => {
+            columns(&a.columns) == b.columns && a.nulls_not_distinct == b.nulls_not_distinct
+        }
         (TableObject::ForeignKey(a), TableObject::ForeignKey(b)) => {
             let referenced = renames.table(&a.referenced_table);
             let referenced_columns: Vec<String> = a
@@ -428,6 +442,9 @@ fn same_definition(
             a.unique == b.unique
                 && a.method == b.method
                 && keys(a) == b.keys
+                && a.options.keys == b.options.keys
+                && columns(&a.options.include) == b.options.include
+                && a.options.nulls_not_distinct == b.options.nulls_not_distinct
                 && a.predicate.as_deref().map(|p| renames.expr(table, p)) == b.predicate
         }
         _ => false,

@@ -123,6 +123,7 @@ fn enum_values_added_in_position_or_replaced() {
 #[test]
 fn an_index_renamed_by_hand_is_renamed_back_not_rebuilt() {
     let index = |name: &str| Index {
+        options: Default::default(),
         name: name.into(),
         unique: false,
         method: "btree".into(),
@@ -205,6 +206,7 @@ fn checks_and_index_predicates_follow_a_column_rename() {
         origin: None,
     };
     let partial = |column: &str| Index {
+        options: Default::default(),
         name: "t_live".into(),
         unique: false,
         method: "btree".into(),

@@ -193,6 +193,8 @@ impl ScratchNames {
                 if let BaseType::Enum(name) = &column.ty.base {
                     column.ty.base = BaseType::Enum(self.name(name));
                 }
+                // Printed alike either way, and a dev server older than 18 has no VIRTUAL.
+                column.generated_virtual = false;
                 column
             })
             .collect();

@@ -33,7 +33,11 @@ pub enum Printer {
 /// canonicaliser does not know and `printer` will need it, so that `initdb` runs while the target
 /// is introspected.
 pub fn prepare(desired: &Catalog, printer: &Printer) {
-    if *printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty() {
+    let views = !desired.views.is_empty() && *printer != Printer::LocalOnly;
+    let throwaway = matches!(printer, Printer::Throwaway | Printer::Target);
+    if (views && throwaway)
+        || (*printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty())
+    {
         std::thread::spawn(|| {
             // The outcome is kept by `shared` for the caller that needs it.
             let _ = crate::cluster::shared();
@@ -44,6 +48,40 @@ pub fn prepare(desired: &Catalog, printer: &Printer) {
 /// `desired` with every expression as PostgreSQL prints it, without writing to `target` unless
 /// `printer` is `Printer::Target`. Also says how many tables needed a server.
 pub async fn canonicalize_with(
+    target: &mut PgConnection,
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<(Catalog, usize), CanonicalizeError> {
+    canonicalize_against(target, desired, None, printer).await
+}
+
+/// `canonicalize_with`, also given the database's catalog: a view whose query the dev server
+/// prints as it prints the database's own query for it is given the database's text, so that a
+/// dev server of another major version (which prints some queries differently) finds no change.
+pub async fn canonicalize_against(
+    target: &mut PgConnection,
+    desired: &Catalog,
+    current: Option<&Catalog>,
+    printer: &Printer,
+) -> Result<(Catalog, usize), CanonicalizeError> {
+    let (mut result, count) = canonicalize_tables(target, desired, printer).await?;
+    // Views are printed on a dev database only when the schema has some.
+    if !desired.views.is_empty() {
+        result.views = super::view_printing::print(desired, current, printer).await?;
+    }
+    Ok((result, count))
+}
+
+/// The schema's views as a dev server prints them, with their columns (what codegen needs), without
+/// any target database.
+pub async fn print_views(
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<Vec<crate::catalog::View>, CanonicalizeError> {
+    super::view_printing::print(desired, None, printer).await
+}
+
+async fn canonicalize_tables(
     target: &mut PgConnection,
     desired: &Catalog,
     printer: &Printer,
@@ -62,6 +100,8 @@ pub async fn canonicalize_with(
         // Sequences that `nextval` defaults name must exist where the defaults are printed.
         sequences: desired.sequences.clone(),
         fill_triggers: Vec::new(),
+        unmanaged: Vec::new(),
+        views: Vec::new(),
         enums: desired.enums.clone(),
         roles: desired.roles.clone(),
         tenancy: desired.tenancy.clone(),

@@ -24,6 +24,11 @@ pub async fn facts(conn: &mut PgConnection, query: &FactQuery) -> Result<Facts, 
         ));
     }
     let mut facts = Facts::default();
+    let version: String =
+        sqlx::query_scalar("select pg_catalog.current_setting('server_version_num')")
+            .fetch_one(&mut *conn)
+            .await?;
+    facts.server_version = version.trim().parse().ok();
     if parts.is_empty() {
         return Ok(facts);
     }

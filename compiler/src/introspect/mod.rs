@@ -14,6 +14,8 @@ mod queries;
 mod tenancy_pattern;
 pub mod to_source;
 mod types;
+mod view_printing;
+mod views;
 
 use sqlx::PgConnection;
 
@@ -21,7 +23,9 @@ use crate::catalog::Catalog;
 
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use databases::databases;
-pub use expressions::{canonicalize_with, prepare, source_text, Printer};
+pub use expressions::{
+    canonicalize_against, canonicalize_with, prepare, print_views, source_text, Printer,
+};
 pub use facts::facts;
 pub use to_source::{to_source, Source};
 

@@ -3,7 +3,7 @@
 //! order is the same on every server). In: a connection and the schemas to read. Out: a `Catalog`.
 //! The number of round trips never depends on how many tables there are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -12,9 +12,12 @@ use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
+    partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
+};
+use crate::catalog::{
     Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
-    Index, IndexKey, Policy, PolicyCommand, PrimaryKey, Privilege, QualifiedName, Role, Sequence,
-    SqlType, Table, UniqueConstraint,
+    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
+    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
 };
 
 /// Which schemas to read.
@@ -34,18 +37,75 @@ pub(crate) struct Reader<'c> {
     pub queries: usize,
 }
 
-// Schemas that hold user objects. Names starting with `pg_` are reserved for the system
+// Schemas that hold user objects (`kind` empty), and in the same round trip every object in them
+// (or the database) that the language does not manage (LANGUAGE.md, "What else real databases
+// hold"), named by `pg_identify_object`. Names starting with `pg_` are reserved for the system
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
+// Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
+// array types, a range's multirange) are left out. Views, functions, triggers, domains and
+// partitions are not listed: the language manages them.
 const SCHEMAS: &str = r#"
-select n.nspname::text as name
-from pg_catalog.pg_namespace n
-where n.nspname !~ '^pg_'
-  and n.nspname <> 'information_schema'
-  and n.nspname not like 'schemac\_%'
-  and not exists (
+with user_ns as (
+  select n.oid, n.nspname from pg_catalog.pg_namespace n
+  where n.nspname !~ '^pg_'
+    and n.nspname <> 'information_schema'
+    and n.nspname not like 'schemac\_%'
+    and not exists (
+      select 1 from pg_catalog.pg_depend d
+      where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+),
+unmanaged (classid, objid) as (
+  select 'pg_catalog.pg_proc'::regclass, p.oid from pg_catalog.pg_proc p
+  where p.prokind = 'a' and p.pronamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_operator'::regclass, o.oid from pg_catalog.pg_operator o
+  where o.oprnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_cast'::regclass, c.oid from pg_catalog.pg_cast c where c.oid >= 16384
+  union all
+  select 'pg_catalog.pg_event_trigger'::regclass, e.oid from pg_catalog.pg_event_trigger e
+  where e.evtname not like 'schemac\_%'
+  union all
+  select 'pg_catalog.pg_publication'::regclass, p.oid from pg_catalog.pg_publication p
+  union all
+  select 'pg_catalog.pg_foreign_server'::regclass, s.oid from pg_catalog.pg_foreign_server s
+  union all
+  select 'pg_catalog.pg_foreign_data_wrapper'::regclass, w.oid from pg_catalog.pg_foreign_data_wrapper w
+  union all
+  select 'pg_catalog.pg_class'::regclass, c.oid from pg_catalog.pg_class c
+  where c.relkind = 'f' and c.relnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_type'::regclass, t.oid from pg_catalog.pg_type t
+  where t.typnamespace in (select oid from user_ns)
+    and (t.typtype in ('r', 'b')
+         or t.typtype = 'c' and exists (select 1 from pg_catalog.pg_class c
+                                        where c.oid = t.typrelid and c.relkind = 'c'))
+  union all
+  select 'pg_catalog.pg_collation'::regclass, c.oid from pg_catalog.pg_collation c
+  where c.collnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_statistic_ext'::regclass, s.oid from pg_catalog.pg_statistic_ext s
+  where s.stxnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_ts_config'::regclass, c.oid from pg_catalog.pg_ts_config c
+  where c.cfgnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_opclass'::regclass, c.oid from pg_catalog.pg_opclass c
+  where c.opcnamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_conversion'::regclass, c.oid from pg_catalog.pg_conversion c
+  where c.connamespace in (select oid from user_ns)
+)
+select kind, name from (
+  select ''::text as kind, n.nspname::text as name from user_ns n
+  union all
+  select i.type::text, i.identity::text
+  from unmanaged u cross join lateral pg_catalog.pg_identify_object(u.classid, u.objid, 0) i
+  where not exists (
     select 1 from pg_catalog.pg_depend d
-    where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
-order by n.nspname collate "C"
+    where d.classid = u.classid and d.objid = u.objid and d.deptype in ('e', 'i'))
+) objects
+order by kind collate "C", name collate "C"
 "#;
 
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
@@ -79,9 +139,12 @@ order by n.nspname collate "C", t.typname collate "C"
 "#;
 
 // Sequences that stand alone: not an identity column's (pg_depend 'i'), not an extension's, and
-// not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`).
+// not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`):
+// that last test is made on the columns' rows (`owned_sequences`), because comparing every
+// owner's printed default here made the planner print each default once per sequence (0.5 s on
+// 2,000 tables).
 const SEQUENCES: &str = r#"
-select n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
+select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
   s.seqstart as start, s.seqincrement as increment, s.seqmin as min, s.seqmax as max,
   s.seqcache as cache, s.seqcycle as cycle
 from pg_catalog.pg_sequence s
@@ -92,25 +155,44 @@ where n.nspname = any($1) and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
     where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('i', 'e'))
-  and not exists (
-    select 1 from pg_catalog.pg_depend d
-    join pg_catalog.pg_attrdef ad on ad.adrelid = d.refobjid and ad.adnum = d.refobjsubid
-    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'a'
-      and d.refclassid = 'pg_catalog.pg_class'::regclass
-      and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
-          = 'nextval(' || pg_catalog.quote_literal(c.oid::regclass::text) || '::regclass)')
 order by n.nspname collate "C", c.relname collate "C"
 "#;
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
-// part of any schema.
+// part of any schema. A partition (`relispartition`) is read with its parent and its bound, and
+// becomes a `Partition` of the parent, not a table (catalog/partitions.rs).
+// Views and materialized views come in the same query (`kind` 'v' or 'm'):
+// their query as the server prints it, their options, and what their rewrite rule depends on
+// (`[schema, relation, column or null]`, as JSON) — read here so that the count stays fixed.
 const TABLES: &str = r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
-  pg_catalog.obj_description(c.oid, 'pg_class') as comment
+  pg_catalog.obj_description(c.oid, 'pg_class') as comment,
+  case when c.relkind = 'p' then pg_catalog.pg_get_partkeydef(c.oid) end as partition_key,
+  (select i.inhparent::int8 from pg_catalog.pg_inherits i
+   where c.relispartition and i.inhrelid = c.oid) as partition_of,
+  case when c.relispartition then pg_catalog.pg_get_expr(c.relpartbound, c.oid) end
+    as partition_bound,
+  c.relkind::text as kind,
+  case when c.relkind in ('v', 'm') then pg_catalog.pg_get_viewdef(c.oid, true) end
+    as view_definition,
+  case when c.relkind in ('v', 'm') then coalesce(c.reloptions::text[], '{}') end as view_options,
+  case when c.relkind in ('v', 'm') then (
+    select coalesce(json_agg(json_build_array(dn.nspname, dc.relname, da.attname)
+                             order by dn.nspname, dc.relname, da.attname), '[]')::text
+    from (select distinct d.refobjid, d.refobjsubid
+          from pg_catalog.pg_rewrite rw
+          join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::regclass
+            and d.objid = rw.oid and d.refclassid = 'pg_catalog.pg_class'::regclass
+            and d.refobjid <> c.oid
+          where rw.ev_class = c.oid) dep
+    join pg_catalog.pg_class dc on dc.oid = dep.refobjid
+    join pg_catalog.pg_namespace dn on dn.oid = dc.relnamespace
+    left join pg_catalog.pg_attribute da on dep.refobjsubid > 0
+      and da.attrelid = dep.refobjid and da.attnum = dep.refobjsubid) end as view_depends
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where c.relkind in ('r', 'p') and n.nspname = any($1)
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1)
   and c.relname not like 'schemac\_%'
   and not exists (
     select 1 from pg_catalog.pg_depend d
@@ -118,31 +200,39 @@ where c.relkind in ('r', 'p') and n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C"
 "#;
 
+// PostgreSQL 18 sets `attnotnull` also for a `NOT NULL ... NOT VALID` constraint (contype 'n'),
+// which old rows may still violate: such a column is nullable until the constraint is validated.
 // `serial` is `integer` + a sequence owned by the column (pg_depend deptype 'a', which identity
-// columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`.
+// columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`: the
+// sequences an integer column with a default owns come as `<oid> <quoted name>`, and the default is
+// compared with their `nextval` when the row is read.
 // https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
+// Comments come from a join, not `col_description` (a SQL function, run once per row); rows come
+// unordered (sorting 20,000 wide rows spilled to disk) and are put in `attnum` order when read.
 const COLUMNS: &str = r#"
-select a.attrelid::int8 as table_oid, a.attname::text as name, a.attnotnull as not_null,
+select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as name,
+  a.attnotnull and not exists (
+    select 1 from pg_catalog.pg_constraint nn
+    where nn.conrelid = a.attrelid and nn.contype = 'n' and not nn.convalidated
+      and nn.conkey[1] = a.attnum) as not_null,
   a.attgenerated::text as generated_kind,
   a.attidentity::text as identity_kind,
   pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
-  pg_catalog.col_description(a.attrelid, a.attnum) as comment,
+  ds.description as comment,
   a.atttypmod as typmod,
   t.typname::text as type_name, tn.nspname::text as type_schema, t.typtype::text as type_kind,
   pg_catalog.format_type(a.atttypid, a.atttypmod) as type_formatted,
   et.typname::text as element_name, etn.nspname::text as element_schema,
   et.typtype::text as element_kind,
   pg_catalog.format_type(et.oid, a.atttypmod) as element_formatted,
-  exists (
-    select 1 from pg_catalog.pg_depend d
+  case when ad.adbin is not null and t.typname in ('int2', 'int4', 'int8') then array(
+    select s.oid::int8 || ' ' || pg_catalog.quote_literal(s.oid::regclass::text)
+    from pg_catalog.pg_depend d
     join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
     where d.classid = 'pg_catalog.pg_class'::regclass
       and d.refclassid = 'pg_catalog.pg_class'::regclass
-      and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'a'
-      and t.typname in ('int2', 'int4', 'int8')
-      and pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
-          = 'nextval(' || pg_catalog.quote_literal(s.oid::regclass::text) || '::regclass)'
-  ) as serial
+      and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'a') end
+    as owned_sequences
 from pg_catalog.pg_attribute a
 join pg_catalog.pg_class c on c.oid = a.attrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -151,8 +241,9 @@ join pg_catalog.pg_namespace tn on tn.oid = t.typnamespace
 left join pg_catalog.pg_type et on t.typcategory = 'A' and t.typelem <> 0 and et.oid = t.typelem
 left join pg_catalog.pg_namespace etn on etn.oid = et.typnamespace
 left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
-where c.relkind in ('r', 'p') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
-order by n.nspname collate "C", c.relname collate "C", a.attnum
+left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
+  and ds.classoid = 'pg_catalog.pg_class'::regclass and ds.objsubid = a.attnum
+where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 "#;
 
 // Column lists keep the constraint's key order (`with ordinality`). Check expressions are printed
@@ -173,7 +264,9 @@ select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::
         order by k.ord) as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
-  con.convalidated as validated
+  con.convalidated as validated,
+  coalesce((select ix.indnullsnotdistinct from pg_catalog.pg_index ix
+            where ix.indexrelid = con.conindid and con.contype = 'u'), false) as nulls_not_distinct
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -184,7 +277,10 @@ order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
 "#;
 
 // Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone.
+// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone,
+// without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
+// (an operator class that is not its type's default, as `pg_get_indexdef` itself decides to print
+// one; qualified unless in pg_catalog or public). Keys past `indnkeyatts` are `INCLUDE` columns.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
   i.indisvalid as is_valid,
@@ -194,6 +290,25 @@ select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
   array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
+  array(select i.indoption[k]::int4
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_flags,
+  array(select (select case when oc.opcdefault then ''
+                            when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
+                            else ocn.nspname::text || '.' || oc.opcname::text end
+                from pg_catalog.pg_opclass oc
+                join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
+                where oc.oid = i.indclass[k])
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
+  array(select (select pg_catalog.quote_ident(co.collname)
+                from pg_catalog.pg_attribute a
+                join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
+                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
+                  and i.indcollation[k] <> a.attcollation)
+        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_collations,
+  array(select a.attname::text from generate_series(i.indnkeyatts::int, i.indnatts::int - 1) k
+        join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+        order by k) as include_columns,
+  i.indnullsnotdistinct as nulls_not_distinct,
   pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
 from pg_catalog.pg_index i
 join pg_catalog.pg_class ic on ic.oid = i.indexrelid
@@ -223,7 +338,8 @@ order by n.nspname collate "C", c.relname collate "C", p.polname collate "C"
 
 // schemac's own fill triggers (LANGUAGE.md, "Fill triggers"): named `schemac_*_fill`, each with a
 // function of the same name. They are not user objects: read only so the planner can tell whether
-// the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`.
+// the wanted ones are there; `tgattr` lists the columns of `UPDATE OF`. The clones PostgreSQL makes
+// on each partition of a partitioned table (`tgparentid`) belong to the parent's trigger.
 const FILL_TRIGGERS: &str = r#"
 select n.nspname::text as schema, c.relname::text as table_name, t.tgname::text as name,
   array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality k(attnum, ord)
@@ -235,6 +351,7 @@ join pg_catalog.pg_class c on c.oid = t.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_proc p on p.oid = t.tgfoid
 where not t.tgisinternal and t.tgname like 'schemac\_%\_fill' and n.nspname = any($1)
+  and t.tgparentid = 0
 order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
 "#;
 
@@ -333,11 +450,16 @@ impl<'c> Reader<'c> {
         let mut catalog = Catalog::default();
         let schemas: Vec<String> = match scope {
             Scope::User => {
-                let rows = self.fetch("schemas", SCHEMAS, None).await?;
-                let schemas = rows
-                    .iter()
-                    .map(|row| get::<String>(row, "schemas", "name"))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut schemas = Vec::new();
+                for row in self.fetch("schemas", SCHEMAS, None).await? {
+                    let kind: String = get(&row, "schemas", "kind")?;
+                    let name: String = get(&row, "schemas", "name")?;
+                    if kind.is_empty() {
+                        schemas.push(name);
+                    } else {
+                        catalog.unmanaged.push(Unmanaged { kind, name });
+                    }
+                }
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
                     let name: String = get(&row, "extensions", "name")?;
                     let schema: String = get(&row, "extensions", "schema")?;
@@ -376,6 +498,8 @@ impl<'c> Reader<'c> {
             });
         }
 
+        // Kept with their oids until the columns say which are `serial` columns' own.
+        let mut sequences: Vec<(i64, Sequence)> = Vec::new();
         for row in self.fetch("sequences", SEQUENCES, Some(schemas)).await? {
             const WHAT: &str = "sequences";
             let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
@@ -383,29 +507,51 @@ impl<'c> Reader<'c> {
                 "int4" => BaseType::Integer,
                 _ => BaseType::BigInt,
             };
-            catalog.sequences.push(Sequence {
-                name: QualifiedName::new(
-                    get::<String>(&row, WHAT, "schema")?,
-                    get::<String>(&row, WHAT, "name")?,
-                ),
-                ty: SqlType::scalar(ty),
-                start: get(&row, WHAT, "start")?,
-                increment: get(&row, WHAT, "increment")?,
-                min: get(&row, WHAT, "min")?,
-                max: get(&row, WHAT, "max")?,
-                cache: get(&row, WHAT, "cache")?,
-                cycle: get(&row, WHAT, "cycle")?,
-                origin: None,
-            });
+            let oid: i64 = get(&row, WHAT, "oid")?;
+            sequences.push((
+                oid,
+                Sequence {
+                    name: QualifiedName::new(
+                        get::<String>(&row, WHAT, "schema")?,
+                        get::<String>(&row, WHAT, "name")?,
+                    ),
+                    ty: SqlType::scalar(ty),
+                    start: get(&row, WHAT, "start")?,
+                    increment: get(&row, WHAT, "increment")?,
+                    min: get(&row, WHAT, "min")?,
+                    max: get(&row, WHAT, "max")?,
+                    cache: get(&row, WHAT, "cache")?,
+                    cycle: get(&row, WHAT, "cycle")?,
+                    origin: None,
+                },
+            ));
         }
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // View oid → index into `catalog.views` (their columns and indexes come with the tables').
+        let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
+        let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
         for row in self.fetch("tables", TABLES, Some(schemas)).await? {
-            let mut table = Table::new(QualifiedName::new(
+            if let Some(view) = super::views::view(&row)? {
+                views_by_oid.insert(get(&row, "tables", "oid")?, catalog.views.len());
+                catalog.views.push(view);
+                continue;
+            }
+            let name = QualifiedName::new(
                 get::<String>(&row, "tables", "schema")?,
                 get::<String>(&row, "tables", "name")?,
-            ));
+            );
+            if let Some(parent) = get::<Option<i64>>(&row, "tables", "partition_of")? {
+                let bound: Option<String> = get(&row, "tables", "partition_bound")?;
+                let key: Option<String> = get(&row, "tables", "partition_key")?;
+                partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
+                continue;
+            }
+            let mut table = Table::new(name);
+            let key: Option<String> = get(&row, "tables", "partition_key")?;
+            table.partitioning = key.as_deref().and_then(partition_key);
             table.rls_enabled = get(&row, "tables", "rls_enabled")?;
             table.rls_forced = get(&row, "tables", "rls_forced")?;
             table.comment = get(&row, "tables", "comment")?;
@@ -413,12 +559,35 @@ impl<'c> Reader<'c> {
             catalog.tables.push(table);
         }
 
+        // (table index, attnum, column), sorted below; and the sequences of `serial` columns.
+        let mut columns: Vec<(usize, i32, Column)> = Vec::new();
+        let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
+        let mut view_columns: Vec<(usize, i32, Column)> = Vec::new();
         for row in self.fetch("columns", COLUMNS, Some(schemas)).await? {
-            let Some(table) = table_of(&row, "columns", &by_oid, &mut catalog)? else {
+            let oid: i64 = get(&row, "columns", "table_oid")?;
+            let Some(&index) = by_oid.get(&oid) else {
+                if let Some(&view) = views_by_oid.get(&oid) {
+                    let column = column(&row, &mut serial_sequences)?;
+                    view_columns.push((view, get(&row, "columns", "num")?, column));
+                }
                 continue;
             };
-            table.columns.push(column(&row)?);
+            let column = column(&row, &mut serial_sequences)?;
+            columns.push((index, get(&row, "columns", "num")?, column));
         }
+        columns.sort_by_key(|&(index, num, _)| (index, num));
+        for (index, _, column) in columns {
+            catalog.tables[index].columns.push(column);
+        }
+        view_columns.sort_by_key(|&(index, num, _)| (index, num));
+        for (index, _, column) in view_columns {
+            catalog.views[index].columns.push(column);
+        }
+        catalog.sequences = sequences
+            .into_iter()
+            .filter(|(oid, _)| !serial_sequences.contains(oid))
+            .map(|(_, sequence)| sequence)
+            .collect();
 
         for row in self
             .fetch("constraints", CONSTRAINTS, Some(schemas))
@@ -432,6 +601,11 @@ impl<'c> Reader<'c> {
 
         for row in self.fetch("indexes", INDEXES, Some(schemas)).await? {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
+                if let Some(view) =
+                    super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
+                {
+                    view.indexes.push(index(&row)?);
+                }
                 continue;
             };
             let index = index(&row)?;
@@ -467,6 +641,34 @@ impl<'c> Reader<'c> {
             table.grants.sort();
             table.grants.dedup();
         }
+        // A partition of a partition (sub-partitioning) has a parent that is not a table here:
+        // the language does not describe it, and it is left alone (`to_source` warns).
+        for (parent, name, bound, subpartitioned) in partitions {
+            let Some(&index) = by_oid.get(&parent) else {
+                continue;
+            };
+            let table = &mut catalog.tables[index];
+            let Some(partitioning) = table.partitioning.as_mut() else {
+                continue;
+            };
+            if let Some(bound) = PartitionBound::parse(&bound) {
+                partitioning
+                    .partitions
+                    .get_or_insert_with(Vec::new)
+                    .push(Partition {
+                        name,
+                        bound,
+                        subpartitioned,
+                        origin: None,
+                    });
+            }
+        }
+        for table in &mut catalog.tables {
+            let columns = table.columns.clone();
+            if let Some(partitioning) = table.partitioning.as_mut() {
+                partitioning.canonicalize(&columns);
+            }
+        }
         for row in self
             .fetch("fill triggers", FILL_TRIGGERS, Some(schemas))
             .await?
@@ -485,7 +687,28 @@ impl<'c> Reader<'c> {
     }
 }
 
-fn get<T>(row: &PgRow, what: &'static str, column: &'static str) -> Result<T, IntrospectError>
+/// `RANGE (at)` (`pg_get_partkeydef`) → a partitioning with no partitions yet.
+fn partition_key(text: &str) -> Option<Partitioning> {
+    let (strategy, rest) = text.trim().split_once(' ')?;
+    let strategy = match strategy {
+        "RANGE" => PartitionStrategy::Range,
+        "LIST" => PartitionStrategy::List,
+        "HASH" => PartitionStrategy::Hash,
+        _ => return None,
+    };
+    let keys = rest.trim().strip_prefix('(')?.strip_suffix(')')?;
+    Some(Partitioning {
+        strategy,
+        keys: split_top_level(keys).join(", "),
+        partitions: Some(Vec::new()),
+    })
+}
+
+pub(super) fn get<T>(
+    row: &PgRow,
+    what: &'static str,
+    column: &'static str,
+) -> Result<T, IntrospectError>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
 {
@@ -505,7 +728,8 @@ fn table_of<'a>(
         .and_then(|&index| catalog.tables.get_mut(index)))
 }
 
-fn column(row: &PgRow) -> Result<Column, IntrospectError> {
+/// A column from its row; the oid of the sequence of a `serial` column goes into `serial_sequences`.
+fn column(row: &PgRow, serial_sequences: &mut BTreeSet<i64>) -> Result<Column, IntrospectError> {
     const WHAT: &str = "columns";
     let column_type = RawType {
         name: get(row, WHAT, "type_name")?,
@@ -530,14 +754,27 @@ fn column(row: &PgRow) -> Result<Column, IntrospectError> {
     );
     column.nullable = !get::<bool>(row, WHAT, "not_null")?;
     let expr: Option<String> = get(row, WHAT, "expr")?;
-    // attgenerated is 's' for a stored generated column; its pg_attrdef entry is the generation
-    // expression, not a default.
-    if get::<String>(row, WHAT, "generated_kind")? == "s" {
+    let owned: Option<Vec<String>> = get(row, WHAT, "owned_sequences")?;
+    let serial_sequence = owned.into_iter().flatten().find_map(|entry| {
+        let (oid, literal) = entry.split_once(' ')?;
+        let nextval = format!("nextval({literal}::regclass)");
+        (expr.as_deref() == Some(nextval.as_str()))
+            .then(|| oid.parse::<i64>().ok())
+            .flatten()
+    });
+    if let Some(oid) = serial_sequence {
+        serial_sequences.insert(oid);
+    }
+    column.serial = serial_sequence.is_some();
+    // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
+    // its pg_attrdef entry is the generation expression, not a default.
+    let generated_kind = get::<String>(row, WHAT, "generated_kind")?;
+    if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
+        column.generated_virtual = generated_kind == "v";
     } else {
         column.default = expr;
     }
-    column.serial = get(row, WHAT, "serial")?;
     // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
     // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
     column.identity = match get::<String>(row, WHAT, "identity_kind")?.as_str() {
@@ -579,6 +816,7 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
         "u" => table.uniques.push(UniqueConstraint {
             name,
             columns,
+            nulls_not_distinct: get(row, WHAT, "nulls_not_distinct")?,
             origin: None,
         }),
         "f" => table.foreign_keys.push(ForeignKey {
@@ -616,12 +854,31 @@ fn index(row: &PgRow) -> Result<Index, IntrospectError> {
             None => IndexKey::Expr(strip_outer_parens(&definition).to_string()),
         })
         .collect();
+    let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
+    let opclasses: Vec<Option<String>> = get(row, WHAT, "key_opclasses")?;
+    let collations: Vec<Option<String>> = get(row, WHAT, "key_collations")?;
+    let key_options = flags
+        .iter()
+        .zip(opclasses)
+        .zip(collations)
+        .map(|((flags, opclass), collation)| KeyOptions {
+            collation,
+            opclass: opclass.filter(|o| !o.is_empty()),
+            descending: flags & 1 != 0,
+            nulls_first: flags & 2 != 0,
+        })
+        .collect();
     Ok(Index {
         name: get(row, WHAT, "name")?,
         unique: get(row, WHAT, "is_unique")?,
         method: get(row, WHAT, "method")?,
         keys,
         predicate: get(row, WHAT, "predicate")?,
+        options: IndexOptions::new(
+            key_options,
+            get(row, WHAT, "include_columns")?,
+            get(row, WHAT, "nulls_not_distinct")?,
+        ),
         origin: None,
     })
 }

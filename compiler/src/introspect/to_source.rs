@@ -17,9 +17,6 @@ use crate::catalog::{
     IndexKey, Policy, Privilege, QualifiedName, Table,
 };
 
-/// Access methods the language's `index ... using` accepts.
-const INDEX_METHODS: &[&str] = &["btree", "hash", "gist", "spgist", "gin", "brin"];
-
 /// `.schema` text for a database, and what could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Source {
@@ -32,6 +29,21 @@ pub struct Source {
 /// tenancy pattern exactly (and it reads back at least as well as plain tables), else with plain
 /// tables. The text is compiled and compared with `catalog`; what does not read back is warned of.
 pub fn to_source(catalog: &Catalog) -> Source {
+    let mut source = written(catalog);
+    // Named one by one: the source leaves them out, and no plan touches them.
+    source
+        .warnings
+        .extend(catalog.unmanaged.iter().map(|object| {
+            format!(
+                "{} `{}` is not managed: the schema language does not declare it; \
+                 plans leave it as it is and never drop it",
+                object.kind, object.name
+            )
+        }));
+    source
+}
+
+fn written(catalog: &Catalog) -> Source {
     let plain = write_checked(catalog, None);
     if let Some(pattern) = tenancy_pattern::recognise(catalog) {
         let tenancy = write_checked(catalog, Some(&pattern));
@@ -327,6 +339,12 @@ impl<'a> Writer<'a> {
                 items.push(self.table_item(table));
             }
         }
+        // Views after the tables, each after the views it reads (the order they can be created).
+        for view in super::views::creation_order(&self.catalog.views) {
+            if let Some(item) = self.view_item(view) {
+                items.push(item);
+            }
+        }
         let grants = self.grant_items();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
         if !roles.is_empty() {
@@ -475,7 +493,12 @@ impl<'a> Writer<'a> {
                     .catalog
                     .sequences
                     .iter()
-                    .any(|s| &s.name.schema == namespace);
+                    .any(|s| &s.name.schema == namespace)
+                || self
+                    .catalog
+                    .views
+                    .iter()
+                    .any(|v| &v.name.schema == namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
@@ -661,7 +684,7 @@ impl<'a> Writer<'a> {
             if generated.uniques.contains(&unique.name) {
                 continue;
             }
-            if let [column] = unique.columns.as_slice() {
+            if let ([column], false) = (unique.columns.as_slice(), unique.nulls_not_distinct) {
                 let entry = attributes.entry(column.clone()).or_default();
                 if self.is_default(
                     table,
@@ -684,6 +707,7 @@ impl<'a> Writer<'a> {
                 if !index.unique
                     && index.method == "btree"
                     && index.predicate.is_none()
+                    && index.options == Default::default()
                     && self.is_default(
                         table,
                         &index.name,
@@ -771,7 +795,12 @@ impl<'a> Writer<'a> {
                 }
             }
             if let Some(generated) = &column.generated {
-                attrs.push(format!("generated ({generated})"));
+                let storage = if column.generated_virtual {
+                    " virtual"
+                } else {
+                    ""
+                };
+                attrs.push(format!("generated ({generated}){storage}"));
             }
             match column.identity {
                 Some(Identity::ByDefault) => attrs.push("identity".to_string()),
@@ -811,6 +840,15 @@ impl<'a> Writer<'a> {
                         "primary key `{}` of `{}` is left out: it names a column left out",
                         pk.name, table.name
                     ));
+                } else if !is_default_pkey_name(self.catalog, table, &pk.name)
+                    && spellable(&pk.name)
+                {
+                    // A non-default name is written at table level, even for one column.
+                    entries.push(format!(
+                        "primary key {} ({})",
+                        pk.name,
+                        pk.columns.join(", ")
+                    ));
                 } else {
                     if !is_default_pkey_name(self.catalog, table, &pk.name) {
                         self.warn(format!(
@@ -837,14 +875,23 @@ impl<'a> Writer<'a> {
                 continue;
             }
             let columns: Vec<&str> = unique.columns.iter().map(String::as_str).collect();
+            let nulls = if unique.nulls_not_distinct {
+                " nulls not distinct"
+            } else {
+                ""
+            };
             if self.is_default(
                 table,
                 &unique.name,
                 &default_name(table_name, &columns, "key"),
             ) {
-                entries.push(format!("unique ({})", columns.join(", ")));
+                entries.push(format!("unique ({}){nulls}", columns.join(", ")));
             } else {
-                entries.push(format!("unique {} ({})", unique.name, columns.join(", ")));
+                entries.push(format!(
+                    "unique {} ({}){nulls}",
+                    unique.name,
+                    columns.join(", ")
+                ));
             }
         }
         for index in &table.indexes {
@@ -891,6 +938,9 @@ impl<'a> Writer<'a> {
                 )),
                 (false, false) => {}
             }
+        }
+        if let Some(partitioning) = &table.partitioning {
+            entries.extend(self.partition_entries(table, partitioning));
         }
         for policy in &table.policies {
             if generated.policies.contains(&policy.name) {
@@ -947,20 +997,65 @@ impl<'a> Writer<'a> {
         text
     }
 
+    /// `[materialized] view name [with (options)] as (query) [{ indexes }]`, the query as the
+    /// server prints it.
+    fn view_item(&mut self, view: &crate::catalog::View) -> Option<String> {
+        let Some(name) = Self::qname(&view.name) else {
+            self.warn(format!(
+                "{} `{}` is left out: the schema language cannot spell its name",
+                view.kind(),
+                view.name
+            ));
+            return None;
+        };
+        let mut text = String::new();
+        if view.materialized {
+            text.push_str("materialized ");
+        }
+        let _ = write!(text, "view {name}");
+        if !view.options.is_empty() {
+            let _ = write!(text, " with ({})", view.options.join(", "));
+        }
+        let query: Vec<String> = view
+            .definition
+            .trim_end()
+            .lines()
+            .map(|line| format!("  {line}"))
+            .collect();
+        let _ = write!(text, " as (\n{}\n)", query.join("\n"));
+        if view.materialized && !view.indexes.is_empty() {
+            let table = Table::new(view.name.clone());
+            let entries: Vec<String> = view
+                .indexes
+                .iter()
+                .filter_map(|index| self.index_entry(&table, index, &BTreeSet::new()))
+                .collect();
+            text.push_str(" {\n");
+            for entry in entries {
+                let _ = writeln!(text, "  {entry}");
+            }
+            text.push('}');
+        }
+        Some(text)
+    }
+
     fn index_entry(
         &mut self,
         table: &Table,
         index: &Index,
         skipped_columns: &BTreeSet<String>,
     ) -> Option<String> {
-        let problem = if !INDEX_METHODS.contains(&index.method.as_str()) {
-            Some("the schema language has no such index method")
-        } else if !spellable(&index.name) {
+        let problem = if !spellable(&index.name) || !spellable(&index.method) {
             Some("the schema language cannot spell its name")
         } else if index.keys.iter().any(|k| match k {
             IndexKey::Column(c) => skipped_columns.contains(c) || !spellable(c),
             IndexKey::Expr(e) => e.contains(['\n', '\r']),
-        }) {
+        }) || index
+            .options
+            .include
+            .iter()
+            .any(|c| skipped_columns.contains(c) || !spellable(c))
+        {
             Some("it names a column left out")
         } else {
             None
@@ -972,21 +1067,20 @@ impl<'a> Writer<'a> {
             ));
             return None;
         }
-        let keys: Vec<&str> = index
+        let keys: Vec<String> = index
             .keys
             .iter()
-            .map(|k| match k {
-                IndexKey::Column(c) | IndexKey::Expr(c) => c.as_str(),
+            .enumerate()
+            .map(|(i, k)| match k {
+                IndexKey::Column(c) | IndexKey::Expr(c) => {
+                    crate::model::index_keys::source_text(c, &index.options.key(i))
+                }
             })
             .collect();
         let default = self.is_default(
             table,
             &index.name,
-            &default_name(
-                &table.name.name,
-                &names::index_column_names(&index.keys),
-                "idx",
-            ),
+            &default_name(&table.name.name, &names::index_name_columns(index), "idx"),
         );
         let kind = if index.unique {
             "unique index"
@@ -1000,6 +1094,12 @@ impl<'a> Writer<'a> {
         };
         if index.method != "btree" {
             let _ = write!(entry, " using {}", index.method);
+        }
+        if !index.options.include.is_empty() {
+            let _ = write!(entry, " include ({})", index.options.include.join(", "));
+        }
+        if index.options.nulls_not_distinct {
+            entry.push_str(" nulls not distinct");
         }
         if let Some(predicate) = &index.predicate {
             let _ = write!(entry, " where ({predicate})");
@@ -1055,6 +1155,55 @@ impl<'a> Writer<'a> {
             fk.referenced_columns.join(", "),
             fk_rules(fk)
         ))
+    }
+
+    /// `partition by ...` and one `partition` entry per partition (in name order).
+    fn partition_entries(
+        &mut self,
+        table: &Table,
+        partitioning: &crate::catalog::Partitioning,
+    ) -> Vec<String> {
+        use crate::catalog::PartitionBound;
+        let mut entries = vec![format!(
+            "partition by {} ({})",
+            partitioning.strategy.source(),
+            partitioning.keys
+        )];
+        let Some(partitions) = &partitioning.partitions else {
+            entries.push("partitions unmanaged".to_string());
+            return entries;
+        };
+        let mut partitions: Vec<_> = partitions.iter().collect();
+        partitions.sort_by(|a, b| a.name.cmp(&b.name));
+        for partition in partitions {
+            if partition.name.schema != table.name.schema {
+                self.warn(format!(
+                    "partition `{}` of `{}` is in another schema; the schema language puts \
+                     partitions in their table's schema, so it is left out",
+                    partition.name, table.name
+                ));
+                continue;
+            }
+            if partition.subpartitioned {
+                self.warn(format!(
+                    "partition `{}` of `{}` is itself partitioned; the schema language cannot say \
+                     that, so it is written as a plain partition and its own partitions are left out",
+                    partition.name, table.name
+                ));
+            }
+            let bound = match &partition.bound {
+                PartitionBound::Range { from, to } => {
+                    format!("from ({}) to ({})", from.join(", "), to.join(", "))
+                }
+                PartitionBound::List(values) => format!("in ({})", values.join(", ")),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            };
+            entries.push(format!("partition {} {bound}", partition.name.name));
+        }
+        entries
     }
 
     fn policy_entry(&mut self, table: &Table, policy: &Policy) -> Option<String> {

@@ -162,7 +162,8 @@ impl Index {
                         }
                     }
                 }
-                TableEntryKind::PrimaryKey(columns) | TableEntryKind::Unique { columns, .. } => {
+                TableEntryKind::PrimaryKey { columns, .. }
+                | TableEntryKind::Unique { columns, .. } => {
                     for col in columns {
                         self.column(&table, col, false);
                     }
@@ -172,6 +173,9 @@ impl Index {
                         if let ast::IndexKey::Column(col) = key {
                             self.column(&table, col, false);
                         }
+                    }
+                    for col in &index.include {
+                        self.column(&table, col, false);
                     }
                 }
                 TableEntryKind::ForeignKey(fk) => {

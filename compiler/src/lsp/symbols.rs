@@ -112,6 +112,21 @@ pub fn outline(analysis: &Analysis, tree: &ast::File) -> Vec<DocumentSymbol> {
                     ));
                 }
             }
+            Item::View(def) => out.push(symbol(
+                def.name.text(),
+                Some(
+                    if def.materialized {
+                        "materialized view"
+                    } else {
+                        "view"
+                    }
+                    .into(),
+                ),
+                SymbolKind::INTERFACE,
+                def.span,
+                def.name.span,
+                Vec::new(),
+            )),
             _ => {}
         }
     }

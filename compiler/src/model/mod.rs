@@ -5,6 +5,8 @@
 //! indexes, policies) are NOT applied here; `catalog::lower` does that, once.
 //! In: ASTs (`resolve`). Out: `Model` + diagnostics. Pure; no IO.
 
+pub mod index_keys;
+mod partitions;
 mod resolve;
 pub mod tenancy;
 pub mod types;
@@ -32,6 +34,21 @@ pub struct Model {
     pub extensions: Vec<Extension>,
     /// `sequence` items, in the order declared (one per name).
     pub sequences: Vec<Sequence>,
+    /// `view` and `materialized view` items, in the order declared (one per name).
+    pub views: Vec<View>,
+}
+
+/// `[materialized] view name [with (options)] as (query) [{ indexes }]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub name: QualifiedName,
+    pub materialized: bool,
+    /// `name=value` (a bare option is `name=true`), sorted.
+    pub options: Vec<String>,
+    /// The query as written, trimmed.
+    pub query: String,
+    pub indexes: Vec<Index>,
+    pub span: Span,
 }
 
 /// `sequence name [options]`, with PostgreSQL's defaults applied for what is not written.
@@ -114,6 +131,8 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// `row level security [forced]` written on the table: `Some(forced)`.
     pub row_level_security: Option<bool>,
+    /// `partition by ...` with its partitions, bound values as written.
+    pub partitioning: Option<crate::catalog::Partitioning>,
     /// Span of the whole declaration.
     pub span: Span,
     /// Span of the table's name.
@@ -144,6 +163,8 @@ pub struct Column {
     pub default: Option<String>,
     /// `generated (expr)` text.
     pub generated: Option<String>,
+    /// `generated (expr) virtual` (PostgreSQL 18): computed when read, not stored.
+    pub generated_virtual: bool,
     /// `identity` / `identity always`.
     pub identity: Option<crate::catalog::Identity>,
     pub doc: Option<String>,
@@ -173,6 +194,8 @@ pub struct Key {
     /// Explicit name, if written.
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// `unique (a) nulls not distinct` (unique constraints only).
+    pub nulls_not_distinct: bool,
     pub span: Span,
 }
 
@@ -186,6 +209,8 @@ pub struct Index {
     /// `using` method as written; `lower` defaults it to `btree`.
     pub method: Option<String>,
     pub predicate: Option<String>,
+    /// Operator classes and order of the keys, `include`, `nulls not distinct`.
+    pub options: crate::catalog::IndexOptions,
     pub span: Span,
 }
 

@@ -69,18 +69,24 @@ struct Resolver {
 struct KeyRef<'a> {
     name: Option<&'a ast::Ident>,
     columns: Vec<&'a ast::Ident>,
+    nulls_not_distinct: bool,
     span: Span,
 }
 
-enum KeyPart<'a> {
-    Column(&'a ast::Ident),
-    Expr(&'a ast::Expr),
+/// One index key with its options split off (`model::index_keys`).
+enum KeyPart {
+    Column(ast::Ident),
+    Expr(String),
 }
 
 struct IndexRef<'a> {
     unique: bool,
     name: Option<&'a ast::Ident>,
-    keys: Vec<KeyPart<'a>>,
+    keys: Vec<KeyPart>,
+    /// One per key.
+    key_options: Vec<catalog::KeyOptions>,
+    include: Vec<&'a ast::Ident>,
+    nulls_not_distinct: bool,
     method: Option<&'a ast::Ident>,
     predicate: Option<&'a ast::Expr>,
     span: Span,
@@ -141,9 +147,35 @@ fn trimmed(expr: &ast::Expr) -> String {
     expr.text.trim().to_string()
 }
 
+/// An index key as written, split into the key and its operator class and order.
+fn key_part(key: &ast::IndexKey) -> (KeyPart, catalog::KeyOptions) {
+    match key {
+        ast::IndexKey::Column(c) => (KeyPart::Column(c.clone()), catalog::KeyOptions::default()),
+        ast::IndexKey::Expr(e) => {
+            let split = super::index_keys::split(&e.text);
+            let part = if split.column {
+                let start = e.span.start as usize + (e.text.len() - e.text.trim_start().len());
+                KeyPart::Column(ast::Ident {
+                    name: split.key.to_string(),
+                    span: Span::new(e.span.file, start, start + split.key.len()),
+                })
+            } else {
+                KeyPart::Expr(split.key.to_string())
+            };
+            (part, split.options)
+        }
+    }
+}
+
 impl Resolver {
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    fn check_length_into(&self, name: &str, at: Span, diagnostics: &mut Vec<Diagnostic>) {
+        if name.len() > MAX_NAME_BYTES {
+            diagnostics.push(Diagnostic::name_too_long(name, at));
+        }
     }
 
     fn check_length(&mut self, name: &str, at: Span) {
@@ -179,6 +211,7 @@ impl Resolver {
                     }
                     ast::Item::Grant(_) => {}
                     ast::Item::Sequence(def) => self.sequence_def(def),
+                    ast::Item::View(def) => self.view_def(def),
                     ast::Item::Extension(def) => {
                         if !self
                             .model
@@ -231,6 +264,7 @@ impl Resolver {
                 foreign_keys: Vec::new(),
                 policies: Vec::new(),
                 row_level_security: None,
+                partitioning: None,
                 span: def.span,
                 name_span: def.name.span,
             });
@@ -275,6 +309,10 @@ impl Resolver {
         for (index, pending) in pending.iter().enumerate() {
             self.bind_keys(index, pending);
         }
+        for table in &self.model.tables {
+            let display = display_name(&table.name);
+            super::partitions::check_keys(table, &display, &mut self.diagnostics);
+        }
         for (index, pending) in pending.iter().enumerate() {
             self.bind_foreign_keys(index, pending);
         }
@@ -290,6 +328,76 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+    }
+
+    /// A `view` item: its query is checked by the server (canonicalisation), not here; a plain view
+    /// has no indexes; a name is declared once.
+    fn view_def(&mut self, def: &ast::ViewDef) {
+        let name = qualified(&def.name);
+        self.check_length(&name.name, def.name.name.span);
+        if let Some(first) = self.model.views.iter().find(|v| v.name == name) {
+            let first = first.span;
+            self.error(Diagnostic::duplicate_view(
+                &def.name.text(),
+                def.name.span,
+                first,
+            ));
+            return;
+        }
+        if def.query.text.trim().is_empty() {
+            self.error(Diagnostic::empty_view_query(
+                &def.name.text(),
+                def.query.span,
+            ));
+            return;
+        }
+        if !def.materialized && def.indexes.is_some() {
+            self.error(Diagnostic::view_with_indexes(&def.name.text(), def.span));
+            return;
+        }
+        let mut options: Vec<String> = def
+            .options
+            .iter()
+            .map(|o| match o.name.split_once('=') {
+                Some((key, value)) => format!("{}={}", key.to_lowercase(), value.to_lowercase()),
+                None => format!("{}=true", o.name.to_lowercase()),
+            })
+            .collect();
+        options.sort();
+        let indexes = def
+            .indexes
+            .iter()
+            .flatten()
+            .zip(&def.index_spans)
+            .map(|(index, span)| Index {
+                unique: index.unique,
+                name: index.name.as_ref().map(|n| n.name.clone()),
+                keys: index
+                    .keys
+                    .iter()
+                    .map(|k| match key_part(k).0 {
+                        KeyPart::Column(c) => catalog::IndexKey::Column(c.name),
+                        KeyPart::Expr(e) => catalog::IndexKey::Expr(e.trim().to_string()),
+                    })
+                    .collect(),
+                options: catalog::IndexOptions::new(
+                    index.keys.iter().map(|k| key_part(k).1).collect(),
+                    index.include.iter().map(|c| c.name.clone()).collect(),
+                    index.nulls_not_distinct,
+                ),
+                method: index.method.as_ref().map(|m| m.name.clone()),
+                predicate: index.predicate.as_ref().map(trimmed),
+                span: *span,
+            })
+            .collect();
+        self.model.views.push(View {
+            name,
+            materialized: def.materialized,
+            options,
+            query: trimmed(&def.query),
+            indexes,
+            span: def.span,
+        });
     }
 
     /// A `sequence` item with PostgreSQL's defaults for what it does not say (CREATE SEQUENCE: an
@@ -471,27 +579,31 @@ impl Resolver {
                         columns.push(resolved);
                     }
                 }
-                ast::TableEntryKind::PrimaryKey(cols) => pending.primary_keys.push(KeyRef {
-                    name: None,
-                    columns: cols.iter().collect(),
-                    span: entry.span,
-                }),
-                ast::TableEntryKind::Unique { name, columns } => pending.uniques.push(KeyRef {
+                ast::TableEntryKind::PrimaryKey { name, columns } => {
+                    pending.primary_keys.push(KeyRef {
+                        name: name.as_ref(),
+                        columns: columns.iter().collect(),
+                        nulls_not_distinct: false,
+                        span: entry.span,
+                    })
+                }
+                ast::TableEntryKind::Unique {
+                    name,
+                    columns,
+                    nulls_not_distinct,
+                } => pending.uniques.push(KeyRef {
                     name: name.as_ref(),
                     columns: columns.iter().collect(),
+                    nulls_not_distinct: *nulls_not_distinct,
                     span: entry.span,
                 }),
                 ast::TableEntryKind::Index(index) => pending.indexes.push(IndexRef {
                     unique: index.unique,
                     name: index.name.as_ref(),
-                    keys: index
-                        .keys
-                        .iter()
-                        .map(|k| match k {
-                            ast::IndexKey::Column(c) => KeyPart::Column(c),
-                            ast::IndexKey::Expr(e) => KeyPart::Expr(e),
-                        })
-                        .collect(),
+                    keys: index.keys.iter().map(|k| key_part(k).0).collect(),
+                    key_options: index.keys.iter().map(|k| key_part(k).1).collect(),
+                    include: index.include.iter().collect(),
+                    nulls_not_distinct: index.nulls_not_distinct,
                     method: index.method.as_ref(),
                     predicate: index.predicate.as_ref(),
                     span: entry.span,
@@ -522,9 +634,32 @@ impl Resolver {
                 ast::TableEntryKind::RowLevelSecurity { forced } => {
                     row_level_security = Some(row_level_security.unwrap_or(false) || *forced)
                 }
+                ast::TableEntryKind::PartitionBy { .. }
+                | ast::TableEntryKind::Partition { .. }
+                | ast::TableEntryKind::PartitionsUnmanaged => {}
+            }
+        }
+        let partitioning = super::partitions::partitioning(
+            &self.model.tables[index].name,
+            &table_name,
+            &def.entries,
+            &mut self.diagnostics,
+        );
+        if let Some(partitioning) = &partitioning {
+            for key in partitioning.key_columns() {
+                if !columns.iter().any(|c| c.name == key) {
+                    let at = def
+                        .entries
+                        .iter()
+                        .find(|e| matches!(e.kind, ast::TableEntryKind::PartitionBy { .. }))
+                        .map_or(def.name.span, |e| e.span);
+                    let closest = suggest::closest(&key, columns.iter().map(|c| c.name.as_str()));
+                    self.error(Diagnostic::unknown_column(&table_name, &key, at, closest));
+                }
             }
         }
         let table = &mut self.model.tables[index];
+        table.partitioning = partitioning;
         table.columns = columns;
         table.row_level_security = row_level_security;
         // The first primary key stands; others are reported.
@@ -535,8 +670,9 @@ impl Resolver {
                 None => {
                     first_key = Some(key.span);
                     table.primary_key = Some(Key {
-                        name: None,
+                        name: key.name.map(|n| n.name.clone()),
                         columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                        nulls_not_distinct: false,
                         span: key.span,
                     });
                 }
@@ -574,6 +710,7 @@ impl Resolver {
             nullable: def.nullable,
             default: None,
             generated: None,
+            generated_virtual: false,
             identity: None,
             doc: def.doc.as_ref().map(|d| d.text.clone()),
             renamed_from: None,
@@ -604,6 +741,7 @@ impl Resolver {
             let name_only = || KeyRef {
                 name: None,
                 columns: vec![&def.name],
+                nulls_not_distinct: false,
                 span: attribute.span,
             };
             match &attribute.kind {
@@ -612,7 +750,10 @@ impl Resolver {
                 ast::AttributeKind::Index => pending.indexes.push(IndexRef {
                     unique: false,
                     name: None,
-                    keys: vec![KeyPart::Column(&def.name)],
+                    keys: vec![KeyPart::Column(def.name.clone())],
+                    key_options: vec![catalog::KeyOptions::default()],
+                    include: Vec::new(),
+                    nulls_not_distinct: false,
                     method: None,
                     predicate: None,
                     span: attribute.span,
@@ -647,8 +788,9 @@ impl Resolver {
                         span: attribute.span,
                     })
                 }
-                ast::AttributeKind::Generated(expr) => {
+                ast::AttributeKind::Generated { expr, virtual_kind } => {
                     column.generated = Some(trimmed(expr));
+                    column.generated_virtual = *virtual_kind == Some(true);
                     generated_span = Some(attribute.span);
                 }
                 ast::AttributeKind::Identity { always } => {
@@ -740,8 +882,9 @@ impl Resolver {
                     }
                 }
                 primary_key = Some(Key {
-                    name: None,
+                    name: key.name.map(|n| n.name.clone()),
                     columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                    nulls_not_distinct: false,
                     span: key.span,
                 });
             }
@@ -752,6 +895,7 @@ impl Resolver {
                 uniques.push(Key {
                     name: key.name.map(|n| n.name.clone()),
                     columns: key.columns.iter().map(|c| c.name.clone()).collect(),
+                    nulls_not_distinct: key.nulls_not_distinct,
                     span: key.span,
                 });
             }
@@ -762,11 +906,25 @@ impl Resolver {
                 .keys
                 .iter()
                 .filter_map(|k| match k {
-                    KeyPart::Column(c) => Some(*c),
+                    KeyPart::Column(c) => Some(c),
                     KeyPart::Expr(_) => None,
                 })
+                .chain(index_ref.include.iter().copied())
                 .collect();
             let mut ok = true;
+            if let Some(method) = index_ref.method {
+                const BUILT_IN: [&str; 6] = ["btree", "hash", "gist", "spgist", "gin", "brin"];
+                if !BUILT_IN.contains(&method.name.as_str()) {
+                    if let Some(closest) = suggest::closest(&method.name, BUILT_IN) {
+                        diagnostics.push(Diagnostic::unknown_index_method(
+                            &method.name,
+                            method.span,
+                            closest,
+                        ));
+                        ok = false;
+                    }
+                }
+            }
             for column in columns {
                 if !known.contains(&column.name.as_str()) {
                     let closest = suggest::closest(&column.name, known.iter().copied());
@@ -788,9 +946,14 @@ impl Resolver {
                         .iter()
                         .map(|k| match k {
                             KeyPart::Column(c) => catalog::IndexKey::Column(c.name.clone()),
-                            KeyPart::Expr(e) => catalog::IndexKey::Expr(trimmed(e)),
+                            KeyPart::Expr(e) => catalog::IndexKey::Expr(e.trim().to_string()),
                         })
                         .collect(),
+                    options: catalog::IndexOptions::new(
+                        index_ref.key_options.clone(),
+                        index_ref.include.iter().map(|c| c.name.clone()).collect(),
+                        index_ref.nulls_not_distinct,
+                    ),
                     method: index_ref.method.map(|m| m.name.clone()),
                     predicate: index_ref.predicate.map(trimmed),
                     span: index_ref.span,
@@ -1218,6 +1381,27 @@ impl Resolver {
             );
         }
         let mut diagnostics = Vec::new();
+        // A partition is a relation too: its name may not be another table's.
+        for table in &self.model.tables {
+            let partitions = table
+                .partitioning
+                .iter()
+                .flat_map(|p| p.partitions.iter().flatten());
+            for partition in partitions {
+                let key = (partition.name.schema.clone(), partition.name.name.clone());
+                let at = partition.origin.unwrap_or(table.name_span);
+                self.check_length_into(&partition.name.name, at, &mut diagnostics);
+                if let Some(first) = relations.get(&key) {
+                    diagnostics.push(Diagnostic::duplicate_constraint_name(
+                        &partition.name.name,
+                        at,
+                        *first,
+                    ));
+                } else {
+                    relations.insert(key, at);
+                }
+            }
+        }
         for (table, pending) in self.model.tables.iter().zip(pending) {
             let names = pending
                 .uniques

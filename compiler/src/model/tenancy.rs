@@ -175,6 +175,7 @@ pub(super) fn add_tenant_columns(
             nullable: false,
             default: None,
             generated: None,
+            generated_virtual: false,
             identity: None,
             doc: None,
             renamed_from: None,

@@ -24,6 +24,8 @@ pub struct Facts {
     pub tables_with_rows: BTreeSet<QualifiedName>,
     /// Columns that hold at least one NULL.
     pub columns_with_nulls: BTreeSet<(QualifiedName, String)>,
+    /// The server's `server_version_num`, where a database was asked.
+    pub server_version: Option<u32>,
 }
 
 impl Facts {
@@ -76,6 +78,27 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             Change::DropTable(table) => {
                 query.tables.insert(table.name.clone());
             }
+            // A partition with rows is lost data; a default partition with rows decides how a
+            // new partition is attached (plan/recipes/partitions.rs).
+            Change::DropPartition { partition, .. } => {
+                query.tables.insert(partition.name.clone());
+            }
+            Change::AddPartition { table, .. } | Change::AlterPartitionBound { table, .. } => {
+                let current = current_table_name(catalogs, table);
+                let default = catalogs
+                    .current
+                    .table(&current)
+                    .and_then(|t| t.partitioning.as_ref())
+                    .and_then(|p| p.partitions.as_ref())
+                    .and_then(|ps| {
+                        ps.iter()
+                            .find(|p| p.bound == crate::catalog::PartitionBound::Default)
+                    });
+                if let Some(default) = default {
+                    query.tables.insert(default.name.clone());
+                }
+                query.tables.insert(current);
+            }
             // Dropping an index on a table with rows is done `CONCURRENTLY`; a generated column
             // recomputed for every row is a rewrite.
             Change::AddObject { table, .. }
@@ -97,8 +120,18 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
             _ => {}
         }
     }
-    // Only tables that exist in the database can have rows.
-    query.tables.retain(|t| catalogs.current.table(t).is_some());
+    // Only tables that exist in the database can have rows (partitions are no `Table`s).
+    let partitions: Vec<&QualifiedName> = catalogs
+        .current
+        .tables
+        .iter()
+        .filter_map(|t| t.partitioning.as_ref()?.partitions.as_ref())
+        .flatten()
+        .map(|p| &p.name)
+        .collect();
+    query
+        .tables
+        .retain(|t| catalogs.current.table(t).is_some() || partitions.contains(&t));
     query
         .null_columns
         .retain(|(t, _)| catalogs.current.table(t).is_some());
@@ -161,6 +194,7 @@ mod tests {
         let mut regenerated = generated.clone();
         regenerated.generated = Some("lower(a)".into());
         let index = crate::catalog::Index {
+            options: Default::default(),
             name: "t_a_idx".into(),
             unique: false,
             method: "btree".into(),

@@ -32,6 +32,33 @@ impl Hazard {
         )
     }
 
+    /// A view dropped to be created again is missing in between: queries on it fail for that
+    /// moment (and until the plan is run again, if it stops there).
+    pub fn recreates_view(kind: &str, name: &str, because: &str) -> Hazard {
+        Hazard::new(
+            "recreates-view",
+            format!("drops {kind} `{name}` and creates it again later in this plan ({because}): queries on it fail in between"),
+        )
+    }
+
+    /// A materialized view is built by running its query over every row it reads, once, when it
+    /// is created: as long as the query takes.
+    pub fn builds_materialized_view(name: &str) -> Hazard {
+        Hazard::new(
+            "builds-materialized-view",
+            format!("builds materialized view `{name}` by running its query over all the rows it reads (WITH DATA): as long as that query takes"),
+        )
+    }
+
+    /// A dropped view breaks the clients that query it; no data is lost (a materialized view's
+    /// rows are its query's).
+    pub fn drops_view(kind: &str, name: &str) -> Hazard {
+        Hazard::new(
+            "drops-view",
+            format!("drops {kind} `{name}`: queries that read it fail from here on"),
+        )
+    }
+
     /// A dropped constraint stops being enforced: rows that violate it can be written afterwards.
     pub fn drops_constraint(name: &str) -> Hazard {
         Hazard::new(

@@ -19,6 +19,11 @@ pub enum StepKind {
     CreateSequence,
     AlterSequence,
     DropSequence,
+    CreateView,
+    ReplaceView,
+    DropView,
+    CreateViewIndex,
+    DropViewIndex,
     CreateTable,
     RenameTable,
     DropTable,
@@ -59,6 +64,10 @@ pub enum StepKind {
     Grant,
     Revoke,
     Comment,
+    CreatePartition,
+    AttachPartition,
+    DropPartition,
+    AttachIndex,
 }
 
 impl StepKind {
@@ -75,6 +84,11 @@ impl StepKind {
         StepKind::CreateSequence,
         StepKind::AlterSequence,
         StepKind::DropSequence,
+        StepKind::CreateView,
+        StepKind::ReplaceView,
+        StepKind::DropView,
+        StepKind::CreateViewIndex,
+        StepKind::DropViewIndex,
         StepKind::CreateTable,
         StepKind::RenameTable,
         StepKind::DropTable,
@@ -115,6 +129,10 @@ impl StepKind {
         StepKind::Grant,
         StepKind::Revoke,
         StepKind::Comment,
+        StepKind::CreatePartition,
+        StepKind::AttachPartition,
+        StepKind::DropPartition,
+        StepKind::AttachIndex,
     ];
 
     /// The kind named by `as_str`.
@@ -132,6 +150,11 @@ impl StepKind {
             StepKind::CreateSequence => "create_sequence",
             StepKind::AlterSequence => "alter_sequence",
             StepKind::DropSequence => "drop_sequence",
+            StepKind::CreateView => "create_view",
+            StepKind::ReplaceView => "replace_view",
+            StepKind::DropView => "drop_view",
+            StepKind::CreateViewIndex => "create_view_index",
+            StepKind::DropViewIndex => "drop_view_index",
             StepKind::RenameEnum => "rename_enum",
             StepKind::AddEnumValue => "add_enum_value",
             StepKind::ReplaceEnum => "replace_enum",
@@ -176,6 +199,10 @@ impl StepKind {
             StepKind::Grant => "grant",
             StepKind::Revoke => "revoke",
             StepKind::Comment => "comment",
+            StepKind::CreatePartition => "create_partition",
+            StepKind::AttachPartition => "attach_partition",
+            StepKind::DropPartition => "drop_partition",
+            StepKind::AttachIndex => "attach_index",
         }
     }
 }
@@ -189,6 +216,9 @@ pub enum LockLevel {
     RowExclusive,
     /// SHARE UPDATE EXCLUSIVE for the whole statement (VALIDATE, CREATE INDEX CONCURRENTLY): writes go on.
     ShareUpdateExclusive,
+    /// ACCESS SHARE on the tables a query reads, for as long as it runs (a materialized view
+    /// built `WITH DATA`): reads and writes go on.
+    AccessShareScan,
     /// SHARE ROW EXCLUSIVE, brief (adding a foreign key NOT VALID; blocks writes for an instant).
     ShareRowExclusiveInstant,
     /// SHARE for the whole build (CREATE INDEX without CONCURRENTLY): blocks writes.
@@ -207,6 +237,7 @@ impl LockLevel {
         LockLevel::None,
         LockLevel::RowExclusive,
         LockLevel::ShareUpdateExclusive,
+        LockLevel::AccessShareScan,
         LockLevel::ShareRowExclusiveInstant,
         LockLevel::ShareForScan,
         LockLevel::AccessExclusiveInstant,
@@ -228,6 +259,9 @@ impl LockLevel {
             LockLevel::None => "none",
             LockLevel::RowExclusive => "ROW EXCLUSIVE (row locks, per batch)",
             LockLevel::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE (reads and writes continue)",
+            LockLevel::AccessShareScan => {
+                "ACCESS SHARE (while the query runs; reads and writes continue)"
+            }
             LockLevel::ShareRowExclusiveInstant => "SHARE ROW EXCLUSIVE (instant)",
             LockLevel::ShareForScan => "SHARE (for the whole build; blocks writes)",
             LockLevel::AccessExclusiveInstant => "ACCESS EXCLUSIVE (instant)",
@@ -242,7 +276,10 @@ impl LockLevel {
     pub fn wants_lock_timeout(self) -> bool {
         !matches!(
             self,
-            LockLevel::None | LockLevel::ShareUpdateExclusive | LockLevel::RowExclusive
+            LockLevel::None
+                | LockLevel::ShareUpdateExclusive
+                | LockLevel::RowExclusive
+                | LockLevel::AccessShareScan
         )
     }
     /// Whether the step only touches the catalog, so it should finish in milliseconds: such steps

@@ -203,7 +203,12 @@ pub fn column_definition(column: &Column) -> String {
         sql.push_str(&default_expr(default));
     }
     if let Some(generated) = &column.generated {
-        sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) STORED"));
+        let storage = if column.generated_virtual {
+            "VIRTUAL"
+        } else {
+            "STORED"
+        };
+        sql.push_str(&format!(" GENERATED ALWAYS AS ({generated}) {storage}"));
     }
     if let Some(identity) = column.identity {
         sql.push_str(&format!(" GENERATED {} AS IDENTITY", identity.sql()));
@@ -262,11 +267,16 @@ pub fn create_table(table: &Table) -> String {
     }
     items.extend(table.uniques.iter().map(unique_clause));
     items.extend(table.checks.iter().map(check_clause));
+    let partition_by = table
+        .partitioning
+        .as_ref()
+        .map(|p| format!(" {}", p.sql()))
+        .unwrap_or_default();
     if items.is_empty() {
-        return format!("CREATE TABLE {} ()", qualified(&table.name));
+        return format!("CREATE TABLE {} (){partition_by}", qualified(&table.name));
     }
     format!(
-        "CREATE TABLE {} (\n    {}\n)",
+        "CREATE TABLE {} (\n    {}\n){partition_by}",
         qualified(&table.name),
         items.join(",\n    ")
     )
@@ -305,8 +315,13 @@ fn primary_key_clause(pk: &PrimaryKey) -> String {
 
 fn unique_clause(unique: &UniqueConstraint) -> String {
     format!(
-        "CONSTRAINT {} UNIQUE {}",
+        "CONSTRAINT {} UNIQUE {}{}",
         ident(&unique.name),
+        if unique.nulls_not_distinct {
+            "NULLS NOT DISTINCT "
+        } else {
+            ""
+        },
         column_list(&unique.columns)
     )
 }
@@ -418,9 +433,13 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
     let keys: Vec<String> = index
         .keys
         .iter()
-        .map(|key| match key {
-            IndexKey::Column(name) => ident(name),
-            IndexKey::Expr(expr) => format!("({expr})"),
+        .enumerate()
+        .map(|(i, key)| {
+            let key = match key {
+                IndexKey::Column(name) => ident(name),
+                IndexKey::Expr(expr) => format!("({expr})"),
+            };
+            format!("{key}{}", key_options(&index.options.key(i)))
         })
         .collect();
     let mut sql = String::from("CREATE ");
@@ -438,10 +457,28 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
         sql.push_str(&format!(" USING {}", ident(&index.method)));
     }
     sql.push_str(&format!(" ({})", keys.join(", ")));
+    if !index.options.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE {}", column_list(&index.options.include)));
+    }
+    if index.options.nulls_not_distinct {
+        sql.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(predicate) = &index.predicate {
         sql.push_str(&format!(" WHERE ({predicate})"));
     }
     sql
+}
+
+/// ` opclass DESC NULLS LAST` after an index key, each part only where it is not the default.
+fn key_options(options: &crate::catalog::KeyOptions) -> String {
+    let quoted = crate::catalog::KeyOptions {
+        opclass: options
+            .opclass
+            .as_ref()
+            .map(|o| o.split('.').map(ident).collect::<Vec<_>>().join(".")),
+        ..options.clone()
+    };
+    quoted.suffix(true)
 }
 
 /// `DROP INDEX [CONCURRENTLY] schema.index`.
@@ -852,6 +889,7 @@ mod tests {
             origin: None,
         });
         table.uniques.push(UniqueConstraint {
+            nulls_not_distinct: false,
             name: "users_email_key".into(),
             columns: vec!["email".into()],
             origin: None,
@@ -913,6 +951,7 @@ mod tests {
         assert_snapshot!(add_check(&users(), &check, true), @"ALTER TABLE public.users ADD CONSTRAINT users_check CHECK (a < b) NOT VALID");
         assert_snapshot!(add_check(&users(), &check, false), @"ALTER TABLE public.users ADD CONSTRAINT users_check CHECK (a < b)");
         let unique = UniqueConstraint {
+            nulls_not_distinct: false,
             name: "users_a_b_key".into(),
             columns: vec!["a".into(), "b".into()],
             origin: None,
@@ -933,6 +972,7 @@ mod tests {
     #[test]
     fn indexes() {
         let index = Index {
+            options: Default::default(),
             name: "users_email_idx".into(),
             unique: true,
             method: "btree".into(),
@@ -945,6 +985,7 @@ mod tests {
         };
         assert_snapshot!(create_index(&users(), &index, true), @r#"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON public.users ((lower(email)), "order") WHERE (deleted_at IS NULL)"#);
         let gin = Index {
+            options: Default::default(),
             name: "users_tags_idx".into(),
             unique: false,
             method: "gin".into(),

@@ -4,5 +4,6 @@
 
 pub mod ddl;
 mod quote;
+pub mod views;
 
 pub use quote::{ident, literal, qualified};

@@ -205,6 +205,7 @@ impl Printer<'_> {
                         sequence.span.end as usize,
                     );
                 }
+                Item::View(view) => self.view(view, last_end),
                 Item::Extension(extension) => {
                     let mut line = format!("extension {}", extension.name.name);
                     if let Some(schema) = &extension.schema {
@@ -259,8 +260,62 @@ impl Printer<'_> {
         match item {
             Item::Tenancy(_) | Item::Table(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
+            Item::View(view) => view.indexes.is_some(),
             Item::Role(_) | Item::Grant(_) | Item::Extension(_) | Item::Sequence(_) => false,
         }
+    }
+
+    /// `[materialized] view name [with (...)] as (query)`, the query verbatim (its own lines kept),
+    /// then a materialized view's indexes in braces, one per line.
+    fn view(&mut self, view: &ViewDef, last_end: usize) {
+        let mut header = String::new();
+        if view.materialized {
+            header.push_str("materialized ");
+        }
+        header.push_str(&format!("view {}", view.name.text()));
+        if !view.options.is_empty() {
+            let options: Vec<&str> = view.options.iter().map(|o| o.name.as_str()).collect();
+            header.push_str(&format!(" with ({})", options.join(", ")));
+        }
+        header.push_str(&format!(" as ({})", view.query.text));
+        let mut lines: Vec<String> = header.split('\n').map(str::to_string).collect();
+        let Some(indexes) = &view.indexes else {
+            self.sequence(
+                vec![Node {
+                    span: view.span,
+                    lines,
+                }],
+                "",
+                last_end,
+                view.span.end as usize,
+            );
+            return;
+        };
+        if let Some(last) = lines.last_mut() {
+            last.push_str(" {");
+        }
+        let mut first = true;
+        let brace = self.brace_after(view.query.span.end as usize);
+        self.standalone_comments(view.query.span.start as usize, last_end, "", &mut first);
+        let count = lines.len();
+        for (i, line) in lines.iter().enumerate() {
+            if i + 1 < count {
+                self.line("", line);
+            } else {
+                self.header(line, brace);
+            }
+        }
+        let nodes = indexes
+            .iter()
+            .zip(&view.index_spans)
+            .map(|(index, span)| Node {
+                span: *span,
+                lines: entry_lines(&TableEntryKind::Index(index.clone())),
+            })
+            .collect();
+        let close = (view.span.end as usize).saturating_sub(1);
+        self.sequence(nodes, INDENT, brace, close);
+        self.close(view.span, close);
     }
 
     /// The header line of a block, with the trailing comment after its `{` if there is one.
@@ -483,7 +538,15 @@ fn attribute(attribute: &Attribute) -> String {
         AttributeKind::RenamedFrom(old) => format!("renamed from {}", old.name),
         AttributeKind::Using(expr) => format!("using {}", paren(expr)),
         AttributeKind::Backfill(expr) => format!("backfill {}", paren(expr)),
-        AttributeKind::Generated(expr) => format!("generated {}", paren(expr)),
+        AttributeKind::Generated { expr, virtual_kind } => format!(
+            "generated {}{}",
+            paren(expr),
+            match virtual_kind {
+                Some(true) => " virtual",
+                Some(false) => " stored",
+                None => "",
+            }
+        ),
         AttributeKind::Identity { always: false } => "identity".to_string(),
         AttributeKind::Identity { always: true } => "identity always".to_string(),
     }
@@ -512,11 +575,26 @@ fn names(idents: &[Ident]) -> String {
 fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
     match entry {
         TableEntryKind::Column(_) => Vec::new(),
-        TableEntryKind::PrimaryKey(columns) => vec![format!("primary key ({})", names(columns))],
-        TableEntryKind::Unique { name, columns } => vec![match name {
-            Some(name) => format!("unique {} ({})", name.name, names(columns)),
-            None => format!("unique ({})", names(columns)),
+        TableEntryKind::PrimaryKey { name, columns } => vec![match name {
+            Some(name) => format!("primary key {} ({})", name.name, names(columns)),
+            None => format!("primary key ({})", names(columns)),
         }],
+        TableEntryKind::Unique {
+            name,
+            columns,
+            nulls_not_distinct,
+        } => vec![format!(
+            "unique {}({}){}",
+            name.as_ref()
+                .map(|n| format!("{} ", n.name))
+                .unwrap_or_default(),
+            names(columns),
+            if *nulls_not_distinct {
+                " nulls not distinct"
+            } else {
+                ""
+            }
+        )],
         TableEntryKind::Index(index) => {
             let keys: Vec<String> = index
                 .keys
@@ -538,6 +616,12 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
             line.push_str(&format!("({})", keys.join(", ")));
             if let Some(method) = &index.method {
                 line.push_str(&format!(" using {}", method.name));
+            }
+            if !index.include.is_empty() {
+                line.push_str(&format!(" include ({})", names(&index.include)));
+            }
+            if index.nulls_not_distinct {
+                line.push_str(" nulls not distinct");
             }
             if let Some(predicate) = &index.predicate {
                 line.push_str(&format!(" where {}", paren(predicate)));
@@ -613,6 +697,27 @@ fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
         } else {
             "row level security".to_string()
         }],
+        TableEntryKind::PartitionBy { strategy, keys } => {
+            vec![format!(
+                "partition by {} {}",
+                strategy.source(),
+                paren(keys)
+            )]
+        }
+        TableEntryKind::Partition { name, bound } => vec![format!(
+            "partition {} {}",
+            name.name,
+            match bound {
+                PartitionBound::Range { from, to } =>
+                    format!("from {} to {}", paren(from), paren(to)),
+                PartitionBound::List(values) => format!("in {}", paren(values)),
+                PartitionBound::Hash { modulus, remainder } => {
+                    format!("with (modulus {modulus}, remainder {remainder})")
+                }
+                PartitionBound::Default => "default".to_string(),
+            }
+        )],
+        TableEntryKind::PartitionsUnmanaged => vec!["partitions unmanaged".to_string()],
     }
 }
 

@@ -167,6 +167,7 @@ impl<'t> Builder<'t> {
                 items.push(Item::Role(RoleDef { names, span }));
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
+            Rule::view_def => items.push(Item::View(self.view_def(pair))),
             Rule::sequence_def => {
                 let span = self.span(&pair);
                 let mut name = None;
@@ -403,25 +404,29 @@ impl<'t> Builder<'t> {
         let rule = inner.as_rule();
         let kind = match rule {
             Rule::column => TableEntryKind::Column(self.column(inner)?),
-            Rule::primary_key_entry => {
-                let list = inner
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::column_list)?;
-                TableEntryKind::PrimaryKey(self.column_list(list))
-            }
-            Rule::unique_entry => {
+            Rule::primary_key_entry | Rule::unique_entry => {
                 let mut name = None;
                 let mut columns = Vec::new();
+                let mut nulls_not_distinct = false;
                 for child in inner.into_inner() {
                     match child.as_rule() {
                         Rule::constraint_name => {
                             name = child.into_inner().next().map(|p| self.ident(p))
                         }
                         Rule::column_list => columns = self.column_list(child),
+                        Rule::nulls_not_distinct => nulls_not_distinct = true,
                         _ => {}
                     }
                 }
-                TableEntryKind::Unique { name, columns }
+                if rule == Rule::primary_key_entry {
+                    TableEntryKind::PrimaryKey { name, columns }
+                } else {
+                    TableEntryKind::Unique {
+                        name,
+                        columns,
+                        nulls_not_distinct,
+                    }
+                }
             }
             Rule::index_entry => TableEntryKind::Index(self.index_entry(inner)),
             Rule::unique_index_entry => TableEntryKind::Index(IndexDef {
@@ -468,9 +473,72 @@ impl<'t> Builder<'t> {
             Rule::rls_entry => TableEntryKind::RowLevelSecurity {
                 forced: inner.into_inner().any(|p| p.as_rule() == Rule::rls_forced),
             },
+            Rule::partition_by_entry => self.partition_by_entry(inner)?,
+            Rule::partition_entry => self.partition_entry(inner)?,
+            Rule::partitions_unmanaged => TableEntryKind::PartitionsUnmanaged,
             _ => return None,
         };
         Some(TableEntry { kind, span })
+    }
+
+    fn partition_by_entry(&self, pair: Pair<'_, Rule>) -> Option<TableEntryKind> {
+        let mut strategy = None;
+        let mut keys = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::partition_strategy => {
+                    strategy = match child.as_str().trim() {
+                        "range" => Some(PartitionStrategy::Range),
+                        "list" => Some(PartitionStrategy::List),
+                        _ => Some(PartitionStrategy::Hash),
+                    }
+                }
+                Rule::expr => keys = Some(self.expr(child)),
+                _ => {}
+            }
+        }
+        Some(TableEntryKind::PartitionBy {
+            strategy: strategy?,
+            keys: keys?,
+        })
+    }
+
+    fn partition_entry(&self, pair: Pair<'_, Rule>) -> Option<TableEntryKind> {
+        let mut name = None;
+        let mut bound = None;
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::ident => name = Some(self.ident(child)),
+                Rule::bound_range => {
+                    let mut exprs = child
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::expr)
+                        .map(|p| self.expr(p));
+                    let from = exprs.next()?;
+                    let to = exprs.next()?;
+                    bound = Some(PartitionBound::Range { from, to });
+                }
+                Rule::bound_list => {
+                    let expr = child.into_inner().find(|p| p.as_rule() == Rule::expr)?;
+                    bound = Some(PartitionBound::List(self.expr(expr)));
+                }
+                Rule::bound_hash => {
+                    let mut numbers = child
+                        .into_inner()
+                        .filter(|p| p.as_rule() == Rule::number)
+                        .map(|p| p.as_str().parse::<u32>().ok());
+                    let modulus = numbers.next()??;
+                    let remainder = numbers.next()??;
+                    bound = Some(PartitionBound::Hash { modulus, remainder });
+                }
+                Rule::bound_default => bound = Some(PartitionBound::Default),
+                _ => {}
+            }
+        }
+        Some(TableEntryKind::Partition {
+            name: name?,
+            bound: bound?,
+        })
     }
 
     fn column_list(&self, pair: Pair<'_, Rule>) -> Vec<Ident> {
@@ -480,12 +548,77 @@ impl<'t> Builder<'t> {
             .collect()
     }
 
+    fn view_def(&mut self, pair: Pair<'_, Rule>) -> ViewDef {
+        let span = self.span(&pair);
+        let mut view = ViewDef {
+            materialized: false,
+            name: QualName {
+                schema: None,
+                name: Ident {
+                    name: String::new(),
+                    span,
+                },
+                span,
+            },
+            options: Vec::new(),
+            query: Expr {
+                text: String::new(),
+                span,
+            },
+            indexes: None,
+            index_spans: Vec::new(),
+            span,
+        };
+        for child in pair.into_inner() {
+            match child.as_rule() {
+                Rule::view_materialized => view.materialized = true,
+                Rule::qname => view.name = self.qname(child),
+                Rule::view_options => {
+                    for option in child.into_inner() {
+                        if option.as_rule() == Rule::view_option {
+                            let text: String = option
+                                .as_str()
+                                .chars()
+                                .filter(|c| *c != ' ' && *c != '\t')
+                                .collect();
+                            view.options.push(Ident {
+                                name: text,
+                                span: self.span(&option),
+                            });
+                        }
+                    }
+                }
+                Rule::expr => view.query = self.expr(child),
+                Rule::view_body => {
+                    let mut indexes = Vec::new();
+                    for entry in child.into_inner() {
+                        let unique = match entry.as_rule() {
+                            Rule::unique_index_entry => true,
+                            Rule::index_entry => false,
+                            _ => continue,
+                        };
+                        view.index_spans.push(self.span(&entry));
+                        indexes.push(IndexDef {
+                            unique,
+                            ..self.index_entry(entry)
+                        });
+                    }
+                    view.indexes = Some(indexes);
+                }
+                _ => {}
+            }
+        }
+        view
+    }
+
     fn index_entry(&mut self, pair: Pair<'_, Rule>) -> IndexDef {
         let mut index = IndexDef {
             unique: false,
             name: None,
             keys: Vec::new(),
             method: None,
+            include: Vec::new(),
+            nulls_not_distinct: false,
             predicate: None,
         };
         for child in pair.into_inner() {
@@ -511,6 +644,12 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::index_method => index.method = Some(self.ident(child)),
+                Rule::include_columns => {
+                    if let Some(list) = child.into_inner().next() {
+                        index.include = self.column_list(list);
+                    }
+                }
+                Rule::nulls_not_distinct => index.nulls_not_distinct = true,
                 Rule::expr => index.predicate = Some(self.expr(child)),
                 _ => {}
             }
@@ -699,7 +838,17 @@ impl<'t> Builder<'t> {
             Rule::attr_check => AttributeKind::Check(first_expr(self, pair)?),
             Rule::attr_using => AttributeKind::Using(first_expr(self, pair)?),
             Rule::attr_backfill => AttributeKind::Backfill(first_expr(self, pair)?),
-            Rule::attr_generated => AttributeKind::Generated(first_expr(self, pair)?),
+            Rule::attr_generated => {
+                let virtual_kind = pair.clone().into_inner().find_map(|p| match p.as_rule() {
+                    Rule::generated_virtual => Some(true),
+                    Rule::generated_stored => Some(false),
+                    _ => None,
+                });
+                AttributeKind::Generated {
+                    expr: first_expr(self, pair)?,
+                    virtual_kind,
+                }
+            }
             Rule::attr_identity => AttributeKind::Identity {
                 always: pair.into_inner().any(|p| p.as_rule() == Rule::k_always),
             },
@@ -996,6 +1145,8 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_maxvalue => "maxvalue",
         Rule::k_cache => "cache",
         Rule::k_cycle => "cycle",
+        Rule::k_view => "view",
+        Rule::k_materialized => "materialized",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",
@@ -1078,7 +1229,7 @@ fn expected_phrase(positives: &[Rule], context: Context) -> String {
             Rule::index_keys => "a list of index keys in parentheses".to_string(),
             Rule::key_column | Rule::key_expr => "a column or an expression".to_string(),
             Rule::index_method => {
-                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin` or `brin`)".to_string()
+                "an index method (`btree`, `hash`, `gist`, `spgist`, `gin`, `brin` or an extension's)".to_string()
             }
             Rule::fk_action
             | Rule::act_cascade

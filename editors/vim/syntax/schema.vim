@@ -43,8 +43,12 @@ syn keyword schemaAttribute  primary unique index default references check using
 syn keyword schemaAttribute  identity
 syn keyword schemaKeyword    name extension schema sequence start increment minvalue maxvalue cache
 syn keyword schemaKeyword    cycle
+syn keyword schemaKeyword    partition partitions unmanaged by range list in modulus remainder
+syn keyword schemaKeyword    view materialized
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
+syn keyword schemaIndexMethod bloom
+syn keyword schemaKeyword    include nulls not distinct virtual asc desc first last collate
 syn keyword schemaType       uuid text varchar char character varying smallint int integer bigint
 syn keyword schemaType       int2 int4 int8 smallserial serial bigserial serial2 serial4 serial8
 syn keyword schemaType       bool boolean real float float4 float8 double precision numeric decimal
@@ -97,7 +101,7 @@ syn region  schemaTableBody matchgroup=schemaBrace start="{" end="}" contained c
 
 " A column: `name type`. The match starts at the line start, before any keyword could, so a column
 " named like a keyword is still a column; lines that begin a table-level entry are excluded.
-syn match   schemaColumnStart "\v^\s*%(%(primary|foreign)\s+key\s*\(|%(unique|index|check)%(\s+\h\w*)=\s*\(|policy\s+\h\w*\s+for>|backfill\s+\h\w*\s*%(from>|\()|row\s+level\s+security>|with\s+check>|on\s+%(delete|update)>|for\s+\h|to\s|using\s)@!\h\w*\s+\ze[A-Za-z_"]" contained contains=schemaColumnName nextgroup=schemaColumnType
+syn match   schemaColumnStart "\v^\s*%(%(primary|foreign)\s+key%(\s+\h\w*)=\s*\(|unique\s+index%(\s+\h\w*)=\s*\(|%(unique|index|check)%(\s+\h\w*)=\s*\(|policy\s+\h\w*\s+for>|backfill\s+\h\w*\s*%(from>|\()|row\s+level\s+security>|partitions=\s+\h|with\s+check>|on\s+%(delete|update)>|for\s+\h|to\s|using\s)@!\h\w*\s+\ze[A-Za-z_"]" contained contains=schemaColumnName nextgroup=schemaColumnType
 syn match   schemaColumnName "\h\w*" contained
 syn match   schemaColumnType "\%(\"\%([^\"]\|\"\"\)*\"\|character\s\+varying\>\|\h\w*\%(\.\h\w*\)\=\)" contained contains=schemaType
 
@@ -105,7 +109,7 @@ syn match   schemaColumnType "\%(\"\%([^\"]\|\"\"\)*\"\|character\s\+varying\>\|
 " would lose to the keyword.
 syn match   schemaRefTable "\%(\<references\s\+\)\@<=\h\w*\%(\.\h\w*\)\=" contained
 syn match   schemaOldName "\%(\<renamed\s\+from\s\+\)\@<=\h\w*" contained
-syn match   schemaEntryName "\%(^\s*\%(index\|unique\|check\|policy\)\s\+\)\@<=\h\w*\ze\s*\%((\|for\>\)" contained
+syn match   schemaEntryName "\%(^\s*\%(index\|unique\|unique\s\+index\|check\|policy\|primary\s\+key\|foreign\s\+key\)\s\+\)\@<=\h\w*\ze\s*\%((\|for\>\)" contained
 syn match   schemaNullable "?" contained
 syn match   schemaArray "\[\]" contained
 

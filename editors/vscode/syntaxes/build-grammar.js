@@ -40,7 +40,9 @@ const TYPES = [
 const PARAM_TYPES = ['varchar', 'char', 'character', 'numeric', 'decimal', 'time', 'timestamp',
   'timestamptz', 'interval', 'float', 'bit', 'varbit'];
 /** Index access methods after `using`. */
-const INDEX_METHODS = ['btree', 'hash', 'gist', 'gin', 'brin', 'spgist'];
+const INDEX_METHODS = ['btree', 'hash', 'gist', 'gin', 'brin', 'spgist', 'bloom'];
+/** After an index key (`at desc nulls last`), and an index's `include (...)` / `nulls not distinct`. */
+const INDEX_KEYWORDS = ['asc', 'desc', 'nulls', 'first', 'last', 'include', 'not', 'distinct', 'virtual'];
 /** Grant privileges. */
 const PRIVILEGES = ['select', 'insert', 'update', 'delete', 'truncate', 'references', 'trigger', 'all', 'privileges'];
 /** Referential actions after `on delete` / `on update`. */
@@ -59,6 +61,10 @@ const KEYWORDS = [
   'trigger', 'privileges', 'permissive', 'restrictive', 'only', 'zone', 'without', 'array',
   'identity', 'name', 'extension', 'schema', 'sequence', 'start', 'increment', 'minvalue',
   'maxvalue', 'cache', 'cycle',
+  ...INDEX_KEYWORDS,
+  'partition', 'partitions', 'unmanaged', 'by', 'range', 'list',
+  'hash', 'in', 'modulus', 'remainder',
+  'view', 'materialized',
 ];
 
 /**
@@ -397,10 +403,21 @@ const repository = {
   'table-entry': {
     patterns: [
       {
-        match: `${lineStart}\\b(primary|foreign)\\s+(key)\\b(?=\\s*\\()`,
-        captures: { 1: { name: sc('keyword.control.$1') }, 2: { name: sc('keyword.control.key') } },
+        match: `${lineStart}\\b(primary|foreign)\\s+(key)\\b(?:\\s+(${IDENT}))?(?=\\s*\\()`,
+        captures: {
+          1: { name: sc('keyword.control.$1') },
+          2: { name: sc('keyword.control.key') },
+          3: { name: sc('entity.name.function.constraint') },
+        },
       },
       {
+        match: `${lineStart}\\b(unique)\\s+(index)\\b(?:\\s+${notParamType}(${IDENT}))?(?=\\s*\\()`,
+        captures: {
+          1: { name: sc('keyword.control.unique') },
+          2: { name: sc('keyword.control.index') },
+          3: { name: sc('entity.name.function.constraint') },
+        },
+      },      {
         match: `${lineStart}\\b(unique|index)\\b(?:\\s+${notParamType}(${IDENT}))?(?=\\s*\\()`,
         captures: { 1: { name: sc('keyword.control.$1') }, 2: { name: sc('entity.name.function.constraint') } },
       },
@@ -544,6 +561,13 @@ const repository = {
         2: { name: sc('punctuation.section.parens.begin') },
       }),
       sqlExpression('(\\()', { 1: { name: sc('punctuation.section.parens.begin') } }),
+      // After a key: its order and operator class (`name gin_trgm_ops`, `at desc nulls last`).
+      { match: '\\b(?:asc|desc|nulls|first|last|collate)\\b', name: sc('keyword.control.order') },
+      { include: '#string' },
+      {
+        match: '(?<=[A-Za-z0-9_)])\\s+([A-Za-z_][A-Za-z0-9_.]*_ops)\\b',
+        captures: { 1: { name: sc('support.constant.operator-class') } },
+      },
       { match: IDENT, name: sc('variable.other.column') },
       { include: '#comma' },
     ],
@@ -554,8 +578,17 @@ const repository = {
     patterns: [
       { include: '#expression-after-keyword' },
       {
-        match: `\\b(using)\\s+(${words(INDEX_METHODS)})\\b`,
+        match: `\\b(using)\\s+(${IDENT})\\b`,
         captures: { 1: { name: sc('keyword.control.using') }, 2: { name: sc('support.constant.index-method') } },
+      },
+      {
+        match: '\\b(include)\\b|\\b(nulls)\\s+(not)\\s+(distinct)\\b',
+        captures: {
+          1: { name: sc('keyword.control.include') },
+          2: { name: sc('keyword.control.nulls') },
+          3: { name: sc('keyword.control.not') },
+          4: { name: sc('keyword.control.distinct') },
+        },
       },
       { include: '#references' },
       {

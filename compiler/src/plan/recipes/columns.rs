@@ -118,7 +118,8 @@ pub fn plan(ctx: &Context, change: &Change, planned: &mut Planned) {
         } => {
             // PostgreSQL 15 cannot change a generation expression in place: the column is dropped and
             // added again, and the new expression computed for every row.
-            let rows = ctx.has_rows(table);
+            // A virtual column is computed when read: adding one writes nothing.
+            let rows = ctx.has_rows(table) && !desired.generated_virtual;
             let mut step = Step::sql(
                 StepKind::AlterColumnType,
                 target(table, &desired.name),
@@ -229,7 +230,8 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
         .filter(|_| rows && column.serial && column.nullable);
     let rewrites = rows
         && ((column.serial && sequence.is_none())
-            || column.generated.is_some()
+            // A virtual column is computed when read: adding one writes nothing.
+            || (column.generated.is_some() && !column.generated_virtual)
             || column.identity.is_some()
             || column.default.as_deref().is_some_and(is_volatile));
     let mut statements = match &sequence {
@@ -903,6 +905,7 @@ mod tests {
         indexed.tables[0]
             .uniques
             .push(crate::catalog::UniqueConstraint {
+                nulls_not_distinct: false,
                 name: "users_email_key".into(),
                 columns: vec!["email".into()],
                 origin: None,

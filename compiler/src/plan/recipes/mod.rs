@@ -7,9 +7,12 @@ mod fill;
 mod identity;
 mod not_null;
 mod objects;
+mod partitions;
 mod retype;
 mod security;
 mod sequences;
+mod server_version;
+mod views;
 
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
@@ -52,7 +55,7 @@ pub struct Planned {
 
 pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     let mut planned = Planned::default();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = server_version::check(ctx.changes, ctx.facts.server_version);
     for change in ctx.changes {
         match change {
             Change::CreateSchema(_)
@@ -68,9 +71,21 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::RenameTable { .. }
             | Change::DropTable(_)
             | Change::CommentTable { .. } => create::plan(ctx, change, &mut planned),
+            Change::AddPartition { .. }
+            | Change::DropPartition { .. }
+            | Change::AlterPartitionBound { .. } => partitions::plan(ctx, change, &mut planned),
+            Change::AlterPartitioning { table, .. } => {
+                diagnostics.push(partitions::repartition_refused(ctx, table))
+            }
             Change::CreateSequence(_) | Change::AlterSequence { .. } | Change::DropSequence(_) => {
                 sequences::plan(change, &mut planned)
             }
+            Change::CreateView(_)
+            | Change::ReplaceView { .. }
+            | Change::RecreateView { .. }
+            | Change::DropView(_)
+            | Change::CreateViewIndex { .. }
+            | Change::DropViewIndex { .. } => views::plan(ctx, change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable
@@ -115,6 +130,8 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
     }
     // Last: the fill triggers depend on which columns the other recipes add.
     fill::plan(ctx, &mut planned);
+    // Views are dropped before, and created after, every step on the tables they read.
+    views::order(&mut planned);
     if diagnostics.is_empty() {
         Ok(planned)
     } else {

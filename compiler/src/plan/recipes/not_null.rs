@@ -266,30 +266,34 @@ fn fill(
         );
     }
 
-    let batch = BatchedBackfill {
-        table: table.clone(),
-        column: name.clone(),
-        batch_sql: batch_sql(desired_table, column, source, ctx.options.batch_size),
-        remaining_sql: format!(
-            "SELECT count(*) FROM {} WHERE {} IS NULL",
-            sql::qualified(table),
-            sql::ident(name)
-        ),
-    };
-    planned.steps.push(
-        Step::new(
-            StepKind::Backfill,
-            target(table, name),
-            phase::BACKFILL,
-            Action::Backfill(batch),
-        )
-        .on_table(table)
-        .outside_transaction()
-        .lock(LockLevel::RowExclusive)
-        .hazard(Hazard::backfills_rows(&table.name, name))
-        .needs(fill_needs)
-        .provides([Resource::Filled(table.clone(), name.clone())]),
-    );
+    // A partitioned table is filled partition by partition: its parent has no pages of its own
+    // (so no TID range), and each partition's batches walk that partition alone.
+    for (filled, filled_source) in backfill_targets(ctx, desired_table, source) {
+        let batch = BatchedBackfill {
+            table: filled.name.clone(),
+            column: name.clone(),
+            batch_sql: batch_sql(&filled, column, &filled_source, ctx.options.batch_size),
+            remaining_sql: format!(
+                "SELECT count(*) FROM {} WHERE {} IS NULL",
+                sql::qualified(&filled.name),
+                sql::ident(name)
+            ),
+        };
+        planned.steps.push(
+            Step::new(
+                StepKind::Backfill,
+                target(&filled.name, name),
+                phase::BACKFILL,
+                Action::Backfill(batch),
+            )
+            .on_table(table)
+            .outside_transaction()
+            .lock(LockLevel::RowExclusive)
+            .hazard(Hazard::backfills_rows(&filled.name.name, name))
+            .needs(fill_needs.clone())
+            .provides([Resource::Filled(table.clone(), name.clone())]),
+        );
+    }
     preflight(ctx, table, column, source, planned);
     enforce(
         ctx,
@@ -483,6 +487,37 @@ fn fill_trigger(
         sql::ident(column),
         sql::qualified(function)
     )
+}
+
+/// What the backfill walks: the table itself, or, for a partitioned table, each of its partitions
+/// (as the database has them now; the same columns and keys as the parent), with the source's
+/// first hop starting from the partition.
+fn backfill_targets(ctx: &Context, table: &Table, source: &Source) -> Vec<(Table, Source)> {
+    let current = super::current_table_name(ctx.catalogs, &table.name);
+    let partitions = ctx
+        .catalogs
+        .current
+        .table(&current)
+        .and_then(|t| t.partitioning.as_ref())
+        .and_then(|p| p.partitions.as_ref());
+    let Some(partitions) = partitions.filter(|p| !p.is_empty()) else {
+        return vec![(table.clone(), source.clone())];
+    };
+    partitions
+        .iter()
+        .map(|partition| {
+            let mut filled = table.clone();
+            filled.name = partition.name.clone();
+            filled.partitioning = None;
+            let mut source = source.clone();
+            if let Source::Path(path) = &mut source {
+                if let Some(first) = path.first_mut() {
+                    first.child = partition.name.clone();
+                }
+            }
+            (filled, source)
+        })
+        .collect()
 }
 
 /// The value for existing rows, as an expression inside `UPDATE <table> ... FROM <parent> AS

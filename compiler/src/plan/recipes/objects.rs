@@ -91,18 +91,35 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
     };
     match object {
         TableObject::PrimaryKey(pk) => {
-            duplicates_preflight(ctx, table, &pk.columns, &name, planned);
-            add_key(ctx, table, &name, &index_name, &pk.columns, true, planned);
+            duplicates_preflight(ctx, table, &pk.columns, false, &name, planned);
+            add_key(
+                ctx,
+                table,
+                &name,
+                &index_name,
+                &pk.columns,
+                KeyKind::Primary,
+                planned,
+            );
         }
         TableObject::Unique(unique) => {
-            duplicates_preflight(ctx, table, &unique.columns, &name, planned);
+            duplicates_preflight(
+                ctx,
+                table,
+                &unique.columns,
+                unique.nulls_not_distinct,
+                &name,
+                planned,
+            );
             add_key(
                 ctx,
                 table,
                 &name,
                 &index_name,
                 &unique.columns,
-                false,
+                KeyKind::Unique {
+                    nulls_not_distinct: unique.nulls_not_distinct,
+                },
                 planned,
             );
         }
@@ -176,12 +193,23 @@ fn add(ctx: &Context, table: &QualifiedName, object: &TableObject, planned: &mut
                     })
                     .collect();
                 if columns.len() == index.keys.len() && index.predicate.is_none() {
-                    duplicates_preflight(ctx, table, &columns, &name, planned);
+                    duplicates_preflight(
+                        ctx,
+                        table,
+                        &columns,
+                        index.options.nulls_not_distinct,
+                        &name,
+                        planned,
+                    );
                 }
             }
-            planned
-                .steps
-                .push(create_index(table, index, rows).provides(provides));
+            if rows && super::partitions::is_partitioned(ctx, table) {
+                super::partitions::create_index(ctx, table, index, provides, planned);
+            } else {
+                planned
+                    .steps
+                    .push(create_index(table, index, rows).provides(provides));
+            }
         }
     }
     for step in &mut planned.steps[first..] {
@@ -374,6 +402,13 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
     }
 }
 
+/// Which key `add_key` adds.
+#[derive(Clone, Copy)]
+enum KeyKind {
+    Primary,
+    Unique { nulls_not_distinct: bool },
+}
+
 /// A primary key or unique constraint. On a table with rows its index is built concurrently first
 /// and then attached (`USING INDEX`, an instant catalog change).
 fn add_key(
@@ -382,9 +417,16 @@ fn add_key(
     name: &str,
     index_name: &str,
     columns: &[String],
-    primary: bool,
+    key: KeyKind,
     planned: &mut Planned,
 ) {
+    let primary = matches!(key, KeyKind::Primary);
+    let nulls_not_distinct = matches!(
+        key,
+        KeyKind::Unique {
+            nulls_not_distinct: true
+        }
+    );
     let rows = ctx.has_rows(table);
     let needs = column_needs(table, columns);
     let provides = vec![
@@ -396,7 +438,14 @@ fn add_key(
     } else {
         StepKind::AddUnique
     };
-    if !rows {
+    // On a partitioned table with rows, each partition's unique index is built concurrently
+    // first; the constraint added to the parent then adopts them instead of building its own.
+    let (built, adopted) = if rows && super::partitions::is_partitioned(ctx, table) {
+        super::partitions::build_key_indexes(ctx, table, (name, primary), columns, &needs, planned)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if !rows || !built.is_empty() {
         let statement = if primary {
             ddl::add_primary_key(
                 table,
@@ -412,16 +461,23 @@ fn add_key(
                 &crate::catalog::UniqueConstraint {
                     name: name.to_string(),
                     columns: columns.to_vec(),
+                    nulls_not_distinct,
                     origin: None,
                 },
             )
         };
         planned.steps.push(
-            Step::sql(kind, target(table, name), phase::KEYS, vec![statement])
-                .on_table(table)
-                .lock(LockLevel::AccessExclusiveInstant)
-                .needs(needs)
-                .provides(provides),
+            Step::sql(
+                kind,
+                target(table, name),
+                phase::KEYS,
+                adopted.into_iter().chain([statement]).collect(),
+            )
+            .on_table(table)
+            .lock(LockLevel::AccessExclusiveInstant)
+            .needs(needs)
+            .needs(built)
+            .provides(provides),
         );
         return;
     }
@@ -431,6 +487,7 @@ fn add_key(
         method: "btree".into(),
         keys: columns.iter().cloned().map(IndexKey::Column).collect(),
         predicate: None,
+        options: crate::catalog::IndexOptions::new(Vec::new(), Vec::new(), nulls_not_distinct),
         origin: None,
     };
     let build = create_index(table, &index, true).needs(needs.clone());
@@ -458,10 +515,12 @@ fn add_key(
 }
 
 /// Rows that share a key would make the unique index build fail (and leave it INVALID).
+/// With `nulls_not_distinct`, rows that are NULL alike collide too.
 fn duplicates_preflight(
     ctx: &Context,
     table: &QualifiedName,
     columns: &[String],
+    nulls_not_distinct: bool,
     name: &str,
     planned: &mut Planned,
 ) {
@@ -488,7 +547,11 @@ fn duplicates_preflight(
             "SELECT coalesce(sum(n), 0)::bigint, min(e) FROM (SELECT count(*) AS n, concat(max({key}), {}, ', like key ', min({key})) AS e FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
             values.join(", "),
             sql::qualified(table),
-            list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND "),
+            if nulls_not_distinct {
+                "true".to_string()
+            } else {
+                list.iter().map(|c| format!("{c} IS NOT NULL")).collect::<Vec<_>>().join(" AND ")
+            },
             list.join(", ")
         ),
         message: format!("rows of `{}` share values of ({}), so `{name}` cannot be built", table.name, columns.join(", ")),
@@ -566,6 +629,24 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
     }
     orphans_preflight(ctx, table, fk, planned);
     cross_tenant_preflight(ctx, table, fk, planned);
+    // PostgreSQL refuses `NOT VALID` for a foreign key on a partitioned table (ONLINE-SAFETY.md,
+    // recipe B): it is added validated, which scans every partition under SHARE ROW EXCLUSIVE.
+    if super::partitions::is_partitioned(ctx, table) {
+        planned.steps.push(
+            Step::sql(
+                StepKind::AddForeignKey,
+                target(table, &fk.name),
+                phase::FOREIGN_KEYS,
+                vec![ddl::add_foreign_key(table, fk, false)],
+            )
+            .on_table(table)
+            .lock(LockLevel::ShareForScan)
+            .hazard(Hazard::blocks_writes(&table.name))
+            .needs(needs)
+            .provides(provides),
+        );
+        return;
+    }
     not_valid_then_validate(
         table,
         &fk.name,
@@ -761,6 +842,10 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         None if matches!(object, TableObject::Unique(_)) => step
             .destructive()
             .hazard(Hazard::removes_uniqueness("constraint", name)),
+        // A primary key is a uniqueness guarantee too (and what foreign keys may rely on).
+        None if matches!(object, TableObject::PrimaryKey(_)) => step
+            .destructive()
+            .hazard(Hazard::removes_uniqueness("primary key", name)),
         None if matches!(object, TableObject::Index(_)) => {
             step.destructive().hazard(Hazard::drops_index(name))
         }
@@ -915,6 +1000,7 @@ mod tests {
 
     fn index(columns: &[&str]) -> Index {
         Index {
+            options: Default::default(),
             name: "t_lookup".into(),
             unique: false,
             method: "btree".into(),
