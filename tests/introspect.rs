@@ -557,7 +557,7 @@ async fn query_count_does_not_grow_with_tables() {
         199
     );
     assert_eq!(one_stats.queries, many_stats.queries);
-    assert_eq!(one_stats.queries, 12, "one query per object kind");
+    assert_eq!(one_stats.queries, 14, "one query per object kind");
     db.drop().await;
 }
 

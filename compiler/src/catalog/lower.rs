@@ -24,6 +24,17 @@ pub fn lower(model: &Model) -> Catalog {
                 .insert(extension.name.clone(), schema.clone());
         }
     }
+    catalog.functions = model.functions.clone();
+    catalog.triggers = model.triggers.clone();
+    catalog.domains = model.domains.clone();
+    for schema in model
+        .functions
+        .iter()
+        .map(|f| &f.name.schema)
+        .chain(model.domains.iter().map(|d| &d.name.schema))
+    {
+        note_schema(&mut catalog, schema);
+    }
     for sequence in &model.sequences {
         note_schema(&mut catalog, &sequence.name.schema);
         catalog.sequences.push(Sequence {

@@ -9,6 +9,7 @@ pub mod hash;
 pub mod lower;
 pub mod names;
 pub mod partitions;
+mod routines;
 mod types;
 mod unmanaged;
 pub mod views;
@@ -20,6 +21,7 @@ use crate::source::Span;
 
 pub use lower::lower;
 pub use partitions::{Partition, PartitionBound, PartitionStrategy, Partitioning};
+pub use routines::{Domain, DomainCheck, Function, RoutineArg, RoutineSignature, Trigger};
 pub use types::{BaseType, SqlType};
 pub use unmanaged::Unmanaged;
 pub use views::View;
@@ -65,6 +67,11 @@ pub struct Catalog {
     pub enums: Vec<EnumType>,
     /// Sequences that no column owns as `serial` or identity (those come with their column).
     pub sequences: Vec<Sequence>,
+    /// `function` and `procedure` items (not an extension's, not schemac's own).
+    pub functions: Vec<Function>,
+    /// User triggers on tables (schemac's fill triggers are `fill_triggers`).
+    pub triggers: Vec<Trigger>,
+    pub domains: Vec<Domain>,
     pub tables: Vec<Table>,
     /// Roles: declared by the schema (desired), or every non-system role of the cluster (current).
     /// Roles are cluster-wide, so they are created when missing and never dropped.
@@ -96,6 +103,18 @@ pub struct FillTrigger {
 }
 
 impl Catalog {
+    fn clear_routine_origins(&mut self) {
+        for function in &mut self.functions {
+            function.origin = None;
+        }
+        for trigger in &mut self.triggers {
+            trigger.origin = None;
+        }
+        for domain in &mut self.domains {
+            domain.origin = None;
+        }
+    }
+
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.iter().find(|t| &t.name == name)
     }
@@ -134,6 +153,14 @@ impl Catalog {
         for sequence in &mut catalog.sequences {
             sequence.origin = None;
         }
+        catalog
+            .functions
+            .sort_by_key(|f| (f.name.clone(), f.identity_types()));
+        catalog
+            .triggers
+            .sort_by(|a, b| (&a.table, &a.name).cmp(&(&b.table, &b.name)));
+        catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
+        catalog.clear_routine_origins();
         catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
         for table in &mut catalog.tables {
             table.kind = TableKind::Plain;
@@ -188,6 +215,7 @@ impl Catalog {
     /// Forgets every `origin` span (and the spans inside backfills), so that catalogs lowered from
     /// differently laid out sources, or read from a database, compare equal.
     pub fn clear_origins(&mut self) {
+        self.clear_routine_origins();
         for item in &mut self.enums {
             item.origin = None;
         }

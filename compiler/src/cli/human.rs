@@ -435,6 +435,14 @@ fn partitioned(partitioning: Option<&crate::catalog::Partitioning>) -> String {
     }
 }
 
+fn routine(f: &crate::catalog::Function) -> &'static str {
+    if f.procedure {
+        "procedure"
+    } else {
+        "function"
+    }
+}
+
 /// One drift entry per change, naming the table and the object.
 pub fn describe(change: &Change) -> String {
     match change {
@@ -473,6 +481,33 @@ pub fn describe(change: &Change) -> String {
             "materialized view `{view}` has index `{}`, which the schema does not declare so",
             index.name
         ),
+        Change::CreateFunction(f) => format!("{} `{}` is missing", routine(f), f.display()),
+        Change::ReplaceFunction(f) => {
+            format!("{} `{}` differs from the schema", routine(f), f.display())
+        }
+        Change::RecreateFunction { desired: f, .. } => format!(
+            "{} `{}` has another result or arguments than the schema says",
+            routine(f),
+            f.display()
+        ),
+        Change::DropFunction(f) => {
+            format!("{} `{}` is not in the schema", routine(f), f.display())
+        }
+        Change::CreateTrigger(t) => format!("trigger `{}` on `{}` is missing", t.name, t.table),
+        Change::ReplaceTrigger(t) => {
+            format!(
+                "trigger `{}` on `{}` differs from the schema",
+                t.name, t.table
+            )
+        }
+        Change::DropTrigger(t) => {
+            format!("trigger `{}` on `{}` is not in the schema", t.name, t.table)
+        }
+        Change::CreateDomain(d) => format!("domain `{}` is missing", d.name),
+        Change::AlterDomain { desired, .. } => {
+            format!("domain `{}` differs from the schema", desired.name)
+        }
+        Change::DropDomain(d) => format!("domain `{}` is not in the schema", d.name),
         Change::RenameEnum { from, to } => format!("enum `{from}` should be named `{}`", to.name),
         Change::AddEnumValue { name, value, .. } => format!("enum `{name}` lacks value `{value}`"),
         Change::ReplaceEnum { current, desired } => {

@@ -32,6 +32,7 @@
 //! (`serde`), `rust_decimal` (`serde`), `ipnetwork` (`serde`), and `chrono` (`serde`) or `time`
 //! (`serde`).
 
+mod domains;
 mod keys;
 mod names;
 mod queries;
@@ -170,7 +171,7 @@ impl Default for CodegenOptions {
 
 /// Rust model files for every table and enum of `catalog`, sorted by path.
 pub fn rust_models(catalog: &Catalog, options: &CodegenOptions) -> Vec<GeneratedFile> {
-    render::render(catalog, options)
+    render::render(&domains::with_base_types(catalog), options)
 }
 
 /// Paths (relative to `dir`) where the directory differs from `files`: a file missing or with other

@@ -86,3 +86,12 @@ pub const PLAN_INVALID_EXPRESSION: &str = "schemac::plan::invalid_expression";
 /// The schema uses a feature the target's PostgreSQL version does not have.
 pub const PLAN_UNSUPPORTED_BY_SERVER: &str = "schemac::plan::unsupported_by_server";
 pub const PLAN_DESTRUCTIVE_REFUSED: &str = "schemac::apply::destructive_refused";
+
+// --- functions, procedures, triggers, domains -------------------------------------------------
+
+/// A `function`/`procedure` header that does not read as PostgreSQL's syntax.
+pub const INVALID_ROUTINE: &str = "schemac::resolve::invalid_routine";
+/// Two routines with the same name and argument types, or two domains / triggers of one name.
+pub const DUPLICATE_ROUTINE: &str = "schemac::resolve::duplicate_routine";
+/// A trigger on a column its table does not have, or without events.
+pub const INVALID_TRIGGER: &str = "schemac::resolve::invalid_trigger";

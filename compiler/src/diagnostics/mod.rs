@@ -5,6 +5,7 @@
 pub mod codes;
 mod render;
 mod resolve;
+mod routines;
 pub mod suggest;
 mod syntax;
 

@@ -109,6 +109,27 @@ pub enum Change {
         view: QualifiedName,
         index: Index,
     },
+    /// A `function`/`procedure` the database lacks (or one dropped to be made again).
+    CreateFunction(crate::catalog::Function),
+    /// Same name, arguments and result, other body or attributes: `CREATE OR REPLACE`.
+    ReplaceFunction(crate::catalog::Function),
+    DropFunction(crate::catalog::Function),
+    /// Same name and argument types, another result or argument list: dropped and created again.
+    RecreateFunction {
+        current: crate::catalog::Function,
+        desired: crate::catalog::Function,
+    },
+    CreateTrigger(crate::catalog::Trigger),
+    /// Same table and name, other definition: `CREATE OR REPLACE TRIGGER`.
+    ReplaceTrigger(crate::catalog::Trigger),
+    DropTrigger(crate::catalog::Trigger),
+    CreateDomain(crate::catalog::Domain),
+    /// Default, `not null` or checks differ (a base type change as well).
+    AlterDomain {
+        current: crate::catalog::Domain,
+        desired: crate::catalog::Domain,
+    },
+    DropDomain(crate::catalog::Domain),
     RenameEnum {
         from: QualifiedName,
         to: QualifiedName,

@@ -9,6 +9,11 @@ mod enums;
 pub(crate) mod expr;
 mod pair;
 mod partitions;
+mod routines;
+/// Comparisons the planner shares with the differ.
+pub mod diff_helpers {
+    pub use super::routines::same_check;
+}
 mod security;
 mod sequences;
 mod tables;
@@ -36,6 +41,7 @@ pub fn diff(catalogs: Pair<&Catalog>) -> Vec<Change> {
     }
     enums::diff_enums(catalogs, &mut changes);
     sequences::diff_sequences(catalogs, &mut changes);
+    routines::diff_routines(catalogs, &mut changes);
     tables::diff_tables(catalogs, &mut changes);
     // Last: which views must be recreated depends on the column changes.
     views::diff_views(catalogs, &mut changes);

@@ -10,6 +10,9 @@
 //! printed by a dev database. A form it knows must print exactly as the server does: the
 //! convergence test (`tests/convergence_local.rs`) checks each form × column type against a server.
 
+mod domains;
+mod triggers;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{BaseType, Catalog, IndexKey, QualifiedName, SqlType, Table};
@@ -40,6 +43,14 @@ pub fn canonicalize(desired: &Catalog) -> (Catalog, Vec<Unknown>) {
             },
         )
         .collect();
+    for domain in &mut result.domains {
+        domains::print(domain, &enums);
+    }
+    for trigger in &mut result.triggers {
+        if let Some(table) = desired.tables.iter().find(|t| t.name == trigger.table) {
+            triggers::print(trigger, table, &enums);
+        }
+    }
     for table in &mut result.tables {
         match table_printed(table, &enums) {
             Ok(printed) => *table = printed,

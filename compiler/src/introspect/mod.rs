@@ -11,6 +11,7 @@ mod expressions;
 mod facts;
 mod local;
 mod queries;
+mod routines;
 mod tenancy_pattern;
 pub mod to_source;
 mod types;

@@ -345,12 +345,18 @@ select n.nspname::text as schema, c.relname::text as table_name, t.tgname::text 
   array(select a.attname::text from unnest(t.tgattr::int2[]) with ordinality k(attnum, ord)
         join pg_catalog.pg_attribute a on a.attrelid = t.tgrelid and a.attnum = k.attnum
         order by k.ord) as update_of,
-  p.prosrc::text as body
+  p.prosrc::text as body,
+  (t.tgname like 'schemac\_%') as schemac, t.tgtype::int2 as tgtype,
+  pg_catalog.pg_get_triggerdef(t.oid) as def, (t.tgqual is not null) as has_when,
+  pg_catalog.encode(t.tgargs, 'escape') as args,
+  pn.nspname::text as function_schema, p.proname::text as function_name
 from pg_catalog.pg_trigger t
 join pg_catalog.pg_class c on c.oid = t.tgrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_proc p on p.oid = t.tgfoid
-where not t.tgisinternal and t.tgname like 'schemac\_%\_fill' and n.nspname = any($1)
+join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
+where not t.tgisinternal and n.nspname = any($1) and c.relkind in ('r', 'p')
+  and c.relname not like 'schemac\_%'
   and t.tgparentid = 0
 order by n.nspname collate "C", c.relname collate "C", t.tgname collate "C"
 "#;
@@ -527,6 +533,19 @@ impl<'c> Reader<'c> {
             ));
         }
 
+        for row in self
+            .fetch("functions", super::routines::FUNCTIONS, Some(schemas))
+            .await?
+        {
+            catalog.functions.extend(super::routines::function(&row)?);
+        }
+        for row in self
+            .fetch("domains", super::routines::DOMAINS, Some(schemas))
+            .await?
+        {
+            catalog.domains.push(super::routines::domain(&row)?);
+        }
+
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
         // View oid → index into `catalog.views` (their columns and indexes come with the tables').
@@ -673,6 +692,15 @@ impl<'c> Reader<'c> {
             .fetch("fill triggers", FILL_TRIGGERS, Some(schemas))
             .await?
         {
+            // User triggers; schemac's own other than fill triggers are leftovers of a step.
+            if !get::<bool>(&row, "fill triggers", "schemac")? {
+                catalog.triggers.push(super::routines::trigger(&row)?);
+                continue;
+            }
+            let name: String = get(&row, "fill triggers", "name")?;
+            if !name.ends_with("_fill") {
+                continue;
+            }
             catalog.fill_triggers.push(FillTrigger {
                 table: QualifiedName::new(
                     get::<String>(&row, "fill triggers", "schema")?,

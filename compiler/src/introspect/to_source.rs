@@ -334,6 +334,15 @@ impl<'a> Writer<'a> {
         if !sequences.is_empty() {
             items.push(sequences.join("\n"));
         }
+        let domains: Vec<String> = self
+            .catalog
+            .domains
+            .iter()
+            .filter_map(|d| self.domain_item(d))
+            .collect();
+        if !domains.is_empty() {
+            items.push(domains.join("\n"));
+        }
         for table in &self.catalog.tables {
             if !self.skipped_tables.contains(&table.name) {
                 items.push(self.table_item(table));
@@ -344,6 +353,9 @@ impl<'a> Writer<'a> {
             if let Some(item) = self.view_item(view) {
                 items.push(item);
             }
+        }
+        for function in &self.catalog.functions {
+            items.extend(self.function_item(function));
         }
         let grants = self.grant_items();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
@@ -498,7 +510,8 @@ impl<'a> Writer<'a> {
                     .catalog
                     .views
                     .iter()
-                    .any(|v| &v.name.schema == namespace);
+                    .any(|v| &v.name.schema == namespace)
+                || self.routines_use_schema(namespace);
             if !used {
                 self.warn(format!(
                     "schema `{namespace}` is not written: it holds no table or enum"
@@ -942,6 +955,14 @@ impl<'a> Writer<'a> {
         if let Some(partitioning) = &table.partitioning {
             entries.extend(self.partition_entries(table, partitioning));
         }
+        for trigger in self
+            .catalog
+            .triggers
+            .iter()
+            .filter(|t| t.table == table.name)
+        {
+            entries.push(Self::trigger_entry(trigger));
+        }
         for policy in &table.policies {
             if generated.policies.contains(&policy.name) {
                 continue;
@@ -1280,5 +1301,6 @@ impl<'a> Writer<'a> {
 }
 
 mod read_back;
+mod routines;
 #[cfg(test)]
 mod tests;

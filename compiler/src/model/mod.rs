@@ -8,6 +8,8 @@
 pub mod index_keys;
 mod partitions;
 mod resolve;
+pub mod routines;
+pub(crate) use resolve::domain_type_name;
 pub mod tenancy;
 pub mod types;
 
@@ -34,6 +36,10 @@ pub struct Model {
     pub extensions: Vec<Extension>,
     /// `sequence` items, in the order declared (one per name).
     pub sequences: Vec<Sequence>,
+    /// `function`/`procedure` items, `trigger` entries and `domain` items, already in catalog form.
+    pub functions: Vec<crate::catalog::Function>,
+    pub triggers: Vec<crate::catalog::Trigger>,
+    pub domains: Vec<crate::catalog::Domain>,
     /// `view` and `materialized view` items, in the order declared (one per name).
     pub views: Vec<View>,
 }

@@ -11,6 +11,9 @@ use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast;
 
+mod routines;
+pub(crate) use routines::domain_type_name;
+
 /// Column attribute keywords, which may also be column names.
 const ATTRIBUTE_WORDS: &[&str] = &[
     "primary",
@@ -212,6 +215,8 @@ impl Resolver {
                     ast::Item::Grant(_) => {}
                     ast::Item::Sequence(def) => self.sequence_def(def),
                     ast::Item::View(def) => self.view_def(def),
+                    ast::Item::Routine(def) => self.routine_def(def),
+                    ast::Item::Domain(def) => self.domain_def(def),
                     ast::Item::Extension(def) => {
                         if !self
                             .model
@@ -328,6 +333,7 @@ impl Resolver {
             }
         }
         self.check_relation_names(&pending);
+        self.check_triggers();
     }
 
     /// A `view` item: its query is checked by the server (canonicalisation), not here; a plain view
@@ -521,6 +527,9 @@ impl Resolver {
                     }
                     None => {
                         let enum_name = qualified(name);
+                        if let Some(domain) = self.domain_type(&enum_name) {
+                            return Some((domain, false));
+                        }
                         if !self.enum_spans.contains_key(&enum_name) {
                             let mut candidates: Vec<String> =
                                 types::BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
@@ -562,6 +571,10 @@ impl Resolver {
         let mut row_level_security = None;
         for entry in &def.entries {
             match &entry.kind {
+                ast::TableEntryKind::Trigger(trigger) => {
+                    let table = self.model.tables[index].name.clone();
+                    self.trigger_entry(&table, trigger, entry.span);
+                }
                 ast::TableEntryKind::Column(column) => {
                     let name = &column.name;
                     self.check_length(&name.name, name.span);

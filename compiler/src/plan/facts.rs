@@ -117,6 +117,17 @@ pub fn needed(changes: &[Change], catalogs: Pair<&Catalog>) -> FactQuery {
                     }
                 }
             }
+            // A new domain check is checked against every column of the domain first.
+            Change::AlterDomain { current, .. } => {
+                let domain = crate::catalog::BaseType::Other(crate::model::domain_type_name(
+                    &current.name,
+                ));
+                for table in &catalogs.current.tables {
+                    if table.columns.iter().any(|c| c.ty.base == domain) {
+                        query.tables.insert(table.name.clone());
+                    }
+                }
+            }
             _ => {}
         }
     }

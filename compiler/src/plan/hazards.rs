@@ -206,4 +206,21 @@ impl Hazard {
             format!("`{role}` loses privileges on `{table}`: its statements may fail"),
         )
     }
+
+    /// Callers of a dropped function or procedure (the application, views, other routines) fail.
+    pub fn drops_routine(what: &str) -> Hazard {
+        Hazard::new(
+            "drops-routine",
+            format!("drops `{what}`: statements that call it fail from here on"),
+        )
+    }
+
+    /// Validating a domain check scans every column of the domain's type, holding SHARE on each
+    /// table (PostgreSQL 18 and older): writes to them wait.
+    pub fn validates_domain(domain: &str) -> Hazard {
+        Hazard::new(
+            "blocks-writes",
+            format!("reads every row of the tables with a column of domain `{domain}`; writes to them wait until it finishes (PostgreSQL 18 and older)"),
+        )
+    }
 }

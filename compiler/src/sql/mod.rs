@@ -4,6 +4,7 @@
 
 pub mod ddl;
 mod quote;
+pub mod routines;
 pub mod views;
 
 pub use quote::{ident, literal, qualified};

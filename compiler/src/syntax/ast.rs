@@ -5,6 +5,8 @@
 
 use crate::source::{FileId, Span};
 
+pub use super::ast_routines::*;
+
 /// One parsed `.schema` file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct File {
@@ -86,6 +88,8 @@ pub enum Item {
     Extension(ExtensionDef),
     Sequence(SequenceDef),
     View(ViewDef),
+    Routine(RoutineDef),
+    Domain(DomainDef),
 }
 
 impl Item {
@@ -99,6 +103,8 @@ impl Item {
             Item::Extension(e) => e.span,
             Item::Sequence(s) => s.span,
             Item::View(v) => v.span,
+            Item::Routine(r) => r.span,
+            Item::Domain(d) => d.span,
         }
     }
 }
@@ -229,6 +235,7 @@ pub enum TableEntryKind {
     },
     /// `partitions unmanaged`: the partitions are made by someone else.
     PartitionsUnmanaged,
+    Trigger(TriggerDef),
 }
 
 /// How a partitioned table splits its rows.

@@ -189,6 +189,35 @@ impl Printer<'_> {
                         role.span.end as usize,
                     );
                 }
+                Item::Routine(routine) => {
+                    // Verbatim: PostgreSQL's syntax and the body are the author's, byte for byte.
+                    let text = self
+                        .text
+                        .get(routine.span.start as usize..routine.span.end as usize)
+                        .unwrap_or_default()
+                        .to_string();
+                    self.sequence(
+                        vec![Node {
+                            span: routine.span,
+                            lines: text.split('\n').map(str::to_string).collect(),
+                        }],
+                        "",
+                        last_end,
+                        routine.span.end as usize,
+                    );
+                }
+                Item::Domain(domain) => {
+                    let line = domain_line(domain);
+                    self.sequence(
+                        vec![Node {
+                            span: domain.span,
+                            lines: vec![line],
+                        }],
+                        "",
+                        last_end,
+                        domain.span.end as usize,
+                    );
+                }
                 Item::Sequence(sequence) => {
                     let mut line = format!("sequence {}", sequence.name.text());
                     for option in &sequence.options {
@@ -258,10 +287,14 @@ impl Printer<'_> {
     /// Block items are printed on several lines and get a blank line around them.
     fn is_block(&self, item: &Item) -> bool {
         match item {
-            Item::Tenancy(_) | Item::Table(_) => true,
+            Item::Tenancy(_) | Item::Table(_) | Item::Routine(_) => true,
             Item::Enum(def) => self.enum_one_line(def).is_none(),
             Item::View(view) => view.indexes.is_some(),
-            Item::Role(_) | Item::Grant(_) | Item::Extension(_) | Item::Sequence(_) => false,
+            Item::Role(_)
+            | Item::Grant(_)
+            | Item::Extension(_)
+            | Item::Sequence(_)
+            | Item::Domain(_) => false,
         }
     }
 
@@ -483,7 +516,15 @@ fn enum_value(value: &EnumValue) -> String {
 }
 
 fn column_type(column: &ColumnDef) -> String {
-    let mut text = match &column.ty.name {
+    let mut text = type_text(&column.ty);
+    if column.nullable {
+        text.push('?');
+    }
+    text
+}
+
+fn type_text(ty: &TypeRef) -> String {
+    let mut text = match &ty.name {
         TypeName::Named { name, args } if args.is_empty() => name.text(),
         TypeName::Named { name, args } => {
             let args: Vec<String> = args.iter().map(u32::to_string).collect();
@@ -491,11 +532,8 @@ fn column_type(column: &ColumnDef) -> String {
         }
         TypeName::Quoted(text) => quote(&text.value),
     };
-    if column.ty.array {
+    if ty.array {
         text.push_str("[]");
-    }
-    if column.nullable {
-        text.push('?');
     }
     text
 }
@@ -572,9 +610,62 @@ fn names(idents: &[Ident]) -> String {
         .join(", ")
 }
 
+/// `domain name type [default (e)] [not null] [check [name] (e)]...` on one line.
+fn domain_line(domain: &DomainDef) -> String {
+    let mut line = format!("domain {} {}", domain.name.text(), type_text(&domain.ty));
+    if let Some(default) = &domain.default {
+        line.push_str(&format!(" default {}", paren(default)));
+    }
+    if domain.not_null {
+        line.push_str(" not null");
+    }
+    for check in &domain.checks {
+        match &check.name {
+            Some(name) => line.push_str(&format!(" check {} {}", name.name, paren(&check.expr))),
+            None => line.push_str(&format!(" check {}", paren(&check.expr))),
+        }
+    }
+    line
+}
+
+/// `trigger name before update of a or insert for each row [when (e)] execute f(args)`.
+fn trigger_line(trigger: &TriggerDef) -> String {
+    let events: Vec<String> = trigger
+        .events
+        .iter()
+        .map(|e| match e {
+            TriggerEvent::Update if !trigger.update_of.is_empty() => {
+                format!("update of {}", names(&trigger.update_of))
+            }
+            other => other.source().to_string(),
+        })
+        .collect();
+    let mut line = format!(
+        "trigger {} {} {} for each {}",
+        trigger.name.name,
+        trigger.timing.source(),
+        events.join(" or "),
+        if trigger.for_each_row {
+            "row"
+        } else {
+            "statement"
+        }
+    );
+    if let Some(when) = &trigger.when {
+        line.push_str(&format!(" when {}", paren(when)));
+    }
+    line.push_str(&format!(
+        " execute {}({})",
+        trigger.function.text(),
+        trigger.args.join(", ")
+    ));
+    line
+}
+
 fn entry_lines(entry: &TableEntryKind) -> Vec<String> {
     match entry {
         TableEntryKind::Column(_) => Vec::new(),
+        TableEntryKind::Trigger(trigger) => vec![trigger_line(trigger)],
         TableEntryKind::PrimaryKey { name, columns } => vec![match name {
             Some(name) => format!("primary key {} ({})", name.name, names(columns)),
             None => format!("primary key ({})", names(columns)),

@@ -3,6 +3,7 @@
 //! This module knows nothing about PostgreSQL catalogs; names are bound later by `model::resolve`.
 
 pub mod ast;
+mod ast_routines;
 pub mod fmt;
 mod grammar;
 pub mod parse;

@@ -13,6 +13,8 @@ use super::grammar::{Rule, SchemaParser};
 use crate::diagnostics::{suggest, Diagnostic};
 use crate::source::{FileId, SourceFile, Span};
 
+mod routines;
+
 /// The result of parsing one file: always an AST (possibly partial) and its diagnostics.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -168,6 +170,8 @@ impl<'t> Builder<'t> {
             }
             Rule::grant_def => items.push(Item::Grant(self.grant_def(pair))),
             Rule::view_def => items.push(Item::View(self.view_def(pair))),
+            Rule::routine_def => items.extend(self.routine_def(pair).map(Item::Routine)),
+            Rule::domain_def => items.extend(self.domain_def(pair).map(Item::Domain)),
             Rule::sequence_def => {
                 let span = self.span(&pair);
                 let mut name = None;
@@ -470,6 +474,7 @@ impl<'t> Builder<'t> {
                     source: source?,
                 }
             }
+            Rule::trigger_entry => TableEntryKind::Trigger(self.trigger_entry(inner)?),
             Rule::rls_entry => TableEntryKind::RowLevelSecurity {
                 forced: inner.into_inner().any(|p| p.as_rule() == Rule::rls_forced),
             },
@@ -1147,6 +1152,19 @@ fn keyword(rule: Rule) -> Option<&'static str> {
         Rule::k_cycle => "cycle",
         Rule::k_view => "view",
         Rule::k_materialized => "materialized",
+        Rule::k_function => "function",
+        Rule::k_procedure => "procedure",
+        Rule::k_domain => "domain",
+        Rule::k_not => "not",
+        Rule::k_before => "before",
+        Rule::k_after => "after",
+        Rule::k_instead => "instead",
+        Rule::k_of => "of",
+        Rule::k_or => "or",
+        Rule::k_each => "each",
+        Rule::k_statement => "statement",
+        Rule::k_when => "when",
+        Rule::k_execute => "execute",
         Rule::k_always => "always",
         Rule::k_delete => "delete",
         Rule::k_update => "update",

@@ -27,6 +27,9 @@ syn match   schemaComment    "//.*$" contains=schemaTodo,@Spell
 syn match   schemaDocComment "///\%(/\)\@!.*$" contains=schemaTodo,@Spell
 syn region  schemaString     start=+"+ skip=+""+ end=+"+ oneline
 syn match   schemaNumber     "\<\d\+\%(\.\d\+\)\=\>"
+" A function or procedure body, verbatim between dollar quotes (`$$`, `$fn$`): nothing inside is
+" a comment or a keyword of the language.
+syn region  schemaDollarBody start=/\$\z(\h\w*\)\=\$/ end=/\$\z1\$/
 
 " ---------------------------------------------------------------------------------------------
 " Keywords (every keyword of compiler/src/syntax/schema.pest is in one of these groups; a test
@@ -45,6 +48,8 @@ syn keyword schemaKeyword    name extension schema sequence start increment minv
 syn keyword schemaKeyword    cycle
 syn keyword schemaKeyword    partition partitions unmanaged by range list in modulus remainder
 syn keyword schemaKeyword    view materialized
+syn keyword schemaKeyword    function procedure domain before after instead of or each
+syn keyword schemaKeyword    statement when execute
 syn keyword schemaConstant   off null true false cascade restrict
 syn keyword schemaIndexMethod btree hash gist gin brin spgist
 syn keyword schemaIndexMethod bloom
@@ -62,7 +67,7 @@ syn cluster schemaBasics contains=schemaComment,schemaDocComment,schemaString,sc
 " Embedded SQL expressions (the `(` is found by looking behind it for the keyword: a keyword match
 " at the same position as a region start would win and the region would never begin)
 
-syn region  schemaExpr matchgroup=schemaExprParen start="\%(\<\%(default\|check\|using\|where\|generated\|backfill\)\>\%(\s\+\h\w*\)\=\s*\)\@<=(" end=")" contains=@schemaSql
+syn region  schemaExpr matchgroup=schemaExprParen start="\%(\<\%(default\|check\|using\|where\|generated\|backfill\|when\)\>\%(\s\+\h\w*\)\=\s*\)\@<=(" end=")" contains=@schemaSql
 syn region  schemaSqlParens matchgroup=schemaSqlParen start="(" end=")" contained transparent contains=@schemaSql
 syn region  schemaSqlString start=+'+ skip=+''+ end=+'+ contained
 syn region  schemaSqlQuoted start=+"+ skip=+""+ end=+"+ contained
@@ -126,6 +131,7 @@ hi def link schemaTodo        Todo
 hi def link schemaComment     Comment
 hi def link schemaDocComment  SpecialComment
 hi def link schemaString      String
+hi def link schemaDollarBody  String
 hi def link schemaNumber      Number
 hi def link schemaStatement   Statement
 hi def link schemaStructure   Structure

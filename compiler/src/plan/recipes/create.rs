@@ -222,6 +222,8 @@ pub fn type_needs(column: &Column) -> Vec<Resource> {
     let mut needs = match &column.ty.base {
         BaseType::Enum(name) => vec![Resource::Type(name.clone())],
         BaseType::Citext => vec![Resource::Extension("citext".into())],
+        // Perhaps a domain the plan creates.
+        BaseType::Other(name) => vec![Resource::Type(super::routines::type_name(name))],
         _ => Vec::new(),
     };
     // A default `nextval('s'::regclass)` needs its sequence (`serial` makes its own; a sequence

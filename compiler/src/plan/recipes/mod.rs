@@ -9,6 +9,7 @@ mod not_null;
 mod objects;
 mod partitions;
 mod retype;
+mod routines;
 mod security;
 mod sequences;
 mod server_version;
@@ -86,6 +87,16 @@ pub fn steps_for(ctx: &Context) -> Result<Planned, Vec<Diagnostic>> {
             | Change::DropView(_)
             | Change::CreateViewIndex { .. }
             | Change::DropViewIndex { .. } => views::plan(ctx, change, &mut planned),
+            Change::CreateFunction(_)
+            | Change::ReplaceFunction(_)
+            | Change::DropFunction(_)
+            | Change::RecreateFunction { .. }
+            | Change::CreateTrigger(_)
+            | Change::ReplaceTrigger(_)
+            | Change::DropTrigger(_)
+            | Change::CreateDomain(_)
+            | Change::AlterDomain { .. }
+            | Change::DropDomain(_) => routines::plan(ctx, change, &mut planned),
             // A generated column computes its own value for every row (a rewrite, listed as such).
             Change::AddColumn { table, column }
                 if !column.nullable
