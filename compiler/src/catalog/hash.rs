@@ -12,6 +12,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::routines::{Domain, DomainCheck, Function, RoutineArg, RoutineSignature, Trigger};
 use super::{
     Backfill, Catalog, CheckConstraint, Column, EnumType, FillTrigger, ForeignKey, Grant, Index,
     IndexKey, IndexOptions, KeyOptions, Partition, PartitionBound, Partitioning, Policy,
@@ -51,6 +52,9 @@ pub fn serialize(catalog: &Catalog) -> Value {
         fill_triggers,
         unmanaged,
         views,
+        functions,
+        triggers,
+        domains,
     } = catalog;
     Object::new()
         .put("namespaces", strings(namespaces))
@@ -75,6 +79,9 @@ pub fn serialize(catalog: &Catalog) -> Value {
         .put("fill_triggers", list(fill_triggers, fill_trigger))
         .put("unmanaged", list(unmanaged, self::unmanaged))
         .put("views", list(views, view))
+        .put("functions", list(functions, function))
+        .put("triggers", list(triggers, trigger))
+        .put("domains", list(domains, domain))
         .into()
 }
 
@@ -457,6 +464,126 @@ fn unmanaged(item: &Unmanaged) -> Value {
     Object::new()
         .put("kind", kind.as_str())
         .put("name", name.as_str())
+        .into()
+}
+
+fn function(item: &Function) -> Value {
+    let Function {
+        name: function_name,
+        procedure,
+        signature,
+        body,
+        used_by_unmanaged,
+        origin: _,
+    } = item;
+    Object::new()
+        .put("name", name(function_name))
+        .put("procedure", *procedure)
+        .put("signature", routine_signature(signature))
+        .put("body", body.as_str())
+        .put("used_by_unmanaged", *used_by_unmanaged)
+        .into()
+}
+
+fn routine_signature(item: &RoutineSignature) -> Value {
+    let RoutineSignature {
+        args,
+        returns,
+        language,
+        volatility,
+        strict,
+        security_definer,
+        leakproof,
+        parallel,
+        cost,
+        rows,
+        window,
+        config,
+        support,
+    } = item;
+    let arg = |arg: &RoutineArg| {
+        let RoutineArg {
+            mode,
+            name: arg_name,
+            ty,
+            default,
+        } = arg;
+        Object::new()
+            .put("mode", mode.as_str())
+            .put("name", arg_name.as_deref())
+            .put("type", ty.as_str())
+            .put("default", default.as_deref())
+    };
+    let setting = |(name, values): &(String, Vec<String>)| {
+        Value::from(vec![Value::from(name.as_str()), strings(values)])
+    };
+    Object::new()
+        .put("args", Value::from_iter(args.iter().map(arg)))
+        .put("returns", returns.as_deref())
+        .put("language", language.as_str())
+        .put("volatility", volatility.as_str())
+        .put("strict", *strict)
+        .put("security_definer", *security_definer)
+        .put("leakproof", *leakproof)
+        .put("parallel", parallel.as_str())
+        .put("cost", cost.as_deref())
+        .put("rows", rows.as_deref())
+        .put("window", *window)
+        .put("config", Value::from_iter(config.iter().map(setting)))
+        .put("support", support.as_deref())
+        .into()
+}
+
+fn trigger(item: &Trigger) -> Value {
+    let Trigger {
+        table,
+        name: trigger_name,
+        timing,
+        events,
+        update_of,
+        for_each_row,
+        when,
+        function,
+        args,
+        origin: _,
+    } = item;
+    Object::new()
+        .put("table", name(table))
+        .put("name", trigger_name.as_str())
+        .put("timing", timing.as_str())
+        .put("events", strings(events))
+        .put("update_of", strings(update_of))
+        .put("for_each_row", *for_each_row)
+        .put("when", when.as_deref())
+        .put("function", name(function))
+        .put("args", strings(args))
+        .into()
+}
+
+fn domain(item: &Domain) -> Value {
+    let Domain {
+        name: domain_name,
+        ty: domain_type,
+        default,
+        not_null,
+        checks,
+        origin: _,
+    } = item;
+    let check = |check: &DomainCheck| {
+        let DomainCheck {
+            name: check_name,
+            expr,
+        } = check;
+        Object::new()
+            .put("name", check_name.as_str())
+            .put("expr", expr.as_str())
+    };
+    Object::new()
+        .put("name", name(domain_name))
+        .put("type", ty(domain_type))
+        .put("default", default.as_deref())
+        .put("not_null", *not_null)
+        .put("checks", Value::from_iter(checks.iter().map(check)))
         .into()
 }
 
