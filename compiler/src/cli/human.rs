@@ -151,6 +151,40 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "schemac's own fill function, no longer needed once the column is NOT NULL",
         ));
     }
+    if (has("DROP FUNCTION ") || has("DROP PROCEDURE ")) && !has("DROP FUNCTION IF EXISTS") {
+        breaks.push((
+            "ban-drop-function",
+            "the schema no longer has this routine, or creates it again with another signature",
+        ));
+    }
+    if has("DROP DOMAIN") {
+        breaks.push(("ban-drop-domain", "the schema no longer has this domain"));
+    }
+    if has("CREATE DOMAIN") && has(" CHECK ") {
+        breaks.push((
+            "ban-create-domain-with-constraint",
+            "the schema declares the domain with this check",
+        ));
+    }
+    if has("ALTER DOMAIN") && has(" ADD CONSTRAINT ") {
+        breaks.push((
+            "ban-alter-domain-with-add-constraint",
+            "added NOT VALID, then validated in its own step after a preflight found no violating row",
+        ));
+    }
+    if has(" DETACH PARTITION ") && !has(" CONCURRENTLY") {
+        breaks.push((
+            "require-concurrent-partition-detach",
+            "CONCURRENTLY is refused inside a transaction and beside a default partition: the detach \
+             waits at most lock_timeout and holds its lock for an instant",
+        ));
+    } else if has(" DETACH PARTITION ") {
+        breaks.push((
+            "prefer-robust-stmts",
+            "DETACH CONCURRENTLY cannot run in a transaction; apply records each step and resumes \
+             after the last one done",
+        ));
+    }
     if has("DROP TYPE") {
         breaks.push((
             "ban-drop-type",
@@ -395,8 +429,19 @@ pub fn sql_script(plan: &Plan) -> String {
                                 }
                             }
                         }
+                        let mut rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
+                        // A partitioned table's key: each partition's index was built
+                        // concurrently and made its constraint, which the parent adopts.
+                        let adopts = statements.iter().any(|s| s.contains(" USING INDEX "));
+                        if adopts && rules.contains(&"disallowed-unique-constraint") {
+                            for why in &mut reasons {
+                                if why.starts_with("the table holds no rows") {
+                                    *why = "each partition's index was built concurrently and is its constraint already: the parent's constraint adopts them without a scan";
+                                }
+                            }
+                            rules.push("constraint-missing-not-valid");
+                        }
                         reasons.dedup();
-                        let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {
                             let _ = writeln!(out, "-- {why}");
                         }
