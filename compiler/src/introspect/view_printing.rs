@@ -189,7 +189,11 @@ async fn build_and_read(
     // Functions a view may call; their bodies are not checked here (nor by `apply`).
     run(conn, "SET LOCAL check_function_bodies = off").await?;
     for function in &desired.functions {
-        attempt(conn, &crate::sql::routines::create_function(function, false)).await?;
+        attempt(
+            conn,
+            &crate::sql::routines::create_function(function, false),
+        )
+        .await?;
     }
     run(conn, "SAVEPOINT schemac_views").await?;
     let views: Vec<&View> = desired.views.iter().collect();

@@ -10,6 +10,7 @@ use super::not_null::{fill_body, fill_statements, own_name, Source};
 use super::{phase, target, Context, Planned};
 use crate::catalog::backfill_path::{self, Hop, PathSearch};
 use crate::catalog::{Backfill, Catalog, QualifiedName, TableKind};
+use crate::own_names::ColumnObject;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql;
@@ -71,7 +72,7 @@ pub fn wanted(desired: &Catalog) -> Vec<Wanted> {
             wanted.push(Wanted {
                 table: table.name.clone(),
                 column: column.clone(),
-                name: own_name(&table.name, column, "fill"),
+                name: own_name(&table.name, column, ColumnObject::Fill),
                 path,
             });
         }

@@ -13,17 +13,14 @@
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Column, IndexKey, PrimaryKey, QualifiedName, SqlType, Table};
+use crate::own_names::{self, ColumnObject};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::sql::{self, ddl};
 
-/// The shadow column's name, cut to PostgreSQL's 63-byte limit.
+/// The shadow column's name.
 fn shadow_name(column: &str) -> String {
-    let mut name = format!("schemac_new_{column}");
-    while name.len() > 63 {
-        name.pop();
-    }
-    name
+    own_names::shadow_column(column)
 }
 
 /// Plans the online recipe; `false` when it does not apply (see the module comment).
@@ -169,7 +166,10 @@ impl<'a> Shadow<'a> {
                 using.map_or_else(|| sql::ident(column), str::to_string),
                 to.sql()
             ),
-            function: QualifiedName::new(table.schema.clone(), own_name(table, column, "sync")),
+            function: QualifiedName::new(
+                table.schema.clone(),
+                own_name(table, column, ColumnObject::Sync),
+            ),
         }
     }
 
@@ -321,7 +321,10 @@ impl<'a> Shadow<'a> {
     /// swap: its name, and the resource of it being built.
     fn key_index(&self, verified: Resource, planned: &mut Planned) -> (String, Resource) {
         let table = self.table;
-        let index = QualifiedName::new(table.schema.clone(), own_name(table, self.column, "pkey"));
+        let index = QualifiedName::new(
+            table.schema.clone(),
+            own_name(table, self.column, ColumnObject::Pkey),
+        );
         let built = Resource::Object(table.clone(), format!("{} built", index.name));
         planned.steps.push(
             Step::new(
@@ -352,7 +355,7 @@ impl<'a> Shadow<'a> {
     /// validated; the swap's statements set NOT NULL and drop the check.
     fn not_null(&self, needs: Vec<Resource>, planned: &mut Planned) -> (Resource, Vec<String>) {
         let (table, shadow) = (self.table, &self.shadow);
-        let check = own_name(table, shadow, "not_null");
+        let check = own_name(table, shadow, ColumnObject::NotNull);
         let check_added = Resource::Object(table.clone(), format!("{check} added"));
         let validated = Resource::Object(table.clone(), format!("{check} validated"));
         planned.steps.push(
