@@ -541,6 +541,27 @@ async fn build_and_read(
         .map_err(Stop::into_error)?;
     }
 
+    // Columns may be typed by a domain (pagila's `release_year "year"`): the scratch tables need it.
+    for domain in &desired.domains {
+        let mut scratch_domain = domain.clone();
+        scratch_domain.name = scratch.name(&domain.name);
+        let sql = crate::sql::routines::create_domain(&scratch_domain);
+        let what = format!("domain `{}`", domain.name);
+        attempt(
+            conn,
+            scratch,
+            Mode::Careful,
+            Attempt {
+                sql,
+                what,
+                origin: domain.origin,
+                invalid: &mut invalid,
+            },
+        )
+        .await
+        .map_err(Stop::into_error)?;
+    }
+
     let schemas: Vec<String> = scratch.to_scratch.values().cloned().collect();
     let mut printed = Catalog::default();
     for batch in desired.tables.chunks(TABLES_PER_BATCH) {

@@ -169,6 +169,10 @@ async fn build_and_read(
     for sequence in &desired.sequences {
         attempt(conn, &ddl::create_sequence_item(sequence)).await?;
     }
+    // A table a view reads may have a column typed by a domain (pagila's `film.release_year`).
+    for domain in &desired.domains {
+        attempt(conn, &crate::sql::routines::create_domain(domain)).await?;
+    }
     let queries: Vec<&str> = desired.views.iter().map(View::query).collect();
     let mut invalid = Vec::new();
     for table in &desired.tables {
