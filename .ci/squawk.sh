@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lints the SQL of every plan in the test suite with squawk (the PostgreSQL migration linter):
-# each change-pair snapshot under tests/snapshots is the SQL script `schemac plan --format sql`
-# printed. Rules a statement breaks on purpose are named next to it with `-- squawk-ignore` and the
+# each change pair's snapshot, tests/fixtures/changes/<case>/plan.snap, is the SQL script
+# `schemac plan --format sql` printed. Rules a statement breaks on purpose are named next to it with `-- squawk-ignore` and the
 # reason (see cli/human.rs `deliberate_breaks`). Usage: .ci/squawk.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,10 +12,11 @@ squawk --version
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 count=0
-for snap in tests/snapshots/changes__*.snap; do
+for snap in tests/fixtures/changes/*/plan.snap; do
     [ -e "$snap" ] || continue
     # An insta snapshot: a YAML header between `---` lines, then the text.
-    awk 'n >= 2 { print } /^---$/ { n++ }' "$snap" > "$work/$(basename "$snap" .snap).sql"
+    case=$(basename "$(dirname "$snap")")
+    awk 'n >= 2 { print } /^---$/ { n++ }' "$snap" > "$work/$case.sql"
     count=$((count + 1))
 done
 if [ "$count" -eq 0 ]; then

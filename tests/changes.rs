@@ -9,7 +9,9 @@
 //! A case whose schemas declare roles lists them in `roles` (one per line): roles are cluster-wide,
 //! so the runner drops them before the case (for a plan that does not depend on earlier runs) and
 //! after it. Their names must be unique to the case, as cases run in parallel.
-//! `SCHEMAC_CASES=rename,enum` runs only the cases whose names contain one of the substrings.
+//! Each case is a test of its own, named after its directory (`cargo test --test changes --
+//! rename` runs the cases whose names contain `rename`), and its plan snapshot is
+//! `<case>/plan.snap`.
 //! A case that needs a newer server holds `min_server_version` (`server_version_num`, e.g.
 //! `180000`) and is skipped, with a note, on an older one.
 //! Cases under `fixtures/changes-pending/` wait for a bug fix (fixtures-bugs notes) and are not run.
@@ -18,6 +20,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use sqlx::Connection;
 use support::cli::schemac_async;
 use support::TestDb;
@@ -90,7 +93,7 @@ async fn drop_roles(admin_url: &str, roles: &[String]) {
 }
 
 /// Runs one case; returns the `after` plan as an SQL script for the snapshot.
-async fn run_case(case: PathBuf) -> (String, String) {
+async fn run_case(case: PathBuf) -> String {
     let name = case
         .file_name()
         .and_then(|n| n.to_str())
@@ -104,7 +107,7 @@ async fn run_case(case: PathBuf) -> (String, String) {
     // The database goes first: the roles hold privileges in it until then.
     drop(db);
     drop_roles(&admin_url, &roles).await;
-    (name, plan)
+    plan
 }
 
 /// Applies, plans and checks one case in its database; returns the `after` plan.
@@ -119,7 +122,7 @@ async fn check_case(case: &Path, name: &str, db: &TestDb) -> String {
             .expect("server version");
         if version.parse::<i32>().expect("server_version_num") < needed {
             eprintln!("{name}: skipped, needs server_version_num {needed}");
-            keep_snapshot(name);
+            keep_snapshot(case);
             return String::new();
         }
     }
@@ -194,13 +197,11 @@ async fn check_case(case: &Path, name: &str, db: &TestDb) -> String {
 
 /// A case skipped on an older server keeps its snapshot: CI's unreferenced-snapshot check reads
 /// the file insta appends each asserted snapshot to (`.ci/run`), so the path is added there.
-fn keep_snapshot(name: &str) {
+fn keep_snapshot(case: &Path) {
     let Ok(references) = std::env::var("INSTA_SNAPSHOT_REFERENCES_FILE") else {
         return;
     };
-    let snapshot = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("snapshots")
-        .join(format!("changes__{name}.snap"));
+    let snapshot = case.join("plan.snap");
     if snapshot.exists() {
         use std::io::Write;
         if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(references) {
@@ -209,78 +210,62 @@ fn keep_snapshot(name: &str) {
     }
 }
 
-/// Set to a comma-separated list of substrings to run only the cases whose names contain one.
-const FILTER_ENV: &str = "SCHEMAC_CASES";
-
-fn selected(case: &Path) -> bool {
-    let Ok(filter) = std::env::var(FILTER_ENV) else {
-        return true;
-    };
-    let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    filter.split(',').any(|f| !f.is_empty() && name.contains(f))
-}
-
 /// The panic message of a failed case.
-fn panic_message(error: tokio::task::JoinError) -> String {
-    match error.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panicked".to_string()),
-        Err(error) => error.to_string(),
-    }
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".to_string())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_change_pair_applies_and_converges() {
-    let cases: Vec<PathBuf> = cases().into_iter().filter(|c| selected(c)).collect();
-    assert!(!cases.is_empty(), "no change fixtures found");
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut outcomes = Vec::new();
-    for case in cases {
-        // A few cases at a time: each holds a database and runs several plans.
-        if tasks.len() >= 4 {
-            outcomes.push(tasks.join_next().await.expect("a task"));
+/// One case, on a runtime of its own; its plan is compared with `<case>/plan.snap`.
+fn trial(case: PathBuf) -> Result<(), Failed> {
+    // A snapshot written where all of them used to be (a branch made before the move).
+    let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("snapshots/changes__{name}.snap"));
+    if old.exists() {
+        return Err(format!(
+            "{} is in the old place: move it to {}",
+            old.display(),
+            case.join("plan.snap").display()
+        )
+        .into());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let plan = runtime.block_on(run_case(case.clone()));
+        // A case skipped on an older server has no plan to compare.
+        if plan.is_empty() {
+            return;
         }
-        let name = case
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("case")
-            .to_string();
-        // Each case in its own task, so that one failing case still lets the others report.
-        tasks.spawn(async move {
-            tokio::spawn(run_case(case))
-                .await
-                .map_err(|e| (name, panic_message(e)))
-        });
-    }
-    while let Some(outcome) = tasks.join_next().await {
-        outcomes.push(outcome);
-    }
-    let mut results = Vec::new();
-    let mut failures = Vec::new();
-    for outcome in outcomes {
-        match outcome.expect("case task") {
-            Ok(result) => results.push(result),
-            Err(failure) => failures.push(failure),
-        }
-    }
-    failures.sort();
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures
-            .iter()
-            .map(|(name, message)| format!("=== {name}\n{message}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    results.sort();
-    // Skipped cases (an older server) have no plan to compare.
-    results.retain(|(_, plan)| !plan.is_empty());
-    for (name, plan) in results {
-        insta::assert_snapshot!(name, plan);
-    }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(&case);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!("plan", plan));
+    }));
+    outcome.map_err(|payload| panic_message(payload).into())
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // A few cases at a time: each holds a database and runs several plans.
+    args.test_threads.get_or_insert(4);
+    let trials: Vec<Trial> = cases()
+        .into_iter()
+        .map(|case| {
+            let name = case
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("case")
+                .to_string();
+            Trial::test(name, move || trial(case))
+        })
+        .collect();
+    assert!(!trials.is_empty(), "no change fixtures found");
+    libtest_mimic::run(&args, trials).exit();
 }

@@ -379,63 +379,8 @@ async fn online_type_change_survives_kill_9_and_converges() {
     );
     let sum_before = db.count("SELECT sum(value)::bigint FROM readings").await;
 
-    // The real binary, so that it can be killed.
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let built = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build", "-q", "--locked", "-p", "schemac", "--bin", "schemac",
-        ])
-        .current_dir(&workspace)
-        .status()
-        .expect("cargo build");
-    assert!(built.success());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .map_or_else(|| workspace.join("target"), |dir| workspace.join(dir));
-    let binary = target.join("debug/schemac");
-    let mut child = std::process::Command::new(&binary)
-        .args([
-            "apply",
-            &dir.path().to_string_lossy(),
-            "--database-url",
-            &db.url(),
-            "--yes",
-            "--batch-size",
-            "100",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("schemac runs");
-    // Wait until the backfill has committed some batches, then kill it mid-way.
-    let started = Instant::now();
-    loop {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the backfill never started"
-        );
-        let history = db
-            .count("SELECT count(*) FROM pg_class WHERE relname = 'schemac_migrations'")
-            .await;
-        if history > 0
-            && db
-                .count(
-                    "SELECT count(*) FROM public.schemac_migrations \
-                     WHERE status = 'running' AND backfill_cursor IS NOT NULL",
-                )
-                .await
-                > 0
-        {
-            break;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("schemac finished before it could be killed: {status}");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
+    // The real binary, killed in the middle of the backfill.
+    support::interrupt::kill_apply_mid_backfill(&db, &dir.path().to_string_lossy()).await;
     let unfilled = db
         .count("SELECT count(*) FROM readings WHERE schemac_new_value IS NULL")
         .await;

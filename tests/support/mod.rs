@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod interrupt;
 mod server;
 
 use std::time::Duration;

@@ -7,6 +7,8 @@ use sqlx::{Connection, PgConnection};
 
 use super::error::{ApplyError, PreflightFailure};
 use super::history;
+use super::retry::{is_lock_timeout, LockRetry};
+use crate::plan::{brief_settings, lock_timeout_setting};
 use crate::plan::{Action, Backfill, Plan, Step};
 
 /// How steps are run.
@@ -277,13 +279,6 @@ fn per_row_outcome(
     report.ok_or(error)
 }
 
-pub(super) fn is_lock_timeout(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .and_then(|e| e.code())
-        .is_some_and(|code| code == "55P03")
-}
-
 /// What a statement outside a transaction reports when an earlier, killed run already ran it: an
 /// enum value that exists (`ADD VALUE`, 42710), an index that is gone (`DROP INDEX CONCURRENTLY`,
 /// 42704). Such statements cannot be guarded by a transaction, and the step was not recorded.
@@ -310,12 +305,6 @@ fn step_error(index: usize, step: &Step, statement: &str, error: sqlx::Error) ->
         statement: statement.to_string(),
         message: database_message(&error),
     }
-}
-
-/// Exponential backoff with jitter: 100 ms doubling to at most 5 s, times 0.5–1.5.
-pub(super) fn backoff(attempt: u32) -> Duration {
-    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
-    Duration::from_millis((base as f64 * (0.5 + fastrand::f64())) as u64)
 }
 
 /// Who holds or waits for locks on the step's table, for the lock-timeout message.
@@ -346,51 +335,81 @@ async fn run_in_transaction(
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
-    let started = Instant::now();
-    let mut attempt = 0;
+    let mut retry = LockRetry::new(options.lock_attempts);
     loop {
-        attempt += 1;
         let mut tx = conn.begin().await?;
         for setting in step.settings(options.lock_timeout) {
             sqlx::raw_sql(&setting).execute(&mut *tx).await?;
         }
-        let mut failed = None;
-        for statement in statements {
-            if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
-                failed = Some((statement, error));
-                break;
-            }
+        let Some((statement, error)) = execute_all(&mut tx, statements).await else {
+            history::step_done(&mut tx, run, index).await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        tx.rollback().await?;
+        retry_or_fail(conn, (index, step, statement), error, &mut retry, on_event).await?;
+    }
+}
+
+/// Runs the statements in order until one fails: that one, with its error.
+pub(super) async fn execute_all<'a>(
+    conn: &mut PgConnection,
+    statements: &'a [String],
+) -> Option<(&'a str, sqlx::Error)> {
+    for statement in statements {
+        if let Err(error) = sqlx::raw_sql(statement).execute(&mut *conn).await {
+            return Some((statement, error));
         }
-        match failed {
-            None => {
-                history::step_done(&mut tx, run, index).await?;
-                tx.commit().await?;
-                return Ok(());
-            }
-            Some((statement, error)) => {
-                tx.rollback().await?;
-                if !is_lock_timeout(&error) {
-                    return Err(step_error(index, step, statement, error));
-                }
-                if attempt >= options.lock_attempts {
-                    return Err(ApplyError::LockTimeout {
-                        index: index + 1,
-                        kind: step.kind.as_str(),
-                        target: step.target.clone(),
-                        attempts: attempt,
-                        waited_ms: started.elapsed().as_millis(),
-                        holders: lock_holders(conn, step).await,
-                    });
-                }
-                let wait = backoff(attempt);
-                on_event(Event::LockRetry {
-                    index,
-                    attempt,
-                    wait,
-                });
-                tokio::time::sleep(wait).await;
-            }
-        }
+    }
+    None
+}
+
+/// After `statement` of step `index` failed and its transaction was rolled back: waits for the
+/// next attempt if its lock timed out and attempts are left, else the step's error.
+async fn retry_or_fail(
+    conn: &mut PgConnection,
+    (index, step, statement): (usize, &Step, &str),
+    error: sqlx::Error,
+    retry: &mut LockRetry,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> Result<(), ApplyError> {
+    if !is_lock_timeout(&error) {
+        return Err(step_error(index, step, statement, error));
+    }
+    if !retry.wait(lock_retry_event(index, on_event)).await {
+        return Err(lock_timeout_error(conn, index, step, retry).await);
+    }
+    Ok(())
+}
+
+/// Reports a lock retry of step `index`.
+fn lock_retry_event(
+    index: usize,
+    on_event: &mut (dyn FnMut(Event) + Send),
+) -> impl FnOnce(u32, Duration) + '_ {
+    move |attempt, wait| {
+        on_event(Event::LockRetry {
+            index,
+            attempt,
+            wait,
+        })
+    }
+}
+
+/// A step whose lock was not granted within every attempt, with who holds it.
+async fn lock_timeout_error(
+    conn: &mut PgConnection,
+    index: usize,
+    step: &Step,
+    retry: &LockRetry,
+) -> ApplyError {
+    ApplyError::LockTimeout {
+        index: index + 1,
+        kind: step.kind.as_str(),
+        target: step.target.clone(),
+        attempts: retry.attempts(),
+        waited_ms: retry.waited_ms(),
+        holders: lock_holders(conn, step).await,
     }
 }
 
@@ -403,35 +422,19 @@ async fn run_outside_transaction(
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
-    let started = Instant::now();
     for setting in step.settings(options.lock_timeout) {
         sqlx::raw_sql(&setting).execute(&mut *conn).await?;
     }
     for statement in statements {
-        let mut attempt = 0;
+        let mut retry = LockRetry::new(options.lock_attempts);
         loop {
-            attempt += 1;
             match sqlx::raw_sql(statement).execute(&mut *conn).await {
                 Ok(_) => break,
                 Err(error) if maybe_done && already_done(&error) => break,
-                Err(error) if is_lock_timeout(&error) && attempt < options.lock_attempts => {
-                    let wait = backoff(attempt);
-                    on_event(Event::LockRetry {
-                        index,
-                        attempt,
-                        wait,
-                    });
-                    tokio::time::sleep(wait).await;
-                }
                 Err(error) if is_lock_timeout(&error) => {
-                    return Err(ApplyError::LockTimeout {
-                        index: index + 1,
-                        kind: step.kind.as_str(),
-                        target: step.target.clone(),
-                        attempts: attempt,
-                        waited_ms: started.elapsed().as_millis(),
-                        holders: lock_holders(conn, step).await,
-                    })
+                    if !retry.wait(lock_retry_event(index, on_event)).await {
+                        return Err(lock_timeout_error(conn, index, step, &retry).await);
+                    }
                 }
                 Err(error) => return Err(step_error(index, step, statement, error)),
             }
@@ -469,16 +472,15 @@ async fn run_backfill(
     // server crash can lose the last batches and their saved cursor, which only makes a rerun
     // redo them (every batch updates only rows still NULL); it never loses other data.
     // https://www.postgresql.org/docs/current/wal-async-commit.html
-    sqlx::raw_sql(&format!(
-        "SET lock_timeout = '{}ms'; SET synchronous_commit = off",
-        options.lock_timeout.as_millis().max(1)
-    ))
-    .execute(&mut *conn)
-    .await?;
+    let settings = format!(
+        "{}; SET synchronous_commit = off",
+        lock_timeout_setting(options.lock_timeout)
+    );
+    sqlx::raw_sql(&settings).execute(&mut *conn).await?;
     let cap = options.batch_size.max(1);
     let mut size = cap.min(1000);
     let mut done: u64 = 0;
-    let mut attempt = 0;
+    let mut retry = LockRetry::new(options.lock_attempts);
     loop {
         let batch_started = Instant::now();
         let batch: Result<(Option<String>, i64), sqlx::Error> = sqlx::query_as(&backfill.batch_sql)
@@ -491,7 +493,7 @@ async fn run_backfill(
                 // A batch reads `size` keys (or pages' worth of rows) whether or not they
                 // still needed a value, so its duration says how long `size` takes.
                 size = next_batch_size(size, batch_started.elapsed(), cap);
-                attempt = 0;
+                retry.reset();
                 done += rows as u64;
                 history::save_cursor(conn, run, &next).await?;
                 cursor = Some(next);
@@ -504,15 +506,10 @@ async fn run_backfill(
             }
             Ok(_) => break,
             // A batch waits on rows a long transaction holds: back off and try the batch again.
-            Err(error) if is_lock_timeout(&error) && attempt + 1 < options.lock_attempts => {
-                attempt += 1;
-                let wait = backoff(attempt);
-                on_event(Event::LockRetry {
-                    index,
-                    attempt,
-                    wait,
-                });
-                tokio::time::sleep(wait).await;
+            Err(error) if is_lock_timeout(&error) => {
+                if !retry.wait(lock_retry_event(index, on_event)).await {
+                    return Err(fail(error, &backfill.batch_sql));
+                }
             }
             Err(error) => return Err(fail(error, &backfill.batch_sql)),
         }
@@ -597,18 +594,14 @@ async fn run_as_one_transaction(
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
-    let started = Instant::now();
     let total = plan.steps.len();
-    let mut attempt = 0;
+    let mut retry = LockRetry::new(options.lock_attempts);
     loop {
-        attempt += 1;
         let mut tx = conn.begin().await?;
         // Every step here is brief: one short lock timeout and statement timeout for them all.
-        let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
-            options.lock_timeout.as_millis().max(1)
-        );
-        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        for setting in brief_settings(options.lock_timeout) {
+            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+        }
         let mut failed = None;
         'steps: for (index, step) in plan.steps.iter().enumerate() {
             on_event(Event::StepStarted {
@@ -618,40 +611,19 @@ async fn run_as_one_transaction(
                 target: step.target.clone(),
             });
             if let Action::Sql(statements) = &step.action {
-                for statement in statements {
-                    if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
-                        failed = Some((index, step, statement, error));
-                        break 'steps;
-                    }
+                if let Some((statement, error)) = execute_all(&mut tx, statements).await {
+                    failed = Some(((index, step, statement), error));
+                    break 'steps;
                 }
             }
             history::step_done(&mut tx, run, index).await?;
         }
-        let Some((index, step, statement, error)) = failed else {
+        let Some((at, error)) = failed else {
             tx.commit().await?;
             return Ok(());
         };
         tx.rollback().await?;
-        if !is_lock_timeout(&error) {
-            return Err(step_error(index, step, statement, error));
-        }
-        if attempt >= options.lock_attempts {
-            return Err(ApplyError::LockTimeout {
-                index: index + 1,
-                kind: step.kind.as_str(),
-                target: step.target.clone(),
-                attempts: attempt,
-                waited_ms: started.elapsed().as_millis(),
-                holders: lock_holders(conn, step).await,
-            });
-        }
-        let wait = backoff(attempt);
-        on_event(Event::LockRetry {
-            index,
-            attempt,
-            wait,
-        });
-        tokio::time::sleep(wait).await;
+        retry_or_fail(conn, at, error, &mut retry, on_event).await?;
     }
 }
 

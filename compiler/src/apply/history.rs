@@ -7,7 +7,10 @@ use sqlx::PgConnection;
 
 use crate::plan::Plan;
 
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.schemac_migrations (
+const CREATE: &str = concat!(
+    "CREATE TABLE IF NOT EXISTS ",
+    crate::own_names::history_table!(),
+    " (
     id bigserial PRIMARY KEY,
     plan_hash text NOT NULL,
     status text NOT NULL DEFAULT 'running',
@@ -18,12 +21,17 @@ const CREATE: &str = "CREATE TABLE IF NOT EXISTS public.schemac_migrations (
     backfill_cursor text,
     plan_file text,
     schema_hash text
-)";
+)"
+);
 
 /// Tables made by earlier versions lack the columns that make a run resumable from its schema.
-const UPGRADE: &str = "ALTER TABLE public.schemac_migrations
+const UPGRADE: &str = concat!(
+    "ALTER TABLE ",
+    crate::own_names::history_table!(),
+    "
     ADD COLUMN IF NOT EXISTS plan_file text,
-    ADD COLUMN IF NOT EXISTS schema_hash text";
+    ADD COLUMN IF NOT EXISTS schema_hash text"
+);
 
 /// A run recorded in the history table.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,24 +80,23 @@ pub struct Interrupted {
 }
 
 /// A stable hash of a schema as written (intent such as `backfill` and `renamed from` included,
-/// which the catalog fingerprint leaves out): equal hashes mean the same plan would be made from the
-/// same database.
+/// which the catalog fingerprint leaves out; source positions, comments and layout not): equal
+/// hashes mean the same plan would be made from the same database.
 pub fn schema_hash(desired: &crate::catalog::Catalog) -> String {
-    Sha256::digest(format!("{desired:?}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::catalog::hash::hash(desired)
 }
 
 pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     sqlx::raw_sql(CREATE).execute(&mut *conn).await?;
     // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive lock even when there is nothing to
     // add: only an old table is altered.
-    let current: bool = sqlx::query_scalar(
+    let current: bool = sqlx::query_scalar(concat!(
         "SELECT count(*) = 2 FROM pg_attribute
-         WHERE attrelid = 'public.schemac_migrations'::regclass
-           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped",
-    )
+         WHERE attrelid = '",
+        crate::own_names::history_table!(),
+        "'::regclass
+           AND attname IN ('plan_file', 'schema_hash') AND NOT attisdropped"
+    ))
     .fetch_one(&mut *conn)
     .await?;
     if !current {
@@ -98,16 +105,23 @@ pub async fn ensure_table(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether the history table exists (a database schemac never applied to has none).
+async fn table_exists(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(concat!(
+        "SELECT to_regclass('",
+        crate::own_names::history_table!(),
+        "') IS NOT NULL"
+    ))
+    .fetch_one(conn)
+    .await
+}
+
 /// The latest interrupted run, of any plan. Reads the row as JSON so that a table made by an
 /// earlier version (without `plan_file`) is read too.
 pub async fn latest_unfinished(
     conn: &mut PgConnection,
 ) -> Result<Option<Interrupted>, sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
-    if !exists {
+    if !table_exists(conn).await? {
         return Ok(None);
     }
     type Row = (
@@ -119,11 +133,13 @@ pub async fn latest_unfinished(
         Option<String>,
         Option<String>,
     );
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = sqlx::query_as(concat!(
         "SELECT id, completed_steps, backfill_cursor, plan_hash, jsonb_array_length(steps),
                 to_jsonb(m) ->> 'plan_file', to_jsonb(m) ->> 'schema_hash'
-         FROM public.schemac_migrations m WHERE status = 'running' ORDER BY id DESC LIMIT 1",
-    )
+         FROM ",
+        crate::own_names::history_table!(),
+        " m WHERE status = 'running' ORDER BY id DESC LIMIT 1"
+    ))
     .fetch_optional(conn)
     .await?;
     Ok(row.map(
@@ -145,17 +161,15 @@ pub async fn latest_unfinished(
 
 /// The unfinished run of this plan, if one died part-way.
 pub async fn unfinished(conn: &mut PgConnection, hash: &str) -> Result<Option<Run>, sqlx::Error> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT to_regclass('public.schemac_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
-    if !exists {
+    if !table_exists(conn).await? {
         return Ok(None);
     }
-    let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(
-        "SELECT id, completed_steps, backfill_cursor FROM public.schemac_migrations
-         WHERE plan_hash = $1 AND status = 'running' ORDER BY id DESC LIMIT 1",
-    )
+    let row: Option<(i64, i32, Option<String>)> = sqlx::query_as(concat!(
+        "SELECT id, completed_steps, backfill_cursor FROM ",
+        crate::own_names::history_table!(),
+        "
+         WHERE plan_hash = $1 AND status = 'running' ORDER BY id DESC LIMIT 1"
+    ))
     .bind(hash)
     .fetch_optional(conn)
     .await?;
@@ -174,14 +188,18 @@ pub async fn start(
     statements: serde_json::Value,
     origin: &Origin,
 ) -> Result<Run, sqlx::Error> {
-    sqlx::query(
-        "UPDATE public.schemac_migrations SET status = 'superseded' WHERE status = 'running'",
-    )
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::own_names::history_table!(),
+        " SET status = 'superseded' WHERE status = 'running'"
+    ))
     .execute(&mut *conn)
     .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO public.schemac_migrations (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
+    let id: i64 = sqlx::query_scalar(concat!(
+        "INSERT INTO ",
+        crate::own_names::history_table!(),
+        " (plan_hash, steps, plan_file, schema_hash) VALUES ($1, $2, $3, $4) RETURNING id"
+    ))
     .bind(hash)
     .bind(statements)
     .bind(origin.plan_file.as_deref())
@@ -198,11 +216,15 @@ pub async fn start(
 /// Marks step `index` (0-based) done. Run inside the step's own transaction where it has one, so
 /// a step is recorded exactly when it committed.
 pub async fn step_done(conn: &mut PgConnection, run: i64, index: usize) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1")
-        .bind(run)
-        .bind(index as i32 + 1)
-        .execute(conn)
-        .await?;
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::own_names::history_table!(),
+        " SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1"
+    ))
+    .bind(run)
+    .bind(index as i32 + 1)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -212,18 +234,24 @@ pub async fn save_cursor(
     run: i64,
     cursor: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE public.schemac_migrations SET backfill_cursor = $2 WHERE id = $1")
-        .bind(run)
-        .bind(cursor)
-        .execute(conn)
-        .await?;
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::own_names::history_table!(),
+        " SET backfill_cursor = $2 WHERE id = $1"
+    ))
+    .bind(run)
+    .bind(cursor)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn finish(conn: &mut PgConnection, run: i64, status: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE public.schemac_migrations SET status = $2, finished_at = now() WHERE id = $1",
-    )
+    sqlx::query(concat!(
+        "UPDATE ",
+        crate::own_names::history_table!(),
+        " SET status = $2, finished_at = now() WHERE id = $1"
+    ))
     .bind(run)
     .bind(status)
     .execute(conn)

@@ -6,13 +6,15 @@
 //! (`schemac_*_fill`; the triggers themselves are planned), NOT VALID checks (`schemac_*_not_null`) (ONLINE-SAFETY.md, R4). INVALID
 //! indexes are not here: introspection marks them and the plan rebuilds them.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
 use super::error::ApplyError;
-use super::executor::{backoff, database_message, is_lock_timeout, ApplyOptions};
+use super::executor::{database_message, execute_all, ApplyOptions};
+use super::retry::{is_lock_timeout, LockRetry};
 use crate::catalog::QualifiedName;
+use crate::plan::brief_settings;
 use crate::sql;
 
 /// `schemac_*_not_null` checks left NOT VALID or not yet dropped by a superseded run; the plan made
@@ -22,14 +24,16 @@ pub async fn drop_leftover_checks(
     options: &ApplyOptions,
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<Vec<String>, ApplyError> {
-    let checks: Vec<(String, String, String)> = sqlx::query_as(
-        r"SELECT n.nspname::text, t.relname::text, con.conname::text
+    let checks: Vec<(String, String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, t.relname::text, con.conname::text
          FROM pg_constraint con
          JOIN pg_class t ON t.oid = con.conrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
-         WHERE con.contype = 'c' AND con.conname LIKE 'schemac\_%\_not\_null'
+         WHERE con.contype = 'c' AND con.conname LIKE '",
+        crate::own_names::own_not_null_like!(),
+        "'
          ORDER BY 1, 2, 3",
-    )
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let mut dropped = Vec::new();
@@ -57,14 +61,16 @@ pub async fn drop_leftover_triggers(
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<Vec<String>, ApplyError> {
     let mut dropped = Vec::new();
-    let functions: Vec<(String, String)> = sqlx::query_as(
-        r"SELECT n.nspname::text, p.proname::text
+    let functions: Vec<(String, String)> = sqlx::query_as(concat!(
+        "SELECT n.nspname::text, p.proname::text
          FROM pg_proc p
          JOIN pg_namespace n ON n.oid = p.pronamespace
-         WHERE p.proname LIKE 'schemac\_%\_fill' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
+         WHERE p.proname LIKE '",
+        crate::own_names::own_fill_like!(),
+        "' AND p.pronargs = 0 AND p.prorettype = 'trigger'::regtype
            AND NOT EXISTS (SELECT 1 FROM pg_trigger tg WHERE tg.tgfoid = p.oid)
          ORDER BY 1, 2",
-    )
+    ))
     .fetch_all(&mut *conn)
     .await?;
     for (schema, function) in functions {
@@ -86,24 +92,13 @@ async fn brief(
     options: &ApplyOptions,
     on_retry: &mut (dyn FnMut(u32, Duration) + Send),
 ) -> Result<(), ApplyError> {
-    let started = Instant::now();
-    let mut attempt = 0;
+    let mut retry = LockRetry::new(options.lock_attempts);
     loop {
-        attempt += 1;
         let mut tx = conn.begin().await?;
-        let setting = format!(
-            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '30s'",
-            options.lock_timeout.as_millis().max(1)
-        );
-        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
-        let mut failed = None;
-        for statement in statements {
-            if let Err(error) = sqlx::raw_sql(statement).execute(&mut *tx).await {
-                failed = Some(error);
-                break;
-            }
+        for setting in brief_settings(options.lock_timeout) {
+            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
         }
-        let Some(error) = failed else {
+        let Some((_, error)) = execute_all(&mut tx, statements).await else {
             tx.commit().await?;
             return Ok(());
         };
@@ -111,18 +106,16 @@ async fn brief(
         if !is_lock_timeout(&error) {
             return Err(cleanup_error(object, &error));
         }
-        if attempt >= options.lock_attempts {
+        if !retry.wait(&mut *on_retry).await {
             return Err(ApplyError::Cleanup {
                 object: object.to_string(),
                 message: format!(
-                    "its lock was not granted within {attempt} attempts ({} ms in all)",
-                    started.elapsed().as_millis()
+                    "its lock was not granted within {} attempts ({} ms in all)",
+                    retry.attempts(),
+                    retry.waited_ms()
                 ),
             });
         }
-        let wait = backoff(attempt);
-        on_retry(attempt, wait);
-        tokio::time::sleep(wait).await;
     }
 }
 

@@ -12,6 +12,7 @@ mod executor;
 pub mod history;
 pub mod leftovers;
 pub mod lock;
+mod retry;
 
 pub use error::{ApplyError, PreflightFailure};
 pub use executor::{preflight, run, ApplyOptions, ApplyReport, Event};

@@ -5,6 +5,7 @@
 //! Fields that only the schema can carry (rename hints, `using`, `backfill`, tenancy) are intent for
 //! the planner; they are never compared.
 
+pub mod hash;
 pub mod lower;
 pub mod names;
 pub mod partitions;
@@ -12,8 +13,6 @@ mod routines;
 mod types;
 mod unmanaged;
 pub mod views;
-
-use sha2::{Digest, Sha256};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -130,14 +129,11 @@ impl Catalog {
 
     /// A hash of the database-shaped content (roles excepted: they are cluster-wide), so a saved
     /// plan can tell whether the database changed since it was made.
+    /// Versioned (`hash::VERSION`).
     pub fn fingerprint(&self) -> String {
         let mut content = self.normalized();
         content.roles.clear();
-        let text = format!("{content:?}");
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hash::hash(&content)
     }
 
     /// The catalog as two catalogs are compared: origins, intent fields (`renamed_from`, `using`,

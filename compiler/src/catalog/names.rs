@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use super::IndexKey;
+use crate::lexer::{self, Kind};
 
 /// PostgreSQL's NAMEDATALEN; names are at most `NAMEDATALEN - 1` = 63 bytes.
 pub const NAMEDATALEN: usize = 64;
@@ -194,83 +195,24 @@ enum Token {
     Operator,
 }
 
+/// The shared lexer's tokens, as far as naming needs to tell them apart.
 fn tokenize(expr: &str) -> Vec<Token> {
-    let chars: Vec<char> = expr.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            let text: String = chars[start..i].iter().collect();
-            tokens.push(Token::Word {
-                text: text.to_lowercase(),
-                quoted: false,
-            });
-        } else if c == '"' {
-            let mut text = String::new();
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '"' {
-                    if chars.get(i + 1) == Some(&'"') {
-                        text.push('"');
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                text.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
-            tokens.push(Token::Word { text, quoted: true });
-        } else if c == '\'' {
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                i += 1;
-            }
-            i += 1;
-            tokens.push(Token::Literal);
-        } else if c.is_ascii_digit() {
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-            tokens.push(Token::Literal);
-        } else if c == '(' || c == '[' {
-            tokens.push(Token::Open);
-            i += 1;
-        } else if c == ')' || c == ']' {
-            tokens.push(Token::Close);
-            i += 1;
-        } else if c == ':' && chars.get(i + 1) == Some(&':') {
-            tokens.push(Token::Cast);
-            i += 2;
-        } else if c == '.' {
-            tokens.push(Token::Dot);
-            i += 1;
-        } else if c == ',' {
-            tokens.push(Token::Comma);
-            i += 1;
-        } else {
-            tokens.push(Token::Operator);
-            i += 1;
-        }
-    }
-    tokens
+    lexer::lex(expr)
+        .iter()
+        .map(|token| match token.kind {
+            Kind::Word | Kind::QuotedWord => Token::Word {
+                text: token.name().unwrap_or_default(),
+                quoted: token.kind == Kind::QuotedWord,
+            },
+            Kind::Str | Kind::Num => Token::Literal,
+            Kind::Open | Kind::OpenBracket => Token::Open,
+            Kind::Close | Kind::CloseBracket => Token::Close,
+            Kind::Cast => Token::Cast,
+            Kind::Dot => Token::Dot,
+            Kind::Comma => Token::Comma,
+            Kind::Op | Kind::Other => Token::Operator,
+        })
+        .collect()
 }
 
 /// Keywords that are operators at the top of an expression (the expression is then not a

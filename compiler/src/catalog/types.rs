@@ -103,6 +103,19 @@ impl BaseType {
     }
 }
 
+impl BaseType {
+    /// The `serial` pseudo-type that makes a column of this integer type (`smallserial`,
+    /// `serial`, `bigserial`); `None` for any other type.
+    pub fn serial_name(&self) -> Option<&'static str> {
+        match self {
+            BaseType::SmallInt => Some("smallserial"),
+            BaseType::Integer => Some("serial"),
+            BaseType::BigInt => Some("bigserial"),
+            _ => None,
+        }
+    }
+}
+
 impl SqlType {
     /// DDL spelling, e.g. `varchar(20)[]`.
     pub fn sql(&self) -> String {

@@ -356,13 +356,7 @@ async fn clear_leftovers_before_planning(
 ) -> Result<(), Ending> {
     let result = {
         let stderr = &mut out.stderr;
-        let mut on_retry = |attempt: u32, wait: Duration| {
-            let _ = writeln!(
-                stderr,
-                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
-                wait.as_millis()
-            );
-        };
+        let mut on_retry = retry_note(stderr);
         apply::leftovers::drop_leftover_checks(conn, options, &mut on_retry).await
     };
     match result {
@@ -378,6 +372,17 @@ async fn clear_leftovers_before_planning(
     }
 }
 
+/// Tells of a lock retry while leftovers are cleared.
+fn retry_note(stderr: &mut (impl Write + Send)) -> impl FnMut(u32, Duration) + Send + '_ {
+    move |attempt, wait| {
+        let _ = writeln!(
+            stderr,
+            "  lock not granted in time (attempt {attempt}); retrying in {} ms",
+            wait.as_millis()
+        );
+    }
+}
+
 /// After a successful apply, fill functions that no trigger uses any more are dropped (fill
 /// triggers themselves are desired state: the plan makes and drops them).
 async fn drop_leftover_triggers(
@@ -387,13 +392,7 @@ async fn drop_leftover_triggers(
 ) -> Result<(), ApplyError> {
     let dropped = {
         let stderr = &mut out.stderr;
-        let mut on_retry = |attempt: u32, wait: Duration| {
-            let _ = writeln!(
-                stderr,
-                "  lock not granted in time (attempt {attempt}); retrying in {} ms",
-                wait.as_millis()
-            );
-        };
+        let mut on_retry = retry_note(stderr);
         apply::leftovers::drop_leftover_triggers(conn, options, &mut on_retry).await?
     };
     for object in dropped {
@@ -581,8 +580,18 @@ async fn check_fingerprint(
     let current = crate::introspect::catalog(conn)
         .await
         .map_err(|e| e.to_string())?;
+    let now = current.fingerprint();
     match fingerprint {
-        Some(expected) if expected != current.fingerprint() => Err(
+        Some(expected)
+            if crate::catalog::hash::version_of(expected) != crate::catalog::hash::version_of(&now) =>
+        {
+            Err(format!(
+                "refused: the plan file was made by a schemac version that fingerprints the database another way (fingerprint {}, this version writes {}), so it cannot tell whether the database changed; make the plan again with this version: `schemac plan -o FILE`",
+                crate::catalog::hash::version_of(expected).unwrap_or("without a version"),
+                crate::catalog::hash::VERSION,
+            ))
+        }
+        Some(expected) if expected != now => Err(
             "refused: the database schema changed since this plan was made; make a new plan with `schemac plan -o FILE`".to_string(),
         ),
         None => Err("refused: the plan file has no fingerprint of the database it was made for".to_string()),

@@ -125,12 +125,16 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
             "the schema no longer has this column; apply refuses it without --allow-destructive",
         ));
     }
-    if has(" DROP CONSTRAINT SCHEMAC_") && has("_BOUND") {
+    let own_check = dropped_own_constraint(statement);
+    if own_check
+        .as_deref()
+        .is_some_and(|name| name.ends_with("_bound"))
+    {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own check on the default partition: the attached partition now holds those rows",
         ));
-    } else if has(" DROP CONSTRAINT SCHEMAC_") {
+    } else if own_check.is_some() {
         breaks.push((
             "ban-drop-constraint",
             "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
@@ -145,6 +149,40 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
         breaks.push((
             "ban-drop-function",
             "schemac's own fill function, no longer needed once the column is NOT NULL",
+        ));
+    }
+    if (has("DROP FUNCTION ") || has("DROP PROCEDURE ")) && !has("DROP FUNCTION IF EXISTS") {
+        breaks.push((
+            "ban-drop-function",
+            "the schema no longer has this routine, or creates it again with another signature",
+        ));
+    }
+    if has("DROP DOMAIN") {
+        breaks.push(("ban-drop-domain", "the schema no longer has this domain"));
+    }
+    if has("CREATE DOMAIN") && has(" CHECK ") {
+        breaks.push((
+            "ban-create-domain-with-constraint",
+            "the schema declares the domain with this check",
+        ));
+    }
+    if has("ALTER DOMAIN") && has(" ADD CONSTRAINT ") {
+        breaks.push((
+            "ban-alter-domain-with-add-constraint",
+            "added NOT VALID, then validated in its own step after a preflight found no violating row",
+        ));
+    }
+    if has(" DETACH PARTITION ") && !has(" CONCURRENTLY") {
+        breaks.push((
+            "require-concurrent-partition-detach",
+            "CONCURRENTLY is refused inside a transaction and beside a default partition: the detach \
+             waits at most lock_timeout and holds its lock for an instant",
+        ));
+    } else if has(" DETACH PARTITION ") {
+        breaks.push((
+            "prefer-robust-stmts",
+            "DETACH CONCURRENTLY cannot run in a transaction; apply records each step and resumes \
+             after the last one done",
         ));
     }
     if has("DROP TYPE") {
@@ -239,6 +277,30 @@ fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
         breaks.push(("disallowed-unique-constraint", EMPTY));
     }
     breaks
+}
+
+/// The constraint `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` drops, when it is one of
+/// schemac's own (`own_names`), read through the shared lexer rather than from the text's case.
+fn dropped_own_constraint(statement: &str) -> Option<String> {
+    let tokens = crate::lexer::lex(statement);
+    let words: Vec<Option<String>> = tokens.iter().map(|t| t.name()).collect();
+    let is = |i: usize, word: &str| {
+        tokens
+            .get(i)
+            .is_some_and(|t| t.kind == crate::lexer::Kind::Word)
+            && words.get(i).and_then(Option::as_deref) == Some(word)
+    };
+    (0..tokens.len())
+        .filter(|&i| is(i, "drop") && is(i + 1, "constraint"))
+        .map(|i| {
+            if is(i + 2, "if") && is(i + 3, "exists") {
+                i + 4
+            } else {
+                i + 2
+            }
+        })
+        .filter_map(|at| words.get(at).cloned().flatten())
+        .find(|name| crate::own_names::is_own(name))
 }
 
 /// squawk rules about which column types a schema should choose (not how a plan changes them):
@@ -367,8 +429,19 @@ pub fn sql_script(plan: &Plan) -> String {
                                 }
                             }
                         }
+                        let mut rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
+                        // A partitioned table's key: each partition's index was built
+                        // concurrently and made its constraint, which the parent adopts.
+                        let adopts = statements.iter().any(|s| s.contains(" USING INDEX "));
+                        if adopts && rules.contains(&"disallowed-unique-constraint") {
+                            for why in &mut reasons {
+                                if why.starts_with("the table holds no rows") {
+                                    *why = "each partition's index was built concurrently and is its constraint already: the parent's constraint adopts them without a scan";
+                                }
+                            }
+                            rules.push("constraint-missing-not-valid");
+                        }
                         reasons.dedup();
-                        let rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
                         for why in reasons {
                             let _ = writeln!(out, "-- {why}");
                         }

@@ -3,6 +3,7 @@
 //! `(length(display_name) > 0)` afterwards for what was `(length(fullname) > 0)`. The differ
 //! compares the schema's expression with the database's as it will read after the renames.
 
+use crate::lexer::{self, Kind};
 use crate::sql::ident;
 
 /// `expr` (as PostgreSQL prints it) with every column reference `old` written as `new`. Column
@@ -10,73 +11,28 @@ use crate::sql::ident;
 /// `(`), a type (after `::`) or a qualified name's later part (after `.`); string literals are
 /// left alone.
 pub fn rename_column(expr: &str, old: &str, new: &str) -> String {
-    let chars: Vec<char> = expr.chars().collect();
+    let tokens = lexer::lex(expr);
     let mut out = String::with_capacity(expr.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            // A string literal, `''` inside it is a quote.
-            let start = i;
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                i += 1;
-            }
-            out.extend(&chars[start..i]);
-            continue;
-        }
-        let (name, end) = if c == '"' {
-            let mut name = String::new();
-            let mut j = i + 1;
-            while j < chars.len() {
-                if chars[j] == '"' {
-                    if chars.get(j + 1) == Some(&'"') {
-                        name.push('"');
-                        j += 2;
-                        continue;
-                    }
-                    j += 1;
-                    break;
-                }
-                name.push(chars[j]);
-                j += 1;
-            }
-            (name, j)
-        } else if c.is_alphabetic() || c == '_' {
-            let mut j = i;
-            while j < chars.len()
-                && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
-            {
-                j += 1;
-            }
-            (chars[i..j].iter().collect(), j)
-        } else {
-            out.push(c);
-            i += 1;
-            continue;
+    let mut copied = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        // An unquoted name is compared as written: PostgreSQL prints column names folded.
+        let name = match token.kind {
+            Kind::Word => token.text.to_string(),
+            Kind::QuotedWord => token.name().unwrap_or_default(),
+            _ => continue,
         };
-        let before = out.trim_end();
-        let after = chars[end..].iter().find(|c| !c.is_whitespace());
+        let before = i.checked_sub(1).map(|p| tokens[p].kind);
+        let after = tokens.get(i + 1).map(|t| t.kind);
         let is_column = name == old
-            && !before.ends_with("::")
-            && !before.ends_with('.')
-            && after != Some(&'(')
-            && after != Some(&'.');
+            && !matches!(before, Some(Kind::Cast | Kind::Dot))
+            && !matches!(after, Some(Kind::Open | Kind::Dot));
         if is_column {
+            out.push_str(&expr[copied..token.start]);
             out.push_str(&ident(new));
-        } else {
-            out.extend(&chars[i..end]);
+            copied = token.end;
         }
-        i = end;
     }
+    out.push_str(&expr[copied..]);
     out
 }
 

@@ -14,12 +14,13 @@ use sqlx::{Connection, PgConnection};
 use super::queries::{Reader, Scope};
 use super::IntrospectError;
 use crate::catalog::{BaseType, Catalog, Column, QualifiedName, Table};
+use crate::lexer::{self, Kind};
+use crate::own_names;
 use crate::source::Span;
 use crate::sql::{ddl, ident};
 
 /// PostgreSQL truncates identifiers to 63 bytes (NAMEDATALEN - 1).
 const MAX_IDENT_BYTES: usize = 63;
-const SCRATCH_PREFIX: &str = "schemac_scratch_";
 
 /// Tables created, read back and rolled back together. Every scratch relation (table, TOAST table
 /// and index, sequence) keeps its lock until the end of its (sub)transaction, about eight lock
@@ -108,12 +109,12 @@ impl ScratchNames {
             .into_iter()
             .enumerate()
             .map(|(i, schema)| {
-                let name = format!("{SCRATCH_PREFIX}{schema}");
                 // A name PostgreSQL would truncate could collide with another; number it instead.
+                let name = own_names::scratch_schema(&schema);
                 let name = if name.len() <= MAX_IDENT_BYTES {
                     name
                 } else {
-                    format!("{SCRATCH_PREFIX}{i}")
+                    own_names::numbered_scratch_schema(i)
                 };
                 (schema, name)
             })
@@ -125,7 +126,7 @@ impl ScratchNames {
         self.to_scratch
             .get(schema)
             .cloned()
-            .unwrap_or_else(|| format!("{SCRATCH_PREFIX}{schema}"))
+            .unwrap_or_else(|| own_names::scratch_schema(schema))
     }
 
     fn name(&self, name: &QualifiedName) -> QualifiedName {
@@ -156,69 +157,27 @@ impl ScratchNames {
     /// `app.f(x)` → `schemac_scratch_app.f(x)`: the first part of every qualified name that is a
     /// scratch-mirrored schema, outside string literals, in SQL text.
     fn to_scratch_text(&self, text: &str) -> String {
-        let chars: Vec<char> = text.chars().collect();
+        let tokens = lexer::lex(text);
         let mut out = String::with_capacity(text.len());
-        let mut i = 0;
-        // The last significant character before the current token, to skip `x.app.f` middles.
-        let mut previous: Option<char> = None;
-        while i < chars.len() {
-            let c = chars[i];
-            let start = i;
-            let value = if c == '\'' {
-                i += 1;
-                while i < chars.len() && chars[i] != '\'' {
-                    i += 1;
-                }
-                i = (i + 1).min(chars.len());
-                out.extend(&chars[start..i]);
-                previous = Some('\'');
-                continue;
-            } else if c == '"' {
-                let mut value = String::new();
-                i += 1;
-                while i < chars.len() {
-                    if chars[i] == '"' {
-                        if chars.get(i + 1) == Some(&'"') {
-                            value.push('"');
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    value.push(chars[i]);
-                    i += 1;
-                }
-                i = (i + 1).min(chars.len());
-                value
-            } else if c.is_alphabetic() || c == '_' {
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-                {
-                    i += 1;
-                }
-                chars[start..i].iter().collect::<String>().to_lowercase()
-            } else if c.is_ascii_digit() {
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                out.extend(&chars[start..i]);
-                previous = Some('0');
-                continue;
-            } else {
-                out.push(c);
-                if !c.is_whitespace() {
-                    previous = Some(c);
-                }
-                i += 1;
+        let mut copied = 0;
+        for (i, token) in tokens.iter().enumerate() {
+            let Some(name) = token.name() else {
                 continue;
             };
-            let qualifies = chars.get(i) == Some(&'.') && previous != Some('.');
-            match self.to_scratch.get(&value) {
-                Some(scratch) if qualifies => out.push_str(&ident(scratch)),
-                _ => out.extend(&chars[start..i]),
+            // `app.f` qualifies `f` with `app`; in `x.app.f`, `app` is a middle part.
+            let qualifies = tokens
+                .get(i + 1)
+                .is_some_and(|next| next.kind == Kind::Dot && next.start == token.end)
+                && !i
+                    .checked_sub(1)
+                    .is_some_and(|p| tokens[p].kind == Kind::Dot);
+            if let Some(scratch) = self.to_scratch.get(&name).filter(|_| qualifies) {
+                out.push_str(&text[copied..token.start]);
+                out.push_str(&ident(scratch));
+                copied = token.end;
             }
-            previous = Some('a');
         }
+        out.push_str(&text[copied..]);
         out
     }
 

@@ -16,6 +16,7 @@ mod triggers;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{BaseType, Catalog, IndexKey, QualifiedName, SqlType, Table};
+use crate::lexer::{self, Kind as Lexed};
 use crate::sql::{ident, literal};
 
 /// A table the local canonicaliser cannot print, with the first expression it does not know.
@@ -395,128 +396,70 @@ enum Token {
     Cast,
 }
 
+/// The tokens of the forms this printer knows, from the shared lexer; `None` for anything else
+/// (an unterminated quote, `""`, arithmetic, a non-ASCII word, `'a' 'b'`), which then goes to a
+/// server.
 fn tokenize(text: &str) -> Option<Vec<Token>> {
-    let chars: Vec<char> = text.chars().collect();
+    let lexed = lexer::lex(text);
     let mut tokens = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-        } else if c == '\'' {
-            let mut value = String::new();
-            i += 1;
-            loop {
-                match chars.get(i) {
-                    None => return None,
-                    Some('\'') if chars.get(i + 1) == Some(&'\'') => {
-                        value.push('\'');
-                        i += 2;
-                    }
-                    Some('\'') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&other) => {
-                        value.push(other);
-                        i += 1;
-                    }
-                }
-            }
-            // `'a' 'b'` on separate lines concatenates; not handled.
-            if matches!(tokens.last(), Some(Token::Str(_))) {
-                return None;
-            }
-            tokens.push(Token::Str(value));
-        } else if c == '"' {
-            let mut value = String::new();
-            i += 1;
-            loop {
-                match chars.get(i) {
-                    None => return None,
-                    Some('"') if chars.get(i + 1) == Some(&'"') => {
-                        value.push('"');
-                        i += 2;
-                    }
-                    Some('"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(&other) => {
-                        value.push(other);
-                        i += 1;
-                    }
-                }
-            }
-            if value.is_empty() {
-                return None;
-            }
-            tokens.push(Token::Word {
-                text: value,
-                quoted: true,
-            });
-        } else if c.is_ascii_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '$')
-            {
-                i += 1;
-            }
-            let text: String = chars[start..i].iter().collect();
-            tokens.push(Token::Word {
-                text: text.to_ascii_lowercase(),
-                quoted: false,
-            });
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            if i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                return None;
-            }
-            tokens.push(Token::Num(chars[start..i].iter().collect()));
-        } else if c == '(' {
-            tokens.push(Token::Open);
-            i += 1;
-        } else if c == ')' {
-            tokens.push(Token::Close);
-            i += 1;
-        } else if c == ',' {
-            tokens.push(Token::Comma);
-            i += 1;
-        } else if c == ':' && chars.get(i + 1) == Some(&':') {
-            tokens.push(Token::Cast);
-            i += 2;
-        } else if "=<>!".contains(c) {
-            let start = i;
-            while i < chars.len() && "=<>!".contains(chars[i]) {
-                i += 1;
-            }
-            let op: String = chars[start..i].iter().collect();
-            let op = if op == "!=" { "<>".to_string() } else { op };
-            if !["=", "<>", "<", ">", "<=", ">="].contains(&op.as_str()) {
-                return None;
-            }
-            tokens.push(Token::Op(op));
-        } else if c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit) {
-            // Only a leading minus of a number literal; arithmetic is not handled.
-            let start = i;
-            i += 1;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                i += 1;
-            }
-            let previous_is_value = matches!(
-                tokens.last(),
-                Some(Token::Word { .. } | Token::Str(_) | Token::Num(_) | Token::Close)
-            );
-            if previous_is_value {
-                return None;
-            }
-            tokens.push(Token::Num(chars[start..i].iter().collect()));
-        } else {
+    while let Some(token) = lexed.get(i) {
+        i += 1;
+        if token.unterminated {
             return None;
         }
+        let next = match token.kind {
+            Lexed::Str => {
+                // `'a' 'b'` on separate lines concatenates; not handled.
+                if matches!(tokens.last(), Some(Token::Str(_))) {
+                    return None;
+                }
+                Token::Str(token.value()?)
+            }
+            Lexed::QuotedWord => {
+                let text = token.name()?;
+                if text.is_empty() {
+                    return None;
+                }
+                Token::Word { text, quoted: true }
+            }
+            Lexed::Word if token.text.is_ascii() => Token::Word {
+                text: token.name()?,
+                quoted: false,
+            },
+            Lexed::Num if token.text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+                Token::Num(token.text.to_string())
+            }
+            Lexed::Open => Token::Open,
+            Lexed::Close => Token::Close,
+            Lexed::Comma => Token::Comma,
+            Lexed::Cast => Token::Cast,
+            Lexed::Op if token.text == "-" => {
+                // Only a leading minus of a number literal; arithmetic is not handled.
+                let number = lexed
+                    .get(i)
+                    .filter(|n| n.kind == Lexed::Num && n.start == token.end)?;
+                let previous_is_value = matches!(
+                    tokens.last(),
+                    Some(Token::Word { .. } | Token::Str(_) | Token::Num(_) | Token::Close)
+                );
+                if previous_is_value || !number.text.chars().all(|c| c.is_ascii_digit() || c == '.')
+                {
+                    return None;
+                }
+                i += 1;
+                Token::Num(format!("-{}", number.text))
+            }
+            Lexed::Op => {
+                let op = if token.text == "!=" { "<>" } else { token.text };
+                if !["=", "<>", "<", ">", "<=", ">="].contains(&op) {
+                    return None;
+                }
+                Token::Op(op.to_string())
+            }
+            _ => return None,
+        };
+        tokens.push(next);
     }
     Some(tokens)
 }

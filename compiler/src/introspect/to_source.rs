@@ -600,12 +600,9 @@ impl<'a> Writer<'a> {
     }
 
     fn column_type(column: &Column) -> String {
-        if column.serial && !column.ty.array {
-            match column.ty.base {
-                BaseType::SmallInt => return "smallserial".into(),
-                BaseType::Integer => return "serial".into(),
-                BaseType::BigInt => return "bigserial".into(),
-                _ => {}
+        if let Some(serial) = column.ty.base.serial_name() {
+            if column.serial && !column.ty.array {
+                return serial.to_string();
             }
         }
         let mut ty = column.ty.source();

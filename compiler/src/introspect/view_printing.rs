@@ -169,7 +169,7 @@ async fn build_and_read(
     for sequence in &desired.sequences {
         attempt(conn, &ddl::create_sequence_item(sequence)).await?;
     }
-    // A table a view reads may have a column typed by a domain (pagila's `film.release_year`).
+    // Domains before the tables whose columns use them.
     for domain in &desired.domains {
         attempt(conn, &crate::sql::routines::create_domain(domain)).await?;
     }
@@ -185,6 +185,15 @@ async fn build_and_read(
                 message: format!("table `{}` (read by a view): {message}", table.name),
             });
         }
+    }
+    // Functions a view may call; their bodies are not checked here (nor by `apply`).
+    run(conn, "SET LOCAL check_function_bodies = off").await?;
+    for function in &desired.functions {
+        attempt(
+            conn,
+            &crate::sql::routines::create_function(function, false),
+        )
+        .await?;
     }
     run(conn, "SAVEPOINT schemac_views").await?;
     let views: Vec<&View> = desired.views.iter().collect();

@@ -191,11 +191,7 @@ pub(super) fn add_tenant_columns(
 }
 
 fn serial_spelling(ty: &SqlType) -> String {
-    match ty.base {
-        crate::catalog::BaseType::BigInt => "bigserial".to_string(),
-        crate::catalog::BaseType::SmallInt => "smallserial".to_string(),
-        _ => "serial".to_string(),
-    }
+    ty.base.serial_name().unwrap_or("serial").to_string()
 }
 
 /// Where an implicit tenant column goes: right after the leading primary-key column, or first

@@ -13,7 +13,9 @@ mod step;
 
 pub use facts::{FactQuery, Facts};
 pub use hazards::Hazard;
-pub use step::{Action, Backfill, LockLevel, Resource, Step, StepKind};
+pub use step::{
+    brief_settings, lock_timeout_setting, Action, Backfill, LockLevel, Resource, Step, StepKind,
+};
 
 use std::time::Duration;
 

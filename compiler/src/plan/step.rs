@@ -321,6 +321,59 @@ impl LockLevel {
     }
 }
 
+/// The `statement_timeout` of brief DDL: it stops a surprise scan from holding its lock.
+pub const BRIEF_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `SET` (or, inside a transaction, `SET LOCAL`) of `lock_timeout` and `statement_timeout`;
+/// `None` is no limit (`0`). Every timeout `apply` sets and the SQL script shows is written here.
+pub fn timeout_settings(
+    local: bool,
+    lock_timeout: Option<std::time::Duration>,
+    statement_timeout: Option<std::time::Duration>,
+) -> Vec<String> {
+    let scope = if local { "SET LOCAL" } else { "SET" };
+    vec![
+        format!(
+            "{scope} lock_timeout = {}",
+            timeout_value(lock_timeout, TimeoutUnit::Millis)
+        ),
+        format!(
+            "{scope} statement_timeout = {}",
+            timeout_value(statement_timeout, TimeoutUnit::Seconds)
+        ),
+    ]
+}
+
+/// The settings of brief DDL in a transaction: the short `lock_timeout` and
+/// [`BRIEF_STATEMENT_TIMEOUT`].
+pub fn brief_settings(lock_timeout: std::time::Duration) -> Vec<String> {
+    timeout_settings(true, Some(lock_timeout), Some(BRIEF_STATEMENT_TIMEOUT))
+}
+
+/// A timeout as a setting's value; `0` for none. Lock timeouts are written in milliseconds (at
+/// least 1: `0` would mean none), statement timeouts in whole seconds.
+fn timeout_value(timeout: Option<std::time::Duration>, unit: TimeoutUnit) -> String {
+    match (timeout, unit) {
+        (None, _) => "0".to_string(),
+        (Some(t), TimeoutUnit::Millis) => format!("'{}ms'", t.as_millis().max(1)),
+        (Some(t), TimeoutUnit::Seconds) => format!("'{}s'", t.as_secs().max(1)),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum TimeoutUnit {
+    Millis,
+    Seconds,
+}
+
+/// `SET lock_timeout` alone, outside a transaction (a backfill's batches).
+pub fn lock_timeout_setting(lock_timeout: std::time::Duration) -> String {
+    format!(
+        "SET lock_timeout = {}",
+        timeout_value(Some(lock_timeout), TimeoutUnit::Millis)
+    )
+}
+
 /// A batched backfill, run by `apply` as many short transactions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backfill {
@@ -437,21 +490,11 @@ impl Step {
     /// concurrent builds, rewrites) with neither, since their waits do not block writes or they are
     /// expected to take long. `SET LOCAL` inside a transaction.
     pub fn settings(&self, lock_timeout: std::time::Duration) -> Vec<String> {
-        let scope = if self.transactional {
-            "SET LOCAL"
-        } else {
-            "SET"
-        };
-        let lock = if self.lock.wants_lock_timeout() {
-            format!("'{}ms'", lock_timeout.as_millis().max(1))
-        } else {
-            "0".to_string()
-        };
-        let statement = if self.lock.is_brief() { "'30s'" } else { "0" };
-        vec![
-            format!("{scope} lock_timeout = {lock}"),
-            format!("{scope} statement_timeout = {statement}"),
-        ]
+        timeout_settings(
+            self.transactional,
+            self.lock.wants_lock_timeout().then_some(lock_timeout),
+            self.lock.is_brief().then_some(BRIEF_STATEMENT_TIMEOUT),
+        )
     }
 
     pub fn sql(

@@ -217,16 +217,10 @@ pub fn column_definition(column: &Column) -> String {
 }
 
 fn column_type(column: &Column) -> String {
-    use crate::catalog::BaseType;
-    if column.serial && !column.ty.array {
-        match column.ty.base {
-            BaseType::SmallInt => return "smallserial".into(),
-            BaseType::Integer => return "serial".into(),
-            BaseType::BigInt => return "bigserial".into(),
-            _ => {}
-        }
+    match column.ty.base.serial_name() {
+        Some(serial) if column.serial && !column.ty.array => serial.to_string(),
+        _ => column.ty.sql(),
     }
-    column.ty.sql()
 }
 
 /// A default expression after `DEFAULT`: bare when it is one token at the top level (`now()`,

@@ -5,6 +5,7 @@ use super::create::type_needs;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{BaseType, Column, QualifiedName, SqlType};
 use crate::diff::Change;
+use crate::lexer::{self, Kind};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -667,92 +668,50 @@ fn converted_duplicates_preflight(
 /// its new values. `None` when `expr` names the type some other way (`CAST(x AS ...)`), which the
 /// preflight cannot rewrite. String literals are left alone.
 fn casts_to_text(expr: &str, name: &QualifiedName) -> Option<String> {
-    let chars: Vec<char> = expr.chars().collect();
+    let tokens = lexer::lex(expr);
     let mut out = String::with_capacity(expr.len());
+    let mut copied = 0;
     let mut i = 0;
-    // Reads an identifier (bare or double-quoted) at `j`; returns it and where it ends.
-    let identifier = |mut j: usize| -> Option<(String, usize)> {
-        let mut text = String::new();
-        if chars.get(j) == Some(&'"') {
-            j += 1;
-            while j < chars.len() {
-                if chars[j] == '"' {
-                    if chars.get(j + 1) == Some(&'"') {
-                        text.push('"');
-                        j += 2;
-                        continue;
-                    }
-                    return Some((text, j + 1));
-                }
-                text.push(chars[j]);
-                j += 1;
-            }
-            return None;
-        }
-        while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || chars[j] == '$')
-        {
-            text.push(chars[j].to_ascii_lowercase());
-            j += 1;
-        }
-        (!text.is_empty()).then_some((text, j))
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\'' {
-            let start = i;
-            i += 1;
-            while i < chars.len() {
-                if chars[i] == '\'' {
-                    if chars.get(i + 1) == Some(&'\'') {
-                        i += 2;
-                        continue;
-                    }
-                    i += 1;
-                    break;
-                }
-                i += 1;
-            }
-            out.extend(&chars[start..i]);
-            continue;
-        }
-        if c == ':' && chars.get(i + 1) == Some(&':') {
-            let mut j = i + 2;
-            while chars.get(j).is_some_and(|c| c.is_whitespace()) {
-                j += 1;
-            }
-            if let Some((first, end)) = identifier(j) {
-                let (schema, type_name, end) = match chars.get(end) {
-                    Some('.') => match identifier(end + 1) {
-                        Some((second, end)) => (Some(first), second, end),
-                        None => (None, first, end),
-                    },
-                    _ => (None, first, end),
-                };
-                if type_name == name.name && schema.as_ref().is_none_or(|s| *s == name.schema) {
-                    out.push_str("::text");
-                    i = end;
-                    continue;
-                }
-            }
-        }
-        if c.is_alphanumeric() || c == '_' || c == '"' {
-            if let Some((word, end)) = identifier(i) {
-                let before = out.trim_end().to_ascii_lowercase();
-                let after_as = before.ends_with("as")
-                    && !before[..before.len() - 2]
-                        .ends_with(|c: char| c.is_alphanumeric() || c == '_');
-                if word == name.name && after_as {
-                    return None;
-                }
-                out.extend(&chars[i..end]);
-                i = end;
+    while let Some(token) = tokens.get(i) {
+        if token.kind == Kind::Cast {
+            if let Some(last) = cast_to(&tokens, i + 1, name) {
+                out.push_str(&expr[copied..token.start]);
+                out.push_str("::text");
+                copied = tokens[last].end;
+                i = last + 1;
                 continue;
             }
         }
-        out.push(c);
+        let after_as = i.checked_sub(1).is_some_and(|p| {
+            tokens[p].kind == Kind::Word && tokens[p].text.eq_ignore_ascii_case("as")
+        });
+        if after_as && token.name().as_deref() == Some(name.name.as_str()) {
+            return None;
+        }
         i += 1;
     }
+    out.push_str(&expr[copied..]);
     Some(out)
+}
+
+/// Where the type name at `tokens[at..]` ends when it names the enum `name` (`name`,
+/// `schema.name`, either part quoted).
+fn cast_to(tokens: &[lexer::Token], at: usize, name: &QualifiedName) -> Option<usize> {
+    let first = tokens.get(at)?;
+    let first_name = first.name()?;
+    let second = match (tokens.get(at + 1), tokens.get(at + 2)) {
+        (Some(dot), Some(second))
+            if dot.kind == Kind::Dot && dot.start == first.end && second.start == dot.end =>
+        {
+            second.name()
+        }
+        _ => None,
+    };
+    let (schema, type_name, last) = match second {
+        Some(second_name) => (Some(first_name), second_name, at + 2),
+        None => (None, first_name, at),
+    };
+    (type_name == name.name && schema.is_none_or(|s| s == name.schema)).then_some(last)
 }
 
 #[cfg(test)]

@@ -333,7 +333,7 @@ fn drop_table(ctx: &Context, table: &Table) -> Step {
 fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, planned: &mut Planned) {
     let old_name = QualifiedName::new(
         current.name.schema.clone(),
-        format!("schemac_old_{}", current.name.name),
+        crate::own_names::old_enum(&current.name.name),
     );
     let removed: Vec<String> = current
         .values

@@ -9,6 +9,7 @@
 use super::not_null::{fill_body, fill_statements, own_name, Source};
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Backfill, Catalog, QualifiedName, TableKind};
+use crate::own_names::ColumnObject;
 use crate::plan::backfill_path::{self, Hop, PathSearch};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
@@ -71,7 +72,7 @@ pub fn wanted(desired: &Catalog) -> Vec<Wanted> {
             wanted.push(Wanted {
                 table: table.name.clone(),
                 column: column.clone(),
-                name: own_name(&table.name, column, "fill"),
+                name: own_name(&table.name, column, ColumnObject::Fill),
                 path,
             });
         }

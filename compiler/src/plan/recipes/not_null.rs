@@ -9,6 +9,7 @@ use super::create::example_key;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Backfill, Column, QualifiedName, Table};
 use crate::diagnostics::{codes, Diagnostic};
+use crate::own_names::{self, ColumnObject};
 use crate::plan::backfill_path::{self, Hop, PathSearch};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
@@ -211,14 +212,9 @@ fn added(table: &QualifiedName, column: &str) -> Resource {
     Resource::Object(table.clone(), format!("{column} added"))
 }
 
-/// `schemac_<table>_<column>_<suffix>`, cut to PostgreSQL's 63-byte limit.
-pub(super) fn own_name(table: &QualifiedName, column: &str, suffix: &str) -> String {
-    let mut name = format!("schemac_{}_{}_{suffix}", table.name, column);
-    while name.len() > 63 {
-        let cut = name.len() - suffix.len() - 2;
-        name.remove(cut);
-    }
-    name
+/// schemac's own object for `column` of `table` (see `own_names`).
+pub(super) fn own_name(table: &QualifiedName, column: &str, what: ColumnObject) -> String {
+    own_names::column_object(&table.name, column, what)
 }
 
 /// The trigger, backfill, verification and NOT NULL enforcement for one column.
@@ -233,7 +229,10 @@ fn fill(
         return;
     };
     let name = &column.name;
-    let function = QualifiedName::new(table.schema.clone(), own_name(table, name, "fill"));
+    let function = QualifiedName::new(
+        table.schema.clone(),
+        own_name(table, name, ColumnObject::Fill),
+    );
     let trigger_done = super::fill::trigger_ready(table, &function.name);
     let column_resource = Resource::Column(table.clone(), name.clone());
     // With `fill on` the tenant column's trigger is desired state: `fill.rs` creates it (before
@@ -336,7 +335,7 @@ fn enforce(
     planned: &mut Planned,
 ) {
     let name = &column.name;
-    let check = own_name(table, name, "not_null");
+    let check = own_name(table, name, ColumnObject::NotNull);
     let column_resource = Resource::Column(table.clone(), name.clone());
     let verified = Resource::Object(table.clone(), format!("{check} verified"));
     let check_added = Resource::Object(table.clone(), format!("{check} added"));

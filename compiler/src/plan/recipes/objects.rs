@@ -248,14 +248,9 @@ fn same_kind(a: &TableObject, b: &TableObject) -> bool {
     std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
-/// `schemac_<name>`, cut to PostgreSQL's 63-byte limit: where a replacement is built while the old
-/// object still holds the name.
+/// Where a replacement is built while the old object still holds the name.
 fn temporary_name(name: &str) -> String {
-    let mut temporary = format!("schemac_{name}");
-    while temporary.len() > 63 {
-        temporary.pop();
-    }
-    temporary
+    crate::own_names::temporary(name)
 }
 
 /// A constraint replaced in place: the step that adds the new one drops the old one first, in the

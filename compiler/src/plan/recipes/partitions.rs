@@ -96,7 +96,8 @@ fn add(ctx: &Context, table: &QualifiedName, partition: &Partition, planned: &mu
             let expr = exclusion(partitioning(ctx, table)?, &partition.bound)?;
             Some((d, expr))
         });
-    let check_name = super::not_null::own_name(table, &name.name, "bound");
+    let check_name =
+        super::not_null::own_name(table, &name.name, crate::own_names::ColumnObject::Bound);
     let prepared = Resource::Object(table.clone(), format!("{} prepared", name.name));
     let mut create = vec![format!(
         "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)",
@@ -211,7 +212,8 @@ pub fn rebound(
     };
     let name = &current.name;
     let parent = super::current_table_name(ctx.catalogs, table);
-    let check_name = super::not_null::own_name(table, &name.name, "bound");
+    let check_name =
+        super::not_null::own_name(table, &name.name, crate::own_names::ColumnObject::Bound);
     let mut checks = vec![(name.clone(), check_name.clone(), new_constraint)];
     if let Some(default) = current_partitions(ctx, table)
         .iter()
@@ -219,7 +221,11 @@ pub fn rebound(
     {
         checks.push((
             default.name.clone(),
-            super::not_null::own_name(table, &default.name.name, "bound"),
+            super::not_null::own_name(
+                table,
+                &default.name.name,
+                crate::own_names::ColumnObject::Bound,
+            ),
             new_exclusion,
         ));
     }

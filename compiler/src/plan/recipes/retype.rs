@@ -13,17 +13,14 @@
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Column, IndexKey, QualifiedName, SqlType};
+use crate::own_names::{self, ColumnObject};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::sql::{self, ddl};
 
-/// The shadow column's name, cut to PostgreSQL's 63-byte limit.
+/// The shadow column's name.
 fn shadow_name(column: &str) -> String {
-    let mut name = format!("schemac_new_{column}");
-    while name.len() > 63 {
-        name.pop();
-    }
-    name
+    own_names::shadow_column(column)
 }
 
 /// Plans the online recipe; `false` when it does not apply (see the module comment).
@@ -108,7 +105,10 @@ pub fn plan(
         using.map_or_else(|| sql::ident(column), str::to_string),
         to.sql()
     );
-    let function = QualifiedName::new(table.schema.clone(), own_name(table, column, "sync"));
+    let function = QualifiedName::new(
+        table.schema.clone(),
+        own_name(table, column, ColumnObject::Sync),
+    );
     let added = Resource::Object(table.clone(), format!("{shadow} added"));
     let synced = Resource::Object(table.clone(), format!("{shadow} synced"));
     let filled = Resource::Filled(table.clone(), shadow.clone());
@@ -219,7 +219,10 @@ pub fn plan(
     let mut swap = Vec::new();
     let mut swap_needs = vec![verified.clone()];
     let key_index = key.map(|pk| {
-        let index = QualifiedName::new(table.schema.clone(), own_name(table, column, "pkey"));
+        let index = QualifiedName::new(
+            table.schema.clone(),
+            own_name(table, column, ColumnObject::Pkey),
+        );
         let built = Resource::Object(table.clone(), format!("{} built", index.name));
         planned.steps.push(
             Step::new(
@@ -248,7 +251,7 @@ pub fn plan(
     });
     if !desired_column.nullable {
         // NOT NULL on the shadow without a scan under ACCESS EXCLUSIVE: a validated check first.
-        let check = own_name(table, &shadow, "not_null");
+        let check = own_name(table, &shadow, ColumnObject::NotNull);
         let check_added = Resource::Object(table.clone(), format!("{check} added"));
         let validated = Resource::Object(table.clone(), format!("{check} validated"));
         planned.steps.push(
