@@ -375,3 +375,23 @@ async fn views() {
 async fn functions_triggers_and_domains() {
     adopts("routines").await;
 }
+
+/// The pagila sample database (fixtures/adoption/pagila, PostgreSQL 18 only: `uuidv7()` and a
+/// virtual generated column). Ignored until two gaps are closed, found by loading it:
+/// - `plan` checks expressions on a dev database of the *installed* server (15 in CI), where
+///   `uuidv7()` does not exist; with `--dev-url` on 18 that passes.
+/// - the views `film_list` and `nicer_but_slower_film_list` call the aggregate
+///   `group_concat(text)`, which is not managed, so the dev database lacks it and `plan` rejects
+///   the views. The loader also still runs the dump through `db.execute`, not `psql -f`.
+#[tokio::test]
+#[ignore = "pagila: uuidv7() on a PostgreSQL 15 dev database; unmanaged aggregate read by views"]
+async fn pagila() {
+    if server_version().await < 180000 {
+        return;
+    }
+    adopts_leaving(
+        "pagila",
+        &[("aggregate", "public.group_concat(pg_catalog.text)")],
+    )
+    .await;
+}

@@ -364,6 +364,7 @@ async fn build_and_read(
     create_missing_extensions(conn, desired, scratch, &mut invalid).await?;
     create_policy_roles(conn, desired, scratch, &mut invalid).await?;
     create_scratch_enums(conn, desired, scratch, &mut invalid).await?;
+    create_scratch_domains(conn, desired, scratch, &mut invalid).await?;
     let printed = read_tables(conn, desired, scratch, &mut invalid).await?;
     if !invalid.is_empty() {
         return Err(CanonicalizeError::Invalid(invalid));
@@ -543,6 +544,36 @@ async fn create_scratch_enums(
                 sql,
                 what,
                 origin: enum_type.origin,
+                invalid,
+            },
+        )
+        .await
+        .map_err(Stop::into_error)?;
+    }
+    Ok(())
+}
+
+/// The schema's domains, under their scratch names: columns may be typed by one (pagila's
+/// `release_year "year"`).
+async fn create_scratch_domains(
+    conn: &mut PgConnection,
+    desired: &Catalog,
+    scratch: &ScratchNames,
+    invalid: &mut Vec<InvalidExpression>,
+) -> Result<(), CanonicalizeError> {
+    for domain in &desired.domains {
+        let mut scratch_domain = domain.clone();
+        scratch_domain.name = scratch.name(&domain.name);
+        let sql = crate::sql::routines::create_domain(&scratch_domain);
+        let what = format!("domain `{}`", domain.name);
+        attempt(
+            conn,
+            scratch,
+            Mode::Careful,
+            Attempt {
+                sql,
+                what,
+                origin: domain.origin,
                 invalid,
             },
         )
