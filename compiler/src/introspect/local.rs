@@ -1284,4 +1284,43 @@ mod tests {
             assert_eq!(pretty(input), None, "{input}");
         }
     }
+
+    #[test]
+    fn what_the_database_prints_is_kept_where_its_columns_are_the_same() {
+        let table = |ty: BaseType| {
+            let mut table = Table::new(QualifiedName::public("t"));
+            let mut column = crate::catalog::Column::new("u", SqlType::scalar(ty));
+            column.default = Some("uuidv7()".into());
+            table.columns.push(column);
+            table
+        };
+        let desired = Catalog {
+            tables: vec![table(BaseType::Uuid)].into(),
+            ..Catalog::default()
+        };
+        let (_, unknown) = canonicalize_against(&desired, None);
+        assert_eq!(
+            unknown.len(),
+            1,
+            "uuidv7() is not a form of the local printer"
+        );
+        let same = Catalog {
+            tables: vec![table(BaseType::Uuid)].into(),
+            ..Catalog::default()
+        };
+        let (printed, unknown) = canonicalize_against(&desired, Some(&same));
+        assert!(unknown.is_empty(), "{unknown:?}");
+        let default = printed
+            .tables
+            .iter()
+            .next()
+            .and_then(|t| t.columns[0].default.clone());
+        assert_eq!(default.as_deref(), Some("uuidv7()"));
+        // Another column type is another context: the server may print another text.
+        let retyped = Catalog {
+            tables: vec![table(BaseType::Text)].into(),
+            ..Catalog::default()
+        };
+        assert_eq!(canonicalize_against(&desired, Some(&retyped)).1.len(), 1);
+    }
 }
