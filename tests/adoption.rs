@@ -165,10 +165,8 @@ async fn adopts_leaving(case: &str, unmanaged: &[(&str, &str)]) {
     let plan = run(&db, &["plan", &out, "--format", "json"])
         .await
         .expect(0);
-    let value: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
-    let steps = value["steps"].as_array().cloned().unwrap_or_default();
     assert!(
-        steps.is_empty(),
+        plan_steps(&plan).is_empty(),
         "{case}: the introspected source must plan empty:\n{}\n--- source\n{source}",
         plan.stdout
     );
@@ -219,12 +217,17 @@ async fn adopts_leaving(case: &str, unmanaged: &[(&str, &str)]) {
     let again = run(&empty, &["plan", &out, "--format", "json"])
         .await
         .expect(0);
-    let value: serde_json::Value = serde_json::from_str(&again.stdout).expect("plan JSON");
     assert!(
-        value["steps"].as_array().is_none_or(|s| s.is_empty()),
+        plan_steps(&again).is_empty(),
         "{case}: the copy must plan empty:\n{}",
         again.stdout
     );
+}
+
+/// The steps of a `plan --format json`.
+fn plan_steps(plan: &Run) -> Vec<serde_json::Value> {
+    let value: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    value["steps"].as_array().cloned().unwrap_or_default()
 }
 
 /// A rendered diagnostic's words, one space apart: its message is wrapped to the terminal's width.
@@ -414,12 +417,7 @@ async fn what_the_database_prints_needs_no_dev_database() {
     )
     .await
     .expect(0);
-    let value: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
-    assert!(
-        value["steps"].as_array().is_some_and(|s| s.is_empty()),
-        "{}",
-        plan.stdout
-    );
+    assert!(plan_steps(&plan).is_empty(), "{}", plan.stdout);
     let drift = run(&db, &["drift", &out, "--dev-url", nowhere]).await;
     assert_eq!(drift.code, 0, "{}{}", drift.stdout, drift.stderr);
 

@@ -17,7 +17,7 @@ use super::canonicalize::{CanonicalizeError, InvalidExpression};
 use super::expressions::Printer;
 use super::queries::{Reader, Scope};
 use crate::catalog::views::mentions;
-use crate::catalog::{Catalog, Table, View};
+use crate::catalog::{Catalog, Index, Table, View};
 use crate::lexer;
 use crate::sql::{ddl, ident, views as view_ddl};
 
@@ -76,19 +76,7 @@ fn printed_already(view: &View, current: Option<&Catalog>) -> Option<View> {
     unchanged.then(|| View {
         source: view.source.clone(),
         origin: view.origin,
-        indexes: live
-            .indexes
-            .iter()
-            .map(|l| {
-                let mut index = l.clone();
-                index.origin = view
-                    .indexes
-                    .iter()
-                    .find(|i| i.name == l.name)
-                    .and_then(|i| i.origin);
-                index
-            })
-            .collect(),
+        indexes: with_origins(&live.indexes, view),
         ..live.clone()
     })
 }
@@ -317,7 +305,7 @@ async fn build_and_read(
             printed.definition.clone_from(&db.definition);
         }
         for index in &mut printed.indexes {
-            let same = |i: &&crate::catalog::Index| i.name == index.name;
+            let same = |i: &&Index| i.name == index.name;
             if let (Some(db_index), Some(here_index)) =
                 (db.indexes.iter().find(same), here.indexes.iter().find(same))
             {
@@ -341,22 +329,30 @@ async fn build_and_read(
             },
             None => view.clone(),
         })
-        .map(|view| View {
-            indexes: view
-                .indexes
-                .iter()
-                .map(|index| {
-                    let mut index = index.clone();
-                    index.origin = desired
-                        .view(&view.name)
-                        .and_then(|v| v.indexes.iter().find(|i| i.name == index.name))
-                        .and_then(|i| i.origin);
-                    index
-                })
-                .collect(),
-            ..view
+        .map(|view| match desired.view(&view.name) {
+            Some(written) => View {
+                indexes: with_origins(&view.indexes, written),
+                ..view
+            },
+            None => view,
         })
         .collect())
+}
+
+/// `indexes` (printed) with the places of the schema's indexes of the same names in `written`.
+fn with_origins(indexes: &[Index], written: &View) -> Vec<Index> {
+    indexes
+        .iter()
+        .map(|index| {
+            let mut index = index.clone();
+            index.origin = written
+                .indexes
+                .iter()
+                .find(|i| i.name == index.name)
+                .and_then(|i| i.origin);
+            index
+        })
+        .collect()
 }
 
 /// `refused`, naming the objects schemac does not manage that `view` reads, if any: the dev
@@ -371,7 +367,9 @@ fn naming_unmanaged(
         .unwrap_or_default()
         .iter()
         .filter(|object| {
-            let name = object.name.split('(').next().unwrap_or(&object.name);
+            // `public.f(pg_catalog.text)` → `f`; `t_fkey on public.t` → `t_fkey`.
+            let name = object.name.split(" on ").next().unwrap_or(&object.name);
+            let name = name.split('(').next().unwrap_or(name);
             let bare = name.rsplit('.').next().unwrap_or(name);
             !bare.is_empty() && mentions(view.query(), bare)
         })
