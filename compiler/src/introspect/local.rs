@@ -162,9 +162,8 @@ fn table_printed(
         let live_index = live.index(&index.name);
         for (position, key) in index.keys.iter_mut().enumerate() {
             if let IndexKey::Expr(expr) = key {
-                if live_index.and_then(|i| i.keys.get(position))
-                    == Some(&IndexKey::Expr(expr.clone()))
-                {
+                let live_key = live_index.and_then(|i| i.keys.get(position));
+                if matches!(live_key, Some(IndexKey::Expr(printed)) if printed == expr) {
                     continue;
                 }
                 let printed = parse(expr)
