@@ -82,6 +82,9 @@ url=postgres://postgres@127.0.0.1:$port/postgres
 echo "PostgreSQL 18 listens on 127.0.0.1:$port: $(psql "$url" -AtqX -c 'select version()' 2>/dev/null || echo '(psql not installed)')"
 # Only the target is 18: the hot standby of tests/readonly.rs and the dev database of unknown
 # expressions are throwaway clusters of the installed server, as the package has no pg_basebackup.
+# The pagila adoption test (tests/adoption.rs) needs no dev database to plan against itself (what
+# the database prints as written is not printed again); its copy is planned with --dev-url on a
+# database of this 18 server that holds the aggregate its views call.
 args=()
 for suite in "${SUITES[@]}"; do args+=(--test "$suite"); done
 DATABASE_URL=$url INSTA_UPDATE=no CI=true cargo test --locked -p schemac-tests "${args[@]}"

@@ -33,32 +33,9 @@ fn cases() -> Vec<PathBuf> {
     cases
 }
 
-/// `pg_dump` on PATH, else the newest one PostgreSQL's Debian packages install.
-fn pg_dump() -> PathBuf {
-    let on_path = Command::new("pg_dump").arg("--version").output();
-    if on_path.is_ok_and(|o| o.status.success()) {
-        return PathBuf::from("pg_dump");
-    }
-    let mut installed: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path().join("bin/pg_dump"))
-        .filter(|p| p.exists())
-        .collect();
-    installed.sort_by_key(|p| {
-        p.components()
-            .nth(4)
-            .and_then(|c| c.as_os_str().to_str()?.parse::<u32>().ok())
-    });
-    installed
-        .pop()
-        .expect("pg_dump is installed (postgresql-client)")
-}
-
 /// The whole database as `pg_dump` prints it: every object, privilege and row.
 fn dump(url: &str) -> String {
-    let output = Command::new(pg_dump())
+    let output = Command::new(support::client::program("pg_dump"))
         .args(["--no-sync", "--quote-all-identifiers", "--dbname", url])
         .output()
         .expect("pg_dump runs");

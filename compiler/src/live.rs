@@ -47,10 +47,11 @@ pub async fn make_plan_with(
     options: &PlanOptions,
     printer: &Printer,
 ) -> Result<Planned, PlanFailure> {
-    introspect::prepare(desired, printer);
     let current = introspect::catalog(conn)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
+    // After introspection: what the database already prints needs no dev database at all.
+    introspect::prepare(desired, Some(&current), printer);
     let source = desired;
     let desired =
         match introspect::canonicalize_against(conn, desired, Some(&current), printer).await {

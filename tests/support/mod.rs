@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod client;
 pub mod interrupt;
 mod server;
 

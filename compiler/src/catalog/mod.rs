@@ -20,6 +20,7 @@ use crate::source::Span;
 pub use lower::lower;
 pub use tables::Tables;
 // The shared vocabulary, re-exported: a catalog is spoken in these words.
+pub use crate::vocab::spellable;
 pub use crate::vocab::{
     BaseType, FkAction, Identity, IndexKey, IndexOptions, KeyOptions, PolicyCommand, Privilege,
     QualifiedName, SqlType, TableKind,

@@ -29,14 +29,16 @@ pub enum Printer {
     LocalOnly,
 }
 
-/// Starts the throwaway cluster in the background when `desired` has an expression the local
-/// canonicaliser does not know and `printer` will need it, so that `initdb` runs while the target
-/// is introspected.
-pub fn prepare(desired: &Catalog, printer: &Printer) {
-    let views = !desired.views.is_empty() && *printer != Printer::LocalOnly;
+/// Starts the throwaway cluster in the background when `desired` has an expression that neither
+/// the local canonicaliser nor the database (`current`: what it prints already) gives and `printer`
+/// will need it, so that `initdb` runs while the rest is done.
+pub fn prepare(desired: &Catalog, current: Option<&Catalog>, printer: &Printer) {
+    let views =
+        super::view_printing::need_printing(desired, current) && *printer != Printer::LocalOnly;
     let throwaway = matches!(printer, Printer::Throwaway | Printer::Target);
     if (views && throwaway)
-        || (*printer == Printer::Throwaway && !local::canonicalize(desired).1.is_empty())
+        || (*printer == Printer::Throwaway
+            && !local::canonicalize_against(desired, current).1.is_empty())
     {
         std::thread::spawn(|| {
             // The outcome is kept by `shared` for the caller that needs it.
@@ -64,8 +66,8 @@ pub async fn canonicalize_against(
     current: Option<&Catalog>,
     printer: &Printer,
 ) -> Result<(Catalog, usize), CanonicalizeError> {
-    let (mut result, count) = canonicalize_tables(target, desired, printer).await?;
-    // Views are printed on a dev database only when the schema has some.
+    let (mut result, count) = canonicalize_tables(target, desired, current, printer).await?;
+    // Views are printed on a dev database only when the database does not print them as written.
     if !desired.views.is_empty() {
         result.views = super::view_printing::print(desired, current, printer).await?;
     }
@@ -84,9 +86,10 @@ pub async fn print_views(
 async fn canonicalize_tables(
     target: &mut PgConnection,
     desired: &Catalog,
+    current: Option<&Catalog>,
     printer: &Printer,
 ) -> Result<(Catalog, usize), CanonicalizeError> {
-    let (mut result, unknown) = local::canonicalize(desired);
+    let (mut result, unknown) = local::canonicalize_against(desired, current);
     if unknown.is_empty() {
         return Ok((result, 0));
     }

@@ -29,8 +29,11 @@ pub struct Unknown {
 }
 
 /// `desired` with the expressions of every table it can print replaced by the server's text;
-/// the tables it cannot print are left as they are and listed.
-pub fn canonicalize(desired: &Catalog) -> (Catalog, Vec<Unknown>) {
+/// the tables it cannot print are left as they are and listed. An expression written exactly as
+/// the database (`live`) prints it for the same object, on a table whose columns have the same
+/// types, is the server's text already and needs no printing (a form this printer does not know
+/// included).
+pub fn canonicalize_against(desired: &Catalog, live: Option<&Catalog>) -> (Catalog, Vec<Unknown>) {
     let mut result = desired.clone();
     let mut unknown = Vec::new();
     let enums: BTreeSet<String> = desired
@@ -52,7 +55,8 @@ pub fn canonicalize(desired: &Catalog) -> (Catalog, Vec<Unknown>) {
         }
     }
     for table in &mut result.tables {
-        match table_printed(table, &enums) {
+        let live = Live::of(table, live);
+        match table_printed(table, &enums, &live) {
             Ok(printed) => *table = printed,
             Err((object, expression)) => unknown.push(Unknown {
                 table: table.name.clone(),
@@ -64,8 +68,50 @@ pub fn canonicalize(desired: &Catalog) -> (Catalog, Vec<Unknown>) {
     (result, unknown)
 }
 
+/// The database's table of the same name, where its expressions were printed in the same context
+/// as the desired table's would be: the same columns with the same types.
+struct Live<'a>(Option<&'a Table>);
+
+impl<'a> Live<'a> {
+    fn of(desired: &Table, live: Option<&'a Catalog>) -> Live<'a> {
+        let same_columns = |live: &&Table| {
+            live.columns.len() == desired.columns.len()
+                && desired
+                    .columns
+                    .iter()
+                    .all(|column| live.column(&column.name).is_some_and(|l| l.ty == column.ty))
+        };
+        Live(
+            live.and_then(|c| c.table(&desired.name))
+                .filter(same_columns),
+        )
+    }
+
+    fn column(&self, name: &str) -> Option<&'a crate::catalog::Column> {
+        self.0?.column(name)
+    }
+
+    fn check(&self, name: &str) -> Option<&'a str> {
+        let check = self.0?.checks.iter().find(|c| c.name == name)?;
+        Some(&check.expr)
+    }
+
+    fn index(&self, name: &str) -> Option<&'a crate::catalog::Index> {
+        self.0?.indexes.iter().find(|i| i.name == name)
+    }
+
+    fn policy(&self, name: &str) -> Option<&'a crate::catalog::Policy> {
+        self.0?.policies.iter().find(|p| p.name == name)
+    }
+}
+
 /// The table with its expressions printed, or the first one that cannot be (object, text).
-fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (String, String)> {
+/// An expression the database prints exactly so (`live`) is kept as written.
+fn table_printed(
+    table: &Table,
+    enums: &BTreeSet<String>,
+    live: &Live,
+) -> Result<Table, (String, String)> {
     let mut columns = BTreeMap::new();
     for column in &table.columns {
         if let Some(ty) = Ty::of(&column.ty) {
@@ -79,15 +125,21 @@ fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (Stri
     let mut out = table.clone();
     for column in &mut out.columns {
         let what = || format!("default of `{}.{}`", table.name, column.name);
+        let live_column = live.column(&column.name);
         if let Some(generated) = &column.generated {
-            let what = format!("generated column `{}.{}`", table.name, column.name);
-            return Err((what, generated.clone()));
+            if live_column.and_then(|c| c.generated.as_ref()) != Some(generated) {
+                let what = format!("generated column `{}.{}`", table.name, column.name);
+                return Err((what, generated.clone()));
+            }
         }
         if column.serial {
             // `lower` already wrote the server's `nextval('<sequence>'::regclass)`.
             continue;
         }
         if let Some(default) = &column.default {
+            if live_column.and_then(|c| c.default.as_ref()) == Some(default) {
+                continue;
+            }
             let printed = Ty::of(&column.ty)
                 .and_then(|ty| print_default(default, &ty, &scope))
                 .ok_or_else(|| (what(), default.clone()))?;
@@ -95,6 +147,9 @@ fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (Stri
         }
     }
     for check in &mut out.checks {
+        if live.check(&check.name) == Some(check.expr.as_str()) {
+            continue;
+        }
         check.expr = print_bool(&check.expr, &scope, true).ok_or_else(|| {
             (
                 format!("check `{}` on `{}`", check.name, table.name),
@@ -104,8 +159,13 @@ fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (Stri
     }
     for index in &mut out.indexes {
         let what = || format!("index `{}` on `{}`", index.name, table.name);
-        for key in &mut index.keys {
+        let live_index = live.index(&index.name);
+        for (position, key) in index.keys.iter_mut().enumerate() {
             if let IndexKey::Expr(expr) = key {
+                let live_key = live_index.and_then(|i| i.keys.get(position));
+                if matches!(live_key, Some(IndexKey::Expr(printed)) if printed == expr) {
+                    continue;
+                }
                 let printed = parse(expr)
                     .and_then(|e| scope.print(&e, Mode::Pretty))
                     .filter(|p| p.kind == Kind::Simple)
@@ -114,6 +174,9 @@ fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (Stri
             }
         }
         if let Some(predicate) = &index.predicate {
+            if live_index.and_then(|i| i.predicate.as_ref()) == Some(predicate) {
+                continue;
+            }
             let printed =
                 print_bool(predicate, &scope, true).ok_or_else(|| (what(), predicate.clone()))?;
             index.predicate = Some(printed);
@@ -121,10 +184,22 @@ fn table_printed(table: &Table, enums: &BTreeSet<String>) -> Result<Table, (Stri
     }
     for policy in &mut out.policies {
         let what = || format!("policy `{}` on `{}`", policy.name, table.name);
-        for text in [&mut policy.using, &mut policy.with_check]
-            .into_iter()
-            .flatten()
-        {
+        let live_policy = live.policy(&policy.name);
+        let texts = [
+            (
+                &mut policy.using,
+                live_policy.and_then(|p| p.using.as_ref()),
+            ),
+            (
+                &mut policy.with_check,
+                live_policy.and_then(|p| p.with_check.as_ref()),
+            ),
+        ];
+        for (text, printed_so) in texts {
+            let Some(text) = text else { continue };
+            if printed_so == Some(text) {
+                continue;
+            }
             let printed = print_bool(text, &scope, false).ok_or_else(|| (what(), text.clone()))?;
             *text = printed;
         }
@@ -1207,5 +1282,44 @@ mod tests {
         ] {
             assert_eq!(pretty(input), None, "{input}");
         }
+    }
+
+    #[test]
+    fn what_the_database_prints_is_kept_where_its_columns_are_the_same() {
+        let table = |ty: BaseType| {
+            let mut table = Table::new(QualifiedName::public("t"));
+            let mut column = crate::catalog::Column::new("u", SqlType::scalar(ty));
+            column.default = Some("uuidv7()".into());
+            table.columns.push(column);
+            table
+        };
+        let desired = Catalog {
+            tables: vec![table(BaseType::Uuid)].into(),
+            ..Catalog::default()
+        };
+        let (_, unknown) = canonicalize_against(&desired, None);
+        assert_eq!(
+            unknown.len(),
+            1,
+            "uuidv7() is not a form of the local printer"
+        );
+        let same = Catalog {
+            tables: vec![table(BaseType::Uuid)].into(),
+            ..Catalog::default()
+        };
+        let (printed, unknown) = canonicalize_against(&desired, Some(&same));
+        assert!(unknown.is_empty(), "{unknown:?}");
+        let default = printed
+            .tables
+            .iter()
+            .next()
+            .and_then(|t| t.columns[0].default.clone());
+        assert_eq!(default.as_deref(), Some("uuidv7()"));
+        // Another column type is another context: the server may print another text.
+        let retyped = Catalog {
+            tables: vec![table(BaseType::Text)].into(),
+            ..Catalog::default()
+        };
+        assert_eq!(canonicalize_against(&desired, Some(&retyped)).1.len(), 1);
     }
 }

@@ -12,9 +12,9 @@ use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
-    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
-    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
-    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
+    spellable, Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey,
+    Grant, Identity, Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey,
+    Privilege, QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
 };
 use crate::vocab::{
     partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
@@ -43,7 +43,10 @@ pub(crate) struct Reader<'c> {
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
 // Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
 // array types, a range's multirange) are left out. Views, functions, triggers, domains and
-// partitions are not listed: the language manages them.
+// partitions are not listed: the language manages them. A partition is declared by its bound and
+// holds what its parent declares, so an index or constraint of one partition alone (not attached to
+// a parent's index, `pg_inherits`; not inherited, `coninhcount`, nor cloned, `conparentid`) is not
+// managed; a constraint's own index goes with it (deptype 'i').
 const SCHEMAS: &str = r#"
 with user_ns as (
   select n.oid, n.nspname from pg_catalog.pg_namespace n
@@ -95,6 +98,16 @@ unmanaged (classid, objid) as (
   union all
   select 'pg_catalog.pg_conversion'::regclass, c.oid from pg_catalog.pg_conversion c
   where c.connamespace in (select oid from user_ns)
+  union all
+  select 'pg_catalog.pg_class'::regclass, i.indexrelid from pg_catalog.pg_index i
+  join pg_catalog.pg_class t on t.oid = i.indrelid
+  where t.relispartition and t.relnamespace in (select oid from user_ns)
+    and not exists (select 1 from pg_catalog.pg_inherits h where h.inhrelid = i.indexrelid)
+  union all
+  select 'pg_catalog.pg_constraint'::regclass, c.oid from pg_catalog.pg_constraint c
+  join pg_catalog.pg_class t on t.oid = c.conrelid
+  where t.relispartition and t.relnamespace in (select oid from user_ns)
+    and c.contype <> 'n' and c.coninhcount = 0 and c.conparentid = 0
 )
 select kind, name from (
   select ''::text as kind, n.nspname::text as name from user_ns n
@@ -543,8 +556,20 @@ impl<'c> Reader<'c> {
             .fetch("domains", super::routines::DOMAINS, Some(schemas))
             .await?
         {
-            catalog.domains.push(super::routines::domain(&row)?);
+            let domain = super::routines::domain(&row)?;
+            // A name the language cannot spell cannot be declared: the domain is not managed
+            // (named by `introspect` and `drift`, never dropped), as an aggregate is not.
+            if spellable(&domain.name.schema) && spellable(&domain.name.name) {
+                catalog.domains.push(domain);
+            } else {
+                catalog.unmanaged.push(Unmanaged {
+                    kind: "domain".to_string(),
+                    name: domain.name.to_string(),
+                });
+            }
         }
+        // In the schemas query's order (kind, then name, byte-wise).
+        catalog.unmanaged.sort();
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();

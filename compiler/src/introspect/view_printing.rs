@@ -6,7 +6,10 @@
 //! retried until those it reads exist); then the ordinary introspection queries read them back.
 //! The dev database is `--dev-url`, else a database of its own on the throwaway cluster, dropped
 //! afterwards; never the target, whose tables may not have their new columns yet. Runs only when
-//! the schema has views.
+//! the schema has a view the database does not already print exactly as written: a view whose
+//! query is the database's own `pg_get_viewdef` text (same kind, options and indexes) is unchanged
+//! and is taken as the database has it, so a view reading an object the dev database lacks (an
+//! aggregate schemac does not manage) plans without one.
 
 use sqlx::{Connection, PgConnection};
 
@@ -14,7 +17,8 @@ use super::canonicalize::{CanonicalizeError, InvalidExpression};
 use super::expressions::Printer;
 use super::queries::{Reader, Scope};
 use crate::catalog::views::mentions;
-use crate::catalog::{Catalog, Table, View};
+use crate::catalog::{Catalog, Index, Table, View};
+use crate::lexer;
 use crate::sql::{ddl, ident, views as view_ddl};
 
 /// The desired views with their printed definitions, columns and dependencies.
@@ -23,9 +27,79 @@ pub(super) async fn print(
     current: Option<&Catalog>,
     printer: &Printer,
 ) -> Result<Vec<View>, CanonicalizeError> {
+    let unchanged: Vec<Option<View>> = desired
+        .views
+        .iter()
+        .map(|view| printed_already(view, current))
+        .collect();
+    let Some(first) = desired
+        .views
+        .iter()
+        .zip(&unchanged)
+        .find_map(|(view, same)| same.is_none().then_some(view))
+    else {
+        return Ok(unchanged.into_iter().flatten().collect());
+    };
+    let printed = print_changed(desired, current, printer, first).await?;
+    Ok(printed
+        .into_iter()
+        .zip(unchanged)
+        .map(|(printed, same)| same.unwrap_or(printed))
+        .collect())
+}
+
+/// Whether some view of `desired` is not printed by the database exactly as the schema writes it,
+/// so that printing the views needs a dev database.
+pub(super) fn need_printing(desired: &Catalog, current: Option<&Catalog>) -> bool {
+    desired
+        .views
+        .iter()
+        .any(|view| printed_already(view, current).is_none())
+}
+
+/// The database's view, with the schema's text and place, when the schema writes its query exactly
+/// as `pg_get_viewdef` prints it, with the same kind, options and indexes: then the server would
+/// print nothing else, and there is nothing to print.
+fn printed_already(view: &View, current: Option<&Catalog>) -> Option<View> {
+    let live = current?.view(&view.name)?;
+    let unchanged = live.materialized == view.materialized
+        && same_tokens(&live.definition, view.query())
+        && live.normalized().options == view.normalized().options
+        && live.indexes.len() == view.indexes.len()
+        && view.indexes.iter().all(|index| {
+            live.indexes.iter().any(|l| {
+                let mut l = l.clone();
+                l.origin = index.origin;
+                &l == index
+            })
+        });
+    unchanged.then(|| View {
+        source: view.source.clone(),
+        origin: view.origin,
+        indexes: with_origins(&live.indexes, view),
+        ..live.clone()
+    })
+}
+
+/// Whether two queries are the same tokens: `introspect` indents the printed query it writes, and
+/// whitespace between tokens means nothing to the server.
+fn same_tokens(a: &str, b: &str) -> bool {
+    let tokens = |text| lexer::lex(text).into_iter().map(|t| t.text);
+    tokens(a).eq(tokens(b))
+}
+
+/// Every desired view printed on a dev database; `first` is the first one that needs it (named
+/// when there is no dev database). Only the views the database does not print as written are
+/// reported when the server refuses them.
+async fn print_changed(
+    desired: &Catalog,
+    current: Option<&Catalog>,
+    printer: &Printer,
+    first: &View,
+) -> Result<Vec<View>, CanonicalizeError> {
     let no_dev = |reason: String| CanonicalizeError::NoDevDatabase {
-        expression: desired.views[0].query().chars().take(60).collect(),
-        object: format!("{} `{}`", desired.views[0].kind(), desired.views[0].name),
+        expression: first.query().chars().take(60).collect(),
+        object: format!("{} `{}`", first.kind(), first.name),
         reason,
     };
     match printer {
@@ -197,7 +271,12 @@ async fn build_and_read(
     }
     run(conn, "SAVEPOINT schemac_views").await?;
     let views: Vec<&View> = desired.views.iter().collect();
-    invalid.extend(create_views(conn, &views).await?);
+    // A view the database prints as written is kept as it is there: only its readers need it here.
+    for (view, refused) in create_views(conn, &views).await? {
+        if printed_already(view, current).is_none() {
+            invalid.push(naming_unmanaged(refused, view, current));
+        }
+    }
     if !invalid.is_empty() {
         return Err(CanonicalizeError::Invalid(invalid));
     }
@@ -226,7 +305,7 @@ async fn build_and_read(
             printed.definition.clone_from(&db.definition);
         }
         for index in &mut printed.indexes {
-            let same = |i: &&crate::catalog::Index| i.name == index.name;
+            let same = |i: &&Index| i.name == index.name;
             if let (Some(db_index), Some(here_index)) =
                 (db.indexes.iter().find(same), here.indexes.iter().find(same))
             {
@@ -250,30 +329,69 @@ async fn build_and_read(
             },
             None => view.clone(),
         })
-        .map(|view| View {
-            indexes: view
-                .indexes
-                .iter()
-                .map(|index| {
-                    let mut index = index.clone();
-                    index.origin = desired
-                        .view(&view.name)
-                        .and_then(|v| v.indexes.iter().find(|i| i.name == index.name))
-                        .and_then(|i| i.origin);
-                    index
-                })
-                .collect(),
-            ..view
+        .map(|view| match desired.view(&view.name) {
+            Some(written) => View {
+                indexes: with_origins(&view.indexes, written),
+                ..view
+            },
+            None => view,
         })
         .collect())
 }
 
+/// `indexes` (printed) with the places of the schema's indexes of the same names in `written`.
+fn with_origins(indexes: &[Index], written: &View) -> Vec<Index> {
+    indexes
+        .iter()
+        .map(|index| {
+            let mut index = index.clone();
+            index.origin = written
+                .indexes
+                .iter()
+                .find(|i| i.name == index.name)
+                .and_then(|i| i.origin);
+            index
+        })
+        .collect()
+}
+
+/// `refused`, naming the objects schemac does not manage that `view` reads, if any: the dev
+/// database lacks them unless someone made them there, and the error must say how to go on.
+fn naming_unmanaged(
+    mut refused: InvalidExpression,
+    view: &View,
+    current: Option<&Catalog>,
+) -> InvalidExpression {
+    let read: Vec<String> = current
+        .map(|c| c.unmanaged.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|object| {
+            // `public.f(pg_catalog.text)` → `f`; `t_fkey on public.t` → `t_fkey`.
+            let name = object.name.split(" on ").next().unwrap_or(&object.name);
+            let name = name.split('(').next().unwrap_or(name);
+            let bare = name.rsplit('.').next().unwrap_or(name);
+            !bare.is_empty() && mentions(view.query(), bare)
+        })
+        .map(|object| format!("{} `{}`", object.kind, object.name))
+        .collect();
+    if !read.is_empty() {
+        refused.message.push_str(&format!(
+            "; it reads {}, which schemac does not manage: create {} on a dev database and pass \
+             --dev-url URL",
+            read.join(", "),
+            if read.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    refused
+}
+
 /// Creates the views, in rounds until no more can be created (each after those it reads), with a
-/// materialized view's indexes; returns what the server refused.
-async fn create_views(
+/// materialized view's indexes; returns what the server refused, with the view refused.
+async fn create_views<'v>(
     conn: &mut PgConnection,
-    views: &[&View],
-) -> Result<Vec<InvalidExpression>, CanonicalizeError> {
+    views: &[&'v View],
+) -> Result<Vec<(&'v View, InvalidExpression)>, CanonicalizeError> {
     let mut invalid = Vec::new();
     let mut pending: Vec<&View> = views.to_vec();
     let mut errors: Vec<String> = Vec::new();
@@ -287,13 +405,16 @@ async fn create_views(
                         if let Some(message) =
                             attempt(conn, &ddl::create_index(&view.name, index, false)).await?
                         {
-                            invalid.push(InvalidExpression {
-                                origin: index.origin,
-                                message: format!(
-                                    "index `{}` on `{}`: {message}",
-                                    index.name, view.name
-                                ),
-                            });
+                            invalid.push((
+                                *view,
+                                InvalidExpression {
+                                    origin: index.origin,
+                                    message: format!(
+                                        "index `{}` on `{}`: {message}",
+                                        index.name, view.name
+                                    ),
+                                },
+                            ));
                         }
                     }
                 }
@@ -310,10 +431,13 @@ async fn create_views(
         }
     }
     for (view, message) in pending.iter().zip(&errors) {
-        invalid.push(InvalidExpression {
-            origin: view.origin,
-            message: format!("{} `{}`: {message}", view.kind(), view.name),
-        });
+        invalid.push((
+            *view,
+            InvalidExpression {
+                origin: view.origin,
+                message: format!("{} `{}`: {message}", view.kind(), view.name),
+            },
+        ));
     }
     Ok(invalid)
 }

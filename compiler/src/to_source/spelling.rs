@@ -2,15 +2,7 @@
 //! default names it may leave out. Shared by the writer and the tenancy recogniser.
 
 use crate::catalog::names;
-
-/// Whether the language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`.
-pub(super) fn spellable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+pub(super) use crate::catalog::spellable;
 
 /// PostgreSQL's default name for a constraint or index of `table` on `columns` with `label`
 /// (`pkey`, `key`, `fkey`, `idx`, `check`): `<table>_<col>_<col>_<label>` shortened to 63 bytes,

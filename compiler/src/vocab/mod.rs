@@ -41,6 +41,17 @@ impl QualifiedName {
     }
 }
 
+/// Whether the schema language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`
+/// (LANGUAGE.md, "Lexical"). An object of the database named otherwise (`"bıgınt"`, `"My Table"`)
+/// cannot be declared, so the language does not manage it.
+pub fn spellable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 impl fmt::Display for QualifiedName {
     /// `schema.name`, unquoted (for messages and JSON targets; SQL goes through `sql::qualified`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
