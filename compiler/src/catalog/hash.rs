@@ -460,11 +460,14 @@ fn partition(item: &Partition) -> Value {
 }
 
 fn unmanaged(item: &Unmanaged) -> Value {
-    let Unmanaged { kind, name } = item;
-    Object::new()
+    let Unmanaged { kind, name, note } = item;
+    let object = Object::new()
         .put("kind", kind.as_str())
-        .put("name", name.as_str())
-        .into()
+        .put("name", name.as_str());
+    match note {
+        Some(note) => object.put("note", note.as_str()).into(),
+        None => object.into(),
+    }
 }
 
 fn function(item: &Function) -> Value {

@@ -12,6 +12,19 @@ pub struct Unmanaged {
     pub kind: String,
     /// Qualified identity: `public.total(integer)`, `(text AS public.tag)`.
     pub name: String,
+    /// What leaving it alone means for what the language does manage, when that is worth a word
+    /// (`introspect` adds it to the warning).
+    pub note: Option<String>,
+}
+
+impl Unmanaged {
+    pub fn new(kind: impl Into<String>, name: impl Into<String>) -> Unmanaged {
+        Unmanaged {
+            kind: kind.into(),
+            name: name.into(),
+            note: None,
+        }
+    }
 }
 
 impl std::fmt::Display for Unmanaged {
@@ -31,10 +44,7 @@ impl Catalog {
         let mut keep = |kind: &str, name: &QualifiedName| {
             let managed = mentioned(&name.schema);
             if !managed {
-                moved.push(Unmanaged {
-                    kind: kind.to_string(),
-                    name: name.to_string(),
-                });
+                moved.push(Unmanaged::new(kind, name.to_string()));
             }
             managed
         };
@@ -45,10 +55,7 @@ impl Catalog {
         catalog.namespaces.retain(|n| {
             let managed = mentioned(n);
             if !managed {
-                moved.push(Unmanaged {
-                    kind: "schema".to_string(),
-                    name: n.clone(),
-                });
+                moved.push(Unmanaged::new("schema", n.clone()));
             }
             managed
         });

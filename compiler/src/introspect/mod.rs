@@ -14,6 +14,7 @@ mod local;
 mod queries;
 mod routines;
 mod types;
+mod unspellable;
 mod view_printing;
 mod views;
 

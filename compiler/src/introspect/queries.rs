@@ -12,9 +12,9 @@ use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
-    spellable, Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey,
-    Grant, Identity, Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey,
-    Privilege, QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
+    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
+    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
+    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
 };
 use crate::vocab::{
     partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
@@ -476,7 +476,7 @@ impl<'c> Reader<'c> {
                     if kind.is_empty() {
                         schemas.push(name);
                     } else {
-                        catalog.unmanaged.push(Unmanaged { kind, name });
+                        catalog.unmanaged.push(Unmanaged::new(kind, name));
                     }
                 }
                 for row in self.fetch("extensions", EXTENSIONS, None).await? {
@@ -556,20 +556,8 @@ impl<'c> Reader<'c> {
             .fetch("domains", super::routines::DOMAINS, Some(schemas))
             .await?
         {
-            let domain = super::routines::domain(&row)?;
-            // A name the language cannot spell cannot be declared: the domain is not managed
-            // (named by `introspect` and `drift`, never dropped), as an aggregate is not.
-            if spellable(&domain.name.schema) && spellable(&domain.name.name) {
-                catalog.domains.push(domain);
-            } else {
-                catalog.unmanaged.push(Unmanaged {
-                    kind: "domain".to_string(),
-                    name: domain.name.to_string(),
-                });
-            }
+            catalog.domains.push(super::routines::domain(&row)?);
         }
-        // In the schemas query's order (kind, then name, byte-wise).
-        catalog.unmanaged.sort();
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
         let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
@@ -741,6 +729,9 @@ impl<'c> Reader<'c> {
                 body: get(&row, "fill triggers", "body")?,
             });
         }
+        super::unspellable::set_aside(&mut catalog);
+        // In the schemas query's order (kind, then name, byte-wise).
+        catalog.unmanaged.sort();
         Ok(catalog)
     }
 }

@@ -35,11 +35,15 @@ pub fn to_source(catalog: &Catalog) -> Source {
     source
         .warnings
         .extend(catalog.unmanaged.iter().map(|object| {
-            format!(
+            let mut warning = format!(
                 "{} `{}` is not managed: the schema language does not declare it; \
                  plans leave it as it is and never drop it",
                 object.kind, object.name
-            )
+            );
+            if let Some(note) = &object.note {
+                warning.push_str(&format!("; {note}"));
+            }
+            warning
         }));
     source
 }
