@@ -85,6 +85,9 @@ union all
 select 'partition ' || r.name || ' ' || pg_get_expr(c.relpartbound, c.oid)
 from rels r join pg_class c on c.oid = r.oid where c.relispartition
 union all
+select 'policy ' || r.name || ' ' || p.polname
+from rels r join pg_policy p on p.polrelid = r.oid
+union all
 select 'trigger ' || pg_get_triggerdef(t.oid)
 from rels r join pg_trigger t on t.tgrelid = r.oid where not t.tgisinternal
 union all
@@ -414,6 +417,8 @@ async fn objects_not_managed() {
             ("trigger", "prices-touch on public.prices"),
             ("trigger", "prices_price_touch on public.prices"),
             ("view", "public.price_list"),
+            ("table", "public.readings-2027"),
+            ("grant", "SELECT, INSERT on public.prices to Adopt Reader"),
         ],
     )
     .await;

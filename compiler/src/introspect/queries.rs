@@ -43,7 +43,8 @@ pub(crate) struct Reader<'c> {
 // (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
 // Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
 // array types, a range's multirange) are left out. Views, functions, triggers, domains and
-// partitions are not listed: the language manages them. A partition is declared by its bound and
+// partitions are not listed: the language manages them (those with a name it cannot spell, and
+// what depends on them, are set aside after reading: `unspellable.rs`). A partition is declared by its bound and
 // holds what its parent declares, so an index or constraint of one partition alone (not attached to
 // a parent's index, `pg_inherits`; not inherited, `coninhcount`, nor cloned, `conparentid`) is not
 // managed; a constraint's own index goes with it (deptype 'i').

@@ -309,3 +309,114 @@ fn required(column: &Column) -> bool {
         && column.identity.is_none()
         && !column.serial
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{CheckConstraint, EnumType, FkAction, ForeignKey, View};
+
+    fn view(name: &str, reads: &[(&str, &str)]) -> View {
+        View {
+            name: QualifiedName::public(name),
+            materialized: false,
+            definition: String::new(),
+            source: None,
+            options: Vec::new(),
+            columns: Vec::new(),
+            indexes: Vec::new(),
+            depends_on: reads
+                .iter()
+                .map(|(t, _)| QualifiedName::public(*t))
+                .collect(),
+            depends_on_columns: reads
+                .iter()
+                .map(|(t, c)| (QualifiedName::public(*t), c.to_string()))
+                .collect(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn what_uses_a_name_the_language_cannot_spell_is_set_aside_with_it() {
+        let mood = QualifiedName::public("mood-x");
+        let mut catalog = Catalog::default();
+        catalog.enums.push(EnumType {
+            name: mood.clone(),
+            values: vec!["a".into()],
+            comment: None,
+            renamed_from: None,
+            origin: None,
+        });
+        let mut prices = Table::new(QualifiedName::public("prices"));
+        prices.columns = vec![
+            Column::new("id", SqlType::scalar(BaseType::Integer)),
+            Column::new("unit-price", SqlType::scalar(BaseType::Integer)),
+            Column {
+                nullable: true,
+                ..Column::new("mood", SqlType::array_of(BaseType::Enum(mood)))
+            },
+        ];
+        prices.checks = vec![
+            CheckConstraint {
+                name: "prices_positive".into(),
+                expr: "(\"unit-price\" > 0)".into(),
+                origin: None,
+            },
+            CheckConstraint {
+                name: "prices_id".into(),
+                expr: "(id > 0)".into(),
+                origin: None,
+            },
+        ];
+        let mut refs = Table::new(QualifiedName::public("refs"));
+        refs.columns = vec![Column::new("line", SqlType::scalar(BaseType::Integer))];
+        refs.foreign_keys.push(ForeignKey {
+            name: "refs_line_fkey".into(),
+            columns: vec!["line".into()],
+            referenced_table: QualifiedName::public("order-lines"),
+            referenced_columns: vec!["id".into()],
+            on_delete: FkAction::NoAction,
+            on_delete_columns: Vec::new(),
+            on_update: FkAction::NoAction,
+            origin: None,
+        });
+        catalog.tables = vec![
+            Table::new(QualifiedName::public("order-lines")),
+            prices,
+            refs,
+        ]
+        .into();
+        catalog.views = vec![
+            view("price_list", &[("prices", "unit-price")]),
+            view("price_list_2", &[("price_list", "id")]),
+            view("price_ids", &[("prices", "id")]),
+        ];
+        set_aside(&mut catalog);
+
+        let unmanaged: Vec<String> = catalog.unmanaged.iter().map(|u| u.to_string()).collect();
+        assert_eq!(
+            unmanaged,
+            [
+                "type public.mood-x",
+                "table public.order-lines",
+                "column public.prices.unit-price",
+                "column public.prices.mood",
+                "view public.price_list",
+                "view public.price_list_2",
+                "table constraint prices_positive on public.prices",
+                "table constraint refs_line_fkey on public.refs",
+            ]
+        );
+        let notes: Vec<bool> = catalog.unmanaged.iter().map(|u| u.note.is_some()).collect();
+        assert_eq!(
+            notes,
+            [false, false, true, false, false, false, false, false]
+        );
+        let prices = catalog.table(&QualifiedName::public("prices")).unwrap();
+        let columns: Vec<&str> = prices.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(columns, ["id"]);
+        assert_eq!(prices.checks.len(), 1);
+        let views: Vec<String> = catalog.views.iter().map(|v| v.name.to_string()).collect();
+        assert_eq!(views, ["public.price_ids"]);
+    }
+}
