@@ -345,8 +345,8 @@ async fn run_in_transaction(
     // The whole transaction goes to the server in one round trip: its first statement takes the
     // step's lock, held until COMMIT, so a round trip per statement would add the client's
     // turnaround to the hold, several milliseconds each on a loaded machine (an online type
-    // change's swap, ten round trips, held ACCESS EXCLUSIVE for 60-80 ms under the benchmark's
-    // load). An error skips the rest of the string and leaves the block aborted.
+    // change's swap, ten round trips, held ACCESS EXCLUSIVE up to 63 ms under `bench/online.sh`'s
+    // load; 5 ms in one). An error skips the rest of the string and leaves the block aborted.
     let script = transaction_script(&step.settings(options.lock_timeout), statements, run, index);
     let mut retry = LockRetry::new(options.lock_attempts);
     loop {
