@@ -391,6 +391,26 @@ async fn online_type_change_survives_kill_9_and_converges() {
          UPDATE readings SET value = value + 1 WHERE id = 99999",
     )
     .await;
+    // Rows the backfill already copied, written again: the trigger, called only when the copy
+    // would differ (`WHEN`), brings the copy of a changed value up to date, and a write that
+    // leaves the column alone keeps a right copy.
+    db.execute(
+        "UPDATE readings SET value = value - 3 WHERE id = (SELECT min(id) FROM readings WHERE schemac_new_value IS NOT NULL);
+         UPDATE readings SET note = 'touched' WHERE id = (SELECT max(id) FROM readings WHERE schemac_new_value IS NOT NULL)",
+    )
+    .await;
+    assert_eq!(
+        db.count("SELECT count(*) FROM readings WHERE schemac_new_value IS NOT NULL AND schemac_new_value <> value")
+            .await,
+        0
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM readings WHERE note = 'touched' AND schemac_new_value = value"
+        )
+        .await,
+        1
+    );
 
     let run = apply(&db, &dir, &[]).await.expect(0);
     assert!(
@@ -408,7 +428,7 @@ async fn online_type_change_survives_kill_9_and_converges() {
     );
     assert_eq!(
         db.count("SELECT sum(value)::bigint FROM readings").await,
-        sum_before + 2147483647 + 1
+        sum_before + 2147483647 + 1 - 3
     );
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 100001);
     for leftover in [

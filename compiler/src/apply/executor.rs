@@ -42,6 +42,13 @@ impl Default for ApplyOptions {
 /// statements and commits do the same work.
 pub const BATCH_TARGET: Duration = Duration::from_millis(30);
 
+/// How often a backfill records where it is (after its first batch, then at most this often). A
+/// rerun after a crash starts from the last saved cursor: the batches it repeats, at most this
+/// much time's worth, find their rows filled and change nothing. Saving after every batch cost a
+/// second round trip and commit per batch: on the shared 2-core machine of `bench/online.sh`,
+/// batches aiming at 30 ms took 35 ms from one to the next.
+pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Rows for the next batch, from the last one's size and duration: scaled towards `BATCH_TARGET`,
 /// at most doubled or halved at a time (one slow or fast batch, e.g. a lock wait or a cached
 /// page, does not swing it), between 100 rows and `cap`.
@@ -335,20 +342,69 @@ async fn run_in_transaction(
     options: &ApplyOptions,
     on_event: &mut (dyn FnMut(Event) + Send),
 ) -> Result<(), ApplyError> {
+    // The whole transaction goes to the server in one round trip: its first statement takes the
+    // step's lock, held until COMMIT, so a round trip per statement would add the client's
+    // turnaround to the hold, several milliseconds each on a loaded machine (an online type
+    // change's swap, ten round trips, held ACCESS EXCLUSIVE up to 63 ms under `bench/online.sh`'s
+    // load; 5 ms in one). An error skips the rest of the string and leaves the block aborted.
+    let script = transaction_script(&step.settings(options.lock_timeout), statements, run, index);
     let mut retry = LockRetry::new(options.lock_attempts);
     loop {
-        let mut tx = conn.begin().await?;
-        for setting in step.settings(options.lock_timeout) {
-            sqlx::raw_sql(&setting).execute(&mut *tx).await?;
-        }
-        let Some((statement, error)) = execute_all(&mut tx, statements).await else {
-            history::step_done(&mut tx, run, index).await?;
-            tx.commit().await?;
+        let Err(error) = sqlx::raw_sql(&script).execute(&mut *conn).await else {
             return Ok(());
         };
-        tx.rollback().await?;
-        retry_or_fail(conn, (index, step, statement), error, &mut retry, on_event).await?;
+        sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+        let statement = if is_lock_timeout(&error) {
+            statements.first().cloned().unwrap_or_default()
+        } else {
+            failing_statement(conn, step, statements, options).await?
+        };
+        retry_or_fail(conn, (index, step, &statement), error, &mut retry, on_event).await?;
     }
+}
+
+/// `BEGIN`, the step's settings and statements, its record in the history, `COMMIT`: one string.
+/// Each statement ends on a line of its own, so a trailing comment cannot swallow the `;`.
+fn transaction_script(
+    settings: &[String],
+    statements: &[String],
+    run: i64,
+    index: usize,
+) -> String {
+    let mut script = String::from("BEGIN;\n");
+    for statement in settings
+        .iter()
+        .chain(statements)
+        .chain([&history::step_done_sql(run, index)])
+    {
+        script.push_str(statement);
+        script.push_str("\n;\n");
+    }
+    script.push_str("COMMIT");
+    script
+}
+
+/// Which statement of a failed transaction failed (the server's error does not say): the
+/// statements again, one at a time, in a transaction that is rolled back; all of them if none
+/// fails this time.
+async fn failing_statement(
+    conn: &mut PgConnection,
+    step: &Step,
+    statements: &[String],
+    options: &ApplyOptions,
+) -> Result<String, ApplyError> {
+    if let [only] = statements {
+        return Ok(only.clone());
+    }
+    let mut tx = conn.begin().await?;
+    for setting in step.settings(options.lock_timeout) {
+        sqlx::raw_sql(&setting).execute(&mut *tx).await?;
+    }
+    let failed = execute_all(&mut tx, statements)
+        .await
+        .map(|(statement, _)| statement.to_string());
+    tx.rollback().await?;
+    Ok(failed.unwrap_or_else(|| statements.join(";\n")))
 }
 
 /// Runs the statements in order until one fails: that one, with its error.
@@ -446,7 +502,8 @@ async fn run_outside_transaction(
     Ok(())
 }
 
-/// Batches until none is left; each batch commits on its own and saves the cursor.
+/// Batches until none is left; each batch commits on its own, and the cursor is saved every
+/// `CURSOR_SAVE_INTERVAL`.
 async fn run_backfill(
     conn: &mut PgConnection,
     index: usize,
@@ -481,6 +538,7 @@ async fn run_backfill(
     let mut size = cap.min(1000);
     let mut done: u64 = 0;
     let mut retry = LockRetry::new(options.lock_attempts);
+    let mut saved_at: Option<Instant> = None;
     loop {
         let batch_started = Instant::now();
         let batch: Result<(Option<String>, i64), sqlx::Error> = sqlx::query_as(&backfill.batch_sql)
@@ -495,7 +553,10 @@ async fn run_backfill(
                 size = next_batch_size(size, batch_started.elapsed(), cap);
                 retry.reset();
                 done += rows as u64;
-                history::save_cursor(conn, run, &next).await?;
+                if saved_at.is_none_or(|at| at.elapsed() >= CURSOR_SAVE_INTERVAL) {
+                    history::save_cursor(conn, run, &next).await?;
+                    saved_at = Some(Instant::now());
+                }
                 cursor = Some(next);
                 on_event(Event::BackfillProgress {
                     index,
@@ -630,6 +691,26 @@ async fn run_as_one_transaction(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transactional_step_is_one_string_from_begin_to_commit() {
+        let script = transaction_script(
+            &["SET LOCAL lock_timeout = '2000ms'".into()],
+            &[
+                "ALTER TABLE t DROP COLUMN c".into(),
+                "-- why\nALTER TABLE t RENAME COLUMN n TO c -- a trailing comment".into(),
+            ],
+            7,
+            2,
+        );
+        assert_eq!(
+            script,
+            "BEGIN;\nSET LOCAL lock_timeout = '2000ms'\n;\nALTER TABLE t DROP COLUMN c\n;\n\
+             -- why\nALTER TABLE t RENAME COLUMN n TO c -- a trailing comment\n;\n\
+             UPDATE public.schemac_migrations SET completed_steps = 3, backfill_cursor = NULL WHERE id = 7\n;\n\
+             COMMIT"
+        );
+    }
 
     #[test]
     fn batch_size_grows_on_fast_batches_and_shrinks_on_slow_ones() {

@@ -216,16 +216,24 @@ pub async fn start(
 /// Marks step `index` (0-based) done. Run inside the step's own transaction where it has one, so
 /// a step is recorded exactly when it committed.
 pub async fn step_done(conn: &mut PgConnection, run: i64, index: usize) -> Result<(), sqlx::Error> {
-    sqlx::query(concat!(
-        "UPDATE ",
-        crate::own_names::history_table!(),
-        " SET completed_steps = $2, backfill_cursor = NULL WHERE id = $1"
-    ))
-    .bind(run)
-    .bind(index as i32 + 1)
-    .execute(conn)
-    .await?;
+    sqlx::raw_sql(&step_done_sql(run, index))
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// The statement that records step `index` (0-based) of `run` as done, for a transaction that
+/// sends it with the step's own statements (two integers: nothing to quote).
+pub fn step_done_sql(run: i64, index: usize) -> String {
+    format!(
+        concat!(
+            "UPDATE ",
+            crate::own_names::history_table!(),
+            " SET completed_steps = {}, backfill_cursor = NULL WHERE id = {}"
+        ),
+        index + 1,
+        run
+    )
 }
 
 /// Saves the backfill cursor after a committed batch.
