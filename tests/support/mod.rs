@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod interrupt;
 mod server;
+pub mod trials;
 
 use std::time::Duration;
 
