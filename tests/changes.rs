@@ -17,6 +17,8 @@
 //! Cases under `fixtures/changes-pending/` wait for a bug fix (fixtures-bugs notes) and are not run.
 
 mod support;
+#[path = "support/trials.rs"]
+mod trials;
 
 use std::path::{Path, PathBuf};
 
@@ -213,8 +215,8 @@ fn keep_snapshot(case: &Path) {
 /// One case, on a runtime of its own; its plan is compared with `<case>/plan.snap`.
 fn trial(case: PathBuf) -> Result<(), Failed> {
     let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
-    support::trials::not_in_old_place(&format!("changes__{name}"), &case.join("plan.snap"))?;
-    support::trials::on_runtime(async {
+    trials::not_in_old_place(&format!("changes__{name}"), &case.join("plan.snap"))?;
+    trials::on_runtime(async {
         let plan = run_case(case.clone()).await;
         // A case skipped on an older server has no plan to compare.
         if plan.is_empty() {
@@ -228,7 +230,7 @@ fn main() {
     let mut args = Arguments::from_args();
     // A few cases at a time: each holds a database and runs several plans.
     args.test_threads.get_or_insert(4);
-    let trials: Vec<Trial> = cases()
+    let tests: Vec<Trial> = cases()
         .into_iter()
         .map(|case| {
             let name = case
@@ -239,6 +241,6 @@ fn main() {
             Trial::test(name, move || trial(case))
         })
         .collect();
-    assert!(!trials.is_empty(), "no change fixtures found");
-    libtest_mimic::run(&args, trials).exit();
+    assert!(!tests.is_empty(), "no change fixtures found");
+    libtest_mimic::run(&args, tests).exit();
 }

@@ -139,7 +139,7 @@ fn main() {
         "expected at least 45 invalid cases, found {}",
         invalid.len()
     );
-    let mut trials: Vec<Trial> = valid
+    let mut tests: Vec<Trial> = valid
         .into_iter()
         .map(|case| {
             Trial::test(format!("valid/{}", case.name), move || {
@@ -147,17 +147,17 @@ fn main() {
             })
         })
         .collect();
-    trials.extend(invalid.into_iter().map(|case| {
+    tests.extend(invalid.into_iter().map(|case| {
         Trial::test(format!("invalid/{}", case.name), move || {
             invalid_trial(case)
         })
     }));
-    trials.push(Trial::test("three_mistakes_give_three_diagnostics", || {
+    tests.push(Trial::test("three_mistakes_give_three_diagnostics", || {
         trials::catching(three_mistakes_give_three_diagnostics)
     }));
-    trials.push(Trial::test(
+    tests.push(Trial::test(
         "diagnostics_of_every_file_are_reported",
         || trials::catching(diagnostics_of_every_file_are_reported),
     ));
-    libtest_mimic::run(&args, trials).exit();
+    libtest_mimic::run(&args, tests).exit();
 }

@@ -15,6 +15,8 @@
 //! step stops, the error names it and the steps that ran, and the same `apply` finishes the rest.
 
 mod support;
+#[path = "support/trials.rs"]
+mod trials;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -281,8 +283,8 @@ async fn a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishe
 /// One case: refused, the database unchanged, the refusal compared with `<case>/refusal.snap`.
 fn refusal_trial(case: PathBuf) -> Result<(), Failed> {
     let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
-    support::trials::not_in_old_place(&format!("refusals__{name}"), &case.join("refusal.snap"))?;
-    support::trials::on_runtime(async {
+    trials::not_in_old_place(&format!("refusals__{name}"), &case.join("refusal.snap"))?;
+    trials::on_runtime(async {
         let refusal = refuse(&case).await;
         assert_snapshot_in!(&case, "refusal", refusal);
     })
@@ -292,7 +294,7 @@ fn main() {
     let mut args = Arguments::from_args();
     // A few cases at a time, each in its own database.
     args.test_threads.get_or_insert(3);
-    let mut trials: Vec<Trial> = cases()
+    let mut tests: Vec<Trial> = cases()
         .into_iter()
         .map(|case| {
             let name = case
@@ -303,14 +305,14 @@ fn main() {
             Trial::test(name, move || refusal_trial(case))
         })
         .collect();
-    assert!(!trials.is_empty(), "no refusal fixtures found");
-    trials.push(Trial::test(
+    assert!(!tests.is_empty(), "no refusal fixtures found");
+    tests.push(Trial::test(
         "a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest",
         || {
-            support::trials::on_runtime(
+            trials::on_runtime(
                 a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest(),
             )
         },
     ));
-    libtest_mimic::run(&args, trials).exit();
+    libtest_mimic::run(&args, tests).exit();
 }

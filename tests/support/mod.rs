@@ -11,7 +11,6 @@
 pub mod cli;
 pub mod interrupt;
 mod server;
-pub mod trials;
 
 use std::time::Duration;
 
