@@ -521,30 +521,7 @@ fn returns(tokens: &[Tok]) -> Result<String, String> {
 /// Text of an expression for comparison: normalised tokens, outer parentheses removed.
 pub fn comparable_expr(text: &str) -> String {
     let mut text = normalize_sql(text);
-    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-        // Only when the first `(` closes at the very end.
-        let mut depth = 0i32;
-        let mut closes_early = false;
-        let mut quote = None;
-        for (i, c) in inner.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(') => depth += 1,
-                (None, ')') => {
-                    depth -= 1;
-                    if depth < 0 && i < inner.len() {
-                        closes_early = true;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if closes_early {
-            break;
-        }
+    while let Some(inner) = crate::vocab::sql_text::unparen(&text) {
         text = inner.to_string();
     }
     text
