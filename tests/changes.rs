@@ -22,21 +22,10 @@ mod trials;
 
 use std::path::{Path, PathBuf};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Failed};
 use sqlx::Connection;
 use support::cli::schemac_async;
 use support::TestDb;
-
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/changes");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/fixtures/changes exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    cases
-}
 
 fn side(case: &Path, name: &str) -> String {
     let dir = case.join(name);
@@ -230,17 +219,6 @@ fn main() {
     let mut args = Arguments::from_args();
     // A few cases at a time: each holds a database and runs several plans.
     args.test_threads.get_or_insert(4);
-    let tests: Vec<Trial> = cases()
-        .into_iter()
-        .map(|case| {
-            let name = case
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("case")
-                .to_string();
-            Trial::test(name, move || trial(case))
-        })
-        .collect();
-    assert!(!tests.is_empty(), "no change fixtures found");
+    let tests = trials::per_case_directory("changes", trial);
     libtest_mimic::run(&args, tests).exit();
 }

@@ -27,17 +27,6 @@ use sqlx::{Connection, Executor};
 use support::cli::schemac_async;
 use support::TestDb;
 
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/refusals");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/fixtures/refusals exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    cases
-}
-
 /// `pg_dump` on PATH, else the newest one PostgreSQL's Debian packages install.
 fn pg_dump() -> PathBuf {
     let on_path = Command::new("pg_dump").arg("--version").output();
@@ -294,18 +283,7 @@ fn main() {
     let mut args = Arguments::from_args();
     // A few cases at a time, each in its own database.
     args.test_threads.get_or_insert(3);
-    let mut tests: Vec<Trial> = cases()
-        .into_iter()
-        .map(|case| {
-            let name = case
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("case")
-                .to_string();
-            Trial::test(name, move || refusal_trial(case))
-        })
-        .collect();
-    assert!(!tests.is_empty(), "no refusal fixtures found");
+    let mut tests = trials::per_case_directory("refusals", refusal_trial);
     tests.push(Trial::test(
         "a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest",
         || {

@@ -4,9 +4,35 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use libtest_mimic::Failed;
+use libtest_mimic::{Failed, Trial};
+
+/// The case directories of `tests/fixtures/<suite>/`, sorted, each a trial named after its
+/// directory that runs `run`.
+pub fn per_case_directory(suite: &str, run: fn(PathBuf) -> Result<(), Failed>) -> Vec<Trial> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(suite);
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no fixtures in {}", root.display());
+    cases
+        .into_iter()
+        .map(|case| {
+            let name = case
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("case")
+                .to_string();
+            Trial::test(name, move || run(case))
+        })
+        .collect()
+}
 
 /// Runs `body` as a trial: a panic (a failed assertion, a snapshot that differs) fails the trial
 /// with its message instead of ending the process.
