@@ -525,6 +525,19 @@ impl Step {
         self
     }
 
+    /// When `rewrites`, the step rewrites every row of `table` while it holds ACCESS EXCLUSIVE
+    /// (lock, `rewrites` and the hazard); else it is a brief ACCESS EXCLUSIVE catalog change.
+    pub fn rewrites_if(mut self, rewrites: bool, table: &QualifiedName) -> Step {
+        if rewrites {
+            self.lock = LockLevel::AccessExclusiveRewrite;
+            self.rewrites = true;
+            self.hazards.push(Hazard::rewrites_table(&table.name));
+        } else {
+            self.lock = LockLevel::AccessExclusiveInstant;
+        }
+        self
+    }
+
     pub fn destructive(mut self) -> Step {
         self.destructive = true;
         self

@@ -149,7 +149,7 @@ pub fn replace_generated_column(
     // added again, and the new expression computed for every row.
     // A virtual column is computed when read: adding one writes nothing.
     let rows = ctx.has_rows(table) && !desired.generated_virtual;
-    let mut step = Step::sql(
+    let step = Step::sql(
         StepKind::AlterColumnType,
         target(table, &desired.name),
         phase::COLUMNS,
@@ -162,18 +162,10 @@ pub fn replace_generated_column(
     .breaking(1, Deliberate::of_added_column(desired))
     .choosing(TypeChoice::of_column(desired))
     .on_table(table)
-    .lock(if rows {
-        LockLevel::AccessExclusiveRewrite
-    } else {
-        LockLevel::AccessExclusiveInstant
-    })
+    .rewrites_if(rows, table)
     .needs([Resource::Table(table.clone())])
     .needs(type_needs(desired))
     .provides([Resource::Column(table.clone(), desired.name.clone())]);
-    if rows {
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
-    }
     planned.steps.push(step);
 }
 
@@ -284,7 +276,7 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
     if let Some(comment) = &column.comment {
         statements.push(ddl::comment_on_column(table, &column.name, Some(comment)));
     }
-    let mut step = Step::sql(
+    Step::sql(
         StepKind::AddColumn,
         target(table, &column.name),
         phase::COLUMNS,
@@ -293,19 +285,10 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
     .breaking(added.0, Deliberate::of_added_column(&added.1))
     .choosing(TypeChoice::of_column(&added.1))
     .on_table(table)
-    .lock(if rewrites {
-        LockLevel::AccessExclusiveRewrite
-    } else {
-        LockLevel::AccessExclusiveInstant
-    })
+    .rewrites_if(rewrites, table)
     .needs([Resource::Table(table.clone())])
     .needs(type_needs(column))
-    .provides([Resource::Column(table.clone(), column.name.clone())]);
-    if rewrites {
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
-    }
-    step
+    .provides([Resource::Column(table.clone(), column.name.clone())])
 }
 
 /// Whether PostgreSQL converts `from` to `to` without rewriting the table (binary-coercible, or a
@@ -471,9 +454,7 @@ pub fn alter_type(
         step = step.releases(type_needs(current));
     }
     if rows && !coercible {
-        step.lock = LockLevel::AccessExclusiveRewrite;
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
+        step = step.rewrites_if(true, table);
         let current_table = super::current_table_name(ctx.catalogs, table);
         let referencing: Vec<String> = ctx
             .catalogs
