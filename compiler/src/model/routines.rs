@@ -527,43 +527,19 @@ pub fn comparable_expr(text: &str) -> String {
     text
 }
 
-/// Replaces the word `value` (any case, outside quotes) with `to`.
+/// Replaces the word `value` (any case, outside quotes) with `to`, reading the text through the
+/// shared lexer.
 pub fn replace_value(text: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut quote: Option<char> = None;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
+    let mut copied = 0;
+    for token in crate::lexer::lex(text) {
+        if token.kind == crate::lexer::Kind::Word && token.text.eq_ignore_ascii_case("value") {
+            out.push_str(&text[copied..token.start]);
+            out.push_str(to);
+            copied = token.end;
         }
-        if c == '\'' || c == '"' {
-            quote = Some(c);
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let word_start = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
-        if word_start && i + 5 <= chars.len() {
-            let word: String = chars[i..i + 5].iter().collect();
-            let word_end = chars
-                .get(i + 5)
-                .is_none_or(|n| !(n.is_alphanumeric() || *n == '_'));
-            if word.eq_ignore_ascii_case("value") && word_end {
-                out.push_str(to);
-                i += 5;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
     }
+    out.push_str(&text[copied..]);
     out
 }
 
