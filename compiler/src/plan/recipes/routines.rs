@@ -226,7 +226,7 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
         }
         let replaced = current.checks.iter().any(|c| c.name == check.name);
         let added_name = if replaced {
-            format!("{}_schemac_new", check.name)
+            crate::own_names::replacement_check(&check.name)
         } else {
             check.name.clone()
         };
