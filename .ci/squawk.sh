@@ -2,7 +2,7 @@
 # Lints the SQL of every plan in the test suite with squawk (the PostgreSQL migration linter):
 # each change pair's snapshot, tests/fixtures/changes/<case>/plan.snap, is the SQL script
 # `schemac plan --format sql` printed. Rules a statement breaks on purpose are named next to it with `-- squawk-ignore` and the
-# reason (see cli/human.rs `deliberate_breaks`). Usage: .ci/squawk.sh
+# reason, as the recipe that wrote it decided (plan/deliberate.rs `Deliberate`). Usage: .ci/squawk.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 if ! command -v squawk >/dev/null; then

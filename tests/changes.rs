@@ -17,24 +17,15 @@
 //! Cases under `fixtures/changes-pending/` wait for a bug fix (fixtures-bugs notes) and are not run.
 
 mod support;
+#[path = "support/trials.rs"]
+mod trials;
 
 use std::path::{Path, PathBuf};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::{Arguments, Failed};
 use sqlx::Connection;
 use support::cli::schemac_async;
 use support::TestDb;
-
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/changes");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/fixtures/changes exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    cases
-}
 
 fn side(case: &Path, name: &str) -> String {
     let dir = case.join(name);
@@ -210,62 +201,24 @@ fn keep_snapshot(case: &Path) {
     }
 }
 
-/// The panic message of a failed case.
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panicked".to_string())
-}
-
 /// One case, on a runtime of its own; its plan is compared with `<case>/plan.snap`.
 fn trial(case: PathBuf) -> Result<(), Failed> {
-    // A snapshot written where all of them used to be (a branch made before the move).
     let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
-    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("snapshots/changes__{name}.snap"));
-    if old.exists() {
-        return Err(format!(
-            "{} is in the old place: move it to {}",
-            old.display(),
-            case.join("plan.snap").display()
-        )
-        .into());
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start a runtime: {e}"))?;
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let plan = runtime.block_on(run_case(case.clone()));
+    trials::not_in_old_place(&format!("changes__{name}"), &case.join("plan.snap"))?;
+    trials::on_runtime(async {
+        let plan = run_case(case.clone()).await;
         // A case skipped on an older server has no plan to compare.
         if plan.is_empty() {
             return;
         }
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path(&case);
-        settings.set_prepend_module_to_snapshot(false);
-        settings.bind(|| insta::assert_snapshot!("plan", plan));
-    }));
-    outcome.map_err(|payload| panic_message(payload).into())
+        assert_snapshot_in!(&case, "plan", plan);
+    })
 }
 
 fn main() {
     let mut args = Arguments::from_args();
     // A few cases at a time: each holds a database and runs several plans.
     args.test_threads.get_or_insert(4);
-    let trials: Vec<Trial> = cases()
-        .into_iter()
-        .map(|case| {
-            let name = case
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("case")
-                .to_string();
-            Trial::test(name, move || trial(case))
-        })
-        .collect();
-    assert!(!trials.is_empty(), "no change fixtures found");
-    libtest_mimic::run(&args, trials).exit();
+    let tests = trials::per_case_directory("changes", trial);
+    libtest_mimic::run(&args, tests).exit();
 }

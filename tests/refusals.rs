@@ -5,33 +5,27 @@
 //! `pg_dump` of the whole database (tables, columns, constraints, indexes, types, policies, grants
 //! and rows) before and after must be equal.
 //!
-//! A case directory: `before.schema`, `data.sql`, `after.schema`. The tenant cases grant to the
-//! role `realdata_refusal_app`, which schemac creates when it is missing (idempotently, so cases
-//! may run at once) and no test drops.
+//! A case directory: `before.schema`, `data.sql`, `after.schema`, and the refusal's snapshot,
+//! `refusal.snap`. The tenant cases grant to the role `realdata_refusal_app`, which schemac creates
+//! when it is missing (idempotently, so cases may run at once) and no test drops. Each case is a
+//! test of its own, named after its directory (`cargo test --test refusals -- unique` runs the
+//! cases whose names contain `unique`).
 //!
-//! The second test is a failure no preflight can know (a row written after the checks ran): the
+//! The last test is a failure no preflight can know (a row written after the checks ran): the
 //! step stops, the error names it and the steps that ran, and the same `apply` finishes the rest.
 
 mod support;
+#[path = "support/trials.rs"]
+mod trials;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use sqlx::{Connection, Executor};
 use support::cli::schemac_async;
 use support::TestDb;
-
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/refusals");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("tests/fixtures/refusals exists")
-        .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    cases
-}
 
 /// The whole database as `pg_dump` prints it: every object, privilege and row.
 fn dump(url: &str) -> String {
@@ -66,8 +60,8 @@ fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// Runs one case; returns its name and the refusal it printed.
-async fn refuse(case: PathBuf) -> (String, String) {
+/// Runs one case; returns the refusal it printed.
+async fn refuse(case: &Path) -> String {
     let name = case
         .file_name()
         .and_then(|n| n.to_str())
@@ -122,28 +116,7 @@ async fn refuse(case: PathBuf) -> (String, String) {
     .await
     .expect(1);
     assert!(dry.stderr.ends_with(&refusal), "{name}: {}", dry.stderr);
-    (name, refusal)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_refused_change_leaves_the_database_unchanged() {
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut results = Vec::new();
-    for case in cases() {
-        // A few cases at a time, each in its own database.
-        if tasks.len() >= 3 {
-            results.push(tasks.join_next().await.expect("a task").expect("case"));
-        }
-        tasks.spawn(refuse(case));
-    }
-    while let Some(result) = tasks.join_next().await {
-        results.push(result.expect("case"));
-    }
-    results.sort();
-    assert!(!results.is_empty(), "no refusal fixtures found");
-    for (name, refusal) in results {
-        insta::assert_snapshot!(name.as_str(), refusal);
-    }
+    refusal
 }
 
 const ORDERS_BEFORE: &str = "table orders {\n  id     bigint primary\n  amount int\n}\n";
@@ -168,7 +141,6 @@ async fn until_someone_waits_for_orders(url: &str) {
     panic!("apply never waited for its lock on `orders`");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest() {
     let db = TestDb::new().await;
     let url = db.url();
@@ -272,4 +244,30 @@ async fn a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishe
     schemac_async(args(&["drift", &after, "--database-url", &url]))
         .await
         .expect(0);
+}
+
+/// One case: refused, the database unchanged, the refusal compared with `<case>/refusal.snap`.
+fn refusal_trial(case: PathBuf) -> Result<(), Failed> {
+    let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
+    trials::not_in_old_place(&format!("refusals__{name}"), &case.join("refusal.snap"))?;
+    trials::on_runtime(async {
+        let refusal = refuse(&case).await;
+        assert_snapshot_in!(&case, "refusal", refusal);
+    })
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // A few cases at a time, each in its own database.
+    args.test_threads.get_or_insert(3);
+    let mut tests = trials::per_case_directory("refusals", refusal_trial);
+    tests.push(Trial::test(
+        "a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest",
+        || {
+            trials::on_runtime(
+                a_row_written_after_preflight_stops_its_step_and_the_same_apply_finishes_the_rest(),
+            )
+        },
+    ));
+    libtest_mimic::run(&args, tests).exit();
 }

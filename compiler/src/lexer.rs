@@ -1,8 +1,10 @@
 //! The one lexer of SQL expression text, for every place that reads an expression without the
 //! server: the local canonicaliser's parser (`introspect/local.rs`, which refuses what it does not
 //! know), PostgreSQL's default names (`catalog/names.rs`), column renames inside stored
-//! expressions (`diff/expr.rs`), casts rewritten for a preflight (`plan/recipes/columns.rs`) and
-//! scratch-schema qualification (`introspect/canonicalize.rs`).
+//! expressions (`diff/expr.rs`), casts rewritten for a preflight (`plan/recipes/columns.rs`),
+//! scratch-schema qualification (`introspect/canonicalize.rs`), a trigger condition's `new.`/`old.`
+//! (`introspect/local/triggers.rs`), a domain check's `VALUE` (`model/routines.rs`) and whether a
+//! default needs parentheses (`sql/ddl.rs`).
 //!
 //! It is lenient: any text lexes, an unterminated quote runs to the end and says so, and each
 //! token keeps its byte range, so a caller that rewrites text copies everything else as written.

@@ -1,8 +1,8 @@
 //! The names of schemac's own objects, every one built here: fill triggers and functions, the
 //! temporary sync triggers, checks and indexes of the online recipes, shadow columns, enums and
 //! objects renamed out of the way, the history table and the scratch schemas of canonicalisation.
-//! All start with `schemac_`, so introspection leaves them out and `apply` finds what an
-//! interrupted run left; the `LIKE` patterns that find them are here too (as macros, so that they
+//! All but a domain's replacement check start with `schemac_`, so introspection leaves them out
+//! and `apply` finds what an interrupted run left; the `LIKE` patterns that find them are here too (as macros, so that they
 //! can be spliced into `const` SQL with `concat!`, as `crate::own_names::own_like!()`; the
 //! introspection queries, which every new object kind edits, keep theirs written out, and a test
 //! here holds each to one of these). Imports nothing.
@@ -96,6 +96,12 @@ pub fn temporary(name: &str) -> String {
 /// `schemac_new_<column>`, cut to 63 bytes: an online type change's converted copy.
 pub fn shadow_column(column: &str) -> String {
     truncated(format!("{PREFIX}new_{column}"))
+}
+
+/// `<name>_schemac_new`: a domain check added `NOT VALID` beside the one it replaces, renamed to
+/// `name` once that one is dropped. The prefix ends the name here, so `is_own` does not see it.
+pub fn replacement_check(name: &str) -> String {
+    format!("{name}_{PREFIX}new")
 }
 
 /// `schemac_old_<name>`: an enum renamed out of the way while its replacement takes the name.

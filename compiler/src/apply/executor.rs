@@ -189,7 +189,7 @@ pub async fn run(
                 history::step_done(conn, run.id, index).await?;
             }
             Action::ConcurrentIndex { index: name, sql } => {
-                build_index_concurrently(conn, index, step, name, sql).await?;
+                build_index_concurrently(conn, index, step, name, sql, options).await?;
                 history::step_done(conn, run.id, index).await?;
             }
         }
@@ -598,12 +598,15 @@ async fn build_index_concurrently(
     step: &Step,
     name: &crate::catalog::QualifiedName,
     sql: &str,
+    options: &ApplyOptions,
 ) -> Result<(), ApplyError> {
     let qualified = crate::sql::qualified(name);
     let drop = format!("DROP INDEX CONCURRENTLY IF EXISTS {qualified}");
-    sqlx::raw_sql("SET lock_timeout = 0")
-        .execute(&mut *conn)
-        .await?;
+    // The step's own settings, as the SQL script shows them (no lock_timeout: the build waits
+    // for older transactions without blocking writes; no statement_timeout: it takes long).
+    for setting in step.settings(options.lock_timeout) {
+        sqlx::raw_sql(&setting).execute(&mut *conn).await?;
+    }
     match index_validity(conn, &qualified).await? {
         Some(true) => return Ok(()),
         Some(false) => {

@@ -1,12 +1,13 @@
 //! Text for people: the plan grouped per table, the SQL script with step headers, and drift
 //! entries. Colour only when asked (a terminal, `NO_COLOR` unset).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use indexmap::IndexMap;
 
 use crate::diff::{Change, TableObject};
-use crate::plan::{Action, Plan, Step};
+use crate::plan::{Action, Deliberate, Plan, Step, TypeChoice};
 
 fn paint(colour: bool, code: &str, text: &str) -> String {
     if colour {
@@ -104,253 +105,42 @@ fn step_sql(step: &Step) -> String {
     step_sql_of(&step.action)
 }
 
-/// squawk rules a statement breaks on purpose, each with the reason (the SQL script says
-/// so next to it, as a `-- squawk-ignore` comment squawk understands).
-fn deliberate_breaks(statement: &str) -> Vec<(&'static str, &'static str)> {
-    let upper = statement.to_ascii_uppercase();
-    let has = |needle: &str| upper.contains(needle);
-    let mut breaks = Vec::new();
-    // No rows means nothing to scan: the plain forms are what the table needs.
-    const EMPTY: &str = "the table holds no rows (it is new or empty), so there is nothing to scan";
-    const CONSENT: &str = "`renamed from` in the schema is the consent to rename";
-    if has("DROP TABLE") {
-        breaks.push((
-            "ban-drop-table",
-            "the schema no longer has this table; apply refuses it without --allow-destructive",
-        ));
+/// The `-- squawk-ignore` comment of a statement that breaks linter rules on purpose, with the
+/// reasons above it (squawk reads the comment; people read the reasons). Empty when it breaks none.
+/// The recipe that wrote the statement decided which rules and why (`plan::Deliberate`).
+fn deliberate_comment(step: &Step, statement: usize) -> String {
+    let breaks: Vec<Deliberate> = step
+        .breaks
+        .iter()
+        .filter(|b| b.statement == statement)
+        .map(|b| b.why)
+        .collect();
+    if breaks.is_empty() {
+        return String::new();
     }
-    if has(" DROP COLUMN ") {
-        breaks.push((
-            "ban-drop-column",
-            "the schema no longer has this column; apply refuses it without --allow-destructive",
-        ));
+    let mut reasons: Vec<&str> = breaks.iter().map(|why| why.reason()).collect();
+    reasons.dedup();
+    let rules: Vec<&str> = breaks
+        .iter()
+        .flat_map(|why| why.rules().iter().copied())
+        .collect();
+    let mut out = String::new();
+    for why in reasons {
+        let _ = writeln!(out, "-- {why}");
     }
-    let own_check = dropped_own_constraint(statement);
-    if own_check
-        .as_deref()
-        .is_some_and(|name| name.ends_with("_bound"))
-    {
-        breaks.push((
-            "ban-drop-constraint",
-            "schemac's own check on the default partition: the attached partition now holds those rows",
-        ));
-    } else if own_check.is_some() {
-        breaks.push((
-            "ban-drop-constraint",
-            "schemac's own NOT NULL check: SET NOT NULL now holds the guarantee",
-        ));
-    } else if has(" DROP CONSTRAINT ") {
-        breaks.push((
-            "ban-drop-constraint",
-            "the schema no longer has this constraint, or a stricter one replaces it",
-        ));
-    }
-    if has("DROP FUNCTION IF EXISTS") {
-        breaks.push((
-            "ban-drop-function",
-            "schemac's own fill function, no longer needed once the column is NOT NULL",
-        ));
-    }
-    if (has("DROP FUNCTION ") || has("DROP PROCEDURE ")) && !has("DROP FUNCTION IF EXISTS") {
-        breaks.push((
-            "ban-drop-function",
-            "the schema no longer has this routine, or creates it again with another signature",
-        ));
-    }
-    if has("DROP DOMAIN") {
-        breaks.push(("ban-drop-domain", "the schema no longer has this domain"));
-    }
-    if has("CREATE DOMAIN") && has(" CHECK ") {
-        breaks.push((
-            "ban-create-domain-with-constraint",
-            "the schema declares the domain with this check",
-        ));
-    }
-    if has("ALTER DOMAIN") && has(" ADD CONSTRAINT ") {
-        breaks.push((
-            "ban-alter-domain-with-add-constraint",
-            "added NOT VALID, then validated in its own step after a preflight found no violating row",
-        ));
-    }
-    if has(" DETACH PARTITION ") && !has(" CONCURRENTLY") {
-        breaks.push((
-            "require-concurrent-partition-detach",
-            "CONCURRENTLY is refused inside a transaction and beside a default partition: the detach \
-             waits at most lock_timeout and holds its lock for an instant",
-        ));
-    } else if has(" DETACH PARTITION ") {
-        breaks.push((
-            "prefer-robust-stmts",
-            "DETACH CONCURRENTLY cannot run in a transaction; apply records each step and resumes \
-             after the last one done",
-        ));
-    }
-    if has("DROP TYPE") {
-        breaks.push((
-            "ban-drop-type",
-            "the schema no longer has this type, or a rebuilt one replaces it",
-        ));
-    }
-    if has(" DROP DEFAULT") {
-        breaks.push((
-            "ban-drop-default",
-            "the schema removes the default (or sets it again after a type change)",
-        ));
-    }
-    if has(" DROP NOT NULL") {
-        breaks.push(("ban-drop-not-null", "the schema makes the column nullable"));
-    }
-    if has(" ALTER COLUMN ")
-        && (has(" AS IDENTITY") || has(" SET GENERATED ") || has(" DROP IDENTITY"))
-    {
-        breaks.push((
-            "ban-alter-identity",
-            "the schema changes the identity; a step that stops numbering lists the hazard",
-        ));
-    }
-    if has("DROP VIEW") || has("DROP MATERIALIZED VIEW") {
-        breaks.push((
-            "ban-drop-view",
-            "the schema no longer has this view, or it is created again later in this plan (the step's hazard says why)",
-        ));
-    }
-    if has("DROP SEQUENCE") {
-        breaks.push((
-            "ban-drop-sequence",
-            "the schema no longer declares the sequence, or an identity column replaces a serial",
-        ));
-    }
-    if has(" ADD COLUMN ") && has(" DEFAULT NEXTVAL(") {
-        breaks.push((
-            "adding-field-with-default",
-            "each row takes its number from the sequence; the step lists the rewrite",
-        ));
-    }
-    if has(" RENAME COLUMN ") {
-        breaks.push(("renaming-column", CONSENT));
-    } else if has("ALTER TABLE") && has(" RENAME TO ") {
-        breaks.push(("renaming-table", CONSENT));
-    } else if has(" RENAME CONSTRAINT ")
-        || (has(" RENAME TO ")
-            && (has("ALTER INDEX") || has("ALTER TYPE") || has("ALTER SEQUENCE")))
-    {
-        breaks.push((
-            "renaming-object",
-            "the schema names it so (a rename, or the name PostgreSQL gives a rebuilt object)",
-        ));
-    }
-    if has("ALTER COLUMN") && has(" TYPE ") {
-        breaks.push((
-            "changing-column-type",
-            "the schema changes the type; the step lists any rewrite as a hazard",
-        ));
-    }
-    if has(" ADD COLUMN ") && has(" GENERATED ") && has(" VIRTUAL") {
-        breaks.push((
-            "adding-field-with-default",
-            "a virtual generated column is computed when read: nothing is written",
-        ));
-    } else if has(" ADD COLUMN ") && has(" GENERATED ") {
-        breaks.push((
-            "adding-field-with-default",
-            "a generated column is computed for every row; the step lists the rewrite",
-        ));
-    }
-    // On a table with rows the recipes use NOT VALID, CONCURRENTLY and USING INDEX; the plain
-    // forms appear only where the table holds no rows.
-    if has(" FOREIGN KEY ") && !has("NOT VALID") && !has("CREATE TABLE") {
-        breaks.push(("constraint-missing-not-valid", EMPTY));
-        breaks.push(("adding-foreign-key-constraint", EMPTY));
-    } else if has(" ADD CONSTRAINT ") && has(" CHECK ") && !has("NOT VALID") {
-        breaks.push(("constraint-missing-not-valid", EMPTY));
-    }
-    if has("CREATE ") && has(" INDEX ") && has(" ON ONLY ") {
-        breaks.push((
-            "require-concurrent-index-creation",
-            "the partitioned parent's own index builds nothing: each partition's is built \
-             concurrently and attached",
-        ));
-    } else if has("CREATE ") && has(" INDEX ") && !has("CONCURRENTLY") {
-        breaks.push(("require-concurrent-index-creation", EMPTY));
-    }
-    if has(" ADD CONSTRAINT ") && (has(" UNIQUE (") || has(" PRIMARY KEY (")) {
-        breaks.push(("disallowed-unique-constraint", EMPTY));
-    }
-    breaks
+    let _ = writeln!(out, "-- squawk-ignore {}", rules.join(", "));
+    out
 }
 
-/// The constraint `ALTER TABLE ... DROP CONSTRAINT [IF EXISTS] name` drops, when it is one of
-/// schemac's own (`own_names`), read through the shared lexer rather than from the text's case.
-fn dropped_own_constraint(statement: &str) -> Option<String> {
-    let tokens = crate::lexer::lex(statement);
-    let words: Vec<Option<String>> = tokens.iter().map(|t| t.name()).collect();
-    let is = |i: usize, word: &str| {
-        tokens
-            .get(i)
-            .is_some_and(|t| t.kind == crate::lexer::Kind::Word)
-            && words.get(i).and_then(Option::as_deref) == Some(word)
-    };
-    (0..tokens.len())
-        .filter(|&i| is(i, "drop") && is(i + 1, "constraint"))
-        .map(|i| {
-            if is(i + 2, "if") && is(i + 3, "exists") {
-                i + 4
-            } else {
-                i + 2
-            }
-        })
-        .filter_map(|at| words.get(at).cloned().flatten())
-        .find(|name| crate::own_names::is_own(name))
-}
-
-/// squawk rules about which column types a schema should choose (not how a plan changes them):
-/// ignored for the whole script where the script uses such a type, with the reason.
-fn schema_type_rules(plan: &Plan) -> Vec<&'static str> {
-    let text: String = plan
+/// The squawk rules about which column types a schema should choose (not how a plan changes
+/// them) that the plan's columns break: ignored for the whole script, with the reason.
+fn type_rules(plan: &Plan) -> Vec<&'static str> {
+    let choices: BTreeSet<TypeChoice> = plan
         .steps
         .iter()
-        .filter_map(|step| match &step.action {
-            Action::Sql(statements) => Some(statements.join("\n").to_ascii_uppercase()),
-            _ => None,
-        })
-        .filter(|sql| {
-            sql.contains("CREATE TABLE") || sql.contains(" ADD COLUMN ") || sql.contains(" TYPE ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let word = |w: &str| {
-        text.match_indices(w).any(|(i, _)| {
-            let before = text[..i]
-                .chars()
-                .last()
-                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
-            let after = text[i + w.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_');
-            before && after
-        })
-    };
-    let mut rules = Vec::new();
-    if ["INTEGER", "SMALLINT", "SERIAL", "SMALLSERIAL", "INT"]
-        .iter()
-        .any(|w| word(w))
-    {
-        rules.push("prefer-bigint-over-int");
-    }
-    if ["SERIAL", "BIGSERIAL", "SMALLSERIAL"]
-        .iter()
-        .any(|w| word(w))
-    {
-        rules.push("prefer-identity");
-    }
-    if text.contains("VARCHAR(") || word("CHAR") {
-        rules.push("prefer-text-field");
-    }
-    if word("TIMESTAMP") {
-        rules.push("prefer-timestamptz");
-    }
-    rules
+        .flat_map(|step| step.type_choices.iter().copied())
+        .collect();
+    choices.into_iter().map(TypeChoice::rule).collect()
 }
 
 /// The plan as an SQL script with a comment header per step, exactly as `apply` runs it: each
@@ -358,7 +148,7 @@ fn schema_type_rules(plan: &Plan) -> Vec<&'static str> {
 pub fn sql_script(plan: &Plan) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "-- schemac plan: {} step(s)", plan.steps.len());
-    let type_rules = schema_type_rules(plan);
+    let type_rules = type_rules(plan);
     if !type_rules.is_empty() {
         let _ = writeln!(
             out,
@@ -401,52 +191,8 @@ pub fn sql_script(plan: &Plan) -> String {
         }
         match &step.action {
             Action::Sql(statements) => {
-                for statement in statements {
-                    let breaks = deliberate_breaks(statement);
-                    if !breaks.is_empty() {
-                        let mut reasons: Vec<&str> = breaks.iter().map(|(_, why)| *why).collect();
-                        // The swap of an online type change drops and renames on purpose, not
-                        // because the schema lost anything.
-                        if step.kind == crate::plan::StepKind::SwapColumn {
-                            for why in &mut reasons {
-                                if why.starts_with("the schema no longer has")
-                                    || why.starts_with("`renamed from`")
-                                {
-                                    *why = "online type change: schemac's converted copy, verified to hold every value, replaces the column";
-                                }
-                            }
-                        }
-                        // A materialized view takes no writes: a plain index build blocks only
-                        // REFRESH.
-                        if matches!(
-                            step.kind,
-                            crate::plan::StepKind::CreateView
-                                | crate::plan::StepKind::CreateViewIndex
-                        ) {
-                            for why in &mut reasons {
-                                if why.starts_with("the table holds no rows") {
-                                    *why = "a materialized view takes no writes: a plain index build blocks only REFRESH";
-                                }
-                            }
-                        }
-                        let mut rules: Vec<&str> = breaks.iter().map(|(rule, _)| *rule).collect();
-                        // A partitioned table's key: each partition's index was built
-                        // concurrently and made its constraint, which the parent adopts.
-                        let adopts = statements.iter().any(|s| s.contains(" USING INDEX "));
-                        if adopts && rules.contains(&"disallowed-unique-constraint") {
-                            for why in &mut reasons {
-                                if why.starts_with("the table holds no rows") {
-                                    *why = "each partition's index was built concurrently and is its constraint already: the parent's constraint adopts them without a scan";
-                                }
-                            }
-                            rules.push("constraint-missing-not-valid");
-                        }
-                        reasons.dedup();
-                        for why in reasons {
-                            let _ = writeln!(out, "-- {why}");
-                        }
-                        let _ = writeln!(out, "-- squawk-ignore {}", rules.join(", "));
-                    }
+                for (index, statement) in statements.iter().enumerate() {
+                    out.push_str(&deliberate_comment(step, index));
                     let _ = writeln!(out, "{statement};");
                 }
             }
@@ -741,5 +487,76 @@ fn object_kind(object: &TableObject) -> &'static str {
         TableObject::ForeignKey(_) => "foreign key",
         TableObject::Check(_) => "check constraint",
         TableObject::Index(_) => "index",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::StepKind;
+
+    fn script(step: Step) -> String {
+        sql_script(&Plan {
+            steps: vec![step],
+            ..Plan::default()
+        })
+    }
+
+    #[test]
+    fn what_a_statement_says_does_not_decide_its_squawk_comment() {
+        // A routine whose body drops a table breaks no rule itself: only the recipe says so.
+        let body =
+            "CREATE FUNCTION public.purge() RETURNS void LANGUAGE sql AS $$ DROP TABLE public.t $$";
+        let text = script(Step::sql(
+            StepKind::CreateFunction,
+            "public.purge()",
+            0,
+            vec![body.to_string()],
+        ));
+        assert!(!text.contains("squawk-ignore"), "{text}");
+    }
+
+    #[test]
+    fn a_prepended_statement_keeps_every_break_on_its_statement() {
+        let mut step = Step::sql(
+            StepKind::AddCheck,
+            "public.t.c",
+            0,
+            vec!["ALTER TABLE public.t ADD CONSTRAINT c CHECK (x > 0)".to_string()],
+        )
+        .breaking(0, Deliberate::CheckWithoutRows);
+        step.prepend(
+            "ALTER TABLE public.t DROP CONSTRAINT c".to_string(),
+            Some(Deliberate::DropsConstraint),
+        );
+        let text = script(step);
+        let drop = text.find("DROP CONSTRAINT c;").expect("the drop");
+        let add = text.find("ADD CONSTRAINT c").expect("the add");
+        let drop_comment = text
+            .find("-- squawk-ignore ban-drop-constraint\nALTER TABLE public.t DROP CONSTRAINT c;")
+            .expect("the drop's comment right above it");
+        let add_comment = text
+            .find("-- squawk-ignore constraint-missing-not-valid\nALTER TABLE public.t ADD CONSTRAINT c")
+            .expect("the add's comment right above it");
+        assert!(
+            drop_comment < drop && drop < add_comment && add_comment < add,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn schema_type_choices_are_ignored_for_the_whole_script_in_a_fixed_order() {
+        let step = Step::sql(
+            StepKind::CreateTable,
+            "public.t",
+            0,
+            vec!["CREATE TABLE t ()".into()],
+        )
+        .choosing([TypeChoice::Timestamp, TypeChoice::Int, TypeChoice::Int]);
+        let text = script(step);
+        assert!(
+            text.contains("-- squawk-ignore-file prefer-bigint-over-int, prefer-timestamptz\n"),
+            "{text}"
+        );
     }
 }

@@ -936,38 +936,8 @@ fn index(row: &PgRow) -> Result<Index, IntrospectError> {
 /// `(a + b)` → `a + b`: `pg_get_indexdef` parenthesises an expression key unless it is a function
 /// call; the catalog keeps the bare expression and `sql::ddl::create_index` adds the parentheses.
 pub(crate) fn strip_outer_parens(text: &str) -> &str {
-    let trimmed = text.trim();
-    let Some(inner) = trimmed
-        .strip_prefix('(')
-        .and_then(|rest| rest.strip_suffix(')'))
-    else {
-        return trimmed;
-    };
     // Only when the first parenthesis closes at the very end: `(a) + (b)` keeps its parentheses.
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in inner.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth < 0 {
-                        return trimmed;
-                    }
-                }
-                _ => {}
-            },
-        }
-    }
-    if depth == 0 && quote.is_none() {
-        inner.trim()
-    } else {
-        trimmed
-    }
+    crate::vocab::sql_text::unparen(text).map_or_else(|| text.trim(), str::trim)
 }
 
 fn policy(row: &PgRow) -> Result<Policy, IntrospectError> {

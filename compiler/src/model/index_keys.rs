@@ -60,26 +60,7 @@ fn key_end(text: &str) -> Option<usize> {
 
 /// The end (exclusive) of the parenthesis opened at `open`, skipping quoted text.
 fn balanced(text: &str, open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in text[open..].char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' => depth += 1,
-                ')' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(open + i + 1);
-                    }
-                }
-                _ => {}
-            },
-        }
-    }
-    None
+    crate::vocab::sql_text::matching_paren(text.get(open..)?).map(|close| open + close + 1)
 }
 
 fn is_ident(text: &str) -> bool {

@@ -422,13 +422,15 @@ impl Resolver {
         for option in &def.options {
             match option {
                 ast::SequenceOption::As(written) => {
-                    ty = match written.name.as_str() {
-                        "smallint" | "int2" => BaseType::SmallInt,
-                        "int" | "integer" | "int4" => BaseType::Integer,
-                        "bigint" | "int8" => BaseType::BigInt,
-                        other => {
+                    // The integer types by any of their names, as a column type reads them.
+                    ty = match types::builtin(&written.name, &[]) {
+                        Some(Ok((
+                            base @ (BaseType::SmallInt | BaseType::Integer | BaseType::BigInt),
+                            false,
+                        ))) => base,
+                        _ => {
                             self.error(Diagnostic::invalid_type_arguments(
-                                other,
+                                &written.name,
                                 "a sequence is `smallint`, `int` or `bigint`",
                                 written.span,
                             ));

@@ -521,72 +521,25 @@ fn returns(tokens: &[Tok]) -> Result<String, String> {
 /// Text of an expression for comparison: normalised tokens, outer parentheses removed.
 pub fn comparable_expr(text: &str) -> String {
     let mut text = normalize_sql(text);
-    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-        // Only when the first `(` closes at the very end.
-        let mut depth = 0i32;
-        let mut closes_early = false;
-        let mut quote = None;
-        for (i, c) in inner.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '(') => depth += 1,
-                (None, ')') => {
-                    depth -= 1;
-                    if depth < 0 && i < inner.len() {
-                        closes_early = true;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        if closes_early {
-            break;
-        }
+    while let Some(inner) = crate::vocab::sql_text::unparen(&text) {
         text = inner.to_string();
     }
     text
 }
 
-/// Replaces the word `value` (any case, outside quotes) with `to`.
+/// Replaces the word `value` (any case, outside quotes) with `to`, reading the text through the
+/// shared lexer.
 pub fn replace_value(text: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut quote: Option<char> = None;
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            i += 1;
-            continue;
+    let mut copied = 0;
+    for token in crate::lexer::lex(text) {
+        if token.kind == crate::lexer::Kind::Word && token.text.eq_ignore_ascii_case("value") {
+            out.push_str(&text[copied..token.start]);
+            out.push_str(to);
+            copied = token.end;
         }
-        if c == '\'' || c == '"' {
-            quote = Some(c);
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let word_start = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
-        if word_start && i + 5 <= chars.len() {
-            let word: String = chars[i..i + 5].iter().collect();
-            let word_end = chars
-                .get(i + 5)
-                .is_none_or(|n| !(n.is_alphanumeric() || *n == '_'));
-            if word.eq_ignore_ascii_case("value") && word_end {
-                out.push_str(to);
-                i += 5;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
     }
+    out.push_str(&text[copied..]);
     out
 }
 

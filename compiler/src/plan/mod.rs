@@ -4,6 +4,7 @@
 //! Pure: no IO. Facts the recipes need (does a table have rows, does a column hold NULLs) are
 //! gathered beforehand by the caller through `facts_needed` + `introspect::facts`.
 
+mod deliberate;
 mod facts;
 mod graph;
 mod hazards;
@@ -11,6 +12,7 @@ mod recipes;
 mod step;
 
 pub use crate::vocab::{FactQuery, Facts};
+pub use deliberate::{Break, Deliberate, TypeChoice};
 pub use hazards::Hazard;
 pub use step::{
     brief_settings, lock_timeout_setting, Action, Backfill, LockLevel, Resource, Step, StepKind,

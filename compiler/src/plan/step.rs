@@ -2,6 +2,7 @@
 //! costs (lock, rewrite, scan, transaction) and what a reviewer should know (`hazards`); plus the
 //! `Resource`s it needs and provides, from which `graph.rs` derives the order.
 
+use super::deliberate::{Break, Deliberate, TypeChoice};
 use super::hazards::Hazard;
 use crate::catalog::QualifiedName;
 
@@ -453,6 +454,12 @@ pub struct Step {
     /// Reads every row of a table that holds rows.
     pub scans: bool,
     pub hazards: Vec<Hazard>,
+    /// Statements that break a linter rule on purpose, and why (the SQL script names them). Not
+    /// kept in plan files.
+    pub breaks: Vec<Break>,
+    /// Column types the step writes that the schema chose against a linter's preference. Not
+    /// kept in plan files.
+    pub type_choices: Vec<TypeChoice>,
     /// Ordering: a rough stage number, used only to break ties between independent steps.
     pub phase: u8,
     pub needs: Vec<Resource>,
@@ -477,6 +484,8 @@ impl Step {
             rewrites: false,
             scans: false,
             hazards: Vec::new(),
+            breaks: Vec::new(),
+            type_choices: Vec::new(),
             phase,
             needs: Vec::new(),
             provides: Vec::new(),
@@ -516,6 +525,19 @@ impl Step {
         self
     }
 
+    /// When `rewrites`, the step rewrites every row of `table` while it holds ACCESS EXCLUSIVE
+    /// (lock, `rewrites` and the hazard); else it is a brief ACCESS EXCLUSIVE catalog change.
+    pub fn rewrites_if(mut self, rewrites: bool, table: &QualifiedName) -> Step {
+        if rewrites {
+            self.lock = LockLevel::AccessExclusiveRewrite;
+            self.rewrites = true;
+            self.hazards.push(Hazard::rewrites_table(&table.name));
+        } else {
+            self.lock = LockLevel::AccessExclusiveInstant;
+        }
+        self
+    }
+
     pub fn destructive(mut self) -> Step {
         self.destructive = true;
         self
@@ -529,6 +551,55 @@ impl Step {
     pub fn hazard(mut self, hazard: Hazard) -> Step {
         self.hazards.push(hazard);
         self
+    }
+
+    /// Statement `statement` (an index into the statements) breaks a linter rule on purpose.
+    pub fn breaking(mut self, statement: usize, why: impl Into<Option<Deliberate>>) -> Step {
+        if let Some(why) = why.into() {
+            self.breaks.push(Break { statement, why });
+        }
+        self
+    }
+
+    /// Each of these statements breaks a linter rule on purpose, for the same reason.
+    pub fn breaking_each(
+        mut self,
+        statements: impl IntoIterator<Item = usize>,
+        why: Deliberate,
+    ) -> Step {
+        self.breaks.extend(
+            statements
+                .into_iter()
+                .map(|statement| Break { statement, why }),
+        );
+        self
+    }
+
+    /// These statements break linter rules on purpose.
+    pub fn breaks(mut self, breaks: impl IntoIterator<Item = Break>) -> Step {
+        self.breaks.extend(breaks);
+        self
+    }
+
+    /// The step writes columns of these types.
+    pub fn choosing(mut self, choices: impl IntoIterator<Item = TypeChoice>) -> Step {
+        self.type_choices.extend(choices);
+        self
+    }
+
+    /// Puts `statement` before the statements of an `Action::Sql` step (the breaks of the others
+    /// move with them); does nothing for other actions.
+    pub fn prepend(&mut self, statement: String, why: Option<Deliberate>) {
+        let Action::Sql(statements) = &mut self.action else {
+            return;
+        };
+        statements.insert(0, statement);
+        for existing in &mut self.breaks {
+            existing.statement += 1;
+        }
+        if let Some(why) = why {
+            self.breaks.insert(0, Break { statement: 0, why });
+        }
     }
 
     pub fn needs(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {

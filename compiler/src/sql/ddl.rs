@@ -11,6 +11,7 @@ use crate::catalog::{
 };
 
 use super::{ident, literal, qualified};
+use crate::lexer::Kind;
 
 /// Where a new enum value goes relative to an existing one (`ALTER TYPE ... ADD VALUE ... BEFORE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -235,27 +236,25 @@ fn default_expr(expr: &str) -> String {
     }
 }
 
-/// True when `expr` has no whitespace outside quotes, brackets and parentheses.
+/// True when `expr` has no whitespace outside quotes, brackets and parentheses: its tokens (the
+/// shared lexer's) touch one another wherever they are not inside a pair.
 fn is_single_token(expr: &str) -> bool {
-    if expr.is_empty() {
-        return false;
-    }
+    let tokens = crate::lexer::lex(expr);
     let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for c in expr.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth -= 1,
-                c if c.is_whitespace() && depth <= 0 => return false,
-                _ => {}
-            },
+    for (i, token) in tokens.iter().enumerate() {
+        depth += match token.kind {
+            Kind::Open | Kind::OpenBracket => 1,
+            Kind::Close | Kind::CloseBracket => -1,
+            _ => 0,
+        };
+        let apart = tokens
+            .get(i + 1)
+            .is_some_and(|next| next.start != token.end);
+        if token.unterminated || (apart && depth <= 0) {
+            return false;
         }
     }
-    depth == 0 && quote.is_none()
+    !tokens.is_empty() && depth == 0
 }
 
 /// `CREATE TABLE` with its columns and its primary key, unique and check constraints.
@@ -791,6 +790,30 @@ pub fn alter_policy(table: &QualifiedName, policy: &Policy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_default_is_one_token_when_nothing_stands_apart_outside_pairs() {
+        for one in [
+            "now()",
+            "'a b'::text",
+            "f(a, b)",
+            "ARRAY[1, 2]",
+            "\"x y\"",
+            "-1",
+        ] {
+            assert!(is_single_token(one), "{one}");
+        }
+        for more in [
+            "1 + 2",
+            "'x'::character varying",
+            "f(a) b",
+            "'open",
+            "(a",
+            "",
+        ] {
+            assert!(!is_single_token(more), "{more}");
+        }
+    }
     use crate::catalog::{BaseType, PolicyCommand};
     use insta::assert_snapshot;
 

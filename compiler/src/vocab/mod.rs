@@ -2,13 +2,15 @@
 //! enums (table kinds, identity, referential actions, index keys, policy commands, privileges) that
 //! the model, the catalog and the SQL renderers all name — with how each is spelled in SQL
 //! (`quote`); index key options (`index_options.rs`), partitioning (`partitions.rs`) and functions,
-//! triggers and domains (`routines.rs`), which the model and the catalog both hold. The bottom layer: it imports only `source` (spans).
+//! triggers and domains (`routines.rs`), which the model and the catalog both hold; expression
+//! text split at parentheses and top-level commas (`sql_text.rs`). The bottom layer: it imports only `source` (spans).
 
 mod facts;
 mod index_options;
 pub mod partitions;
 mod quote;
 mod routines;
+pub mod sql_text;
 mod types;
 
 use std::fmt;

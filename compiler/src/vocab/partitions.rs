@@ -6,6 +6,8 @@
 //! written in UTC (`'2026-01-01 00:00:00+00'`) whatever the session's `TimeZone`, so that neither
 //! the server that prints it nor the session that creates it changes what the bound means.
 
+pub use super::sql_text::split_top_level;
+use super::sql_text::{matching_paren, unparen};
 use super::{BaseType, QualifiedName, SqlType};
 use crate::source::Span;
 
@@ -237,67 +239,6 @@ impl PartitionBound {
             other => other.clone(),
         }
     }
-}
-
-/// The text inside the parentheses that open `text` and close at its end.
-fn unparen(text: &str) -> Option<&str> {
-    let text = text.trim();
-    let end = matching_paren(text)?;
-    (end == text.len() - 1).then(|| &text[1..end])
-}
-
-/// The byte index of the `)` that closes the `(` at the start of `text`.
-fn matching_paren(text: &str) -> Option<usize> {
-    if !text.starts_with('(') {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    for (i, c) in text.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Splits at commas outside parentheses and quotes; each part trimmed. (`''` inside a string
-/// closes and reopens the quote, which leaves the state right.)
-pub fn split_top_level(text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut current = String::new();
-    for c in text.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                parts.push(current.trim().to_string());
-                current.clear();
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.trim().is_empty() {
-        parts.push(current.trim().to_string());
-    }
-    parts
 }
 
 fn is_plain_name(part: &str) -> bool {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{print_bool, Scope, Ty};
 use crate::catalog::{Table, Trigger};
+use crate::lexer::{self, Kind};
 
 const NEW: &str = "schemac_new__";
 const OLD: &str = "schemac_old__";
@@ -33,44 +34,36 @@ pub(super) fn print(trigger: &mut Trigger, table: &Table, enums: &BTreeSet<Strin
     }
 }
 
-/// `new.a` → `schemac_new__a` (any case of `new`/`old`, outside quotes); `None` for a form this
-/// does not handle (a quoted column after `new.`).
+/// `new.a` → `schemac_new__a` (any case of `new`/`old`, outside quotes: read through the
+/// shared lexer); `None` for a form this does not handle (a quoted column after `new.`).
 fn stand_ins(text: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut quote: Option<char> = None;
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            i += 1;
+    let tokens = lexer::lex(text);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (i, token) in tokens.iter().enumerate() {
+        let stand_in = match (token.kind, token.name().as_deref()) {
+            (Kind::Word, Some("new")) => NEW,
+            (Kind::Word, Some("old")) => OLD,
+            _ => continue,
+        };
+        // `new.` written together, as in `new.a`.
+        let Some(dot) = tokens
+            .get(i + 1)
+            .filter(|dot| dot.kind == Kind::Dot && dot.start == token.end)
+        else {
             continue;
+        };
+        if tokens
+            .get(i + 2)
+            .is_some_and(|next| next.kind == Kind::QuotedWord && next.start == dot.end)
+        {
+            return None;
         }
-        if c == '\'' || c == '"' {
-            quote = Some(c);
-            out.push(c);
-            i += 1;
-            continue;
-        }
-        let word_start = i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
-        if word_start && chars.get(i + 3) == Some(&'.') {
-            let word: String = chars[i..i + 3].iter().collect::<String>().to_lowercase();
-            if word == "new" || word == "old" {
-                if chars.get(i + 4) == Some(&'"') {
-                    return None;
-                }
-                out.push_str(if word == "new" { NEW } else { OLD });
-                i += 4;
-                continue;
-            }
-        }
-        out.push(c);
-        i += 1;
+        out.push_str(text.get(copied..token.start)?);
+        out.push_str(stand_in);
+        copied = dot.end;
     }
+    out.push_str(text.get(copied..)?);
     Some(out)
 }
 
@@ -103,5 +96,14 @@ mod tests {
             trigger.when.as_deref(),
             Some("((new.title <> 'x'::text) AND (old.title <> new.title))")
         );
+    }
+
+    #[test]
+    fn only_new_and_old_written_before_a_dot_become_stand_ins() {
+        assert_eq!(
+            stand_ins("New.a <> renew.b and 'new.c' = old.d").as_deref(),
+            Some("schemac_new__a <> renew.b and 'new.c' = schemac_old__d")
+        );
+        assert_eq!(stand_ins("new.\"A\" > 1"), None);
     }
 }

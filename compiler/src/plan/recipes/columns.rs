@@ -6,6 +6,7 @@ use super::{phase, target, Context, Planned};
 use crate::catalog::{BaseType, Column, QualifiedName, SqlType};
 use crate::diff::Change;
 use crate::lexer::{self, Kind};
+use crate::plan::deliberate::{Deliberate, TypeChoice};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -19,22 +20,26 @@ pub fn rename_column(
     to: &str,
     planned: &mut Planned,
 ) {
+    let statements: Vec<String> = std::iter::once(ddl::rename_column(table, from, to))
+        // A renamed table renames its columns' sequences itself.
+        .chain(
+            if &super::current_table_name(ctx.catalogs, table) == table {
+                super::create::sequence_renames(ctx, table, Some(to))
+            } else {
+                Vec::new()
+            },
+        )
+        .collect();
+    let sequences = 1..statements.len();
     planned.steps.push(
         Step::sql(
             StepKind::RenameColumn,
             target(table, to),
             phase::RENAME,
-            std::iter::once(ddl::rename_column(table, from, to))
-                // A renamed table renames its columns' sequences itself.
-                .chain(
-                    if &super::current_table_name(ctx.catalogs, table) == table {
-                        super::create::sequence_renames(ctx, table, Some(to))
-                    } else {
-                        Vec::new()
-                    },
-                )
-                .collect(),
+            statements,
         )
+        .breaking(0, Deliberate::RenamesColumn)
+        .breaking_each(sequences, Deliberate::RenamesObject)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .hazard(Hazard::renames_object("column", from, to))
@@ -52,6 +57,7 @@ pub fn drop_column(table: &QualifiedName, column: &Column, planned: &mut Planned
         phase::DROP_COLUMNS,
         vec![ddl::drop_column(table, &column.name)],
     )
+    .breaking(0, Deliberate::DropsColumn)
     .on_table(table)
     .lock(LockLevel::AccessExclusiveInstant)
     .destructive()
@@ -108,6 +114,7 @@ pub fn drop_default(ctx: &Context, table: &QualifiedName, column: &str, planned:
             phase::COLUMNS,
             vec![ddl::drop_default(table, column)],
         )
+        .breaking(0, Deliberate::DropsDefault)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([column_exists(ctx, table, column)]),
@@ -123,6 +130,7 @@ pub fn drop_not_null(table: &QualifiedName, column: &str, planned: &mut Planned)
             phase::COLUMNS,
             vec![ddl::drop_not_null(table, column)],
         )
+        .breaking(0, Deliberate::DropsNotNull)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([Resource::Column(table.clone(), column.to_string())]),
@@ -141,7 +149,7 @@ pub fn replace_generated_column(
     // added again, and the new expression computed for every row.
     // A virtual column is computed when read: adding one writes nothing.
     let rows = ctx.has_rows(table) && !desired.generated_virtual;
-    let mut step = Step::sql(
+    let step = Step::sql(
         StepKind::AlterColumnType,
         target(table, &desired.name),
         phase::COLUMNS,
@@ -150,19 +158,14 @@ pub fn replace_generated_column(
             ddl::add_column(table, desired),
         ],
     )
+    .breaking(0, Deliberate::DropsColumn)
+    .breaking(1, Deliberate::of_added_column(desired))
+    .choosing(TypeChoice::of_column(desired))
     .on_table(table)
-    .lock(if rows {
-        LockLevel::AccessExclusiveRewrite
-    } else {
-        LockLevel::AccessExclusiveInstant
-    })
+    .rewrites_if(rows, table)
     .needs([Resource::Table(table.clone())])
     .needs(type_needs(desired))
     .provides([Resource::Column(table.clone(), desired.name.clone())]);
-    if rows {
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
-    }
     planned.steps.push(step);
 }
 
@@ -257,41 +260,35 @@ pub fn add_column(ctx: &Context, table: &QualifiedName, column: &Column) -> Step
             || (column.generated.is_some() && !column.generated_virtual)
             || column.identity.is_some()
             || column.default.as_deref().is_some_and(is_volatile));
-    let mut statements = match &sequence {
+    let (mut statements, added) = match &sequence {
         Some(sequence) => {
             let mut plain = column.clone();
             plain.serial = false;
-            vec![
+            let statements = vec![
                 ddl::create_sequence(sequence, &column.ty),
                 ddl::add_column(table, &plain),
                 ddl::sequence_owned_by(sequence, table, &column.name),
-            ]
+            ];
+            (statements, (1, plain))
         }
-        None => vec![ddl::add_column(table, column)],
+        None => (vec![ddl::add_column(table, column)], (0, column.clone())),
     };
     if let Some(comment) = &column.comment {
         statements.push(ddl::comment_on_column(table, &column.name, Some(comment)));
     }
-    let mut step = Step::sql(
+    Step::sql(
         StepKind::AddColumn,
         target(table, &column.name),
         phase::COLUMNS,
         statements,
     )
+    .breaking(added.0, Deliberate::of_added_column(&added.1))
+    .choosing(TypeChoice::of_column(&added.1))
     .on_table(table)
-    .lock(if rewrites {
-        LockLevel::AccessExclusiveRewrite
-    } else {
-        LockLevel::AccessExclusiveInstant
-    })
+    .rewrites_if(rewrites, table)
     .needs([Resource::Table(table.clone())])
     .needs(type_needs(column))
-    .provides([Resource::Column(table.clone(), column.name.clone())]);
-    if rewrites {
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
-    }
-    step
+    .provides([Resource::Column(table.clone(), column.name.clone())])
 }
 
 /// Whether PostgreSQL converts `from` to `to` without rewriting the table (binary-coercible, or a
@@ -424,6 +421,7 @@ pub fn alter_type(
     if had_default {
         statements.push(ddl::drop_default(table, &current_name));
     }
+    let retype = statements.len();
     statements.push(ddl::alter_column_type(table, &current_name, to, using));
     if let Some(default) = desired_column.as_ref().and_then(|c| c.default.as_ref()) {
         if had_default
@@ -440,6 +438,9 @@ pub fn alter_type(
         phase::COLUMNS,
         statements,
     )
+    .breaking(0, had_default.then_some(Deliberate::DropsDefault))
+    .breaking(retype, Deliberate::ChangesType)
+    .choosing(TypeChoice::of(to, false))
     .on_table(table)
     .needs([Resource::Table(table.clone())])
     .provides([
@@ -453,9 +454,7 @@ pub fn alter_type(
         step = step.releases(type_needs(current));
     }
     if rows && !coercible {
-        step.lock = LockLevel::AccessExclusiveRewrite;
-        step.rewrites = true;
-        step.hazards.push(Hazard::rewrites_table(&table.name));
+        step = step.rewrites_if(true, table);
         let current_table = super::current_table_name(ctx.catalogs, table);
         let referencing: Vec<String> = ctx
             .catalogs

@@ -3,6 +3,7 @@
 use super::{phase, Context, Planned};
 use crate::catalog::{BaseType, Column, EnumType, QualifiedName, Table};
 use crate::diff::EnumPosition;
+use crate::plan::deliberate::{Break, Deliberate, TypeChoice};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -80,6 +81,7 @@ pub fn rename_enum(from: &QualifiedName, to: &QualifiedName, planned: &mut Plann
             phase::TYPES,
             vec![ddl::rename_type(from, &to.name)],
         )
+        .breaking(0, Deliberate::RenamesObject)
         .hazard(Hazard::renames_object("type", &from.name, &to.name))
         .provides([Resource::Type(to.clone()), enum_named(to)]),
     );
@@ -129,6 +131,7 @@ pub fn drop_enum(enum_type: &EnumType, planned: &mut Planned) {
             phase::DROP_TYPES,
             vec![ddl::drop_type(&enum_type.name)],
         )
+        .breaking(0, Deliberate::DropsType)
         .destructive()
         .hazard(Hazard::deletes_data(&format!(
             "enum type `{}`",
@@ -163,15 +166,19 @@ pub fn rename_table(
     to: &QualifiedName,
     planned: &mut Planned,
 ) {
+    let statements: Vec<String> = std::iter::once(ddl::rename_table(from, &to.name))
+        .chain(sequence_renames(ctx, to, None))
+        .collect();
+    let sequences = 1..statements.len();
     planned.steps.push(
         Step::sql(
             StepKind::RenameTable,
             to.to_string(),
             phase::RENAME,
-            std::iter::once(ddl::rename_table(from, &to.name))
-                .chain(sequence_renames(ctx, to, None))
-                .collect(),
+            statements,
         )
+        .breaking(0, Deliberate::RenamesTable)
+        .breaking_each(sequences, Deliberate::RenamesObject)
         .on_table(to)
         .lock(LockLevel::AccessExclusiveInstant)
         .hazard(Hazard::renames_object("table", &from.name, &to.name))
@@ -314,6 +321,7 @@ fn new_table_step(table: &Table) -> Step {
         phase::TABLES,
         statements,
     )
+    .choosing(table.columns.iter().flat_map(TypeChoice::of_column))
     .on_table(name)
     .needs(needs)
     .provides(provides)
@@ -352,6 +360,7 @@ fn drop_table_step(ctx: &Context, table: &Table) -> Step {
         phase::DROP_TABLES,
         vec![ddl::drop_table(name)],
     )
+    .breaking(0, Deliberate::DropsTable)
     .on_table(name)
     .lock(LockLevel::AccessExclusiveInstant)
     .destructive()
@@ -385,6 +394,10 @@ pub fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, plann
         ddl::rename_type(&current.name, &old_name.name),
         ddl::create_enum(desired),
     ];
+    let mut breaks = vec![Break {
+        statement: 0,
+        why: Deliberate::RenamesObject,
+    }];
     let mut rewrites = false;
     for table in &ctx.catalogs.current.tables {
         for column in table
@@ -406,8 +419,10 @@ pub fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, plann
                 )
             };
             if column.default.is_some() {
+                breaks.push(Break::next(&statements, Deliberate::DropsDefault));
                 statements.push(ddl::drop_default(&table.name, &column.name));
             }
+            breaks.push(Break::next(&statements, Deliberate::ChangesType));
             statements.push(ddl::alter_column_type(
                 &table.name,
                 &column.name,
@@ -451,6 +466,7 @@ pub fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, plann
             }
         }
     }
+    breaks.push(Break::next(&statements, Deliberate::DropsType));
     statements.push(ddl::drop_type(&old_name));
     let mut step = Step::sql(
         StepKind::ReplaceEnum,
@@ -458,6 +474,7 @@ pub fn replace_enum(ctx: &Context, current: &EnumType, desired: &EnumType, plann
         phase::TYPES,
         statements,
     )
+    .breaks(breaks)
     .lock(if rewrites {
         LockLevel::AccessExclusiveRewrite
     } else {

@@ -11,9 +11,9 @@ use super::{phase, target, Context, Planned};
 use crate::catalog::backfill_path::{self, Hop, PathSearch};
 use crate::catalog::{Backfill, Catalog, QualifiedName, TableKind};
 use crate::own_names::ColumnObject;
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
-use crate::sql;
 
 /// One fill trigger the schema wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,15 +205,9 @@ pub fn plan(ctx: &Context, planned: &mut Planned) {
                 StepKind::DropFillTrigger,
                 target(&desired_name, &trigger.name),
                 phase::CLEANUP,
-                vec![
-                    format!(
-                        "DROP TRIGGER IF EXISTS {} ON {}",
-                        sql::ident(&trigger.name),
-                        sql::qualified(&desired_name)
-                    ),
-                    format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
-                ],
+                super::not_null::own_trigger_drops(&desired_name, &function),
             )
+            .breaking(1, Deliberate::DropsFillFunction)
             .on_table(&desired_name)
             .hazard(Hazard::writes_must_set(&desired_name.name, &column))
             .lock(LockLevel::AccessExclusiveInstant)

@@ -6,6 +6,7 @@
 use super::{current_column_name, current_table_name, phase, target, Context, Planned};
 use crate::catalog::{Column, Identity, QualifiedName};
 use crate::pair::Pair;
+use crate::plan::deliberate::{Break, Deliberate};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::ddl;
@@ -43,6 +44,7 @@ pub fn alter_identity(
             .and_then(|d| ddl::nextval_sequence(d, &table.schema))
     };
     let mut statements = Vec::new();
+    let mut breaks = Vec::new();
     let mut scans = false;
     let mut hazards = Vec::new();
     match (current, desired) {
@@ -51,13 +53,16 @@ pub fn alter_identity(
             // has a default value"), and on a nullable one: `Resource::Column` below waits for the
             // column's NOT NULL. https://www.postgresql.org/docs/current/sql-altertable.html
             if drop_default {
+                breaks.push(Break::next(&statements, Deliberate::DropsDefault));
                 statements.push(ddl::drop_default(table, column));
             }
             // serial → identity: the serial's own sequence goes (the identity one takes over its
             // name and, below, its position).
             if let Some(sequence) = serial_sequence(&current_column) {
+                breaks.push(Break::next(&statements, Deliberate::DropsSequence));
                 statements.push(ddl::drop_sequence(&sequence));
             }
+            breaks.push(Break::next(&statements, Deliberate::AltersIdentity));
             statements.push(ddl::add_identity(table, column, *identity));
             // The new sequence starts at 1: move it past the values the rows already hold, in the
             // same transaction, so that no insert ever takes one of them.
@@ -66,8 +71,12 @@ pub fn alter_identity(
                 scans = true;
             }
         }
-        (Some(_), Some(identity)) => statements.push(ddl::set_identity(table, column, *identity)),
+        (Some(_), Some(identity)) => {
+            breaks.push(Break::next(&statements, Deliberate::AltersIdentity));
+            statements.push(ddl::set_identity(table, column, *identity));
+        }
         (Some(_), None) => {
+            breaks.push(Break::next(&statements, Deliberate::AltersIdentity));
             statements.push(ddl::drop_identity(table, column));
             // identity → serial: the serial's sequence is made and owned as `serial` would, then
             // moved past the rows' values.
@@ -94,6 +103,7 @@ pub fn alter_identity(
         phase::COLUMNS,
         statements,
     )
+    .breaks(breaks)
     .on_table(table)
     .lock(if scans {
         // `max(col)` reads the column's index when there is one (a primary key), else every row.

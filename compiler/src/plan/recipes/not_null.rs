@@ -11,6 +11,7 @@ use crate::catalog::backfill_path::{self, Hop, PathSearch};
 use crate::catalog::{Backfill, Column, QualifiedName, Table};
 use crate::diagnostics::{codes, Diagnostic};
 use crate::own_names::{self, ColumnObject};
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -310,15 +311,9 @@ fn fill(
             StepKind::DropFillTrigger,
             target(table, name),
             phase::CLEANUP,
-            vec![
-                format!(
-                    "DROP TRIGGER IF EXISTS {} ON {}",
-                    sql::ident(&function.name),
-                    sql::qualified(table)
-                ),
-                format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(&function)),
-            ],
+            own_trigger_drops(table, &function),
         )
+        .breaking(1, Deliberate::DropsFillFunction)
         .on_table(table)
         .hazard(Hazard::writes_must_set(&table.name, name))
         .lock(LockLevel::AccessExclusiveInstant)
@@ -338,8 +333,6 @@ fn enforce(
     let check = own_name(table, name, ColumnObject::NotNull);
     let column_resource = Resource::Column(table.clone(), name.clone());
     let verified = Resource::Object(table.clone(), format!("{check} verified"));
-    let check_added = Resource::Object(table.clone(), format!("{check} added"));
-    let validated = Resource::Object(table.clone(), format!("{check} validated"));
     let _ = ctx;
     planned.steps.push(
         Step::new(
@@ -362,37 +355,7 @@ fn enforce(
     );
     // Added only now: a NOT VALID check is enforced on every write at once, so before the backfill
     // it would fail the application's updates of rows not yet filled.
-    let check_sql = format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
-        sql::qualified(table),
-        sql::ident(&check),
-        sql::ident(name)
-    );
-    planned.steps.push(
-        Step::sql(
-            StepKind::AddCheckNotValid,
-            target(table, name),
-            phase::BACKFILL,
-            vec![check_sql],
-        )
-        .on_table(table)
-        .lock(LockLevel::AccessExclusiveInstant)
-        .needs([verified])
-        .provides([check_added.clone()]),
-    );
-    planned.steps.push(
-        Step::sql(
-            StepKind::ValidateConstraint,
-            target(table, name),
-            phase::BACKFILL,
-            vec![ddl::validate_constraint(table, &check)],
-        )
-        .on_table(table)
-        .lock(LockLevel::ShareUpdateExclusive)
-        .hazard(Hazard::long_validation(&table.name))
-        .needs([check_added])
-        .provides([validated.clone()]),
-    );
+    let validated = own_not_null_check(table, name, vec![verified], planned);
     // Two statements: with the validated check in place SET NOT NULL skips its scan; dropping the
     // check in the same ALTER would lose that proof.
     planned.steps.push(
@@ -405,11 +368,71 @@ fn enforce(
                 ddl::drop_constraint(table, &check),
             ],
         )
+        .breaking(1, Deliberate::DropsOwnNotNullCheck)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([validated])
         .provides([column_resource]),
     );
+}
+
+/// Drops schemac's own trigger on `table` (named as its function) and then the function:
+/// `IF EXISTS`, so a step that ran before an interruption runs again. The function is the second
+/// statement (`Deliberate::DropsFillFunction`).
+pub(super) fn own_trigger_drops(table: &QualifiedName, function: &QualifiedName) -> Vec<String> {
+    vec![
+        format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            sql::ident(&function.name),
+            sql::qualified(table)
+        ),
+        format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(function)),
+    ]
+}
+
+/// schemac's own `CHECK (column IS NOT NULL)`, added `NOT VALID` (brief) and validated in a step
+/// of its own (SHARE UPDATE EXCLUSIVE: writes go on), after `needs`: what lets `SET NOT NULL` skip
+/// its scan. Returns what the validation provides; the check is `own_name(.., NotNull)`.
+pub(super) fn own_not_null_check(
+    table: &QualifiedName,
+    column: &str,
+    needs: Vec<Resource>,
+    planned: &mut Planned,
+) -> Resource {
+    let check = own_name(table, column, ColumnObject::NotNull);
+    let check_added = Resource::Object(table.clone(), format!("{check} added"));
+    let validated = Resource::Object(table.clone(), format!("{check} validated"));
+    planned.steps.push(
+        Step::sql(
+            StepKind::AddCheckNotValid,
+            target(table, column),
+            phase::BACKFILL,
+            vec![format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+                sql::qualified(table),
+                sql::ident(&check),
+                sql::ident(column)
+            )],
+        )
+        .on_table(table)
+        .lock(LockLevel::AccessExclusiveInstant)
+        .needs(needs)
+        .provides([check_added.clone()]),
+    );
+    planned.steps.push(
+        Step::sql(
+            StepKind::ValidateConstraint,
+            target(table, column),
+            phase::BACKFILL,
+            vec![ddl::validate_constraint(table, &check)],
+        )
+        .on_table(table)
+        .lock(LockLevel::ShareUpdateExclusive)
+        .hazard(Hazard::long_validation(&table.name))
+        .needs([check_added])
+        .provides([validated.clone()]),
+    );
+    validated
 }
 
 /// The function and trigger of a fill trigger: `update_of` limits the trigger's updates to those

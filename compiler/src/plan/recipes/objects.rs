@@ -5,6 +5,7 @@ use super::create::example_key;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{ForeignKey, Index, IndexKey, QualifiedName};
 use crate::diff::{Change, TableObject};
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -62,6 +63,7 @@ pub fn rename_object(
     };
     planned.steps.push(
         Step::sql(kind, target(table, to), phase::RENAME, vec![statement])
+            .breaking(0, Deliberate::RenamesObject)
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
             .needs([Resource::Table(table.clone())])
@@ -191,6 +193,7 @@ pub fn add_object(
                         phase::KEYS,
                         vec![ddl::add_check(table, check, false)],
                     )
+                    .breaking(0, Deliberate::CheckWithoutRows)
                     .on_table(table)
                     .lock(LockLevel::AccessExclusiveInstant)
                     .needs(needs)
@@ -286,9 +289,10 @@ fn drop_in_the_adding_step(table: &QualifiedName, old: &TableObject, steps: &mut
     let Some(step) = adding else {
         return;
     };
-    if let Action::Sql(statements) = &mut step.action {
-        statements.insert(0, ddl::drop_constraint(table, old.name()));
-    }
+    step.prepend(
+        ddl::drop_constraint(table, old.name()),
+        Some(Deliberate::DropsConstraint),
+    );
     step.lock = LockLevel::AccessExclusiveInstant;
     let released = drop_bookkeeping(table, old, Step::sql(step.kind, "", 0, Vec::new()));
     step.removes.extend(released.removes);
@@ -310,9 +314,7 @@ fn replace_index(
     let done = Resource::Object(table.clone(), name.clone());
     if !ctx.has_rows(table) {
         let mut step = create_index(table, index, false);
-        if let Action::Sql(statements) = &mut step.action {
-            statements.insert(0, ddl::drop_index(&index_name, false));
-        }
+        step.prepend(ddl::drop_index(&index_name, false), None);
         step.lock = LockLevel::AccessExclusiveInstant;
         planned.steps.push(drop_bookkeeping(table, old, step));
         return;
@@ -352,6 +354,7 @@ fn replace_index(
                 name,
             )],
         )
+        .breaking(0, Deliberate::RenamesObject)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([built, old_gone])
@@ -412,6 +415,7 @@ pub fn create_index(table: &QualifiedName, index: &Index, concurrently: bool) ->
             phase::KEYS,
             vec![ddl::create_index(table, index, false)],
         )
+        .breaking(0, Deliberate::IndexWithoutRows)
         .on_table(table)
         .lock(LockLevel::ShareForScan)
         .needs(needs)
@@ -483,18 +487,23 @@ fn add_key(
                 },
             )
         };
+        // Without rows there is nothing to scan; on a partitioned table the parent's constraint
+        // adopts the partitions' own, built concurrently.
+        let why = if built.is_empty() {
+            Deliberate::KeyWithoutRows
+        } else {
+            Deliberate::KeyAdoptsPartitions
+        };
+        let statements: Vec<String> = adopted.into_iter().chain([statement]).collect();
+        let last = statements.len().saturating_sub(1);
         planned.steps.push(
-            Step::sql(
-                kind,
-                target(table, name),
-                phase::KEYS,
-                adopted.into_iter().chain([statement]).collect(),
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs(needs)
-            .needs(built)
-            .provides(provides),
+            Step::sql(kind, target(table, name), phase::KEYS, statements)
+                .breaking(last, why)
+                .on_table(table)
+                .lock(LockLevel::AccessExclusiveInstant)
+                .needs(needs)
+                .needs(built)
+                .provides(provides),
         );
         return;
     }
@@ -637,6 +646,7 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
                 phase::FOREIGN_KEYS,
                 vec![ddl::add_foreign_key(table, fk, false)],
             )
+            .breaking(0, Deliberate::ForeignKeyWithoutRows)
             .on_table(table)
             .lock(LockLevel::ShareRowExclusiveInstant)
             .needs(needs)
@@ -656,6 +666,9 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
                 phase::FOREIGN_KEYS,
                 vec![ddl::add_foreign_key(table, fk, false)],
             )
+            // TODO(#18): this table has rows; the reason printed is the empty table's, as the
+            // plans had it before the reasons became typed (tenant_partitioned_table's snapshot).
+            .breaking(0, Deliberate::ForeignKeyWithoutRows)
             .on_table(table)
             .lock(LockLevel::ShareForScan)
             .hazard(Hazard::blocks_writes(&table.name))
@@ -831,6 +844,7 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
             phase::DETACH,
             vec![ddl::drop_constraint(table, name)],
         )
+        .breaking(0, Deliberate::DropsConstraint)
         .lock(LockLevel::AccessExclusiveInstant),
     }
     .on_table(table)

@@ -13,6 +13,7 @@ use super::{phase, Context, Planned};
 use crate::catalog::{names, Index};
 use crate::catalog::{Partition, PartitionBound, Partitioning, QualifiedName};
 use crate::diagnostics::{codes, Diagnostic};
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
 use crate::sql::{ddl, ident, qualified};
@@ -161,6 +162,8 @@ pub fn add_partition(
             ));
         }
     }
+    // The statements after the attach drop schemac's own check from the default partition.
+    let own_checks = 1..attach.len();
     planned.steps.push(
         Step::sql(
             StepKind::AttachPartition,
@@ -168,6 +171,7 @@ pub fn add_partition(
             phase::TABLES,
             attach,
         )
+        .breaking_each(own_checks, Deliberate::DropsOwnBoundCheck)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs(attach_needs)
@@ -278,6 +282,8 @@ pub fn rebound(
             ident(check)
         )
     }));
+    // Detach and attach, then drop schemac's own checks.
+    let own_checks = 2..statements.len();
     planned.steps.push(
         Step::sql(
             StepKind::AttachPartition,
@@ -285,6 +291,8 @@ pub fn rebound(
             phase::TABLES,
             statements,
         )
+        .breaking(0, Deliberate::DetachesInTransaction)
+        .breaking_each(own_checks, Deliberate::DropsOwnBoundCheck)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs(validated)
@@ -319,6 +327,14 @@ pub fn drop_partition(
         phase::DROP_TABLES,
         vec![detach],
     )
+    .breaking(
+        0,
+        if has_default {
+            Deliberate::DetachesInTransaction
+        } else {
+            Deliberate::DetachesConcurrently
+        },
+    )
     .on_table(table)
     .provides([detached.clone()]);
     planned.steps.push(if has_default {
@@ -331,8 +347,9 @@ pub fn drop_partition(
         StepKind::DropTable,
         name.to_string(),
         phase::DROP_TABLES,
-        vec![format!("DROP TABLE {}", qualified(name))],
+        vec![ddl::drop_table(name)],
     )
+    .breaking(0, Deliberate::DropsTable)
     .on_table(table)
     .lock(LockLevel::AccessExclusiveInstant)
     .destructive()
@@ -416,6 +433,7 @@ pub fn create_index(
             phase::KEYS,
             vec![only],
         )
+        .breaking(0, Deliberate::IndexOnPartitionedParent)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs(columns)

@@ -14,6 +14,7 @@ use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
 use crate::catalog::{Column, IndexKey, PrimaryKey, QualifiedName, SqlType, Table};
 use crate::own_names::{self, ColumnObject};
+use crate::plan::deliberate::{Break, Deliberate, TypeChoice};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, Backfill as BatchedBackfill, LockLevel, Resource, Step, StepKind};
 use crate::sql::{self, ddl};
@@ -48,14 +49,14 @@ pub fn plan(
         swap_needs.push(built);
         (pk.name.clone(), index)
     });
-    let mut swap = Vec::new();
+    let mut not_null_check = None;
     if !found.desired_column.nullable {
-        let (validated, statements) = shadow.not_null(swap_needs.clone(), planned);
+        let (validated, check) = shadow.not_null(swap_needs.clone(), planned);
         swap_needs.push(validated);
-        swap.extend(statements);
+        not_null_check = Some(check);
     }
     let mut step = shadow
-        .swap(swap, key_index, found.desired_column)
+        .swap(not_null_check, key_index, found.desired_column)
         .needs(swap_needs)
         .provides(provides.iter().cloned());
     if let Some(current_column) = found.current.column(column) {
@@ -204,6 +205,7 @@ impl<'a> Shadow<'a> {
                     1,
                 )],
             )
+            .choosing(TypeChoice::of(self.to, false))
             .on_table(table)
             .lock(LockLevel::AccessExclusiveInstant)
             .needs([Resource::Table(table.clone())])
@@ -373,72 +375,41 @@ impl<'a> Shadow<'a> {
     }
 
     /// NOT NULL on the shadow without a scan under ACCESS EXCLUSIVE: a check added NOT VALID and
-    /// validated; the swap's statements set NOT NULL and drop the check.
-    fn not_null(&self, needs: Vec<Resource>, planned: &mut Planned) -> (Resource, Vec<String>) {
+    /// validated; the swap sets NOT NULL and drops the check (returned: its name).
+    fn not_null(&self, needs: Vec<Resource>, planned: &mut Planned) -> (Resource, String) {
         let (table, shadow) = (self.table, &self.shadow);
-        let check = own_name(table, shadow, ColumnObject::NotNull);
-        let check_added = Resource::Object(table.clone(), format!("{check} added"));
-        let validated = Resource::Object(table.clone(), format!("{check} validated"));
-        planned.steps.push(
-            Step::sql(
-                StepKind::AddCheckNotValid,
-                target(table, shadow),
-                phase::BACKFILL,
-                vec![format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
-                    sql::qualified(table),
-                    sql::ident(&check),
-                    sql::ident(shadow)
-                )],
-            )
-            .on_table(table)
-            .lock(LockLevel::AccessExclusiveInstant)
-            .needs(needs)
-            .provides([check_added.clone()]),
-        );
-        planned.steps.push(
-            Step::sql(
-                StepKind::ValidateConstraint,
-                target(table, shadow),
-                phase::BACKFILL,
-                vec![ddl::validate_constraint(table, &check)],
-            )
-            .on_table(table)
-            .lock(LockLevel::ShareUpdateExclusive)
-            .hazard(Hazard::long_validation(&table.name))
-            .needs([check_added])
-            .provides([validated.clone()]),
-        );
-        let statements = vec![
-            ddl::set_not_null(table, shadow),
-            ddl::drop_constraint(table, &check),
-        ];
-        (validated, statements)
+        let validated = super::not_null::own_not_null_check(table, shadow, needs, planned);
+        (validated, own_name(table, shadow, ColumnObject::NotNull))
     }
 
     /// The swap: one brief ACCESS EXCLUSIVE transaction, no scan (the shadow is already complete):
     /// drop the trigger, its function and the old column, rename the shadow, attach the key index
-    /// (renamed to the key's name: no scan), set the default. `not_null` comes from `not_null`.
+    /// (renamed to the key's name: no scan), set the default. `not_null_check` comes from `not_null`.
     fn swap(
         &self,
-        not_null: Vec<String>,
+        not_null_check: Option<String>,
         key_index: Option<(String, String)>,
         desired_column: &Column,
     ) -> Step {
         let (table, column, function) = (self.table, self.column, &self.function);
-        let mut swap = vec![
-            format!(
-                "DROP TRIGGER IF EXISTS {} ON {}",
-                sql::ident(&function.name),
-                sql::qualified(table)
-            ),
-            format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(function)),
-        ];
-        swap.extend(not_null);
+        let mut swap = super::not_null::own_trigger_drops(table, function);
+        let mut breaks = vec![Break {
+            statement: 1,
+            why: Deliberate::DropsFillFunction,
+        }];
+        // With the validated check in place SET NOT NULL skips its scan; then the check goes.
+        if let Some(check) = not_null_check {
+            swap.push(ddl::set_not_null(table, &self.shadow));
+            breaks.push(Break::next(&swap, Deliberate::DropsOwnNotNullCheck));
+            swap.push(ddl::drop_constraint(table, &check));
+        }
         if let Some((constraint, _)) = &key_index {
+            breaks.push(Break::next(&swap, Deliberate::SwapDropsKey));
             swap.push(ddl::drop_constraint(table, constraint));
         }
+        breaks.push(Break::next(&swap, Deliberate::SwapDropsColumn));
         swap.push(ddl::drop_column(table, column));
+        breaks.push(Break::next(&swap, Deliberate::SwapRenamesColumn));
         swap.push(ddl::rename_column(table, &self.shadow, column));
         if let Some((constraint, index)) = &key_index {
             swap.push(ddl::add_primary_key_using_index(table, constraint, index));
@@ -452,6 +423,7 @@ impl<'a> Shadow<'a> {
             phase::BACKFILL,
             swap,
         )
+        .breaks(breaks)
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .hazard(Hazard::swaps_column(&table.name, column, &self.to.sql()))

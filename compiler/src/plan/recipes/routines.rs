@@ -9,6 +9,7 @@ use super::create::example_key;
 use super::{phase, Context, Planned};
 use crate::catalog::{Domain, Function, QualifiedName, Trigger};
 use crate::diff::diff_helpers::same_check;
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::routines as ddl;
@@ -57,6 +58,7 @@ pub fn recreate_function(current: &Function, desired: &Function, planned: &mut P
                 ddl::create_function(desired, false),
             ],
         )
+        .breaking(1, Deliberate::DropsRoutine)
         .needs(namespace(&desired.name.schema))
         .removes([Resource::Function(desired.name.clone())])
         .provides([Resource::Function(desired.name.clone())]),
@@ -72,6 +74,7 @@ pub fn drop_function(f: &Function, planned: &mut Planned) {
             phase::DROP_TYPES,
             vec![ddl::drop_function(f)],
         )
+        .breaking(0, Deliberate::DropsRoutine)
         .hazard(Hazard::drops_routine(&f.display()))
         .removes([Resource::Function(f.name.clone())]),
     );
@@ -129,6 +132,10 @@ pub fn create_domain(d: &Domain) -> Step {
         phase::TYPES,
         vec![ddl::create_domain(d)],
     )
+    .breaking(
+        0,
+        (!d.checks.is_empty()).then_some(Deliberate::CreatesDomainWithCheck),
+    )
     .needs(namespace(&d.name.schema))
     .provides([Resource::Type(d.name.clone())])
 }
@@ -140,6 +147,7 @@ pub fn drop_domain(d: &Domain) -> Step {
         phase::DROP_TYPES,
         vec![ddl::drop_domain(&d.name)],
     )
+    .breaking(0, Deliberate::DropsDomain)
     .lock(LockLevel::AccessExclusiveInstant)
     .removes([Resource::Type(d.name.clone())])
 }
@@ -165,6 +173,7 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
                 phase::SETUP,
                 vec![ddl::drop_domain(name)],
             )
+            .breaking(0, Deliberate::DropsDomain)
             .lock(LockLevel::AccessExclusiveInstant),
         );
         planned.steps.push(create_domain(desired));
@@ -176,20 +185,24 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
             .map(crate::model::routines::comparable_expr)
     };
     if comparable(current) != comparable(desired) {
-        let action = match &desired.default {
-            Some(default) => format!("SET DEFAULT {default}"),
-            None => "DROP DEFAULT".to_string(),
+        let (action, why) = match &desired.default {
+            Some(default) => (format!("SET DEFAULT {default}"), None),
+            None => ("DROP DEFAULT".to_string(), Some(Deliberate::DropsDefault)),
         };
         planned
             .steps
-            .push(brief(vec![ddl::alter_domain(name, &action)]));
+            .push(brief(vec![ddl::alter_domain(name, &action)]).breaking(0, why));
     }
     if current.not_null != desired.not_null {
-        let (action, lock) = if desired.not_null {
+        let (action, lock, why) = if desired.not_null {
             // Checks every column of the domain's type for NULLs.
-            ("SET NOT NULL", LockLevel::ShareForScan)
+            ("SET NOT NULL", LockLevel::ShareForScan, None)
         } else {
-            ("DROP NOT NULL", LockLevel::AccessExclusiveInstant)
+            (
+                "DROP NOT NULL",
+                LockLevel::AccessExclusiveInstant,
+                Some(Deliberate::DropsNotNull),
+            )
         };
         planned.steps.push(
             Step::sql(
@@ -198,6 +211,7 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
                 phase::TYPES,
                 vec![ddl::alter_domain(name, action)],
             )
+            .breaking(0, why)
             .lock(lock),
         );
         if desired.not_null {
@@ -212,7 +226,7 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
         }
         let replaced = current.checks.iter().any(|c| c.name == check.name);
         let added_name = if replaced {
-            format!("{}_schemac_new", check.name)
+            crate::own_names::replacement_check(&check.name)
         } else {
             check.name.clone()
         };
@@ -221,9 +235,10 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
             expr: check.expr.clone(),
         };
         check_preflight(ctx, desired, check, planned);
-        planned
-            .steps
-            .push(brief(vec![ddl::add_domain_check(name, &added)]));
+        planned.steps.push(
+            brief(vec![ddl::add_domain_check(name, &added)])
+                .breaking(0, Deliberate::AddsDomainCheckNotValid),
+        );
         // Up to PostgreSQL 18, VALIDATE holds SHARE on every table with a column of the domain
         // while it scans them (19 lowers it to SHARE UPDATE EXCLUSIVE); new rows are checked from
         // the NOT VALID step on.
@@ -238,16 +253,21 @@ pub fn alter_domain(ctx: &Context, current: &Domain, desired: &Domain, planned: 
             .hazard(Hazard::validates_domain(&target)),
         );
         if replaced {
-            planned.steps.push(brief(vec![
-                ddl::drop_domain_check(name, &check.name),
-                ddl::rename_domain_check(name, &added_name, &check.name),
-            ]));
+            planned.steps.push(
+                brief(vec![
+                    ddl::drop_domain_check(name, &check.name),
+                    ddl::rename_domain_check(name, &added_name, &check.name),
+                ])
+                .breaking(0, Deliberate::DropsConstraint)
+                .breaking(1, Deliberate::RenamesObject),
+            );
         }
     }
     for check in &current.checks {
         if !desired.checks.iter().any(|c| c.name == check.name) {
             planned.steps.push(
                 brief(vec![ddl::drop_domain_check(name, &check.name)])
+                    .breaking(0, Deliberate::DropsConstraint)
                     .hazard(Hazard::drops_constraint(&check.name)),
             );
         }

@@ -4,6 +4,7 @@
 
 use super::{phase, Planned};
 use crate::catalog::Sequence;
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::ddl;
@@ -48,6 +49,7 @@ pub fn drop_sequence(sequence: &Sequence, planned: &mut Planned) {
             phase::DROP_TYPES,
             vec![ddl::drop_sequence(&sequence.name)],
         )
+        .breaking(0, Deliberate::DropsSequence)
         .destructive()
         .hazard(Hazard::deletes_data(&format!(
             "sequence `{}` (its position)",

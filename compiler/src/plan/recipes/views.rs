@@ -8,6 +8,7 @@
 
 use super::{phase, Planned};
 use crate::catalog::{Index, QualifiedName, View};
+use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::sql::{ddl, views as view_ddl};
@@ -68,6 +69,7 @@ pub fn create_view_index(view: &QualifiedName, index: &Index, planned: &mut Plan
             phase::KEYS,
             vec![ddl::create_index(view, index, false)],
         )
+        .breaking(0, Deliberate::IndexOnMaterializedView)
         .lock(LockLevel::ShareForScan)
         .needs([
             Resource::Table(view.clone()),
@@ -126,12 +128,14 @@ fn create(view: &View, again: Option<&str>) -> Step {
             .iter()
             .map(|index| ddl::create_index(&view.name, index, false)),
     );
+    let indexes = 1..statements.len();
     let mut step = Step::sql(
         StepKind::CreateView,
         view.name.to_string(),
         phase::FOREIGN_KEYS,
         statements,
     )
+    .breaking_each(indexes, Deliberate::IndexOnMaterializedView)
     .needs(reads(view))
     .provides([Resource::Table(view.name.clone())]);
     if again.is_some() {
@@ -161,6 +165,7 @@ fn drop(view: &View) -> Step {
         phase::CLEANUP,
         vec![view_ddl::drop_view(&view.name, view.materialized)],
     )
+    .breaking(0, Deliberate::DropsView)
     .lock(LockLevel::AccessExclusiveInstant)
     .removes([Resource::Table(view.name.clone())])
     .releases(view.depends_on.iter().cloned().map(Resource::Table))
