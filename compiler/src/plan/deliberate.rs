@@ -63,6 +63,8 @@ pub enum Deliberate {
     ChangesType,
     /// A validated foreign key added where there are no rows to scan.
     ForeignKeyWithoutRows,
+    /// A validated foreign key on a partitioned table, where PostgreSQL refuses `NOT VALID`.
+    ForeignKeyOnPartitionedTable,
     /// A validated check added where there are no rows to scan.
     CheckWithoutRows,
     /// `CREATE INDEX` without `CONCURRENTLY` on a table without rows.
@@ -119,7 +121,7 @@ impl Deliberate {
             Deliberate::RenamesTable => &["renaming-table"],
             Deliberate::RenamesObject => &["renaming-object"],
             Deliberate::ChangesType => &["changing-column-type"],
-            Deliberate::ForeignKeyWithoutRows => &[
+            Deliberate::ForeignKeyWithoutRows | Deliberate::ForeignKeyOnPartitionedTable => &[
                 "constraint-missing-not-valid",
                 "adding-foreign-key-constraint",
             ],
@@ -208,6 +210,10 @@ impl Deliberate {
             | Deliberate::CheckWithoutRows
             | Deliberate::IndexWithoutRows
             | Deliberate::KeyWithoutRows => WITHOUT_ROWS,
+            Deliberate::ForeignKeyOnPartitionedTable => {
+                "PostgreSQL refuses NOT VALID for a foreign key on a partitioned table: it is \
+                 added validated, scanning every partition while writes wait (the hazard)"
+            }
             Deliberate::IndexOnPartitionedParent => {
                 "the partitioned parent's own index builds nothing: each partition's is built \
                  concurrently and attached"

@@ -666,9 +666,7 @@ fn add_foreign_key(ctx: &Context, table: &QualifiedName, fk: &ForeignKey, planne
                 phase::FOREIGN_KEYS,
                 vec![ddl::add_foreign_key(table, fk, false)],
             )
-            // TODO(#18): this table has rows; the reason printed is the empty table's, as the
-            // plans had it before the reasons became typed (tenant_partitioned_table's snapshot).
-            .breaking(0, Deliberate::ForeignKeyWithoutRows)
+            .breaking(0, Deliberate::ForeignKeyOnPartitionedTable)
             .on_table(table)
             .lock(LockLevel::ShareForScan)
             .hazard(Hazard::blocks_writes(&table.name))
