@@ -605,7 +605,7 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
         // More rows, so that each target takes a moment.
         run_sql(
             url,
-            "INSERT INTO items SELECT g, g::text FROM generate_series(10, 20000) g",
+            "INSERT INTO items SELECT g, g::text FROM generate_series(10, 60000) g",
         )
         .await;
     }
@@ -637,14 +637,24 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the child");
-    // Kill it as soon as some targets are done and others are not.
+    // Kill it as soon as some targets are done and others are not. One open connection per
+    // target, so that a round of polling takes milliseconds, not a connection setup per target.
+    let mut watchers = Vec::new();
+    for db in &dbs {
+        watchers.push(PgConnection::connect(db).await.expect("connect"));
+    }
     let started = Instant::now();
     let done_before_kill = loop {
         let mut done = 0;
-        for db in &dbs {
-            if has_items_int(db).await {
-                done += 1;
-            }
+        for watcher in &mut watchers {
+            let converted: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' \
+                 AND column_name = 'quantity' AND data_type = 'integer'",
+            )
+            .fetch_one(&mut *watcher)
+            .await
+            .expect("poll a target");
+            done += converted;
         }
         if done >= 2 || started.elapsed() > Duration::from_secs(120) {
             child.kill().expect("SIGKILL");
@@ -657,6 +667,7 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(done_before_kill >= 2, "no target was done within 2 minutes");
+    drop(watchers);
     let mut done_after_kill = 0;
     for db in &dbs {
         if has_items_int(db).await {
@@ -680,7 +691,7 @@ async fn a_fleet_apply_killed_midway_converges_on_rerun() {
     );
     for db in &dbs {
         assert!(has_items_int(db).await);
-        assert_eq!(scalar(db, "SELECT count(*) FROM items").await, 2 + 19991);
+        assert_eq!(scalar(db, "SELECT count(*) FROM items").await, 2 + 59991);
         assert_eq!(
             scalar(db, "SELECT sum(quantity)::bigint FROM items WHERE id < 10").await,
             19
