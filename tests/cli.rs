@@ -236,3 +236,58 @@ async fn drift_exits_one_and_names_the_table_and_column() {
     );
     assert!(drift.stdout.contains("by_hand"), "{}", drift.stdout);
 }
+
+/// A `serial` key retyped to `bigint` by hand (or by a schemac before 2026-12) keeps an `integer`
+/// sequence that still stops at 2,147,483,647: that is not `bigserial`. `drift` says so, and the
+/// plan alters the sequence (keeping its place) instead of dropping it.
+#[tokio::test]
+async fn a_serial_key_retyped_without_its_sequence_is_drift_and_the_plan_widens_the_sequence() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, schema) = temp_schema("table items {\n  id bigserial primary\n  name text\n}\n");
+    db.execute(
+        "CREATE TABLE items (id serial PRIMARY KEY, name text);
+         INSERT INTO items (name) SELECT 'n' FROM generate_series(1, 10);
+         ALTER TABLE items ALTER COLUMN id TYPE bigint",
+    )
+    .await;
+    let drift = schemac_async(vec![
+        "drift".into(),
+        schema.clone(),
+        "--database-url".into(),
+        url.clone(),
+    ])
+    .await
+    .expect(1);
+    assert!(drift.stdout.contains("items_id_seq"), "{}", drift.stdout);
+    let apply = schemac_async(vec![
+        "apply".into(),
+        schema.clone(),
+        "--database-url".into(),
+        url.clone(),
+        "--yes".into(),
+    ])
+    .await
+    .expect(0);
+    let said = format!("{}{}", apply.stdout, apply.stderr);
+    assert!(
+        said.contains("alter_sequence") && !said.contains("drop_sequence"),
+        "{said}"
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM pg_sequence WHERE seqrelid = 'items_id_seq'::regclass \
+             AND seqtypid = 'bigint'::regtype AND seqmax = 9223372036854775807"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        db.query_scalar_i64("SELECT last_value FROM items_id_seq")
+            .await,
+        10
+    );
+    schemac_async(vec!["drift".into(), schema, "--database-url".into(), url])
+        .await
+        .expect(0);
+}

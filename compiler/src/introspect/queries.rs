@@ -216,8 +216,9 @@ order by n.nspname collate "C", c.relname collate "C"
 
 // PostgreSQL 18 sets `attnotnull` also for a `NOT NULL ... NOT VALID` constraint (contype 'n'),
 // which old rows may still violate: such a column is nullable until the constraint is validated.
-// `serial` is `integer` + a sequence owned by the column (pg_depend deptype 'a', which identity
-// columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`: the
+// `serial` is `integer` + a sequence of the column's type (`ALTER COLUMN ... TYPE bigint` alone
+// leaves an `integer` one: not `bigserial`) owned by the column (pg_depend deptype 'a', which
+// identity columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`: the
 // sequences an integer column with a default owns come as `<oid> <quoted name>`, and the default is
 // compared with their `nextval` when the row is read.
 // https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
@@ -243,6 +244,7 @@ select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as 
     select s.oid::int8 || ' ' || pg_catalog.quote_literal(s.oid::regclass::text)
     from pg_catalog.pg_depend d
     join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
+    join pg_catalog.pg_sequence sq on sq.seqrelid = s.oid and sq.seqtypid = a.atttypid
     where d.classid = 'pg_catalog.pg_class'::regclass
       and d.refclassid = 'pg_catalog.pg_class'::regclass
       and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'a') end

@@ -138,6 +138,13 @@ pub fn alter_sequence_item(sequence: &Sequence) -> String {
     )
 }
 
+/// `ALTER SEQUENCE name AS t`: a `serial` column's sequence follows its column's new integer type
+/// (`ALTER COLUMN ... TYPE` leaves it as it was, so `serial` → `bigserial` would still stop at
+/// 2,147,483,647). A maximum that was the old type's own becomes the new type's.
+pub fn alter_sequence_type(name: &QualifiedName, ty: &SqlType) -> String {
+    format!("ALTER SEQUENCE {} AS {}", qualified(name), ty.sql())
+}
+
 /// `DROP SEQUENCE name` (a serial column's own sequence, once the column no longer reads it).
 pub fn drop_sequence(name: &QualifiedName) -> String {
     format!("DROP SEQUENCE {}", qualified(name))

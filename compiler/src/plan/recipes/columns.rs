@@ -370,6 +370,24 @@ fn is_widening(from: &SqlType, to: &SqlType) -> bool {
     )
 }
 
+/// The sequence of a `serial` column that stays `serial` under a new integer type: it must change
+/// type with the column (`smallserial`/`serial`/`bigserial` each own a sequence of their type).
+fn serial_sequence(
+    current: Option<&Column>,
+    desired: Option<&Column>,
+    table: &QualifiedName,
+) -> Option<QualifiedName> {
+    let (current, desired) = (current?, desired?);
+    let integer = matches!(
+        desired.ty.base,
+        BaseType::SmallInt | BaseType::Integer | BaseType::BigInt
+    );
+    if !(current.serial && desired.serial && integer && !desired.ty.array) {
+        return None;
+    }
+    ddl::nextval_sequence(current.default.as_deref()?, &table.schema)
+}
+
 pub fn alter_type(
     ctx: &Context,
     table: &QualifiedName,
@@ -423,6 +441,13 @@ pub fn alter_type(
     }
     let retype = statements.len();
     statements.push(ddl::alter_column_type(table, &current_name, to, using));
+    if let Some(sequence) = serial_sequence(current_column.as_ref(), desired_column.as_ref(), table)
+    {
+        statements.push(ddl::alter_sequence_type(
+            &sequence,
+            &SqlType::scalar(to.base.clone()),
+        ));
+    }
     if let Some(default) = desired_column.as_ref().and_then(|c| c.default.as_ref()) {
         if had_default
             || current_column
