@@ -6,9 +6,12 @@
 //! drop the trigger and the old column, rename the shadow, set the default.
 //! A single-column primary key that no foreign key references is rebuilt on the copy: a unique
 //! index built concurrently, attached `USING INDEX` in the swap.
+//! A `serial` column that stays `serial` hands its sequence to the copy in the swap (`OWNED BY`,
+//! then `AS` the new type), so the sequence neither goes with the old column nor stops at the old
+//! type's maximum.
 //! In: the change and both catalogs. Out: the steps, or `false` when the column is more than that
-//! (other keys, indexes, checks or policies read it; it owns a sequence): the caller then plans
-//! the plain `ALTER TYPE`, listed as a rewrite.
+//! (other keys, indexes, checks or policies read it; it reads a sequence that is not its `serial`
+//! one): the caller then plans the plain `ALTER TYPE`, listed as a rewrite.
 
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
@@ -56,7 +59,12 @@ pub fn plan(
         not_null_check = Some(check);
     }
     let mut step = shadow
-        .swap(not_null_check, key_index, found.desired_column)
+        .swap(
+            not_null_check,
+            key_index,
+            found.sequence,
+            found.desired_column,
+        )
         .needs(swap_needs)
         .provides(provides.iter().cloned());
     if let Some(current_column) = found.current.column(column) {
@@ -72,6 +80,8 @@ struct Found<'c> {
     desired_column: &'c Column,
     /// The current single-column primary key on the column, rebuilt on the shadow.
     key: Option<&'c PrimaryKey>,
+    /// The sequence of a `serial` column that stays `serial`, handed to the shadow in the swap.
+    sequence: Option<QualifiedName>,
 }
 
 /// The column, when it is plain: under its own name in an unrenamed table, not generated, owning
@@ -84,10 +94,18 @@ fn plain_column<'c>(ctx: &Context<'c>, table: &QualifiedName, column: &str) -> O
     let desired = ctx.catalogs.desired.table(table)?;
     let desired_column = desired.column(column)?;
     let mentions = |text: &str| text.contains(column);
-    // A serial column's sequence belongs to it and would go with the old column.
-    let owns_sequence = current
-        .column(column)
-        .is_some_and(|c| c.serial || c.default.as_deref().is_some_and(|d| d.contains("nextval")));
+    // A `serial` column's sequence is handed to the shadow in the swap; any other sequence a
+    // default reads (or a `serial` the schema ends) is left to the plain `ALTER TYPE`.
+    let current_column = current.column(column)?;
+    let sequence = (current_column.serial && desired_column.serial)
+        .then(|| ddl::nextval_sequence(current_column.default.as_deref()?, &current.name.schema))
+        .flatten();
+    let owns_sequence = sequence.is_none()
+        && (current_column.serial
+            || current_column
+                .default
+                .as_deref()
+                .is_some_and(|d| d.contains("nextval")));
     // A single-column primary key is rebuilt on the shadow column (a unique index built
     // concurrently, attached in the swap) when no foreign key references it.
     let key = current
@@ -135,6 +153,7 @@ fn plain_column<'c>(ctx: &Context<'c>, table: &QualifiedName, column: &str) -> O
         current,
         desired_column,
         key,
+        sequence,
     })
 }
 
@@ -384,11 +403,13 @@ impl<'a> Shadow<'a> {
 
     /// The swap: one brief ACCESS EXCLUSIVE transaction, no scan (the shadow is already complete):
     /// drop the trigger, its function and the old column, rename the shadow, attach the key index
-    /// (renamed to the key's name: no scan), set the default. `not_null_check` comes from `not_null`.
+    /// (renamed to the key's name: no scan), set the default. `not_null_check` comes from `not_null`;
+    /// a `serial` column's `sequence` is owned by the shadow before the old column goes.
     fn swap(
         &self,
         not_null_check: Option<String>,
         key_index: Option<(String, String)>,
+        sequence: Option<QualifiedName>,
         desired_column: &Column,
     ) -> Step {
         let (table, column, function) = (self.table, self.column, &self.function);
@@ -406,6 +427,13 @@ impl<'a> Shadow<'a> {
         if let Some((constraint, _)) = &key_index {
             breaks.push(Break::next(&swap, Deliberate::SwapDropsKey));
             swap.push(ddl::drop_constraint(table, constraint));
+        }
+        if let Some(sequence) = &sequence {
+            swap.push(ddl::sequence_owned_by(sequence, table, &self.shadow));
+            swap.push(ddl::alter_sequence_type(
+                sequence,
+                &SqlType::scalar(self.to.base.clone()),
+            ));
         }
         breaks.push(Break::next(&swap, Deliberate::SwapDropsColumn));
         swap.push(ddl::drop_column(table, column));
