@@ -291,3 +291,47 @@ async fn a_serial_key_retyped_without_its_sequence_is_drift_and_the_plan_widens_
         .await
         .expect(0);
 }
+
+/// A transactional step goes to the server as one string, whose error does not say which
+/// statement failed: `apply` names it (found again in a rolled-back transaction), and the step
+/// changes nothing. Here the third of four statements is refused by an event trigger.
+#[tokio::test]
+async fn a_failed_statement_in_a_step_of_several_is_named_and_nothing_is_kept() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    db.execute(
+        "CREATE TABLE items (id serial PRIMARY KEY, name text);
+         CREATE FUNCTION refuse() RETURNS event_trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'sequences are frozen here'; END $$;
+         CREATE EVENT TRIGGER refuse_sequences ON ddl_command_end
+           WHEN TAG IN ('ALTER SEQUENCE') EXECUTE FUNCTION refuse();",
+    )
+    .await;
+    let (_dir, schema) = temp_schema("table items {\n  id bigserial primary\n  name text\n}\n");
+    let failed = schemac_async(vec![
+        "apply".into(),
+        schema,
+        "--database-url".into(),
+        url,
+        "--yes".into(),
+    ])
+    .await
+    .expect(1);
+    assert!(
+        failed
+            .stderr
+            .contains("the statement that failed: ALTER SEQUENCE public.items_id_seq AS bigint\n")
+            && failed.stderr.contains("sequences are frozen here"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass \
+             AND attname = 'id' AND atttypid = 'integer'::regtype AND atthasdef"
+        )
+        .await,
+        1,
+        "the column keeps its type and its default"
+    );
+}

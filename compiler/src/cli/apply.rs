@@ -671,6 +671,17 @@ fn report_error(out: &mut Output, error: ApplyError, url: &DatabaseUrl) -> Endin
                 }
             }
         }
+        ApplyError::Step { ref statement, .. } => {
+            out.error(&url.scrub(&error.to_string()));
+            // A transactional step reaches the server as one string, whose error does not say
+            // which of its statements failed: the executor found it again; name it.
+            if !statement.is_empty() {
+                out.note(&format!(
+                    "  the statement that failed: {}",
+                    url.scrub(statement).replace('\n', "\n    ")
+                ));
+            }
+        }
         other => out.error(&url.scrub(&other.to_string())),
     }
     ending
