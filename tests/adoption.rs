@@ -416,6 +416,7 @@ async fn objects_not_managed() {
             ("policy", "prices_cheap on public.prices"),
             ("trigger", "prices-touch on public.prices"),
             ("trigger", "prices_price_touch on public.prices"),
+            ("trigger", "readings_2026_touch on public.readings_2026"),
             ("view", "public.price_list"),
             ("table", "public.readings-2027"),
             ("grant", "SELECT, INSERT on public.prices to Adopt Reader"),

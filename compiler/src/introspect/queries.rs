@@ -45,9 +45,9 @@ pub(crate) struct Reader<'c> {
 // array types, a range's multirange) are left out. Views, functions, triggers, domains and
 // partitions are not listed: the language manages them (those with a name it cannot spell, and
 // what depends on them, are set aside after reading: `unspellable.rs`). A partition is declared by its bound and
-// holds what its parent declares, so an index or constraint of one partition alone (not attached to
-// a parent's index, `pg_inherits`; not inherited, `coninhcount`, nor cloned, `conparentid`) is not
-// managed; a constraint's own index goes with it (deptype 'i').
+// holds what its parent declares, so an index, constraint or trigger of one partition alone (not
+// attached to a parent's index, `pg_inherits`; not inherited, `coninhcount`, nor cloned,
+// `conparentid`, `tgparentid`) is not managed; a constraint's own index goes with it (deptype 'i').
 const SCHEMAS: &str = r#"
 with user_ns as (
   select n.oid, n.nspname from pg_catalog.pg_namespace n
@@ -109,6 +109,11 @@ unmanaged (classid, objid) as (
   join pg_catalog.pg_class t on t.oid = c.conrelid
   where t.relispartition and t.relnamespace in (select oid from user_ns)
     and c.contype <> 'n' and c.coninhcount = 0 and c.conparentid = 0
+  union all
+  select 'pg_catalog.pg_trigger'::regclass, tg.oid from pg_catalog.pg_trigger tg
+  join pg_catalog.pg_class t on t.oid = tg.tgrelid
+  where t.relispartition and t.relnamespace in (select oid from user_ns)
+    and not tg.tgisinternal and tg.tgparentid = 0 and tg.tgname not like 'schemac\_%'
 )
 select kind, name from (
   select ''::text as kind, n.nspname::text as name from user_ns n
