@@ -9,7 +9,7 @@ use super::error::{ApplyError, PreflightFailure};
 use super::history;
 use super::retry::{is_lock_timeout, LockRetry};
 use crate::plan::{brief_settings, lock_timeout_setting};
-use crate::plan::{Action, Backfill, Plan, Step};
+use crate::plan::{Action, Backfill, Plan, Step, StepKind};
 
 /// How steps are run.
 #[derive(Debug, Clone)]
@@ -232,6 +232,15 @@ pub async fn preflight(
         let result: Result<(i64, Option<String>), sqlx::Error> =
             sqlx::query_as(&check.sql).fetch_one(&mut *tx).await;
         tx.rollback().await?;
+        // A check that names an enum value this plan adds cannot run before the value exists:
+        // it is left to the step itself (a check is validated after it is added NOT VALID; a
+        // conversion fails in its transaction), which names any row that still fails.
+        if result
+            .as_ref()
+            .is_err_and(|e| names_a_new_enum_value(plan, e))
+        {
+            continue;
+        }
         match (result, &check.per_row) {
             (Ok((0, _)), _) => {}
             (Ok((count, example)), _) => failures.push(failure(count, example, None)),
@@ -252,6 +261,31 @@ pub async fn preflight(
         }
     }
     Ok(failures)
+}
+
+/// Whether `error` is the server refusing an enum value that a step of `plan` adds (22P02,
+/// `invalid input value for enum <type>: "<value>"`, the type named as `format_type` prints it).
+fn names_a_new_enum_value(plan: &Plan, error: &sqlx::Error) -> bool {
+    let Some(db) = error.as_database_error() else {
+        return false;
+    };
+    let Some((type_name, value)) = db
+        .message()
+        .strip_prefix("invalid input value for enum ")
+        .and_then(|rest| rest.split_once(": \""))
+        .and_then(|(type_name, value)| Some((type_name, value.strip_suffix('"')?)))
+    else {
+        return false;
+    };
+    db.code().as_deref() == Some("22P02")
+        && plan.steps.iter().any(|step| {
+            step.kind == StepKind::AddEnumValue
+                && step
+                    .target
+                    .strip_suffix(value)
+                    .and_then(|t| t.strip_suffix('.'))
+                    .is_some_and(|t| t == type_name || t.ends_with(&format!(".{type_name}")))
+        })
 }
 
 /// A transaction that cannot write: preflight checks read only, whatever their SQL says.
