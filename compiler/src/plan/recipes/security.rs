@@ -311,7 +311,7 @@ fn desired_policies(ctx: &Context, table: &QualifiedName) -> Vec<Policy> {
         .unwrap_or_default()
 }
 
-fn policy_needs(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Vec<Resource> {
+pub(super) fn policy_needs(ctx: &Context, table: &QualifiedName, policy: &Policy) -> Vec<Resource> {
     let mut needs = vec![Resource::Table(table.clone())];
     needs.extend(
         policy
