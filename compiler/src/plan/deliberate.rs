@@ -51,6 +51,8 @@ pub enum Deliberate {
     AddsNumberedColumn,
     /// `ADD COLUMN ... GENERATED` (stored, or an identity): computed for every row.
     AddsGeneratedColumn,
+    /// A generated column computed from a retyped column, dropped to be added again after it.
+    RecomputesGeneratedColumn,
     /// `ADD COLUMN ... GENERATED ... VIRTUAL`: computed when read.
     AddsVirtualColumn,
     /// `RENAME COLUMN` the schema asks for with `renamed from`.
@@ -97,7 +99,9 @@ impl Deliberate {
     pub fn rules(self) -> &'static [&'static str] {
         match self {
             Deliberate::DropsTable => &["ban-drop-table"],
-            Deliberate::DropsColumn | Deliberate::SwapDropsColumn => &["ban-drop-column"],
+            Deliberate::DropsColumn
+            | Deliberate::SwapDropsColumn
+            | Deliberate::RecomputesGeneratedColumn => &["ban-drop-column"],
             Deliberate::DropsOwnBoundCheck
             | Deliberate::DropsOwnNotNullCheck
             | Deliberate::DropsConstraint
@@ -195,6 +199,10 @@ impl Deliberate {
             }
             Deliberate::AddsGeneratedColumn => {
                 "a generated column is computed for every row; the step lists the rewrite"
+            }
+            Deliberate::RecomputesGeneratedColumn => {
+                "PostgreSQL cannot retype a column a generated column reads: the generated column \
+                 is added again below, in the same transaction, its values computed again"
             }
             Deliberate::AddsVirtualColumn => {
                 "a virtual generated column is computed when read: nothing is written"

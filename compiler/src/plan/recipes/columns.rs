@@ -6,7 +6,7 @@ use super::{phase, target, Context, Planned};
 use crate::catalog::{BaseType, Column, QualifiedName, SqlType};
 use crate::diff::Change;
 use crate::lexer::{self, Kind};
-use crate::plan::deliberate::{Deliberate, TypeChoice};
+use crate::plan::deliberate::{Break, Deliberate, TypeChoice};
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{LockLevel, Resource, Step, StepKind};
 use crate::plan::Preflight;
@@ -370,34 +370,6 @@ fn is_widening(from: &SqlType, to: &SqlType) -> bool {
     )
 }
 
-/// The policies (with their tables) whose expressions may read `column` of `table`: its own that
-/// name the column, and other tables' that name both (a subquery). Over-inclusion only recreates
-/// a policy as it is.
-fn policies_reading<'c>(
-    ctx: &Context<'c>,
-    table: &QualifiedName,
-    column: &str,
-) -> Vec<(QualifiedName, &'c crate::catalog::Policy)> {
-    let mentions = |policy: &crate::catalog::Policy, words: &[&str]| {
-        [&policy.using, &policy.with_check]
-            .into_iter()
-            .flatten()
-            .any(|expr| words.iter().all(|word| expr.contains(word)))
-    };
-    let mut found = Vec::new();
-    for other in &ctx.catalogs.current.tables {
-        let words: &[&str] = if &other.name == table {
-            &[column]
-        } else {
-            &[&table.name, column]
-        };
-        for policy in other.policies.iter().filter(|p| mentions(p, words)) {
-            found.push((other.name.clone(), policy));
-        }
-    }
-    found
-}
-
 /// The sequence of a `serial` column that stays `serial` under a new integer type: it must change
 /// type with the column (`smallserial`/`serial`/`bigserial` each own a sequence of their type).
 fn serial_sequence(
@@ -462,13 +434,16 @@ pub fn alter_type(
         return;
     }
     let mut statements = Vec::new();
-    // PostgreSQL refuses to retype a column a policy reads: the policies go and come back in the
-    // same transaction, so no write is ever without them.
+    // PostgreSQL refuses to retype a column that policies, triggers or generated columns use:
+    // they go and come back in the same transaction, so no write is ever without them.
     let current_table = super::current_table_name(ctx.catalogs, table);
-    let policies = policies_reading(ctx, &current_table, &current_name);
-    for (policy_table, policy) in &policies {
-        statements.push(ddl::drop_policy(policy_table, &policy.name));
-    }
+    let dependents = super::retype_dependents::of(ctx, table, &current_table, &current_name);
+    let mut breaks: Vec<Break> = dependents
+        .before_breaks
+        .iter()
+        .map(|&(statement, why)| Break { statement, why })
+        .collect();
+    statements.extend(dependents.before.iter().cloned());
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());
     let drop_default = statements.len();
@@ -493,31 +468,11 @@ pub fn alter_type(
             statements.push(ddl::set_default(table, &current_name, default));
         }
     }
-    // Each comes back as the schema has it; one the schema drops comes back as it was, for its
-    // own step to drop after this one.
-    let mut policy_needs = Vec::new();
-    let mut policy_releases = Vec::new();
-    for (policy_table, policy) in &policies {
-        let desired_policy = ctx
-            .catalogs
-            .desired
-            .table(policy_table)
-            .and_then(|t| t.policies.iter().find(|p| p.name == policy.name));
-        match desired_policy {
-            Some(desired_policy) => {
-                statements.push(ddl::create_policy(policy_table, desired_policy));
-                policy_needs.extend(super::security::policy_needs(
-                    ctx,
-                    policy_table,
-                    desired_policy,
-                ));
-            }
-            None => {
-                statements.push(ddl::create_policy(policy_table, policy));
-                policy_releases.push(Resource::Policy(policy_table.clone(), policy.name.clone()));
-            }
-        }
-    }
+    breaks.extend(dependents.after_breaks.iter().map(|&(at, why)| Break {
+        statement: statements.len() + at,
+        why,
+    }));
+    statements.extend(dependents.after.iter().cloned());
     let mut step = Step::sql(
         StepKind::AlterColumnType,
         target(table, column),
@@ -529,6 +484,7 @@ pub fn alter_type(
         had_default.then_some(Deliberate::DropsDefault),
     )
     .breaking(retype, Deliberate::ChangesType)
+    .breaks(breaks)
     .choosing(TypeChoice::of(to, false))
     .on_table(table)
     .needs([Resource::Table(table.clone())])
@@ -542,7 +498,7 @@ pub fn alter_type(
     if let Some(current) = &current_column {
         step = step.releases(type_needs(current));
     }
-    step = step.needs(policy_needs).releases(policy_releases);
+    step = step.needs(dependents.needs).releases(dependents.releases);
     if rows && !coercible {
         step = step.rewrites_if(true, table);
         let current_table = super::current_table_name(ctx.catalogs, table);

@@ -27,7 +27,7 @@ pub struct Wanted {
 
 impl Wanted {
     /// The columns of `UPDATE OF`: the first hop's foreign-key columns.
-    fn update_of(&self) -> Vec<String> {
+    pub(super) fn update_of(&self) -> Vec<String> {
         self.path
             .first()
             .map(|hop| hop.child_columns.clone())

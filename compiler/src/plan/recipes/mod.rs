@@ -9,6 +9,7 @@ mod not_null;
 mod objects;
 mod partitions;
 mod retype;
+mod retype_dependents;
 mod routines;
 mod security;
 mod sequences;

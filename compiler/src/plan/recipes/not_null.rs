@@ -486,7 +486,7 @@ pub(super) fn fill_body(column: &str, source: &Source, table: &QualifiedName) ->
 /// the function, so the backfill's own updates (which set the column) and the application's
 /// updates of rows already filled pay nothing for it: a PL/pgSQL call per row made the benchmark's
 /// 100,000-row ranges 40-70% slower to fill (bench/README.md).
-fn fill_trigger(
+pub(super) fn fill_trigger(
     table: &QualifiedName,
     column: &str,
     function: &QualifiedName,

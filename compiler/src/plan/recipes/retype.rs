@@ -10,8 +10,9 @@
 //! then `AS` the new type), so the sequence neither goes with the old column nor stops at the old
 //! type's maximum.
 //! In: the change and both catalogs. Out: the steps, or `false` when the column is more than that
-//! (other keys, indexes, checks or policies read it; it reads a sequence that is not its `serial`
-//! one): the caller then plans the plain `ALTER TYPE`, listed as a rewrite.
+//! (other keys, indexes, checks, policies, triggers or generated columns read it; it reads a
+//! sequence that is not its `serial` one): the caller then plans the plain `ALTER TYPE`, listed as
+//! a rewrite.
 
 use super::not_null::{batch_sql, own_name, Source};
 use super::{phase, target, Context, Planned};
@@ -119,7 +120,10 @@ fn plain_column<'c>(ctx: &Context<'c>, table: &QualifiedName, column: &str) -> O
                 .as_ref()
                 .is_some_and(|d| d.name == pk.name && d.columns == pk.columns)
     });
+    // Triggers and generated columns that use it would block the swap's `DROP COLUMN`.
+    let used = super::retype_dependents::of(ctx, table, &current_table_name, &current_name).any();
     let plain = current_name == column
+        && !used
         && !owns_sequence
         && key_alone
         && current_table_name == *table

@@ -1,0 +1,210 @@
+//! What PostgreSQL will not retype a column under ("cannot alter type of a column used in a
+//! policy definition / trigger definition / by a generated column"): policies that read the column
+//! (its table's, and other tables' through a subquery), triggers whose `UPDATE OF` or `WHEN` names
+//! it (the user's and schemac's fill triggers), and generated columns computed from it.
+//! In: the column and both catalogs. Out: the statements that take them away before the
+//! `ALTER TYPE` and bring them back after it, as the schema has them, in the same transaction (so
+//! no write ever runs without them), with what orders the step against their own steps.
+//! Matching is by name in the expression text: a false match only recreates an object as it is.
+
+use super::not_null::{fill_trigger, own_name};
+use super::{fill, Context};
+use crate::catalog::{Policy, QualifiedName};
+use crate::own_names::ColumnObject;
+use crate::plan::deliberate::Deliberate;
+use crate::plan::step::Resource;
+use crate::sql::{self, ddl};
+
+/// The statements around a retype, and its extra ordering.
+#[derive(Debug, Default)]
+pub struct Dependents {
+    /// Before the retype: drop each dependent.
+    pub before: Vec<String>,
+    /// After it: create each again.
+    pub after: Vec<String>,
+    /// Statements of `before` and of `after` (by position in each) that break a linter rule on
+    /// purpose.
+    pub before_breaks: Vec<(usize, Deliberate)>,
+    pub after_breaks: Vec<(usize, Deliberate)>,
+    /// What the recreated objects need (roles, functions, columns).
+    pub needs: Vec<Resource>,
+    /// Objects recreated as they were, for their own drop step to remove after this one.
+    pub releases: Vec<Resource>,
+}
+
+impl Dependents {
+    /// Whether anything depends on the column.
+    pub fn any(&self) -> bool {
+        !self.before.is_empty()
+    }
+}
+
+/// The dependents of `column` (its current name) of `table`: `desired` is the table's name in the
+/// schema, `current` in the database.
+pub fn of(
+    ctx: &Context,
+    desired: &QualifiedName,
+    current: &QualifiedName,
+    column: &str,
+) -> Dependents {
+    let mut found = Dependents::default();
+    policies(ctx, desired, current, column, &mut found);
+    triggers(ctx, desired, current, column, &mut found);
+    fill_triggers(ctx, desired, current, column, &mut found);
+    generated_columns(ctx, desired, current, column, &mut found);
+    found
+}
+
+/// Each comes back as the schema has it; one the schema drops comes back as it was, for its own
+/// step to drop after this one. Statements name the retyped table as the schema does: a rename
+/// runs before the retype.
+fn policies(
+    ctx: &Context,
+    desired: &QualifiedName,
+    current: &QualifiedName,
+    column: &str,
+    found: &mut Dependents,
+) {
+    let mentions = |policy: &Policy, words: &[&str]| {
+        [&policy.using, &policy.with_check]
+            .into_iter()
+            .flatten()
+            .any(|expr| words.iter().all(|word| expr.contains(word)))
+    };
+    for other in &ctx.catalogs.current.tables {
+        let (name, words): (&QualifiedName, &[&str]) = if &other.name == current {
+            (desired, &[column])
+        } else {
+            (&other.name, &[&current.name, column])
+        };
+        for policy in other.policies.iter().filter(|p| mentions(p, words)) {
+            found.before.push(ddl::drop_policy(name, &policy.name));
+            let wanted = ctx
+                .catalogs
+                .desired
+                .table(name)
+                .and_then(|t| t.policies.iter().find(|p| p.name == policy.name));
+            match wanted {
+                Some(wanted) => {
+                    found.after.push(ddl::create_policy(name, wanted));
+                    found
+                        .needs
+                        .extend(super::security::policy_needs(ctx, name, wanted));
+                }
+                None => {
+                    found.after.push(ddl::create_policy(name, policy));
+                    found
+                        .releases
+                        .push(Resource::Policy(name.clone(), policy.name.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// The user's triggers; one the schema drops is dropped by its own step, which runs first (phase
+/// `SETUP`), hence `IF EXISTS`.
+fn triggers(
+    ctx: &Context,
+    desired: &QualifiedName,
+    current: &QualifiedName,
+    column: &str,
+    found: &mut Dependents,
+) {
+    for trigger in ctx.catalogs.current.triggers.iter().filter(|t| {
+        &t.table == current
+            && (t.update_of.iter().any(|c| c == column)
+                || t.when.as_deref().is_some_and(|w| w.contains(column)))
+    }) {
+        found.before.push(format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            sql::ident(&trigger.name),
+            sql::qualified(desired)
+        ));
+        let wanted = ctx
+            .catalogs
+            .desired
+            .triggers
+            .iter()
+            .find(|t| &t.table == desired && t.name == trigger.name);
+        if let Some(wanted) = wanted {
+            found
+                .after
+                .push(sql::routines::create_trigger(wanted, true));
+            found
+                .needs
+                .push(Resource::Function(wanted.function.clone()));
+        }
+    }
+}
+
+/// schemac's fill triggers (`UPDATE OF` the first hop's columns, `WHEN` the tenant column is
+/// NULL); one the schema no longer wants is dropped by the fill recipe (`IF EXISTS`).
+fn fill_triggers(
+    ctx: &Context,
+    desired: &QualifiedName,
+    current: &QualifiedName,
+    column: &str,
+    found: &mut Dependents,
+) {
+    let wanted = fill::wanted(ctx.catalogs.desired);
+    for trigger in ctx.catalogs.current.fill_triggers.iter().filter(|t| {
+        &t.table == current
+            && (t.update_of.iter().any(|c| c == column)
+                || t.name == own_name(current, column, ColumnObject::Fill))
+    }) {
+        found.before.push(format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            sql::ident(&trigger.name),
+            sql::qualified(desired)
+        ));
+        if let Some(want) = wanted
+            .iter()
+            .find(|w| &w.table == desired && w.name == trigger.name)
+        {
+            let function = QualifiedName::new(desired.schema.clone(), want.name.clone());
+            found.after.push(fill_trigger(
+                desired,
+                &want.column,
+                &function,
+                Some(&want.update_of()),
+            ));
+        }
+    }
+}
+
+/// Stored or virtual generated columns computed from the column: dropped and added again (their
+/// values are computed, so nothing is lost; the retype rewrites the table anyway).
+fn generated_columns(
+    ctx: &Context,
+    desired: &QualifiedName,
+    current: &QualifiedName,
+    column: &str,
+    found: &mut Dependents,
+) {
+    let Some(table) = ctx.catalogs.current.table(current) else {
+        return;
+    };
+    for generated in table
+        .columns
+        .iter()
+        .filter(|c| c.name != column && c.generated.as_deref().is_some_and(|g| g.contains(column)))
+    {
+        found
+            .before_breaks
+            .push((found.before.len(), Deliberate::RecomputesGeneratedColumn));
+        found
+            .before
+            .push(ddl::drop_column(desired, &generated.name));
+        let wanted = ctx
+            .catalogs
+            .desired
+            .table(desired)
+            .and_then(|t| t.column(&generated.name))
+            .unwrap_or(generated);
+        if let Some(why) = Deliberate::of_added_column(wanted) {
+            found.after_breaks.push((found.after.len(), why));
+        }
+        found.after.push(ddl::add_column(desired, wanted));
+    }
+}
