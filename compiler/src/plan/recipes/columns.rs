@@ -67,7 +67,18 @@ pub fn drop_column(table: &QualifiedName, column: &Column, planned: &mut Planned
     )))
     .needs([Resource::Table(table.clone())])
     .removes([Resource::Column(table.clone(), column.name.clone())])
-    .releases(type_needs(column));
+    .releases(type_needs(column))
+    // A generated column goes before the columns it is computed from, which PostgreSQL will not
+    // drop under it.
+    .releases(
+        column
+            .generated
+            .iter()
+            .flat_map(|expr| lexer::lex(expr))
+            .filter_map(|token| token.name())
+            .filter(|name| *name != column.name)
+            .map(|name| Resource::Column(table.clone(), name)),
+    );
     step.phase = phase::DROP_COLUMNS;
     planned.steps.push(step);
 }
