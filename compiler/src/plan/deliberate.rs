@@ -53,6 +53,8 @@ pub enum Deliberate {
     AddsGeneratedColumn,
     /// A generated column computed from a retyped column, dropped to be added again after it.
     RecomputesGeneratedColumn,
+    /// An index or check on such a generated column, made again with it (no concurrent build).
+    RebuiltWithGeneratedColumn,
     /// `ADD COLUMN ... GENERATED ... VIRTUAL`: computed when read.
     AddsVirtualColumn,
     /// `RENAME COLUMN` the schema asks for with `renamed from`.
@@ -130,6 +132,10 @@ impl Deliberate {
                 "adding-foreign-key-constraint",
             ],
             Deliberate::CheckWithoutRows => &["constraint-missing-not-valid"],
+            Deliberate::RebuiltWithGeneratedColumn => &[
+                "require-concurrent-index-creation",
+                "constraint-missing-not-valid",
+            ],
             Deliberate::IndexWithoutRows
             | Deliberate::IndexOnPartitionedParent
             | Deliberate::IndexOnMaterializedView => &["require-concurrent-index-creation"],
@@ -199,6 +205,10 @@ impl Deliberate {
             }
             Deliberate::AddsGeneratedColumn => {
                 "a generated column is computed for every row; the step lists the rewrite"
+            }
+            Deliberate::RebuiltWithGeneratedColumn => {
+                "made again with the generated column it reads, in the same transaction: the table \
+                 is being rewritten under ACCESS EXCLUSIVE anyway"
             }
             Deliberate::RecomputesGeneratedColumn => {
                 "PostgreSQL cannot retype a column a generated column reads: the generated column \

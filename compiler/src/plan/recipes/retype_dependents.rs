@@ -9,7 +9,7 @@
 
 use super::not_null::{fill_trigger, own_name};
 use super::{fill, Context};
-use crate::catalog::{Policy, QualifiedName};
+use crate::catalog::{IndexKey, Policy, QualifiedName};
 use crate::own_names::ColumnObject;
 use crate::plan::deliberate::Deliberate;
 use crate::plan::step::Resource;
@@ -30,12 +30,15 @@ pub struct Dependents {
     pub needs: Vec<Resource>,
     /// Objects recreated as they were, for their own drop step to remove after this one.
     pub releases: Vec<Resource>,
+    /// A generated column reads the column (handled above or not: the online recipe's swap could
+    /// not drop the column under it either way).
+    pub read_by_generated: bool,
 }
 
 impl Dependents {
     /// Whether anything depends on the column.
     pub fn any(&self) -> bool {
-        !self.before.is_empty()
+        !self.before.is_empty() || self.read_by_generated
     }
 }
 
@@ -51,7 +54,33 @@ pub fn of(
     policies(ctx, desired, current, column, &mut found);
     triggers(ctx, desired, current, column, &mut found);
     fill_triggers(ctx, desired, current, column, &mut found);
-    generated_columns(ctx, desired, current, column, &mut found);
+    // Generated columns come back first: the policies and triggers made again may read them.
+    let mut generated = Dependents::default();
+    generated_columns(ctx, desired, current, column, &found, &mut generated);
+    let offset = found.before.len();
+    found.before.extend(generated.before);
+    found.before_breaks.extend(
+        generated
+            .before_breaks
+            .into_iter()
+            .map(|(at, why)| (at + offset, why)),
+    );
+    let offset = generated.after.len();
+    found.after_breaks = generated
+        .after_breaks
+        .into_iter()
+        .chain(
+            found
+                .after_breaks
+                .into_iter()
+                .map(|(at, why)| (at + offset, why)),
+        )
+        .collect();
+    generated.after.append(&mut found.after);
+    found.after = generated.after;
+    found.needs.extend(generated.needs);
+    found.releases.extend(generated.releases);
+    found.read_by_generated = generated.read_by_generated;
     found
 }
 
@@ -174,37 +203,104 @@ fn fill_triggers(
 }
 
 /// Stored or virtual generated columns computed from the column: dropped and added again (their
-/// values are computed, so nothing is lost; the retype rewrites the table anyway).
+/// values are computed, so nothing is lost; the retype rewrites the table anyway), with what uses
+/// them: their policies and triggers, and their indexes and checks, which `DROP COLUMN` takes
+/// with it. One with a key, a foreign key or an index or check the schema drops is left alone: the
+/// retype then fails in its transaction, saying why, rather than lose them.
 fn generated_columns(
     ctx: &Context,
     desired: &QualifiedName,
     current: &QualifiedName,
     column: &str,
+    listed: &Dependents,
     found: &mut Dependents,
 ) {
     let Some(table) = ctx.catalogs.current.table(current) else {
         return;
     };
+    let wanted_table = ctx.catalogs.desired.table(desired);
     for generated in table
         .columns
         .iter()
         .filter(|c| c.name != column && c.generated.as_deref().is_some_and(|g| g.contains(column)))
     {
+        found.read_by_generated = true;
+        let name = generated.name.as_str();
+        let keyed = table
+            .primary_key
+            .iter()
+            .any(|k| k.columns.iter().any(|c| c == name))
+            || table
+                .uniques
+                .iter()
+                .any(|u| u.columns.iter().any(|c| c == name))
+            || table
+                .foreign_keys
+                .iter()
+                .any(|f| f.columns.iter().any(|c| c == name))
+            || ctx.catalogs.current.tables.iter().any(|t| {
+                t.foreign_keys.iter().any(|f| {
+                    &f.referenced_table == current && f.referenced_columns.iter().any(|c| c == name)
+                })
+            });
+        let indexes: Vec<_> = table
+            .indexes
+            .iter()
+            .filter(|index| {
+                index.keys.iter().any(|key| match key {
+                    IndexKey::Column(c) => c == name,
+                    IndexKey::Expr(expr) => expr.contains(name),
+                }) || index.predicate.as_deref().is_some_and(|p| p.contains(name))
+            })
+            .map(|index| wanted_table.and_then(|t| t.indexes.iter().find(|i| i.name == index.name)))
+            .collect();
+        let checks: Vec<_> = table
+            .checks
+            .iter()
+            .filter(|check| check.expr.contains(name))
+            .map(|check| wanted_table.and_then(|t| t.checks.iter().find(|c| c.name == check.name)))
+            .collect();
+        if keyed || indexes.iter().any(Option::is_none) || checks.iter().any(Option::is_none) {
+            continue;
+        }
+        // What uses the generated column, less what uses the retyped column too (listed already).
+        let inner = of(ctx, desired, current, name);
+        let before: Vec<String> = inner
+            .before
+            .into_iter()
+            .filter(|s| !listed.before.contains(s) && !found.before.contains(s))
+            .collect();
+        let after: Vec<String> = inner
+            .after
+            .into_iter()
+            .filter(|s| !listed.after.contains(s) && !found.after.contains(s))
+            .collect();
+        found.before.extend(before);
         found
             .before_breaks
             .push((found.before.len(), Deliberate::RecomputesGeneratedColumn));
-        found
-            .before
-            .push(ddl::drop_column(desired, &generated.name));
-        let wanted = ctx
-            .catalogs
-            .desired
-            .table(desired)
-            .and_then(|t| t.column(&generated.name))
+        found.before.push(ddl::drop_column(desired, name));
+        let wanted = wanted_table
+            .and_then(|t| t.column(name))
             .unwrap_or(generated);
         if let Some(why) = Deliberate::of_added_column(wanted) {
             found.after_breaks.push((found.after.len(), why));
         }
         found.after.push(ddl::add_column(desired, wanted));
+        for index in indexes.into_iter().flatten() {
+            found
+                .after_breaks
+                .push((found.after.len(), Deliberate::RebuiltWithGeneratedColumn));
+            found.after.push(ddl::create_index(desired, index, false));
+        }
+        for check in checks.into_iter().flatten() {
+            found
+                .after_breaks
+                .push((found.after.len(), Deliberate::RebuiltWithGeneratedColumn));
+            found.after.push(ddl::add_check(desired, check, false));
+        }
+        found.after.extend(after);
+        found.needs.extend(inner.needs);
+        found.releases.extend(inner.releases);
     }
 }
