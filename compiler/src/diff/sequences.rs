@@ -5,7 +5,7 @@
 //! to the column's type rather than dropped.
 
 use super::Change;
-use crate::catalog::{BaseType, Catalog, Sequence, SqlType};
+use crate::catalog::{Catalog, Sequence, SqlType};
 use crate::pair::Pair;
 use crate::sql::ddl;
 
@@ -63,21 +63,11 @@ fn serial_type(desired: &Catalog, sequence: &Sequence) -> Option<SqlType> {
 /// `sequence` as its column's new type makes it: a maximum that was the old type's own becomes the
 /// new type's, as `ALTER SEQUENCE ... AS` does.
 fn retyped(sequence: &Sequence, ty: SqlType) -> Sequence {
+    let max = |ty: &SqlType| ty.base.integer_range().map(|(_, max)| max);
     let mut retyped = sequence.clone();
-    if Some(sequence.max) == type_max(&sequence.ty.base) {
-        if let Some(max) = type_max(&ty.base) {
-            retyped.max = max;
-        }
+    if Some(sequence.max) == max(&sequence.ty) {
+        retyped.max = max(&ty).unwrap_or(sequence.max);
     }
     retyped.ty = ty;
     retyped
-}
-
-fn type_max(base: &BaseType) -> Option<i64> {
-    match base {
-        BaseType::SmallInt => Some(i64::from(i16::MAX)),
-        BaseType::Integer => Some(i64::from(i32::MAX)),
-        BaseType::BigInt => Some(i64::MAX),
-        _ => None,
-    }
 }

@@ -446,11 +446,7 @@ impl Resolver {
                 ast::SequenceOption::Cycle => cycle = true,
             }
         }
-        let (type_min, type_max) = match ty {
-            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-            _ => (i64::MIN, i64::MAX),
-        };
+        let (type_min, type_max) = ty.integer_range().unwrap_or((i64::MIN, i64::MAX));
         let ascending = increment > 0;
         let min = min.unwrap_or(if ascending { 1 } else { type_min });
         let max = max.unwrap_or(if ascending { type_max } else { -1 });

@@ -373,11 +373,11 @@ impl<'a> Writer<'a> {
             return None;
         };
         let mut text = format!("sequence {name}");
-        let (type_min, type_max) = match sequence.ty.base {
-            BaseType::SmallInt => (i64::from(i16::MIN), i64::from(i16::MAX)),
-            BaseType::Integer => (i64::from(i32::MIN), i64::from(i32::MAX)),
-            _ => (i64::MIN, i64::MAX),
-        };
+        let (type_min, type_max) = sequence
+            .ty
+            .base
+            .integer_range()
+            .unwrap_or((i64::MIN, i64::MAX));
         match sequence.ty.base {
             BaseType::SmallInt => text.push_str(" as smallint"),
             BaseType::Integer => text.push_str(" as int"),

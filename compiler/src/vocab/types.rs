@@ -114,6 +114,17 @@ impl BaseType {
             _ => None,
         }
     }
+
+    /// The smallest and largest value of an integer type (a sequence's bounds by default);
+    /// `None` for any other type.
+    pub fn integer_range(&self) -> Option<(i64, i64)> {
+        match self {
+            BaseType::SmallInt => Some((i64::from(i16::MIN), i64::from(i16::MAX))),
+            BaseType::Integer => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+            BaseType::BigInt => Some((i64::MIN, i64::MAX)),
+            _ => None,
+        }
+    }
 }
 
 impl SqlType {
