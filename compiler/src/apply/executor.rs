@@ -9,7 +9,7 @@ use super::error::{ApplyError, PreflightFailure};
 use super::history;
 use super::retry::{is_lock_timeout, LockRetry};
 use crate::plan::{brief_settings, lock_timeout_setting};
-use crate::plan::{Action, Backfill, Plan, Step, StepKind};
+use crate::plan::{Action, Backfill, Plan, Resource, Step, StepKind};
 
 /// How steps are run.
 #[derive(Debug, Clone)]
@@ -237,7 +237,7 @@ pub async fn preflight(
         // conversion fails in its transaction), which names any row that still fails.
         if result
             .as_ref()
-            .is_err_and(|e| names_a_new_enum_value(plan, e))
+            .is_err_and(|e| names_a_new_enum_value(plan, &check.sql, e))
         {
             continue;
         }
@@ -263,29 +263,28 @@ pub async fn preflight(
     Ok(failures)
 }
 
-/// Whether `error` is the server refusing an enum value that a step of `plan` adds (22P02,
-/// `invalid input value for enum <type>: "<value>"`, the type named as `format_type` prints it).
-fn names_a_new_enum_value(plan: &Plan, error: &sqlx::Error) -> bool {
-    let Some(db) = error.as_database_error() else {
-        return false;
-    };
-    let Some((type_name, value)) = db
-        .message()
-        .strip_prefix("invalid input value for enum ")
-        .and_then(|rest| rest.split_once(": \""))
-        .and_then(|(type_name, value)| Some((type_name, value.strip_suffix('"')?)))
-    else {
-        return false;
-    };
-    db.code().as_deref() == Some("22P02")
-        && plan.steps.iter().any(|step| {
-            step.kind == StepKind::AddEnumValue
-                && step
-                    .target
-                    .strip_suffix(value)
-                    .and_then(|t| t.strip_suffix('.'))
-                    .is_some_and(|t| t == type_name || t.ends_with(&format!(".{type_name}")))
-        })
+/// Whether `error` is the server refusing a literal (22P02, invalid text representation) where
+/// `sql` names a value that a step of `plan` adds to an enum (its target is `<enum>.<value>`).
+/// Decided from the SQLSTATE and the plan, not the message, which the server translates.
+fn names_a_new_enum_value(plan: &Plan, sql: &str, error: &sqlx::Error) -> bool {
+    let refused_literal = error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "22P02");
+    refused_literal
+        && plan
+            .steps
+            .iter()
+            .filter(|step| step.kind == StepKind::AddEnumValue)
+            .any(|step| {
+                step.provides.iter().any(|resource| match resource {
+                    Resource::Type(name) => step
+                        .target
+                        .strip_prefix(&format!("{name}."))
+                        .is_some_and(|value| sql.contains(&crate::sql::literal(value))),
+                    _ => false,
+                })
+            })
 }
 
 /// A transaction that cannot write: preflight checks read only, whatever their SQL says.

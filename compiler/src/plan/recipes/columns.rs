@@ -381,6 +381,20 @@ fn is_widening(from: &SqlType, to: &SqlType) -> bool {
     )
 }
 
+/// Appends statements, with a `Break` for each that breaks a linter rule on purpose.
+fn push_statements(
+    statements: &mut Vec<String>,
+    breaks: &mut Vec<Break>,
+    items: Vec<super::retype_dependents::Statement>,
+) {
+    for (sql, why) in items {
+        if let Some(why) = why {
+            breaks.push(Break::next(statements, why));
+        }
+        statements.push(sql);
+    }
+}
+
 /// The sequence of a `serial` column that stays `serial` under a new integer type: it must change
 /// type with the column (`smallserial`/`serial`/`bigserial` each own a sequence of their type).
 fn serial_sequence(
@@ -449,12 +463,8 @@ pub fn alter_type(
     // they go and come back in the same transaction, so no write is ever without them.
     let current_table = super::current_table_name(ctx.catalogs, table);
     let dependents = super::retype_dependents::of(ctx, table, &current_table, &current_name);
-    let mut breaks: Vec<Break> = dependents
-        .before_breaks
-        .iter()
-        .map(|&(statement, why)| Break { statement, why })
-        .collect();
-    statements.extend(dependents.before.iter().cloned());
+    let mut breaks = Vec::new();
+    push_statements(&mut statements, &mut breaks, dependents.before);
     // The old default may not cast to the new type; drop it first and set the schema's afterwards.
     let had_default = current_column.as_ref().is_some_and(|c| c.default.is_some());
     let drop_default = statements.len();
@@ -479,11 +489,7 @@ pub fn alter_type(
             statements.push(ddl::set_default(table, &current_name, default));
         }
     }
-    breaks.extend(dependents.after_breaks.iter().map(|&(at, why)| Break {
-        statement: statements.len() + at,
-        why,
-    }));
-    statements.extend(dependents.after.iter().cloned());
+    push_statements(&mut statements, &mut breaks, dependents.after);
     let mut step = Step::sql(
         StepKind::AlterColumnType,
         target(table, column),

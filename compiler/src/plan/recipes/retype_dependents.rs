@@ -15,17 +15,16 @@ use crate::plan::deliberate::Deliberate;
 use crate::plan::step::Resource;
 use crate::sql::{self, ddl};
 
+/// One statement, and why it breaks a linter rule where it does on purpose.
+pub type Statement = (String, Option<Deliberate>);
+
 /// The statements around a retype, and its extra ordering.
 #[derive(Debug, Default)]
 pub struct Dependents {
     /// Before the retype: drop each dependent.
-    pub before: Vec<String>,
+    pub before: Vec<Statement>,
     /// After it: create each again.
-    pub after: Vec<String>,
-    /// Statements of `before` and of `after` (by position in each) that break a linter rule on
-    /// purpose.
-    pub before_breaks: Vec<(usize, Deliberate)>,
-    pub after_breaks: Vec<(usize, Deliberate)>,
+    pub after: Vec<Statement>,
     /// What the recreated objects need (roles, functions, columns).
     pub needs: Vec<Resource>,
     /// Objects recreated as they were, for their own drop step to remove after this one.
@@ -57,25 +56,7 @@ pub fn of(
     // Generated columns come back first: the policies and triggers made again may read them.
     let mut generated = Dependents::default();
     generated_columns(ctx, desired, current, column, &found, &mut generated);
-    let offset = found.before.len();
-    found.before.extend(generated.before);
-    found.before_breaks.extend(
-        generated
-            .before_breaks
-            .into_iter()
-            .map(|(at, why)| (at + offset, why)),
-    );
-    let offset = generated.after.len();
-    found.after_breaks = generated
-        .after_breaks
-        .into_iter()
-        .chain(
-            found
-                .after_breaks
-                .into_iter()
-                .map(|(at, why)| (at + offset, why)),
-        )
-        .collect();
+    found.before.append(&mut generated.before);
     generated.after.append(&mut found.after);
     found.after = generated.after;
     found.needs.extend(generated.needs);
@@ -107,7 +88,9 @@ fn policies(
             (&other.name, &[&current.name, column])
         };
         for policy in other.policies.iter().filter(|p| mentions(p, words)) {
-            found.before.push(ddl::drop_policy(name, &policy.name));
+            found
+                .before
+                .push((ddl::drop_policy(name, &policy.name), None));
             let wanted = ctx
                 .catalogs
                 .desired
@@ -115,13 +98,13 @@ fn policies(
                 .and_then(|t| t.policies.iter().find(|p| p.name == policy.name));
             match wanted {
                 Some(wanted) => {
-                    found.after.push(ddl::create_policy(name, wanted));
+                    found.after.push((ddl::create_policy(name, wanted), None));
                     found
                         .needs
                         .extend(super::security::policy_needs(ctx, name, wanted));
                 }
                 None => {
-                    found.after.push(ddl::create_policy(name, policy));
+                    found.after.push((ddl::create_policy(name, policy), None));
                     found
                         .releases
                         .push(Resource::Policy(name.clone(), policy.name.clone()));
@@ -145,10 +128,13 @@ fn triggers(
             && (t.update_of.iter().any(|c| c == column)
                 || t.when.as_deref().is_some_and(|w| w.contains(column)))
     }) {
-        found.before.push(format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            sql::ident(&trigger.name),
-            sql::qualified(desired)
+        found.before.push((
+            format!(
+                "DROP TRIGGER IF EXISTS {} ON {}",
+                sql::ident(&trigger.name),
+                sql::qualified(desired)
+            ),
+            None,
         ));
         let wanted = ctx
             .catalogs
@@ -159,7 +145,7 @@ fn triggers(
         if let Some(wanted) = wanted {
             found
                 .after
-                .push(sql::routines::create_trigger(wanted, true));
+                .push((sql::routines::create_trigger(wanted, true), None));
             found
                 .needs
                 .push(Resource::Function(wanted.function.clone()));
@@ -182,21 +168,22 @@ fn fill_triggers(
             && (t.update_of.iter().any(|c| c == column)
                 || t.name == own_name(current, column, ColumnObject::Fill))
     }) {
-        found.before.push(format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            sql::ident(&trigger.name),
-            sql::qualified(desired)
+        found.before.push((
+            format!(
+                "DROP TRIGGER IF EXISTS {} ON {}",
+                sql::ident(&trigger.name),
+                sql::qualified(desired)
+            ),
+            None,
         ));
         if let Some(want) = wanted
             .iter()
             .find(|w| &w.table == desired && w.name == trigger.name)
         {
             let function = QualifiedName::new(desired.schema.clone(), want.name.clone());
-            found.after.push(fill_trigger(
-                desired,
-                &want.column,
-                &function,
-                Some(&want.update_of()),
+            found.after.push((
+                fill_trigger(desired, &want.column, &function, Some(&want.update_of())),
+                None,
             ));
         }
     }
@@ -265,39 +252,39 @@ fn generated_columns(
         }
         // What uses the generated column, less what uses the retyped column too (listed already).
         let inner = of(ctx, desired, current, name);
-        let before: Vec<String> = inner
+        let before: Vec<Statement> = inner
             .before
             .into_iter()
             .filter(|s| !listed.before.contains(s) && !found.before.contains(s))
             .collect();
-        let after: Vec<String> = inner
+        let after: Vec<Statement> = inner
             .after
             .into_iter()
             .filter(|s| !listed.after.contains(s) && !found.after.contains(s))
             .collect();
         found.before.extend(before);
-        found
-            .before_breaks
-            .push((found.before.len(), Deliberate::RecomputesGeneratedColumn));
-        found.before.push(ddl::drop_column(desired, name));
+        found.before.push((
+            ddl::drop_column(desired, name),
+            Some(Deliberate::RecomputesGeneratedColumn),
+        ));
         let wanted = wanted_table
             .and_then(|t| t.column(name))
             .unwrap_or(generated);
-        if let Some(why) = Deliberate::of_added_column(wanted) {
-            found.after_breaks.push((found.after.len(), why));
-        }
-        found.after.push(ddl::add_column(desired, wanted));
+        found.after.push((
+            ddl::add_column(desired, wanted),
+            Deliberate::of_added_column(wanted),
+        ));
         for index in indexes.into_iter().flatten() {
-            found
-                .after_breaks
-                .push((found.after.len(), Deliberate::RebuiltWithGeneratedColumn));
-            found.after.push(ddl::create_index(desired, index, false));
+            found.after.push((
+                ddl::create_index(desired, index, false),
+                Some(Deliberate::RebuiltWithGeneratedColumn),
+            ));
         }
         for check in checks.into_iter().flatten() {
-            found
-                .after_breaks
-                .push((found.after.len(), Deliberate::RebuiltWithGeneratedColumn));
-            found.after.push(ddl::add_check(desired, check, false));
+            found.after.push((
+                ddl::add_check(desired, check, false),
+                Some(Deliberate::RebuiltWithGeneratedColumn),
+            ));
         }
         found.after.extend(after);
         found.needs.extend(inner.needs);
