@@ -227,6 +227,9 @@ order by n.nspname collate "C", c.relname collate "C"
 // sequences an integer column with a default owns come as `<oid> <quoted name>`, and the default is
 // compared with their `nextval` when the row is read.
 // https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
+// A default cannot read a column, so it is printed with no relation (`pg_get_expr(adbin, 0)`):
+// with one, the server opens the table and builds its cache entry (~50 µs a table, cold), for
+// nothing. A generated column's expression reads columns and needs its table.
 // Comments come from a join, not `col_description` (a SQL function, run once per row); rows come
 // unordered (sorting 20,000 wide rows spilled to disk) and are put in `attnum` order when read.
 const COLUMNS: &str = r#"
@@ -237,7 +240,7 @@ select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as 
       and nn.conkey[1] = a.attnum) as not_null,
   a.attgenerated::text as generated_kind,
   a.attidentity::text as identity_kind,
-  pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) as expr,
+  pg_catalog.pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end) as expr,
   ds.description as comment,
   a.atttypmod as typmod,
   t.typname::text as type_name, tn.nspname::text as type_schema, t.typtype::text as type_kind,
@@ -267,22 +270,25 @@ left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 "#;
 
-// Column lists keep the constraint's key order (`with ordinality`). Check expressions are printed
+// Column lists keep the constraint's key order (`unnest` keeps an array's order), each name found
+// by the (attrelid, attnum) index: a join read all of the table's attributes per constraint. Rows
+// come unordered and are put in catalog order when read (the server sorted 9,000 wide rows in
+// ~30 ms). Check expressions are printed
 // with pretty-printing on, which drops the redundant outer parentheses; canonicalisation reads them
 // with this same query, so both sides print alike.
 const CONSTRAINTS: &str = r#"
 select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::text as kind,
-  array(select a.attname::text from unnest(con.conkey) with ordinality k(num, ord)
-        join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
-        order by k.ord) as columns,
+  array(select (select a.attname::text from pg_catalog.pg_attribute a
+                where a.attrelid = con.conrelid and a.attnum = k.num)
+        from unnest(con.conkey) k(num)) as columns,
   fn.nspname::text as referenced_schema, fc.relname::text as referenced_table,
-  array(select a.attname::text from unnest(con.confkey) with ordinality k(num, ord)
-        join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num
-        order by k.ord) as referenced_columns,
+  array(select (select a.attname::text from pg_catalog.pg_attribute a
+                where a.attrelid = con.confrelid and a.attnum = k.num)
+        from unnest(con.confkey) k(num)) as referenced_columns,
   con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
-  array(select a.attname::text from unnest(con.confdelsetcols) with ordinality k(num, ord)
-        join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num
-        order by k.ord) as on_delete_columns,
+  array(select (select a.attname::text from pg_catalog.pg_attribute a
+                where a.attrelid = con.conrelid and a.attnum = k.num)
+        from unnest(con.confdelsetcols) k(num)) as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
   con.convalidated as validated,
@@ -294,14 +300,14 @@ join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 left join pg_catalog.pg_class fc on fc.oid = con.confrelid
 left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
 where con.contype in ('p', 'u', 'f', 'c') and n.nspname = any($1)
-order by n.nspname collate "C", c.relname collate "C", con.conname collate "C"
 "#;
 
 // Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone,
-// without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
-// (an operator class that is not its type's default, as `pg_get_indexdef` itself decides to print
-// one; qualified unless in pg_catalog or public). Keys past `indnkeyatts` are `INCLUDE` columns.
+// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone
+// (asked only for expression keys: each call rebuilds the index's whole description, ~15 µs, which
+// was most of this query's 240 ms on 2,000 tables), without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
+// (an operator class that is not its type's default: `OPCLASSES`). Keys past `indnkeyatts` are
+// `INCLUDE` columns. Rows come unordered, like the constraints'.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
   i.indisvalid as is_valid,
@@ -309,16 +315,12 @@ select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as
   array(select (select a.attname::text from pg_catalog.pg_attribute a
                 where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0)
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
-  array(select pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true)
+  array(select case when i.indkey[k] = 0
+                     then pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) end
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
   array(select i.indoption[k]::int4
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_flags,
-  array(select (select case when oc.opcdefault then ''
-                            when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
-                            else ocn.nspname::text || '.' || oc.opcname::text end
-                from pg_catalog.pg_opclass oc
-                join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
-                where oc.oid = i.indclass[k])
+  array(select i.indclass[k]::int8
         from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
   array(select (select pg_catalog.quote_ident(co.collname)
                 from pg_catalog.pg_attribute a
@@ -341,7 +343,18 @@ where n.nspname = any($1)
     select 1 from pg_catalog.pg_constraint con
     where con.conrelid = i.indrelid and con.conindid = i.indexrelid
       and con.contype in ('p', 'u', 'x'))
-order by n.nspname collate "C", c.relname collate "C", ic.relname collate "C"
+"#;
+
+// The operator classes an index key names when it is not its type's default, as
+// `pg_get_indexdef` prints them (qualified unless in pg_catalog or public), by oid: a lookup per
+// key inside the index query scanned `pg_opclass` each time (~90 ms on 2,000 tables).
+const OPCLASSES: &str = r#"
+select oc.oid::int8 as oid,
+  case when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
+       else ocn.nspname::text || '.' || oc.opcname::text end as name
+from pg_catalog.pg_opclass oc
+join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
+where not oc.opcdefault
 "#;
 
 // `polroles = {0}` means PUBLIC, which the catalog spells as no roles.
@@ -629,26 +642,34 @@ impl<'c> Reader<'c> {
             .map(|(_, sequence)| sequence)
             .collect();
 
-        for row in self
+        let constraints = self
             .fetch("constraints", CONSTRAINTS, Some(schemas))
-            .await?
-        {
+            .await?;
+        for row in in_catalog_order(constraints, "constraints", &by_oid, &views_by_oid)? {
             let Some(table) = table_of(&row, "constraints", &by_oid, &mut catalog)? else {
                 continue;
             };
             add_constraint(table, &row)?;
         }
 
-        for row in self.fetch("indexes", INDEXES, Some(schemas)).await? {
+        let mut opclasses: BTreeMap<i64, String> = BTreeMap::new();
+        for row in self.fetch("operator classes", OPCLASSES, None).await? {
+            opclasses.insert(
+                get(&row, "operator classes", "oid")?,
+                get(&row, "operator classes", "name")?,
+            );
+        }
+        let indexes = self.fetch("indexes", INDEXES, Some(schemas)).await?;
+        for row in in_catalog_order(indexes, "indexes", &by_oid, &views_by_oid)? {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
                 if let Some(view) =
                     super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
                 {
-                    view.indexes.push(index(&row)?);
+                    view.indexes.push(index(&row, &opclasses)?);
                 }
                 continue;
             };
-            let index = index(&row)?;
+            let index = index(&row, &opclasses)?;
             // An INVALID index (a concurrent build that failed or was killed) is rebuilt by the plan.
             if !get::<bool>(&row, "indexes", "is_valid")? {
                 table.not_valid.insert(index.name.clone());
@@ -771,6 +792,30 @@ where
 {
     row.try_get(column)
         .map_err(|source| IntrospectError::Query { what, source })
+}
+
+/// Rows of constraints or indexes (`table_oid`, `name`) in the order the catalog keeps them: by
+/// table (or view), in the order those were read, then by name, bytewise (`collate "C"`). Rows of
+/// relations that are not read come last; they are skipped.
+fn in_catalog_order(
+    rows: Vec<PgRow>,
+    what: &'static str,
+    by_oid: &BTreeMap<i64, usize>,
+    views_by_oid: &BTreeMap<i64, usize>,
+) -> Result<Vec<PgRow>, IntrospectError> {
+    let mut keyed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let oid: i64 = get(&row, what, "table_oid")?;
+        let owner = match (by_oid.get(&oid), views_by_oid.get(&oid)) {
+            (Some(&table), _) => (0, table),
+            (None, Some(&view)) => (1, view),
+            (None, None) => (2, 0),
+        };
+        let name: String = get(&row, what, "name")?;
+        keyed.push((owner, name, row));
+    }
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    Ok(keyed.into_iter().map(|(_, _, row)| row).collect())
 }
 
 fn table_of<'a>(
@@ -899,20 +944,21 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
     Ok(())
 }
 
-fn index(row: &PgRow) -> Result<Index, IntrospectError> {
+fn index(row: &PgRow, opclasses: &BTreeMap<i64, String>) -> Result<Index, IntrospectError> {
     const WHAT: &str = "indexes";
     let columns: Vec<Option<String>> = get(row, WHAT, "key_columns")?;
-    let definitions: Vec<String> = get(row, WHAT, "key_defs")?;
+    let definitions: Vec<Option<String>> = get(row, WHAT, "key_defs")?;
     let keys = columns
         .into_iter()
         .zip(definitions)
         .map(|(column, definition)| match column {
             Some(column) => IndexKey::Column(column),
-            None => IndexKey::Expr(strip_outer_parens(&definition).to_string()),
+            None => IndexKey::Expr(strip_outer_parens(&definition.unwrap_or_default()).to_string()),
         })
         .collect();
     let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
-    let opclasses: Vec<Option<String>> = get(row, WHAT, "key_opclasses")?;
+    let key_opclasses: Vec<i64> = get(row, WHAT, "key_opclasses")?;
+    let opclasses = key_opclasses.iter().map(|oid| opclasses.get(oid).cloned());
     let collations: Vec<Option<String>> = get(row, WHAT, "key_collations")?;
     let key_options = flags
         .iter()
