@@ -134,6 +134,7 @@ async fn adopts(case: &str) {
 async fn adopts_leaving(case: &str, unmanaged: &[(&str, &str)]) {
     let db = TestDb::named(&format!("adopt_{case}")).await;
     psql_file(&db.url(), &case_dir(case).join("before.sql"));
+    same_read_on_two_sessions(case, &db).await;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("introspected").display().to_string();
@@ -234,6 +235,23 @@ async fn adopts_leaving(case: &str, unmanaged: &[(&str, &str)]) {
         "{case}: the copy must plan empty:\n{}",
         again.stdout
     );
+}
+
+/// The CLI reads the catalog on two sessions at once (the constraint and index queries on the
+/// second): the catalog read so equals the one read on a single session.
+async fn same_read_on_two_sessions(case: &str, db: &TestDb) {
+    let one = schemac::introspect::catalog(&mut db.connect().await)
+        .await
+        .expect("read on one session");
+    let (mut conn, mut helper) = (db.connect().await, db.connect().await);
+    let two = schemac::introspect::catalog_with_helper(&mut conn, Some(&mut helper))
+        .await
+        .expect("read on two sessions");
+    assert!(
+        !one.tables.is_empty() || !one.views.is_empty(),
+        "{case}: the fixture holds relations"
+    );
+    assert_eq!(one, two, "{case}: two sessions read another catalog");
 }
 
 /// The steps of a `plan --format json`.

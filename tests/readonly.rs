@@ -132,6 +132,51 @@ async fn a_read_only_role_gets_the_same_plan_drift_and_introspection() {
     assert_eq!(introspected[0].stdout, introspected[1].stdout);
 }
 
+/// `plan`, `drift` and `introspect` read with a second session where the server gives one; a role
+/// allowed a single session (`CONNECTION LIMIT 1`, or a pooler of one) reads on that one.
+#[tokio::test]
+async fn a_role_allowed_one_session_reads_on_one() {
+    const SINGLE: &str = "schemac_single_session_reader";
+    let db = applied().await;
+    db.execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {SINGLE} LOGIN CONNECTION LIMIT 1; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+         GRANT CONNECT ON DATABASE {db} TO {SINGLE}; GRANT USAGE ON SCHEMA public TO {SINGLE}; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {SINGLE}",
+        db = schemac::sql::ident(db.name())
+    ))
+    .await;
+    // Rows, as in the test above: row-level security hides them from this role, which then
+    // assumes rows, as the writer must see them to plan alike.
+    db.execute(
+        "INSERT INTO accounts (name) VALUES ('acme'); \
+         INSERT INTO users (account_id, email) SELECT id, 'a@example.com' FROM accounts",
+    )
+    .await;
+    let writer = db.url();
+    let mut parsed = url::Url::parse(&writer).expect("test URL");
+    parsed.set_username(SINGLE).expect("set user");
+    let _ = parsed.set_password(None);
+    let single = parsed.to_string();
+    let (_dir, change) = write_schema(&changed());
+    let plans = plans_of(&change, &writer, &single).await;
+    assert_eq!(plans[0], plans[1], "one session plans as two do");
+    assert!(plans[0].contains("add_column"), "{}", plans[0]);
+    let drift = run(&["drift", &change, "--database-url", &single])
+        .await
+        .expect(1);
+    assert!(drift.stdout.contains("nick"), "{}", drift.stdout);
+    let introspected = [
+        run(&["introspect", "--database-url", &writer])
+            .await
+            .expect(0),
+        run(&["introspect", "--database-url", &single])
+            .await
+            .expect(0),
+    ];
+    assert_eq!(introspected[0].stdout, introspected[1].stdout);
+}
+
 async fn plans_of(schema: &str, writer: &str, reader: &str) -> Vec<String> {
     let mut plans = Vec::new();
     for url in [writer, reader] {

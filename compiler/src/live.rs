@@ -36,18 +36,20 @@ pub async fn make_plan(
     desired: &Catalog,
     options: &PlanOptions,
 ) -> Result<Planned, PlanFailure> {
-    make_plan_with(conn, desired, options, &Printer::Throwaway).await
+    make_plan_with(conn, None, desired, options, &Printer::Throwaway).await
 }
 
-/// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`.
-/// Only `apply` passes `Printer::Target`.
+/// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`,
+/// and introspecting with `helper`'s session beside `conn`'s where there is one
+/// (`introspect::catalog_with_helper`). Only `apply` passes `Printer::Target`.
 pub async fn make_plan_with(
     conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
     desired: &Catalog,
     options: &PlanOptions,
     printer: &Printer,
 ) -> Result<Planned, PlanFailure> {
-    let current = introspect::catalog(conn)
+    let current = introspect::catalog_with_helper(conn, helper)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
     // After introspection: what the database already prints needs no dev database at all.

@@ -186,7 +186,7 @@ async fn apply_locked(
             };
             // apply writes to the target anyway: expressions schemac cannot print are printed there,
             // in scratch schemas that are rolled back.
-            match make_plan_with(conn, &desired, &plan_options, &Printer::Target).await {
+            match make_plan_with(conn, None, &desired, &plan_options, &Printer::Target).await {
                 Ok(planned) => {
                     let plan_file =
                         json::plan_json(&planned.plan, Some(&planned.current.fingerprint()));

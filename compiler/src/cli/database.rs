@@ -52,6 +52,19 @@ impl DatabaseUrl {
         self.connect_with(true).await
     }
 
+    /// `connect_read_only`, and a second read-only session opened at the same time for
+    /// introspection's helper (`introspect::catalog_with_helper`), when the server gives one: a
+    /// role or pooler that allows a single session gets `None`, and reads on one.
+    pub async fn connect_read_only_pair(
+        &self,
+    ) -> Result<(PgConnection, Option<PgConnection>), String> {
+        match tokio::join!(self.connect_with(true), self.connect_with(true)) {
+            (Ok(main), helper) => Ok((main, helper.ok())),
+            (Err(_), Ok(main)) => Ok((main, None)),
+            (Err(error), Err(_)) => Err(error),
+        }
+    }
+
     async fn connect_with(&self, read_only: bool) -> Result<PgConnection, String> {
         let mut settings = vec![("row_security", "off")];
         if read_only {

@@ -10,8 +10,8 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
     };
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {
-            let mut conn = url.connect_read_only().await?;
-            crate::introspect::catalog(&mut conn)
+            let (mut conn, mut helper) = url.connect_read_only_pair().await?;
+            crate::introspect::catalog_with_helper(&mut conn, helper.as_mut())
                 .await
                 .map_err(|e| e.to_string())
         })

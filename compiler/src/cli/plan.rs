@@ -58,8 +58,8 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
         let printer = printer(args.dev_url.as_deref());
         let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
             rt.block_on(async {
-                let mut conn = url.connect_read_only().await?;
-                Ok(make_plan_with(&mut conn, &desired, &options, &printer).await)
+                let (mut conn, mut helper) = url.connect_read_only_pair().await?;
+                Ok(make_plan_with(&mut conn, helper.as_mut(), &desired, &options, &printer).await)
             })
         });
         match result {

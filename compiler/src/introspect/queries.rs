@@ -33,8 +33,116 @@ pub(crate) enum Scope {
 /// Runs the queries and counts the round trips.
 pub(crate) struct Reader<'c> {
     conn: &'c mut PgConnection,
+    /// A second session on the same database, where the constraint and index queries run while
+    /// `conn` runs the others: each query is one server process's work, so two sessions use two
+    /// cores. Only for plain reads: a read that must see a transaction's own uncommitted objects
+    /// (canonicalisation's scratch tables) has no helper.
+    helper: Option<&'c mut PgConnection>,
     /// Queries sent so far.
     pub queries: usize,
+}
+
+/// The rows of the queries that follow the schemas', fetched before any is decoded so that two
+/// sessions can fetch them at once.
+struct Rows {
+    enums: Vec<PgRow>,
+    sequences: Vec<PgRow>,
+    functions: Vec<PgRow>,
+    domains: Vec<PgRow>,
+    tables: Vec<PgRow>,
+    columns: Vec<PgRow>,
+    policies: Vec<PgRow>,
+    grants: Vec<PgRow>,
+    fill_triggers: Vec<PgRow>,
+}
+
+/// The constraint and index queries' rows: the other half of the server's work.
+struct KeyRows {
+    constraints: Vec<PgRow>,
+    opclasses: Vec<PgRow>,
+    indexes: Vec<PgRow>,
+}
+
+impl Rows {
+    const QUERIES: usize = 9;
+
+    async fn fetch(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows, IntrospectError> {
+        let s = Some(schemas);
+        Ok(Rows {
+            enums: fetch_on(conn, "enums", ENUMS, s).await?,
+            sequences: fetch_on(conn, "sequences", SEQUENCES, s).await?,
+            functions: fetch_on(conn, "functions", super::routines::FUNCTIONS, s).await?,
+            domains: fetch_on(conn, "domains", super::routines::DOMAINS, s).await?,
+            tables: fetch_on(conn, "tables", TABLES, s).await?,
+            columns: fetch_on(conn, "columns", COLUMNS, s).await?,
+            policies: fetch_on(conn, "policies", POLICIES, s).await?,
+            grants: fetch_on(conn, "grants", GRANTS, s).await?,
+            fill_triggers: fetch_on(conn, "fill triggers", FILL_TRIGGERS, s).await?,
+        })
+    }
+}
+
+impl KeyRows {
+    const QUERIES: usize = 3;
+
+    async fn fetch(
+        conn: &mut PgConnection,
+        schemas: &[String],
+    ) -> Result<KeyRows, IntrospectError> {
+        let s = Some(schemas);
+        Ok(KeyRows {
+            constraints: fetch_on(conn, "constraints", CONSTRAINTS, s).await?,
+            opclasses: fetch_on(conn, "operator classes", OPCLASSES, None).await?,
+            indexes: fetch_on(conn, "indexes", INDEXES, s).await?,
+        })
+    }
+}
+
+async fn setting(conn: &mut PgConnection, name: &str) -> Result<String, IntrospectError> {
+    sqlx::query_scalar("select pg_catalog.current_setting($1)")
+        .bind(name)
+        .persistent(false)
+        .fetch_one(conn)
+        .await
+        .map_err(|source| IntrospectError::Query {
+            what: "settings",
+            source,
+        })
+}
+
+async fn set_setting(
+    conn: &mut PgConnection,
+    name: &str,
+    value: &str,
+) -> Result<(), IntrospectError> {
+    sqlx::query("select pg_catalog.set_config($1, $2, false)")
+        .bind(name)
+        .bind(value)
+        .persistent(false)
+        .execute(conn)
+        .await
+        .map_err(|source| IntrospectError::Query {
+            what: "settings",
+            source,
+        })?;
+    Ok(())
+}
+
+async fn fetch_on(
+    conn: &mut PgConnection,
+    what: &'static str,
+    sql: &'static str,
+    schemas: Option<&[String]>,
+) -> Result<Vec<PgRow>, IntrospectError> {
+    let query = sqlx::query(sql);
+    let query = match schemas {
+        Some(schemas) => query.bind(schemas),
+        None => query,
+    };
+    query
+        .fetch_all(conn)
+        .await
+        .map_err(|source| IntrospectError::Query { what, source })
 }
 
 // Schemas that hold user objects (`kind` empty), and in the same round trip every object in them
@@ -423,7 +531,24 @@ order by n.nspname collate "C", c.relname collate "C"
 
 impl<'c> Reader<'c> {
     pub(crate) fn new(conn: &'c mut PgConnection) -> Reader<'c> {
-        Reader { conn, queries: 0 }
+        Reader {
+            conn,
+            helper: None,
+            queries: 0,
+        }
+    }
+
+    /// A reader that sends the constraint and index queries on `helper`, a second session on
+    /// the same database, while `conn` sends the others.
+    pub(crate) fn with_helper(
+        conn: &'c mut PgConnection,
+        helper: Option<&'c mut PgConnection>,
+    ) -> Reader<'c> {
+        Reader {
+            conn,
+            helper,
+            queries: 0,
+        }
     }
 
     async fn fetch(
@@ -433,15 +558,7 @@ impl<'c> Reader<'c> {
         schemas: Option<&[String]>,
     ) -> Result<Vec<PgRow>, IntrospectError> {
         self.queries += 1;
-        let query = sqlx::query(sql);
-        let query = match schemas {
-            Some(schemas) => query.bind(schemas),
-            None => query,
-        };
-        query
-            .fetch_all(&mut *self.conn)
-            .await
-            .map_err(|source| IntrospectError::Query { what, source })
+        fetch_on(self.conn, what, sql, schemas).await
     }
 
     /// Reads the whole catalog of `scope`, with JIT compilation off for the session meanwhile.
@@ -450,40 +567,18 @@ impl<'c> Reader<'c> {
         // are far above `jit_above_cost`, so with JIT on (the default) the index query spent
         // ~0.4 s compiling and ~5 ms running, on each read (canonicalisation reads once per batch).
         // https://www.postgresql.org/docs/current/jit-decision.html
-        let jit = self.setting("jit").await?;
-        self.set_setting("jit", "off").await?;
+        let jit = setting(self.conn, "jit").await?;
+        set_setting(self.conn, "jit", "off").await?;
+        if let Some(helper) = self.helper.as_deref_mut() {
+            // The helper is this read's own session; its setting need not be restored.
+            set_setting(helper, "jit", "off").await?;
+        }
         let catalog = self.read_catalog(scope).await;
         // Restored also when a read failed; the read's error is the one to report.
-        let restored = self.set_setting("jit", &jit).await;
+        let restored = set_setting(self.conn, "jit", &jit).await;
         let catalog = catalog?;
         restored?;
         Ok(catalog)
-    }
-
-    async fn setting(&mut self, name: &str) -> Result<String, IntrospectError> {
-        sqlx::query_scalar("select pg_catalog.current_setting($1)")
-            .bind(name)
-            .persistent(false)
-            .fetch_one(&mut *self.conn)
-            .await
-            .map_err(|source| IntrospectError::Query {
-                what: "settings",
-                source,
-            })
-    }
-
-    async fn set_setting(&mut self, name: &str, value: &str) -> Result<(), IntrospectError> {
-        sqlx::query("select pg_catalog.set_config($1, $2, false)")
-            .bind(name)
-            .bind(value)
-            .persistent(false)
-            .execute(&mut *self.conn)
-            .await
-            .map_err(|source| IntrospectError::Query {
-                what: "settings",
-                source,
-            })?;
-        Ok(())
     }
 
     async fn read_catalog(&mut self, scope: &Scope) -> Result<Catalog, IntrospectError> {
@@ -525,7 +620,19 @@ impl<'c> Reader<'c> {
             .collect();
         let schemas = schemas.as_slice();
 
-        for row in self.fetch("enums", ENUMS, Some(schemas)).await? {
+        let (rows, keys) = match self.helper.as_deref_mut() {
+            Some(helper) => tokio::try_join!(
+                Rows::fetch(self.conn, schemas),
+                KeyRows::fetch(helper, schemas)
+            )?,
+            None => (
+                Rows::fetch(self.conn, schemas).await?,
+                KeyRows::fetch(self.conn, schemas).await?,
+            ),
+        };
+        self.queries += Rows::QUERIES + KeyRows::QUERIES;
+
+        for row in rows.enums {
             catalog.enums.push(EnumType {
                 name: QualifiedName::new(
                     get::<String>(&row, "enums", "schema")?,
@@ -540,7 +647,7 @@ impl<'c> Reader<'c> {
 
         // Kept with their oids until the columns say which are `serial` columns' own.
         let mut sequences: Vec<(i64, Sequence)> = Vec::new();
-        for row in self.fetch("sequences", SEQUENCES, Some(schemas)).await? {
+        for row in rows.sequences {
             const WHAT: &str = "sequences";
             let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
                 "int2" => BaseType::SmallInt,
@@ -567,16 +674,10 @@ impl<'c> Reader<'c> {
             ));
         }
 
-        for row in self
-            .fetch("functions", super::routines::FUNCTIONS, Some(schemas))
-            .await?
-        {
+        for row in rows.functions {
             catalog.functions.extend(super::routines::function(&row)?);
         }
-        for row in self
-            .fetch("domains", super::routines::DOMAINS, Some(schemas))
-            .await?
-        {
+        for row in rows.domains {
             catalog.domains.push(super::routines::domain(&row)?);
         }
 
@@ -586,7 +687,7 @@ impl<'c> Reader<'c> {
         let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
         // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
         let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
-        for row in self.fetch("tables", TABLES, Some(schemas)).await? {
+        for row in rows.tables {
             if let Some(view) = super::views::view(&row)? {
                 views_by_oid.insert(get(&row, "tables", "oid")?, catalog.views.len());
                 catalog.views.push(view);
@@ -616,7 +717,7 @@ impl<'c> Reader<'c> {
         let mut columns: Vec<(usize, i32, Column)> = Vec::new();
         let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
         let mut view_columns: Vec<(usize, i32, Column)> = Vec::new();
-        for row in self.fetch("columns", COLUMNS, Some(schemas)).await? {
+        for row in rows.columns {
             let oid: i64 = get(&row, "columns", "table_oid")?;
             let Some(&index) = by_oid.get(&oid) else {
                 if let Some(&view) = views_by_oid.get(&oid) {
@@ -642,10 +743,7 @@ impl<'c> Reader<'c> {
             .map(|(_, sequence)| sequence)
             .collect();
 
-        let constraints = self
-            .fetch("constraints", CONSTRAINTS, Some(schemas))
-            .await?;
-        for row in in_catalog_order(constraints, "constraints", &by_oid, &views_by_oid)? {
+        for row in in_catalog_order(keys.constraints, "constraints", &by_oid, &views_by_oid)? {
             let Some(table) = table_of(&row, "constraints", &by_oid, &mut catalog)? else {
                 continue;
             };
@@ -653,14 +751,13 @@ impl<'c> Reader<'c> {
         }
 
         let mut opclasses: BTreeMap<i64, String> = BTreeMap::new();
-        for row in self.fetch("operator classes", OPCLASSES, None).await? {
+        for row in keys.opclasses {
             opclasses.insert(
                 get(&row, "operator classes", "oid")?,
                 get(&row, "operator classes", "name")?,
             );
         }
-        let indexes = self.fetch("indexes", INDEXES, Some(schemas)).await?;
-        for row in in_catalog_order(indexes, "indexes", &by_oid, &views_by_oid)? {
+        for row in in_catalog_order(keys.indexes, "indexes", &by_oid, &views_by_oid)? {
             let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
                 if let Some(view) =
                     super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
@@ -677,14 +774,14 @@ impl<'c> Reader<'c> {
             table.indexes.push(index);
         }
 
-        for row in self.fetch("policies", POLICIES, Some(schemas)).await? {
+        for row in rows.policies {
             let Some(table) = table_of(&row, "policies", &by_oid, &mut catalog)? else {
                 continue;
             };
             table.policies.push(policy(&row)?);
         }
 
-        for row in self.fetch("grants", GRANTS, Some(schemas)).await? {
+        for row in rows.grants {
             let Some(table) = table_of(&row, "grants", &by_oid, &mut catalog)? else {
                 continue;
             };
@@ -735,10 +832,7 @@ impl<'c> Reader<'c> {
                 });
             }
         }
-        for row in self
-            .fetch("fill triggers", FILL_TRIGGERS, Some(schemas))
-            .await?
-        {
+        for row in rows.fill_triggers {
             // User triggers; schemac's own other than fill triggers are leftovers of a step.
             if !get::<bool>(&row, "fill triggers", "schemac")? {
                 catalog.triggers.push(super::routines::trigger(&row)?);
