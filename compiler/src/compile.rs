@@ -7,9 +7,7 @@ use std::path::Path;
 use crate::catalog::{self, Catalog};
 use crate::diagnostics::{has_errors, Diagnostic};
 use crate::model::{self, Model};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use crate::source::{LoadError, SourceFile, SourceSet, Span};
+use crate::source::{LoadError, SourceSet, Span};
 use crate::syntax;
 
 /// What `compile` produced: `model` when resolve found no error, `catalog` when it was lowered.
@@ -39,7 +37,8 @@ pub fn compile(sources: &SourceSet) -> Compiled {
         }));
     }
     let mut files = Vec::with_capacity(sources.files.len());
-    for parsed in parse_all(&sources.files) {
+    for file in &sources.files {
+        let parsed = syntax::parse(file);
         diagnostics.extend(parsed.diagnostics);
         files.push(parsed.file);
     }
@@ -68,52 +67,6 @@ pub fn compile(sources: &SourceSet) -> Compiled {
         diagnostics,
     }
 }
-
-/// `syntax::parse` of every file, in file order. Files do not depend on each other until resolve,
-/// so they are parsed on as many threads as there are cores (parsing is half of `check`'s time).
-fn parse_all(files: &[SourceFile]) -> Vec<syntax::Parsed> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len());
-    if threads <= 1 {
-        return files.iter().map(syntax::parse).collect();
-    }
-    // Each thread, this one included, takes the next file not yet taken, so one big file does not
-    // hold up the rest; a helper thread that cannot be started leaves its share to the others.
-    let next = AtomicUsize::new(0);
-    let take = || {
-        let mut done = Vec::new();
-        while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-            done.push((file, syntax::parse(file)));
-        }
-        done
-    };
-    let mut parsed: Vec<(&SourceFile, syntax::Parsed)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    // The parser recurses per nesting level; as deep as the main thread may.
-                    .stack_size(PARSER_STACK)
-                    .spawn_scoped(scope, take)
-                    .ok()
-            })
-            .collect();
-        let mut parsed = take();
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => parsed.extend(done),
-                // A parser panic is a bug; let it surface as it would on one thread.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        parsed
-    });
-    parsed.sort_by_key(|(file, _)| file.id);
-    parsed.into_iter().map(|(_, parsed)| parsed).collect()
-}
-
-/// The stack of a parsing thread: the main thread's usual size.
-const PARSER_STACK: usize = 8 * 1024 * 1024;
 
 /// `compile` for a caller that keeps the syntax trees (the language server parses again only the
 /// files that changed): `files[i]` and `parse_diagnostics[i]` are `syntax::parse` of
