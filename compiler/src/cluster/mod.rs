@@ -2,11 +2,14 @@
 //! dev database of `plan`, `drift` and `introspect` when an expression needs a server to print it
 //! and no `--dev-url` is given (never the target: see `introspect::expressions`).
 //!
-//! `initdb` into a fresh temp dir, `pg_ctl start` listening only on a Unix socket in that dir, trust
+//! `initdb` into a fresh temp dir (or a copy of the cluster it made last time: `template`),
+//! `pg_ctl start` listening only on a Unix socket in that dir, trust
 //! auth. Statics are never dropped, so cleanup cannot hang off a `Drop`: a small watchdog shell
 //! waits for this process to exit, then stops the cluster and removes the dir. It starts before
 //! `initdb`, so even a half-made cluster is removed. `initdb` refuses to run as root; as root the
 //! server programs run as the `postgres` user, which owns the dir.
+
+mod template;
 
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
@@ -81,6 +84,26 @@ pub fn start() -> Result<PathBuf, String> {
 
     spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
 
+    let template = template::path(&bin, as_root);
+    if let Some(template) = &template {
+        if template::copy_to(template, &data) {
+            match start_server(&pg_ctl, &runuser, &dir, &data) {
+                Ok(()) => return Ok(dir),
+                // A template that does not start is dropped; initdb makes the cluster instead.
+                Err(_) => {
+                    template::forget(template);
+                    // In case it started after all (`pg_ctl -w` gave up waiting).
+                    let _ = server_command(&pg_ctl, &runuser, &dir)
+                        .arg("-D")
+                        .arg(&data)
+                        .args(["-m", "immediate", "-s", "stop"])
+                        .output();
+                    std::fs::remove_dir_all(&data)
+                        .map_err(|e| format!("cannot remove {}: {e}", data.display()))?;
+                }
+            }
+        }
+    }
     let mut initdb = server_command(&bin.join("initdb"), &runuser, &dir);
     initdb
         .arg("-D")
@@ -88,6 +111,9 @@ pub fn start() -> Result<PathBuf, String> {
         .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C"])
         .args(["--no-sync", "--no-instructions"]);
     run(&mut initdb, "initdb")?;
+    if let Some(template) = &template {
+        template::save(&data, template);
+    }
 
     start_server(&pg_ctl, &runuser, &dir, &data)?;
     Ok(dir)
