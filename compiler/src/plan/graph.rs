@@ -1,10 +1,12 @@
-//! Ordering steps: a petgraph DAG built from what each step needs, provides, removes and releases,
+//! Ordering steps: a petgraph DAG built from what each step needs, provides, removes and releases
+//! (and, where it makes no cycle, what it prefers to follow),
 //! sorted topologically with ties broken by (phase, target, creation order) so the same input
 //! always gives the same plan. A cycle is a diagnostic naming its steps.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
+use petgraph::algo::has_path_connecting;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::Direction;
 
@@ -38,6 +40,19 @@ pub fn order(steps: Vec<Step>) -> Result<Vec<Step>, Vec<Diagnostic>> {
             for &releaser in releasers.get(resource).into_iter().flatten() {
                 if releaser != index {
                     graph.update_edge(nodes[releaser], nodes[index], ());
+                }
+            }
+        }
+    }
+    // Preferences last, each only where the steps it would order after this one do not already
+    // have to run before it.
+    for (index, step) in steps.iter().enumerate() {
+        for resource in &step.prefers_after {
+            for &provider in providers.get(resource).into_iter().flatten() {
+                if provider != index
+                    && !has_path_connecting(&graph, nodes[index], nodes[provider], None)
+                {
+                    graph.update_edge(nodes[provider], nodes[index], ());
                 }
             }
         }
@@ -83,4 +98,47 @@ pub fn order(steps: Vec<Step>) -> Result<Vec<Step>, Vec<Diagnostic>> {
     }
     let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
     Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::QualifiedName;
+    use crate::plan::step::{Action, StepKind};
+
+    fn step(target: &str) -> Step {
+        Step::new(StepKind::DropIndex, target, 0, Action::Sql(Vec::new()))
+    }
+
+    fn object(name: &str) -> Resource {
+        Resource::Object(QualifiedName::new("public", "t"), name.to_string())
+    }
+
+    fn targets(steps: Vec<Step>) -> Vec<String> {
+        order(steps)
+            .unwrap_or_else(|_| panic!("no cycle"))
+            .into_iter()
+            .map(|s| s.target)
+            .collect()
+    }
+
+    #[test]
+    fn a_preference_orders_like_a_need() {
+        // By target name alone `a_drop` would go first.
+        let drop = step("a_drop").prefers_after([object("new")]);
+        let build = step("b_build").provides([object("new")]);
+        assert_eq!(targets(vec![drop, build]), ["b_build", "a_drop"]);
+    }
+
+    #[test]
+    fn a_preference_that_would_make_a_cycle_is_left_out() {
+        // The build needs what the drop frees: the drop must go first, whatever it prefers.
+        let drop = step("b_drop")
+            .prefers_after([object("new")])
+            .provides([object("free old")]);
+        let build = step("a_build")
+            .needs([object("free old")])
+            .provides([object("new")]);
+        assert_eq!(targets(vec![drop, build]), ["b_drop", "a_build"]);
+    }
 }

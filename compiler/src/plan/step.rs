@@ -468,6 +468,9 @@ pub struct Step {
     pub removes: Vec<Resource>,
     /// Resources this step stops depending on (a dropped foreign key releases its referenced key).
     pub releases: Vec<Resource>,
+    /// Resources this step had better run after, where that orders nothing into a cycle: an index
+    /// or key dropped after its replacement is built (expand, then contract).
+    pub prefers_after: Vec<Resource>,
 }
 
 impl Step {
@@ -491,6 +494,7 @@ impl Step {
             provides: Vec::new(),
             removes: Vec::new(),
             releases: Vec::new(),
+            prefers_after: Vec::new(),
         }
     }
 
@@ -619,6 +623,11 @@ impl Step {
 
     pub fn releases(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
         self.releases.extend(resources);
+        self
+    }
+
+    pub fn prefers_after(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
+        self.prefers_after.extend(resources);
         self
     }
 }

@@ -781,6 +781,42 @@ fn replaced_by(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Op
         .map(|new| new.name.clone())
 }
 
+/// The indexes and unique constraints the schema gives the table under names the database does not
+/// use yet: a dropped index or key goes after they are built, so queries keep an index and writes
+/// a uniqueness check meanwhile (expand, then contract). Not a primary key: a table has one at a
+/// time, so the old one goes first.
+fn replacements(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Vec<Resource> {
+    let indexing = matches!(
+        object,
+        TableObject::Index(_) | TableObject::Unique(_) | TableObject::PrimaryKey(_)
+    );
+    let (true, Some(desired), Some(current)) = (
+        indexing,
+        ctx.catalogs.desired.table(table),
+        ctx.catalogs
+            .current
+            .table(&super::current_table_name(ctx.catalogs, table)),
+    ) else {
+        return Vec::new();
+    };
+    let taken = |name: &str| {
+        current.indexes.iter().any(|i| i.name == name)
+            || current.uniques.iter().any(|u| u.name == name)
+            || current
+                .primary_key
+                .as_ref()
+                .is_some_and(|pk| pk.name == name)
+    };
+    desired
+        .indexes
+        .iter()
+        .map(|i| &i.name)
+        .chain(desired.uniques.iter().map(|u| &u.name))
+        .filter(|name| !taken(name))
+        .map(|name| Resource::Object(table.clone(), name.clone()))
+        .collect()
+}
+
 /// What a step that drops `object` waits for and frees: it needs the table; it releases the columns
 /// (and a foreign key its referenced key) so that their drops wait for it; it removes the key a
 /// primary key or unique constraint gives, after every foreign key that references it is gone.
@@ -846,7 +882,8 @@ fn drop(ctx: &Context, table: &QualifiedName, object: &TableObject) -> Step {
         .lock(LockLevel::AccessExclusiveInstant),
     }
     .on_table(table)
-    .provides([name_free(table, name)]);
+    .provides([name_free(table, name)])
+    .prefers_after(replacements(ctx, table, object));
     let step = drop_bookkeeping(table, object, step);
     match replaced_by(ctx, table, object) {
         // Same name: the old key must go first, and the new one follows at once.
