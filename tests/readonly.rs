@@ -533,3 +533,100 @@ async fn views_are_printed_off_the_target() {
         0
     );
 }
+
+/// A policy whose subquery the local printer cannot print, written by hand (not as the server
+/// prints it), needs a dev database only until the database holds it: then `plan` and `drift`
+/// compare its meaning with the database's text and need none, also when the policy's table gains
+/// a column; a change to a column its subquery reads needs the dev database again.
+#[tokio::test]
+async fn a_subquery_policy_the_database_holds_needs_no_dev_database() {
+    const POLICY_SCHEMA: &str = r#"
+table members {
+  id      bigserial primary
+  login   text
+  team_id bigint
+}
+
+table notes {
+  id      bigserial primary
+  team_id bigint
+  body    text
+  policy notes_of_my_teams for all using (team_id in (select m.team_id from members as m where m.login = current_user) or body = 'public')
+}
+"#;
+    let db = TestDb::new().await;
+    let url = db.url();
+    let nowhere = "postgres://schemac@127.0.0.1:1/nowhere";
+    let (_dir, schema) = write_schema(POLICY_SCHEMA);
+    run(&["apply", &schema, "--database-url", &url, "--yes"])
+        .await
+        .expect(0);
+    let held: String = {
+        let mut conn = db.connect().await;
+        sqlx::query_scalar("select pg_get_expr(polqual, polrelid) from pg_policy")
+            .fetch_one(&mut conn)
+            .await
+            .expect("the policy")
+    };
+    assert!(held.contains("SELECT m.team_id"), "{held}");
+
+    let plan = run(&[
+        "plan",
+        &schema,
+        "--database-url",
+        &url,
+        "--dev-url",
+        nowhere,
+        "--format",
+        "json",
+    ])
+    .await
+    .expect(0);
+    assert_eq!(steps(&plan.stdout), 0, "{}", plan.stdout);
+    run(&[
+        "drift",
+        &schema,
+        "--database-url",
+        &url,
+        "--dev-url",
+        nowhere,
+    ])
+    .await
+    .expect(0);
+
+    let (_dir2, wider) = write_schema(
+        &POLICY_SCHEMA.replace("  body    text\n", "  body    text\n  title   text?\n"),
+    );
+    let plan = run(&[
+        "plan",
+        &wider,
+        "--database-url",
+        &url,
+        "--dev-url",
+        nowhere,
+        "--format",
+        "json",
+    ])
+    .await
+    .expect(0);
+    assert_eq!(steps(&plan.stdout), 1, "{}", plan.stdout);
+    assert!(plan.stdout.contains("add_column"), "{}", plan.stdout);
+
+    let (_dir3, retyped) =
+        write_schema(&POLICY_SCHEMA.replace("  login   text\n", "  login   varchar(100)\n"));
+    let refused = run(&[
+        "plan",
+        &retyped,
+        "--database-url",
+        &url,
+        "--dev-url",
+        nowhere,
+    ])
+    .await;
+    assert_eq!(refused.code, 1, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.contains("notes_of_my_teams") && refused.stderr.contains("--dev-url"),
+        "{}",
+        refused.stderr
+    );
+}
