@@ -21,6 +21,9 @@ pub enum Deliberate {
     DropsOwnNotNullCheck,
     /// `DROP CONSTRAINT` of a constraint the schema no longer has, or replaces.
     DropsConstraint,
+    /// `DROP CONSTRAINT` of a foreign key tied to a key being replaced, added back in the same
+    /// transaction.
+    DropsForeignKeyOfReplacedKey,
     /// `DROP FUNCTION IF EXISTS` of schemac's own fill or sync function.
     DropsFillFunction,
     /// `DROP FUNCTION` / `DROP PROCEDURE` of a routine the schema no longer has or recreates.
@@ -107,6 +110,7 @@ impl Deliberate {
             Deliberate::DropsOwnBoundCheck
             | Deliberate::DropsOwnNotNullCheck
             | Deliberate::DropsConstraint
+            | Deliberate::DropsForeignKeyOfReplacedKey
             | Deliberate::SwapDropsKey => &["ban-drop-constraint"],
             Deliberate::DropsFillFunction | Deliberate::DropsRoutine => &["ban-drop-function"],
             Deliberate::DropsDomain => &["ban-drop-domain"],
@@ -164,6 +168,9 @@ impl Deliberate {
             }
             Deliberate::DropsConstraint => {
                 "the schema no longer has this constraint, or a stricter one replaces it"
+            }
+            Deliberate::DropsForeignKeyOfReplacedKey => {
+                "tied to the index of the key replaced here; added back NOT VALID in this transaction"
             }
             Deliberate::DropsFillFunction => {
                 "schemac's own fill function, no longer needed once the column is NOT NULL"

@@ -606,6 +606,13 @@ impl Step {
         }
     }
 
+    /// Adds a statement after the step's own (an SQL step only).
+    pub fn push_statement(&mut self, statement: String) {
+        if let Action::Sql(statements) = &mut self.action {
+            statements.push(statement);
+        }
+    }
+
     pub fn needs(mut self, resources: impl IntoIterator<Item = Resource>) -> Step {
         self.needs.extend(resources);
         self

@@ -236,8 +236,55 @@ pub fn add_object(
         step.needs.push(name_free(table, &name));
     }
     if let Some(old) = old {
-        drop_in_the_adding_step(table, old, &mut planned.steps[first..]);
+        let dependents = foreign_keys_on_key(ctx, table, old);
+        drop_in_the_adding_step(table, old, &dependents, &mut planned.steps[first..]);
+        for (child, fk) in &dependents {
+            validate_object(child, &TableObject::ForeignKey(fk.clone()), planned);
+            if let Some(validate) = planned.steps.last_mut() {
+                validate
+                    .needs
+                    .push(Resource::Object(table.clone(), name.clone()));
+            }
+        }
     }
+}
+
+/// The foreign keys of the database that reference the columns of `old`, a primary key or unique
+/// constraint the plan replaces, and that the plan keeps as they are: PostgreSQL ties a foreign key
+/// to the index of the key it was created against, and refuses to drop that key while the foreign
+/// key exists. (A foreign key the plan drops or changes is dropped by its own step first.)
+fn foreign_keys_on_key(
+    ctx: &Context,
+    table: &QualifiedName,
+    old: &TableObject,
+) -> Vec<(QualifiedName, ForeignKey)> {
+    let columns: Vec<&str> = match old {
+        TableObject::PrimaryKey(_) | TableObject::Unique(_) => old.columns(),
+        _ => return Vec::new(),
+    };
+    let current_name = super::current_table_name(ctx.catalogs, table);
+    let same_columns = |referenced: &[String]| {
+        referenced.len() == columns.len()
+            && referenced.iter().all(|c| columns.contains(&c.as_str()))
+    };
+    let dropped = |child: &QualifiedName, name: &str| {
+        ctx.changes.iter().any(|change| {
+            matches!(change, Change::DropObject { table: t, object }
+                if t == child && object.name() == name)
+        })
+    };
+    let mut found = Vec::new();
+    for child in &ctx.catalogs.current.tables {
+        for fk in &child.foreign_keys {
+            if fk.referenced_table == current_name
+                && same_columns(&fk.referenced_columns)
+                && !dropped(&child.name, &fk.name)
+            {
+                found.push((child.name.clone(), fk.clone()));
+            }
+        }
+    }
+    found
 }
 
 /// The object of the same name and kind that the plan drops while adding `object`: its definition
@@ -276,7 +323,14 @@ fn temporary_name(name: &str) -> String {
 /// A constraint replaced in place: the step that adds the new one drops the old one first, in the
 /// same transaction, so the table is never without it (`DROP CONSTRAINT` is instant). Nothing is
 /// lost, so the step is not destructive.
-fn drop_in_the_adding_step(table: &QualifiedName, old: &TableObject, steps: &mut [Step]) {
+/// Foreign keys tied to the old key (`dependents`) are dropped before it and added again after the
+/// new one, `NOT VALID` (validated by a step of their own), in the same transaction.
+fn drop_in_the_adding_step(
+    table: &QualifiedName,
+    old: &TableObject,
+    dependents: &[(QualifiedName, ForeignKey)],
+    steps: &mut [Step],
+) {
     let adding = steps.iter_mut().find(|step| {
         matches!(
             step.kind,
@@ -293,6 +347,21 @@ fn drop_in_the_adding_step(table: &QualifiedName, old: &TableObject, steps: &mut
         ddl::drop_constraint(table, old.name()),
         Some(Deliberate::DropsConstraint),
     );
+    for (child, fk) in dependents.iter().rev() {
+        step.prepend(
+            ddl::drop_constraint(child, &fk.name),
+            Some(Deliberate::DropsForeignKeyOfReplacedKey),
+        );
+    }
+    for (child, fk) in dependents {
+        step.push_statement(ddl::add_foreign_key(child, fk, true));
+        step.needs.push(Resource::Table(child.clone()));
+        // The key it is added against again, where the plan builds one (another unique).
+        step.needs.push(Resource::Key(
+            fk.referenced_table.clone(),
+            fk.referenced_columns.clone(),
+        ));
+    }
     step.lock = LockLevel::AccessExclusiveInstant;
     let released = drop_bookkeeping(table, old, Step::sql(step.kind, "", 0, Vec::new()));
     step.removes.extend(released.removes);
