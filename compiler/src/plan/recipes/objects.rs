@@ -23,7 +23,50 @@ pub fn drop_object(
     if readded(ctx, table, object) {
         return;
     }
-    planned.steps.push(drop(ctx, table, object));
+    let mut step = drop(ctx, table, object);
+    let dependents = foreign_keys_on_key(ctx, table, object);
+    readd_foreign_keys_around(&dependents, &mut step);
+    planned.steps.push(step);
+    validate_readded(table, object.name(), &dependents, planned);
+}
+
+/// Foreign keys tied to a key that `step` drops (`foreign_keys_on_key`) are dropped before it and
+/// added back after the step's own statements, `NOT VALID`, in the same transaction: against the
+/// key that replaces it, which the plan builds first.
+fn readd_foreign_keys_around(dependents: &[(QualifiedName, ForeignKey)], step: &mut Step) {
+    for (child, fk) in dependents.iter().rev() {
+        step.prepend(
+            ddl::drop_constraint(child, &fk.name),
+            Some(Deliberate::DropsForeignKeyOfReplacedKey),
+        );
+    }
+    for (child, fk) in dependents {
+        step.push_statement(ddl::add_foreign_key(child, fk, true));
+        step.needs.push(Resource::Table(child.clone()));
+        // The key it is added against again, where the plan builds one.
+        step.needs.push(Resource::Key(
+            fk.referenced_table.clone(),
+            fk.referenced_columns.clone(),
+        ));
+    }
+}
+
+/// A validation step for each foreign key added back `NOT VALID`, after the step that did it.
+fn validate_readded(
+    table: &QualifiedName,
+    key: &str,
+    dependents: &[(QualifiedName, ForeignKey)],
+    planned: &mut Planned,
+) {
+    for (child, fk) in dependents {
+        validate_object(child, &TableObject::ForeignKey(fk.clone()), planned);
+        if let Some(validate) = planned.steps.last_mut() {
+            validate.needs.push(name_free(table, key));
+            validate
+                .needs
+                .push(Resource::Object(table.clone(), key.to_string()));
+        }
+    }
 }
 
 /// Added NOT VALID by a run that stopped before validating it: finish the job.
@@ -238,19 +281,12 @@ pub fn add_object(
     if let Some(old) = old {
         let dependents = foreign_keys_on_key(ctx, table, old);
         drop_in_the_adding_step(table, old, &dependents, &mut planned.steps[first..]);
-        for (child, fk) in &dependents {
-            validate_object(child, &TableObject::ForeignKey(fk.clone()), planned);
-            if let Some(validate) = planned.steps.last_mut() {
-                validate
-                    .needs
-                    .push(Resource::Object(table.clone(), name.clone()));
-            }
-        }
+        validate_readded(table, &name, &dependents, planned);
     }
 }
 
-/// The foreign keys of the database that reference the columns of `old`, a primary key or unique
-/// constraint the plan replaces, and that the plan keeps as they are: PostgreSQL ties a foreign key
+/// The foreign keys of the database that reference the columns of `old`, a primary key, unique
+/// constraint or unique index the plan drops or replaces, and that the plan keeps as they are: PostgreSQL ties a foreign key
 /// to the index of the key it was created against, and refuses to drop that key while the foreign
 /// key exists. (A foreign key the plan drops or changes is dropped by its own step first.)
 fn foreign_keys_on_key(
@@ -260,6 +296,13 @@ fn foreign_keys_on_key(
 ) -> Vec<(QualifiedName, ForeignKey)> {
     let columns: Vec<&str> = match old {
         TableObject::PrimaryKey(_) | TableObject::Unique(_) => old.columns(),
+        TableObject::Index(index)
+            if index.unique
+                && index.predicate.is_none()
+                && index.keys.iter().all(|k| matches!(k, IndexKey::Column(_))) =>
+        {
+            old.columns()
+        }
         _ => return Vec::new(),
     };
     let current_name = super::current_table_name(ctx.catalogs, table);
@@ -347,21 +390,7 @@ fn drop_in_the_adding_step(
         ddl::drop_constraint(table, old.name()),
         Some(Deliberate::DropsConstraint),
     );
-    for (child, fk) in dependents.iter().rev() {
-        step.prepend(
-            ddl::drop_constraint(child, &fk.name),
-            Some(Deliberate::DropsForeignKeyOfReplacedKey),
-        );
-    }
-    for (child, fk) in dependents {
-        step.push_statement(ddl::add_foreign_key(child, fk, true));
-        step.needs.push(Resource::Table(child.clone()));
-        // The key it is added against again, where the plan builds one (another unique).
-        step.needs.push(Resource::Key(
-            fk.referenced_table.clone(),
-            fk.referenced_columns.clone(),
-        ));
-    }
+    readd_foreign_keys_around(dependents, step);
     step.lock = LockLevel::AccessExclusiveInstant;
     let released = drop_bookkeeping(table, old, Step::sql(step.kind, "", 0, Vec::new()));
     step.removes.extend(released.removes);
