@@ -237,6 +237,45 @@ async fn drift_exits_one_and_names_the_table_and_column() {
     assert!(drift.stdout.contains("by_hand"), "{}", drift.stdout);
 }
 
+/// A difference no plan can reach yet — a column the schema makes NOT NULL on a table whose rows
+/// hold NULLs, with nothing to fill them — is still a difference: `drift` exits 1 and names it
+/// (it compares, it does not plan), while `plan` refuses and says what is missing.
+#[tokio::test]
+async fn drift_reports_a_difference_that_no_plan_can_reach_yet() {
+    let db = TestDb::new().await;
+    let url = db.url();
+    let (_dir, before) = temp_schema("table people {\n  id bigserial primary\n  nick text?\n}\n");
+    schemac_async(vec![
+        "apply".into(),
+        before,
+        "--database-url".into(),
+        url.clone(),
+        "--yes".into(),
+    ])
+    .await
+    .expect(0);
+    db.execute("INSERT INTO people (nick) VALUES (NULL), ('x')")
+        .await;
+    let (_dir2, after) = temp_schema("table people {\n  id bigserial primary\n  nick text\n}\n");
+    let plan = schemac_async(vec![
+        "plan".into(),
+        after.clone(),
+        "--database-url".into(),
+        url.clone(),
+    ])
+    .await
+    .expect(1);
+    assert!(plan.stderr.contains("backfill"), "{}", plan.stderr);
+    let drift = schemac_async(vec!["drift".into(), after, "--database-url".into(), url])
+        .await
+        .expect(1);
+    assert!(
+        drift.stdout.contains("nick") && drift.stdout.contains("NOT NULL"),
+        "{}",
+        drift.stdout
+    );
+}
+
 /// A `serial` key retyped to `bigint` by hand (or by a schemac before 2026-12) keeps an `integer`
 /// sequence that still stops at 2,147,483,647: that is not `bigserial`. `drift` says so, and the
 /// plan alters the sequence (keeping its place) instead of dropping it.

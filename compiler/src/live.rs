@@ -39,6 +39,17 @@ pub async fn make_plan(
     make_plan_with(conn, None, desired, options, &Printer::Throwaway).await
 }
 
+/// The database compared with the schema, before any plan is made: what `drift` reports (a
+/// schema that no plan can reach yet — a column made NOT NULL with nothing to fill it — still
+/// differs from the database, and says how).
+pub struct Compared {
+    pub changes: Vec<Change>,
+    /// The database's catalog, limited to what the schema manages.
+    pub current: Catalog,
+    /// The schema's catalog with its expressions as the server prints them.
+    pub desired: Catalog,
+}
+
 /// `make_plan`, printing the expressions the local canonicaliser does not know with `printer`,
 /// and introspecting with `helper`'s session beside `conn`'s where there is one
 /// (`introspect::catalog_with_helper`). Only `apply` passes `Printer::Target`.
@@ -49,6 +60,53 @@ pub async fn make_plan_with(
     options: &PlanOptions,
     printer: &Printer,
 ) -> Result<Planned, PlanFailure> {
+    let Compared {
+        changes,
+        current,
+        desired,
+    } = compare(conn, helper, desired, printer).await?;
+    let pair = Pair::new(&current, &desired);
+    let query = plan::facts_needed(&changes, pair);
+    let mut notes = Vec::new();
+    let facts = match introspect::facts(conn, &query).await {
+        Ok(facts) => facts,
+        // A role that may not read every row (row-level security, no SELECT): the plan assumes
+        // the worst (rows, and NULLs), which is safe, and says so.
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
+            notes.push(format!(
+                "this role cannot read every row ({}); the plan assumes the tables hold rows \
+                 and the columns NULLs",
+                error.message()
+            ));
+            Facts {
+                tables_with_rows: query.tables.iter().cloned().collect(),
+                columns_with_nulls: query.null_columns.iter().cloned().collect(),
+                server_version: None,
+            }
+        }
+        Err(e) => {
+            return Err(PlanFailure::Message(format!(
+                "reading row facts failed: {e}"
+            )))
+        }
+    };
+    let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
+    Ok(Planned {
+        plan,
+        changes,
+        current,
+        desired,
+        notes,
+    })
+}
+
+/// Introspects, canonicalises the schema's expressions without writing to the target, and diffs.
+pub async fn compare(
+    conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<Compared, PlanFailure> {
     let current = introspect::catalog_with_helper(conn, helper)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
@@ -83,37 +141,10 @@ pub async fn make_plan_with(
     let pair = Pair::new(&current, &desired);
     let mut changes = diff(pair);
     introspect::source_text(&mut changes, source);
-    let query = plan::facts_needed(&changes, pair);
-    let mut notes = Vec::new();
-    let facts = match introspect::facts(conn, &query).await {
-        Ok(facts) => facts,
-        // A role that may not read every row (row-level security, no SELECT): the plan assumes
-        // the worst (rows, and NULLs), which is safe, and says so.
-        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42501") => {
-            notes.push(format!(
-                "this role cannot read every row ({}); the plan assumes the tables hold rows \
-                 and the columns NULLs",
-                error.message()
-            ));
-            Facts {
-                tables_with_rows: query.tables.iter().cloned().collect(),
-                columns_with_nulls: query.null_columns.iter().cloned().collect(),
-                server_version: None,
-            }
-        }
-        Err(e) => {
-            return Err(PlanFailure::Message(format!(
-                "reading row facts failed: {e}"
-            )))
-        }
-    };
-    let plan = plan::plan(&changes, pair, &facts, options).map_err(PlanFailure::Diagnostics)?;
-    Ok(Planned {
-        plan,
+    Ok(Compared {
         changes,
         current,
         desired,
-        notes,
     })
 }
 

@@ -1,12 +1,11 @@
 //! `schemac drift`: whether the database equals the schema; one entry per difference, and a
 //! source-level diff. Exit 0 equal, 1 drift, 2 could not tell (bad schema, no connection, ...), as
-//! `diff(1)` does. The target is only read (see `live::printer`).
-
-use crate::plan::PlanOptions;
+//! `diff(1)` does. The target is only read (see `live::printer`). Drift compares; it makes no plan,
+//! so a difference no plan can reach yet (a NOT NULL with nothing to fill it) is still a difference.
 
 use super::plan::report_failure;
 use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
-use crate::live::{make_plan_with, printer};
+use crate::live::{compare, printer};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
@@ -20,18 +19,11 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
         rt.block_on(async {
             let (mut conn, mut helper) = url.connect_read_only_pair().await?;
-            Ok(make_plan_with(
-                &mut conn,
-                helper.as_mut(),
-                &desired,
-                &PlanOptions::default(),
-                &printer,
-            )
-            .await)
+            Ok(compare(&mut conn, helper.as_mut(), &desired, &printer).await)
         })
     });
-    let planned = match result {
-        Ok(Ok(planned)) => planned,
+    let compared = match result {
+        Ok(Ok(compared)) => compared,
         Ok(Err(failure)) => {
             report_failure(out, failure, &sources, Some(&url));
             return 2;
@@ -41,7 +33,7 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
             return 2;
         }
     };
-    let unmanaged = &planned.current.unmanaged;
+    let unmanaged = &compared.current.unmanaged;
     if !unmanaged.is_empty() {
         let mut text = format!(
             "not managed: {} object(s) the schema does not declare, left as they are\n",
@@ -52,19 +44,19 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
         }
         out.result(&text);
     }
-    if planned.changes.is_empty() {
+    if compared.changes.is_empty() {
         out.note("no drift: the database matches the schema");
         return 0;
     }
     let mut text = format!(
         "drift: {} difference(s) between the database and the schema\n",
-        planned.changes.len()
+        compared.changes.len()
     );
-    for change in &planned.changes {
+    for change in &compared.changes {
         text.push_str(&format!("  - {}\n", human::describe(change)));
     }
-    let current = crate::to_source::to_source(&planned.current.normalized()).text;
-    let desired = crate::to_source::to_source(&planned.desired.normalized()).text;
+    let current = crate::to_source::to_source(&compared.current.normalized()).text;
+    let desired = crate::to_source::to_source(&compared.desired.normalized()).text;
     let diff = similar::TextDiff::from_lines(&current, &desired);
     text.push('\n');
     text.push_str(

@@ -21,7 +21,8 @@ use crate::plan::{Plan, PlanOptions};
 use super::apply::{apply_database, Ending, Input};
 use super::PlanArgs;
 use super::{human, json, schema, ApplyArgs, DatabaseUrl, DriftArgs, FleetArgs, Format, Output};
-use crate::live::{make_plan, PlanFailure};
+use crate::introspect::Printer;
+use crate::live::{compare, make_plan, PlanFailure};
 
 /// The fleet as the targets file names it, with the servers that could not be listed.
 struct Fleet {
@@ -185,21 +186,34 @@ async fn plan_target(
         Ok(conn) => conn,
         Err(message) => return Planned::Unreachable(message),
     };
+    if drift {
+        // Compared, not planned: a difference no plan can reach yet is still drift.
+        let compared = compare(&mut conn, None, &desired, &Printer::Throwaway).await;
+        let _ = sqlx::Connection::close(conn).await;
+        return match compared {
+            Ok(compared) => Planned::Drift(compared.changes.iter().map(human::describe).collect()),
+            Err(failure) => failed(&url, failure),
+        };
+    }
     let planned = make_plan(&mut conn, &desired, &options).await;
     let _ = sqlx::Connection::close(conn).await;
     match planned {
-        Ok(planned) if drift => {
-            Planned::Drift(planned.changes.iter().map(human::describe).collect())
-        }
         Ok(planned) => Planned::Plan(planned.plan),
-        Err(PlanFailure::Diagnostics(diagnostics)) => Planned::BadSchema(
+        Err(failure) => failed(&url, failure),
+    }
+}
+
+/// A target whose schema could not be planned (or compared) against it.
+fn failed(url: &DatabaseUrl, failure: PlanFailure) -> Planned {
+    match failure {
+        PlanFailure::Diagnostics(diagnostics) => Planned::BadSchema(
             diagnostics
                 .iter()
                 .map(|d| d.message.clone())
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-        Err(PlanFailure::Message(message)) => Planned::Failed(url.scrub(&message)),
+        PlanFailure::Message(message) => Planned::Failed(url.scrub(&message)),
     }
 }
 
