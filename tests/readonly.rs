@@ -78,8 +78,12 @@ async fn applied() -> TestDb {
 
 /// `url` with the user replaced by the reader (no password: the test server trusts).
 fn as_reader(url: &str) -> String {
+    as_role(url, READER)
+}
+
+fn as_role(url: &str, role: &str) -> String {
     let mut parsed = url::Url::parse(url).expect("test URL");
-    parsed.set_username(READER).expect("set user");
+    parsed.set_username(role).expect("set user");
     let _ = parsed.set_password(None);
     parsed.to_string()
 }
@@ -154,10 +158,7 @@ async fn a_role_allowed_one_session_reads_on_one() {
     )
     .await;
     let writer = db.url();
-    let mut parsed = url::Url::parse(&writer).expect("test URL");
-    parsed.set_username(SINGLE).expect("set user");
-    let _ = parsed.set_password(None);
-    let single = parsed.to_string();
+    let single = as_role(&writer, SINGLE);
     let (_dir, change) = write_schema(&changed());
     let plans = plans_of(&change, &writer, &single).await;
     assert_eq!(plans[0], plans[1], "one session plans as two do");

@@ -67,22 +67,14 @@ pub fn socket_url(dir: &Path, database: &str) -> String {
 
 /// Starts a cluster and returns its dir, which holds the socket; it lives until the process exits.
 pub fn start() -> Result<PathBuf, String> {
-    let bin = find_bin_dir()?;
-    let dir = make_dir()?;
-    let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
-    // As root, the server programs run through runuser; empty means "run them directly".
-    let runuser = if as_root {
-        find_runuser()?
-    } else {
-        PathBuf::new()
-    };
-    if as_root {
-        run(Command::new("chown").arg(SERVER_USER).arg(&dir), "chown")?;
-    }
-    let data = dir.join("data");
-    let pg_ctl = bin.join("pg_ctl");
-
-    spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
+    let Prepared {
+        bin,
+        dir,
+        as_root,
+        runuser,
+        data,
+        pg_ctl,
+    } = prepare()?;
 
     let template = template::path(&bin, as_root);
     if let Some(template) = &template {
@@ -123,20 +115,14 @@ pub fn start() -> Result<PathBuf, String> {
 /// backup taken with `pg_basebackup -R`, so it streams from the primary and answers read-only
 /// queries. Like [`start`], it lives until the process exits.
 pub fn start_standby(primary: &Path) -> Result<PathBuf, String> {
-    let bin = find_bin_dir()?;
-    let dir = make_dir()?;
-    let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
-    let runuser = if as_root {
-        find_runuser()?
-    } else {
-        PathBuf::new()
-    };
-    if as_root {
-        run(Command::new("chown").arg(SERVER_USER).arg(&dir), "chown")?;
-    }
-    let data = dir.join("data");
-    let pg_ctl = bin.join("pg_ctl");
-    spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
+    let Prepared {
+        bin,
+        dir,
+        runuser,
+        data,
+        pg_ctl,
+        ..
+    } = prepare()?;
     let mut backup = server_command(&companion(&bin, "pg_basebackup"), &runuser, &dir);
     backup
         .arg("-D")
@@ -156,6 +142,44 @@ pub fn start_standby(primary: &Path) -> Result<PathBuf, String> {
     run(&mut backup, "pg_basebackup")?;
     start_server(&pg_ctl, &runuser, &dir, &data)?;
     Ok(dir)
+}
+
+/// A new cluster's dir, owned by the user the server runs as, with its watchdog running.
+struct Prepared {
+    /// Where `initdb` and `pg_ctl` are.
+    bin: PathBuf,
+    dir: PathBuf,
+    as_root: bool,
+    /// As root, the server programs run through runuser; empty means "run them directly".
+    runuser: PathBuf,
+    /// `<dir>/data`, not made yet.
+    data: PathBuf,
+    pg_ctl: PathBuf,
+}
+
+fn prepare() -> Result<Prepared, String> {
+    let bin = find_bin_dir()?;
+    let dir = make_dir()?;
+    let as_root = std::fs::metadata(&dir).map_err(|e| e.to_string())?.uid() == 0;
+    let runuser = if as_root {
+        find_runuser()?
+    } else {
+        PathBuf::new()
+    };
+    if as_root {
+        run(Command::new("chown").arg(SERVER_USER).arg(&dir), "chown")?;
+    }
+    let data = dir.join("data");
+    let pg_ctl = bin.join("pg_ctl");
+    spawn_watchdog(&dir, &data, &pg_ctl, &runuser)?;
+    Ok(Prepared {
+        bin,
+        dir,
+        as_root,
+        runuser,
+        data,
+        pg_ctl,
+    })
 }
 
 /// A server program beside `initdb`: in `bin`, else beside what `bin/initdb` links to (a
