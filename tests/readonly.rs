@@ -535,6 +535,25 @@ async fn views_are_printed_off_the_target() {
     );
 }
 
+/// A dev database URL that does not answer: a command given it must need none.
+const NOWHERE: &str = "postgres://schemac@127.0.0.1:1/nowhere";
+
+/// `plan --format json` with an unreachable dev database; it must succeed.
+async fn plan_without_dev_database(schema: &str, url: &str) -> support::cli::Run {
+    run(&[
+        "plan",
+        schema,
+        "--database-url",
+        url,
+        "--dev-url",
+        NOWHERE,
+        "--format",
+        "json",
+    ])
+    .await
+    .expect(0)
+}
+
 /// A policy whose subquery the local printer cannot print, written by hand (not as the server
 /// prints it), needs a dev database only until the database holds it: then `plan` and `drift`
 /// compare its meaning with the database's text and need none, also when the policy's table gains
@@ -557,7 +576,7 @@ table notes {
 "#;
     let db = TestDb::new().await;
     let url = db.url();
-    let nowhere = "postgres://schemac@127.0.0.1:1/nowhere";
+    let nowhere = NOWHERE;
     let (_dir, schema) = write_schema(POLICY_SCHEMA);
     run(&["apply", &schema, "--database-url", &url, "--yes"])
         .await
@@ -571,18 +590,7 @@ table notes {
     };
     assert!(held.contains("SELECT m.team_id"), "{held}");
 
-    let plan = run(&[
-        "plan",
-        &schema,
-        "--database-url",
-        &url,
-        "--dev-url",
-        nowhere,
-        "--format",
-        "json",
-    ])
-    .await
-    .expect(0);
+    let plan = plan_without_dev_database(&schema, &url).await;
     assert_eq!(steps(&plan.stdout), 0, "{}", plan.stdout);
     run(&[
         "drift",
@@ -598,18 +606,7 @@ table notes {
     let (_dir2, wider) = write_schema(
         &POLICY_SCHEMA.replace("  body    text\n", "  body    text\n  title   text?\n"),
     );
-    let plan = run(&[
-        "plan",
-        &wider,
-        "--database-url",
-        &url,
-        "--dev-url",
-        nowhere,
-        "--format",
-        "json",
-    ])
-    .await
-    .expect(0);
+    let plan = plan_without_dev_database(&wider, &url).await;
     assert_eq!(steps(&plan.stdout), 1, "{}", plan.stdout);
     assert!(plan.stdout.contains("add_column"), "{}", plan.stdout);
 

@@ -162,6 +162,15 @@ pub fn drop_trigger(trigger: &Trigger) -> String {
     )
 }
 
+/// `DROP TRIGGER IF EXISTS`: for steps that run again after an interruption.
+pub fn drop_trigger_if_exists(name: &str, table: &QualifiedName) -> String {
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        ident(name),
+        qualified(table)
+    )
+}
+
 fn check_clause(check: &DomainCheck) -> String {
     format!("CONSTRAINT {} CHECK ({})", ident(&check.name), check.expr)
 }

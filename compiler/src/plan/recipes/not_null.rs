@@ -381,11 +381,7 @@ fn enforce(
 /// statement (`Deliberate::DropsFillFunction`).
 pub(super) fn own_trigger_drops(table: &QualifiedName, function: &QualifiedName) -> Vec<String> {
     vec![
-        format!(
-            "DROP TRIGGER IF EXISTS {} ON {}",
-            sql::ident(&function.name),
-            sql::qualified(table)
-        ),
+        sql::routines::drop_trigger_if_exists(&function.name, table),
         format!("DROP FUNCTION IF EXISTS {}()", sql::qualified(function)),
     ]
 }

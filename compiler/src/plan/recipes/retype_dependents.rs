@@ -129,11 +129,7 @@ fn triggers(
                 || t.when.as_deref().is_some_and(|w| w.contains(column)))
     }) {
         found.before.push((
-            format!(
-                "DROP TRIGGER IF EXISTS {} ON {}",
-                sql::ident(&trigger.name),
-                sql::qualified(desired)
-            ),
+            sql::routines::drop_trigger_if_exists(&trigger.name, desired),
             None,
         ));
         let wanted = ctx
@@ -169,11 +165,7 @@ fn fill_triggers(
                 || t.name == own_name(current, column, ColumnObject::Fill))
     }) {
         found.before.push((
-            format!(
-                "DROP TRIGGER IF EXISTS {} ON {}",
-                sql::ident(&trigger.name),
-                sql::qualified(desired)
-            ),
+            sql::routines::drop_trigger_if_exists(&trigger.name, desired),
             None,
         ));
         if let Some(want) = wanted
