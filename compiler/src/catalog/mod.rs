@@ -107,8 +107,9 @@ impl Catalog {
     /// A hash of the database-shaped content (roles excepted: they are cluster-wide), so a saved
     /// plan can tell whether the database changed since it was made.
     /// Versioned (`hash::VERSION`).
-    pub fn fingerprint(&self) -> String {
-        let mut content = self.normalized();
+    /// Takes the catalog: a copy of a large one was `plan`'s peak of memory.
+    pub fn fingerprint(self) -> String {
+        let mut content = self.into_normalized();
         content.roles.clear();
         hash::hash(&content)
     }
@@ -117,7 +118,12 @@ impl Catalog {
     /// `backfill`) and `tenancy` cleared, table kinds `Plain`, and every list in name order (columns
     /// too: column order is never compared). Roles are kept as they are.
     pub fn normalized(&self) -> Catalog {
-        let mut catalog = self.clone();
+        self.clone().into_normalized()
+    }
+
+    /// [`Catalog::normalized`], in place.
+    pub fn into_normalized(self) -> Catalog {
+        let mut catalog = self;
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
         catalog.unmanaged.clear();

@@ -36,10 +36,11 @@ impl std::fmt::Display for Unmanaged {
 impl Catalog {
     /// The database side as the schema manages it: tables, enums and sequences in schemas that
     /// `desired` does not mention (`public` is always mentioned) move to `unmanaged`, so they are
-    /// never compared, reported as drift or dropped.
-    pub fn managed_by(&self, desired: &Catalog) -> Catalog {
+    /// never compared, reported as drift or dropped. Takes the catalog: a copy of a large one
+    /// was the peak of `plan`'s memory.
+    pub fn managed_by(self, desired: &Catalog) -> Catalog {
         let mentioned = |schema: &str| schema == "public" || desired.namespaces.contains(schema);
-        let mut catalog = self.clone();
+        let mut catalog = self;
         let mut moved = Vec::new();
         let mut keep = |kind: &str, name: &QualifiedName| {
             let managed = mentioned(&name.schema);

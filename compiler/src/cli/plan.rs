@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::diff::diff;
-use crate::live::{make_plan_with, printer, PlanFailure};
+use crate::live::{make_plan_with, printer, PlanFailure, Planned};
 use crate::pair::Pair;
 use crate::plan::{self, Facts, PlanOptions};
 use crate::source::SourceSet;
@@ -62,13 +62,23 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
                 Ok(make_plan_with(&mut conn, helper.as_mut(), &desired, &options, &printer).await)
             })
         });
+        // The schema's catalogs are done with: freed before the fingerprint copies the
+        // database's, which was `plan`'s peak of memory.
+        drop(desired);
         match result {
             Ok(Ok(planned)) => {
-                for note in &planned.notes {
+                let Planned {
+                    plan,
+                    current,
+                    notes,
+                    changes,
+                    desired,
+                } = planned;
+                drop((changes, desired));
+                for note in &notes {
                     out.note(note);
                 }
-                let fingerprint = planned.current.fingerprint();
-                (planned.plan, fingerprint)
+                (plan, current.fingerprint())
             }
             Ok(Err(failure)) => return report_failure(out, failure, &sources, Some(&url)),
             Err(message) => {
