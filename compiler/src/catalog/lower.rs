@@ -218,6 +218,7 @@ fn draft(model: &Model, source: &model::Table, catalog: &mut Catalog) -> Draft {
     table.comment = source.doc.clone();
     table.renamed_from = source.renamed_from.clone();
     table.origin = Some(source.span);
+    table.columns.reserve_exact(source.columns.len());
     for column in &source.columns {
         if column.ty.base == BaseType::Citext {
             catalog.extensions.insert("citext".to_string());

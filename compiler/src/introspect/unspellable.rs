@@ -65,13 +65,10 @@ pub(super) fn set_aside(catalog: &mut Catalog) {
     // Relations (tables and views) and columns set aside.
     let mut relations: BTreeSet<QualifiedName> = BTreeSet::new();
     let mut columns: BTreeSet<(QualifiedName, String)> = BTreeSet::new();
-    let tables = std::mem::take(&mut catalog.tables).into_vec();
-    let (kept, gone): (Vec<Table>, Vec<Table>) = tables.into_iter().partition(|t| named(&t.name));
-    for table in gone {
+    for table in take(&mut catalog.tables, |t| !named(&t.name)) {
         out.push(Unmanaged::new("table", table.name.to_string()));
         relations.insert(table.name);
     }
-    catalog.tables = kept.into();
     for table in catalog.tables.iter_mut() {
         for column in take(&mut table.columns, |c| {
             !spellable(&c.name) || of_types(&c.ty, &types)
@@ -89,17 +86,14 @@ pub(super) fn set_aside(catalog: &mut Catalog) {
         }
     }
     // A table partitioned by a column set aside cannot be declared without it.
-    let tables = std::mem::take(&mut catalog.tables).into_vec();
-    let (gone, kept): (Vec<Table>, Vec<Table>) = tables.into_iter().partition(|t| {
+    for table in take(&mut catalog.tables, |t| {
         t.partitioning
             .as_ref()
             .is_some_and(|p| mentions(&p.keys, &gone_columns(&columns, &t.name)))
-    });
-    for table in gone {
+    }) {
         out.push(Unmanaged::new("table", table.name.to_string()));
         relations.insert(table.name);
     }
-    catalog.tables = kept.into();
 
     // Views, until none reads one set aside (a view may read a view).
     loop {
@@ -265,10 +259,9 @@ fn set_aside_of_table(
 }
 
 /// Removes the items `gone` picks from `list`, keeping the order of both.
+/// In place: a list rebuilt by pushing would hold up to twice its length for the rest of the run.
 fn take<T>(list: &mut Vec<T>, mut gone: impl FnMut(&T) -> bool) -> Vec<T> {
-    let (taken, kept): (Vec<T>, Vec<T>) = std::mem::take(list).into_iter().partition(|t| gone(t));
-    *list = kept;
-    taken
+    list.extract_if(.., |t| gone(t)).collect()
 }
 
 /// The columns of `table` set aside.

@@ -563,7 +563,13 @@ impl Resolver {
     /// Columns of one table, and everything its entries declare, still unbound.
     fn table_columns<'a>(&mut self, index: usize, def: &'a ast::TableDef) -> Pending<'a> {
         let mut pending = Pending::default();
-        let mut columns: Vec<Column> = Vec::new();
+        // At its exact size: the model of every table lives as long as the run.
+        let column_count = def
+            .entries
+            .iter()
+            .filter(|e| matches!(e.kind, ast::TableEntryKind::Column(_)))
+            .count();
+        let mut columns: Vec<Column> = Vec::with_capacity(column_count);
         let mut column_spans: BTreeMap<&str, Span> = BTreeMap::new();
         let table_name = display_name(&self.model.tables[index].name);
         let mut row_level_security = None;

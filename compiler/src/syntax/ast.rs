@@ -321,7 +321,9 @@ pub enum AttributeKind {
     Unique,
     Index,
     Default(Expr),
-    References(References),
+    /// Boxed: the largest kind by far, and most columns have none (an attribute list holds
+    /// every kind at the size of the largest).
+    References(Box<References>),
     Check(Expr),
     RenamedFrom(Ident),
     Using(Expr),

@@ -391,6 +391,9 @@ impl<'t> Builder<'t> {
                 }
             }
         }
+        // Lists grown by pushing hold up to twice their length, and the syntax trees of every
+        // file live until the model is built: at their exact size, `check`'s peak is a third lower.
+        entries.shrink_to_fit();
         TableDef {
             doc,
             kind,
@@ -765,6 +768,8 @@ impl<'t> Builder<'t> {
                 _ => attributes.extend(self.attribute(child)),
             }
         }
+        // Most columns have one attribute or none; the first push makes room for four.
+        attributes.shrink_to_fit();
         Some(ColumnDef {
             doc,
             name,
@@ -880,12 +885,12 @@ impl<'t> Builder<'t> {
                         _ => {}
                     }
                 }
-                AttributeKind::References(References {
+                AttributeKind::References(Box::new(References {
                     table: table?,
                     column,
                     name,
                     rules,
-                })
+                }))
             }
             _ => return None,
         };
