@@ -73,8 +73,8 @@ struct Checked {
 /// than the short form assumed (a name collision, an expression key), writes those names out.
 fn write_checked(catalog: &Catalog, tenancy: Option<&TenancyPattern>) -> Checked {
     let none = BTreeSet::new();
-    let source = Writer::new(catalog, tenancy, &none).write();
-    let read = read_back::read_back(catalog, &source.text);
+    let (source, item_starts) = Writer::new(catalog, tenancy, &none).write();
+    let read = read_back::read_back(catalog, &source.text, &item_starts);
     let explicit = named_differently(catalog, &read);
     if explicit.is_empty() {
         return Checked {
@@ -82,8 +82,8 @@ fn write_checked(catalog: &Catalog, tenancy: Option<&TenancyPattern>) -> Checked
             read_back: read,
         };
     }
-    let source = Writer::new(catalog, tenancy, &explicit).write();
-    let read_back = read_back::read_back(catalog, &source.text);
+    let (source, item_starts) = Writer::new(catalog, tenancy, &explicit).write();
+    let read_back = read_back::read_back(catalog, &source.text, &item_starts);
     Checked { source, read_back }
 }
 
@@ -298,7 +298,8 @@ impl<'a> Writer<'a> {
         })
     }
 
-    fn write(mut self) -> Source {
+    /// The source, and where in its text each item starts.
+    fn write(mut self) -> (Source, Vec<usize>) {
         self.find_skipped();
         let mut items: Vec<String> = Vec::new();
         let extensions = self.check_extensions_and_namespaces();
@@ -353,14 +354,23 @@ impl<'a> Writer<'a> {
         if !grants.is_empty() {
             items.push(grants.join("\n"));
         }
-        let mut text = items.join("\n\n");
+        let mut item_starts = Vec::with_capacity(items.len());
+        let mut text = String::with_capacity(items.iter().map(|i| i.len() + 2).sum());
+        for item in items {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            item_starts.push(text.len());
+            text.push_str(&item);
+        }
         if !text.is_empty() {
             text.push('\n');
         }
-        Source {
+        let source = Source {
             text,
             warnings: self.warnings,
-        }
+        };
+        (source, item_starts)
     }
 
     /// `sequence name [options]`, each option only where it is not PostgreSQL's default.
