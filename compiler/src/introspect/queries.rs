@@ -56,6 +56,66 @@ struct Rows {
     fill_triggers: Vec<PgRow>,
 }
 
+/// What only a read of the whole database asks: the objects the language does not manage, the
+/// extensions and the roles.
+struct DatabaseRows {
+    unmanaged: Vec<PgRow>,
+    extensions: Vec<PgRow>,
+    roles: Vec<PgRow>,
+}
+
+impl DatabaseRows {
+    const QUERIES: usize = 3;
+
+    async fn fetch(
+        conn: &mut PgConnection,
+        schemas: &[String],
+    ) -> Result<DatabaseRows, IntrospectError> {
+        Ok(DatabaseRows {
+            unmanaged: fetch_on(conn, "schemas", UNMANAGED, Some(schemas)).await?,
+            extensions: fetch_on(conn, "extensions", EXTENSIONS, None).await?,
+            roles: fetch_on(conn, "roles", ROLES, None).await?,
+        })
+    }
+
+    fn read_into(self, catalog: &mut Catalog) -> Result<(), IntrospectError> {
+        for row in self.unmanaged {
+            catalog.unmanaged.push(Unmanaged::new(
+                get::<String>(&row, "schemas", "kind")?,
+                get::<String>(&row, "schemas", "name")?,
+            ));
+        }
+        for row in self.extensions {
+            let name: String = get(&row, "extensions", "name")?;
+            let schema: String = get(&row, "extensions", "schema")?;
+            if schema != "public" {
+                catalog.extension_schemas.insert(name.clone(), schema);
+            }
+            catalog.extensions.insert(name);
+        }
+        for row in self.roles {
+            catalog.roles.push(Role {
+                name: get(&row, "roles", "name")?,
+                origin: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The main session's share: [`DatabaseRows`] when reading the whole database, and [`Rows`].
+async fn fetch_rows(
+    conn: &mut PgConnection,
+    schemas: &[String],
+    database: bool,
+) -> Result<(Option<DatabaseRows>, Rows), IntrospectError> {
+    let database = match database {
+        true => Some(DatabaseRows::fetch(conn, schemas).await?),
+        false => None,
+    };
+    Ok((database, Rows::fetch(conn, schemas).await?))
+}
+
 /// The constraint and index queries' rows: the other half of the server's work.
 struct KeyRows {
     constraints: Vec<PgRow>,
@@ -145,10 +205,24 @@ async fn fetch_on(
         .map_err(|source| IntrospectError::Query { what, source })
 }
 
-// Schemas that hold user objects (`kind` empty), and in the same round trip every object in them
-// (or the database) that the language does not manage (LANGUAGE.md, "What else real databases
-// hold"), named by `pg_identify_object`. Names starting with `pg_` are reserved for the system
-// (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N.
+// Schemas that hold user objects. Names starting with `pg_` are reserved for the system
+// (https://www.postgresql.org/docs/current/ddl-schemas.html), which covers pg_toast and pg_temp_N;
+// a schema an extension created is the extension's.
+const SCHEMAS: &str = r#"
+select n.nspname::text as name from pg_catalog.pg_namespace n
+  where n.nspname !~ '^pg_'
+    and n.nspname <> 'information_schema'
+    and n.nspname not like 'schemac\_%'
+    and not exists (
+      select 1 from pg_catalog.pg_depend d
+      where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+order by n.nspname collate "C"
+"#;
+
+// Every object in the user schemas `$1` (or the database) that the language does not manage
+// (LANGUAGE.md, "What else real databases hold"), named by `pg_identify_object`; a query of its
+// own, sent beside the others, because it costs more than all the small ones together (~45 ms of
+// scanning pg_type and pg_depend on 2,000 tables) and the others wait for the schema names.
 // Extension members (deptype 'e') and objects that exist only as part of another (deptype 'i':
 // array types, a range's multirange) are left out. Views, functions, triggers, domains and
 // partitions are not listed: the language manages them (those with a name it cannot spell, and
@@ -156,15 +230,10 @@ async fn fetch_on(
 // holds what its parent declares, so an index, constraint or trigger of one partition alone (not
 // attached to a parent's index, `pg_inherits`; not inherited, `coninhcount`, nor cloned,
 // `conparentid`, `tgparentid`) is not managed; a constraint's own index goes with it (deptype 'i').
-const SCHEMAS: &str = r#"
+// Rows come unordered: the catalog's list is sorted when read.
+const UNMANAGED: &str = r#"
 with user_ns as (
-  select n.oid, n.nspname from pg_catalog.pg_namespace n
-  where n.nspname !~ '^pg_'
-    and n.nspname <> 'information_schema'
-    and n.nspname not like 'schemac\_%'
-    and not exists (
-      select 1 from pg_catalog.pg_depend d
-      where d.classid = 'pg_catalog.pg_namespace'::regclass and d.objid = n.oid and d.deptype = 'e')
+  select n.oid from pg_catalog.pg_namespace n where n.nspname = any($1)
 ),
 unmanaged (classid, objid) as (
   select 'pg_catalog.pg_proc'::regclass, p.oid from pg_catalog.pg_proc p
@@ -223,18 +292,12 @@ unmanaged (classid, objid) as (
   where t.relispartition and t.relnamespace in (select oid from user_ns)
     and not tg.tgisinternal and tg.tgparentid = 0 and tg.tgname not like 'schemac\_%'
 )
-select kind, name from (
-  select ''::text as kind, n.nspname::text as name from user_ns n
-  union all
-  select i.type::text, i.identity::text
-  from unmanaged u cross join lateral pg_catalog.pg_identify_object(u.classid, u.objid, 0) i
-  where not exists (
-    select 1 from pg_catalog.pg_depend d
-    where d.classid = u.classid and d.objid = u.objid and d.deptype in ('e', 'i'))
-) objects
-order by kind collate "C", name collate "C"
+select i.type::text as kind, i.identity::text as name
+from unmanaged u cross join lateral pg_catalog.pg_identify_object(u.classid, u.objid, 0) i
+where not exists (
+  select 1 from pg_catalog.pg_depend d
+  where d.classid = u.classid and d.objid = u.objid and d.deptype in ('e', 'i'))
 "#;
-
 // plpgsql is installed in every database by `initdb`; no schema asks for it.
 const EXTENSIONS: &str = r#"
 select e.extname::text as name, n.nspname::text as schema
@@ -340,6 +403,7 @@ order by n.nspname collate "C", c.relname collate "C"
 // nothing. A generated column's expression reads columns and needs its table.
 // Comments come from a join, not `col_description` (a SQL function, run once per row); rows come
 // unordered (sorting 20,000 wide rows spilled to disk) and are put in `attnum` order when read.
+// `format_type` only where `types::sql_type` may read it: not for enums and `NAMED_BUILTINS`.
 const COLUMNS: &str = r#"
 select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as name,
   a.attnotnull and not exists (
@@ -352,10 +416,16 @@ select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as 
   ds.description as comment,
   a.atttypmod as typmod,
   t.typname::text as type_name, tn.nspname::text as type_schema, t.typtype::text as type_kind,
-  pg_catalog.format_type(a.atttypid, a.atttypmod) as type_formatted,
+  case when t.typtype = 'e' or tn.nspname = 'pg_catalog' and t.typname in (
+    'uuid', 'text', 'int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'date', 'json', 'jsonb',
+    'bytea', 'inet', 'cidr') then null
+    else pg_catalog.format_type(a.atttypid, a.atttypmod) end as type_formatted,
   et.typname::text as element_name, etn.nspname::text as element_schema,
   et.typtype::text as element_kind,
-  pg_catalog.format_type(et.oid, a.atttypmod) as element_formatted,
+  case when et.typtype = 'e' or etn.nspname = 'pg_catalog' and et.typname in (
+    'uuid', 'text', 'int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'date', 'json', 'jsonb',
+    'bytea', 'inet', 'cidr') then null
+    else pg_catalog.format_type(et.oid, a.atttypmod) end as element_formatted,
   case when ad.adbin is not null and t.typname in ('int2', 'int4', 'int8') then array(
     select s.oid::int8 || ' ' || pg_catalog.quote_literal(s.oid::regclass::text)
     from pg_catalog.pg_depend d
@@ -587,27 +657,7 @@ impl<'c> Reader<'c> {
             Scope::User => {
                 let mut schemas = Vec::new();
                 for row in self.fetch("schemas", SCHEMAS, None).await? {
-                    let kind: String = get(&row, "schemas", "kind")?;
-                    let name: String = get(&row, "schemas", "name")?;
-                    if kind.is_empty() {
-                        schemas.push(name);
-                    } else {
-                        catalog.unmanaged.push(Unmanaged::new(kind, name));
-                    }
-                }
-                for row in self.fetch("extensions", EXTENSIONS, None).await? {
-                    let name: String = get(&row, "extensions", "name")?;
-                    let schema: String = get(&row, "extensions", "schema")?;
-                    if schema != "public" {
-                        catalog.extension_schemas.insert(name.clone(), schema);
-                    }
-                    catalog.extensions.insert(name);
-                }
-                for row in self.fetch("roles", ROLES, None).await? {
-                    catalog.roles.push(Role {
-                        name: get(&row, "roles", "name")?,
-                        origin: None,
-                    });
+                    schemas.push(get(&row, "schemas", "name")?);
                 }
                 schemas
             }
@@ -620,17 +670,22 @@ impl<'c> Reader<'c> {
             .collect();
         let schemas = schemas.as_slice();
 
-        let (rows, keys) = match self.helper.as_deref_mut() {
+        let user = matches!(scope, Scope::User);
+        let ((database, rows), keys) = match self.helper.as_deref_mut() {
             Some(helper) => tokio::try_join!(
-                Rows::fetch(self.conn, schemas),
+                fetch_rows(self.conn, schemas, user),
                 KeyRows::fetch(helper, schemas)
             )?,
             None => (
-                Rows::fetch(self.conn, schemas).await?,
+                fetch_rows(self.conn, schemas, user).await?,
                 KeyRows::fetch(self.conn, schemas).await?,
             ),
         };
         self.queries += Rows::QUERIES + KeyRows::QUERIES;
+        if let Some(database) = database {
+            self.queries += DatabaseRows::QUERIES;
+            database.read_into(&mut catalog)?;
+        }
 
         for row in rows.enums {
             catalog.enums.push(EnumType {
@@ -861,7 +916,7 @@ impl<'c> Reader<'c> {
             });
         }
         super::unspellable::set_aside(&mut catalog);
-        // In the schemas query's order (kind, then name, byte-wise).
+        // By kind, then name, byte-wise (as `collate "C"` orders them).
         catalog.unmanaged.sort();
         Ok(catalog)
     }
@@ -939,7 +994,7 @@ fn column(row: &PgRow, serial_sequences: &mut BTreeSet<i64>) -> Result<Column, I
         name: get(row, WHAT, "type_name")?,
         schema: get(row, WHAT, "type_schema")?,
         kind: get(row, WHAT, "type_kind")?,
-        formatted: get(row, WHAT, "type_formatted")?,
+        formatted: get::<Option<String>>(row, WHAT, "type_formatted")?.unwrap_or_default(),
     };
     let element_name: Option<String> = get(row, WHAT, "element_name")?;
     let element = match element_name {
@@ -1123,6 +1178,20 @@ fn privilege_from_sql(name: &str) -> Option<Privilege> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_columns_query_formats_every_type_but_the_named_builtins() {
+        let list: Vec<String> = super::super::types::NAMED_BUILTINS
+            .iter()
+            .map(|name| format!("'{name}'"))
+            .collect();
+        let spelled: String = super::COLUMNS
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let expected = format!("in ( {}) then null", list.join(", "));
+        assert_eq!(spelled.matches(&expected).count(), 2, "{spelled}");
+    }
+
     use super::*;
 
     #[test]
