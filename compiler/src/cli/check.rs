@@ -3,8 +3,8 @@
 use super::{schema, CheckArgs, Output};
 
 pub fn run(args: CheckArgs, out: &mut Output) -> u8 {
-    match schema::load(out, args.path.as_deref()) {
-        Some((sources, catalog)) => {
+    match schema::load_compiled(out, args.path.as_deref()) {
+        Some((sources, catalog, model)) => {
             out.note(&format!(
                 "checked {} file{}: {} table{}, {} enum{}; no errors",
                 sources.files.len(),
@@ -15,8 +15,8 @@ pub fn run(args: CheckArgs, out: &mut Output) -> u8 {
                 plural(catalog.enums.len())
             ));
             // The process ends here: freeing 2,000 tables' worth of small allocations one by one
-            // was a tenth of `check`'s time.
-            std::mem::forget((sources, catalog));
+            // was a tenth of `check`'s time (the model alone 4 ms).
+            std::mem::forget((sources, catalog, model));
             0
         }
         None => 1,

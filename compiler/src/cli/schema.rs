@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::catalog::Catalog;
 use crate::compile::compile;
 use crate::diagnostics::{self, Diagnostic};
+use crate::model::Model;
 use crate::source::SourceSet;
 
 use super::Output;
@@ -37,6 +38,15 @@ pub fn print_diagnostics(out: &mut Output, diagnostics: &[Diagnostic], sources: 
 
 /// Loads and compiles a schema; on failure the diagnostics (or the IO error) are already printed.
 pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalog)> {
+    // The model is freed here: the commands that load a schema to plan need the memory.
+    load_compiled(out, given).map(|(sources, catalog, _)| (sources, catalog))
+}
+
+/// `load`, keeping the model.
+pub fn load_compiled(
+    out: &mut Output,
+    given: Option<&Path>,
+) -> Option<(SourceSet, Catalog, Model)> {
     let path = schema_path(given);
     let sources = match SourceSet::load(&path) {
         Ok(sources) => sources,
@@ -47,9 +57,9 @@ pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalo
     };
     let compiled = compile(&sources);
     print_diagnostics(out, &compiled.diagnostics, &sources);
-    match compiled.catalog {
-        Some(catalog) if !diagnostics::has_errors(&compiled.diagnostics) => {
-            Some((sources, catalog))
+    match (compiled.catalog, compiled.model) {
+        (Some(catalog), Some(model)) if !diagnostics::has_errors(&compiled.diagnostics) => {
+            Some((sources, catalog, model))
         }
         _ => {
             let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
