@@ -450,6 +450,8 @@ left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 "#;
 
+// The referenced columns are looked up for foreign keys only, and `ON DELETE SET NULL (col)`'s
+// where it has them: a subquery per constraint each, 9,000 constraints on 2,000 tables.
 // Column lists keep the constraint's key order (`unnest` keeps an array's order), each name found
 // by the (attrelid, attnum) index: a join read all of the table's attributes per constraint. Rows
 // come unordered and are put in catalog order when read (the server sorted 9,000 wide rows in
@@ -462,13 +464,15 @@ select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::
                 where a.attrelid = con.conrelid and a.attnum = k.num)
         from unnest(con.conkey) k(num)) as columns,
   fn.nspname::text as referenced_schema, fc.relname::text as referenced_table,
-  array(select (select a.attname::text from pg_catalog.pg_attribute a
-                where a.attrelid = con.confrelid and a.attnum = k.num)
-        from unnest(con.confkey) k(num)) as referenced_columns,
+  case when con.contype = 'f' then
+    array(select (select a.attname::text from pg_catalog.pg_attribute a
+                  where a.attrelid = con.confrelid and a.attnum = k.num)
+          from unnest(con.confkey) k(num)) end as referenced_columns,
   con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
-  array(select (select a.attname::text from pg_catalog.pg_attribute a
-                where a.attrelid = con.conrelid and a.attnum = k.num)
-        from unnest(con.confdelsetcols) k(num)) as on_delete_columns,
+  case when con.confdelsetcols is not null then
+    array(select (select a.attname::text from pg_catalog.pg_attribute a
+                  where a.attrelid = con.conrelid and a.attnum = k.num)
+          from unnest(con.confdelsetcols) k(num)) end as on_delete_columns,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
   con.convalidated as validated,
@@ -1089,7 +1093,8 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
             ),
             referenced_columns: get(row, WHAT, "referenced_columns")?,
             on_delete: fk_action(&get::<String>(row, WHAT, "on_delete")?),
-            on_delete_columns: get(row, WHAT, "on_delete_columns")?,
+            on_delete_columns: get::<Option<Vec<String>>>(row, WHAT, "on_delete_columns")?
+                .unwrap_or_default(),
             on_update: fk_action(&get::<String>(row, WHAT, "on_update")?),
             origin: None,
         }),
