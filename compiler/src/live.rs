@@ -111,10 +111,12 @@ pub async fn compare(
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
     // After introspection: what the database already prints needs no dev database at all.
-    introspect::prepare(desired, Some(&current), printer);
+    let prepared = introspect::prepare(desired, Some(&current), printer);
     let source = desired;
     let desired =
-        match introspect::canonicalize_against(conn, desired, Some(&current), printer).await {
+        match introspect::canonicalize_prepared(conn, desired, Some(&current), printer, prepared)
+            .await
+        {
             Ok((desired, _)) => desired,
             Err(CanonicalizeError::Invalid(invalid)) => {
                 return Err(PlanFailure::Diagnostics(

@@ -25,7 +25,8 @@ use crate::catalog::Catalog;
 pub use canonicalize::{canonicalize, CanonicalizeError, InvalidExpression};
 pub use databases::databases;
 pub use expressions::{
-    canonicalize_against, canonicalize_with, prepare, print_views, source_text, Printer,
+    canonicalize_against, canonicalize_prepared, canonicalize_with, prepare, print_views,
+    source_text, Prepared, Printer,
 };
 pub use facts::facts;
 
