@@ -109,8 +109,14 @@ pub fn set_default(
         .on_table(table)
         .lock(LockLevel::AccessExclusiveInstant)
         .needs([column_exists(ctx, table, column)])
-        .needs(desired.map(type_needs).unwrap_or_default()),
+        .needs(desired.map(type_needs).unwrap_or_default())
+        .provides([default_set(table, column)]),
     )
+}
+
+/// The column's new default is in place: what a backfill from the default waits for.
+pub(super) fn default_set(table: &QualifiedName, column: &str) -> Resource {
+    Resource::Object(table.clone(), format!("{column} default set"))
 }
 
 /// `ALTER COLUMN ... DROP DEFAULT`.

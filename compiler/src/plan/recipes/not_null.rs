@@ -240,11 +240,17 @@ fn fill(
     // this backfill, which waits for it) and it stays. Otherwise the trigger only covers the
     // migration and is dropped at its end.
     let permanent = matches!(source, Source::Path(_)) && super::fill::is_wanted(ctx, table, name);
+    // Filled from its default, a column needs no trigger: rows written meanwhile get the default
+    // from the column itself, and after the migration inserts may still leave it out.
+    let temporary = !permanent && !matches!(source, Source::Default);
 
     // Rows written while the migration runs get their value from the trigger, before constraints
     // are checked; rows already there get it from the backfill.
     let mut trigger_needs = vec![added(table, name)];
-    let mut fill_needs = vec![trigger_done.clone()];
+    let mut fill_needs = match source {
+        Source::Default => vec![added(table, name), super::columns::default_set(table, name)],
+        _ => vec![trigger_done.clone()],
+    };
     if let Some(parent) = match source {
         Source::Path(path) => path.last().map(|hop| &hop.parent),
         _ => None,
@@ -252,7 +258,7 @@ fn fill(
         trigger_needs.push(added(parent, name));
         fill_needs.push(Resource::Filled(parent.clone(), name.clone()));
     }
-    if !permanent {
+    if temporary {
         planned.steps.push(
             Step::sql(
                 StepKind::CreateFillTrigger,
@@ -303,7 +309,7 @@ fn fill(
         Some(Resource::Filled(table.clone(), name.clone())),
         planned,
     );
-    if permanent {
+    if !temporary {
         return;
     }
     planned.steps.push(
@@ -472,7 +478,7 @@ pub(super) fn fill_body(column: &str, source: &Source, table: &QualifiedName) ->
                 sql::ident(&table.name)
             )
         }
-        // New rows get the default from the column itself.
+        // New rows get the default from the column itself (no trigger is made for it).
         Source::Default => "NULL;".to_string(),
     };
     format!("\nBEGIN\n  IF NEW.{name} IS NULL THEN\n    {assign}\n  END IF;\n  RETURN NEW;\nEND\n")
