@@ -104,5 +104,8 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
             path.display()
         ));
     }
+    // The process ends here: freeing every step's strings one by one was 9 % of planning 10,000
+    // new tables.
+    std::mem::forget((plan, text));
     0
 }

@@ -100,12 +100,7 @@ pub fn plan(
     facts: &Facts,
     options: &PlanOptions,
 ) -> Result<Plan, Vec<Diagnostic>> {
-    let context = recipes::Context {
-        catalogs,
-        facts,
-        options,
-        changes,
-    };
+    let context = recipes::Context::new(catalogs, facts, options, changes);
     let planned = recipes::steps_for(&context)?;
     let steps = graph::order(planned.steps)?;
     Ok(Plan {

@@ -16,12 +16,14 @@ mod sequences;
 mod server_version;
 mod views;
 
+use std::collections::BTreeMap;
+
 use super::facts::{current_column_name, current_table_name};
 use super::step::Step;
 use super::{Facts, PlanOptions, Preflight};
 use crate::catalog::{Catalog, Column, QualifiedName};
 use crate::diagnostics::Diagnostic;
-use crate::diff::Change;
+use crate::diff::{Change, TableObject};
 use crate::pair::Pair;
 
 /// Everything a recipe may read.
@@ -30,6 +32,67 @@ pub struct Context<'a> {
     pub facts: &'a Facts,
     pub options: &'a PlanOptions,
     pub changes: &'a [Change],
+    /// The table objects `changes` drop and add, by table and name: recipes ask for each object
+    /// whether it is replaced, and a scan of every change per object made planning 10,000 new
+    /// tables take seconds.
+    dropped: ObjectsByName<'a>,
+    added: ObjectsByName<'a>,
+}
+
+type ObjectsByName<'a> = BTreeMap<&'a QualifiedName, BTreeMap<&'a str, Vec<&'a TableObject>>>;
+
+impl<'a> Context<'a> {
+    pub fn new(
+        catalogs: Pair<&'a Catalog>,
+        facts: &'a Facts,
+        options: &'a PlanOptions,
+        changes: &'a [Change],
+    ) -> Context<'a> {
+        let mut dropped: ObjectsByName = BTreeMap::new();
+        let mut added: ObjectsByName = BTreeMap::new();
+        for change in changes {
+            let (by_name, table, object) = match change {
+                Change::DropObject { table, object } => (&mut dropped, table, object),
+                Change::AddObject { table, object } => (&mut added, table, object),
+                _ => continue,
+            };
+            by_name
+                .entry(table)
+                .or_default()
+                .entry(object.name())
+                .or_default()
+                .push(object);
+        }
+        Context {
+            catalogs,
+            facts,
+            options,
+            changes,
+            dropped,
+            added,
+        }
+    }
+
+    /// The objects named `name` of `table` that the plan drops.
+    pub fn dropped(&self, table: &QualifiedName, name: &str) -> &[&'a TableObject] {
+        named(&self.dropped, table, name)
+    }
+
+    /// The objects named `name` of `table` that the plan adds.
+    pub fn added(&self, table: &QualifiedName, name: &str) -> &[&'a TableObject] {
+        named(&self.added, table, name)
+    }
+}
+
+fn named<'m, 'a>(
+    objects: &'m ObjectsByName<'a>,
+    table: &QualifiedName,
+    name: &str,
+) -> &'m [&'a TableObject] {
+    objects
+        .get(table)
+        .and_then(|names| names.get(name))
+        .map_or(&[], Vec::as_slice)
 }
 
 impl Context<'_> {

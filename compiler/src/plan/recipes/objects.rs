@@ -4,7 +4,7 @@
 use super::create::example_key;
 use super::{phase, target, Context, Planned};
 use crate::catalog::{ForeignKey, Index, IndexKey, QualifiedName};
-use crate::diff::{Change, TableObject};
+use crate::diff::TableObject;
 use crate::plan::deliberate::Deliberate;
 use crate::plan::hazards::Hazard;
 use crate::plan::step::{Action, LockLevel, Resource, Step, StepKind};
@@ -310,12 +310,7 @@ fn foreign_keys_on_key(
         referenced.len() == columns.len()
             && referenced.iter().all(|c| columns.contains(&c.as_str()))
     };
-    let dropped = |child: &QualifiedName, name: &str| {
-        ctx.changes.iter().any(|change| {
-            matches!(change, Change::DropObject { table: t, object }
-                if t == child && object.name() == name)
-        })
-    };
+    let dropped = |child: &QualifiedName, name: &str| !ctx.dropped(child, name).is_empty();
     let mut found = Vec::new();
     for child in &ctx.catalogs.current.tables {
         for fk in &child.foreign_keys {
@@ -337,21 +332,17 @@ fn replaced<'a>(
     table: &QualifiedName,
     object: &TableObject,
 ) -> Option<&'a TableObject> {
-    ctx.changes.iter().find_map(|change| match change {
-        Change::DropObject {
-            table: t,
-            object: old,
-        } if t == table && old.name() == object.name() && same_kind(old, object) => Some(old),
-        _ => None,
-    })
+    ctx.dropped(table, object.name())
+        .iter()
+        .copied()
+        .find(|old| same_kind(old, object))
 }
 
 /// Whether a dropped object is added again under its name by the same plan.
 fn readded(ctx: &Context, table: &QualifiedName, old: &TableObject) -> bool {
-    ctx.changes.iter().any(|change| {
-        matches!(change, Change::AddObject { table: t, object }
-            if t == table && object.name() == old.name() && same_kind(old, object))
-    })
+    ctx.added(table, old.name())
+        .iter()
+        .any(|object| same_kind(old, object))
 }
 
 fn same_kind(a: &TableObject, b: &TableObject) -> bool {
