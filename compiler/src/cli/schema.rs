@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::compile::compile;
+use crate::compile::{compile, Compiled};
 use crate::diagnostics::{self, Diagnostic};
-use crate::model::Model;
 use crate::source::SourceSet;
 
 use super::Output;
@@ -38,15 +37,15 @@ pub fn print_diagnostics(out: &mut Output, diagnostics: &[Diagnostic], sources: 
 
 /// Loads and compiles a schema; on failure the diagnostics (or the IO error) are already printed.
 pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalog)> {
-    // The model is freed here: the commands that load a schema to plan need the memory.
+    // The rest (the model) is freed here: the commands that load a schema to plan need the memory.
     load_compiled(out, given).map(|(sources, catalog, _)| (sources, catalog))
 }
 
-/// `load`, keeping the model.
+/// `load`, also giving the rest of what compiled (the model), for a caller that keeps it.
 pub fn load_compiled(
     out: &mut Output,
     given: Option<&Path>,
-) -> Option<(SourceSet, Catalog, Model)> {
+) -> Option<(SourceSet, Catalog, Compiled)> {
     let path = schema_path(given);
     let sources = match SourceSet::load(&path) {
         Ok(sources) => sources,
@@ -55,12 +54,10 @@ pub fn load_compiled(
             return None;
         }
     };
-    let compiled = compile(&sources);
+    let mut compiled = compile(&sources);
     print_diagnostics(out, &compiled.diagnostics, &sources);
-    match (compiled.catalog, compiled.model) {
-        (Some(catalog), Some(model)) if !diagnostics::has_errors(&compiled.diagnostics) => {
-            Some((sources, catalog, model))
-        }
+    match compiled.catalog.take() {
+        Some(catalog) if !compiled.has_errors() => Some((sources, catalog, compiled)),
         _ => {
             let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
             out.error(&format!(

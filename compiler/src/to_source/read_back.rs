@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use crate::catalog::{current_tenant_sql, Catalog, QualifiedName, Table, Tenancy};
 use crate::compile::{compile, Compiled};
-use crate::diagnostics::has_errors;
 use crate::source::SourceSet;
 
 /// How written source compares with the catalog it was written from.
@@ -80,14 +79,16 @@ pub(super) fn read_back(catalog: &Catalog, text: &str, item_starts: &[usize]) ->
     for (n, piece) in pieces(text, item_starts).enumerate() {
         sources.add(format!("introspected-{n}.schema"), piece);
     }
+    let compiled = compile(&sources);
+    let clean = !compiled.has_errors();
     // The model is not needed: freed here, before the catalogs are copied to be compared.
     let Compiled {
         catalog: compiled,
         diagnostics,
         model: _,
-    } = compile(&sources);
+    } = compiled;
     drop(sources);
-    let Some(lowered) = compiled.filter(|_| !has_errors(&diagnostics)) else {
+    let Some(lowered) = compiled.filter(|_| clean) else {
         let first = diagnostics
             .first()
             .map_or_else(|| "no catalog".to_string(), |d| d.message.clone());
