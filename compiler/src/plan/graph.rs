@@ -96,13 +96,44 @@ pub fn order(steps: Vec<Step>) -> Result<Vec<Step>, Vec<Diagnostic>> {
                 .to_string(),
         )]);
     }
-    let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
-    Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+    // In place: a second list of every step was a tenth of `plan --from-empty`'s peak.
+    let mut steps = steps;
+    arrange(&mut steps, &order);
+    Ok(steps)
+}
+
+/// Rearranges `items` so that the k-th is the one that was at `order[k]` (`order` a permutation
+/// of the positions), following each cycle of the permutation with swaps.
+fn arrange<T>(items: &mut [T], order: &[usize]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrange_puts_each_item_where_the_order_says() {
+        let orders: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1], &[3, 5, 0, 4, 1, 2, 7, 6, 8]];
+        for order in orders {
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("item {i}")).collect();
+            let expected: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            arrange(&mut items, order);
+            assert_eq!(items, expected, "order {order:?}");
+        }
+    }
     use crate::catalog::QualifiedName;
     use crate::plan::step::{Action, StepKind};
 
