@@ -178,6 +178,38 @@ async fn a_role_allowed_one_session_reads_on_one() {
     assert_eq!(introspected[0].stdout, introspected[1].stdout);
 }
 
+/// A role allowed one session is refused for a moment after its previous command's session has
+/// ended (the server process outlives its client briefly): the next command waits for the slot
+/// instead of failing. Here the session is held for 300 ms while `drift` starts.
+#[tokio::test]
+async fn a_role_whose_only_session_is_still_in_use_is_waited_for() {
+    const SINGLE: &str = "schemac_single_session_waiter";
+    let db = applied().await;
+    db.execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {SINGLE} LOGIN CONNECTION LIMIT 1; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+         GRANT CONNECT ON DATABASE {db} TO {SINGLE}; GRANT USAGE ON SCHEMA public TO {SINGLE}; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {SINGLE}",
+        db = schemac::sql::ident(db.name())
+    ))
+    .await;
+    let single = as_role(&db.url(), SINGLE);
+    let (_dir, change) = write_schema(&changed());
+    let holder = <sqlx::PgConnection as sqlx::Connection>::connect(&single)
+        .await
+        .expect("the role's one session");
+    let release = async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::Connection::close(holder)
+            .await
+            .expect("close the held session");
+    };
+    let args = ["drift", &change, "--database-url", &single];
+    let (drift, ()) = tokio::join!(run(&args), release);
+    let drift = drift.expect(1);
+    assert!(drift.stdout.contains("nick"), "{}", drift.stdout);
+}
+
 async fn plans_of(schema: &str, writer: &str, reader: &str) -> Vec<String> {
     let mut plans = Vec::new();
     for url in [writer, reader] {

@@ -42,14 +42,14 @@ impl DatabaseUrl {
     /// Connects with `application_name = 'schemac'`, so its waits can be told apart in
     /// `pg_stat_activity`, and `row_security = off`.
     pub async fn connect(&self) -> Result<PgConnection, String> {
-        self.connect_with(false).await
+        self.connect_with(false, true).await
     }
 
     /// `connect`, with every transaction of the session read-only
     /// (`default_transaction_read_only = on`): what `plan`, `drift` and `introspect` use, so that
     /// nothing they run can write to the target, and they work on a hot standby.
     pub async fn connect_read_only(&self) -> Result<PgConnection, String> {
-        self.connect_with(true).await
+        self.connect_with(true, true).await
     }
 
     /// `connect_read_only`, and a second read-only session opened at the same time for
@@ -58,14 +58,27 @@ impl DatabaseUrl {
     pub async fn connect_read_only_pair(
         &self,
     ) -> Result<(PgConnection, Option<PgConnection>), String> {
-        match tokio::join!(self.connect_with(true), self.connect_with(true)) {
+        // Neither attempt waits for a free slot: where the role allows one session, one of the two
+        // takes it and the other is refused at once.
+        match tokio::join!(
+            self.connect_with(true, false),
+            self.connect_with(true, false)
+        ) {
             (Ok(main), helper) => Ok((main, helper.ok())),
             (Err(_), Ok(main)) => Ok((main, None)),
-            (Err(error), Err(_)) => Err(error),
+            (Err(_), Err(_)) => Ok((self.connect_with(true, true).await?, None)),
         }
     }
 
-    async fn connect_with(&self, read_only: bool) -> Result<PgConnection, String> {
+    /// Connects; with `wait_for_slot`, a refusal for too many connections (SQLSTATE 53300) is
+    /// tried again for up to ~1.5 s: PostgreSQL ends a session's server process only after its
+    /// client has gone, so a role allowed one session is refused for a moment after its previous
+    /// command (`plan` then `drift` in a CI job) has exited.
+    async fn connect_with(
+        &self,
+        read_only: bool,
+        wait_for_slot: bool,
+    ) -> Result<PgConnection, String> {
         let mut settings = vec![("row_security", "off")];
         if read_only {
             settings.push(("default_transaction_read_only", "on"));
@@ -77,10 +90,21 @@ impl DatabaseUrl {
             // a role that row-level security would filter gets an error instead of a silently
             // partial answer (superusers and BYPASSRLS roles are not filtered).
             .options(settings);
-        let mut conn = options
-            .connect()
-            .await
-            .map_err(|e| self.scrub(&format!("cannot connect to {self}: {e}")))?;
+        let mut wait = std::time::Duration::from_millis(50);
+        let mut conn = loop {
+            match options.connect().await {
+                Ok(conn) => break conn,
+                Err(sqlx::Error::Database(error))
+                    if wait_for_slot
+                        && error.code().as_deref() == Some("53300")
+                        && wait <= std::time::Duration::from_millis(800) =>
+                {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => return Err(self.scrub(&format!("cannot connect to {self}: {e}"))),
+            }
+        };
         check_version(&mut conn)
             .await
             .map_err(|e| self.scrub(&format!("{self}: {e}")))?;
