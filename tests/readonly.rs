@@ -136,20 +136,27 @@ async fn a_read_only_role_gets_the_same_plan_drift_and_introspection() {
     assert_eq!(introspected[0].stdout, introspected[1].stdout);
 }
 
+/// The URL of `role`, a role that may only read `db` and is allowed a single session
+/// (`CONNECTION LIMIT 1`): created idempotently (roles are cluster-wide), one name per test, since
+/// tests that share one would take each other's session.
+async fn single_session_role(db: &TestDb, role: &str) -> String {
+    db.execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {role} LOGIN CONNECTION LIMIT 1; \
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
+         GRANT CONNECT ON DATABASE {db} TO {role}; GRANT USAGE ON SCHEMA public TO {role}; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+        db = schemac::sql::ident(db.name())
+    ))
+    .await;
+    as_role(&db.url(), role)
+}
+
 /// `plan`, `drift` and `introspect` read with a second session where the server gives one; a role
 /// allowed a single session (`CONNECTION LIMIT 1`, or a pooler of one) reads on that one.
 #[tokio::test]
 async fn a_role_allowed_one_session_reads_on_one() {
-    const SINGLE: &str = "schemac_single_session_reader";
     let db = applied().await;
-    db.execute(&format!(
-        "DO $$ BEGIN CREATE ROLE {SINGLE} LOGIN CONNECTION LIMIT 1; \
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
-         GRANT CONNECT ON DATABASE {db} TO {SINGLE}; GRANT USAGE ON SCHEMA public TO {SINGLE}; \
-         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {SINGLE}",
-        db = schemac::sql::ident(db.name())
-    ))
-    .await;
+    let single = single_session_role(&db, "schemac_single_session_reader").await;
     // Rows, as in the test above: row-level security hides them from this role, which then
     // assumes rows, as the writer must see them to plan alike.
     db.execute(
@@ -158,7 +165,6 @@ async fn a_role_allowed_one_session_reads_on_one() {
     )
     .await;
     let writer = db.url();
-    let single = as_role(&writer, SINGLE);
     let (_dir, change) = write_schema(&changed());
     let plans = plans_of(&change, &writer, &single).await;
     assert_eq!(plans[0], plans[1], "one session plans as two do");
@@ -183,17 +189,8 @@ async fn a_role_allowed_one_session_reads_on_one() {
 /// instead of failing. Here the session is held for 300 ms while `drift` starts.
 #[tokio::test]
 async fn a_role_whose_only_session_is_still_in_use_is_waited_for() {
-    const SINGLE: &str = "schemac_single_session_waiter";
     let db = applied().await;
-    db.execute(&format!(
-        "DO $$ BEGIN CREATE ROLE {SINGLE} LOGIN CONNECTION LIMIT 1; \
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$; \
-         GRANT CONNECT ON DATABASE {db} TO {SINGLE}; GRANT USAGE ON SCHEMA public TO {SINGLE}; \
-         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {SINGLE}",
-        db = schemac::sql::ident(db.name())
-    ))
-    .await;
-    let single = as_role(&db.url(), SINGLE);
+    let single = single_session_role(&db, "schemac_single_session_waiter").await;
     let (_dir, change) = write_schema(&changed());
     let holder = <sqlx::PgConnection as sqlx::Connection>::connect(&single)
         .await

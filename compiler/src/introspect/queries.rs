@@ -72,7 +72,7 @@ impl DatabaseRows {
         schemas: &[String],
     ) -> Result<DatabaseRows, IntrospectError> {
         Ok(DatabaseRows {
-            unmanaged: fetch_on(conn, "schemas", UNMANAGED, Some(schemas)).await?,
+            unmanaged: fetch_on(conn, "unmanaged objects", UNMANAGED, Some(schemas)).await?,
             extensions: fetch_on(conn, "extensions", EXTENSIONS, None).await?,
             roles: fetch_on(conn, "roles", ROLES, None).await?,
         })
@@ -81,8 +81,8 @@ impl DatabaseRows {
     fn read_into(self, catalog: &mut Catalog) -> Result<(), IntrospectError> {
         for row in self.unmanaged {
             catalog.unmanaged.push(Unmanaged::new(
-                get::<String>(&row, "schemas", "kind")?,
-                get::<String>(&row, "schemas", "name")?,
+                get::<String>(&row, "unmanaged objects", "kind")?,
+                get::<String>(&row, "unmanaged objects", "name")?,
             ));
         }
         for row in self.extensions {

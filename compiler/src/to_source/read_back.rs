@@ -48,26 +48,17 @@ const PIECE: usize = 64 * 1024;
 
 /// `text` cut at item starts into pieces of at least [`PIECE`] bytes (the last may be shorter;
 /// an empty text is one empty piece).
-fn pieces<'a>(text: &'a str, item_starts: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
-    let mut from = 0;
-    let mut cuts = item_starts
-        .iter()
-        .copied()
-        .filter(move |&at| {
-            let cut = at >= from + PIECE;
-            if cut {
-                from = at;
-            }
-            cut
-        })
-        .chain([text.len()]);
+fn pieces<'a>(text: &'a str, item_starts: &[usize]) -> Vec<&'a str> {
+    let mut pieces = Vec::new();
     let mut start = 0;
-    std::iter::from_fn(move || {
-        let end = cuts.next()?;
-        let piece = &text[start..end];
-        start = end;
-        Some(piece)
-    })
+    for &at in item_starts {
+        if at >= start + PIECE {
+            pieces.push(&text[start..at]);
+            start = at;
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
 }
 
 /// Compiles `text` and compares it with `catalog`. `item_starts` are where its items start: the
@@ -76,19 +67,19 @@ fn pieces<'a>(text: &'a str, item_starts: &'a [usize]) -> impl Iterator<Item = &
 /// per byte of text: 42 MB, the peak of `introspect`, for the 1 MB of 2,000 tables.
 pub(super) fn read_back(catalog: &Catalog, text: &str, item_starts: &[usize]) -> ReadBack {
     let mut sources = SourceSet::default();
-    for (n, piece) in pieces(text, item_starts).enumerate() {
+    for (n, piece) in pieces(text, item_starts).into_iter().enumerate() {
         sources.add(format!("introspected-{n}.schema"), piece);
     }
     let compiled = compile(&sources);
     let clean = !compiled.has_errors();
     // The model is not needed: freed here, before the catalogs are copied to be compared.
     let Compiled {
-        catalog: compiled,
+        catalog: lowered,
         diagnostics,
         model: _,
     } = compiled;
     drop(sources);
-    let Some(lowered) = compiled.filter(|_| clean) else {
+    let Some(lowered) = lowered.filter(|_| clean) else {
         let first = diagnostics
             .first()
             .map_or_else(|| "no catalog".to_string(), |d| d.message.clone());
@@ -195,7 +186,7 @@ mod tests {
             starts.push(text.len());
             text.push_str(item);
         }
-        let cut: Vec<&str> = pieces(&text, &starts).collect();
+        let cut = pieces(&text, &starts);
         assert_eq!(cut.concat(), text);
         assert_eq!(cut.len(), 300_000 / 66_000 + 1);
         let mut at = 0;
@@ -206,7 +197,7 @@ mod tests {
             }
             at += piece.len();
         }
-        assert_eq!(pieces(&text[..0], &[]).collect::<Vec<_>>(), [""]);
-        assert_eq!(pieces("one item", &[0]).collect::<Vec<_>>(), ["one item"]);
+        assert_eq!(pieces(&text[..0], &[]), [""]);
+        assert_eq!(pieces("one item", &[0]), ["one item"]);
     }
 }
