@@ -1,9 +1,11 @@
 //! `schemac check [PATH]`: parse and validate, print diagnostics; exit 0 clean, 1 on errors.
 
 use super::{schema, CheckArgs, Output};
+use crate::compile::Threads;
 
 pub fn run(args: CheckArgs, out: &mut Output) -> u8 {
-    match schema::load_compiled(out, args.path.as_deref()) {
+    // Only the schema is held, so parsing may use every core (see `Threads`).
+    match schema::load_compiled(out, args.path.as_deref(), Threads::AllCores) {
         Some((sources, catalog, rest)) => {
             out.note(&format!(
                 "checked {} file{}: {} table{}, {} enum{}; no errors",

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::compile::{compile, Compiled};
+use crate::compile::{compile_with, Compiled, Threads};
 use crate::diagnostics::{self, Diagnostic};
 use crate::source::SourceSet;
 
@@ -38,13 +38,15 @@ pub fn print_diagnostics(out: &mut Output, diagnostics: &[Diagnostic], sources: 
 /// Loads and compiles a schema; on failure the diagnostics (or the IO error) are already printed.
 pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalog)> {
     // The rest (the model) is freed here: the commands that load a schema to plan need the memory.
-    load_compiled(out, given).map(|(sources, catalog, _)| (sources, catalog))
+    load_compiled(out, given, Threads::One).map(|(sources, catalog, _)| (sources, catalog))
 }
 
-/// `load`, also giving the rest of what compiled (the model), for a caller that keeps it.
+/// `load`, parsing on `threads`, and also giving the rest of what compiled (the model), for a
+/// caller that keeps it.
 pub fn load_compiled(
     out: &mut Output,
     given: Option<&Path>,
+    threads: Threads,
 ) -> Option<(SourceSet, Catalog, Compiled)> {
     let path = schema_path(given);
     let sources = match SourceSet::load(&path) {
@@ -54,7 +56,7 @@ pub fn load_compiled(
             return None;
         }
     };
-    let mut compiled = compile(&sources);
+    let mut compiled = compile_with(&sources, threads);
     print_diagnostics(out, &compiled.diagnostics, &sources);
     match compiled.catalog.take() {
         Some(catalog) if !compiled.has_errors() => Some((sources, catalog, compiled)),
