@@ -40,6 +40,13 @@ pub enum IntrospectError {
         #[source]
         source: sqlx::Error,
     },
+    /// A constraint or index names a column the columns query did not see: the schema changed
+    /// between the two (each query reads its own snapshot).
+    #[error(
+        "reading {what} from the database failed: one of them names a column that the columns \
+         query did not see, so the schema changed while it was being read; run the command again"
+    )]
+    Changed { what: &'static str },
 }
 
 /// How an introspection went.
@@ -54,9 +61,10 @@ pub async fn catalog(conn: &mut PgConnection) -> Result<Catalog, IntrospectError
     Ok(catalog_with_stats(conn).await?.0)
 }
 
-/// `catalog`, with the constraint and index queries sent on `helper`, a second session on the
-/// same database, while `conn` sends the others (about half the wall time on two cores and more).
-/// The queries are read-only and each sees its own snapshot, as they do on one session.
+/// `catalog`, with the constraint, index and database-wide queries sent on `helper`, a second
+/// session on the same database, while `conn` sends the others (about half the wall time on two
+/// cores and more). The queries are read-only and each sees its own snapshot, as they do on one
+/// session.
 pub async fn catalog_with_helper(
     conn: &mut PgConnection,
     helper: Option<&mut PgConnection>,

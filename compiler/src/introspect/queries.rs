@@ -3,7 +3,7 @@
 //! order is the same on every server). In: a connection and the schemas to read. Out: a `Catalog`.
 //! The number of round trips never depends on how many tables there are.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -103,20 +103,22 @@ impl DatabaseRows {
     }
 }
 
-/// The main session's share: [`DatabaseRows`] when reading the whole database, and [`Rows`].
-async fn fetch_rows(
+/// The helper session's share: [`DatabaseRows`] when reading the whole database, and
+/// [`KeyRows`]. With the constraints and indexes named from column numbers, the two sessions'
+/// shares take about as long (2,000 tables: ~200 ms each on the server).
+async fn fetch_key_rows(
     conn: &mut PgConnection,
     schemas: &[String],
     database: bool,
-) -> Result<(Option<DatabaseRows>, Rows), IntrospectError> {
+) -> Result<(Option<DatabaseRows>, KeyRows), IntrospectError> {
     let database = match database {
         true => Some(DatabaseRows::fetch(conn, schemas).await?),
         false => None,
     };
-    Ok((database, Rows::fetch(conn, schemas).await?))
+    Ok((database, KeyRows::fetch(conn, schemas).await?))
 }
 
-/// The constraint and index queries' rows: the other half of the server's work.
+/// The constraint and index queries' rows.
 struct KeyRows {
     constraints: Vec<PgRow>,
     opclasses: Vec<PgRow>,
@@ -450,29 +452,25 @@ left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
 "#;
 
-// The referenced columns are looked up for foreign keys only, and `ON DELETE SET NULL (col)`'s
-// where it has them: a subquery per constraint each, 9,000 constraints on 2,000 tables.
-// Column lists keep the constraint's key order (`unnest` keeps an array's order), each name found
-// by the (attrelid, attnum) index: a join read all of the table's attributes per constraint. Rows
-// come unordered and are put in catalog order when read (the server sorted 9,000 wide rows in
-// ~30 ms). Check expressions are printed
-// with pretty-printing on, which drops the redundant outer parentheses; canonicalisation reads them
-// with this same query, so both sides print alike.
+// Column lists come as attribute numbers (`conkey`, in the constraint's key order) and are named
+// from the columns query's rows when read: a name looked up per key on the server, three subqueries
+// per constraint over 9,000 constraints on 2,000 tables, was half of this query's time. A foreign
+// key to a table outside the schemas read has its referenced columns named here instead. Rows come
+// unordered and are put in catalog order when read (the server sorted 9,000 wide rows in ~30 ms).
+// Check expressions are printed with pretty-printing on, which drops the redundant outer
+// parentheses; canonicalisation reads them with this same query, so both sides print alike.
 const CONSTRAINTS: &str = r#"
 select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::text as kind,
-  array(select (select a.attname::text from pg_catalog.pg_attribute a
-                where a.attrelid = con.conrelid and a.attnum = k.num)
-        from unnest(con.conkey) k(num)) as columns,
+  con.conkey as column_numbers,
+  con.confrelid::int8 as referenced_oid,
   fn.nspname::text as referenced_schema, fc.relname::text as referenced_table,
-  case when con.contype = 'f' then
+  con.confkey as referenced_numbers,
+  case when con.contype = 'f' and not fn.nspname = any($1) then
     array(select (select a.attname::text from pg_catalog.pg_attribute a
                   where a.attrelid = con.confrelid and a.attnum = k.num)
           from unnest(con.confkey) k(num)) end as referenced_columns,
   con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
-  case when con.confdelsetcols is not null then
-    array(select (select a.attname::text from pg_catalog.pg_attribute a
-                  where a.attrelid = con.conrelid and a.attnum = k.num)
-          from unnest(con.confdelsetcols) k(num)) end as on_delete_columns,
+  con.confdelsetcols as on_delete_numbers,
   case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
     as check_expr,
   con.convalidated as validated,
@@ -487,34 +485,34 @@ where con.contype in ('p', 'u', 'f', 'c') and n.nspname = any($1)
 "#;
 
 // Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds 0 for an expression key; `pg_get_indexdef(oid, k, true)` prints key k alone
-// (asked only for expression keys: each call rebuilds the index's whole description, ~15 µs, which
-// was most of this query's 240 ms on 2,000 tables), without its options: those come from `indoption` (bit 1 DESC, bit 2 NULLS FIRST) and `indclass`
-// (an operator class that is not its type's default: `OPCLASSES`). Keys past `indnkeyatts` are
-// `INCLUDE` columns. Rows come unordered, like the constraints'.
+// `indkey` holds the key columns' attribute numbers, then the `INCLUDE` columns' (past
+// `indnkeyatts`), named from the columns query's rows when read, as the constraints' are (a name
+// looked up per key here was half of this query's time); 0 is an expression key, which
+// `pg_get_indexdef(oid, k, true)` prints alone (asked only for expression keys: each call rebuilds
+// the index's whole description, ~15 µs). Key options come from `indoption` (bit 1 DESC, bit 2
+// NULLS FIRST) and `indclass` (an operator class that is not its type's default: `OPCLASSES`); a
+// key's collation only where it is not its column's, looked up only for indexes with a collatable
+// key. `[:]` renumbers an `int2vector`/`oidvector` from 1, as array decoding expects. Rows come
+// unordered, like the constraints'.
 const INDEXES: &str = r#"
 select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
   i.indisvalid as is_valid,
   am.amname::text as method,
-  array(select (select a.attname::text from pg_catalog.pg_attribute a
-                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0)
-        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_columns,
-  array(select case when i.indkey[k] = 0
-                     then pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) end
-        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_defs,
-  array(select i.indoption[k]::int4
-        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_flags,
-  array(select i.indclass[k]::int8
-        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_opclasses,
-  array(select (select pg_catalog.quote_ident(co.collname)
-                from pg_catalog.pg_attribute a
-                join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
-                where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
-                  and i.indcollation[k] <> a.attcollation)
-        from generate_series(0, i.indnkeyatts::int - 1) k order by k) as key_collations,
-  array(select a.attname::text from generate_series(i.indnkeyatts::int, i.indnatts::int - 1) k
-        join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
-        order by k) as include_columns,
+  i.indnkeyatts::int4 as key_count,
+  (i.indkey::int2[])[:] as column_numbers,
+  case when i.indexprs is not null then
+    array(select case when i.indkey[k] = 0
+                      then pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) end
+          from generate_series(0, i.indnkeyatts::int - 1) k order by k) end as key_defs,
+  (i.indoption::int2[])[:] as key_flags,
+  (i.indclass::oid[]::int8[])[:] as key_opclasses,
+  case when exists (select 1 from unnest(i.indcollation) co(oid) where co.oid <> 0) then
+    array(select (select pg_catalog.quote_ident(co.collname)
+                  from pg_catalog.pg_attribute a
+                  join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
+                  where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
+                    and i.indcollation[k] <> a.attcollation)
+          from generate_series(0, i.indnkeyatts::int - 1) k order by k) end as key_collations,
   i.indnullsnotdistinct as nulls_not_distinct,
   pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
 from pg_catalog.pg_index i
@@ -677,14 +675,14 @@ impl<'c> Reader<'c> {
         let schemas = schemas.as_slice();
 
         let user = matches!(scope, Scope::User);
-        let ((database, rows), keys) = match self.helper.as_deref_mut() {
+        let (rows, (database, keys)) = match self.helper.as_deref_mut() {
             Some(helper) => tokio::try_join!(
-                fetch_rows(self.conn, schemas, user),
-                KeyRows::fetch(helper, schemas)
+                Rows::fetch(self.conn, schemas),
+                fetch_key_rows(helper, schemas, user)
             )?,
             None => (
-                fetch_rows(self.conn, schemas, user).await?,
-                KeyRows::fetch(self.conn, schemas).await?,
+                Rows::fetch(self.conn, schemas).await?,
+                fetch_key_rows(self.conn, schemas, user).await?,
             ),
         };
         self.queries += Rows::QUERIES + KeyRows::QUERIES;
@@ -778,8 +776,14 @@ impl<'c> Reader<'c> {
         let mut columns: Vec<(usize, i32, Column)> = Vec::with_capacity(rows.columns.len());
         let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
         let mut view_columns: Vec<(usize, i32, Column)> = Vec::new();
+        let mut names = ColumnNames::default();
         for row in rows.columns {
             let oid: i64 = get(&row, "columns", "table_oid")?;
+            names.add(
+                oid,
+                get(&row, "columns", "num")?,
+                get(&row, "columns", "name")?,
+            );
             let Some(&index) = by_oid.get(&oid) else {
                 if let Some(&view) = views_by_oid.get(&oid) {
                     let column = column(&row, &mut serial_sequences)?;
@@ -816,7 +820,7 @@ impl<'c> Reader<'c> {
             let Some(table) = table_of(&row, "constraints", &by_oid, &mut catalog)? else {
                 continue;
             };
-            add_constraint(table, &row)?;
+            add_constraint(table, &row, &names)?;
         }
 
         let mut opclasses: BTreeMap<i64, String> = BTreeMap::new();
@@ -831,11 +835,11 @@ impl<'c> Reader<'c> {
                 if let Some(view) =
                     super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
                 {
-                    view.indexes.push(index(&row, &opclasses)?);
+                    view.indexes.push(index(&row, &opclasses, &names)?);
                 }
                 continue;
             };
-            let index = index(&row, &opclasses)?;
+            let index = index(&row, &opclasses, &names)?;
             // An INVALID index (a concurrent build that failed or was killed) is rebuilt by the plan.
             if !get::<bool>(&row, "indexes", "is_valid")? {
                 table.not_valid.insert(index.name.clone());
@@ -1063,10 +1067,46 @@ fn fk_action(code: &str) -> FkAction {
     }
 }
 
-fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError> {
+/// Column names by relation oid and attribute number, from the columns query's rows, for the
+/// constraint and index queries, which send numbers.
+#[derive(Default)]
+struct ColumnNames(HashMap<(i64, i32), String>);
+
+impl ColumnNames {
+    fn add(&mut self, relation: i64, number: i32, name: String) {
+        self.0.insert((relation, number), name);
+    }
+
+    /// The names of `numbers` in `relation`. A number with no name means the relation changed
+    /// between the queries (each reads its own snapshot): said so, rather than a wrong name.
+    fn of(
+        &self,
+        what: &'static str,
+        relation: i64,
+        numbers: &[i16],
+    ) -> Result<Vec<String>, IntrospectError> {
+        numbers
+            .iter()
+            .map(|&number| {
+                self.0
+                    .get(&(relation, i32::from(number)))
+                    .cloned()
+                    .ok_or(IntrospectError::Changed { what })
+            })
+            .collect()
+    }
+}
+
+fn add_constraint(
+    table: &mut Table,
+    row: &PgRow,
+    names: &ColumnNames,
+) -> Result<(), IntrospectError> {
     const WHAT: &str = "constraints";
     let name: String = get(row, WHAT, "name")?;
-    let columns: Vec<String> = get(row, WHAT, "columns")?;
+    let table_oid: i64 = get(row, WHAT, "table_oid")?;
+    let numbers: Option<Vec<i16>> = get(row, WHAT, "column_numbers")?;
+    let columns = names.of(WHAT, table_oid, numbers.as_deref().unwrap_or_default())?;
     if !get::<bool>(row, WHAT, "validated")? {
         table.not_valid.insert(name.clone());
     }
@@ -1091,10 +1131,25 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
                 get::<Option<String>>(row, WHAT, "referenced_schema")?.unwrap_or_default(),
                 get::<Option<String>>(row, WHAT, "referenced_table")?.unwrap_or_default(),
             ),
-            referenced_columns: get(row, WHAT, "referenced_columns")?,
+            referenced_columns: match get::<Option<Vec<String>>>(row, WHAT, "referenced_columns")? {
+                // A table outside the schemas read: named by the server.
+                Some(columns) => columns,
+                None => names.of(
+                    WHAT,
+                    get(row, WHAT, "referenced_oid")?,
+                    get::<Option<Vec<i16>>>(row, WHAT, "referenced_numbers")?
+                        .as_deref()
+                        .unwrap_or_default(),
+                )?,
+            },
             on_delete: fk_action(&get::<String>(row, WHAT, "on_delete")?),
-            on_delete_columns: get::<Option<Vec<String>>>(row, WHAT, "on_delete_columns")?
-                .unwrap_or_default(),
+            on_delete_columns: names.of(
+                WHAT,
+                table_oid,
+                get::<Option<Vec<i16>>>(row, WHAT, "on_delete_numbers")?
+                    .as_deref()
+                    .unwrap_or_default(),
+            )?,
             on_update: fk_action(&get::<String>(row, WHAT, "on_update")?),
             origin: None,
         }),
@@ -1108,22 +1163,37 @@ fn add_constraint(table: &mut Table, row: &PgRow) -> Result<(), IntrospectError>
     Ok(())
 }
 
-fn index(row: &PgRow, opclasses: &BTreeMap<i64, String>) -> Result<Index, IntrospectError> {
+fn index(
+    row: &PgRow,
+    opclasses: &BTreeMap<i64, String>,
+    names: &ColumnNames,
+) -> Result<Index, IntrospectError> {
     const WHAT: &str = "indexes";
-    let columns: Vec<Option<String>> = get(row, WHAT, "key_columns")?;
-    let definitions: Vec<Option<String>> = get(row, WHAT, "key_defs")?;
-    let keys = columns
-        .into_iter()
-        .zip(definitions)
-        .map(|(column, definition)| match column {
-            Some(column) => IndexKey::Column(column),
-            None => IndexKey::Expr(strip_outer_parens(&definition.unwrap_or_default()).to_string()),
-        })
-        .collect();
-    let flags: Vec<i32> = get(row, WHAT, "key_flags")?;
+    let table_oid: i64 = get(row, WHAT, "table_oid")?;
+    let numbers: Vec<i16> = get(row, WHAT, "column_numbers")?;
+    let key_count = usize::try_from(get::<i32>(row, WHAT, "key_count")?)
+        .unwrap_or_default()
+        .min(numbers.len());
+    let (key_numbers, include_numbers) = numbers.split_at(key_count);
+    let mut definitions = get::<Option<Vec<Option<String>>>>(row, WHAT, "key_defs")?
+        .unwrap_or_default()
+        .into_iter();
+    let mut keys = Vec::with_capacity(key_count);
+    for &number in key_numbers {
+        let definition = definitions.next().flatten();
+        keys.push(match number {
+            0 => IndexKey::Expr(strip_outer_parens(&definition.unwrap_or_default()).to_string()),
+            _ => IndexKey::Column(names.of(WHAT, table_oid, &[number])?.remove(0)),
+        });
+    }
+    let flags: Vec<i16> = get(row, WHAT, "key_flags")?;
     let key_opclasses: Vec<i64> = get(row, WHAT, "key_opclasses")?;
     let opclasses = key_opclasses.iter().map(|oid| opclasses.get(oid).cloned());
-    let collations: Vec<Option<String>> = get(row, WHAT, "key_collations")?;
+    // None for an index with no collatable key: no key has a collation of its own.
+    let collations = get::<Option<Vec<Option<String>>>>(row, WHAT, "key_collations")?
+        .unwrap_or_default()
+        .into_iter()
+        .chain(std::iter::repeat(None));
     let key_options = flags
         .iter()
         .zip(opclasses)
@@ -1143,7 +1213,7 @@ fn index(row: &PgRow, opclasses: &BTreeMap<i64, String>) -> Result<Index, Intros
         predicate: get(row, WHAT, "predicate")?,
         options: IndexOptions::new(
             key_options,
-            get(row, WHAT, "include_columns")?,
+            names.of(WHAT, table_oid, include_numbers)?,
             get(row, WHAT, "nulls_not_distinct")?,
         ),
         origin: None,
