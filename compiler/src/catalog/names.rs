@@ -34,7 +34,8 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: Option<&str>) -
         }
     }
     // pg_mbcliplen: never cut a multi-byte character in half.
-    let mut name = clip(name1, name1_len).to_string();
+    let mut name = String::with_capacity(name1_len + name2_len + overhead);
+    name.push_str(clip(name1, name1_len));
     if let Some(name2) = name2 {
         name.push('_');
         name.push_str(clip(name2, name2_len));
@@ -137,20 +138,21 @@ impl Namespace {
         is_constraint: bool,
     ) -> String {
         let mut pass = 0;
-        let mut modified = label.to_string();
         loop {
-            let name = make_object_name(name1, name2, Some(&modified));
+            let name = match pass {
+                0 => make_object_name(name1, name2, Some(label)),
+                _ => make_object_name(name1, name2, Some(&format!("{label}{pass}"))),
+            };
             let taken = self.relations.contains(&name)
                 || (is_constraint && self.constraints.contains(&name));
             if !taken {
-                self.relations.insert(name.clone());
                 if is_constraint {
                     self.constraints.insert(name.clone());
                 }
+                self.relations.insert(name.clone());
                 return name;
             }
             pass += 1;
-            modified = format!("{label}{pass}");
         }
     }
 
@@ -162,15 +164,16 @@ impl Namespace {
         label: &str,
     ) -> String {
         let mut pass = 0;
-        let mut modified = label.to_string();
         loop {
-            let name = make_object_name(name1, name2, Some(&modified));
+            let name = match pass {
+                0 => make_object_name(name1, name2, Some(label)),
+                _ => make_object_name(name1, name2, Some(&format!("{label}{pass}"))),
+            };
             if !self.constraints.contains(&name) {
                 self.constraints.insert(name.clone());
                 return name;
             }
             pass += 1;
-            modified = format!("{label}{pass}");
         }
     }
 }

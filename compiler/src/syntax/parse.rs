@@ -108,14 +108,18 @@ impl<'t> Builder<'t> {
 
     fn qname(&self, pair: Pair<'_, Rule>) -> QualName {
         let span = self.span(&pair);
-        let mut parts: Vec<Ident> = pair.into_inner().map(|p| self.ident(p)).collect();
-        let name = parts.pop().unwrap_or(Ident {
-            name: String::new(),
-            span,
-        });
+        // `name` or `schema.name`: the last ident is the name, one before it the schema.
+        let (mut schema, mut name) = (None, None);
+        for part in pair.into_inner() {
+            schema = name.take();
+            name = Some(self.ident(part));
+        }
         QualName {
-            schema: parts.pop(),
-            name,
+            schema,
+            name: name.unwrap_or(Ident {
+                name: String::new(),
+                span,
+            }),
             span,
         }
     }
