@@ -9,8 +9,8 @@ pub fn diff_enums(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
     let pairs = pair_by_key(
         &catalogs.current.enums,
         &catalogs.desired.enums,
-        |e| e.name.clone(),
-        |e| e.renamed_from.clone(),
+        |e| &e.name,
+        |e| e.renamed_from.as_ref(),
     );
     for pair in pairs {
         match (pair.current, pair.desired) {

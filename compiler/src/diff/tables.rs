@@ -10,15 +10,15 @@ pub fn diff_tables(catalogs: Pair<&Catalog>, changes: &mut Vec<Change>) {
     let pairs = pair_by_key(
         &catalogs.current.tables,
         &catalogs.desired.tables,
-        |t| t.name.clone(),
-        |t| t.renamed_from.clone(),
+        |t| &t.name,
+        |t| t.renamed_from.as_ref(),
     );
     let mut renames = Renames::of(&pairs);
     renames.enums = pair_by_key(
         &catalogs.current.enums,
         &catalogs.desired.enums,
-        |e| e.name.clone(),
-        |e| e.renamed_from.clone(),
+        |e| &e.name,
+        |e| e.renamed_from.as_ref(),
     )
     .into_iter()
     .filter_map(|pair| match (pair.current, pair.desired) {
@@ -72,8 +72,8 @@ impl Renames {
             let columns = pair_by_key(
                 &current.columns,
                 &desired.columns,
-                |c| c.name.clone(),
-                |c| c.renamed_from.clone(),
+                |c| c.name.as_str(),
+                |c| c.renamed_from.as_deref(),
             );
             for column in columns {
                 if let (Some(old), Some(new)) = (column.current, column.desired) {
@@ -173,8 +173,8 @@ fn diff_table(tables: Pair<&Table>, renames: &Renames, changes: &mut Vec<Change>
     let columns = pair_by_key(
         &current.columns,
         &desired.columns,
-        |c| c.name.clone(),
-        |c| c.renamed_from.clone(),
+        |c| c.name.as_str(),
+        |c| c.renamed_from.as_deref(),
     );
     for pair in columns {
         match (pair.current, pair.desired) {
