@@ -1374,4 +1374,32 @@ mod tests {
         assert_eq!(fk_action("n"), FkAction::SetNull);
         assert_eq!(fk_action("a"), FkAction::NoAction);
     }
+
+    /// Key columns are named from the columns query's rows, per relation, in key order; a number
+    /// that query did not see (the schema changed between the two snapshots) is an error that
+    /// says so, never a wrong or empty name.
+    #[test]
+    fn names_key_columns_by_relation_and_number() {
+        let mut names = ColumnNames::default();
+        names.add(10, 1, "id".to_string());
+        names.add(10, 3, "email".to_string());
+        names.add(11, 1, "other".to_string());
+        assert_eq!(
+            names.of("indexes", 10, &[3, 1]).unwrap(),
+            ["email".to_string(), "id".to_string()]
+        );
+        assert!(names.of("indexes", 10, &[]).unwrap().is_empty());
+        let error = names.of("constraints", 10, &[1, 2]).unwrap_err();
+        assert!(matches!(
+            error,
+            IntrospectError::Changed {
+                what: "constraints"
+            }
+        ));
+        assert!(
+            error.to_string().contains("run the command again"),
+            "{error}"
+        );
+        assert!(names.of("indexes", 12, &[1]).is_err());
+    }
 }
