@@ -784,9 +784,9 @@ impl<'c> Reader<'c> {
         };
         // Each row is freed once read.
         for (row, f) in rows.columns.into_iter().zip(fields.iter().cycle()) {
-            let oid: i64 = f.get(&row, |f| f.table_oid)?;
-            let num: i32 = f.get(&row, |f| f.num)?;
-            names.add(oid, num, f.get(&row, |f| f.name)?);
+            let oid: i64 = f.get(&row, f.table_oid)?;
+            let num: i32 = f.get(&row, f.num)?;
+            names.add(oid, num, f.get(&row, f.name)?);
             let Some(&index) = by_oid.get(&oid) else {
                 if let Some(&view) = views_by_oid.get(&oid) {
                     view_columns.push((view, num, column(&row, f, &mut serial_sequences)?));
@@ -1062,15 +1062,15 @@ impl ColumnFields {
         })
     }
 
-    fn get<T>(&self, row: &PgRow, field: fn(&ColumnFields) -> usize) -> Result<T, IntrospectError>
+    /// The value at `at`, one of these positions: `f.get(&row, f.name)`.
+    fn get<T>(&self, row: &PgRow, at: usize) -> Result<T, IntrospectError>
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
     {
-        row.try_get(field(self))
-            .map_err(|source| IntrospectError::Query {
-                what: "columns",
-                source,
-            })
+        row.try_get(at).map_err(|source| IntrospectError::Query {
+            what: "columns",
+            source,
+        })
     }
 }
 
@@ -1081,37 +1081,37 @@ fn column(
     serial_sequences: &mut BTreeSet<i64>,
 ) -> Result<Column, IntrospectError> {
     let column_type = RawType {
-        name: f.get(row, |f| f.type_name)?,
-        schema: f.get(row, |f| f.type_schema)?,
-        kind: f.get(row, |f| f.type_kind)?,
+        name: f.get(row, f.type_name)?,
+        schema: f.get(row, f.type_schema)?,
+        kind: f.get(row, f.type_kind)?,
         formatted: f
-            .get::<Option<String>>(row, |f| f.type_formatted)?
+            .get::<Option<String>>(row, f.type_formatted)?
             .unwrap_or_default(),
     };
-    let element_name: Option<String> = f.get(row, |f| f.element_name)?;
+    let element_name: Option<String> = f.get(row, f.element_name)?;
     let element = match element_name {
         Some(name) => Some(RawType {
             name,
             schema: f
-                .get::<Option<String>>(row, |f| f.element_schema)?
+                .get::<Option<String>>(row, f.element_schema)?
                 .unwrap_or_default(),
             kind: f
-                .get::<Option<String>>(row, |f| f.element_kind)?
+                .get::<Option<String>>(row, f.element_kind)?
                 .unwrap_or_default(),
             formatted: f
-                .get::<Option<String>>(row, |f| f.element_formatted)?
+                .get::<Option<String>>(row, f.element_formatted)?
                 .unwrap_or_default(),
         }),
         None => None,
     };
-    let typmod: i32 = f.get(row, |f| f.typmod)?;
+    let typmod: i32 = f.get(row, f.typmod)?;
     let mut column = Column::new(
-        f.get::<String>(row, |f| f.name)?,
+        f.get::<String>(row, f.name)?,
         sql_type(&column_type, element.as_ref(), typmod),
     );
-    column.nullable = !f.get::<bool>(row, |f| f.not_null)?;
-    let expr: Option<String> = f.get(row, |f| f.expr)?;
-    let owned: Option<Vec<String>> = f.get(row, |f| f.owned_sequences)?;
+    column.nullable = !f.get::<bool>(row, f.not_null)?;
+    let expr: Option<String> = f.get(row, f.expr)?;
+    let owned: Option<Vec<String>> = f.get(row, f.owned_sequences)?;
     let serial_sequence = owned.into_iter().flatten().find_map(|entry| {
         let (oid, literal) = entry.split_once(' ')?;
         let nextval = format!("nextval({literal}::regclass)");
@@ -1125,7 +1125,7 @@ fn column(
     column.serial = serial_sequence.is_some();
     // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
     // its pg_attrdef entry is the generation expression, not a default.
-    let generated_kind = f.get::<String>(row, |f| f.generated_kind)?;
+    let generated_kind = f.get::<String>(row, f.generated_kind)?;
     if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
         column.generated_virtual = generated_kind == "v";
@@ -1134,12 +1134,12 @@ fn column(
     }
     // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
     // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
-    column.identity = match f.get::<String>(row, |f| f.identity_kind)?.as_str() {
+    column.identity = match f.get::<String>(row, f.identity_kind)?.as_str() {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
-    column.comment = f.get(row, |f| f.comment)?;
+    column.comment = f.get(row, f.comment)?;
     Ok(column)
 }
 
@@ -1165,8 +1165,22 @@ impl ColumnNames {
         self.0.insert((relation, number), name);
     }
 
-    /// The names of `numbers` in `relation`. A number with no name means the relation changed
-    /// between the queries (each reads its own snapshot): said so, rather than a wrong name.
+    /// The name of column `number` of `relation`. A number with no name means the relation
+    /// changed between the queries (each reads its own snapshot): said so, rather than a wrong
+    /// name.
+    fn one(
+        &self,
+        what: &'static str,
+        relation: i64,
+        number: i16,
+    ) -> Result<String, IntrospectError> {
+        self.0
+            .get(&(relation, i32::from(number)))
+            .cloned()
+            .ok_or(IntrospectError::Changed { what })
+    }
+
+    /// The names of `numbers` in `relation`, in their order.
     fn of(
         &self,
         what: &'static str,
@@ -1175,12 +1189,7 @@ impl ColumnNames {
     ) -> Result<Vec<String>, IntrospectError> {
         numbers
             .iter()
-            .map(|&number| {
-                self.0
-                    .get(&(relation, i32::from(number)))
-                    .cloned()
-                    .ok_or(IntrospectError::Changed { what })
-            })
+            .map(|&number| self.one(what, relation, number))
             .collect()
     }
 }
@@ -1271,7 +1280,7 @@ fn index(
         let definition = definitions.next().flatten();
         keys.push(match number {
             0 => IndexKey::Expr(strip_outer_parens(&definition.unwrap_or_default()).to_string()),
-            _ => IndexKey::Column(names.of(WHAT, table_oid, &[number])?.remove(0)),
+            _ => IndexKey::Column(names.one(WHAT, table_oid, number)?),
         });
     }
     let flags: Vec<i16> = get(row, WHAT, "key_flags")?;

@@ -124,6 +124,9 @@ fn arrange<T>(items: &mut [T], order: &[usize]) {
 mod tests {
     use super::*;
 
+    use crate::catalog::QualifiedName;
+    use crate::plan::step::{Action, StepKind};
+
     #[test]
     fn arrange_puts_each_item_where_the_order_says() {
         let orders: [&[usize]; 5] = [&[], &[0], &[1, 0], &[2, 0, 1], &[3, 5, 0, 4, 1, 2, 7, 6, 8]];
@@ -134,8 +137,6 @@ mod tests {
             assert_eq!(items, expected, "order {order:?}");
         }
     }
-    use crate::catalog::QualifiedName;
-    use crate::plan::step::{Action, StepKind};
 
     fn step(target: &str) -> Step {
         Step::new(StepKind::DropIndex, target, 0, Action::Sql(Vec::new()))
