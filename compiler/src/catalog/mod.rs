@@ -79,6 +79,15 @@ pub struct FillTrigger {
     pub body: String,
 }
 
+/// Enums as [`Catalog::normalized`] leaves them: in name order, no spans, no renames.
+pub fn normalize_enums(enums: &mut [EnumType]) {
+    enums.sort_by(|a, b| a.name.cmp(&b.name));
+    for enum_type in enums {
+        enum_type.renamed_from = None;
+        enum_type.origin = None;
+    }
+}
+
 impl Catalog {
     fn clear_routine_origins(&mut self) {
         for function in &mut self.functions {
@@ -127,11 +136,7 @@ impl Catalog {
         catalog.tenancy = None;
         catalog.fill_triggers.clear();
         catalog.unmanaged.clear();
-        catalog.enums.sort_by(|a, b| a.name.cmp(&b.name));
-        for enum_type in &mut catalog.enums {
-            enum_type.renamed_from = None;
-            enum_type.origin = None;
-        }
+        normalize_enums(&mut catalog.enums);
         catalog.sequences.sort_by(|a, b| a.name.cmp(&b.name));
         for sequence in &mut catalog.sequences {
             sequence.origin = None;
@@ -145,44 +150,7 @@ impl Catalog {
         catalog.domains.sort_by(|a, b| a.name.cmp(&b.name));
         catalog.clear_routine_origins();
         catalog.tables.sort_by(|a, b| a.name.cmp(&b.name));
-        for table in &mut catalog.tables {
-            table.kind = TableKind::Plain;
-            table.renamed_from = None;
-            table.origin = None;
-            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
-            for column in &mut table.columns {
-                column.renamed_from = None;
-                column.using = None;
-                column.backfill = None;
-                column.origin = None;
-            }
-            if let Some(pk) = &mut table.primary_key {
-                pk.origin = None;
-            }
-            table.uniques.sort_by(|a, b| a.name.cmp(&b.name));
-            table.uniques.iter_mut().for_each(|u| u.origin = None);
-            table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-            table.foreign_keys.iter_mut().for_each(|f| f.origin = None);
-            table.checks.sort_by(|a, b| a.name.cmp(&b.name));
-            table.checks.iter_mut().for_each(|c| c.origin = None);
-            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            table.indexes.iter_mut().for_each(|i| i.origin = None);
-            table.policies.sort_by(|a, b| a.name.cmp(&b.name));
-            for policy in &mut table.policies {
-                policy.origin = None;
-                policy.roles.sort();
-            }
-            table.grants.sort();
-            table.grants.dedup();
-            if let Some(partitions) = table
-                .partitioning
-                .as_mut()
-                .and_then(|p| p.partitions.as_mut())
-            {
-                partitions.sort_by(|a, b| a.name.cmp(&b.name));
-                partitions.iter_mut().for_each(|p| p.origin = None);
-            }
-        }
+        catalog.tables.iter_mut().for_each(Table::normalize);
         for role in &mut catalog.roles {
             role.origin = None;
         }
@@ -358,6 +326,46 @@ impl Table {
 
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// One table as [`Catalog::normalized`] leaves it: lists in name order, no spans, no renames.
+    pub fn normalize(&mut self) {
+        self.kind = TableKind::Plain;
+        self.renamed_from = None;
+        self.origin = None;
+        self.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        for column in &mut self.columns {
+            column.renamed_from = None;
+            column.using = None;
+            column.backfill = None;
+            column.origin = None;
+        }
+        if let Some(pk) = &mut self.primary_key {
+            pk.origin = None;
+        }
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.uniques.iter_mut().for_each(|u| u.origin = None);
+        self.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.iter_mut().for_each(|f| f.origin = None);
+        self.checks.sort_by(|a, b| a.name.cmp(&b.name));
+        self.checks.iter_mut().for_each(|c| c.origin = None);
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.indexes.iter_mut().for_each(|i| i.origin = None);
+        self.policies.sort_by(|a, b| a.name.cmp(&b.name));
+        for policy in &mut self.policies {
+            policy.origin = None;
+            policy.roles.sort();
+        }
+        self.grants.sort();
+        self.grants.dedup();
+        if let Some(partitions) = self
+            .partitioning
+            .as_mut()
+            .and_then(|p| p.partitions.as_mut())
+        {
+            partitions.sort_by(|a, b| a.name.cmp(&b.name));
+            partitions.iter_mut().for_each(|p| p.origin = None);
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{current_tenant_sql, Catalog, QualifiedName, Table, Tenancy};
+use crate::catalog::{current_tenant_sql, normalize_enums, Catalog, QualifiedName, Table, Tenancy};
 use crate::compile::{compile, Compiled};
 use crate::source::SourceSet;
 
@@ -72,13 +72,13 @@ pub(super) fn read_back(catalog: &Catalog, text: &str, item_starts: &[usize]) ->
     }
     let compiled = compile(&sources);
     let clean = !compiled.has_errors();
-    // The model is not needed: freed here, before the catalogs are copied to be compared.
     let Compiled {
         catalog: lowered,
         diagnostics,
-        model: _,
+        model,
     } = compiled;
-    drop(sources);
+    // Not needed: freed now, not at the end of the function (a `model: _` pattern would keep it).
+    drop((model, sources));
     let Some(lowered) = lowered.filter(|_| clean) else {
         let first = diagnostics
             .first()
@@ -86,12 +86,16 @@ pub(super) fn read_back(catalog: &Catalog, text: &str, item_starts: &[usize]) ->
         return ReadBack::Invalid(first);
     };
     let tenancy = lowered.tenancy.clone();
-    let expected = comparable(catalog.clone(), tenancy.as_ref());
-    let actual = comparable(lowered, tenancy.as_ref());
+    let tenant_defaults = tenant_defaults(tenancy.as_ref());
+    let actual = comparable(lowered, &tenant_defaults);
+    // The catalog's tables are compared one copy at a time: a copy of the whole catalog was a
+    // fifth of `introspect`'s peak of memory.
     let mut tables = BTreeMap::new();
-    for table in &expected.tables {
+    for table in &catalog.tables {
         let parts = match actual.table(&table.name) {
-            Some(other) => differing_parts(table, other),
+            Some(other) => {
+                differing_parts(&comparable_table(table.clone(), &tenant_defaults), other)
+            }
             None => vec!["the whole table"],
         };
         if !parts.is_empty() {
@@ -99,24 +103,24 @@ pub(super) fn read_back(catalog: &Catalog, text: &str, item_starts: &[usize]) ->
         }
     }
     for table in &actual.tables {
-        if expected.table(&table.name).is_none() {
+        if catalog.table(&table.name).is_none() {
             tables.insert(table.name.clone(), vec!["the whole table"]);
         }
     }
+    let mut expected_enums = catalog.enums.clone();
+    normalize_enums(&mut expected_enums);
     ReadBack::Compiled {
         tables,
-        enums_differ: expected.enums != actual.enums,
+        enums_differ: expected_enums != actual.enums,
         catalog: Box::new(actual),
     }
 }
 
-/// What is compared: the normalised catalog without roles (cluster-wide), extensions and
-/// namespaces (implied), and without the text of the generated tenancy policies: the compiler
-/// writes them as the language says and the database prints them its own way, and
-/// `tenancy_pattern` has already checked the printed text is exactly what the server prints for
-/// them. The tenant column's `<current tenant>` default is left out for the same reason.
-fn comparable(catalog: Catalog, tenancy: Option<&Tenancy>) -> Catalog {
-    let tenant_defaults = tenancy.and_then(|t| {
+/// The tenant column's name and the two spellings of its `<current tenant>` default.
+type TenantDefaults<'a> = Option<(&'a str, [String; 2])>;
+
+fn tenant_defaults(tenancy: Option<&Tenancy>) -> TenantDefaults<'_> {
+    tenancy.and_then(|t| {
         let setting = t.setting.as_deref()?;
         Some((
             t.column.as_str(),
@@ -125,28 +129,47 @@ fn comparable(catalog: Catalog, tenancy: Option<&Tenancy>) -> Catalog {
                 super::tenancy_pattern::current_tenant_text(setting, &t.key_type),
             ],
         ))
-    });
+    })
+}
+
+/// What is compared: the normalised catalog without roles (cluster-wide), extensions and
+/// namespaces (implied), and without the text of the generated tenancy policies: the compiler
+/// writes them as the language says and the database prints them its own way, and
+/// `tenancy_pattern` has already checked the printed text is exactly what the server prints for
+/// them. The tenant column's `<current tenant>` default is left out for the same reason.
+fn comparable(catalog: Catalog, tenant_defaults: &TenantDefaults) -> Catalog {
     let mut catalog = catalog.into_normalized();
     catalog.roles.clear();
     catalog.extensions.clear();
     catalog.extension_schemas.clear();
     catalog.namespaces.clear();
     for table in &mut catalog.tables {
-        if let Some((column, defaults)) = &tenant_defaults {
-            for c in table.columns.iter_mut().filter(|c| c.name == *column) {
-                if c.default.as_ref().is_some_and(|d| defaults.contains(d)) {
-                    c.default = None;
-                }
-            }
-        }
-        for policy in &mut table.policies {
-            if policy.name == "tenant_isolation" {
-                policy.using = None;
-                policy.with_check = None;
+        leave_out_tenancy(table, tenant_defaults);
+    }
+    catalog
+}
+
+/// One table of a catalog as [`comparable`] leaves it.
+fn comparable_table(mut table: Table, tenant_defaults: &TenantDefaults) -> Table {
+    table.normalize();
+    leave_out_tenancy(&mut table, tenant_defaults);
+    table
+}
+
+fn leave_out_tenancy(table: &mut Table, tenant_defaults: &TenantDefaults) {
+    if let Some((column, defaults)) = tenant_defaults {
+        for c in table.columns.iter_mut().filter(|c| c.name == *column) {
+            if c.default.as_ref().is_some_and(|d| defaults.contains(d)) {
+                c.default = None;
             }
         }
     }
-    catalog
+    for policy in &mut table.policies {
+        if policy.name == "tenant_isolation" {
+            policy.using = None;
+            policy.with_check = None;
+        }
+    }
 }
 
 fn differing_parts(expected: &Table, actual: &Table) -> Vec<&'static str> {
