@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
@@ -50,7 +51,7 @@ struct Rows {
     functions: Vec<PgRow>,
     domains: Vec<PgRow>,
     tables: Vec<PgRow>,
-    columns: Vec<PgRow>,
+    columns: Vec<ColumnRow>,
     policies: Vec<PgRow>,
     grants: Vec<PgRow>,
     fill_triggers: Vec<PgRow>,
@@ -137,7 +138,7 @@ impl Rows {
             functions: fetch_on(conn, "functions", super::routines::FUNCTIONS, s).await?,
             domains: fetch_on(conn, "domains", super::routines::DOMAINS, s).await?,
             tables: fetch_on(conn, "tables", TABLES, s).await?,
-            columns: fetch_on(conn, "columns", COLUMNS, s).await?,
+            columns: fetch_columns(conn, schemas).await?,
             policies: fetch_on(conn, "policies", POLICIES, s).await?,
             grants: fetch_on(conn, "grants", GRANTS, s).await?,
             fill_triggers: fetch_on(conn, "fill triggers", FILL_TRIGGERS, s).await?,
@@ -778,22 +779,22 @@ impl<'c> Reader<'c> {
         let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
         let mut view_columns: Vec<(usize, i32, Column)> = Vec::new();
         let mut names = ColumnNames::default();
-        let fields = match rows.columns.first() {
-            Some(row) => Some(ColumnFields::of(row)?),
-            None => None,
-        };
-        // Each row is freed once read.
-        for (row, f) in rows.columns.into_iter().zip(fields.iter().cycle()) {
-            let oid: i64 = f.get(&row, f.table_oid)?;
-            let num: i32 = f.get(&row, f.num)?;
-            names.add(oid, num, f.get(&row, f.name)?);
-            let Some(&index) = by_oid.get(&oid) else {
-                if let Some(&view) = views_by_oid.get(&oid) {
-                    view_columns.push((view, num, column(&row, f, &mut serial_sequences)?));
-                }
+        for row in rows.columns {
+            let ColumnRow {
+                table_oid: oid,
+                num,
+                column,
+                serial_sequence,
+            } = row;
+            names.add(oid, num, column.name.clone());
+            if let Some(&index) = by_oid.get(&oid) {
+                columns.push((index, num, column));
+            } else if let Some(&view) = views_by_oid.get(&oid) {
+                view_columns.push((view, num, column));
+            } else {
                 continue;
-            };
-            columns.push((index, num, column(&row, f, &mut serial_sequences)?));
+            }
+            serial_sequences.extend(serial_sequence);
         }
         // The keys are sorted and each column then moved once: sorting the entries themselves
         // moved 20,000 columns of a few hundred bytes some fifteen times each.
@@ -1074,12 +1075,46 @@ impl ColumnFields {
     }
 }
 
-/// A column from its row; the oid of the sequence of a `serial` column goes into `serial_sequences`.
-fn column(
-    row: &PgRow,
-    f: &ColumnFields,
-    serial_sequences: &mut BTreeSet<i64>,
-) -> Result<Column, IntrospectError> {
+/// A row of the columns query, decoded.
+struct ColumnRow {
+    table_oid: i64,
+    num: i32,
+    column: Column,
+    /// The oid of the sequence of a `serial` column.
+    serial_sequence: Option<i64>,
+}
+
+/// The columns query, each row decoded as it arrives: 20,000 rows held undecoded until the other
+/// queries were done were ~12 MB, the largest part of introspection's peak of memory.
+async fn fetch_columns(
+    conn: &mut PgConnection,
+    schemas: &[String],
+) -> Result<Vec<ColumnRow>, IntrospectError> {
+    let error = |source| IntrospectError::Query {
+        what: "columns",
+        source,
+    };
+    let mut rows = sqlx::query(COLUMNS).bind(schemas).fetch(conn);
+    let mut columns = Vec::new();
+    let mut fields = None;
+    while let Some(row) = rows.try_next().await.map_err(error)? {
+        let f = match &fields {
+            Some(f) => f,
+            None => fields.insert(ColumnFields::of(&row)?),
+        };
+        let (column, serial_sequence) = column(&row, f)?;
+        columns.push(ColumnRow {
+            table_oid: f.get(&row, f.table_oid)?,
+            num: f.get(&row, f.num)?,
+            column,
+            serial_sequence,
+        });
+    }
+    Ok(columns)
+}
+
+/// A column from its row, and the oid of its sequence if it is a `serial` column.
+fn column(row: &PgRow, f: &ColumnFields) -> Result<(Column, Option<i64>), IntrospectError> {
     let column_type = RawType {
         name: f.get(row, f.type_name)?,
         schema: f.get(row, f.type_schema)?,
@@ -1119,9 +1154,6 @@ fn column(
             .then(|| oid.parse::<i64>().ok())
             .flatten()
     });
-    if let Some(oid) = serial_sequence {
-        serial_sequences.insert(oid);
-    }
     column.serial = serial_sequence.is_some();
     // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
     // its pg_attrdef entry is the generation expression, not a default.
@@ -1140,7 +1172,7 @@ fn column(
         _ => None,
     };
     column.comment = f.get(row, f.comment)?;
-    Ok(column)
+    Ok((column, serial_sequence))
 }
 
 fn fk_action(code: &str) -> FkAction {
