@@ -60,11 +60,25 @@ pub async fn make_plan_with(
     options: &PlanOptions,
     printer: &Printer,
 ) -> Result<Planned, PlanFailure> {
+    let current = introspect::catalog_with_helper(conn, helper)
+        .await
+        .map_err(|e| PlanFailure::Message(e.to_string()))?;
+    plan_against(conn, current, desired, options, printer).await
+}
+
+/// `make_plan_with`, the database already read into `current`.
+pub async fn plan_against(
+    conn: &mut PgConnection,
+    current: Catalog,
+    desired: &Catalog,
+    options: &PlanOptions,
+    printer: &Printer,
+) -> Result<Planned, PlanFailure> {
     let Compared {
         changes,
         current,
         desired,
-    } = compare(conn, helper, desired, printer).await?;
+    } = compare_against(conn, current, desired, printer).await?;
     let pair = Pair::new(&current, &desired);
     let query = plan::facts_needed(&changes, pair);
     let mut notes = Vec::new();
@@ -110,6 +124,16 @@ pub async fn compare(
     let current = introspect::catalog_with_helper(conn, helper)
         .await
         .map_err(|e| PlanFailure::Message(e.to_string()))?;
+    compare_against(conn, current, desired, printer).await
+}
+
+/// `compare`, the database already read into `current`.
+pub async fn compare_against(
+    conn: &mut PgConnection,
+    current: Catalog,
+    desired: &Catalog,
+    printer: &Printer,
+) -> Result<Compared, PlanFailure> {
     // After introspection: what the database already prints needs no dev database at all.
     let prepared = introspect::prepare(desired, Some(&current), printer);
     let source = desired;

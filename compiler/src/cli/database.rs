@@ -7,6 +7,8 @@ use std::str::FromStr;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 
+use crate::catalog::Catalog;
+
 /// A PostgreSQL URL whose password is never printed.
 #[derive(Clone)]
 pub struct DatabaseUrl(String);
@@ -68,6 +70,16 @@ impl DatabaseUrl {
             (Err(_), Ok(main)) => Ok((main, None)),
             (Err(_), Err(_)) => Ok((self.connect_with(true, true).await?, None)),
         }
+    }
+
+    /// Connects read-only (`connect_read_only_pair`) and reads the database's catalog; the first
+    /// session is kept for what follows (canonicalising, reading facts).
+    pub async fn read_catalog(&self) -> Result<(PgConnection, Catalog), String> {
+        let (mut conn, mut helper) = self.connect_read_only_pair().await?;
+        let catalog = crate::introspect::catalog_with_helper(&mut conn, helper.as_mut())
+            .await
+            .map_err(|e| self.scrub(&e.to_string()))?;
+        Ok((conn, catalog))
     }
 
     /// Connects; with `wait_for_slot`, a refusal for too many connections (SQLSTATE 53300) is

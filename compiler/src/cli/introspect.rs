@@ -8,14 +8,9 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
         out.error("no database: pass --database-url URL or set DATABASE_URL");
         return 1;
     };
-    let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            let (mut conn, mut helper) = url.connect_read_only_pair().await?;
-            crate::introspect::catalog_with_helper(&mut conn, helper.as_mut())
-                .await
-                .map_err(|e| e.to_string())
-        })
-    });
+    let result = runtime()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(url.read_catalog()).map(|(_, catalog)| catalog));
     let catalog = match result {
         Ok(catalog) => catalog,
         Err(message) => {

@@ -3,7 +3,7 @@
 
 use crate::catalog::Catalog;
 use crate::diff::diff;
-use crate::live::{make_plan_with, printer, PlanFailure, Planned};
+use crate::live::{plan_against, printer, PlanFailure, Planned};
 use crate::pair::Pair;
 use crate::plan::{self, Facts, PlanOptions};
 use crate::source::SourceSet;
@@ -30,9 +30,6 @@ pub fn report_failure(
 }
 
 pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
-    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
-        return 1;
-    };
     let options = PlanOptions {
         batch_size: args.batch_size,
         ..PlanOptions::default()
@@ -40,57 +37,81 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
     // The database's catalog is kept for the plan file's fingerprint; hashing it is a fifth of
     // planning 2,000 tables, so only with `-o`.
     let saving = args.output.is_some();
-    let (plan, current) = if args.from_empty {
-        let current = Catalog::default();
-        let pair = Pair::new(&current, &desired);
-        let changes = diff(pair);
-        match plan::plan(&changes, pair, &Facts::empty(), &options) {
-            Ok(plan) => (plan, current),
-            Err(diagnostics) => {
-                schema::print_diagnostics(out, &diagnostics, &sources);
+    let url = DatabaseUrl::from_args(args.database_url.as_deref());
+    let (plan, current) = match (args.from_empty, url) {
+        (true, _) => {
+            let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
                 return 1;
+            };
+            let current = Catalog::default();
+            let pair = Pair::new(&current, &desired);
+            let changes = diff(pair);
+            match plan::plan(&changes, pair, &Facts::empty(), &options) {
+                Ok(plan) => (plan, current),
+                Err(diagnostics) => {
+                    schema::print_diagnostics(out, &diagnostics, &sources);
+                    return 1;
+                }
             }
         }
-    } else {
-        let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
-            out.error(
-                "no database: pass --database-url URL, set DATABASE_URL, or plan with --from-empty",
-            );
-            return 1;
-        };
-        let printer = printer(args.dev_url.as_deref());
-        let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
-            rt.block_on(async {
-                let (mut conn, mut helper) = url.connect_read_only_pair().await?;
-                Ok(make_plan_with(&mut conn, helper.as_mut(), &desired, &options, &printer).await)
-            })
-        });
-        match result {
-            Ok(Ok(planned)) => {
-                let Planned {
-                    plan,
-                    current,
-                    notes,
-                    changes,
-                    desired: canonical,
-                } = planned;
-                if saving {
-                    // Done with: freed before the fingerprint copies the database's catalog,
-                    // which was `plan -o`'s peak of memory.
-                    drop((changes, canonical, desired));
-                } else {
-                    // The process ends soon: not freed one allocation at a time.
-                    std::mem::forget((changes, canonical, desired));
-                }
-                for note in &notes {
-                    out.note(note);
-                }
-                (plan, current)
+        (false, None) => {
+            // The schema's own errors first, as with a database.
+            if schema::load(out, args.path.as_deref()).is_some() {
+                out.error(
+                    "no database: pass --database-url URL, set DATABASE_URL, or plan with \
+                     --from-empty",
+                );
             }
-            Ok(Err(failure)) => return report_failure(out, failure, &sources, Some(&url)),
-            Err(message) => {
-                out.error(&message);
+            return 1;
+        }
+        (false, Some(url)) => {
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(error) => {
+                    out.error(&error.to_string());
+                    return 1;
+                }
+            };
+            let Some((sources, desired, read)) =
+                schema::load_while(out, args.path.as_deref(), || {
+                    rt.block_on(url.read_catalog())
+                })
+            else {
                 return 1;
+            };
+            let (mut conn, current) = match read {
+                Ok(read) => read,
+                Err(message) => {
+                    out.error(&message);
+                    return 1;
+                }
+            };
+            let printer = printer(args.dev_url.as_deref());
+            match rt.block_on(plan_against(
+                &mut conn, current, &desired, &options, &printer,
+            )) {
+                Ok(planned) => {
+                    let Planned {
+                        plan,
+                        current,
+                        notes,
+                        changes,
+                        desired: canonical,
+                    } = planned;
+                    if saving {
+                        // Done with: freed before the fingerprint copies the database's catalog,
+                        // which was `plan -o`'s peak of memory.
+                        drop((changes, canonical, desired));
+                    } else {
+                        // The process ends soon: not freed one allocation at a time.
+                        std::mem::forget((changes, canonical, desired));
+                    }
+                    for note in &notes {
+                        out.note(note);
+                    }
+                    (plan, current)
+                }
+                Err(failure) => return report_failure(out, failure, &sources, Some(&url)),
             }
         }
     };
