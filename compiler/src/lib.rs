@@ -3,6 +3,8 @@
 //! The pipeline (see ARCHITECTURE.md): `source` → `syntax` (parse) → `model` (resolve) →
 //! `catalog` (lower) ⇄ `introspect` → `diff` → `plan` → `apply`, with `codegen` beside it.
 
+#![forbid(unsafe_code)]
+
 pub mod apply;
 pub mod catalog;
 pub mod cli;

@@ -5,7 +5,24 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    one_malloc_arena();
     let args = schemac::cli::Cli::parse();
     let mut output = schemac::cli::Output::terminal();
     schemac::cli::run(args, &mut output)
 }
+
+/// glibc gives each thread that allocates its own arena and keeps what is freed there for that
+/// arena: `plan` compiles the schema while a second thread reads the database, and with two arenas
+/// peaked at 66 MB of memory instead of 55 (2,000 tables), each keeping the other's freed memory
+/// from being reused. One arena costs nothing measurable here: two threads at most allocate at once.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn one_malloc_arena() {
+    // SAFETY: `mallopt` only sets a malloc parameter; it is called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn one_malloc_arena() {}
