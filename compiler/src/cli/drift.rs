@@ -5,31 +5,40 @@
 
 use super::plan::report_failure;
 use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
-use crate::live::{compare, printer};
+use crate::live::{compare_against, printer};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
-    let Some((sources, desired)) = schema::load(out, args.path.as_deref()) else {
-        return 2;
-    };
     let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
-        out.error("no database: pass --database-url URL or set DATABASE_URL");
+        // The schema's own errors first, as with a database.
+        if schema::load(out, args.path.as_deref()).is_some() {
+            out.error("no database: pass --database-url URL or set DATABASE_URL");
+        }
         return 2;
     };
-    let printer = printer(args.dev_url.as_deref());
-    let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
-        rt.block_on(async {
-            let (mut conn, mut helper) = url.connect_read_only_pair().await?;
-            Ok(compare(&mut conn, helper.as_mut(), &desired, &printer).await)
-        })
-    });
-    let compared = match result {
-        Ok(Ok(compared)) => compared,
-        Ok(Err(failure)) => {
-            report_failure(out, failure, &sources, Some(&url));
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(error) => {
+            out.error(&error.to_string());
             return 2;
         }
+    };
+    let Some((sources, desired, read)) = schema::load_while(out, args.path.as_deref(), || {
+        rt.block_on(url.read_catalog())
+    }) else {
+        return 2;
+    };
+    let (mut conn, current) = match read {
+        Ok(read) => read,
         Err(message) => {
             out.error(&message);
+            return 2;
+        }
+    };
+    let printer = printer(args.dev_url.as_deref());
+    let compared = match rt.block_on(compare_against(&mut conn, current, &desired, &printer)) {
+        Ok(compared) => compared,
+        Err(failure) => {
+            report_failure(out, failure, &sources, Some(&url));
             return 2;
         }
     };
