@@ -98,6 +98,37 @@ fn plan_without_a_database_says_how_to_give_one() {
     assert!(run.stdout.is_empty());
 }
 
+#[test]
+fn a_schema_that_does_not_compile_is_reported_before_an_unreachable_database() {
+    // plan and drift compile the schema while they read the database; what they report must not
+    // depend on which finishes first: the schema's errors, never the connection's.
+    let (_dir, bad) = temp_schema("table t {\n  id uuid primary\n  other nosuchtype\n}\n");
+    let url = "postgres://nobody@127.0.0.1:1/none";
+    for (command, code) in [("plan", 1), ("drift", 2)] {
+        let run = schemac(&[command, &bad, "--database-url", url]).expect(code);
+        assert!(
+            run.stderr.contains("app.schema:3:") && run.stderr.contains("nosuchtype"),
+            "{command}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("cannot connect"),
+            "{command} reported the connection: {}",
+            run.stderr
+        );
+    }
+    // With a schema that compiles, the connection is what fails.
+    let schema = workspace().join("schema").display().to_string();
+    for (command, code) in [("plan", 1), ("drift", 2)] {
+        let run = schemac(&[command, &schema, "--database-url", url]).expect(code);
+        assert!(
+            run.stderr.contains("cannot connect"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_password_is_never_printed_even_when_the_database_refuses() {
     let db = TestDb::new().await;
