@@ -36,6 +36,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether the command compiles the schema on one thread while another reads the database
+    /// (`schema::load_while`): `plan` and `drift` against a database.
+    pub fn compiles_while_reading(&self) -> bool {
+        match &self.command {
+            Command::Plan(args) => !args.from_empty,
+            Command::Drift(_) => true,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse and validate the schema; print diagnostics.
