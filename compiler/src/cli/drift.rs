@@ -4,7 +4,7 @@
 //! so a difference no plan can reach yet (a NOT NULL with nothing to fill it) is still a difference.
 
 use super::plan::report_failure;
-use super::{human, runtime, schema, DatabaseUrl, DriftArgs, Output};
+use super::{human, schema, DatabaseUrl, DriftArgs, Output};
 use crate::live::{compare_against, printer};
 
 pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
@@ -15,30 +15,19 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
         }
         return 2;
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(error) => {
-            out.error(&error.to_string());
-            return 2;
-        }
-    };
-    let Some((sources, desired, read)) = schema::load_while(out, args.path.as_deref(), || {
-        rt.block_on(url.read_catalog())
-    }) else {
+    let Some(mut against) = schema::load_against(out, args.path.as_deref(), &url) else {
         return 2;
     };
-    let (mut conn, current) = match read {
-        Ok(read) => read,
-        Err(message) => {
-            out.error(&message);
-            return 2;
-        }
-    };
     let printer = printer(args.dev_url.as_deref());
-    let compared = match rt.block_on(compare_against(&mut conn, current, &desired, &printer)) {
+    let compared = match against.runtime.block_on(compare_against(
+        &mut against.conn,
+        against.current,
+        &against.desired,
+        &printer,
+    )) {
         Ok(compared) => compared,
         Err(failure) => {
-            report_failure(out, failure, &sources, Some(&url));
+            report_failure(out, failure, &against.sources, Some(&url));
             return 2;
         }
     };

@@ -8,7 +8,7 @@ use crate::pair::Pair;
 use crate::plan::{self, Facts, PlanOptions};
 use crate::source::SourceSet;
 
-use super::{human, json, runtime, schema, DatabaseUrl, Format, Output, PlanArgs};
+use super::{human, json, schema, DatabaseUrl, Format, Output, PlanArgs};
 
 /// Prints a planning failure; returns exit code 1.
 pub fn report_failure(
@@ -65,30 +65,16 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
             return 1;
         }
         (false, Some(url)) => {
-            let rt = match runtime() {
-                Ok(rt) => rt,
-                Err(error) => {
-                    out.error(&error.to_string());
-                    return 1;
-                }
-            };
-            let Some((sources, desired, read)) =
-                schema::load_while(out, args.path.as_deref(), || {
-                    rt.block_on(url.read_catalog())
-                })
-            else {
+            let Some(mut against) = schema::load_against(out, args.path.as_deref(), &url) else {
                 return 1;
             };
-            let (mut conn, current) = match read {
-                Ok(read) => read,
-                Err(message) => {
-                    out.error(&message);
-                    return 1;
-                }
-            };
             let printer = printer(args.dev_url.as_deref());
-            match rt.block_on(plan_against(
-                &mut conn, current, &desired, &options, &printer,
+            match against.runtime.block_on(plan_against(
+                &mut against.conn,
+                against.current,
+                &against.desired,
+                &options,
+                &printer,
             )) {
                 Ok(planned) => {
                     let Planned {
@@ -101,17 +87,17 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
                     if saving {
                         // Done with: freed before the fingerprint copies the database's catalog,
                         // which was `plan -o`'s peak of memory.
-                        drop((changes, canonical, desired));
+                        drop((changes, canonical, against.desired));
                     } else {
                         // The process ends soon: not freed one allocation at a time.
-                        std::mem::forget((changes, canonical, desired));
+                        std::mem::forget((changes, canonical, against.desired));
                     }
                     for note in &notes {
                         out.note(note);
                     }
                     (plan, current)
                 }
-                Err(failure) => return report_failure(out, failure, &sources, Some(&url)),
+                Err(failure) => return report_failure(out, failure, &against.sources, Some(&url)),
             }
         }
     };

@@ -8,7 +8,10 @@ use crate::compile::{compile_with, Compiled, Threads};
 use crate::diagnostics::{self, Diagnostic};
 use crate::source::SourceSet;
 
-use super::Output;
+use sqlx::PgConnection;
+use tokio::runtime::Runtime;
+
+use super::{DatabaseUrl, Output};
 
 /// Render width for diagnostics.
 const WIDTH: usize = 100;
@@ -66,6 +69,44 @@ pub fn load_while<T: Send>(
     });
     let (sources, catalog, _) = report(out, compiled)?;
     Some((sources, catalog, read))
+}
+
+/// What `plan` and `drift` work from: the schema, compiled while the database was read.
+pub struct Against {
+    /// The session that read the database, kept for canonicalising and reading facts.
+    pub conn: PgConnection,
+    /// The database's catalog.
+    pub current: Catalog,
+    pub desired: Catalog,
+    pub sources: SourceSet,
+    /// The runtime `conn` lives on.
+    pub runtime: Runtime,
+}
+
+/// `load_while` reading `url`'s catalog (`DatabaseUrl::read_catalog`); on failure the schema's
+/// diagnostics, or else why the database could not be read, are already printed.
+pub fn load_against(out: &mut Output, given: Option<&Path>, url: &DatabaseUrl) -> Option<Against> {
+    let runtime = match super::runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            out.error(&error.to_string());
+            return None;
+        }
+    };
+    let (sources, desired, read) = load_while(out, given, || runtime.block_on(url.read_catalog()))?;
+    match read {
+        Ok((conn, current)) => Some(Against {
+            conn,
+            current,
+            desired,
+            sources,
+            runtime,
+        }),
+        Err(message) => {
+            out.error(&message);
+            None
+        }
+    }
 }
 
 /// `load`, parsing on `threads`, and also giving the rest of what compiled (the model), for a
