@@ -129,6 +129,37 @@ fn a_schema_that_does_not_compile_is_reported_before_an_unreachable_database() {
     }
 }
 
+#[test]
+fn a_schema_that_does_not_compile_is_reported_without_waiting_for_a_silent_server() {
+    // A server that accepts the connection and never answers: connecting never ends, and plan and
+    // drift must not wait for it to report the schema's errors.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let url = format!(
+        "postgres://nobody@{}/none",
+        silent.local_addr().expect("address")
+    );
+    let (_dir, bad) = temp_schema("table t {\n  id uuid primary\n  other nosuchtype\n}\n");
+    for (command, code) in [("plan", 1), ("drift", 2)] {
+        let (done, finished) = std::sync::mpsc::channel();
+        let args = [
+            command.to_string(),
+            bad.clone(),
+            "--database-url".into(),
+            url.clone(),
+        ];
+        std::thread::spawn(move || done.send(schemac(&args)));
+        let run = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("{command} waited for a server that never answers"))
+            .expect(code);
+        assert!(
+            run.stderr.contains("nosuchtype"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_password_is_never_printed_even_when_the_database_refuses() {
     let db = TestDb::new().await;

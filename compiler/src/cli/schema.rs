@@ -2,6 +2,7 @@
 //! `schema` in `schemac.toml`, else `schema/`; diagnostics rendered to stderr.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::compile::{compile_with, Compiled, Threads};
@@ -47,27 +48,25 @@ pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalo
 /// `load`, with `read` run on another thread while the schema compiles on this one: connecting to
 /// and reading the database is mostly waiting for the server, and neither needs the other (2,000
 /// tables: ~0.2 s each). Compiling stays on this thread, whose allocator then reuses the syntax
-/// trees' memory for planning (the other way round, `plan` peaked 16 MB higher). A schema that
-/// does not compile is reported whatever `read` gave, as if it had been compiled first.
-pub fn load_while<T: Send>(
+/// trees' memory for planning. A schema that does not compile is reported at once, as if it had
+/// been compiled first, and the read is left behind, not waited for: a connection can take long
+/// to fail (a server that never answers), and the process ends soon.
+pub fn load_while<T: Send + 'static>(
     out: &mut Output,
     given: Option<&Path>,
-    read: impl FnOnce() -> T + Send,
+    read: impl FnOnce() -> T + Send + 'static,
 ) -> Option<(SourceSet, Catalog, T)> {
     let path = schema_path(given);
-    let (compiled, read) = std::thread::scope(|scope| {
-        let reading = scope.spawn(read);
-        let mut compiled = compile_path(&path, Threads::One);
-        // Not needed by the callers: freed before the database's rows are decoded beside it.
-        if let Ok((_, compiled)) = &mut compiled {
-            compiled.model = None;
-        }
-        let read = reading
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (compiled, read)
-    });
+    let reading = std::thread::spawn(read);
+    let mut compiled = compile_path(&path, Threads::One);
+    // Not needed by the callers: freed before the database's rows are decoded beside it.
+    if let Ok((_, compiled)) = &mut compiled {
+        compiled.model = None;
+    }
     let (sources, catalog, _) = report(out, compiled)?;
+    let read = reading
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     Some((sources, catalog, read))
 }
 
@@ -80,20 +79,24 @@ pub struct Against {
     pub desired: Catalog,
     pub sources: SourceSet,
     /// The runtime `conn` lives on.
-    pub runtime: Runtime,
+    pub runtime: Arc<Runtime>,
 }
 
 /// `load_while` reading `url`'s catalog (`DatabaseUrl::read_catalog`); on failure the schema's
 /// diagnostics, or else why the database could not be read, are already printed.
 pub fn load_against(out: &mut Output, given: Option<&Path>, url: &DatabaseUrl) -> Option<Against> {
     let runtime = match super::runtime() {
-        Ok(runtime) => runtime,
+        Ok(runtime) => Arc::new(runtime),
         Err(error) => {
             out.error(&error.to_string());
             return None;
         }
     };
-    let (sources, desired, read) = load_while(out, given, || runtime.block_on(url.read_catalog()))?;
+    let reader = (Arc::clone(&runtime), url.clone());
+    let (sources, desired, read) = load_while(out, given, move || {
+        let (runtime, url) = reader;
+        runtime.block_on(url.read_catalog())
+    })?;
     match read {
         Ok((conn, current)) => Some(Against {
             conn,
