@@ -129,31 +129,65 @@ fn a_schema_that_does_not_compile_is_reported_before_an_unreachable_database() {
     }
 }
 
-#[test]
-fn a_schema_that_does_not_compile_is_reported_without_waiting_for_a_silent_server() {
-    // A server that accepts the connection and never answers: connecting never ends, and plan and
-    // drift must not wait for it to report the schema's errors.
+/// A server that accepts connections and never answers, and its URL (with `query`).
+fn silent_server(query: &str) -> (std::net::TcpListener, String) {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let url = format!(
-        "postgres://nobody@{}/none",
+        "postgres://nobody@{}/none{query}",
         silent.local_addr().expect("address")
     );
+    (silent, url)
+}
+
+/// `schemac <args>`, or `None` if it has not ended within a minute.
+fn schemac_within_a_minute(args: Vec<String>) -> Option<support::cli::Run> {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(schemac(&args)));
+    finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .ok()
+}
+
+#[test]
+fn a_schema_that_does_not_compile_is_reported_without_waiting_for_a_silent_server() {
+    // Connecting never ends, and plan and drift must not wait for it to report the schema's
+    // errors.
+    let (_silent, url) = silent_server("");
     let (_dir, bad) = temp_schema("table t {\n  id uuid primary\n  other nosuchtype\n}\n");
     for (command, code) in [("plan", 1), ("drift", 2)] {
-        let (done, finished) = std::sync::mpsc::channel();
-        let args = [
-            command.to_string(),
+        let args = vec![
+            command.into(),
             bad.clone(),
             "--database-url".into(),
             url.clone(),
         ];
-        std::thread::spawn(move || done.send(schemac(&args)));
-        let run = finished
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("{command} waited for a server that never answers"))
+        let run = schemac_within_a_minute(args)
+            .unwrap_or_else(|| panic!("{command} waited for a server that never answers"))
             .expect(code);
         assert!(
             run.stderr.contains("nosuchtype"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn connect_timeout_in_the_url_bounds_the_wait_for_a_silent_server() {
+    let (_silent, url) = silent_server("?connect_timeout=2");
+    let schema = workspace().join("schema").display().to_string();
+    for (command, code) in [("plan", 1), ("drift", 2), ("introspect", 1)] {
+        let mut args = vec![command.to_string()];
+        if command != "introspect" {
+            args.push(schema.clone());
+        }
+        args.extend(["--database-url".to_string(), url.clone()]);
+        let run = schemac_within_a_minute(args)
+            .unwrap_or_else(|| panic!("{command} ignored connect_timeout"))
+            .expect(code);
+        assert!(
+            run.stderr
+                .contains("no answer within 2 s (connect_timeout)"),
             "{command}: {}",
             run.stderr
         );

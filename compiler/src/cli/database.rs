@@ -44,14 +44,14 @@ impl DatabaseUrl {
     /// Connects with `application_name = 'schemac'`, so its waits can be told apart in
     /// `pg_stat_activity`, and `row_security = off`.
     pub async fn connect(&self) -> Result<PgConnection, String> {
-        self.connect_with(false, true).await
+        self.connect_with(false, true).await.map_err(|e| e.message)
     }
 
     /// `connect`, with every transaction of the session read-only
     /// (`default_transaction_read_only = on`): what `plan`, `drift` and `introspect` use, so that
     /// nothing they run can write to the target, and they work on a hot standby.
     pub async fn connect_read_only(&self) -> Result<PgConnection, String> {
-        self.connect_with(true, true).await
+        self.connect_with(true, true).await.map_err(|e| e.message)
     }
 
     /// `connect_read_only`, and a second read-only session opened at the same time for
@@ -68,7 +68,13 @@ impl DatabaseUrl {
         ) {
             (Ok(main), helper) => Ok((main, helper.ok())),
             (Err(_), Ok(main)) => Ok((main, None)),
-            (Err(_), Err(_)) => Ok((self.connect_with(true, true).await?, None)),
+            // Both refused for too many connections (the previous command's session not yet
+            // gone): one, waiting for the slot. Any other failure would fail again.
+            (Err(first), Err(second)) if first.too_many || second.too_many => {
+                let main = self.connect_with(true, true).await;
+                Ok((main.map_err(|e| e.message)?, None))
+            }
+            (Err(first), Err(_)) => Err(first.message),
         }
     }
 
@@ -82,6 +88,24 @@ impl DatabaseUrl {
         Ok((conn, catalog))
     }
 
+    /// How long one attempt to connect may take: libpq's `connect_timeout` (seconds), from the
+    /// URL's query, else `PGCONNECT_TIMEOUT`; as in libpq, none when absent or 0 and at least 2 s.
+    /// Without one, a server that accepts the connection and never answers is waited for ever.
+    fn connect_timeout(&self) -> Result<Option<std::time::Duration>, String> {
+        let in_url = url::Url::parse(&self.0).ok().and_then(|url| {
+            url.query_pairs()
+                .find(|(key, _)| key == "connect_timeout")
+                .map(|(_, value)| value.into_owned())
+        });
+        let Some(value) = in_url.or_else(|| std::env::var("PGCONNECT_TIMEOUT").ok()) else {
+            return Ok(None);
+        };
+        let seconds: u64 = value.trim().parse().map_err(|_| {
+            format!("invalid connect_timeout `{value}` for {self}: a whole number of seconds")
+        })?;
+        Ok((seconds > 0).then(|| std::time::Duration::from_secs(seconds.max(2))))
+    }
+
     /// Connects; with `wait_for_slot`, a refusal for too many connections (SQLSTATE 53300) is
     /// tried again for up to ~1.5 s: PostgreSQL ends a session's server process only after its
     /// client has gone, so a role allowed one session is refused for a moment after its previous
@@ -90,21 +114,36 @@ impl DatabaseUrl {
         &self,
         read_only: bool,
         wait_for_slot: bool,
-    ) -> Result<PgConnection, String> {
+    ) -> Result<PgConnection, NotConnected> {
         let mut settings = vec![("row_security", "off")];
         if read_only {
             settings.push(("default_transaction_read_only", "on"));
         }
         let options = PgConnectOptions::from_str(&self.0)
-            .map_err(|e| self.scrub(&format!("invalid database URL {self}: {e}")))?
+            .map_err(|e| {
+                NotConnected::new(self.scrub(&format!("invalid database URL {self}: {e}")))
+            })?
             .application_name("schemac")
             // Facts, preflight checks and backfills must see every row. With row security off,
             // a role that row-level security would filter gets an error instead of a silently
             // partial answer (superusers and BYPASSRLS roles are not filtered).
             .options(settings);
+        let limit = self.connect_timeout().map_err(NotConnected::new)?;
         let mut wait = std::time::Duration::from_millis(50);
         let mut conn = loop {
-            match options.connect().await {
+            let attempt = match limit {
+                Some(limit) => match tokio::time::timeout(limit, options.connect()).await {
+                    Ok(attempt) => attempt,
+                    Err(_) => {
+                        return Err(NotConnected::new(self.scrub(&format!(
+                            "cannot connect to {self}: no answer within {} s (connect_timeout)",
+                            limit.as_secs()
+                        ))))
+                    }
+                },
+                None => options.connect().await,
+            };
+            match attempt {
                 Ok(conn) => break conn,
                 Err(sqlx::Error::Database(error))
                     if wait_for_slot
@@ -114,13 +153,34 @@ impl DatabaseUrl {
                     tokio::time::sleep(wait).await;
                     wait *= 2;
                 }
-                Err(e) => return Err(self.scrub(&format!("cannot connect to {self}: {e}"))),
+                Err(e) => {
+                    let too_many = matches!(&e, sqlx::Error::Database(error)
+                        if error.code().as_deref() == Some("53300"));
+                    let message = self.scrub(&format!("cannot connect to {self}: {e}"));
+                    return Err(NotConnected { message, too_many });
+                }
             }
         };
         check_version(&mut conn)
             .await
-            .map_err(|e| self.scrub(&format!("{self}: {e}")))?;
+            .map_err(|e| NotConnected::new(self.scrub(&format!("{self}: {e}"))))?;
         Ok(conn)
+    }
+}
+
+/// Why a connection was not made (scrubbed of the password), and whether the server refused it
+/// for too many connections, which a moment's wait can cure.
+struct NotConnected {
+    message: String,
+    too_many: bool,
+}
+
+impl NotConnected {
+    fn new(message: String) -> NotConnected {
+        NotConnected {
+            message,
+            too_many: false,
+        }
     }
 }
 
@@ -175,5 +235,18 @@ mod tests {
         assert!(!format!("{url}").contains("s3cret"));
         assert!(!format!("{url:?}").contains("s3cret"));
         assert_eq!(url.scrub("failed for s3cret"), "failed for ***");
+    }
+
+    #[test]
+    fn connect_timeout_is_read_as_libpq_reads_it() {
+        let timeout = |url: &str| DatabaseUrl(url.into()).connect_timeout();
+        let seconds = |n| Ok(Some(std::time::Duration::from_secs(n)));
+        assert_eq!(timeout("postgres://h/db?connect_timeout=5"), seconds(5));
+        assert_eq!(
+            timeout("postgres://h/db?sslmode=disable&connect_timeout=1"),
+            seconds(2)
+        );
+        assert_eq!(timeout("postgres://h/db?connect_timeout=0"), Ok(None));
+        assert!(timeout("postgres://h/db?connect_timeout=soon").is_err());
     }
 }
