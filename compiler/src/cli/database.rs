@@ -68,8 +68,8 @@ impl DatabaseUrl {
         ) {
             (Ok(main), helper) => Ok((main, helper.ok())),
             (Err(_), Ok(main)) => Ok((main, None)),
-            // Both refused for too many connections (the previous command's session not yet
-            // gone): one, waiting for the slot. Any other failure would fail again.
+            // Refused for too many connections (the previous command's session not yet gone):
+            // one session, waiting for the slot. Any other failure would fail again.
             (Err(first), Err(second)) if first.too_many || second.too_many => {
                 let main = self.connect_with(true, true).await;
                 Ok((main.map_err(|e| e.message)?, None))

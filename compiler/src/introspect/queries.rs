@@ -774,7 +774,7 @@ impl<'c> Reader<'c> {
             catalog.tables.push(table);
         }
 
-        // (table index, attnum, column), sorted below; and the sequences of `serial` columns.
+        // The sequences of `serial` columns (left out of the catalog's own sequences).
         let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
         let mut names = ColumnNames::default();
         // (table or view index, attnum, at in `rows.columns`), sorted, then each column moved
