@@ -10,6 +10,8 @@ mod canonicalize;
 mod databases;
 mod expressions;
 mod facts;
+mod fields;
+mod keys;
 mod local;
 mod queries;
 mod routines;

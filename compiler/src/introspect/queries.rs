@@ -9,13 +9,14 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
+use super::fields::{fields, value};
+use super::keys::{ColumnNames, Keys};
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
 use crate::catalog::BaseType;
 use crate::catalog::{
-    Catalog, CheckConstraint, Column, EnumType, FillTrigger, FkAction, ForeignKey, Grant, Identity,
-    Index, IndexKey, IndexOptions, KeyOptions, Policy, PolicyCommand, PrimaryKey, Privilege,
-    QualifiedName, Role, Sequence, SqlType, Table, UniqueConstraint, Unmanaged,
+    Catalog, Column, EnumType, FillTrigger, Grant, Identity, Policy, PolicyCommand, Privilege,
+    QualifiedName, Role, Sequence, SqlType, Table, Unmanaged,
 };
 use crate::vocab::{
     partitions::split_top_level, Partition, PartitionBound, PartitionStrategy, Partitioning,
@@ -104,27 +105,21 @@ impl DatabaseRows {
     }
 }
 
-/// The helper session's share: [`DatabaseRows`] when reading the whole database, and
-/// [`KeyRows`]. With the constraints and indexes named from column numbers, the two sessions'
-/// shares take about as long (2,000 tables: ~320-365 ms each on the server, on a loaded machine
-/// where `pg_dump --schema-only` took ~2 s).
-async fn fetch_key_rows(
+/// The helper session's share: [`Keys`], then [`DatabaseRows`] when reading the whole database,
+/// while the keys' rows are decoded. The main session's is [`Rows`]: on 2,000 tables each share
+/// is ~115-125 ms on the server (the constraints' check expressions open every table they belong
+/// to, the columns query prints every default).
+async fn fetch_helper_rows(
     conn: &mut PgConnection,
     schemas: &[String],
     database: bool,
-) -> Result<(Option<DatabaseRows>, KeyRows), IntrospectError> {
+) -> Result<(Keys, Option<DatabaseRows>), IntrospectError> {
+    let decoding = Keys::fetch(conn, schemas).await?;
     let database = match database {
         true => Some(DatabaseRows::fetch(conn, schemas).await?),
         false => None,
     };
-    Ok((database, KeyRows::fetch(conn, schemas).await?))
-}
-
-/// The constraint and index queries' rows.
-struct KeyRows {
-    constraints: Vec<PgRow>,
-    opclasses: Vec<PgRow>,
-    indexes: Vec<PgRow>,
+    Ok((decoding.keys().await?, database))
 }
 
 impl Rows {
@@ -142,22 +137,6 @@ impl Rows {
             policies: fetch_on(conn, "policies", POLICIES, s).await?,
             grants: fetch_on(conn, "grants", GRANTS, s).await?,
             fill_triggers: fetch_on(conn, "fill triggers", FILL_TRIGGERS, s).await?,
-        })
-    }
-}
-
-impl KeyRows {
-    const QUERIES: usize = 3;
-
-    async fn fetch(
-        conn: &mut PgConnection,
-        schemas: &[String],
-    ) -> Result<KeyRows, IntrospectError> {
-        let s = Some(schemas);
-        Ok(KeyRows {
-            constraints: fetch_on(conn, "constraints", CONSTRAINTS, s).await?,
-            opclasses: fetch_on(conn, "operator classes", OPCLASSES, None).await?,
-            indexes: fetch_on(conn, "indexes", INDEXES, s).await?,
         })
     }
 }
@@ -192,7 +171,7 @@ async fn set_setting(
     Ok(())
 }
 
-async fn fetch_on(
+pub(super) async fn fetch_on(
     conn: &mut PgConnection,
     what: &'static str,
     sql: &'static str,
@@ -262,7 +241,9 @@ unmanaged (classid, objid) as (
   union all
   select 'pg_catalog.pg_type'::regclass, t.oid from pg_catalog.pg_type t
   where t.typnamespace in (select oid from user_ns)
-    and (t.typtype in ('r', 'b')
+    and (t.typtype = 'r'
+         or t.typtype = 'b' and not exists (select 1 from pg_catalog.pg_type e
+                                            where e.oid = t.typelem and e.typarray = t.oid)
          or t.typtype = 'c' and exists (select 1 from pg_catalog.pg_class c
                                         where c.oid = t.typrelid and c.relkind = 'c'))
   union all
@@ -334,25 +315,52 @@ where t.typtype = 'e' and n.nspname = any($1)
 order by n.nspname collate "C", t.typname collate "C"
 "#;
 
-// Sequences that stand alone: not an identity column's (pg_depend 'i'), not an extension's, and
-// not a `serial` column's own (owned, deptype 'a', by a column whose default is its `nextval`):
-// that last test is made on the columns' rows (`owned_sequences`), because comparing every
-// owner's printed default here made the planner print each default once per sequence (0.5 s on
-// 2,000 tables).
-const SEQUENCES: &str = r#"
+/// `extension_members`: the oids of the relations that belong to an extension, found from
+/// `pg_extension` through pg_depend's index on the referenced object, as a hashed list: a
+/// `not exists` per relation probed pg_depend once for each (~5 ms on 2,000 tables).
+macro_rules! extension_members {
+    () => {
+        r#"
+with extension_members as (
+  select d.objid from pg_catalog.pg_extension x
+  join pg_catalog.pg_depend d on d.refclassid = 'pg_catalog.pg_extension'::regclass
+    and d.refobjid = x.oid
+  where d.classid = 'pg_catalog.pg_class'::regclass and d.deptype = 'e'
+)"#
+    };
+}
+
+// Every sequence of the schemas read, with the column that owns it (pg_depend 'a', `OWNED BY`, or
+// 'i', an identity column's) and, when owned, its name as a `regclass` literal. A sequence stands
+// alone (`listed`) unless it is an identity column's, an extension's, schemac's own, or a `serial`
+// column's: owned by a column whose default is its `nextval`. That last test is made on the
+// columns' rows when they are read: asked per column in the columns query it was an eighth of that
+// query's time, and comparing every owner's printed default here made the planner print each
+// default once per sequence.
+const SEQUENCES: &str = concat!(
+    extension_members!(),
+    r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name, t.typname::text as type_name,
   s.seqstart as start, s.seqincrement as increment, s.seqmin as min, s.seqmax as max,
-  s.seqcache as cache, s.seqcycle as cycle
+  s.seqcache as cache, s.seqcycle as cycle,
+  own.refobjid::int8 as owner_oid, own.refobjsubid::int4 as owner_column,
+  case when own.deptype = 'a' then pg_catalog.quote_literal(c.oid::regclass::text) end as literal,
+  c.relname not like 'schemac\_%' and own.deptype is distinct from 'i'
+    and c.oid not in (select objid from extension_members) as listed
 from pg_catalog.pg_sequence s
 join pg_catalog.pg_class c on c.oid = s.seqrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_type t on t.oid = s.seqtypid
-where n.nspname = any($1) and c.relname not like 'schemac\_%'
-  and not exists (
-    select 1 from pg_catalog.pg_depend d
-    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype in ('i', 'e'))
+left join lateral (
+  select d.deptype, d.refobjid, d.refobjsubid from pg_catalog.pg_depend d
+  where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid
+    and d.refclassid = 'pg_catalog.pg_class'::regclass and d.refobjsubid > 0
+    and d.deptype in ('a', 'i')
+  limit 1) own on true
+where n.nspname = any($1)
 order by n.nspname collate "C", c.relname collate "C"
-"#;
+"#
+);
 
 // Ordinary and partitioned tables; schemac's own tables and tables owned by extensions are not
 // part of any schema. A partition (`relispartition`) is read with its parent and its bound, and
@@ -360,7 +368,9 @@ order by n.nspname collate "C", c.relname collate "C"
 // Views and materialized views come in the same query (`kind` 'v' or 'm'):
 // their query as the server prints it, their options, and what their rewrite rule depends on
 // (`[schema, relation, column or null]`, as JSON) — read here so that the count stays fixed.
-const TABLES: &str = r#"
+const TABLES: &str = concat!(
+    extension_members!(),
+    r#"
 select c.oid::int8 as oid, n.nspname::text as schema, c.relname::text as name,
   c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
   pg_catalog.obj_description(c.oid, 'pg_class') as comment,
@@ -390,19 +400,18 @@ from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1)
   and c.relname not like 'schemac\_%'
-  and not exists (
-    select 1 from pg_catalog.pg_depend d
-    where d.classid = 'pg_catalog.pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+  and c.oid not in (select objid from extension_members)
 order by n.nspname collate "C", c.relname collate "C"
-"#;
+"#
+);
 
 // PostgreSQL 18 sets `attnotnull` also for a `NOT NULL ... NOT VALID` constraint (contype 'n'),
 // which old rows may still violate: such a column is nullable until the constraint is validated.
 // `serial` is `integer` + a sequence of the column's type (`ALTER COLUMN ... TYPE bigint` alone
 // leaves an `integer` one: not `bigserial`) owned by the column (pg_depend deptype 'a', which
 // identity columns do not use: theirs is 'i') + `DEFAULT nextval('<that sequence>'::regclass)`: the
-// sequences an integer column with a default owns come as `<oid> <quoted name>`, and the default is
-// compared with their `nextval` when the row is read.
+// sequences query says which column owns each sequence, and the default is compared with its
+// `nextval` when the columns are put in their tables.
 // https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL
 // A default cannot read a column, so it is printed with no relation (`pg_get_expr(adbin, 0)`):
 // with one, the server opens the table and builds its cache entry (~50 µs a table, cold), for
@@ -431,16 +440,7 @@ select a.attrelid::int8 as table_oid, a.attnum::int4 as num, a.attname::text as 
   case when et.typtype = 'e' or etn.nspname = 'pg_catalog' and et.typname in (
     'uuid', 'text', 'int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'date', 'json', 'jsonb',
     'bytea', 'inet', 'cidr') then null
-    else pg_catalog.format_type(et.oid, a.atttypmod) end as element_formatted,
-  case when ad.adbin is not null and t.typname in ('int2', 'int4', 'int8') then array(
-    select s.oid::int8 || ' ' || pg_catalog.quote_literal(s.oid::regclass::text)
-    from pg_catalog.pg_depend d
-    join pg_catalog.pg_class s on s.oid = d.objid and s.relkind = 'S'
-    join pg_catalog.pg_sequence sq on sq.seqrelid = s.oid and sq.seqtypid = a.atttypid
-    where d.classid = 'pg_catalog.pg_class'::regclass
-      and d.refclassid = 'pg_catalog.pg_class'::regclass
-      and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'a') end
-    as owned_sequences
+    else pg_catalog.format_type(et.oid, a.atttypmod) end as element_formatted
 from pg_catalog.pg_attribute a
 join pg_catalog.pg_class c on c.oid = a.attrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -452,93 +452,6 @@ left join pg_catalog.pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.a
 left join pg_catalog.pg_description ds on ds.objoid = a.attrelid
   and ds.classoid = 'pg_catalog.pg_class'::regclass and ds.objsubid = a.attnum
 where c.relkind in ('r', 'p', 'v', 'm') and n.nspname = any($1) and a.attnum > 0 and not a.attisdropped
-"#;
-
-// Column lists come as attribute numbers (`conkey`, in the constraint's key order) and are named
-// from the columns query's rows when read: a name looked up per key on the server, three subqueries
-// per constraint over 9,000 constraints on 2,000 tables, was half of this query's time. A foreign
-// key to a table outside the schemas read has its referenced columns named here instead. Rows come
-// unordered and are put in catalog order when read (the server sorted 9,000 wide rows in ~30 ms).
-// Check expressions are printed with pretty-printing on, which drops the redundant outer
-// parentheses; canonicalisation reads them with this same query, so both sides print alike.
-const CONSTRAINTS: &str = r#"
-select con.conrelid::int8 as table_oid, con.conname::text as name, con.contype::text as kind,
-  con.conkey as column_numbers,
-  con.confrelid::int8 as referenced_oid,
-  fn.nspname::text as referenced_schema, fc.relname::text as referenced_table,
-  con.confkey as referenced_numbers,
-  case when con.contype = 'f' and not fn.nspname = any($1) then
-    array(select (select a.attname::text from pg_catalog.pg_attribute a
-                  where a.attrelid = con.confrelid and a.attnum = k.num)
-          from unnest(con.confkey) k(num)) end as referenced_columns,
-  con.confdeltype::text as on_delete, con.confupdtype::text as on_update,
-  con.confdelsetcols as on_delete_numbers,
-  case when con.contype = 'c' then pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) end
-    as check_expr,
-  con.convalidated as validated,
-  coalesce((select ix.indnullsnotdistinct from pg_catalog.pg_index ix
-            where ix.indexrelid = con.conindid and con.contype = 'u'), false) as nulls_not_distinct
-from pg_catalog.pg_constraint con
-join pg_catalog.pg_class c on c.oid = con.conrelid
-join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-left join pg_catalog.pg_class fc on fc.oid = con.confrelid
-left join pg_catalog.pg_namespace fn on fn.oid = fc.relnamespace
-where con.contype in ('p', 'u', 'f', 'c') and n.nspname = any($1)
-"#;
-
-// Indexes that back a primary key, unique or exclusion constraint belong to the constraint.
-// `indkey` holds the key columns' attribute numbers, then the `INCLUDE` columns' (past
-// `indnkeyatts`), named from the columns query's rows when read, as the constraints' are (a name
-// looked up per key here was half of this query's time); 0 is an expression key, which
-// `pg_get_indexdef(oid, k, true)` prints alone (asked only for expression keys: each call rebuilds
-// the index's whole description, ~15 µs). Key options come from `indoption` (bit 1 DESC, bit 2
-// NULLS FIRST) and `indclass` (an operator class that is not its type's default: `OPCLASSES`); a
-// key's collation only where it is not its column's, looked up only for indexes with a collatable
-// key. `[:]` renumbers an `int2vector`/`oidvector` from 1, as array decoding expects. Rows come
-// unordered, like the constraints'.
-const INDEXES: &str = r#"
-select i.indrelid::int8 as table_oid, ic.relname::text as name, i.indisunique as is_unique,
-  i.indisvalid as is_valid,
-  am.amname::text as method,
-  i.indnkeyatts::int4 as key_count,
-  (i.indkey::int2[])[:] as column_numbers,
-  case when i.indexprs is not null then
-    array(select case when i.indkey[k] = 0
-                      then pg_catalog.pg_get_indexdef(i.indexrelid, k + 1, true) end
-          from generate_series(0, i.indnkeyatts::int - 1) k order by k) end as key_defs,
-  (i.indoption::int2[])[:] as key_flags,
-  (i.indclass::oid[]::int8[])[:] as key_opclasses,
-  case when exists (select 1 from unnest(i.indcollation) co(oid) where co.oid <> 0) then
-    array(select (select pg_catalog.quote_ident(co.collname)
-                  from pg_catalog.pg_attribute a
-                  join pg_catalog.pg_collation co on co.oid = i.indcollation[k]
-                  where a.attrelid = i.indrelid and a.attnum = i.indkey[k] and i.indkey[k] <> 0
-                    and i.indcollation[k] <> a.attcollation)
-          from generate_series(0, i.indnkeyatts::int - 1) k order by k) end as key_collations,
-  i.indnullsnotdistinct as nulls_not_distinct,
-  pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) as predicate
-from pg_catalog.pg_index i
-join pg_catalog.pg_class ic on ic.oid = i.indexrelid
-join pg_catalog.pg_class c on c.oid = i.indrelid
-join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-join pg_catalog.pg_am am on am.oid = ic.relam
-where n.nspname = any($1)
-  and not exists (
-    select 1 from pg_catalog.pg_constraint con
-    where con.conrelid = i.indrelid and con.conindid = i.indexrelid
-      and con.contype in ('p', 'u', 'x'))
-"#;
-
-// The operator classes an index key names when it is not its type's default, as
-// `pg_get_indexdef` prints them (qualified unless in pg_catalog or public), by oid: a lookup per
-// key inside the index query scanned `pg_opclass` each time (~90 ms on 2,000 tables).
-const OPCLASSES: &str = r#"
-select oc.oid::int8 as oid,
-  case when ocn.nspname in ('pg_catalog', 'public') then oc.opcname::text
-       else ocn.nspname::text || '.' || oc.opcname::text end as name
-from pg_catalog.pg_opclass oc
-join pg_catalog.pg_namespace ocn on ocn.oid = oc.opcnamespace
-where not oc.opcdefault
 "#;
 
 // `polroles = {0}` means PUBLIC, which the catalog spells as no roles.
@@ -677,17 +590,17 @@ impl<'c> Reader<'c> {
         let schemas = schemas.as_slice();
 
         let user = matches!(scope, Scope::User);
-        let (rows, (database, keys)) = match self.helper.as_deref_mut() {
+        let (mut rows, (keys, database)) = match self.helper.as_deref_mut() {
             Some(helper) => tokio::try_join!(
                 Rows::fetch(self.conn, schemas),
-                fetch_key_rows(helper, schemas, user)
+                fetch_helper_rows(helper, schemas, user)
             )?,
             None => (
                 Rows::fetch(self.conn, schemas).await?,
-                fetch_key_rows(self.conn, schemas, user).await?,
+                fetch_helper_rows(self.conn, schemas, user).await?,
             ),
         };
-        self.queries += Rows::QUERIES + KeyRows::QUERIES;
+        self.queries += Rows::QUERIES + Keys::QUERIES;
         if let Some(database) = database {
             self.queries += DatabaseRows::QUERIES;
             database.read_into(&mut catalog)?;
@@ -708,6 +621,7 @@ impl<'c> Reader<'c> {
 
         // Kept with their oids until the columns say which are `serial` columns' own.
         let mut sequences: Vec<(i64, Sequence)> = Vec::new();
+        let mut owners = SequenceOwners::default();
         for row in rows.sequences {
             const WHAT: &str = "sequences";
             let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
@@ -716,6 +630,16 @@ impl<'c> Reader<'c> {
                 _ => BaseType::BigInt,
             };
             let oid: i64 = get(&row, WHAT, "oid")?;
+            if let (Some(table), Some(column), Some(literal)) = (
+                get::<Option<i64>>(&row, WHAT, "owner_oid")?,
+                get::<Option<i32>>(&row, WHAT, "owner_column")?,
+                get::<Option<String>>(&row, WHAT, "literal")?,
+            ) {
+                owners.add(table, column, oid, &literal, ty.clone());
+            }
+            if !get::<bool>(&row, WHAT, "listed")? {
+                continue;
+            }
             sequences.push((
                 oid,
                 Sequence {
@@ -782,7 +706,7 @@ impl<'c> Reader<'c> {
         // hundred bytes some fifteen times each.
         let mut order: Vec<(usize, i32, usize)> = Vec::with_capacity(rows.columns.len());
         let mut view_order: Vec<(usize, i32, usize)> = Vec::new();
-        for (at, row) in rows.columns.iter().enumerate() {
+        for (at, row) in rows.columns.iter_mut().enumerate() {
             let (oid, num) = (row.table_oid, row.num);
             names.add(oid, num, row.column.name.clone());
             if let Some(&index) = by_oid.get(&oid) {
@@ -792,7 +716,10 @@ impl<'c> Reader<'c> {
             } else {
                 continue;
             }
-            serial_sequences.extend(row.serial_sequence);
+            if let Some(sequence) = owners.serial_sequence(oid, num, &row.column) {
+                row.column.serial = true;
+                serial_sequences.insert(sequence);
+            }
         }
         order.sort_unstable();
         view_order.sort_unstable();
@@ -823,36 +750,7 @@ impl<'c> Reader<'c> {
             .map(|(_, sequence)| sequence)
             .collect();
 
-        for row in in_catalog_order(keys.constraints, "constraints", &by_oid, &views_by_oid)? {
-            let Some(table) = table_of(&row, "constraints", &by_oid, &mut catalog)? else {
-                continue;
-            };
-            add_constraint(table, &row, &names)?;
-        }
-
-        let mut opclasses: BTreeMap<i64, String> = BTreeMap::new();
-        for row in keys.opclasses {
-            opclasses.insert(
-                get(&row, "operator classes", "oid")?,
-                get(&row, "operator classes", "name")?,
-            );
-        }
-        for row in in_catalog_order(keys.indexes, "indexes", &by_oid, &views_by_oid)? {
-            let Some(table) = table_of(&row, "indexes", &by_oid, &mut catalog)? else {
-                if let Some(view) =
-                    super::views::view_of(&row, "indexes", &views_by_oid, &mut catalog)?
-                {
-                    view.indexes.push(index(&row, &opclasses, &names)?);
-                }
-                continue;
-            };
-            let index = index(&row, &opclasses, &names)?;
-            // An INVALID index (a concurrent build that failed or was killed) is rebuilt by the plan.
-            if !get::<bool>(&row, "indexes", "is_valid")? {
-                table.not_valid.insert(index.name.clone());
-            }
-            table.indexes.push(index);
-        }
+        keys.add_to(&mut catalog, &by_oid, &views_by_oid, &names)?;
 
         for row in rows.policies {
             let Some(table) = table_of(&row, "policies", &by_oid, &mut catalog)? else {
@@ -968,30 +866,6 @@ where
         .map_err(|source| IntrospectError::Query { what, source })
 }
 
-/// Rows of constraints or indexes (`table_oid`, `name`) in the order the catalog keeps them: by
-/// table (or view), in the order those were read, then by name, bytewise (`collate "C"`). Rows of
-/// relations that are not read come last; they are skipped.
-fn in_catalog_order(
-    rows: Vec<PgRow>,
-    what: &'static str,
-    by_oid: &BTreeMap<i64, usize>,
-    views_by_oid: &BTreeMap<i64, usize>,
-) -> Result<Vec<PgRow>, IntrospectError> {
-    let mut keyed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let oid: i64 = get(&row, what, "table_oid")?;
-        let owner = match (by_oid.get(&oid), views_by_oid.get(&oid)) {
-            (Some(&table), _) => (0, table),
-            (None, Some(&view)) => (1, view),
-            (None, None) => (2, 0),
-        };
-        let name: String = get(&row, what, "name")?;
-        keyed.push((owner, name, row));
-    }
-    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    Ok(keyed.into_iter().map(|(_, _, row)| row).collect())
-}
-
 fn table_of<'a>(
     row: &PgRow,
     what: &'static str,
@@ -1004,72 +878,11 @@ fn table_of<'a>(
         .and_then(|&index| catalog.tables.get_mut(index)))
 }
 
-/// Where each field of the columns query is in its rows, found by name once: a lookup by name
-/// hashes the name for every value, which was a fifth of decoding 20,000 columns.
-struct ColumnFields {
-    table_oid: usize,
-    num: usize,
-    name: usize,
-    not_null: usize,
-    generated_kind: usize,
-    identity_kind: usize,
-    expr: usize,
-    comment: usize,
-    typmod: usize,
-    type_name: usize,
-    type_schema: usize,
-    type_kind: usize,
-    type_formatted: usize,
-    element_name: usize,
-    element_schema: usize,
-    element_kind: usize,
-    element_formatted: usize,
-    owned_sequences: usize,
-}
-
-impl ColumnFields {
-    fn of(row: &PgRow) -> Result<ColumnFields, IntrospectError> {
-        let at = |name: &'static str| {
-            row.try_column(name)
-                .map(sqlx::Column::ordinal)
-                .map_err(|source| IntrospectError::Query {
-                    what: "columns",
-                    source,
-                })
-        };
-        Ok(ColumnFields {
-            table_oid: at("table_oid")?,
-            num: at("num")?,
-            name: at("name")?,
-            not_null: at("not_null")?,
-            generated_kind: at("generated_kind")?,
-            identity_kind: at("identity_kind")?,
-            expr: at("expr")?,
-            comment: at("comment")?,
-            typmod: at("typmod")?,
-            type_name: at("type_name")?,
-            type_schema: at("type_schema")?,
-            type_kind: at("type_kind")?,
-            type_formatted: at("type_formatted")?,
-            element_name: at("element_name")?,
-            element_schema: at("element_schema")?,
-            element_kind: at("element_kind")?,
-            element_formatted: at("element_formatted")?,
-            owned_sequences: at("owned_sequences")?,
-        })
-    }
-
-    /// The value at `at`, one of these positions: `f.get(&row, f.name)`.
-    fn get<T>(&self, row: &PgRow, at: usize) -> Result<T, IntrospectError>
-    where
-        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-    {
-        row.try_get(at).map_err(|source| IntrospectError::Query {
-            what: "columns",
-            source,
-        })
-    }
-}
+fields!(ColumnFields, "columns", {
+    table_oid, num, name, not_null, generated_kind, identity_kind, expr, comment, typmod,
+    type_name, type_schema, type_kind, type_formatted, element_name, element_schema, element_kind,
+    element_formatted,
+});
 
 /// A row of the columns query, decoded.
 struct ColumnRow {
@@ -1078,8 +891,6 @@ struct ColumnRow {
     /// Boxed: a list of 20,000 columns grown by doubling held up to twice their size, and the
     /// rows are reordered before the columns go into their tables.
     column: Box<Column>,
-    /// The oid of the sequence of a `serial` column.
-    serial_sequence: Option<i64>,
 }
 
 /// The columns query, each row decoded as it arrives: 20,000 rows held undecoded until the other
@@ -1100,62 +911,44 @@ async fn fetch_columns(
             Some(f) => f,
             None => fields.insert(ColumnFields::of(&row)?),
         };
-        let (column, serial_sequence) = column(&row, f)?;
         columns.push(ColumnRow {
-            table_oid: f.get(&row, f.table_oid)?,
-            num: f.get(&row, f.num)?,
-            column: Box::new(column),
-            serial_sequence,
+            table_oid: value(&row, "columns", f.table_oid)?,
+            num: value(&row, "columns", f.num)?,
+            column: Box::new(column(&row, f)?),
         });
     }
     Ok(columns)
 }
 
-/// A column from its row, and the oid of its sequence if it is a `serial` column.
-fn column(row: &PgRow, f: &ColumnFields) -> Result<(Column, Option<i64>), IntrospectError> {
+/// A column from its row (`serial` is set later, from the sequences' owners).
+fn column(row: &PgRow, f: &ColumnFields) -> Result<Column, IntrospectError> {
     let column_type = RawType {
-        name: f.get(row, f.type_name)?,
-        schema: f.get(row, f.type_schema)?,
-        kind: f.get(row, f.type_kind)?,
-        formatted: f
-            .get::<Option<String>>(row, f.type_formatted)?
-            .unwrap_or_default(),
+        name: value(row, "columns", f.type_name)?,
+        schema: value(row, "columns", f.type_schema)?,
+        kind: value(row, "columns", f.type_kind)?,
+        formatted: value::<Option<String>>(row, "columns", f.type_formatted)?.unwrap_or_default(),
     };
-    let element_name: Option<String> = f.get(row, f.element_name)?;
+    let element_name: Option<String> = value(row, "columns", f.element_name)?;
     let element = match element_name {
         Some(name) => Some(RawType {
             name,
-            schema: f
-                .get::<Option<String>>(row, f.element_schema)?
-                .unwrap_or_default(),
-            kind: f
-                .get::<Option<String>>(row, f.element_kind)?
-                .unwrap_or_default(),
-            formatted: f
-                .get::<Option<String>>(row, f.element_formatted)?
+            schema: value::<Option<String>>(row, "columns", f.element_schema)?.unwrap_or_default(),
+            kind: value::<Option<String>>(row, "columns", f.element_kind)?.unwrap_or_default(),
+            formatted: value::<Option<String>>(row, "columns", f.element_formatted)?
                 .unwrap_or_default(),
         }),
         None => None,
     };
-    let typmod: i32 = f.get(row, f.typmod)?;
+    let typmod: i32 = value(row, "columns", f.typmod)?;
     let mut column = Column::new(
-        f.get::<String>(row, f.name)?,
+        value::<String>(row, "columns", f.name)?,
         sql_type(&column_type, element.as_ref(), typmod),
     );
-    column.nullable = !f.get::<bool>(row, f.not_null)?;
-    let expr: Option<String> = f.get(row, f.expr)?;
-    let owned: Option<Vec<String>> = f.get(row, f.owned_sequences)?;
-    let serial_sequence = owned.into_iter().flatten().find_map(|entry| {
-        let (oid, literal) = entry.split_once(' ')?;
-        let nextval = format!("nextval({literal}::regclass)");
-        (expr.as_deref() == Some(nextval.as_str()))
-            .then(|| oid.parse::<i64>().ok())
-            .flatten()
-    });
-    column.serial = serial_sequence.is_some();
+    column.nullable = !value::<bool>(row, "columns", f.not_null)?;
+    let expr: Option<String> = value(row, "columns", f.expr)?;
     // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
     // its pg_attrdef entry is the generation expression, not a default.
-    let generated_kind = f.get::<String>(row, f.generated_kind)?;
+    let generated_kind = value::<String>(row, "columns", f.generated_kind)?;
     if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
         column.generated_virtual = generated_kind == "v";
@@ -1164,194 +957,48 @@ fn column(row: &PgRow, f: &ColumnFields) -> Result<(Column, Option<i64>), Intros
     }
     // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
     // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
-    column.identity = match f.get::<String>(row, f.identity_kind)?.as_str() {
+    column.identity = match value::<String>(row, "columns", f.identity_kind)?.as_str() {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,
     };
-    column.comment = f.get(row, f.comment)?;
-    Ok((column, serial_sequence))
+    column.comment = value(row, "columns", f.comment)?;
+    Ok(column)
 }
 
-fn fk_action(code: &str) -> FkAction {
-    // pg_constraint.confdeltype / confupdtype.
-    // https://www.postgresql.org/docs/current/catalog-pg-constraint.html
-    match code {
-        "r" => FkAction::Restrict,
-        "c" => FkAction::Cascade,
-        "n" => FkAction::SetNull,
-        "d" => FkAction::SetDefault,
-        _ => FkAction::NoAction,
-    }
-}
-
-/// Column names by relation oid and attribute number, from the columns query's rows, for the
-/// constraint and index queries, which send numbers.
+/// The sequences owned by a column (`OWNED BY`), by the owner's relation oid and attribute number.
 #[derive(Default)]
-struct ColumnNames(HashMap<(i64, i32), String>);
+struct SequenceOwners(HashMap<(i64, i32), Vec<OwnedSequence>>);
 
-impl ColumnNames {
-    fn add(&mut self, relation: i64, number: i32, name: String) {
-        self.0.insert((relation, number), name);
-    }
+struct OwnedSequence {
+    oid: i64,
+    /// Its `nextval` default, as the server prints it.
+    nextval: String,
+    ty: SqlType,
+}
 
-    /// The name of column `number` of `relation`. A number with no name means the relation
-    /// changed between the queries (each reads its own snapshot): said so, rather than a wrong
-    /// name.
-    fn one(
-        &self,
-        what: &'static str,
-        relation: i64,
-        number: i16,
-    ) -> Result<String, IntrospectError> {
+impl SequenceOwners {
+    fn add(&mut self, relation: i64, number: i32, oid: i64, literal: &str, ty: BaseType) {
         self.0
-            .get(&(relation, i32::from(number)))
-            .cloned()
-            .ok_or(IntrospectError::Changed { what })
+            .entry((relation, number))
+            .or_default()
+            .push(OwnedSequence {
+                oid,
+                nextval: format!("nextval({literal}::regclass)"),
+                ty: SqlType::scalar(ty),
+            });
     }
 
-    /// The names of `numbers` in `relation`, in their order.
-    fn of(
-        &self,
-        what: &'static str,
-        relation: i64,
-        numbers: &[i16],
-    ) -> Result<Vec<String>, IntrospectError> {
-        numbers
+    /// The oid of `column`'s sequence when it is a `serial` column: it owns a sequence of its own
+    /// type and its default is that sequence's `nextval`.
+    fn serial_sequence(&self, relation: i64, number: i32, column: &Column) -> Option<i64> {
+        let default = column.default.as_deref()?;
+        self.0
+            .get(&(relation, number))?
             .iter()
-            .map(|&number| self.one(what, relation, number))
-            .collect()
+            .find(|owned| default == owned.nextval && column.ty == owned.ty)
+            .map(|owned| owned.oid)
     }
-}
-
-fn add_constraint(
-    table: &mut Table,
-    row: &PgRow,
-    names: &ColumnNames,
-) -> Result<(), IntrospectError> {
-    const WHAT: &str = "constraints";
-    let name: String = get(row, WHAT, "name")?;
-    let table_oid: i64 = get(row, WHAT, "table_oid")?;
-    let numbers: Option<Vec<i16>> = get(row, WHAT, "column_numbers")?;
-    let columns = names.of(WHAT, table_oid, numbers.as_deref().unwrap_or_default())?;
-    if !get::<bool>(row, WHAT, "validated")? {
-        table.not_valid.insert(name.clone());
-    }
-    match get::<String>(row, WHAT, "kind")?.as_str() {
-        "p" => {
-            table.primary_key = Some(PrimaryKey {
-                name,
-                columns,
-                origin: None,
-            })
-        }
-        "u" => table.uniques.push(UniqueConstraint {
-            name,
-            columns,
-            nulls_not_distinct: get(row, WHAT, "nulls_not_distinct")?,
-            origin: None,
-        }),
-        "f" => table.foreign_keys.push(ForeignKey {
-            name,
-            columns,
-            referenced_table: QualifiedName::new(
-                get::<Option<String>>(row, WHAT, "referenced_schema")?.unwrap_or_default(),
-                get::<Option<String>>(row, WHAT, "referenced_table")?.unwrap_or_default(),
-            ),
-            referenced_columns: match get::<Option<Vec<String>>>(row, WHAT, "referenced_columns")? {
-                // A table outside the schemas read: named by the server.
-                Some(columns) => columns,
-                None => names.of(
-                    WHAT,
-                    get(row, WHAT, "referenced_oid")?,
-                    get::<Option<Vec<i16>>>(row, WHAT, "referenced_numbers")?
-                        .as_deref()
-                        .unwrap_or_default(),
-                )?,
-            },
-            on_delete: fk_action(&get::<String>(row, WHAT, "on_delete")?),
-            on_delete_columns: names.of(
-                WHAT,
-                table_oid,
-                get::<Option<Vec<i16>>>(row, WHAT, "on_delete_numbers")?
-                    .as_deref()
-                    .unwrap_or_default(),
-            )?,
-            on_update: fk_action(&get::<String>(row, WHAT, "on_update")?),
-            origin: None,
-        }),
-        "c" => table.checks.push(CheckConstraint {
-            name,
-            expr: get::<Option<String>>(row, WHAT, "check_expr")?.unwrap_or_default(),
-            origin: None,
-        }),
-        _ => {}
-    }
-    Ok(())
-}
-
-fn index(
-    row: &PgRow,
-    opclasses: &BTreeMap<i64, String>,
-    names: &ColumnNames,
-) -> Result<Index, IntrospectError> {
-    const WHAT: &str = "indexes";
-    let table_oid: i64 = get(row, WHAT, "table_oid")?;
-    let numbers: Vec<i16> = get(row, WHAT, "column_numbers")?;
-    let key_count = usize::try_from(get::<i32>(row, WHAT, "key_count")?)
-        .unwrap_or_default()
-        .min(numbers.len());
-    let (key_numbers, include_numbers) = numbers.split_at(key_count);
-    let mut definitions = get::<Option<Vec<Option<String>>>>(row, WHAT, "key_defs")?
-        .unwrap_or_default()
-        .into_iter();
-    let mut keys = Vec::with_capacity(key_count);
-    for &number in key_numbers {
-        let definition = definitions.next().flatten();
-        keys.push(match number {
-            0 => IndexKey::Expr(strip_outer_parens(&definition.unwrap_or_default()).to_string()),
-            _ => IndexKey::Column(names.one(WHAT, table_oid, number)?),
-        });
-    }
-    let flags: Vec<i16> = get(row, WHAT, "key_flags")?;
-    let key_opclasses: Vec<i64> = get(row, WHAT, "key_opclasses")?;
-    let opclasses = key_opclasses.iter().map(|oid| opclasses.get(oid).cloned());
-    // None for an index with no collatable key: no key has a collation of its own.
-    let collations = get::<Option<Vec<Option<String>>>>(row, WHAT, "key_collations")?
-        .unwrap_or_default()
-        .into_iter()
-        .chain(std::iter::repeat(None));
-    let key_options = flags
-        .iter()
-        .zip(opclasses)
-        .zip(collations)
-        .map(|((flags, opclass), collation)| KeyOptions {
-            collation,
-            opclass: opclass.filter(|o| !o.is_empty()),
-            descending: flags & 1 != 0,
-            nulls_first: flags & 2 != 0,
-        })
-        .collect();
-    Ok(Index {
-        name: get(row, WHAT, "name")?,
-        unique: get(row, WHAT, "is_unique")?,
-        method: get(row, WHAT, "method")?,
-        keys,
-        predicate: get(row, WHAT, "predicate")?,
-        options: IndexOptions::new(
-            key_options,
-            names.of(WHAT, table_oid, include_numbers)?,
-            get(row, WHAT, "nulls_not_distinct")?,
-        ),
-        origin: None,
-    })
-}
-
-/// `(a + b)` → `a + b`: `pg_get_indexdef` parenthesises an expression key unless it is a function
-/// call; the catalog keeps the bare expression and `sql::ddl::create_index` adds the parentheses.
-pub(crate) fn strip_outer_parens(text: &str) -> &str {
-    // Only when the first parenthesis closes at the very end: `(a) + (b)` keeps its parentheses.
-    crate::vocab::sql_text::unparen(text).map_or_else(|| text.trim(), str::trim)
 }
 
 fn policy(row: &PgRow) -> Result<Policy, IntrospectError> {
@@ -1399,47 +1046,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strips_only_enclosing_parentheses() {
-        assert_eq!(strip_outer_parens("(a + b)"), "a + b");
-        assert_eq!(strip_outer_parens("lower(email)"), "lower(email)");
-        assert_eq!(strip_outer_parens("(a) + (b)"), "(a) + (b)");
-        assert_eq!(strip_outer_parens("((a))"), "(a)");
-        assert_eq!(strip_outer_parens("(')' || a)"), "')' || a");
-    }
-
-    #[test]
     fn reads_privileges_and_actions() {
         assert_eq!(privilege_from_sql("TRUNCATE"), Some(Privilege::Truncate));
         assert_eq!(privilege_from_sql("MAINTAIN"), None);
-        assert_eq!(fk_action("n"), FkAction::SetNull);
-        assert_eq!(fk_action("a"), FkAction::NoAction);
-    }
-
-    /// Key columns are named from the columns query's rows, per relation, in key order; a number
-    /// that query did not see (the schema changed between the two snapshots) is an error that
-    /// says so, never a wrong or empty name.
-    #[test]
-    fn names_key_columns_by_relation_and_number() {
-        let mut names = ColumnNames::default();
-        names.add(10, 1, "id".to_string());
-        names.add(10, 3, "email".to_string());
-        names.add(11, 1, "other".to_string());
-        assert_eq!(
-            names.of("indexes", 10, &[3, 1]).unwrap(),
-            ["email".to_string(), "id".to_string()]
-        );
-        assert!(names.of("indexes", 10, &[]).unwrap().is_empty());
-        let error = names.of("constraints", 10, &[1, 2]).unwrap_err();
-        assert!(matches!(
-            error,
-            IntrospectError::Changed {
-                what: "constraints"
-            }
-        ));
-        assert!(
-            error.to_string().contains("run the command again"),
-            "{error}"
-        );
-        assert!(names.of("indexes", 12, &[1]).is_err());
     }
 }

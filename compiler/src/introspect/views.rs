@@ -2,13 +2,11 @@
 //! that introspection keeps its fixed number of queries; their columns and a materialized view's
 //! indexes come with the tables' rows of the columns and indexes queries.
 
-use std::collections::BTreeMap;
-
 use sqlx::postgres::PgRow;
 
 use super::queries::get;
 use super::IntrospectError;
-use crate::catalog::{Catalog, QualifiedName, View};
+use crate::catalog::{QualifiedName, View};
 
 /// The view of a `tables` row, or `None` for a table.
 pub(super) fn view(row: &PgRow) -> Result<Option<View>, IntrospectError> {
@@ -67,17 +65,6 @@ pub(crate) fn dependencies(json: &str) -> (Vec<QualifiedName>, Vec<(QualifiedNam
     columns.sort();
     columns.dedup();
     (relations, columns)
-}
-
-/// The view a row of the columns or indexes query belongs to.
-pub(super) fn view_of<'a>(
-    row: &PgRow,
-    what: &'static str,
-    by_oid: &BTreeMap<i64, usize>,
-    catalog: &'a mut Catalog,
-) -> Result<Option<&'a mut View>, IntrospectError> {
-    let oid: i64 = get(row, what, "table_oid")?;
-    Ok(by_oid.get(&oid).and_then(|&i| catalog.views.get_mut(i)))
 }
 
 #[cfg(test)]
