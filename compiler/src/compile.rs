@@ -45,6 +45,13 @@ pub fn compile(sources: &SourceSet) -> Compiled {
 
 /// `compile`, parsing on `threads`. The result does not depend on them.
 pub fn compile_with(sources: &SourceSet, threads: Threads) -> Compiled {
+    compile_trees(sources, parse_files(sources, threads))
+}
+
+/// The stages after parsing, for a caller that parsed the files itself (`to_source` parses each
+/// piece of the text it writes as soon as it is written): `parsed[i]` is `syntax::parse` of
+/// `sources.files[i]`. The syntax trees are freed once resolved.
+pub fn compile_trees(sources: &SourceSet, parsed: Vec<syntax::Parsed>) -> Compiled {
     let mut diagnostics = Vec::new();
     for (file, offset) in &sources.invalid_utf8 {
         diagnostics.push(Diagnostic::invalid_utf8(Span {
@@ -53,8 +60,8 @@ pub fn compile_with(sources: &SourceSet, threads: Threads) -> Compiled {
             end: offset.saturating_add(1),
         }));
     }
-    let mut files = Vec::with_capacity(sources.files.len());
-    for parsed in parse_files(sources, threads) {
+    let mut files = Vec::with_capacity(parsed.len());
+    for parsed in parsed {
         diagnostics.extend(parsed.diagnostics);
         files.push(parsed.file);
     }

@@ -73,8 +73,9 @@ struct Checked {
 /// than the short form assumed (a name collision, an expression key), writes those names out.
 fn write_checked(catalog: &Catalog, tenancy: Option<&TenancyPattern>) -> Checked {
     let none = BTreeSet::new();
-    let (source, item_starts) = Writer::new(catalog, tenancy, &none).write();
-    let read = read_back::read_back(catalog, &source.text, &item_starts);
+    let (source, read) = read_back::written_and_read_back(catalog, &|emit| {
+        Writer::new(catalog, tenancy, &none).write(emit)
+    });
     let explicit = named_differently(catalog, &read);
     if explicit.is_empty() {
         return Checked {
@@ -82,8 +83,9 @@ fn write_checked(catalog: &Catalog, tenancy: Option<&TenancyPattern>) -> Checked
             read_back: read,
         };
     }
-    let (source, item_starts) = Writer::new(catalog, tenancy, &explicit).write();
-    let read_back = read_back::read_back(catalog, &source.text, &item_starts);
+    let (source, read_back) = read_back::written_and_read_back(catalog, &|emit| {
+        Writer::new(catalog, tenancy, &explicit).write(emit)
+    });
     Checked { source, read_back }
 }
 
@@ -298,20 +300,20 @@ impl<'a> Writer<'a> {
         })
     }
 
-    /// The source, and where in its text each item starts.
-    fn write(mut self) -> (Source, Vec<usize>) {
+    /// Writes the items in order, each handed to `emit` as soon as it is written; returns the
+    /// warnings.
+    fn write(mut self, emit: &mut dyn FnMut(String)) -> Vec<String> {
         self.find_skipped();
-        let mut items: Vec<String> = Vec::new();
         let extensions = self.check_extensions_and_namespaces();
         if !extensions.is_empty() {
-            items.push(extensions.join("\n"));
+            emit(extensions.join("\n"));
         }
         if let Some(tenancy) = self.tenancy {
-            items.push(self.tenancy_block(tenancy));
+            emit(self.tenancy_block(tenancy));
         }
         for enum_type in &self.catalog.enums {
             if !self.skipped_enums.contains(&enum_type.name) {
-                items.push(self.enum_item(enum_type));
+                emit(self.enum_item(enum_type));
             }
         }
         let sequences: Vec<String> = self
@@ -321,7 +323,7 @@ impl<'a> Writer<'a> {
             .filter_map(|s| self.sequence_item(s))
             .collect();
         if !sequences.is_empty() {
-            items.push(sequences.join("\n"));
+            emit(sequences.join("\n"));
         }
         let domains: Vec<String> = self
             .catalog
@@ -330,47 +332,33 @@ impl<'a> Writer<'a> {
             .filter_map(|d| self.domain_item(d))
             .collect();
         if !domains.is_empty() {
-            items.push(domains.join("\n"));
+            emit(domains.join("\n"));
         }
         for table in &self.catalog.tables {
             if !self.skipped_tables.contains(&table.name) {
-                items.push(self.table_item(table));
+                emit(self.table_item(table));
             }
         }
         // Views after the tables, each after the views it reads (the order they can be created).
         for view in crate::catalog::views::creation_order(&self.catalog.views) {
             if let Some(item) = self.view_item(view) {
-                items.push(item);
+                emit(item);
             }
         }
         for function in &self.catalog.functions {
-            items.extend(self.function_item(function));
+            if let Some(item) = self.function_item(function) {
+                emit(item);
+            }
         }
         let grants = self.grant_items();
         let roles: Vec<String> = self.roles.iter().map(|r| format!("role {r}")).collect();
         if !roles.is_empty() {
-            items.push(roles.join("\n"));
+            emit(roles.join("\n"));
         }
         if !grants.is_empty() {
-            items.push(grants.join("\n"));
+            emit(grants.join("\n"));
         }
-        let mut item_starts = Vec::with_capacity(items.len());
-        let mut text = String::with_capacity(items.iter().map(|i| i.len() + 2).sum());
-        for item in items {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            item_starts.push(text.len());
-            text.push_str(&item);
-        }
-        if !text.is_empty() {
-            text.push('\n');
-        }
-        let source = Source {
-            text,
-            warnings: self.warnings,
-        };
-        (source, item_starts)
+        self.warnings
     }
 
     /// `sequence name [options]`, each option only where it is not PostgreSQL's default.
