@@ -9,7 +9,7 @@ use crate::catalog::{self, Catalog};
 use crate::diagnostics::{has_errors, Diagnostic};
 use crate::model::{self, Model};
 use crate::source::{LoadError, SourceSet, Span};
-use crate::syntax;
+use crate::syntax::{self, ast};
 
 /// What `compile` produced: `model` when resolve found no error, `catalog` when it was lowered.
 #[derive(Debug, Clone)]
@@ -52,19 +52,37 @@ pub fn compile_with(sources: &SourceSet, threads: Threads) -> Compiled {
 /// piece of the text it writes as soon as it is written): `parsed[i]` is `syntax::parse` of
 /// `sources.files[i]`. The syntax trees are freed once resolved.
 pub fn compile_trees(sources: &SourceSet, parsed: Vec<syntax::Parsed>) -> Compiled {
-    let mut diagnostics = Vec::new();
-    for (file, offset) in &sources.invalid_utf8 {
-        diagnostics.push(Diagnostic::invalid_utf8(Span {
-            file: *file,
-            start: *offset,
-            end: offset.saturating_add(1),
-        }));
-    }
+    let mut diagnostics = invalid_utf8(sources);
     let mut files = Vec::with_capacity(parsed.len());
     for parsed in parsed {
         diagnostics.extend(parsed.diagnostics);
         files.push(parsed.file);
     }
+    resolve_and_lower(files, diagnostics)
+}
+
+/// A diagnostic for each invalid UTF-8 sequence found while loading `sources`.
+fn invalid_utf8(sources: &SourceSet) -> Vec<Diagnostic> {
+    sources
+        .invalid_utf8
+        .iter()
+        .map(|(file, offset)| {
+            Diagnostic::invalid_utf8(Span {
+                file: *file,
+                start: *offset,
+                end: offset.saturating_add(1),
+            })
+        })
+        .collect()
+}
+
+/// Resolve, then lower, after `diagnostics` (those of loading and parsing), each stage only when
+/// the ones before found no error. Owned trees (`Vec`) are freed once resolved, before lowering,
+/// to keep the peak low; borrowed ones (`&[_]`) are the caller's.
+fn resolve_and_lower<F: AsRef<[ast::File]>>(
+    files: F,
+    mut diagnostics: Vec<Diagnostic>,
+) -> Compiled {
     if has_errors(&diagnostics) {
         return Compiled {
             model: None,
@@ -72,8 +90,7 @@ pub fn compile_trees(sources: &SourceSet, parsed: Vec<syntax::Parsed>) -> Compil
             diagnostics,
         };
     }
-    let (model, resolve_diagnostics) = model::resolve(&files);
-    // The syntax trees are not needed any more; free them before lowering to keep the peak low.
+    let (model, resolve_diagnostics) = model::resolve(files.as_ref());
     drop(files);
     diagnostics.extend(resolve_diagnostics);
     if has_errors(&diagnostics) {
@@ -146,42 +163,14 @@ fn parse_files(sources: &SourceSet, threads: Threads) -> Vec<syntax::Parsed> {
 /// `sources.files[i]`. The same stages as `compile`, giving the same diagnostics in the same order.
 pub fn compile_parsed(
     sources: &SourceSet,
-    files: &[crate::syntax::ast::File],
+    files: &[ast::File],
     parse_diagnostics: &[Vec<Diagnostic>],
 ) -> Compiled {
-    let mut diagnostics = Vec::new();
-    for (file, offset) in &sources.invalid_utf8 {
-        diagnostics.push(Diagnostic::invalid_utf8(Span {
-            file: *file,
-            start: *offset,
-            end: offset.saturating_add(1),
-        }));
-    }
+    let mut diagnostics = invalid_utf8(sources);
     for list in parse_diagnostics {
         diagnostics.extend(list.iter().cloned());
     }
-    if has_errors(&diagnostics) {
-        return Compiled {
-            model: None,
-            catalog: None,
-            diagnostics,
-        };
-    }
-    let (model, resolve_diagnostics) = model::resolve(files);
-    diagnostics.extend(resolve_diagnostics);
-    if has_errors(&diagnostics) {
-        return Compiled {
-            model: None,
-            catalog: None,
-            diagnostics,
-        };
-    }
-    let catalog = catalog::lower(&model);
-    Compiled {
-        model: Some(model),
-        catalog: Some(catalog),
-        diagnostics,
-    }
+    resolve_and_lower(files, diagnostics)
 }
 
 /// Loads a `.schema` file or directory and compiles it.

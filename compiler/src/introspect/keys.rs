@@ -1,7 +1,8 @@
-//! The constraint and index queries, and their rows decoded as soon as they are in: on the helper
-//! session they arrive while the other session still reads the columns, so they are decoded then,
-//! on a thread of their own, with their column lists kept as attribute numbers. Once the columns
-//! are read, [`Keys::add_to`] names those numbers and puts each constraint and index in its table.
+//! The constraint and index queries, and their rows decoded as soon as they are in, on a thread of
+//! their own, with their column lists kept as attribute numbers: the checks, operator classes and
+//! indexes on the helper session ([`Keys::fetch`]), the other constraints on the main one
+//! ([`Keys::fetch_key_constraints`]), while the columns are still being read. Once they are,
+//! [`Keys::add_to`] names those numbers and puts each constraint and index in its table.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -174,6 +175,8 @@ impl Decoding {
 }
 
 impl Keys {
+    /// The queries of [`Keys::fetch`]; [`Keys::fetch_key_constraints`]'s is counted with the
+    /// main session's.
     pub(super) const QUERIES: usize = 3;
 
     /// Runs the check, operator class and index queries on `conn` and starts decoding their
