@@ -1,6 +1,7 @@
 //! The front half of the pipeline in one call: parse every file, resolve, lower. A stage runs only
 //! when the one before produced no errors, so one typo does not cascade into ten.
-//! In: a `SourceSet`. Out: `Compiled` (model and catalog when clean, and all diagnostics).
+//! In: a `SourceSet`. Out: `Compiled` (the catalog when clean, and all diagnostics), or, for
+//! `check_with`, which stops before lowering, `Checked` (the model).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +12,9 @@ use crate::model::{self, Model};
 use crate::source::{LoadError, SourceSet, Span};
 use crate::syntax::{self, ast};
 
-/// What `compile` produced: `model` when resolve found no error, `catalog` when it was lowered.
+/// What `compile` produced: `catalog` when parse and resolve found no error.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    pub model: Option<Model>,
     pub catalog: Option<Catalog>,
     /// Every diagnostic of every stage that ran, in stage order, then file order.
     pub diagnostics: Vec<Diagnostic>,
@@ -25,6 +25,16 @@ impl Compiled {
     pub fn has_errors(&self) -> bool {
         has_errors(&self.diagnostics)
     }
+}
+
+/// What `check_with` produced: parsing and resolving, the stages that find what is wrong with a
+/// schema. `model` when they found no error.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub model: Option<Model>,
+    /// Every diagnostic of every stage that ran, in stage order, then file order: the same as
+    /// `compile`'s, since lowering adds none.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// On how many threads `compile_with` parses.
@@ -48,17 +58,30 @@ pub fn compile_with(sources: &SourceSet, threads: Threads) -> Compiled {
     compile_trees(sources, parse_files(sources, threads))
 }
 
+/// Parses and resolves, parsing on `threads`, without lowering: lowering only chooses the names
+/// PostgreSQL would give and can find nothing wrong, and it was a third of `check`'s time.
+pub fn check_with(sources: &SourceSet, threads: Threads) -> Checked {
+    let (files, diagnostics) = trees(sources, parse_files(sources, threads));
+    resolved(files, diagnostics)
+}
+
 /// The stages after parsing, for a caller that parsed the files itself (`to_source` parses each
 /// piece of the text it writes as soon as it is written): `parsed[i]` is `syntax::parse` of
 /// `sources.files[i]`. The syntax trees are freed once resolved.
 pub fn compile_trees(sources: &SourceSet, parsed: Vec<syntax::Parsed>) -> Compiled {
+    let (files, diagnostics) = trees(sources, parsed);
+    lowered(resolved(files, diagnostics))
+}
+
+/// The syntax trees of `parsed`, and the diagnostics of loading and parsing `sources`.
+fn trees(sources: &SourceSet, parsed: Vec<syntax::Parsed>) -> (Vec<ast::File>, Vec<Diagnostic>) {
     let mut diagnostics = invalid_utf8(sources);
     let mut files = Vec::with_capacity(parsed.len());
     for parsed in parsed {
         diagnostics.extend(parsed.diagnostics);
         files.push(parsed.file);
     }
-    resolve_and_lower(files, diagnostics)
+    (files, diagnostics)
 }
 
 /// A diagnostic for each invalid UTF-8 sequence found while loading `sources`.
@@ -76,35 +99,28 @@ fn invalid_utf8(sources: &SourceSet) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Resolve, then lower, after `diagnostics` (those of loading and parsing), each stage only when
-/// the ones before found no error. Owned trees (`Vec`) are freed once resolved, before lowering,
-/// to keep the peak low; borrowed ones (`&[_]`) are the caller's.
-fn resolve_and_lower<F: AsRef<[ast::File]>>(
-    files: F,
-    mut diagnostics: Vec<Diagnostic>,
-) -> Compiled {
+/// Resolve after `diagnostics` (those of loading and parsing), when they hold no error. Owned
+/// trees (`Vec`) are freed once resolved, before lowering, to keep the peak low; borrowed ones
+/// (`&[_]`) are the caller's.
+fn resolved<F: AsRef<[ast::File]>>(files: F, mut diagnostics: Vec<Diagnostic>) -> Checked {
     if has_errors(&diagnostics) {
-        return Compiled {
+        return Checked {
             model: None,
-            catalog: None,
             diagnostics,
         };
     }
     let (model, resolve_diagnostics) = model::resolve(files.as_ref());
     drop(files);
     diagnostics.extend(resolve_diagnostics);
-    if has_errors(&diagnostics) {
-        return Compiled {
-            model: None,
-            catalog: None,
-            diagnostics,
-        };
-    }
-    let catalog = catalog::lower(&model);
+    let model = Some(model).filter(|_| !has_errors(&diagnostics));
+    Checked { model, diagnostics }
+}
+
+/// The model lowered to a catalog, when resolving found no error.
+fn lowered(checked: Checked) -> Compiled {
     Compiled {
-        model: Some(model),
-        catalog: Some(catalog),
-        diagnostics,
+        catalog: checked.model.map(|model| catalog::lower(&model)),
+        diagnostics: checked.diagnostics,
     }
 }
 
@@ -170,7 +186,7 @@ pub fn compile_parsed(
     for list in parse_diagnostics {
         diagnostics.extend(list.iter().cloned());
     }
-    resolve_and_lower(files, diagnostics)
+    lowered(resolved(files, diagnostics))
 }
 
 /// Loads a `.schema` file or directory and compiles it.
@@ -261,5 +277,43 @@ mod compile_parsed_tests {
         assert!(!one.has_errors(), "{:?}", one.diagnostics);
         assert_eq!(one.catalog.as_ref().map(|c| c.tables.len()), Some(tables));
         assert_eq!(one.catalog, all.catalog);
+    }
+
+    /// `check` stops before lowering: it must report exactly what compiling reports (lowering
+    /// adds no diagnostic), with a model exactly when there is a catalog, of as many tables and
+    /// enums. Cases: clean, a syntax error, a resolve error, two files, bad UTF-8, a tenancy.
+    #[test]
+    fn check_reports_what_compile_reports() {
+        let cases: [&[&[u8]]; 6] = [
+            &[b"enum s { a, b }\ntable a {\n  id int primary\n  s s\n}\n"],
+            &[b"table a {\n  id int primary\n  %%%\n}\n"],
+            &[b"table a {\n  id int references b\n}\n"],
+            &[
+                b"table a {\n  id int primary\n}\n",
+                b"table b {\n  a int references a\n}\ntable c { x nope }\n",
+            ],
+            &[b"table a {\n  caf\xe9 int\n}\n"],
+            &[
+                b"tenancy { root accounts }\ntable accounts {\n  id uuid primary\n}\n\
+                tenant table notes {\n  id uuid primary\n}\n",
+            ],
+        ];
+        for (n, case) in cases.iter().enumerate() {
+            let mut sources = SourceSet::default();
+            for (file, text) in case.iter().enumerate() {
+                sources.add_bytes(format!("f{file}.schema").into(), text);
+            }
+            let compiled = compile(&sources);
+            let checked = check_with(&sources, Threads::One);
+            assert_eq!(checked.diagnostics, compiled.diagnostics, "case {n}");
+            let counts = |tables: usize, enums: usize| (tables, enums);
+            assert_eq!(
+                checked.model.map(|m| counts(m.tables.len(), m.enums.len())),
+                compiled
+                    .catalog
+                    .map(|c| counts(c.tables.len(), c.enums.len())),
+                "case {n}"
+            );
+        }
     }
 }

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::compile::{compile_with, Compiled, Threads};
+use crate::compile::{check_with, compile_with, Threads};
 use crate::diagnostics::{self, Diagnostic};
+use crate::model::Model;
 use crate::source::SourceSet;
 
 use sqlx::PgConnection;
@@ -41,8 +42,17 @@ pub fn print_diagnostics(out: &mut Output, diagnostics: &[Diagnostic], sources: 
 
 /// Loads and compiles a schema; on failure the diagnostics (or the IO error) are already printed.
 pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalog)> {
-    // The rest (the model) is freed here: the commands that load a schema to plan need the memory.
-    load_compiled(out, given, Threads::One).map(|(sources, catalog, _)| (sources, catalog))
+    report(out, compile_path(&schema_path(given), Threads::One))
+}
+
+/// Loads, parses (on every core: only the schema is held, see `Threads`) and resolves a schema
+/// without lowering it, for `check`; on failure the diagnostics are already printed.
+pub fn load_checked(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Model)> {
+    let checked = load_sources(&schema_path(given)).map(|sources| {
+        let checked = check_with(&sources, Threads::AllCores);
+        (sources, checked.diagnostics, checked.model)
+    });
+    report(out, checked)
 }
 
 /// `load`, with `read` run on another thread while the schema compiles on this one: connecting to
@@ -58,12 +68,7 @@ pub fn load_while<T: Send + 'static>(
 ) -> Option<(SourceSet, Catalog, T)> {
     let path = schema_path(given);
     let reading = std::thread::spawn(read);
-    let mut compiled = compile_path(&path, Threads::One);
-    // Not needed by the callers: freed before the database's rows are decoded beside it.
-    if let Ok((_, compiled)) = &mut compiled {
-        compiled.model = None;
-    }
-    let (sources, catalog, _) = report(out, compiled)?;
+    let (sources, catalog) = report(out, compile_path(&path, Threads::One))?;
     let read = reading
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -112,40 +117,38 @@ pub fn load_against(out: &mut Output, given: Option<&Path>, url: &DatabaseUrl) -
     }
 }
 
-/// `load`, parsing on `threads`, and also giving the rest of what compiled (the model), for a
-/// caller that keeps it.
-pub fn load_compiled(
-    out: &mut Output,
-    given: Option<&Path>,
-    threads: Threads,
-) -> Option<(SourceSet, Catalog, Compiled)> {
-    report(out, compile_path(&schema_path(given), threads))
+/// The schema at `path` read and compiled (its diagnostics and its catalog when clean), or why it
+/// could not be read.
+fn compile_path(path: &Path, threads: Threads) -> Loaded<Catalog> {
+    load_sources(path).map(|sources| {
+        let compiled = compile_with(&sources, threads);
+        (sources, compiled.diagnostics, compiled.catalog)
+    })
 }
 
-/// The schema at `path` read and compiled, or why it could not be read.
-fn compile_path(path: &Path, threads: Threads) -> Result<(SourceSet, Compiled), String> {
-    let sources = SourceSet::load(path).map_err(|error| error.to_string())?;
-    let compiled = compile_with(&sources, threads);
-    Ok((sources, compiled))
+/// The files at `path`, or why they could not be read.
+fn load_sources(path: &Path) -> Result<SourceSet, String> {
+    SourceSet::load(path).map_err(|error| error.to_string())
 }
 
-/// Prints what compiling said; the catalog when it compiled without errors.
-fn report(
-    out: &mut Output,
-    compiled: Result<(SourceSet, Compiled), String>,
-) -> Option<(SourceSet, Catalog, Compiled)> {
-    let (sources, mut compiled) = match compiled {
-        Ok(compiled) => compiled,
+/// A schema's files, the diagnostics of the stages that ran and what the last one made (only
+/// when none found an error), or why the files could not be read.
+type Loaded<T> = Result<(SourceSet, Vec<Diagnostic>, Option<T>), String>;
+
+/// Prints the diagnostics; what the stages made when they found no error.
+fn report<T>(out: &mut Output, loaded: Loaded<T>) -> Option<(SourceSet, T)> {
+    let (sources, diagnostics, made) = match loaded {
+        Ok(loaded) => loaded,
         Err(message) => {
             out.error(&message);
             return None;
         }
     };
-    print_diagnostics(out, &compiled.diagnostics, &sources);
-    match compiled.catalog.take() {
-        Some(catalog) if !compiled.has_errors() => Some((sources, catalog, compiled)),
+    print_diagnostics(out, &diagnostics, &sources);
+    match made {
+        Some(made) if !diagnostics::has_errors(&diagnostics) => Some((sources, made)),
         _ => {
-            let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             out.error(&format!(
                 "the schema has {errors} error{}",
                 if errors == 1 { "" } else { "s" }

@@ -155,10 +155,7 @@ fn compared(catalog: &Catalog, compiled: Compiled) -> ReadBack {
     let Compiled {
         catalog: lowered,
         diagnostics,
-        model,
     } = compiled;
-    // Not needed: freed now, not at the end of the function (a `model: _` pattern would keep it).
-    drop(model);
     let Some(lowered) = lowered.filter(|_| clean) else {
         let first = diagnostics
             .first()
