@@ -6,6 +6,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use foldhash::fast::FixedState;
+
 use super::IndexKey;
 use crate::lexer::{self, Kind};
 
@@ -113,8 +115,8 @@ pub fn index_column_names(keys: &[IndexKey]) -> Vec<String> {
 /// Only membership is ever asked, so hash sets are fine: no iteration order reaches output.
 #[derive(Debug, Clone, Default)]
 pub struct Namespace {
-    relations: HashSet<String>,
-    constraints: HashSet<String>,
+    relations: HashSet<String, FixedState>,
+    constraints: HashSet<String, FixedState>,
 }
 
 impl Namespace {

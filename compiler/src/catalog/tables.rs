@@ -8,19 +8,22 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::OnceLock;
 
+use foldhash::fast::FixedState;
+
 use super::{QualifiedName, Table};
 
 #[derive(Default)]
 pub struct Tables {
     list: Vec<Table>,
-    index: OnceLock<HashMap<QualifiedName, usize>>,
+    index: OnceLock<HashMap<QualifiedName, usize, FixedState>>,
 }
 
 impl Tables {
     /// The table named `name`: its first occurrence, as a scan would find it.
     pub fn get(&self, name: &QualifiedName) -> Option<&Table> {
         let index = self.index.get_or_init(|| {
-            let mut index = HashMap::with_capacity(self.list.len());
+            let mut index =
+                HashMap::with_capacity_and_hasher(self.list.len(), FixedState::default());
             for (position, table) in self.list.iter().enumerate() {
                 index.entry(table.name.clone()).or_insert(position);
             }

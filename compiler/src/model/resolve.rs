@@ -2,7 +2,9 @@
 //! and reports everything that parses but cannot be created — in every file, not only the first
 //! problem. Nothing PostgreSQL would default is applied here (see `catalog::lower`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use foldhash::fast::FixedState;
 
 use super::types;
 use super::*;
@@ -570,7 +572,8 @@ impl Resolver {
             .filter(|e| matches!(e.kind, ast::TableEntryKind::Column(_)))
             .count();
         let mut columns: Vec<Column> = Vec::with_capacity(column_count);
-        let mut column_spans: BTreeMap<&str, Span> = BTreeMap::new();
+        let mut column_spans: HashMap<&str, Span, FixedState> =
+            HashMap::with_capacity_and_hasher(column_count, FixedState::default());
         let table_name = display_name(&self.model.tables[index].name);
         let mut row_level_security = None;
         for entry in &def.entries {
@@ -737,23 +740,26 @@ impl Resolver {
             implicit: false,
             span: def.span,
         };
-        let mut seen: BTreeMap<&'static str, Span> = BTreeMap::new();
         let mut default_span = None;
         let mut generated_span = None;
         let mut identity_span = None;
-        for attribute in &def.attributes {
+        // Several checks on one column are fine; any other attribute twice is a mistake.
+        let repeatable = |a: &ast::Attribute| matches!(a.kind, ast::AttributeKind::Check(_));
+        for (n, attribute) in def.attributes.iter().enumerate() {
             let keyword = attribute.kind.keyword();
-            // Several checks on one column are fine; any other attribute twice is a mistake.
-            if !matches!(attribute.kind, ast::AttributeKind::Check(_)) {
-                if let Some(first) = seen.get(keyword) {
+            if !repeatable(attribute) {
+                // A column has a handful of attributes: looking back is cheaper than a map.
+                let earlier = def.attributes[..n]
+                    .iter()
+                    .find(|a| !repeatable(a) && a.kind.keyword() == keyword);
+                if let Some(first) = earlier {
                     self.error(Diagnostic::duplicate_attribute(
                         keyword,
                         attribute.span,
-                        *first,
+                        first.span,
                     ));
                     continue;
                 }
-                seen.insert(keyword, attribute.span);
             }
             let name_only = || KeyRef {
                 name: None,
@@ -1446,10 +1452,11 @@ impl Resolver {
     /// Explicit index and unique names share the relation namespace of their schema with the
     /// tables; explicit check names must differ within their table.
     fn check_relation_names(&mut self, pending: &[Pending<'_>]) {
-        let mut relations: BTreeMap<(String, String), Span> = BTreeMap::new();
+        let mut relations: HashMap<(&str, &str), Span, FixedState> =
+            HashMap::with_capacity_and_hasher(self.model.tables.len(), FixedState::default());
         for table in &self.model.tables {
             relations.insert(
-                (table.name.schema.clone(), table.name.name.clone()),
+                (table.name.schema.as_str(), table.name.name.as_str()),
                 table.name_span,
             );
         }
@@ -1461,7 +1468,7 @@ impl Resolver {
                 .iter()
                 .flat_map(|p| p.partitions.iter().flatten());
             for partition in partitions {
-                let key = (partition.name.schema.clone(), partition.name.name.clone());
+                let key = (partition.name.schema.as_str(), partition.name.name.as_str());
                 let at = partition.origin.unwrap_or(table.name_span);
                 self.check_length_into(&partition.name.name, at, &mut diagnostics);
                 if let Some(first) = relations.get(&key) {
@@ -1485,7 +1492,7 @@ impl Resolver {
                 if name.name.len() > MAX_NAME_BYTES {
                     diagnostics.push(Diagnostic::name_too_long(&name.name, name.span));
                 }
-                let key = (table.name.schema.clone(), name.name.clone());
+                let key = (table.name.schema.as_str(), name.name.as_str());
                 if let Some(first) = relations.get(&key) {
                     diagnostics.push(Diagnostic::duplicate_constraint_name(
                         &name.name, name.span, *first,
