@@ -67,10 +67,20 @@ fn peak_memory_kb() -> Option<u64> {
 /// Median and minimum wall time of `runs` calls. The minimum is the better estimate on a busy
 /// machine (other processes only ever add time); the median is what the target is stated for.
 fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    time_each(runs, || (), |()| f())
+}
+
+/// `time`, for an `f` that consumes its input: `input` makes a fresh one for each run, untimed.
+fn time_each<I, T>(
+    runs: usize,
+    mut input: impl FnMut() -> I,
+    mut f: impl FnMut(I) -> T,
+) -> (Duration, Duration) {
     let mut samples: Vec<Duration> = (0..runs)
         .map(|_| {
+            let input = input();
             let start = Instant::now();
-            std::hint::black_box(f());
+            std::hint::black_box(f(input));
             start.elapsed()
         })
         .collect();
@@ -124,7 +134,10 @@ fn main() {
     let files = vec![schemac::syntax::parse(&sources.files[0]).file];
     report("resolve", time(9, || schemac::model::resolve(&files)));
     let (model, _) = schemac::model::resolve(&files);
-    report("lower", time(9, || schemac::catalog::lower(&model)));
+    report(
+        "lower",
+        time_each(9, || model.clone(), schemac::catalog::lower),
+    );
     report("parse + resolve + lower", time(15, || compile(&sources)));
     for size in [250_000usize, 1_000_000] {
         let mut garbage = SourceSet::default();

@@ -119,7 +119,7 @@ fn resolved<F: AsRef<[ast::File]>>(files: F, mut diagnostics: Vec<Diagnostic>) -
 /// The model lowered to a catalog, when resolving found no error.
 fn lowered(checked: Checked) -> Compiled {
     Compiled {
-        catalog: checked.model.map(|model| catalog::lower(&model)),
+        catalog: checked.model.map(catalog::lower),
         diagnostics: checked.diagnostics,
     }
 }
