@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
-use crate::compile::{check_with, compile_with, Threads};
+use crate::compile::{check_with, compile_with, Checked, Threads};
 use crate::diagnostics::{self, Diagnostic};
-use crate::model::Model;
 use crate::source::SourceSet;
 
 use sqlx::PgConnection;
@@ -46,13 +45,16 @@ pub fn load(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Catalo
 }
 
 /// Loads, parses (on every core: only the schema is held, see `Threads`) and resolves a schema
-/// without lowering it, for `check`; on failure the diagnostics are already printed.
-pub fn load_checked(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Model)> {
-    let checked = load_sources(&schema_path(given)).map(|sources| {
-        let checked = check_with(&sources, Threads::AllCores);
-        (sources, checked.diagnostics, checked.model)
+/// without lowering it, for `check`: its model, when clean, in a `Checked` whose diagnostics are
+/// already printed (and taken out); on failure the diagnostics are already printed.
+pub fn load_checked(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet, Checked)> {
+    let loaded = load_sources(&schema_path(given)).map(|sources| {
+        let mut checked = check_with(&sources, Threads::AllCores);
+        let diagnostics = std::mem::take(&mut checked.diagnostics);
+        let clean = checked.model.is_some();
+        (sources, diagnostics, Some(checked).filter(|_| clean))
     });
-    report(out, checked)
+    report(out, loaded)
 }
 
 /// `load`, with `read` run on another thread while the schema compiles on this one: connecting to
