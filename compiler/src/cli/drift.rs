@@ -31,6 +31,7 @@ pub fn run(args: DriftArgs, out: &mut Output) -> u8 {
             return 2;
         }
     };
+    schema::let_go(against.conn, against.runtime);
     let unmanaged = &compared.current.unmanaged;
     if !unmanaged.is_empty() {
         let mut text = format!(

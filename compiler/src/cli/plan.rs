@@ -92,6 +92,7 @@ pub fn run(args: PlanArgs, out: &mut Output) -> u8 {
                         // The process ends soon: not freed one allocation at a time.
                         std::mem::forget((changes, canonical, against.desired));
                     }
+                    schema::let_go(against.conn, against.runtime);
                     for note in &notes {
                         out.note(note);
                     }

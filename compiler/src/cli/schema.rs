@@ -89,6 +89,16 @@ pub struct Against {
     pub runtime: Arc<Runtime>,
 }
 
+/// Ends what `load_against` opened: closes the session, and shuts the runtime down without waiting
+/// for its idle blocking thread to be scheduled and exit (a few ms, before anything was printed).
+pub fn let_go(conn: PgConnection, runtime: Arc<Runtime>) {
+    drop(conn);
+    match Arc::try_unwrap(runtime) {
+        Ok(runtime) => runtime.shutdown_background(),
+        Err(shared) => drop(shared),
+    }
+}
+
 /// `load_while` reading `url`'s catalog (`DatabaseUrl::read_catalog`); on failure the schema's
 /// diagnostics, or else why the database could not be read, are already printed.
 pub fn load_against(out: &mut Output, given: Option<&Path>, url: &DatabaseUrl) -> Option<Against> {
