@@ -5,8 +5,8 @@
 //! [`Keys::add_to`] names those numbers and puts each constraint and index in its table.
 
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 
+use foldhash::fast::FixedState;
 use sqlx::postgres::PgRow;
 use sqlx::PgConnection;
 
@@ -553,39 +553,10 @@ impl ColumnNames {
 }
 
 /// A map keyed by relation oid and attribute number: `ColumnNames`, and the columns that own
-/// sequences. Its hash is one multiply per word (as `FxHash`): SipHash, which guards against keys
-/// chosen to collide, cost ~100 ns a key over the 20,000 columns and 15,000 key columns of 2,000
-/// tables, and these keys come from the server's catalog.
-pub(super) type ByColumn<V> = HashMap<(i64, i32), V, BuildHasherDefault<ColumnKeyHasher>>;
-
-#[derive(Default)]
-pub(super) struct ColumnKeyHasher(u64);
-
-impl ColumnKeyHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for ColumnKeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.add(u64::from(byte));
-        }
-    }
-
-    fn write_i64(&mut self, n: i64) {
-        self.add(n as u64);
-    }
-
-    fn write_i32(&mut self, n: i32) {
-        self.add(u64::from(n as u32));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// sequences. Hashed with foldhash: SipHash, which guards against keys chosen to collide, cost
+/// ~100 ns a key over the 20,000 columns and 15,000 key columns of 2,000 tables, and these keys
+/// come from the server's catalog.
+pub(super) type ByColumn<V> = HashMap<(i64, i32), V, FixedState>;
 
 #[cfg(test)]
 mod tests {
