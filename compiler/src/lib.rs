@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allocator;
 pub mod apply;
 pub mod catalog;
 pub mod cli;

@@ -8,6 +8,7 @@ fn main() -> ExitCode {
     let args = schemac::cli::Cli::parse();
     if args.compiles_while_reading() {
         one_malloc_arena();
+        schemac::allocator::on_give_back(trim);
     }
     let mut output = schemac::cli::Output::terminal();
     schemac::cli::run(args, &mut output)
@@ -29,3 +30,17 @@ fn one_malloc_arena() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn one_malloc_arena() {}
+
+/// Gives glibc's free memory back to the system (`schemac::allocator`): after `plan`'s compile,
+/// ~1.5 ms for 2,000 tables' syntax trees.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn trim() {
+    // SAFETY: `malloc_trim` only releases free memory; it takes the arena's lock like `free`.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim() {}

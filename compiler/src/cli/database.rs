@@ -8,6 +8,7 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 
 use crate::catalog::Catalog;
+use crate::introspect::DecodeGate;
 
 /// A PostgreSQL URL whose password is never printed.
 #[derive(Clone)]
@@ -78,11 +79,12 @@ impl DatabaseUrl {
         }
     }
 
-    /// Connects read-only (`connect_read_only_pair`) and reads the database's catalog; the first
-    /// session is kept for what follows (canonicalising, reading facts).
-    pub async fn read_catalog(&self) -> Result<(PgConnection, Catalog), String> {
+    /// Connects read-only (`connect_read_only_pair`) and reads the database's catalog, decoding
+    /// the columns and keys once `gate` is open; the first session is kept for what follows
+    /// (canonicalising, reading facts).
+    pub async fn read_catalog(&self, gate: DecodeGate) -> Result<(PgConnection, Catalog), String> {
         let (mut conn, mut helper) = self.connect_read_only_pair().await?;
-        let catalog = crate::introspect::catalog_with_helper(&mut conn, helper.as_mut())
+        let catalog = crate::introspect::catalog_after(&mut conn, helper.as_mut(), gate)
             .await
             .map_err(|e| self.scrub(&e.to_string()))?;
         Ok((conn, catalog))

@@ -2,6 +2,7 @@
 //! The target is only read, on a read-only connection.
 
 use super::{runtime, DatabaseUrl, IntrospectArgs, Output};
+use crate::introspect::DecodeGate;
 
 pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
     let Some(url) = DatabaseUrl::from_args(args.database_url.as_deref()) else {
@@ -9,7 +10,7 @@ pub fn run(args: IntrospectArgs, out: &mut Output) -> u8 {
         return 1;
     };
     let result = runtime().map_err(|e| e.to_string()).and_then(|rt| {
-        let read = rt.block_on(url.read_catalog());
+        let read = rt.block_on(url.read_catalog(DecodeGate::open()));
         // Not waited for: its idle threads end on their own, and waiting for them to be
         // scheduled took up to 6 ms.
         rt.shutdown_background();

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::compile::{check_with, compile_with, Checked, Threads};
 use crate::diagnostics::{self, Diagnostic};
+use crate::introspect::DecodeGate;
 use crate::source::SourceSet;
 
 use sqlx::PgConnection;
@@ -59,18 +60,24 @@ pub fn load_checked(out: &mut Output, given: Option<&Path>) -> Option<(SourceSet
 
 /// `load`, with `read` run on another thread while the schema compiles on this one: connecting to
 /// and reading the database is mostly waiting for the server, and neither needs the other (2,000
-/// tables: ~0.2 s each). Compiling stays on this thread, whose allocator then reuses the syntax
-/// trees' memory for planning. A schema that does not compile is reported at once, as if it had
-/// been compiled first, and the read is left behind, not waited for: a connection can take long
-/// to fail (a server that never answers), and the process ends soon.
+/// tables: ~0.2 s each). `read` decodes what it read only once the compile has ended and its
+/// syntax trees' memory is given back (`DecodeGate`, `allocator::give_back`), so that the two
+/// peaks of memory do not add up when the compile runs late. A schema that does not compile is
+/// reported at once, as if it had been compiled first, and the read is left behind, not waited
+/// for: a connection can take long to fail (a server that never answers), and the process ends
+/// soon.
 pub fn load_while<T: Send + 'static>(
     out: &mut Output,
     given: Option<&Path>,
-    read: impl FnOnce() -> T + Send + 'static,
+    read: impl FnOnce(DecodeGate) -> T + Send + 'static,
 ) -> Option<(SourceSet, Catalog, T)> {
     let path = schema_path(given);
-    let reading = std::thread::spawn(read);
-    let (sources, catalog) = report(out, compile_path(&path, Threads::One))?;
+    let (opener, gate) = DecodeGate::closed();
+    let reading = std::thread::spawn(move || read(gate));
+    let compiled = compile_path(&path, Threads::One);
+    crate::allocator::give_back();
+    drop(opener);
+    let (sources, catalog) = report(out, compiled)?;
     let read = reading
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -110,9 +117,9 @@ pub fn load_against(out: &mut Output, given: Option<&Path>, url: &DatabaseUrl) -
         }
     };
     let reader = (Arc::clone(&runtime), url.clone());
-    let (sources, desired, read) = load_while(out, given, move || {
+    let (sources, desired, read) = load_while(out, given, move |gate| {
         let (runtime, url) = reader;
-        runtime.block_on(url.read_catalog())
+        runtime.block_on(url.read_catalog(gate))
     })?;
     match read {
         Ok((conn, current)) => Some(Against {

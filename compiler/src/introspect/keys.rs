@@ -11,6 +11,7 @@ use sqlx::postgres::PgRow;
 use sqlx::PgConnection;
 
 use super::fields::{fields, value};
+use super::gate::DecodeGate;
 use super::queries::{fetch_on, get};
 use super::IntrospectError;
 use crate::catalog::{
@@ -165,13 +166,25 @@ struct NumberedIndex {
 pub(super) struct Decoding(tokio::task::JoinHandle<Result<Keys, IntrospectError>>);
 
 impl Decoding {
-    pub(super) async fn keys(self) -> Result<Keys, IntrospectError> {
-        match self.0.await {
-            Ok(keys) => keys,
-            // Decoding does not panic; if it ever did, the panic is the one to report.
-            Err(error) => std::panic::resume_unwind(error.into_panic()),
-        }
+    /// `decode` run on a thread of its own once `gate` is open, while the session goes on.
+    fn after(
+        mut gate: DecodeGate,
+        decode: impl FnOnce() -> Result<Keys, IntrospectError> + Send + 'static,
+    ) -> Decoding {
+        Decoding(tokio::spawn(async move {
+            gate.passed().await;
+            joined(tokio::task::spawn_blocking(decode).await)
+        }))
     }
+
+    pub(super) async fn keys(self) -> Result<Keys, IntrospectError> {
+        joined(self.0.await)
+    }
+}
+
+/// What a task returned. Decoding does not panic; if it ever did, the panic is the one to report.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+    result.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
 }
 
 impl Keys {
@@ -185,14 +198,15 @@ impl Keys {
     pub(super) async fn fetch(
         conn: &mut PgConnection,
         schemas: &[String],
+        gate: DecodeGate,
     ) -> Result<Decoding, IntrospectError> {
         let s = Some(schemas);
         let checks = fetch_on(conn, "constraints", CHECKS, s).await?;
         let opclasses = fetch_on(conn, "operator classes", OPCLASSES, None).await?;
         let indexes = fetch_on(conn, "indexes", INDEXES, s).await?;
-        Ok(Decoding(tokio::task::spawn_blocking(move || {
+        Ok(Decoding::after(gate, move || {
             Keys::decode(checks, opclasses, indexes)
-        })))
+        }))
     }
 
     /// Runs the query of primary keys, unique constraints and foreign keys on `conn` (the other
@@ -200,11 +214,12 @@ impl Keys {
     pub(super) async fn fetch_key_constraints(
         conn: &mut PgConnection,
         schemas: &[String],
+        gate: DecodeGate,
     ) -> Result<Decoding, IntrospectError> {
         let rows = fetch_on(conn, "constraints", KEY_CONSTRAINTS, Some(schemas)).await?;
-        Ok(Decoding(tokio::task::spawn_blocking(move || {
+        Ok(Decoding::after(gate, move || {
             Keys::decode(rows, Vec::new(), Vec::new())
-        })))
+        }))
     }
 
     /// `other`'s constraints and indexes added to these.

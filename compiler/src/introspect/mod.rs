@@ -11,6 +11,7 @@ mod databases;
 mod expressions;
 mod facts;
 mod fields;
+mod gate;
 mod keys;
 mod local;
 mod queries;
@@ -31,6 +32,7 @@ pub use expressions::{
     source_text, Prepared, Printer,
 };
 pub use facts::facts;
+pub use gate::{DecodeGate, GateOpener};
 
 /// Reading the catalog failed.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +73,18 @@ pub async fn catalog_with_helper(
     conn: &mut PgConnection,
     helper: Option<&mut PgConnection>,
 ) -> Result<Catalog, IntrospectError> {
+    catalog_after(conn, helper, DecodeGate::open()).await
+}
+
+/// `catalog_with_helper`, decoding the columns and keys only once `gate` is open: for a read
+/// beside a compile (`DecodeGate`).
+pub async fn catalog_after(
+    conn: &mut PgConnection,
+    helper: Option<&mut PgConnection>,
+    gate: DecodeGate,
+) -> Result<Catalog, IntrospectError> {
     queries::Reader::with_helper(conn, helper)
+        .after(gate)
         .read(&queries::Scope::User)
         .await
 }

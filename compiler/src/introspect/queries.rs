@@ -10,6 +10,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use super::fields::{fields, value};
+use super::gate::DecodeGate;
 use super::keys::{ByColumn, ColumnNames, Decoding, Keys};
 use super::types::{sql_type, RawType};
 use super::IntrospectError;
@@ -42,6 +43,8 @@ pub(crate) struct Reader<'c> {
     helper: Option<&'c mut PgConnection>,
     /// Queries sent so far.
     pub queries: usize,
+    /// What decoding the columns and keys waits for.
+    gate: DecodeGate,
 }
 
 /// The rows of the queries that follow the schemas', fetched before any is decoded so that two
@@ -115,8 +118,9 @@ async fn fetch_helper_rows(
     conn: &mut PgConnection,
     schemas: &[String],
     database: bool,
+    gate: &DecodeGate,
 ) -> Result<(Keys, Option<DatabaseRows>), IntrospectError> {
-    let decoding = Keys::fetch(conn, schemas).await?;
+    let decoding = Keys::fetch(conn, schemas, gate.clone()).await?;
     let database = match database {
         true => Some(DatabaseRows::fetch(conn, schemas).await?),
         false => None,
@@ -127,7 +131,11 @@ async fn fetch_helper_rows(
 impl Rows {
     const QUERIES: usize = 10;
 
-    async fn fetch(conn: &mut PgConnection, schemas: &[String]) -> Result<Rows, IntrospectError> {
+    async fn fetch(
+        conn: &mut PgConnection,
+        schemas: &[String],
+        gate: &DecodeGate,
+    ) -> Result<Rows, IntrospectError> {
         let s = Some(schemas);
         Ok(Rows {
             enums: fetch_on(conn, "enums", ENUMS, s).await?,
@@ -135,8 +143,8 @@ impl Rows {
             functions: fetch_on(conn, "functions", super::routines::FUNCTIONS, s).await?,
             domains: fetch_on(conn, "domains", super::routines::DOMAINS, s).await?,
             tables: fetch_on(conn, "tables", TABLES, s).await?,
-            key_constraints: Keys::fetch_key_constraints(conn, schemas).await?,
-            columns: fetch_columns(conn, schemas).await?,
+            key_constraints: Keys::fetch_key_constraints(conn, schemas, gate.clone()).await?,
+            columns: fetch_columns(conn, schemas, gate.clone()).await?,
             policies: fetch_on(conn, "policies", POLICIES, s).await?,
             grants: fetch_on(conn, "grants", GRANTS, s).await?,
             fill_triggers: fetch_on(conn, "fill triggers", FILL_TRIGGERS, s).await?,
@@ -531,6 +539,7 @@ impl<'c> Reader<'c> {
             conn,
             helper: None,
             queries: 0,
+            gate: DecodeGate::open(),
         }
     }
 
@@ -544,7 +553,13 @@ impl<'c> Reader<'c> {
             conn,
             helper,
             queries: 0,
+            gate: DecodeGate::open(),
         }
+    }
+
+    /// This reader, decoding the columns and keys only once `gate` is open.
+    pub(crate) fn after(self, gate: DecodeGate) -> Reader<'c> {
+        Reader { gate, ..self }
     }
 
     async fn fetch(
@@ -599,12 +614,12 @@ impl<'c> Reader<'c> {
         let user = matches!(scope, Scope::User);
         let (mut rows, (keys, database)) = match self.helper.as_deref_mut() {
             Some(helper) => tokio::try_join!(
-                Rows::fetch(self.conn, schemas),
-                fetch_helper_rows(helper, schemas, user)
+                Rows::fetch(self.conn, schemas, &self.gate),
+                fetch_helper_rows(helper, schemas, user, &self.gate)
             )?,
             None => (
-                Rows::fetch(self.conn, schemas).await?,
-                fetch_helper_rows(self.conn, schemas, user).await?,
+                Rows::fetch(self.conn, schemas, &self.gate).await?,
+                fetch_helper_rows(self.conn, schemas, user, &self.gate).await?,
             ),
         };
         self.queries += Rows::QUERIES + Keys::QUERIES;
@@ -903,10 +918,13 @@ struct ColumnRow {
 }
 
 /// The columns query, each row decoded as it arrives: 20,000 rows held undecoded until the other
-/// queries were done were ~12 MB, the largest part of introspection's peak of memory.
+/// queries were done were ~12 MB, the largest part of introspection's peak of memory. Decoding
+/// starts once `gate` is open; the server has done the query's work by the first row, and the
+/// rows after it wait on the server meanwhile.
 async fn fetch_columns(
     conn: &mut PgConnection,
     schemas: &[String],
+    mut gate: DecodeGate,
 ) -> Result<Vec<ColumnRow>, IntrospectError> {
     let error = |source| IntrospectError::Query {
         what: "columns",
@@ -918,7 +936,10 @@ async fn fetch_columns(
     while let Some(row) = rows.try_next().await.map_err(error)? {
         let f = match &fields {
             Some(f) => f,
-            None => fields.insert(ColumnFields::of(&row)?),
+            None => {
+                gate.passed().await;
+                fields.insert(ColumnFields::of(&row)?)
+            }
         };
         columns.push(ColumnRow {
             table_oid: value(&row, "columns", f.table_oid)?,
