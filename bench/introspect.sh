@@ -2,7 +2,7 @@
 # Benchmark of `schemac introspect` and `schemac plan` on a generated hand-made database, beside
 # `pg_dump --schema-only` on the same database. See bench/README.md.
 #
-#   bench/introspect.sh [TABLES] [RUNS]        (defaults: 2000 tables, 5 runs)
+#   bench/introspect.sh [TABLES] [RUNS]        (defaults: 2000 tables, 5 rounds)
 #
 # Environment: SCHEMAC_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres), a
 # maintenance database on the server to use; the scratch database is created beside it and
@@ -58,6 +58,9 @@ median() {
 minimum() {
     printf '%s\n' "$@" | sort -g | head -n1 | awk '{ printf "%.2f", $1 }'
 }
+maximum() {
+    printf '%s\n' "$@" | sort -g | tail -n1 | awk '{ printf "%.1f", $1 }'
+}
 
 # Dead rows in the scratch database's system catalogs.
 dead_catalog_rows() {
@@ -79,57 +82,75 @@ vacuum_catalog() {
     fi
 }
 
-ROWS=()
-# measure LABEL COMMAND...: runs the command RUNS times under GNU time; stdout of the last run is
-# kept in $WORK/out for checks. Fails the benchmark if the command fails.
-measure() {
-    local label=$1
-    shift
-    local walls=() rss=() cpus=() i
-    for ((i = 1; i <= RUNS; i++)); do
+# The commands measured, by label; each round runs every one once, in this order, so that a
+# slower or faster stretch of a shared machine falls on all of them alike, and each command's
+# time is also taken as a ratio to `pg_dump`'s in the same round.
+LABELS=(
+    "pg_dump --schema-only"
+    "schemac introspect"
+    "schemac check (no database)"
+    "schemac plan --from-empty (no db)"
+    "schemac plan, same schema"
+    "schemac plan, a few changes"
+    "schemac plan, introspected source"
+)
+# command_of INDEX: sets CMD to the command of LABELS[INDEX].
+command_of() {
+    case $1 in
+    0) CMD=(pg_dump --schema-only -d "$DB_URL" -f "$WORK/dump.sql") ;;
+    1) CMD=("$SCHEMAC" introspect --database-url "$DB_URL" -o "$WORK/introspected") ;;
+    2) CMD=("$SCHEMAC" check "$WORK/gen/schema") ;;
+    3) CMD=("$SCHEMAC" plan "$WORK/gen/schema" --from-empty --format json) ;;
+    4) CMD=("$SCHEMAC" plan "$WORK/gen/schema" --database-url "$DB_URL" --format json) ;;
+    5) CMD=("$SCHEMAC" plan "$WORK/gen/changed" --database-url "$DB_URL" --format json) ;;
+    # Needs round 1's `introspect` output, which the order above gives it.
+    6) CMD=("$SCHEMAC" plan "$WORK/introspected" --database-url "$DB_URL" --format json) ;;
+    esac
+}
+
+# Per label (index into LABELS): wall, CPU and peak memory of every round, space-separated, and
+# the wall time over `pg_dump`'s of the same round.
+declare -A WALLS CPUS RSS RATIOS
+echo "measuring, $RUNS rounds..." >&2
+for ((round = 1; round <= RUNS; round++)); do
+    for i in "${!LABELS[@]}"; do
         vacuum_catalog
-        if ! "$TIME" -f '%e %M %U %S' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err"; then
-            echo "error: '$label' failed:" >&2
+        command_of "$i"
+        if ! "$TIME" -f '%e %M %U %S' -o "$WORK/time" "${CMD[@]}" >"$WORK/out.$i" 2>"$WORK/err"; then
+            echo "error: '${LABELS[$i]}' failed:" >&2
             cat "$WORK/err" >&2
             exit 1
         fi
         read -r wall kb user sys <"$WORK/time"
-        walls+=("$wall")
-        cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')")
-        rss+=("$(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')")
+        WALLS[$i]+=" $wall"
+        CPUS[$i]+=" $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
+        RSS[$i]+=" $(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }')"
+        [ "$i" = 0 ] && dump_wall=$wall
+        RATIOS[$i]+=" $(awk -v w="$wall" -v d="$dump_wall" 'BEGIN { printf "%.3f", w / d }')"
     done
-    ROWS+=("$(printf '%-36s %8s %8s %8s %11s' "$label" "$(median "${walls[@]}")" \
-        "$(minimum "${walls[@]}")" "$(median "${cpus[@]}")" "$(median "${rss[@]}")")")
-    echo "  $label: done" >&2
-}
+    echo "  round $round: done" >&2
+done
 
 steps() {
-    grep -c '"kind":' "$WORK/out" || true
+    grep -c '"kind":' "$WORK/out.$1" || true
 }
-
-echo "measuring, $RUNS runs each..." >&2
-measure "pg_dump --schema-only" pg_dump --schema-only -d "$DB_URL" -f "$WORK/dump.sql"
-
-measure "schemac introspect" "$SCHEMAC" introspect --database-url "$DB_URL" -o "$WORK/introspected"
-
-measure "schemac check (no database)" "$SCHEMAC" check "$WORK/gen/schema"
-
-measure "schemac plan --from-empty (no db)" "$SCHEMAC" plan "$WORK/gen/schema" --from-empty --format json
-
-measure "schemac plan, same schema" "$SCHEMAC" plan "$WORK/gen/schema" --database-url "$DB_URL" --format json
-empty_steps=$(steps)
+empty_steps=$(steps 4)
 if [ "$empty_steps" != 0 ]; then
     echo "error: the generated schema does not plan empty ($empty_steps steps):" >&2
-    head -c 4000 "$WORK/out" >&2
+    head -c 4000 "$WORK/out.4" >&2
     exit 1
 fi
-
-measure "schemac plan, a few changes" "$SCHEMAC" plan "$WORK/gen/changed" --database-url "$DB_URL" --format json
-changed_steps=$(steps)
+changed_steps=$(steps 5)
 [ "$changed_steps" -gt 0 ] || { echo "error: the changed schema planned empty" >&2; exit 1; }
+[ "$(steps 6)" = 0 ] || { echo "error: the introspected source does not plan empty" >&2; exit 1; }
 
-measure "schemac plan, introspected source" "$SCHEMAC" plan "$WORK/introspected" --database-url "$DB_URL" --format json
-[ "$(steps)" = 0 ] || { echo "error: the introspected source does not plan empty" >&2; exit 1; }
+ROWS=()
+for i in "${!LABELS[@]}"; do
+    # shellcheck disable=SC2086 # the lists are space-separated on purpose
+    ROWS+=("$(printf '%-36s %8s %8s %8s %11s %11s %9s' "${LABELS[$i]}" "$(median ${WALLS[$i]})" \
+        "$(minimum ${WALLS[$i]})" "$(median ${CPUS[$i]})" "$(median ${RSS[$i]})" \
+        "$(maximum ${RSS[$i]})" "$(median ${RATIOS[$i]})")")
+done
 
 # Repeated plans without VACUUM in between, as with autovacuum off or behind.
 vacuum_catalog
@@ -143,12 +164,13 @@ dead_after=$(dead_catalog_rows)
 echo "  repeated plans without vacuum: done" >&2
 
 echo
-echo "schemac introspect/plan benchmark, median of $RUNS runs: ${generated%% in *}"
+echo "schemac introspect/plan benchmark, median of $RUNS rounds: ${generated%% in *}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), PostgreSQL $(psql "$DB_URL" -AtqX -c "show server_version" | cut -d" " -f1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "wall s: median and minimum; cpu s: median user + system time of the measured process"
+echo "wall s: median and minimum; cpu s: median user + system time of the measured process;"
+echo "RSS: median and maximum peak; ratio: median over rounds of wall / pg_dump's wall in that round"
 echo "database load (psql -f, not measured below): $(awk -v a="$load_start" -v b="$load_end" 'BEGIN { printf "%.1f", b - a }') s; plan with changes: $changed_steps steps"
 echo
-printf '%-36s %8s %8s %8s %11s\n' "command" "wall s" "min s" "cpu s" "max RSS MB"
+printf '%-36s %8s %8s %8s %11s %11s %9s\n' "command" "wall s" "min s" "cpu s" "RSS MB" "max RSS MB" "ratio"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "plan, same schema, $RUNS runs in a row without VACUUM: ${REPEATED[*]} s;" \
