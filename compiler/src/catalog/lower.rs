@@ -403,20 +403,18 @@ fn apply_tenancy(tenancy: &model::Tenancy, tables: &mut [Draft]) {
         .as_ref()
         .map(|k| k.columns.clone())
         .unwrap_or_default();
-    // The column sets of each tenant table's primary and unique keys, as written (before any
+    // The columns of each tenant table's primary and unique keys, as written (before any
     // parent unique below is added).
-    let tenant_keys: Vec<Vec<BTreeSet<String>>> = tables
+    let tenant_keys: Vec<Vec<Vec<String>>> = tables
         .iter()
         .map(|draft| {
             let table = &draft.table;
             if table.kind != TableKind::Tenant {
                 return Vec::new();
             }
-            let primary = table.primary_key.iter().map(|k| &k.columns);
-            let uniques = table.uniques.iter().map(|k| &k.columns);
+            let primary = table.primary_key.iter().map(|k| k.columns.clone());
             primary
-                .chain(uniques)
-                .map(|columns| columns.iter().cloned().collect())
+                .chain(table.uniques.iter().map(|k| k.columns.clone()))
                 .collect()
         })
         .collect();
@@ -447,9 +445,7 @@ fn apply_tenancy(tenancy: &model::Tenancy, tables: &mut [Draft]) {
             }
             let referenced: BTreeSet<&String> = fk.referenced_columns.iter().collect();
             let has_key = |key: &[String]| key.iter().collect::<BTreeSet<_>>() == referenced;
-            let parent_has = tenant_keys[parent.0 as usize]
-                .iter()
-                .any(|key| key.iter().collect::<BTreeSet<_>>() == referenced);
+            let parent_has = tenant_keys[parent.0 as usize].iter().any(|k| has_key(k));
             if !parent_has {
                 let wanted = parent_uniques.entry(parent).or_default();
                 if !wanted.iter().any(|(k, _)| has_key(k)) {
