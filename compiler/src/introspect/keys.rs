@@ -107,8 +107,7 @@ join pg_catalog.pg_am am on am.oid = ic.relam
 where n.nspname = any($1)
   and not exists (
     select 1 from pg_catalog.pg_constraint con
-    where con.conrelid = i.indrelid and con.conindid = i.indexrelid
-      and con.contype in ('p', 'u', 'x'))
+    where con.conindid = i.indexrelid and con.contype in ('p', 'u', 'x'))
 "#;
 
 // The operator classes an index key names when it is not its type's default, as
@@ -183,7 +182,7 @@ impl Decoding {
 }
 
 /// What a task returned. Decoding does not panic; if it ever did, the panic is the one to report.
-fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+pub(super) fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
     result.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
 }
 
