@@ -49,3 +49,16 @@ where
     row.try_get_unchecked(at)
         .map_err(|source| IntrospectError::Query { what, source })
 }
+
+/// [`value`] for a type that borrows from `row` (`&str`).
+pub(super) fn borrowed<'r, T>(
+    row: &'r PgRow,
+    what: &'static str,
+    at: usize,
+) -> Result<T, IntrospectError>
+where
+    T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
+    row.try_get_unchecked(at)
+        .map_err(|source| IntrospectError::Query { what, source })
+}

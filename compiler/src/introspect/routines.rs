@@ -113,21 +113,34 @@ pub(crate) fn header_of(def: &str) -> Option<String> {
 
 pub(crate) fn domain(row: &PgRow) -> Result<Domain, IntrospectError> {
     const WHAT: &str = "domains";
+    let text = |field| get::<String>(row, WHAT, field);
+    let optional = |field| {
+        Ok::<_, IntrospectError>(get::<Option<String>>(row, WHAT, field)?.unwrap_or_default())
+    };
+    let base_fields = [
+        text("type_name")?,
+        text("type_schema")?,
+        text("type_kind")?,
+        text("type_formatted")?,
+    ];
     let base = RawType {
-        name: get(row, WHAT, "type_name")?,
-        schema: get(row, WHAT, "type_schema")?,
-        kind: get(row, WHAT, "type_kind")?,
-        formatted: get(row, WHAT, "type_formatted")?,
+        name: &base_fields[0],
+        schema: &base_fields[1],
+        kind: &base_fields[2],
+        formatted: &base_fields[3],
     };
-    let element = match get::<Option<String>>(row, WHAT, "element_name")? {
-        Some(name) => Some(RawType {
-            name,
-            schema: get::<Option<String>>(row, WHAT, "element_schema")?.unwrap_or_default(),
-            kind: get::<Option<String>>(row, WHAT, "element_kind")?.unwrap_or_default(),
-            formatted: get::<Option<String>>(row, WHAT, "element_formatted")?.unwrap_or_default(),
-        }),
-        None => None,
-    };
+    let element_name = get::<Option<String>>(row, WHAT, "element_name")?;
+    let element_fields = [
+        optional("element_schema")?,
+        optional("element_kind")?,
+        optional("element_formatted")?,
+    ];
+    let element = element_name.as_deref().map(|name| RawType {
+        name,
+        schema: &element_fields[0],
+        kind: &element_fields[1],
+        formatted: &element_fields[2],
+    });
     let names: Vec<String> = get(row, WHAT, "check_names")?;
     let defs: Vec<String> = get(row, WHAT, "check_defs")?;
     let checks = names
