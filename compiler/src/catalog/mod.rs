@@ -328,6 +328,51 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Whether [`Table::normalize`] would change nothing but the order of the columns, as for a
+    /// table read from a database (lists sorted by name, no intent, no spans): such a table can be
+    /// compared with a normalised one without a normalised copy. Kept beside `normalize`, which it
+    /// mirrors.
+    pub fn is_normal_but_column_order(&self) -> bool {
+        fn sorted<T, K: Ord + ?Sized>(items: &[T], name: impl Fn(&T) -> &K) -> bool {
+            items.windows(2).all(|w| name(&w[0]) <= name(&w[1]))
+        }
+        let partitions_normal = self
+            .partitioning
+            .as_ref()
+            .and_then(|p| p.partitions.as_ref())
+            .is_none_or(|partitions| {
+                sorted(partitions, |p| &p.name) && partitions.iter().all(|p| p.origin.is_none())
+            });
+        self.kind == TableKind::Plain
+            && self.renamed_from.is_none()
+            && self.origin.is_none()
+            && self.columns.iter().all(|c| {
+                c.renamed_from.is_none()
+                    && c.using.is_none()
+                    && c.backfill.is_none()
+                    && c.origin.is_none()
+            })
+            && self
+                .primary_key
+                .as_ref()
+                .is_none_or(|pk| pk.origin.is_none())
+            && sorted(&self.uniques, |u| &u.name)
+            && self.uniques.iter().all(|u| u.origin.is_none())
+            && sorted(&self.foreign_keys, |f| &f.name)
+            && self.foreign_keys.iter().all(|f| f.origin.is_none())
+            && sorted(&self.checks, |c| &c.name)
+            && self.checks.iter().all(|c| c.origin.is_none())
+            && sorted(&self.indexes, |i| &i.name)
+            && self.indexes.iter().all(|i| i.origin.is_none())
+            && sorted(&self.policies, |p| &p.name)
+            && self
+                .policies
+                .iter()
+                .all(|p| p.origin.is_none() && p.roles.is_sorted())
+            && self.grants.windows(2).all(|w| w[0] < w[1])
+            && partitions_normal
+    }
+
     /// One table as [`Catalog::normalized`] leaves it: lists in name order, no spans, no renames.
     pub fn normalize(&mut self) {
         self.kind = TableKind::Plain;
