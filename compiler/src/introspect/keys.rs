@@ -182,7 +182,7 @@ impl Decoding {
 }
 
 /// What a task returned. Decoding does not panic; if it ever did, the panic is the one to report.
-pub(super) fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> T {
     result.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
 }
 
