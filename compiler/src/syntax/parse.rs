@@ -769,11 +769,17 @@ impl<'t> Builder<'t> {
                     nullable = n;
                 }
                 Rule::type_sep => {}
-                _ => attributes.extend(self.attribute(child)),
+                _ => {
+                    if let Some(attribute) = self.attribute(child) {
+                        // Grown one at a time, so never larger than needed: most columns have
+                        // one attribute or none, and a first push makes room for four (then
+                        // shrinking it was a second allocation per column).
+                        attributes.reserve_exact(1);
+                        attributes.push(attribute);
+                    }
+                }
             }
         }
-        // Most columns have one attribute or none; the first push makes room for four.
-        attributes.shrink_to_fit();
         Some(ColumnDef {
             doc,
             name,
