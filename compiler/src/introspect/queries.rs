@@ -807,41 +807,43 @@ impl Rows {
         // Kept with their oids until the columns say which are `serial` columns' own.
         let mut sequences: Vec<(i64, Sequence)> = Vec::new();
         let mut owners = SequenceOwners::default();
-        for row in self.sequences {
-            const WHAT: &str = "sequences";
-            let ty = match get::<String>(&row, WHAT, "type_name")?.as_str() {
-                "int2" => BaseType::SmallInt,
-                "int4" => BaseType::Integer,
-                _ => BaseType::BigInt,
-            };
-            let oid: i64 = get(&row, WHAT, "oid")?;
-            if let (Some(table), Some(column), Some(literal)) = (
-                get::<Option<i64>>(&row, WHAT, "owner_oid")?,
-                get::<Option<i32>>(&row, WHAT, "owner_column")?,
-                get::<Option<String>>(&row, WHAT, "literal")?,
-            ) {
-                owners.add(table, column, oid, &literal, ty.clone());
+        if let Some(f) = self.sequences.first().map(SequenceFields::of).transpose()? {
+            for row in &self.sequences {
+                const WHAT: &str = "sequences";
+                let ty = match borrowed::<&str>(row, WHAT, f.type_name)? {
+                    "int2" => BaseType::SmallInt,
+                    "int4" => BaseType::Integer,
+                    _ => BaseType::BigInt,
+                };
+                let oid: i64 = value(row, WHAT, f.oid)?;
+                if let (Some(table), Some(column), Some(literal)) = (
+                    value::<Option<i64>>(row, WHAT, f.owner_oid)?,
+                    value::<Option<i32>>(row, WHAT, f.owner_column)?,
+                    borrowed::<Option<&str>>(row, WHAT, f.literal)?,
+                ) {
+                    owners.add(table, column, oid, literal, ty.clone());
+                }
+                if !value::<bool>(row, WHAT, f.listed)? {
+                    continue;
+                }
+                sequences.push((
+                    oid,
+                    Sequence {
+                        name: QualifiedName::new(
+                            value::<String>(row, WHAT, f.schema)?,
+                            value::<String>(row, WHAT, f.name)?,
+                        ),
+                        ty: SqlType::scalar(ty),
+                        start: value(row, WHAT, f.start)?,
+                        increment: value(row, WHAT, f.increment)?,
+                        min: value(row, WHAT, f.min)?,
+                        max: value(row, WHAT, f.max)?,
+                        cache: value(row, WHAT, f.cache)?,
+                        cycle: value(row, WHAT, f.cycle)?,
+                        origin: None,
+                    },
+                ));
             }
-            if !get::<bool>(&row, WHAT, "listed")? {
-                continue;
-            }
-            sequences.push((
-                oid,
-                Sequence {
-                    name: QualifiedName::new(
-                        get::<String>(&row, WHAT, "schema")?,
-                        get::<String>(&row, WHAT, "name")?,
-                    ),
-                    ty: SqlType::scalar(ty),
-                    start: get(&row, WHAT, "start")?,
-                    increment: get(&row, WHAT, "increment")?,
-                    min: get(&row, WHAT, "min")?,
-                    max: get(&row, WHAT, "max")?,
-                    cache: get(&row, WHAT, "cache")?,
-                    cycle: get(&row, WHAT, "cycle")?,
-                    origin: None,
-                },
-            ));
         }
 
         // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
@@ -850,30 +852,35 @@ impl Rows {
         let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
         // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
         let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
-        for row in self.tables {
-            if let Some(view) = super::views::view(&row)? {
-                views_by_oid.insert(get(&row, "tables", "oid")?, catalog.views.len());
-                catalog.views.push(view);
-                continue;
+        if let Some(f) = self.tables.first().map(TableFields::of).transpose()? {
+            for row in &self.tables {
+                const WHAT: &str = "tables";
+                let oid: i64 = value(row, WHAT, f.oid)?;
+                if matches!(borrowed::<&str>(row, WHAT, f.kind)?, "v" | "m") {
+                    if let Some(view) = super::views::view(row)? {
+                        views_by_oid.insert(oid, catalog.views.len());
+                        catalog.views.push(view);
+                    }
+                    continue;
+                }
+                let name = QualifiedName::new(
+                    value::<String>(row, WHAT, f.schema)?,
+                    value::<String>(row, WHAT, f.name)?,
+                );
+                let key: Option<&str> = borrowed(row, WHAT, f.partition_key)?;
+                if let Some(parent) = value::<Option<i64>>(row, WHAT, f.partition_of)? {
+                    let bound: Option<String> = value(row, WHAT, f.partition_bound)?;
+                    partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
+                    continue;
+                }
+                let mut table = Table::new(name);
+                table.partitioning = key.and_then(partition_key);
+                table.rls_enabled = value(row, WHAT, f.rls_enabled)?;
+                table.rls_forced = value(row, WHAT, f.rls_forced)?;
+                table.comment = value(row, WHAT, f.comment)?;
+                by_oid.insert(oid, catalog.tables.len());
+                catalog.tables.push(table);
             }
-            let name = QualifiedName::new(
-                get::<String>(&row, "tables", "schema")?,
-                get::<String>(&row, "tables", "name")?,
-            );
-            if let Some(parent) = get::<Option<i64>>(&row, "tables", "partition_of")? {
-                let bound: Option<String> = get(&row, "tables", "partition_bound")?;
-                let key: Option<String> = get(&row, "tables", "partition_key")?;
-                partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
-                continue;
-            }
-            let mut table = Table::new(name);
-            let key: Option<String> = get(&row, "tables", "partition_key")?;
-            table.partitioning = key.as_deref().and_then(partition_key);
-            table.rls_enabled = get(&row, "tables", "rls_enabled")?;
-            table.rls_forced = get(&row, "tables", "rls_forced")?;
-            table.comment = get(&row, "tables", "comment")?;
-            by_oid.insert(get(&row, "tables", "oid")?, catalog.tables.len());
-            catalog.tables.push(table);
         }
 
         // The sequences of `serial` columns (left out of the catalog's own sequences).
@@ -950,6 +957,16 @@ struct Assembled {
     /// Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
     partitions: Vec<(i64, QualifiedName, String, bool)>,
 }
+
+fields!(SequenceFields, "sequences", {
+    oid, schema, name, type_name, start, increment, min, max, cache, cycle, owner_oid,
+    owner_column, literal, listed,
+});
+
+fields!(TableFields, "tables", {
+    oid, schema, name, kind, partition_of, partition_bound, partition_key, rls_enabled,
+    rls_forced, comment,
+});
 
 /// `RANGE (at)` (`pg_get_partkeydef`) → a partitioning with no partitions yet.
 fn partition_key(text: &str) -> Option<Partitioning> {
