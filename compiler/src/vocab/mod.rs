@@ -46,12 +46,13 @@ impl QualifiedName {
 /// Whether the schema language can spell `name` as an identifier: `[A-Za-z_][A-Za-z0-9_]*`
 /// (LANGUAGE.md, "Lexical"). An object of the database named otherwise (`"bıgınt"`, `"My Table"`)
 /// cannot be declared, so the language does not manage it.
+/// Byte by byte: every byte of a multi-byte character is outside ASCII, so fails both tests.
 pub fn spellable(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
+    let mut bytes = name.bytes();
+    bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 impl fmt::Display for QualifiedName {
@@ -176,6 +177,21 @@ impl Privilege {
             Privilege::Truncate => "TRUNCATE",
             Privilege::References => "REFERENCES",
             Privilege::Trigger => "TRIGGER",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spellable;
+
+    #[test]
+    fn spellable_names_are_ascii_identifiers() {
+        for name in ["a", "_", "users", "t00001_accounts", "A_b9", "_9"] {
+            assert!(spellable(name), "{name}");
+        }
+        for name in ["", "9a", "my table", "bıgınt", "é", "a-b", "a.b", "\"a\""] {
+            assert!(!spellable(name), "{name}");
         }
     }
 }
