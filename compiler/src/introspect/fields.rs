@@ -40,18 +40,9 @@ pub(super) fn position(
         .map_err(|source| IntrospectError::Query { what, source })
 }
 
-/// The value at position `at` of `row`, a row of query `what`. NULL read as a type other than an
-/// `Option` is an error, as with a checked read.
-pub(super) fn value<T>(row: &PgRow, what: &'static str, at: usize) -> Result<T, IntrospectError>
-where
-    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
-{
-    row.try_get_unchecked(at)
-        .map_err(|source| IntrospectError::Query { what, source })
-}
-
-/// [`value`] for a type that borrows from `row` (`&str`).
-pub(super) fn borrowed<'r, T>(
+/// The value at position `at` of `row`, a row of query `what`; a `&str` borrows from the row.
+/// NULL read as a type other than an `Option` is an error, as with a checked read.
+pub(super) fn value<'r, T>(
     row: &'r PgRow,
     what: &'static str,
     at: usize,

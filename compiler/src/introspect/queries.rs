@@ -9,7 +9,7 @@ use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
-use super::fields::{borrowed, fields, value};
+use super::fields::{fields, value};
 use super::gate::DecodeGate;
 use super::keys::{ByColumn, ColumnNames, Decoding, Keys};
 use super::types::{sql_type, RawType};
@@ -196,6 +196,162 @@ impl Rows {
         let (rows, key_constraints) = Rows::fetch(conn, schemas, gate).await?;
         Ok((rows.assembled()?, key_constraints))
     }
+
+    /// The catalog as far as these rows tell: sequences, and tables and views with their columns.
+    fn assembled(mut self) -> Result<Assembled, IntrospectError> {
+        let mut catalog = Catalog::default();
+        // Kept with their oids until the columns say which are `serial` columns' own.
+        let mut sequences: Vec<(i64, Sequence)> = Vec::new();
+        let mut owners = SequenceOwners::default();
+        if let Some(f) = self.sequences.first().map(SequenceFields::of).transpose()? {
+            for row in &self.sequences {
+                const WHAT: &str = "sequences";
+                let ty = match value::<&str>(row, WHAT, f.type_name)? {
+                    "int2" => BaseType::SmallInt,
+                    "int4" => BaseType::Integer,
+                    _ => BaseType::BigInt,
+                };
+                let oid: i64 = value(row, WHAT, f.oid)?;
+                if let (Some(table), Some(column), Some(literal)) = (
+                    value::<Option<i64>>(row, WHAT, f.owner_oid)?,
+                    value::<Option<i32>>(row, WHAT, f.owner_column)?,
+                    value::<Option<&str>>(row, WHAT, f.literal)?,
+                ) {
+                    owners.add(table, column, oid, literal, ty.clone());
+                }
+                if !value::<bool>(row, WHAT, f.listed)? {
+                    continue;
+                }
+                sequences.push((
+                    oid,
+                    Sequence {
+                        name: QualifiedName::new(
+                            value::<String>(row, WHAT, f.schema)?,
+                            value::<String>(row, WHAT, f.name)?,
+                        ),
+                        ty: SqlType::scalar(ty),
+                        start: value(row, WHAT, f.start)?,
+                        increment: value(row, WHAT, f.increment)?,
+                        min: value(row, WHAT, f.min)?,
+                        max: value(row, WHAT, f.max)?,
+                        cache: value(row, WHAT, f.cache)?,
+                        cycle: value(row, WHAT, f.cycle)?,
+                        origin: None,
+                    },
+                ));
+            }
+        }
+
+        // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
+        let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // View oid → index into `catalog.views` (their columns and indexes come with the tables').
+        let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
+        // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
+        let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
+        if let Some(f) = self.tables.first().map(TableFields::of).transpose()? {
+            for row in &self.tables {
+                const WHAT: &str = "tables";
+                let oid: i64 = value(row, WHAT, f.oid)?;
+                if matches!(value::<&str>(row, WHAT, f.kind)?, "v" | "m") {
+                    if let Some(view) = super::views::view(row)? {
+                        views_by_oid.insert(oid, catalog.views.len());
+                        catalog.views.push(view);
+                    }
+                    continue;
+                }
+                let name = QualifiedName::new(
+                    value::<String>(row, WHAT, f.schema)?,
+                    value::<String>(row, WHAT, f.name)?,
+                );
+                let key: Option<&str> = value(row, WHAT, f.partition_key)?;
+                if let Some(parent) = value::<Option<i64>>(row, WHAT, f.partition_of)? {
+                    let bound: Option<String> = value(row, WHAT, f.partition_bound)?;
+                    partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
+                    continue;
+                }
+                let mut table = Table::new(name);
+                table.partitioning = key.and_then(partition_key);
+                table.rls_enabled = value(row, WHAT, f.rls_enabled)?;
+                table.rls_forced = value(row, WHAT, f.rls_forced)?;
+                table.comment = value(row, WHAT, f.comment)?;
+                by_oid.insert(oid, catalog.tables.len());
+                catalog.tables.push(table);
+            }
+        }
+
+        // The sequences of `serial` columns (left out of the catalog's own sequences).
+        let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
+        let mut names = ColumnNames::default();
+        // (table or view index, attnum, at in `self.columns`), sorted, then each column moved
+        // once into its table: sorting the entries themselves moved 20,000 columns of a few
+        // hundred bytes some fifteen times each.
+        let mut order: Vec<(usize, i32, usize)> = Vec::with_capacity(self.columns.len());
+        let mut view_order: Vec<(usize, i32, usize)> = Vec::new();
+        for (at, row) in self.columns.iter_mut().enumerate() {
+            let (oid, num) = (row.table_oid, row.num);
+            names.add(oid, num, row.column.name.clone());
+            if let Some(&index) = by_oid.get(&oid) {
+                order.push((index, num, at));
+            } else if let Some(&view) = views_by_oid.get(&oid) {
+                view_order.push((view, num, at));
+            } else {
+                continue;
+            }
+            if let Some(sequence) = owners.serial_sequence(oid, num, &row.column) {
+                row.column.serial = true;
+                serial_sequences.insert(sequence);
+            }
+        }
+        order.sort_unstable();
+        view_order.sort_unstable();
+        let mut columns: Vec<Option<Box<Column>>> = self
+            .columns
+            .into_iter()
+            .map(|row| Some(row.column))
+            .collect();
+        // Each table's list at its exact length: lists grown by pushing held up to twice theirs,
+        // 4 MB over 2,000 tables, kept for the whole run.
+        for (index, group) in order.chunk_by(|a, b| a.0 == b.0).map(|g| (g[0].0, g.len())) {
+            catalog.tables[index].columns.reserve_exact(group);
+        }
+        for (index, _, at) in order {
+            catalog.tables[index]
+                .columns
+                .extend(columns[at].take().map(|c| *c));
+        }
+        for (index, _, at) in view_order {
+            catalog.views[index]
+                .columns
+                .extend(columns[at].take().map(|c| *c));
+        }
+        drop(columns);
+        catalog.sequences = sequences
+            .into_iter()
+            .filter(|(oid, _)| !serial_sequences.contains(oid))
+            .map(|(_, sequence)| sequence)
+            .collect();
+
+        Ok(Assembled {
+            catalog,
+            by_oid,
+            views_by_oid,
+            names,
+            partitions,
+        })
+    }
+}
+
+/// The catalog as far as the main session's rows tell ([`Rows::assembled`]), and where the rest
+/// of the rows find their tables.
+struct Assembled {
+    catalog: Catalog,
+    /// Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
+    by_oid: BTreeMap<i64, usize>,
+    /// View oid → index into `catalog.views` (their indexes come with the tables').
+    views_by_oid: BTreeMap<i64, usize>,
+    names: ColumnNames,
+    /// Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
+    partitions: Vec<(i64, QualifiedName, String, bool)>,
 }
 
 async fn setting(conn: &mut PgConnection, name: &str) -> Result<String, IntrospectError> {
@@ -800,164 +956,6 @@ impl<'c> Reader<'c> {
     }
 }
 
-impl Rows {
-    /// The catalog as far as these rows tell: sequences, and tables and views with their columns.
-    fn assembled(mut self) -> Result<Assembled, IntrospectError> {
-        let mut catalog = Catalog::default();
-        // Kept with their oids until the columns say which are `serial` columns' own.
-        let mut sequences: Vec<(i64, Sequence)> = Vec::new();
-        let mut owners = SequenceOwners::default();
-        if let Some(f) = self.sequences.first().map(SequenceFields::of).transpose()? {
-            for row in &self.sequences {
-                const WHAT: &str = "sequences";
-                let ty = match borrowed::<&str>(row, WHAT, f.type_name)? {
-                    "int2" => BaseType::SmallInt,
-                    "int4" => BaseType::Integer,
-                    _ => BaseType::BigInt,
-                };
-                let oid: i64 = value(row, WHAT, f.oid)?;
-                if let (Some(table), Some(column), Some(literal)) = (
-                    value::<Option<i64>>(row, WHAT, f.owner_oid)?,
-                    value::<Option<i32>>(row, WHAT, f.owner_column)?,
-                    borrowed::<Option<&str>>(row, WHAT, f.literal)?,
-                ) {
-                    owners.add(table, column, oid, literal, ty.clone());
-                }
-                if !value::<bool>(row, WHAT, f.listed)? {
-                    continue;
-                }
-                sequences.push((
-                    oid,
-                    Sequence {
-                        name: QualifiedName::new(
-                            value::<String>(row, WHAT, f.schema)?,
-                            value::<String>(row, WHAT, f.name)?,
-                        ),
-                        ty: SqlType::scalar(ty),
-                        start: value(row, WHAT, f.start)?,
-                        increment: value(row, WHAT, f.increment)?,
-                        min: value(row, WHAT, f.min)?,
-                        max: value(row, WHAT, f.max)?,
-                        cache: value(row, WHAT, f.cache)?,
-                        cycle: value(row, WHAT, f.cycle)?,
-                        origin: None,
-                    },
-                ));
-            }
-        }
-
-        // Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
-        let mut by_oid: BTreeMap<i64, usize> = BTreeMap::new();
-        // View oid → index into `catalog.views` (their columns and indexes come with the tables').
-        let mut views_by_oid: BTreeMap<i64, usize> = BTreeMap::new();
-        // Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
-        let mut partitions: Vec<(i64, QualifiedName, String, bool)> = Vec::new();
-        if let Some(f) = self.tables.first().map(TableFields::of).transpose()? {
-            for row in &self.tables {
-                const WHAT: &str = "tables";
-                let oid: i64 = value(row, WHAT, f.oid)?;
-                if matches!(borrowed::<&str>(row, WHAT, f.kind)?, "v" | "m") {
-                    if let Some(view) = super::views::view(row)? {
-                        views_by_oid.insert(oid, catalog.views.len());
-                        catalog.views.push(view);
-                    }
-                    continue;
-                }
-                let name = QualifiedName::new(
-                    value::<String>(row, WHAT, f.schema)?,
-                    value::<String>(row, WHAT, f.name)?,
-                );
-                let key: Option<&str> = borrowed(row, WHAT, f.partition_key)?;
-                if let Some(parent) = value::<Option<i64>>(row, WHAT, f.partition_of)? {
-                    let bound: Option<String> = value(row, WHAT, f.partition_bound)?;
-                    partitions.push((parent, name, bound.unwrap_or_default(), key.is_some()));
-                    continue;
-                }
-                let mut table = Table::new(name);
-                table.partitioning = key.and_then(partition_key);
-                table.rls_enabled = value(row, WHAT, f.rls_enabled)?;
-                table.rls_forced = value(row, WHAT, f.rls_forced)?;
-                table.comment = value(row, WHAT, f.comment)?;
-                by_oid.insert(oid, catalog.tables.len());
-                catalog.tables.push(table);
-            }
-        }
-
-        // The sequences of `serial` columns (left out of the catalog's own sequences).
-        let mut serial_sequences: BTreeSet<i64> = BTreeSet::new();
-        let mut names = ColumnNames::default();
-        // (table or view index, attnum, at in `self.columns`), sorted, then each column moved
-        // once into its table: sorting the entries themselves moved 20,000 columns of a few
-        // hundred bytes some fifteen times each.
-        let mut order: Vec<(usize, i32, usize)> = Vec::with_capacity(self.columns.len());
-        let mut view_order: Vec<(usize, i32, usize)> = Vec::new();
-        for (at, row) in self.columns.iter_mut().enumerate() {
-            let (oid, num) = (row.table_oid, row.num);
-            names.add(oid, num, row.column.name.clone());
-            if let Some(&index) = by_oid.get(&oid) {
-                order.push((index, num, at));
-            } else if let Some(&view) = views_by_oid.get(&oid) {
-                view_order.push((view, num, at));
-            } else {
-                continue;
-            }
-            if let Some(sequence) = owners.serial_sequence(oid, num, &row.column) {
-                row.column.serial = true;
-                serial_sequences.insert(sequence);
-            }
-        }
-        order.sort_unstable();
-        view_order.sort_unstable();
-        let mut columns: Vec<Option<Box<Column>>> = self
-            .columns
-            .into_iter()
-            .map(|row| Some(row.column))
-            .collect();
-        // Each table's list at its exact length: lists grown by pushing held up to twice theirs,
-        // 4 MB over 2,000 tables, kept for the whole run.
-        for (index, group) in order.chunk_by(|a, b| a.0 == b.0).map(|g| (g[0].0, g.len())) {
-            catalog.tables[index].columns.reserve_exact(group);
-        }
-        for (index, _, at) in order {
-            catalog.tables[index]
-                .columns
-                .extend(columns[at].take().map(|c| *c));
-        }
-        for (index, _, at) in view_order {
-            catalog.views[index]
-                .columns
-                .extend(columns[at].take().map(|c| *c));
-        }
-        drop(columns);
-        catalog.sequences = sequences
-            .into_iter()
-            .filter(|(oid, _)| !serial_sequences.contains(oid))
-            .map(|(_, sequence)| sequence)
-            .collect();
-
-        Ok(Assembled {
-            catalog,
-            by_oid,
-            views_by_oid,
-            names,
-            partitions,
-        })
-    }
-}
-
-/// The catalog as far as the main session's rows tell ([`Rows::assembled`]), and where the rest
-/// of the rows find their tables.
-struct Assembled {
-    catalog: Catalog,
-    /// Table oid → index into `catalog.tables`; rows of tables that were filtered out are skipped.
-    by_oid: BTreeMap<i64, usize>,
-    /// View oid → index into `catalog.views` (their indexes come with the tables').
-    views_by_oid: BTreeMap<i64, usize>,
-    names: ColumnNames,
-    /// Partitions: (parent oid, name, bound as the server prints it, itself partitioned).
-    partitions: Vec<(i64, QualifiedName, String, bool)>,
-}
-
 fields!(SequenceFields, "sequences", {
     oid, schema, name, type_name, start, increment, min, max, cache, cycle, owner_oid,
     owner_column, literal, listed,
@@ -1060,17 +1058,17 @@ async fn fetch_columns(
 /// A column from its row (`serial` is set later, from the sequences' owners).
 fn column(row: &PgRow, f: &ColumnFields) -> Result<Column, IntrospectError> {
     let column_type = RawType {
-        name: borrowed(row, "columns", f.type_name)?,
-        schema: borrowed(row, "columns", f.type_schema)?,
-        kind: borrowed(row, "columns", f.type_kind)?,
-        formatted: borrowed::<Option<&str>>(row, "columns", f.type_formatted)?.unwrap_or_default(),
+        name: value(row, "columns", f.type_name)?,
+        schema: value(row, "columns", f.type_schema)?,
+        kind: value(row, "columns", f.type_kind)?,
+        formatted: value::<Option<&str>>(row, "columns", f.type_formatted)?.unwrap_or_default(),
     };
-    let element = match borrowed::<Option<&str>>(row, "columns", f.element_name)? {
+    let element = match value::<Option<&str>>(row, "columns", f.element_name)? {
         Some(name) => Some(RawType {
             name,
-            schema: borrowed::<Option<&str>>(row, "columns", f.element_schema)?.unwrap_or_default(),
-            kind: borrowed::<Option<&str>>(row, "columns", f.element_kind)?.unwrap_or_default(),
-            formatted: borrowed::<Option<&str>>(row, "columns", f.element_formatted)?
+            schema: value::<Option<&str>>(row, "columns", f.element_schema)?.unwrap_or_default(),
+            kind: value::<Option<&str>>(row, "columns", f.element_kind)?.unwrap_or_default(),
+            formatted: value::<Option<&str>>(row, "columns", f.element_formatted)?
                 .unwrap_or_default(),
         }),
         None => None,
@@ -1084,7 +1082,7 @@ fn column(row: &PgRow, f: &ColumnFields) -> Result<Column, IntrospectError> {
     let expr: Option<String> = value(row, "columns", f.expr)?;
     // attgenerated is 's' for a stored generated column, 'v' for a virtual one (PostgreSQL 18);
     // its pg_attrdef entry is the generation expression, not a default.
-    let generated_kind = borrowed::<&str>(row, "columns", f.generated_kind)?;
+    let generated_kind = value::<&str>(row, "columns", f.generated_kind)?;
     if generated_kind == "s" || generated_kind == "v" {
         column.generated = expr;
         column.generated_virtual = generated_kind == "v";
@@ -1093,7 +1091,7 @@ fn column(row: &PgRow, f: &ColumnFields) -> Result<Column, IntrospectError> {
     }
     // attidentity: 'a' GENERATED ALWAYS, 'd' BY DEFAULT, '' not an identity column.
     // https://www.postgresql.org/docs/current/catalog-pg-attribute.html
-    column.identity = match borrowed::<&str>(row, "columns", f.identity_kind)? {
+    column.identity = match value::<&str>(row, "columns", f.identity_kind)? {
         "a" => Some(Identity::Always),
         "d" => Some(Identity::ByDefault),
         _ => None,

@@ -113,33 +113,26 @@ pub(crate) fn header_of(def: &str) -> Option<String> {
 
 pub(crate) fn domain(row: &PgRow) -> Result<Domain, IntrospectError> {
     const WHAT: &str = "domains";
+    // Read into strings here for the type to borrow (a domain is one row of a few).
     let text = |field| get::<String>(row, WHAT, field);
-    let optional = |field| {
-        Ok::<_, IntrospectError>(get::<Option<String>>(row, WHAT, field)?.unwrap_or_default())
-    };
-    let base_fields = [
-        text("type_name")?,
-        text("type_schema")?,
-        text("type_kind")?,
-        text("type_formatted")?,
-    ];
+    let (name, schema) = (text("type_name")?, text("type_schema")?);
+    let (kind, formatted) = (text("type_kind")?, text("type_formatted")?);
     let base = RawType {
-        name: &base_fields[0],
-        schema: &base_fields[1],
-        kind: &base_fields[2],
-        formatted: &base_fields[3],
+        name: &name,
+        schema: &schema,
+        kind: &kind,
+        formatted: &formatted,
     };
-    let element_name = get::<Option<String>>(row, WHAT, "element_name")?;
-    let element_fields = [
-        optional("element_schema")?,
-        optional("element_kind")?,
-        optional("element_formatted")?,
-    ];
+    let optional = |field| get::<Option<String>>(row, WHAT, field);
+    let element_name = optional("element_name")?;
+    let element_schema = optional("element_schema")?.unwrap_or_default();
+    let element_kind = optional("element_kind")?.unwrap_or_default();
+    let element_formatted = optional("element_formatted")?.unwrap_or_default();
     let element = element_name.as_deref().map(|name| RawType {
         name,
-        schema: &element_fields[0],
-        kind: &element_fields[1],
-        formatted: &element_fields[2],
+        schema: &element_schema,
+        kind: &element_kind,
+        formatted: &element_formatted,
     });
     let names: Vec<String> = get(row, WHAT, "check_names")?;
     let defs: Vec<String> = get(row, WHAT, "check_defs")?;
